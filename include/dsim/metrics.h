@@ -1,0 +1,57 @@
+/*
+ * dsim/metrics.h — what a run accumulates, the named figures derived from it, and their mean and 95 %
+ * confidence interval across seeds.
+ *
+ * One table of metric definitions (dsim_metric_defs) drives the comparison table, the result database's
+ * columns and `dsim show`, so a new figure is added in one place.
+ */
+#ifndef DSIM_METRICS_H
+#define DSIM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsim/scenario.h"
+
+/** Running totals of one run (plain data; all sums since the start of the run). */
+typedef struct {
+    uint64_t arrivals;     /* visits attempted, including by shoppers who had churned */
+    uint64_t visits;       /* visits by active shoppers */
+    uint64_t lost_visits;  /* arrivals of shoppers who had churned */
+    uint64_t impressions;  /* items shown */
+    uint64_t clicks;
+    uint64_t purchases;
+    uint64_t discounted_visits; /* visits offered a level > 0 % */
+    uint64_t churned;           /* shoppers who left during the run */
+    double revenue, profit, discount_spend; /* currency */
+    double discount_offered;    /* Σ of the offered discount fraction over visits */
+    double reward;              /* Σ of the objective */
+    double regret;              /* Σ of per-visit pseudo-regret against the myopic oracle */
+    uint64_t level_count[DSIM_MAX_LEVELS];
+} dsim_metrics;
+
+/** A named figure computed from the totals. */
+typedef struct {
+    const char *name;  /* column name in the database */
+    const char *label; /* column head in tables */
+    const char *unit;
+    double (*value)(const dsim_metrics *m);
+} dsim_metric_def;
+
+extern const dsim_metric_def dsim_metric_defs[];
+extern const size_t dsim_n_metric_defs;
+
+/** @return the definition with this name, or NULL. */
+const dsim_metric_def *dsim_metric_find(const char *name);
+
+/** Mean and 95 % confidence half-width (Student t) of a sample. */
+typedef struct {
+    double mean;
+    double half_width; /* NAN when n < 2 */
+    size_t n;
+} dsim_estimate;
+
+/** @param x (n,) @return mean ± t_{0.975, n−1} · s / √n. */
+dsim_estimate dsim_estimate_mean(const double *x, size_t n);
+
+#endif

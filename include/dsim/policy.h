@@ -1,0 +1,161 @@
+/*
+ * dsim/policy.h — discount policies as plug-ins.
+ *
+ * A policy type is a table of functions in the manner of gsl_rng_type: a name, the size of its state, its
+ * parameters, and init / act / distribution / learn / free. One file per family in src/policy/ exports
+ * `const dsim_policy_type *dsim_policy_NAME`; dsim_policy_types() lists them all. A policy file
+ * (policies/NAME.ini) chooses a type and sets its parameters:
+ *
+ *     [policy]
+ *     type = epsilon_greedy
+ *     epsilon = 0.05
+ *
+ * Policies see only what a shop can observe (dsim_context). The one exception is a type flagged
+ * DSIM_POLICY_CLAIRVOYANT (the oracle), which is also handed the hidden expected reward of every level.
+ */
+#ifndef DSIM_POLICY_H
+#define DSIM_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "dsim/scenario.h"
+
+/** What the shop knows when a shopper arrives and the slate has been ranked. */
+typedef struct {
+    uint64_t visit;                 /* index of this visit in the run */
+    double day;                     /* simulated day */
+    uint32_t shopper;               /* the shop's customer id */
+    uint32_t n_visits;              /* earlier visits of this shopper */
+    uint32_t n_purchases;           /* earlier purchases */
+    uint32_t n_discounted;          /* earlier visits that got a discount */
+    double days_since_visit;        /* since the previous visit; -1 on a first visit */
+    double days_since_purchase;     /* since the last purchase; -1 if never bought */
+    double purchase_rate;           /* n_purchases / n_visits (0 on a first visit) */
+    double discount_rate;           /* n_discounted / n_visits */
+    double recent_discount_rate;    /* exponentially weighted share of recent visits with a discount */
+    int slate_size;
+    const uint32_t *slate;          /* (slate_size,) items shown, best first */
+    const float *scores;            /* (slate_size,) the shop's similarity scores */
+    double mean_price;              /* mean list price of the slate */
+    double mean_score;              /* mean similarity score of the slate */
+    int top_category;               /* category of the first item */
+    double budget_left;             /* fraction of the discount budget left (1 when unlimited) */
+} dsim_context;
+
+/** A policy's decision: a level index and the probability with which it was chosen. */
+typedef struct {
+    int level;
+    double propensity; /* set when asked for (want_propensity), else NAN */
+} dsim_action;
+
+/** What the shop sees after the visit. */
+typedef struct {
+    int level;        /* the level actually given */
+    bool purchased;
+    int n_clicks;
+    int position;     /* bought from, or -1 */
+    uint32_t item;
+    double reward;    /* the scenario's objective for this visit */
+    double revenue, profit;
+} dsim_feedback;
+
+/** Facts a policy may use to set itself up: the levels, the objective, observable catalog facts. */
+typedef struct {
+    int n_levels;
+    const double *levels;  /* (n_levels,) fractions */
+    dsim_objective objective;
+    double reward_scale;   /* largest reward one visit can bring (for rewards scaled to [0, 1]) */
+    double mean_price;     /* catalog's mean list price */
+    double mean_cost;      /* catalog's mean unit cost */
+    uint64_t seed;         /* the run's seed, for a policy's own keyed streams */
+} dsim_policy_env;
+
+/** One numeric parameter of a policy type. */
+typedef struct {
+    const char *name;
+    double fallback; /* default */
+    double min, max; /* inclusive */
+    const char *doc;
+} dsim_param_spec;
+
+#define DSIM_POLICY_MAX_PARAMS 16
+#define DSIM_POLICY_TYPE_VERSION 1
+
+enum { DSIM_POLICY_CLAIRVOYANT = 1u << 0 };
+
+typedef struct dsim_policy_type {
+    int version; /* DSIM_POLICY_TYPE_VERSION */
+    const char *name;
+    const char *summary;
+    const dsim_param_spec *params; /* n_params entries */
+    int n_params;
+    size_t state_size;
+    unsigned flags;
+    /** Set up `state` (zeroed, state_size bytes). @return 0 or DSIM_ECONFIG with a message. */
+    int (*init)(void *state, const dsim_policy_env *env, const double *params);
+    /** Choose a level; `truth` is the expected reward per level for clairvoyant types, else NULL. */
+    void (*act)(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
+                dsim_action *out);
+    /** Every level's probability of being chosen for this context. @param probs (n_levels,) out */
+    void (*distribution)(const void *state, const dsim_context *ctx, const double *truth, double *probs);
+    /** Learn from one visit's feedback. May be NULL. */
+    void (*learn)(void *state, const dsim_context *ctx, const dsim_feedback *fb);
+    /** Release what init allocated. May be NULL. */
+    void (*free)(void *state);
+} dsim_policy_type;
+
+/** @return the NULL-terminated list of all registered policy types. */
+const dsim_policy_type *const *dsim_policy_types(void);
+
+/** @return the type with this name, or NULL. */
+const dsim_policy_type *dsim_policy_type_find(const char *name);
+
+/** A policy file, read and checked against its type's parameters. */
+typedef struct {
+    char name[DSIM_NAME_MAX];  /* display name: `name = ` in the file, or the file's stem */
+    const dsim_policy_type *type;
+    double params[DSIM_POLICY_MAX_PARAMS]; /* in the type's parameter order */
+    char path[512];
+    char *text;                /* the file's full text, owned (NULL when built in code) */
+} dsim_policy_config;
+
+/** Read a policy file. @return 0, DSIM_EIO, or DSIM_ECONFIG with "FILE:LINE: ..." in dsim_errmsg(). */
+int dsim_policy_config_load(dsim_policy_config **out, const char *path);
+int dsim_policy_config_parse(dsim_policy_config **out, const char *text, const char *origin);
+/** A configuration of a type with its default parameters (no file). */
+int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type *type);
+void dsim_policy_config_free(dsim_policy_config *cfg);
+/** @return a parameter's value by name (NAN if the type has no such parameter). */
+double dsim_policy_config_param(const dsim_policy_config *cfg, const char *name);
+
+typedef struct dsim_policy dsim_policy;
+
+struct dsim_world;
+/** Fill a policy's env from a world: its scenario's levels and objective, and observable catalog facts. */
+void dsim_policy_env_for_world(dsim_policy_env *env, const struct dsim_world *w);
+
+/**
+ * Instantiate a policy. @param cfg borrowed, must outlive the policy.
+ * @return 0, DSIM_ENOMEM or DSIM_ECONFIG (e.g. a fixed level the scenario does not offer).
+ */
+int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const dsim_policy_env *env);
+void dsim_policy_free(dsim_policy *p);
+
+const dsim_policy_config *dsim_policy_config_of(const dsim_policy *p);
+bool dsim_policy_is_clairvoyant(const dsim_policy *p);
+
+/* Thin wrappers through which the engine calls every policy (and where invariants are asserted). */
+void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *truth, gsl_rng *rng,
+                     bool want_propensity, dsim_action *out);
+void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs);
+void dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb);
+
+/** Print every policy type with its parameters (for `dsim policies`). */
+void dsim_policy_document(FILE *out);
+
+#endif

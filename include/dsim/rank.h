@@ -1,0 +1,35 @@
+/*
+ * dsim/rank.h — the shop's ranking: which K items a shopper is shown.
+ *
+ * The shop ranks with its own *estimates* of the taste vectors, never the hidden ones. In this version the
+ * estimates are the true vectors plus Gaussian noise (σ = embedding_noise, per coordinate × 1/√d), and a
+ * visit's slate is the exact top-K by estimated dot product, computed one visit at a time.
+ */
+#ifndef DSIM_RANK_H
+#define DSIM_RANK_H
+
+#include <stdint.h>
+
+#include "dsim/world.h"
+
+typedef struct dsim_ranker dsim_ranker;
+
+/**
+ * Build the shop's embedding estimates for a world.
+ * @param out  receives the ranker, owned by the caller; `w` is only read during the call.
+ * @return 0 or DSIM_ENOMEM.
+ */
+int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, double noise, uint64_t seed);
+void dsim_ranker_free(dsim_ranker *r);
+
+/**
+ * The top k items for a shopper, best first; ties go to the lower item index.
+ * @param items   (k,) out
+ * @param scores  (k,) out: estimated ⟨ê_u, ê_i⟩
+ */
+void dsim_ranker_top_k(const dsim_ranker *r, uint32_t shopper, int k, uint32_t *items, float *scores);
+
+/** @return bytes held per shopper (for the memory benchmark). */
+size_t dsim_ranker_bytes_per_shopper(const dsim_ranker *r);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * dsim/scenario.h — a scenario: the market to simulate (catalog, shopper segments, behaviour, discounts,
+ * shocks), as read from scenarios/NAME.ini.
+ *
+ * The scenario is plain data. dsim_scenario_load() fills it from a file (defaults first, then the file's
+ * keys), checks every value and reports the first problem as "FILE:LINE: message". Every key, its unit,
+ * range and default is listed once, in the key table that the loader, the checker and
+ * `dsim scenario-keys` all read (src/world/scenario_keys.c).
+ */
+#ifndef DSIM_SCENARIO_H
+#define DSIM_SCENARIO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define DSIM_NAME_MAX 64
+#define DSIM_MAX_SEGMENTS 16
+#define DSIM_MAX_LEVELS 16
+#define DSIM_MAX_SHOCKS 32
+#define DSIM_MAX_SLATE 12 /* the exact expected-reward computation enumerates 2^slate click sets */
+
+typedef enum {
+    DSIM_OBJECTIVE_REVENUE = 0,
+    DSIM_OBJECTIVE_PROFIT,
+    DSIM_OBJECTIVE_CONVERSIONS
+} dsim_objective;
+
+/** @return "revenue", "profit" or "conversions". */
+const char *dsim_objective_name(dsim_objective objective);
+
+/** One shopper segment ([segment.NAME]). */
+typedef struct {
+    char name[DSIM_NAME_MAX];
+    double share;               /* share of the population, the segments' shares sum to 1 */
+    double elasticity_mean;     /* price sensitivity β: log-normal with this mean ... */
+    double elasticity_sd;       /* ... and this standard deviation (0: everyone alike) */
+    double deal_proneness_mean; /* γ: utility of "a discount is on", normal, truncated at 0 */
+    double deal_proneness_sd;
+    double memory;              /* λ in r ← λ r + (1 − λ) d; 1 = the reference never moves */
+    double loss_aversion;       /* κ ≥ 1: weight of paying more than expected */
+    double initial_reference;   /* r at the start, a fraction (0.1 = expects 10 % off) */
+    double visit_rate;          /* visits per shopper per day */
+    double churn_base;          /* per-visit churn probability of a content shopper */
+    double churn_unhappy;       /* added to the churn probability by a visit without purchase */
+    double churn_recovery;      /* after a purchase the excess over churn_base is multiplied by this */
+    double taste_spread;        /* spread of tastes around the segment's centre */
+    int favourite_category;     /* category the segment's taste centre leans to; -1: a random direction */
+} dsim_segment_config;
+
+/** A scheduled change of the market ([shock.NAME]); NAN or a negative value leaves a field unchanged. */
+typedef struct {
+    char name[DSIM_NAME_MAX];
+    char segment[DSIM_NAME_MAX]; /* segment affected, "all" for every segment */
+    double at_visit;             /* visit index at which it happens, or -1 */
+    double at_day;               /* or the day, converted to a visit with the total arrival rate */
+    double elasticity_factor;    /* multiplies β of the segment (1: unchanged) */
+    double share;                /* new share of arrivals for the segment (-1: unchanged) */
+    double outside_utility;      /* new outside-option utility V0 for everyone (NAN: unchanged) */
+} dsim_shock_config;
+
+typedef struct dsim_scenario {
+    char name[DSIM_NAME_MAX];
+    char description[256];
+    uint64_t seed;
+    double visits;   /* horizon in visits, or ... */
+    double days;     /* ... in days (exactly one of the two is > 0) */
+    int shoppers;    /* population size */
+    int checkpoints; /* series rows recorded per run */
+
+    struct {
+        int items, categories, embedding_dim;
+        double price_median, price_sigma;  /* list price: log-normal, currency units */
+        double margin_min, margin_max;     /* (price − cost) / price, uniform per category */
+        double category_spread;            /* spread of item tastes around their category's centre */
+    } catalog;
+
+    struct {
+        int slate_size;          /* K items shown per visit */
+        double taste_weight;     /* a: weight of ⟨e_u, e_i⟩ in the utility */
+        double outside_utility;  /* V0 */
+        double position_penalty; /* utility lost per position down the slate */
+        double examine_top;      /* probability of examining position 1 */
+        double examine_decay;    /* η_k = examine_top · examine_decay^(k-1) */
+        double click_bias;       /* click probability σ(V − V0 + click_bias) */
+    } behaviour;
+
+    struct {
+        double embedding_noise; /* σ of the Gaussian noise on the shop's embedding estimates */
+    } ranking;
+
+    struct {
+        int n_levels;
+        double levels[DSIM_MAX_LEVELS]; /* fractions in [0, 1), ascending; level 0 need not be 0 */
+        dsim_objective objective;
+        double budget;                  /* total discount spend allowed (currency); 0 = unlimited */
+    } discounts;
+
+    int n_segments;
+    dsim_segment_config segments[DSIM_MAX_SEGMENTS];
+    int n_shocks;
+    dsim_shock_config shocks[DSIM_MAX_SHOCKS];
+
+    char path[512]; /* where it was read from ("" if built in code) */
+    char *text;     /* the file's full text, owned; NULL if built in code */
+} dsim_scenario;
+
+/**
+ * Read and check a scenario file.
+ * @param out  receives a new scenario, owned by the caller (dsim_scenario_free()).
+ * @return 0, DSIM_EIO (cannot read) or DSIM_ECONFIG ("FILE:LINE: ..." in dsim_errmsg()).
+ */
+int dsim_scenario_load(dsim_scenario **out, const char *path);
+
+/** Same as dsim_scenario_load() from text in memory; `origin` names it in messages. */
+int dsim_scenario_parse(dsim_scenario **out, const char *text, const char *origin);
+
+/** Check the cross-key rules (shares sum to 1, levels ascending, ...). @return 0 or DSIM_ECONFIG. */
+int dsim_scenario_check(const dsim_scenario *sc);
+
+/** @return the horizon in visits (days converted with the total arrival rate). */
+uint64_t dsim_scenario_horizon(const dsim_scenario *sc);
+
+/** @return the population's total arrival rate in visits per day. */
+double dsim_scenario_arrivals_per_day(const dsim_scenario *sc);
+
+/** @return the index of the level equal to `fraction` (within 1e-9), or -1. */
+int dsim_scenario_level_index(const dsim_scenario *sc, double fraction);
+
+/** Free a scenario; NULL is a no-op. */
+void dsim_scenario_free(dsim_scenario *sc);
+
+/** Print every scenario key with its unit, default and meaning, as a Markdown table per section. */
+void dsim_scenario_document(FILE *out);
+
+#endif

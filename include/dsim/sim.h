@@ -1,0 +1,71 @@
+/*
+ * dsim/sim.h — the engine: one policy in one world, advanced by its caller.
+ *
+ * The caller drives:  while ((rc = dsim_sim_advance(sim, chunk)) == DSIM_OK) { read metrics; store; draw; }
+ * Each visit reads as the pipeline of design.md §2: arrival → ranking → context → act → choice →
+ * feedback → learning → metrics. The visit loop does not allocate.
+ */
+#ifndef DSIM_SIM_H
+#define DSIM_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dsim/metrics.h"
+#include "dsim/policy.h"
+#include "dsim/world.h"
+
+typedef struct {
+    int version;          /* DSIM_SIM_OPTIONS_VERSION */
+    uint64_t visits;      /* horizon override; 0: the scenario's horizon */
+    bool want_propensity; /* ask the policy for the propensity of each action (costly for some types) */
+} dsim_sim_options;
+
+#define DSIM_SIM_OPTIONS_VERSION 1
+#define DSIM_SIM_OPTIONS_INIT {DSIM_SIM_OPTIONS_VERSION, 0, false}
+
+typedef struct dsim_sim dsim_sim;
+
+/**
+ * Set up a run of `policy` in `world`. Both are borrowed and must outlive the sim; the world is changed by
+ * the run (shopper state, shocks), so give each run a freshly generated world.
+ * @return 0, DSIM_ENOMEM or DSIM_EINVAL.
+ */
+int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const dsim_sim_options *options);
+void dsim_sim_free(dsim_sim *sim);
+
+/**
+ * Convenience: generate the world of (scenario, seed), instantiate the policy from its configuration, and
+ * set up a sim that owns both. `sc` and `cfg` are borrowed and must outlive the sim.
+ * @return 0, DSIM_ENOMEM, DSIM_EINVAL or DSIM_ECONFIG (the policy does not fit the scenario).
+ */
+int dsim_sim_create(dsim_sim **out, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
+                    const dsim_sim_options *options);
+
+dsim_world *dsim_sim_world(const dsim_sim *sim);
+dsim_policy *dsim_sim_policy(const dsim_sim *sim);
+
+/** Simulate up to n_visits more visits. @return DSIM_OK, or DSIM_DONE when the horizon was already reached. */
+int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits);
+
+/** Copy the running totals. */
+void dsim_sim_metrics(const dsim_sim *sim, dsim_metrics *out);
+
+uint64_t dsim_sim_visits_done(const dsim_sim *sim);
+uint64_t dsim_sim_horizon(const dsim_sim *sim);
+
+/** Details of the most recent visit, for tests and observers (borrowed, valid until the next advance). */
+typedef struct {
+    uint64_t visit;
+    uint32_t shopper;
+    bool lost;                 /* the shopper had churned: nothing was shown */
+    const uint32_t *slate;     /* (slate_size,) */
+    int slate_size;
+    dsim_action action;
+    const double *expected;    /* (n_levels,) true expected reward of each level */
+    dsim_outcome outcome;
+} dsim_visit_record;
+
+void dsim_sim_last_visit(const dsim_sim *sim, dsim_visit_record *out);
+
+#endif

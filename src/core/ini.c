@@ -1,0 +1,113 @@
+/*
+ * ini.c — line-aware INI parsing over inih, and whole-file reading.
+ */
+#include "core/ini.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsim/error.h"
+
+typedef struct {
+    const char *cursor;     /* next unread byte of the text */
+    int line;               /* line number of the line last handed to inih */
+    int long_line;          /* first line that did not fit inih's buffer, or 0 */
+    const char *origin;
+    dsim__ini_handler handler;
+    void *user;
+    int error;              /* first error, 0 if none */
+} reader_state;
+
+/* fgets-like reader over a string that counts lines and notices lines longer than inih's buffer. */
+static char *read_line(char *buf, int size, void *stream)
+{
+    reader_state *rs = stream;
+    if (*rs->cursor == '\0')
+        return NULL;
+    const char *eol = strchr(rs->cursor, '\n');
+    size_t len = eol ? (size_t)(eol - rs->cursor) + 1 : strlen(rs->cursor);
+    rs->line++;
+    if (len >= (size_t)size) {
+        if (!rs->long_line)
+            rs->long_line = rs->line;
+        len = (size_t)size - 1;
+        /* Skip the rest of the long line so that line numbers stay right. */
+        memcpy(buf, rs->cursor, len);
+        buf[len] = '\0';
+        rs->cursor = eol ? eol + 1 : rs->cursor + strlen(rs->cursor);
+        return buf;
+    }
+    memcpy(buf, rs->cursor, len);
+    buf[len] = '\0';
+    rs->cursor += len;
+    return buf;
+}
+
+static int dispatch(void *user, const char *section, const char *name, const char *value)
+{
+    reader_state *rs = user;
+    if (rs->error)
+        return 1;
+    if (rs->long_line == rs->line) {
+        rs->error = dsim_error_set(DSIM_ECONFIG, "%s:%d: line too long (at most %d characters)", rs->origin,
+                                   rs->line, INI_MAX_LINE - 2);
+        return 1;
+    }
+    rs->error = rs->handler(rs->user, section, name, value, rs->line);
+    return 1;
+}
+
+int dsim__ini_parse(const char *text, const char *origin, dsim__ini_handler handler, void *user)
+{
+    reader_state rs = {.cursor = text, .origin = origin, .handler = handler, .user = user};
+    int syntax_line = ini_parse_stream(read_line, &rs, dispatch, &rs);
+    if (rs.error)
+        return rs.error;
+    if (syntax_line > 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: malformed line: expected '[section]' or 'key = value'",
+                              origin, syntax_line);
+    if (syntax_line < 0)
+        return dsim_error_set(DSIM_ENOMEM, "%s: out of memory while parsing", origin);
+    return DSIM_OK;
+}
+
+int dsim__read_file(const char *path, char **out)
+{
+    int rc = DSIM_OK;
+    char *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return dsim_error_set(DSIM_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0) {
+        rc = dsim_error_set(DSIM_EIO, "%s: cannot read: %s", path, strerror(errno));
+        goto done;
+    }
+    long size = ftell(f);
+    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        rc = dsim_error_set(DSIM_EIO, "%s: cannot read: %s", path, strerror(errno));
+        goto done;
+    }
+    text = malloc((size_t)size + 1);
+    if (!text) {
+        rc = dsim_error_set(DSIM_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    if (fread(text, 1, (size_t)size, f) != (size_t)size) {
+        rc = dsim_error_set(DSIM_EIO, "%s: cannot read: %s", path, strerror(errno));
+        goto done;
+    }
+    text[size] = '\0';
+    if (memchr(text, '\0', (size_t)size)) {
+        rc = dsim_error_set(DSIM_ECONFIG, "%s: not a text file (contains a NUL byte)", path);
+        goto done;
+    }
+    *out = text;
+    text = NULL;
+done:
+    free(text);
+    fclose(f);
+    return rc;
+}

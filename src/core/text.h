@@ -1,0 +1,23 @@
+/*
+ * text.h — small string helpers shared inside the library: "did you mean" suggestions and strict number
+ * parsing.
+ */
+#ifndef DSIM_CORE_TEXT_H
+#define DSIM_CORE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** @return the candidate closest to word by edit distance, or NULL if none is plausibly meant. */
+const char *dsim__nearest(const char *word, const char *const *candidates, size_t n_candidates);
+
+/** Parse a whole string as a finite double (surrounding blanks allowed). @return true on success. */
+bool dsim__parse_double(const char *text, double *out);
+
+/** Parse a whole string as a non-negative integer that fits in 64 bits. @return true on success. */
+bool dsim__parse_u64(const char *text, unsigned long long *out);
+
+/** Copy src into dst of size n, truncating; dst is always terminated. */
+void dsim__strlcpy(char *dst, const char *src, size_t n);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * registry.c — the list of policy types, policy files, and the wrappers through which the engine calls a
+ * policy (where its contract is asserted).
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ini.h"
+#include "core/text.h"
+#include "dsim/world.h"
+#include "policy/policy_impl.h"
+
+extern const dsim_policy_type *dsim_policy_none, *dsim_policy_fixed, *dsim_policy_random, *dsim_policy_tiered,
+    *dsim_policy_epsilon_greedy, *dsim_policy_ucb1, *dsim_policy_thompson, *dsim_policy_oracle;
+
+const dsim_policy_type *const *dsim_policy_types(void)
+{
+    static const dsim_policy_type *types[9];
+    if (!types[0]) {
+        const dsim_policy_type *all[] = {dsim_policy_none,           dsim_policy_fixed, dsim_policy_random,
+                                         dsim_policy_tiered,         dsim_policy_epsilon_greedy,
+                                         dsim_policy_ucb1,           dsim_policy_thompson, dsim_policy_oracle};
+        memcpy(types, all, sizeof all);
+    }
+    return types;
+}
+
+const dsim_policy_type *dsim_policy_type_find(const char *name)
+{
+    for (const dsim_policy_type *const *t = dsim_policy_types(); *t; t++)
+        if (strcmp((*t)->name, name) == 0)
+            return *t;
+    return NULL;
+}
+
+/* ---- policy files ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    dsim_policy_config *cfg;
+    const char *origin;
+    bool name_set;
+    int type_line;
+    int param_line[DSIM_POLICY_MAX_PARAMS];
+    /* Parameters may come before `type`; they are kept as text until the type is known. */
+    struct {
+        char key[64], value[128];
+        int line;
+    } pending[DSIM_POLICY_MAX_PARAMS * 2];
+    int n_pending;
+} policy_parse;
+
+static int set_param(policy_parse *pp, const char *key, const char *value, int line)
+{
+    const dsim_policy_type *t = pp->cfg->type;
+    const char *names[DSIM_POLICY_MAX_PARAMS];
+    for (int i = 0; i < t->n_params; i++) {
+        const dsim_param_spec *p = &t->params[i];
+        names[i] = p->name;
+        if (strcmp(p->name, key) != 0)
+            continue;
+        if (pp->param_line[i])
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: set twice (first on line %d)", pp->origin, line,
+                                  key, pp->param_line[i]);
+        double v;
+        if (!dsim__parse_double(value, &v))
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: expected a number, got '%s'", pp->origin, line,
+                                  key, value);
+        if (v < p->min || v > p->max)
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: %s is out of range [%g, %g]", pp->origin, line,
+                                  key, value, p->min, p->max);
+        pp->param_line[i] = line;
+        pp->cfg->params[i] = v;
+        return DSIM_OK;
+    }
+    const char *near = dsim__nearest(key, names, (size_t)t->n_params);
+    return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] unknown parameter '%s' for type %s%s%s%s (see `dsim policies`)",
+                          pp->origin, line, key, t->name, near ? "; did you mean '" : "", near ? near : "",
+                          near ? "'?" : "");
+}
+
+static int set_type(policy_parse *pp, const char *value, int line)
+{
+    const dsim_policy_type *t = dsim_policy_type_find(value);
+    if (!t) {
+        const char *names[32];
+        size_t n = 0;
+        for (const dsim_policy_type *const *it = dsim_policy_types(); *it; it++)
+            names[n++] = (*it)->name;
+        const char *near = dsim__nearest(value, names, n);
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] type: unknown policy type '%s'%s%s%s (see `dsim policies`)",
+                              pp->origin, line, value, near ? "; did you mean '" : "", near ? near : "",
+                              near ? "'?" : "");
+    }
+    pp->cfg->type = t;
+    pp->type_line = line;
+    for (int i = 0; i < t->n_params; i++)
+        pp->cfg->params[i] = t->params[i].fallback;
+    return DSIM_OK;
+}
+
+static int on_policy_key(void *user, const char *section, const char *key, const char *value, int line)
+{
+    policy_parse *pp = user;
+    if (strcmp(section, "policy") != 0) {
+        const char *candidates[] = {"policy"};
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: unknown section [%s]; expected [policy]%s", pp->origin, line,
+                              section, dsim__nearest(section, candidates, 1) ? " (check the spelling)" : "");
+    }
+    if (strcmp(key, "type") == 0) {
+        if (pp->type_line)
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] type: set twice (first on line %d)", pp->origin, line,
+                                  pp->type_line);
+        return set_type(pp, value, line);
+    }
+    if (strcmp(key, "name") == 0) {
+        if (*value == '\0' || strlen(value) >= DSIM_NAME_MAX)
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] name: expected 1 to %d characters", pp->origin, line,
+                                  DSIM_NAME_MAX - 1);
+        dsim__strlcpy(pp->cfg->name, value, DSIM_NAME_MAX);
+        pp->name_set = true;
+        return DSIM_OK;
+    }
+    if (pp->n_pending == (int)(sizeof pp->pending / sizeof pp->pending[0]) || strlen(key) >= 64 ||
+        strlen(value) >= 128)
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: too many or too long parameters", pp->origin, line,
+                              key);
+    dsim__strlcpy(pp->pending[pp->n_pending].key, key, 64);
+    dsim__strlcpy(pp->pending[pp->n_pending].value, value, 128);
+    pp->pending[pp->n_pending++].line = line;
+    return DSIM_OK;
+}
+
+/* "policies/fixed10.ini" → "fixed10" */
+static void file_stem(char *out, size_t n, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    dsim__strlcpy(out, base, n);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+int dsim_policy_config_parse(dsim_policy_config **out, const char *text, const char *origin)
+{
+    int rc = DSIM_OK;
+    policy_parse *pp = calloc(1, sizeof *pp);
+    dsim_policy_config *cfg = calloc(1, sizeof *cfg);
+    if (!pp || !cfg) {
+        rc = dsim_error_set(DSIM_ENOMEM, "%s: out of memory", origin);
+        goto done;
+    }
+    pp->cfg = cfg;
+    pp->origin = origin;
+    if ((rc = dsim__ini_parse(text, origin, on_policy_key, pp)))
+        goto done;
+    if (!cfg->type) {
+        rc = dsim_error_set(DSIM_ECONFIG, "%s: [policy] type: missing; expected one of the types of `dsim policies`",
+                            origin);
+        goto done;
+    }
+    for (int i = 0; i < pp->n_pending; i++)
+        if ((rc = set_param(pp, pp->pending[i].key, pp->pending[i].value, pp->pending[i].line)))
+            goto done;
+    if (!pp->name_set)
+        file_stem(cfg->name, sizeof cfg->name, origin);
+    dsim__strlcpy(cfg->path, origin, sizeof cfg->path);
+    if (!(cfg->text = strdup(text))) {
+        rc = dsim_error_set(DSIM_ENOMEM, "%s: out of memory", origin);
+        goto done;
+    }
+    *out = cfg;
+    cfg = NULL;
+done:
+    free(pp);
+    dsim_policy_config_free(cfg);
+    return rc;
+}
+
+int dsim_policy_config_load(dsim_policy_config **out, const char *path)
+{
+    char *text = NULL;
+    int rc = dsim__read_file(path, &text);
+    if (rc == DSIM_OK)
+        rc = dsim_policy_config_parse(out, text, path);
+    free(text);
+    return rc;
+}
+
+int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type *type)
+{
+    dsim_policy_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    cfg->type = type;
+    dsim__strlcpy(cfg->name, type->name, sizeof cfg->name);
+    for (int i = 0; i < type->n_params; i++)
+        cfg->params[i] = type->params[i].fallback;
+    *out = cfg;
+    return DSIM_OK;
+}
+
+void dsim_policy_config_free(dsim_policy_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->text);
+    free(cfg);
+}
+
+double dsim_policy_config_param(const dsim_policy_config *cfg, const char *name)
+{
+    for (int i = 0; i < cfg->type->n_params; i++)
+        if (strcmp(cfg->type->params[i].name, name) == 0)
+            return cfg->params[i];
+    return NAN;
+}
+
+/* ---- instances ------------------------------------------------------------------------------------- */
+
+struct dsim_policy {
+    const dsim_policy_config *cfg;
+    const dsim_policy_type *type;
+    dsim_policy_env env;
+    double levels[DSIM_MAX_LEVELS];
+    void *state;
+};
+
+void dsim_policy_env_for_world(dsim_policy_env *env, const dsim_world *w)
+{
+    const dsim_scenario *sc = dsim_world_scenario(w);
+    uint32_t n = dsim_world_n_items(w);
+    double price_sum = 0, cost_sum = 0, best = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double price = dsim_world_item_price(w, i), cost = dsim_world_item_cost(w, i);
+        price_sum += price;
+        cost_sum += cost;
+        /* The largest reward one visit can bring: the best item bought at the lowest level. */
+        double paid = price * (1 - sc->discounts.levels[0]);
+        double value = sc->discounts.objective == DSIM_OBJECTIVE_REVENUE  ? paid
+                       : sc->discounts.objective == DSIM_OBJECTIVE_PROFIT ? paid - cost
+                                                                           : 1.0;
+        best = fmax(best, value);
+    }
+    *env = (dsim_policy_env){
+        .n_levels = sc->discounts.n_levels,
+        .levels = sc->discounts.levels,
+        .objective = sc->discounts.objective,
+        .reward_scale = best > 0 ? best : 1.0,
+        .mean_price = price_sum / n,
+        .mean_cost = cost_sum / n,
+        .seed = dsim_world_seed(w),
+    };
+}
+
+int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const dsim_policy_env *env)
+{
+    const dsim_policy_type *t = cfg->type;
+    if (t->version != DSIM_POLICY_TYPE_VERSION)
+        return dsim_error_set(DSIM_EINVAL, "policy type %s: table version %d, expected %d", t->name, t->version,
+                              DSIM_POLICY_TYPE_VERSION);
+    dsim_policy *p = calloc(1, sizeof *p);
+    if (!p || !(p->state = calloc(1, t->state_size ? t->state_size : 1))) {
+        free(p);
+        return dsim_error_set(DSIM_ENOMEM, "out of memory allocating policy %s", cfg->name);
+    }
+    p->cfg = cfg;
+    p->type = t;
+    p->env = *env;
+    /* The policy keeps its own copy of the levels, so the env it was given may be temporary. */
+    for (int l = 0; l < env->n_levels; l++)
+        p->levels[l] = env->levels[l];
+    p->env.levels = p->levels;
+    int rc = t->init(p->state, &p->env, cfg->params);
+    if (rc) {
+        char msg[1024];
+        dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
+        dsim_error_set(rc, "%s: %s", *cfg->path ? cfg->path : cfg->name, msg);
+        dsim_policy_free(p);
+        return rc;
+    }
+    *out = p;
+    return DSIM_OK;
+}
+
+void dsim_policy_free(dsim_policy *p)
+{
+    if (!p)
+        return;
+    if (p->type->free && p->state)
+        p->type->free(p->state);
+    free(p->state);
+    free(p);
+}
+
+const dsim_policy_config *dsim_policy_config_of(const dsim_policy *p)
+{
+    return p->cfg;
+}
+
+bool dsim_policy_is_clairvoyant(const dsim_policy *p)
+{
+    return (p->type->flags & DSIM_POLICY_CLAIRVOYANT) != 0;
+}
+
+void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
+                     dsim_action *out)
+{
+    assert(!dsim_policy_is_clairvoyant(p) || truth);
+    p->type->act(p->state, ctx, dsim_policy_is_clairvoyant(p) ? truth : NULL, rng, want_propensity, out);
+    assert(out->level >= 0 && out->level < p->env.n_levels);
+    assert(!want_propensity || (out->propensity >= 0 && out->propensity <= 1 + 1e-12));
+}
+
+void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs)
+{
+    p->type->distribution(p->state, ctx, dsim_policy_is_clairvoyant(p) ? truth : NULL, probs);
+}
+
+void dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb)
+{
+    if (p->type->learn)
+        p->type->learn(p->state, ctx, fb);
+}
+
+void dsim_policy_document(FILE *out)
+{
+    for (const dsim_policy_type *const *t = dsim_policy_types(); *t; t++) {
+        fprintf(out, "%s — %s\n", (*t)->name, (*t)->summary);
+        for (int i = 0; i < (*t)->n_params; i++) {
+            const dsim_param_spec *p = &(*t)->params[i];
+            fprintf(out, "    %-20s default %-6g range [%g, %g]  %s\n", p->name, p->fallback, p->min, p->max, p->doc);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/*
+ * metrics.c — figures derived from a run's totals, and confidence intervals across seeds (GSL).
+ */
+#include "dsim/metrics.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+
+static double ratio(double num, double den)
+{
+    return den > 0 ? num / den : 0.0;
+}
+
+static double m_visits(const dsim_metrics *m) { return (double)m->visits; }
+static double m_lost(const dsim_metrics *m) { return (double)m->lost_visits; }
+static double m_clicks(const dsim_metrics *m) { return (double)m->clicks; }
+static double m_purchases(const dsim_metrics *m) { return (double)m->purchases; }
+static double m_ctr(const dsim_metrics *m) { return ratio((double)m->clicks, (double)m->impressions); }
+static double m_conversion(const dsim_metrics *m) { return ratio((double)m->purchases, (double)m->visits); }
+static double m_conversion_click(const dsim_metrics *m) { return ratio((double)m->purchases, (double)m->clicks); }
+static double m_revenue(const dsim_metrics *m) { return m->revenue; }
+static double m_profit(const dsim_metrics *m) { return m->profit; }
+static double m_spend(const dsim_metrics *m) { return m->discount_spend; }
+static double m_avg_discount(const dsim_metrics *m) { return ratio(m->discount_offered, (double)m->visits); }
+static double m_discounted_share(const dsim_metrics *m) { return ratio((double)m->discounted_visits, (double)m->visits); }
+static double m_revenue_per_visit(const dsim_metrics *m) { return ratio(m->revenue, (double)m->arrivals); }
+static double m_reward(const dsim_metrics *m) { return m->reward; }
+static double m_regret(const dsim_metrics *m) { return m->regret; }
+static double m_churned(const dsim_metrics *m) { return (double)m->churned; }
+
+const dsim_metric_def dsim_metric_defs[] = {
+    {"visits", "visits", "visits", m_visits},
+    {"lost_visits", "lost", "visits", m_lost},
+    {"clicks", "clicks", "clicks", m_clicks},
+    {"purchases", "purchases", "purchases", m_purchases},
+    {"ctr", "CTR", "clicks/impression", m_ctr},
+    {"conversion", "conversion", "purchases/visit", m_conversion},
+    {"conversion_per_click", "conv/click", "purchases/click", m_conversion_click},
+    {"revenue", "revenue", "currency", m_revenue},
+    {"profit", "profit", "currency", m_profit},
+    {"discount_spend", "disc. spend", "currency", m_spend},
+    {"avg_discount", "avg disc.", "fraction/visit", m_avg_discount},
+    {"discounted_share", "disc. share", "visits", m_discounted_share},
+    {"revenue_per_visit", "rev/visit", "currency/arrival", m_revenue_per_visit},
+    {"reward", "reward", "objective", m_reward},
+    {"regret", "regret", "objective", m_regret},
+    {"churned", "churned", "shoppers", m_churned},
+};
+
+const size_t dsim_n_metric_defs = sizeof dsim_metric_defs / sizeof dsim_metric_defs[0];
+
+const dsim_metric_def *dsim_metric_find(const char *name)
+{
+    for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        if (strcmp(dsim_metric_defs[i].name, name) == 0)
+            return &dsim_metric_defs[i];
+    return NULL;
+}
+
+dsim_estimate dsim_estimate_mean(const double *x, size_t n)
+{
+    dsim_estimate e = {.mean = NAN, .half_width = NAN, .n = n};
+    if (n == 0)
+        return e;
+    e.mean = gsl_stats_mean(x, 1, n);
+    if (n >= 2)
+        e.half_width = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * gsl_stats_sd_m(x, 1, n, e.mean) / sqrt((double)n);
+    return e;
+}

@@ -1,0 +1,317 @@
+/*
+ * sim.c — the engine loop: one visit at a time, data flowing one way.
+ *
+ *   arrival ─► ranking ─► context ─► policy ─► choice ─► feedback ─► learning ─► metrics
+ *
+ * Randomness comes only from keyed streams: arrival and choice draws are keyed by the visit, the policy's
+ * own exploration by (POLICY, visit), so two policies on one seed meet the same shoppers in the same order
+ * and face the same uniforms. The true expected reward of every level is computed for each visit's slate:
+ * it gives the pseudo-regret (best level's expectation minus the chosen one's) and is the oracle's input.
+ */
+#include "dsim/sim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsim/error.h"
+#include "dsim/rank.h"
+#include "dsim/rng.h"
+
+/* What the shop remembers of a shopper: observable history only (24 bytes). */
+typedef struct {
+    uint32_t n_visits, n_purchases, n_discounted;
+    float last_visit_day;    /* NAN before the first visit */
+    float last_purchase_day; /* NAN before the first purchase */
+    float recent_discount;   /* EWMA of "got a discount" over visits */
+} shopper_history;
+
+#define RECENT_DISCOUNT_WEIGHT 0.3f /* weight of the latest visit in recent_discount_rate */
+
+typedef struct {
+    uint64_t visit;
+    const dsim_shock_config *shock;
+} scheduled_shock;
+
+struct dsim_sim {
+    dsim_world *world;
+    dsim_policy *policy;
+    bool owns_world_and_policy; /* made by dsim_sim_create() */
+    const dsim_scenario *sc;
+    dsim_ranker *ranker;
+    shopper_history *history;
+    dsim_sim_options options;
+    uint64_t horizon, next_visit;
+    int slate_size, n_levels;
+
+    scheduled_shock shocks[DSIM_MAX_SHOCKS];
+    int n_shocks, next_shock;
+
+    gsl_rng *arrival_rng, *choice_rng, *policy_rng;
+    dsim_metrics metrics;
+
+    /* per-visit buffers, sized once */
+    uint32_t slate[DSIM_MAX_SLATE];
+    float scores[DSIM_MAX_SLATE];
+    double expected[DSIM_MAX_LEVELS];
+    dsim_visit_record last;
+};
+
+static int compare_shocks(const void *a, const void *b)
+{
+    const scheduled_shock *x = a, *y = b;
+    return (x->visit > y->visit) - (x->visit < y->visit);
+}
+
+static void schedule_shocks(dsim_sim *sim)
+{
+    double per_day = dsim_scenario_arrivals_per_day(sim->sc);
+    for (int i = 0; i < sim->sc->n_shocks; i++) {
+        const dsim_shock_config *sh = &sim->sc->shocks[i];
+        double at = sh->at_visit >= 0 ? sh->at_visit : ceil(sh->at_day * per_day);
+        sim->shocks[i] = (scheduled_shock){(uint64_t)at, sh};
+    }
+    sim->n_shocks = sim->sc->n_shocks;
+    /* qsort is not stable; shocks at the same visit then apply in an unspecified but fixed order. */
+    qsort(sim->shocks, (size_t)sim->n_shocks, sizeof sim->shocks[0], compare_shocks);
+}
+
+int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const dsim_sim_options *options)
+{
+    dsim_sim_options defaults = DSIM_SIM_OPTIONS_INIT;
+    if (!options)
+        options = &defaults;
+    if (options->version != DSIM_SIM_OPTIONS_VERSION)
+        return dsim_error_set(DSIM_EINVAL, "dsim_sim_options version %d, expected %d", options->version,
+                              DSIM_SIM_OPTIONS_VERSION);
+    int rc = DSIM_OK;
+    dsim_sim *sim = calloc(1, sizeof *sim);
+    if (!sim)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
+    sim->world = world;
+    sim->policy = policy;
+    sim->sc = dsim_world_scenario(world);
+    sim->options = *options;
+    sim->horizon = options->visits ? options->visits : dsim_scenario_horizon(sim->sc);
+    sim->slate_size = sim->sc->behaviour.slate_size;
+    sim->n_levels = sim->sc->discounts.n_levels;
+    sim->history = malloc(sizeof(shopper_history) * dsim_world_n_shoppers(world));
+    sim->arrival_rng = dsim_rng_alloc();
+    sim->choice_rng = dsim_rng_alloc();
+    sim->policy_rng = dsim_rng_alloc();
+    if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng) {
+        rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
+        goto done;
+    }
+    for (uint32_t u = 0; u < dsim_world_n_shoppers(world); u++)
+        sim->history[u] = (shopper_history){0, 0, 0, NAN, NAN, 0.0f};
+    rc = dsim_ranker_alloc(&sim->ranker, world, sim->sc->ranking.embedding_noise, dsim_world_seed(world));
+    if (rc)
+        goto done;
+    schedule_shocks(sim);
+done:
+    if (rc) {
+        dsim_sim_free(sim);
+        return rc;
+    }
+    *out = sim;
+    return DSIM_OK;
+}
+
+int dsim_sim_create(dsim_sim **out, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
+                    const dsim_sim_options *options)
+{
+    dsim_world *world = NULL;
+    dsim_policy *policy = NULL;
+    dsim_policy_env env;
+    int rc = dsim_world_alloc(&world, sc, seed);
+    if (rc)
+        return rc;
+    dsim_policy_env_for_world(&env, world);
+    if ((rc = dsim_policy_alloc(&policy, cfg, &env)) || (rc = dsim_sim_alloc(out, world, policy, options))) {
+        dsim_policy_free(policy);
+        dsim_world_free(world);
+        return rc;
+    }
+    (*out)->owns_world_and_policy = true;
+    return DSIM_OK;
+}
+
+dsim_world *dsim_sim_world(const dsim_sim *sim)
+{
+    return sim->world;
+}
+
+dsim_policy *dsim_sim_policy(const dsim_sim *sim)
+{
+    return sim->policy;
+}
+
+void dsim_sim_free(dsim_sim *sim)
+{
+    if (!sim)
+        return;
+    if (sim->owns_world_and_policy) {
+        dsim_policy_free(sim->policy);
+        dsim_world_free(sim->world);
+    }
+    dsim_ranker_free(sim->ranker);
+    free(sim->history);
+    gsl_rng_free(sim->arrival_rng);
+    gsl_rng_free(sim->choice_rng);
+    gsl_rng_free(sim->policy_rng);
+    free(sim);
+}
+
+/* ---- one visit ------------------------------------------------------------------------------------- */
+
+static void build_context(const dsim_sim *sim, uint64_t visit, double day, uint32_t u, dsim_context *ctx)
+{
+    const shopper_history *h = &sim->history[u];
+    const dsim_world *w = sim->world;
+    double price_sum = 0, score_sum = 0;
+    for (int j = 0; j < sim->slate_size; j++) {
+        price_sum += dsim_world_item_price(w, sim->slate[j]);
+        score_sum += sim->scores[j];
+    }
+    double budget = sim->sc->discounts.budget;
+    *ctx = (dsim_context){
+        .visit = visit,
+        .day = day,
+        .shopper = u,
+        .n_visits = h->n_visits,
+        .n_purchases = h->n_purchases,
+        .n_discounted = h->n_discounted,
+        .days_since_visit = isnan(h->last_visit_day) ? -1.0 : day - h->last_visit_day,
+        .days_since_purchase = isnan(h->last_purchase_day) ? -1.0 : day - h->last_purchase_day,
+        .purchase_rate = h->n_visits ? (double)h->n_purchases / h->n_visits : 0.0,
+        .discount_rate = h->n_visits ? (double)h->n_discounted / h->n_visits : 0.0,
+        .recent_discount_rate = h->recent_discount,
+        .slate_size = sim->slate_size,
+        .slate = sim->slate,
+        .scores = sim->scores,
+        .mean_price = price_sum / sim->slate_size,
+        .mean_score = score_sum / sim->slate_size,
+        .top_category = dsim_world_item_category(w, sim->slate[0]),
+        .budget_left = budget > 0 ? fmax(0.0, 1.0 - sim->metrics.discount_spend / budget) : 1.0,
+    };
+}
+
+static void remember(shopper_history *h, double day, bool discounted, bool purchased)
+{
+    h->n_visits++;
+    h->n_discounted += discounted;
+    h->last_visit_day = (float)day;
+    h->recent_discount = (1 - RECENT_DISCOUNT_WEIGHT) * h->recent_discount + RECENT_DISCOUNT_WEIGHT * discounted;
+    if (purchased) {
+        h->n_purchases++;
+        h->last_purchase_day = (float)day;
+    }
+}
+
+static void account(dsim_metrics *m, const dsim_scenario *sc, int level, const dsim_outcome *o, double regret)
+{
+    double d = sc->discounts.levels[level];
+    m->visits++;
+    m->impressions += (uint64_t)sc->behaviour.slate_size;
+    m->clicks += (uint64_t)o->n_clicks;
+    m->purchases += o->position >= 0;
+    m->discounted_visits += d > 0;
+    m->churned += o->churned;
+    m->revenue += o->revenue;
+    m->profit += o->profit;
+    m->discount_spend += o->discount_spend;
+    m->discount_offered += d;
+    m->reward += o->reward;
+    m->regret += regret;
+    m->level_count[level]++;
+}
+
+static void simulate_visit(dsim_sim *sim, uint64_t t)
+{
+    dsim_world *w = sim->world;
+    const dsim_scenario *sc = sim->sc;
+    while (sim->next_shock < sim->n_shocks && sim->shocks[sim->next_shock].visit <= t)
+        dsim_world_apply_shock(w, sim->shocks[sim->next_shock++].shock);
+
+    uint32_t u = dsim_world_arrival(w, t, sim->arrival_rng);
+    double day = dsim_world_day(w, t);
+    sim->metrics.arrivals++;
+    sim->last = (dsim_visit_record){.visit = t, .shopper = u, .slate = sim->slate, .slate_size = sim->slate_size,
+                                    .expected = sim->expected};
+    if (!dsim_world_shopper_active(w, u)) {
+        sim->metrics.lost_visits++;
+        sim->last.lost = true;
+        return;
+    }
+
+    dsim_ranker_top_k(sim->ranker, u, sim->slate_size, sim->slate, sim->scores);
+    dsim_context ctx;
+    build_context(sim, t, day, u, &ctx);
+    dsim_world_expected_rewards(w, u, sim->slate, sim->slate_size, sim->expected);
+
+    dsim_action action = {0, 1.0};
+    bool budget_spent = sc->discounts.budget > 0 && sim->metrics.discount_spend >= sc->discounts.budget;
+    if (!budget_spent) {
+        dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
+        dsim_policy_act(sim->policy, &ctx, sim->expected, sim->policy_rng, sim->options.want_propensity, &action);
+    }
+
+    dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
+    dsim_outcome outcome;
+    dsim_world_visit(w, u, sim->slate, sim->slate_size, action.level, sim->choice_rng, &outcome);
+
+    dsim_feedback fb = {
+        .level = action.level,
+        .purchased = outcome.position >= 0,
+        .n_clicks = outcome.n_clicks,
+        .position = outcome.position,
+        .item = outcome.item,
+        .reward = outcome.reward,
+        .revenue = outcome.revenue,
+        .profit = outcome.profit,
+    };
+    if (!budget_spent)
+        dsim_policy_learn(sim->policy, &ctx, &fb);
+
+    double best = sim->expected[0];
+    for (int l = 1; l < sim->n_levels; l++)
+        best = fmax(best, sim->expected[l]);
+    remember(&sim->history[u], day, sc->discounts.levels[action.level] > 0, fb.purchased);
+    account(&sim->metrics, sc, action.level, &outcome, best - sim->expected[action.level]);
+    sim->last.action = action;
+    sim->last.outcome = outcome;
+}
+
+int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits)
+{
+    if (sim->next_visit >= sim->horizon)
+        return DSIM_DONE;
+    uint64_t end = sim->next_visit + n_visits;
+    if (end > sim->horizon || end < sim->next_visit)
+        end = sim->horizon;
+    for (uint64_t t = sim->next_visit; t < end; t++)
+        simulate_visit(sim, t);
+    sim->next_visit = end;
+    return DSIM_OK;
+}
+
+void dsim_sim_metrics(const dsim_sim *sim, dsim_metrics *out)
+{
+    *out = sim->metrics;
+}
+
+uint64_t dsim_sim_visits_done(const dsim_sim *sim)
+{
+    return sim->next_visit;
+}
+
+uint64_t dsim_sim_horizon(const dsim_sim *sim)
+{
+    return sim->horizon;
+}
+
+void dsim_sim_last_visit(const dsim_sim *sim, dsim_visit_record *out)
+{
+    *out = sim->last;
+}

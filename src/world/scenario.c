@@ -1,0 +1,445 @@
+/*
+ * scenario.c — reading, checking and describing scenario files.
+ *
+ * A scenario starts from the defaults in the key table; each `key = value` of the file then overwrites one
+ * field. Errors name the file, the line and the key, say what was expected, and suggest the nearest valid
+ * name for a misspelt section or key.
+ */
+#include "dsim/scenario.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ini.h"
+#include "core/text.h"
+#include "dsim/error.h"
+#include "world/scenario_keys.h"
+
+enum { MAX_KEYS = 64 };
+
+/* Where each key was set, for messages about values that are wrong only together. */
+typedef struct {
+    dsim_scenario *sc;
+    const char *origin;
+    int global_line[MAX_KEYS];
+    int segment_line[DSIM_MAX_SEGMENTS][MAX_KEYS];
+    int shock_line[DSIM_MAX_SHOCKS][MAX_KEYS];
+} parse_state;
+
+const char *dsim_objective_name(dsim_objective objective)
+{
+    switch (objective) {
+    case DSIM_OBJECTIVE_REVENUE:
+        return "revenue";
+    case DSIM_OBJECTIVE_PROFIT:
+        return "profit";
+    case DSIM_OBJECTIVE_CONVERSIONS:
+        return "conversions";
+    }
+    return "?";
+}
+
+/* ---- storing one value ---------------------------------------------------------------------------- */
+
+static bool parse_objective(const char *value, dsim_objective *out)
+{
+    for (int o = DSIM_OBJECTIVE_REVENUE; o <= DSIM_OBJECTIVE_CONVERSIONS; o++) {
+        if (strcmp(value, dsim_objective_name((dsim_objective)o)) == 0) {
+            *out = (dsim_objective)o;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Levels are written in percent, stored as fractions. */
+static int parse_levels(const char *value, dsim_scenario *sc, const char *where, const scenario_key *k)
+{
+    char buf[512];
+    dsim__strlcpy(buf, value, sizeof buf);
+    int n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        double pct;
+        if (!dsim__parse_double(tok, &pct))
+            return dsim_error_set(DSIM_ECONFIG, "%s: levels: expected a number in percent, got '%s'", where, tok);
+        if (pct < k->min || pct > k->max)
+            return dsim_error_set(DSIM_ECONFIG, "%s: levels: %g%% is out of range [0, 100)", where, pct);
+        if (n == DSIM_MAX_LEVELS)
+            return dsim_error_set(DSIM_ECONFIG, "%s: levels: at most %d levels", where, DSIM_MAX_LEVELS);
+        sc->discounts.levels[n++] = pct / 100.0;
+    }
+    if (n == 0)
+        return dsim_error_set(DSIM_ECONFIG,
+                              "%s: levels: expected a comma-separated list of percentages, got an empty list",
+                              where);
+    sc->discounts.n_levels = n;
+    return DSIM_OK;
+}
+
+/* Store `value` at base + k->offset. `where` is "FILE:LINE" (or "default"). Range checks apply to values
+   from files only: some defaults (-1, nan) mean "unset". */
+static int store_value(const scenario_key *k, void *base, const char *value, const char *where, bool check_range,
+                       dsim_scenario *sc)
+{
+    char *field = (char *)base + k->offset;
+    double v = 0;
+    unsigned long long u = 0;
+    switch (k->kind) {
+    case KEY_STRING:
+        if (strlen(value) >= k->size)
+            return dsim_error_set(DSIM_ECONFIG, "%s: %s: too long (at most %zu characters)", where, k->name,
+                                  k->size - 1);
+        dsim__strlcpy(field, value, k->size);
+        return DSIM_OK;
+    case KEY_LEVELS:
+        return parse_levels(value, sc, where, k);
+    case KEY_OBJECTIVE:
+        if (!parse_objective(value, (dsim_objective *)field))
+            return dsim_error_set(DSIM_ECONFIG, "%s: objective: expected revenue, profit or conversions, got '%s'",
+                                  where, value);
+        return DSIM_OK;
+    case KEY_U64:
+        if (!dsim__parse_u64(value, &u))
+            return dsim_error_set(DSIM_ECONFIG, "%s: %s: expected a non-negative integer, got '%s'", where,
+                                  k->name, value);
+        *(uint64_t *)field = u;
+        return DSIM_OK;
+    case KEY_INT:
+    case KEY_DOUBLE:
+        if (!check_range) {
+            v = strtod(value, NULL); /* defaults may be "nan" */
+        } else if (!dsim__parse_double(value, &v)) {
+            return dsim_error_set(DSIM_ECONFIG, "%s: %s: expected a number, got '%s'", where, k->name, value);
+        }
+        if (k->kind == KEY_INT && check_range && v != floor(v))
+            return dsim_error_set(DSIM_ECONFIG, "%s: %s: expected a whole number, got '%s'", where, k->name, value);
+        if (check_range && (v < k->min || v > k->max))
+            return dsim_error_set(DSIM_ECONFIG, "%s: %s: %s is out of range [%g, %g]%s%s", where, k->name, value,
+                                  k->min, k->max, *k->unit ? " " : "", k->unit);
+        if (k->kind == KEY_INT)
+            *(int *)field = (int)v;
+        else
+            *(double *)field = v;
+        return DSIM_OK;
+    }
+    return DSIM_EINVAL;
+}
+
+static void apply_defaults(scenario_section section, void *base, dsim_scenario *sc)
+{
+    for (size_t i = 0; i < dsim__n_scenario_keys; i++) {
+        const scenario_key *k = &dsim__scenario_keys[i];
+        if (k->section == section)
+            store_value(k, base, k->fallback, "default", false, sc);
+    }
+}
+
+/* ---- dispatching keys to sections ------------------------------------------------------------------ */
+
+static const char *const plain_sections[] = {"scenario", "catalog", "behaviour", "ranking", "discounts"};
+
+/* Section text → kind and, for [segment.X] / [shock.X], the element (created on first sight). */
+static int resolve_section(parse_state *ps, const char *section, int line, scenario_section *kind, void **base,
+                           int *index)
+{
+    dsim_scenario *sc = ps->sc;
+    for (int s = 0; s < SECTION_SEGMENT; s++) {
+        if (strcmp(section, plain_sections[s]) == 0) {
+            *kind = (scenario_section)s;
+            *base = sc;
+            *index = -1;
+            return DSIM_OK;
+        }
+    }
+    const char *name = NULL;
+    if (strncmp(section, "segment.", 8) == 0) {
+        *kind = SECTION_SEGMENT;
+        name = section + 8;
+    } else if (strncmp(section, "shock.", 6) == 0) {
+        *kind = SECTION_SHOCK;
+        name = section + 6;
+    } else {
+        const char *candidates[] = {"scenario", "catalog", "behaviour", "ranking", "discounts", "segment", "shock"};
+        const char *near = dsim__nearest(section, candidates, 7);
+        if (*section == '\0')
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: key outside any section; expected a [section] first",
+                                  ps->origin, line);
+        return dsim_error_set(DSIM_ECONFIG,
+                              "%s:%d: unknown section [%s]%s%s%s; expected scenario, catalog, behaviour, ranking, "
+                              "discounts, segment.NAME or shock.NAME",
+                              ps->origin, line, section, near ? " (did you mean [" : "", near ? near : "",
+                              near ? "])" : "");
+    }
+    if (*name == '\0' || strlen(name) >= DSIM_NAME_MAX)
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [%s]: expected a name of 1 to %d characters after the dot",
+                              ps->origin, line, section, DSIM_NAME_MAX - 1);
+    bool segment = *kind == SECTION_SEGMENT;
+    int n = segment ? sc->n_segments : sc->n_shocks;
+    for (int i = 0; i < n; i++) {
+        const char *existing = segment ? sc->segments[i].name : sc->shocks[i].name;
+        if (strcmp(existing, name) == 0) {
+            *index = i;
+            *base = segment ? (void *)&sc->segments[i] : (void *)&sc->shocks[i];
+            return DSIM_OK;
+        }
+    }
+    if (n == (segment ? DSIM_MAX_SEGMENTS : DSIM_MAX_SHOCKS))
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: too many %s sections (at most %d)", ps->origin, line,
+                              segment ? "segment" : "shock", segment ? DSIM_MAX_SEGMENTS : DSIM_MAX_SHOCKS);
+    *index = n;
+    if (segment) {
+        *base = &sc->segments[n];
+        sc->n_segments++;
+    } else {
+        *base = &sc->shocks[n];
+        sc->n_shocks++;
+    }
+    apply_defaults(*kind, *base, sc);
+    dsim__strlcpy(segment ? sc->segments[n].name : sc->shocks[n].name, name, DSIM_NAME_MAX);
+    return DSIM_OK;
+}
+
+static int *line_slot(parse_state *ps, scenario_section kind, int index, size_t key)
+{
+    if (kind == SECTION_SEGMENT)
+        return &ps->segment_line[index][key];
+    if (kind == SECTION_SHOCK)
+        return &ps->shock_line[index][key];
+    return &ps->global_line[key];
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value, int line)
+{
+    parse_state *ps = user;
+    scenario_section kind = SECTION_SCENARIO;
+    void *base = NULL;
+    int index = -1;
+    int rc = resolve_section(ps, section, line, &kind, &base, &index);
+    if (rc)
+        return rc;
+
+    const char *candidates[MAX_KEYS];
+    size_t n_candidates = 0;
+    for (size_t i = 0; i < dsim__n_scenario_keys; i++) {
+        const scenario_key *k = &dsim__scenario_keys[i];
+        if (k->section != kind)
+            continue;
+        candidates[n_candidates++] = k->name;
+        if (strcmp(k->name, name) != 0)
+            continue;
+        int *slot = line_slot(ps, kind, index, i);
+        if (*slot)
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [%s] %s: set twice (first on line %d)", ps->origin, line,
+                                  section, name, *slot);
+        *slot = line;
+        char where[600];
+        snprintf(where, sizeof where, "%s:%d: [%s]", ps->origin, line, section);
+        return store_value(k, base, value, where, true, ps->sc);
+    }
+    const char *near = dsim__nearest(name, candidates, n_candidates);
+    return dsim_error_set(DSIM_ECONFIG, "%s:%d: [%s]: unknown key '%s'%s%s%s (see `dsim scenario-keys`)",
+                          ps->origin, line, section, name, near ? "; did you mean '" : "", near ? near : "",
+                          near ? "'?" : "");
+}
+
+/* ---- rules across keys --------------------------------------------------------------------------- */
+
+static size_t key_index(scenario_section section, const char *name)
+{
+    for (size_t i = 0; i < dsim__n_scenario_keys; i++)
+        if (dsim__scenario_keys[i].section == section && strcmp(dsim__scenario_keys[i].name, name) == 0)
+            return i;
+    return 0;
+}
+
+/* "FILE:LINE: " of a key when it was read from a file, else "" (or "FILE: " when it was left default). */
+static const char *where(const parse_state *ps, char *buf, size_t n, scenario_section section, int index,
+                         const char *key)
+{
+    if (!ps)
+        return "";
+    int line = *line_slot((parse_state *)ps, section, index, key_index(section, key));
+    if (line)
+        snprintf(buf, n, "%s:%d: ", ps->origin, line);
+    else
+        snprintf(buf, n, "%s: ", ps->origin);
+    return buf;
+}
+
+static int check(const dsim_scenario *sc, const parse_state *ps)
+{
+    char w[600];
+    if (sc->visits > 0 && sc->days > 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s[scenario] days: set visits or days, not both",
+                              where(ps, w, sizeof w, SECTION_SCENARIO, -1, "days"));
+    if (sc->visits <= 0 && sc->days <= 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s[scenario] visits: the horizon must be > 0 visits or days",
+                              where(ps, w, sizeof w, SECTION_SCENARIO, -1, "visits"));
+    if (sc->catalog.margin_min > sc->catalog.margin_max)
+        return dsim_error_set(DSIM_ECONFIG, "%s[catalog] margin_min: %g is above margin_max %g",
+                              where(ps, w, sizeof w, SECTION_CATALOG, -1, "margin_min"), sc->catalog.margin_min,
+                              sc->catalog.margin_max);
+    if (sc->behaviour.slate_size > sc->catalog.items)
+        return dsim_error_set(DSIM_ECONFIG, "%s[behaviour] slate_size: %d is more than the catalog's %d items",
+                              where(ps, w, sizeof w, SECTION_BEHAVIOUR, -1, "slate_size"), sc->behaviour.slate_size,
+                              sc->catalog.items);
+    if (sc->discounts.n_levels < 1)
+        return dsim_error_set(DSIM_ECONFIG, "%s[discounts] levels: expected at least one level",
+                              where(ps, w, sizeof w, SECTION_DISCOUNTS, -1, "levels"));
+    for (int l = 1; l < sc->discounts.n_levels; l++)
+        if (sc->discounts.levels[l] <= sc->discounts.levels[l - 1])
+            return dsim_error_set(DSIM_ECONFIG, "%s[discounts] levels: expected ascending, distinct levels, got %g%% "
+                                  "after %g%%",
+                                  where(ps, w, sizeof w, SECTION_DISCOUNTS, -1, "levels"),
+                                  100 * sc->discounts.levels[l], 100 * sc->discounts.levels[l - 1]);
+    if (sc->n_segments == 0)
+        return dsim_error_set(DSIM_ECONFIG, "%sexpected at least one [segment.NAME] section", ps ? ps->origin : "");
+
+    double total_share = 0;
+    for (int s = 0; s < sc->n_segments; s++) {
+        const dsim_segment_config *seg = &sc->segments[s];
+        total_share += seg->share;
+        if (seg->favourite_category >= sc->catalog.categories)
+            return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] favourite_category: %d, but the catalog has "
+                                  "categories 0..%d",
+                                  where(ps, w, sizeof w, SECTION_SEGMENT, s, "favourite_category"), seg->name,
+                                  seg->favourite_category, sc->catalog.categories - 1);
+    }
+    if (fabs(total_share - 1.0) > 1e-6) {
+        int last = sc->n_segments - 1;
+        return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: segment shares sum to %g, expected 1",
+                              where(ps, w, sizeof w, SECTION_SEGMENT, last, "share"), sc->segments[last].name,
+                              total_share);
+    }
+
+    for (int h = 0; h < sc->n_shocks; h++) {
+        const dsim_shock_config *sh = &sc->shocks[h];
+        if ((sh->at_visit >= 0) == (sh->at_day >= 0))
+            return dsim_error_set(DSIM_ECONFIG, "%s[shock.%s] at_visit: set exactly one of at_visit and at_day",
+                                  where(ps, w, sizeof w, SECTION_SHOCK, h, "at_visit"), sh->name);
+        bool known = strcmp(sh->segment, "all") == 0;
+        for (int s = 0; s < sc->n_segments && !known; s++)
+            known = strcmp(sh->segment, sc->segments[s].name) == 0;
+        if (!known)
+            return dsim_error_set(DSIM_ECONFIG, "%s[shock.%s] segment: no segment named '%s' (expected all or a "
+                                  "[segment.NAME] of this file)",
+                                  where(ps, w, sizeof w, SECTION_SHOCK, h, "segment"), sh->name, sh->segment);
+        if (sh->share >= 0 && strcmp(sh->segment, "all") == 0)
+            return dsim_error_set(DSIM_ECONFIG, "%s[shock.%s] share: a share change needs one segment, not all",
+                                  where(ps, w, sizeof w, SECTION_SHOCK, h, "share"), sh->name);
+        if (sh->elasticity_factor == 1.0 && sh->share < 0 && isnan(sh->outside_utility))
+            return dsim_error_set(DSIM_ECONFIG, "%s[shock.%s]: changes nothing; set elasticity_factor, share or "
+                                  "outside_utility",
+                                  where(ps, w, sizeof w, SECTION_SHOCK, h, "at_visit"), sh->name);
+    }
+    return DSIM_OK;
+}
+
+int dsim_scenario_check(const dsim_scenario *sc)
+{
+    return check(sc, NULL);
+}
+
+/* ---- loading ------------------------------------------------------------------------------------- */
+
+static void set_defaults(dsim_scenario *sc)
+{
+    for (int s = SECTION_SCENARIO; s < SECTION_SEGMENT; s++)
+        apply_defaults((scenario_section)s, sc, sc);
+}
+
+int dsim_scenario_parse(dsim_scenario **out, const char *text, const char *origin)
+{
+    int rc = DSIM_OK;
+    dsim_scenario *sc = calloc(1, sizeof *sc);
+    parse_state *ps = calloc(1, sizeof *ps);
+    if (!sc || !ps) {
+        rc = dsim_error_set(DSIM_ENOMEM, "%s: out of memory", origin);
+        goto done;
+    }
+    set_defaults(sc);
+    ps->sc = sc;
+    ps->origin = origin;
+    if ((rc = dsim__ini_parse(text, origin, on_key, ps)))
+        goto done;
+    /* A horizon in days replaces the default horizon in visits. */
+    if (ps->global_line[key_index(SECTION_SCENARIO, "days")] && !ps->global_line[key_index(SECTION_SCENARIO, "visits")])
+        sc->visits = 0;
+    if ((rc = check(sc, ps)))
+        goto done;
+    dsim__strlcpy(sc->path, origin, sizeof sc->path);
+    if (!(sc->text = strdup(text))) {
+        rc = dsim_error_set(DSIM_ENOMEM, "%s: out of memory", origin);
+        goto done;
+    }
+    *out = sc;
+    sc = NULL;
+done:
+    free(ps);
+    dsim_scenario_free(sc);
+    return rc;
+}
+
+int dsim_scenario_load(dsim_scenario **out, const char *path)
+{
+    char *text = NULL;
+    int rc = dsim__read_file(path, &text);
+    if (rc == DSIM_OK)
+        rc = dsim_scenario_parse(out, text, path);
+    free(text);
+    return rc;
+}
+
+void dsim_scenario_free(dsim_scenario *sc)
+{
+    if (!sc)
+        return;
+    free(sc->text);
+    free(sc);
+}
+
+/* ---- derived quantities -------------------------------------------------------------------------- */
+
+double dsim_scenario_arrivals_per_day(const dsim_scenario *sc)
+{
+    double rate = 0;
+    for (int s = 0; s < sc->n_segments; s++)
+        rate += sc->segments[s].share * sc->shoppers * sc->segments[s].visit_rate;
+    return rate;
+}
+
+uint64_t dsim_scenario_horizon(const dsim_scenario *sc)
+{
+    if (sc->visits > 0)
+        return (uint64_t)llround(sc->visits);
+    return (uint64_t)llround(sc->days * dsim_scenario_arrivals_per_day(sc));
+}
+
+int dsim_scenario_level_index(const dsim_scenario *sc, double fraction)
+{
+    for (int l = 0; l < sc->discounts.n_levels; l++)
+        if (fabs(sc->discounts.levels[l] - fraction) < 1e-9)
+            return l;
+    return -1;
+}
+
+void dsim_scenario_document(FILE *out)
+{
+    for (int s = 0; s < SECTION_COUNT; s++) {
+        fprintf(out, "\n### [%s]\n\n| key | default | unit | range | meaning |\n|---|---|---|---|---|\n",
+                dsim__scenario_section_name((scenario_section)s));
+        for (size_t i = 0; i < dsim__n_scenario_keys; i++) {
+            const scenario_key *k = &dsim__scenario_keys[i];
+            if (k->section != (scenario_section)s)
+                continue;
+            char range[64] = "";
+            if (k->kind == KEY_DOUBLE || k->kind == KEY_INT || k->kind == KEY_LEVELS)
+                snprintf(range, sizeof range, "%g … %g", k->min, k->max);
+            fprintf(out, "| `%s` | %s | %s | %s | %s |\n", k->name, *k->fallback ? k->fallback : "(empty)", k->unit,
+                    range, k->doc);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/*
+ * scenario_keys.c — every scenario key, once: where it goes, its default, its range and its meaning.
+ *
+ * Defaults are chosen so that the trade-off is real: with the default segment a discount buys some
+ * conversions, but not enough to pay for itself on every shopper.
+ */
+#include "world/scenario_keys.h"
+
+#include <math.h>
+#include <stddef.h>
+
+#include "dsim/scenario.h"
+
+#define G(field) offsetof(dsim_scenario, field)
+#define S(field) offsetof(dsim_segment_config, field)
+#define H(field) offsetof(dsim_shock_config, field)
+#define BIG 1e15
+
+const scenario_key dsim__scenario_keys[] = {
+    {SECTION_SCENARIO, "name", KEY_STRING, G(name), DSIM_NAME_MAX, "unnamed", 0, 0, "",
+     "Short name, shown in tables and stored with each run"},
+    {SECTION_SCENARIO, "description", KEY_STRING, G(description), 256, "", 0, 0, "", "One line on the story it tells"},
+    {SECTION_SCENARIO, "seed", KEY_U64, G(seed), 0, "1", 0, 0, "",
+     "Base random seed; `--seeds K` runs seeds seed, seed+1, …, seed+K−1"},
+    {SECTION_SCENARIO, "visits", KEY_DOUBLE, G(visits), 0, "200000", 1, 1e10, "visits",
+     "Horizon in visits (set this or `days`)"},
+    {SECTION_SCENARIO, "days", KEY_DOUBLE, G(days), 0, "0", 1e-6, 1e6, "days",
+     "Horizon in days: visits = days × total arrival rate"},
+    {SECTION_SCENARIO, "shoppers", KEY_INT, G(shoppers), 0, "100000", 1, 1e8, "shoppers", "Population size"},
+    {SECTION_SCENARIO, "checkpoints", KEY_INT, G(checkpoints), 0, "100", 1, 100000, "rows",
+     "Time-series rows stored per run"},
+
+    {SECTION_CATALOG, "items", KEY_INT, G(catalog.items), 0, "1000", 1, 1e8, "items", "Number of items"},
+    {SECTION_CATALOG, "categories", KEY_INT, G(catalog.categories), 0, "10", 1, 10000, "categories",
+     "Number of categories; each has a taste centre and a margin"},
+    {SECTION_CATALOG, "embedding_dim", KEY_INT, G(catalog.embedding_dim), 0, "16", 1, 1024, "dimensions",
+     "Dimension d of taste vectors"},
+    {SECTION_CATALOG, "price_median", KEY_DOUBLE, G(catalog.price_median), 0, "40", 1e-6, 1e9, "currency",
+     "Median list price (prices are log-normal)"},
+    {SECTION_CATALOG, "price_sigma", KEY_DOUBLE, G(catalog.price_sigma), 0, "0.6", 0, 5, "log-units",
+     "σ of ln(list price); 0 gives every item the median price"},
+    {SECTION_CATALOG, "margin_min", KEY_DOUBLE, G(catalog.margin_min), 0, "0.2", -1, 0.99, "fraction",
+     "Lowest category margin (price − cost) / price"},
+    {SECTION_CATALOG, "margin_max", KEY_DOUBLE, G(catalog.margin_max), 0, "0.5", -1, 0.99, "fraction",
+     "Highest category margin; each category draws its margin uniformly in [min, max]"},
+    {SECTION_CATALOG, "category_spread", KEY_DOUBLE, G(catalog.category_spread), 0, "0.5", 0, 100, "",
+     "Spread of item taste vectors around their category's centre"},
+
+    {SECTION_BEHAVIOUR, "slate_size", KEY_INT, G(behaviour.slate_size), 0, "6", 1, DSIM_MAX_SLATE, "items",
+     "K: items shown per visit"},
+    {SECTION_BEHAVIOUR, "taste_weight", KEY_DOUBLE, G(behaviour.taste_weight), 0, "3", 0, 1000, "utility",
+     "a: weight of the taste match ⟨e_u, e_i⟩ in the utility"},
+    {SECTION_BEHAVIOUR, "outside_utility", KEY_DOUBLE, G(behaviour.outside_utility), 0, "3.5", -100, 100,
+     "utility", "V0: utility of buying nothing"},
+    {SECTION_BEHAVIOUR, "position_penalty", KEY_DOUBLE, G(behaviour.position_penalty), 0, "0.1", 0, 100,
+     "utility", "Utility lost per position down the slate"},
+    {SECTION_BEHAVIOUR, "examine_top", KEY_DOUBLE, G(behaviour.examine_top), 0, "0.95", 1e-6, 1, "probability",
+     "η_1: probability that the first position is examined"},
+    {SECTION_BEHAVIOUR, "examine_decay", KEY_DOUBLE, G(behaviour.examine_decay), 0, "0.85", 0, 1, "",
+     "η_k = examine_top · examine_decay^(k−1)"},
+    {SECTION_BEHAVIOUR, "click_bias", KEY_DOUBLE, G(behaviour.click_bias), 0, "1.5", -100, 100, "utility",
+     "An examined item is clicked with probability σ(V − V0 + click_bias)"},
+
+    {SECTION_RANKING, "embedding_noise", KEY_DOUBLE, G(ranking.embedding_noise), 0, "0.2", 0, 100, "",
+     "σ of the Gaussian noise on the shop's estimates of the taste vectors (per coordinate × 1/√d)"},
+
+    {SECTION_DISCOUNTS, "levels", KEY_LEVELS, G(discounts.levels), 0, "0, 5, 10, 15, 20, 30", 0, 99.999,
+     "percent", "Discount levels a policy may choose, ascending, comma-separated"},
+    {SECTION_DISCOUNTS, "objective", KEY_OBJECTIVE, G(discounts.objective), 0, "profit", 0, 0, "",
+     "What policies maximise and regret is measured in: revenue, profit or conversions"},
+    {SECTION_DISCOUNTS, "budget", KEY_DOUBLE, G(discounts.budget), 0, "0", 0, BIG, "currency",
+     "Total discount spend allowed; once spent, every visit gets the lowest level. 0: unlimited"},
+
+    {SECTION_SEGMENT, "share", KEY_DOUBLE, S(share), 0, "1", 0, 1, "fraction",
+     "Share of the population; shares of all segments sum to 1"},
+    {SECTION_SEGMENT, "elasticity_mean", KEY_DOUBLE, S(elasticity_mean), 0, "2.6", 1e-6, 100, "",
+     "Mean price sensitivity β (log-normal across shoppers); 2.6 is the mean of published elasticities"},
+    {SECTION_SEGMENT, "elasticity_sd", KEY_DOUBLE, S(elasticity_sd), 0, "0.5", 0, 100, "",
+     "Standard deviation of β across shoppers"},
+    {SECTION_SEGMENT, "deal_proneness_mean", KEY_DOUBLE, S(deal_proneness_mean), 0, "0.3", 0, 100, "utility",
+     "Mean γ: extra utility of \"a discount is on\", beyond the lower price"},
+    {SECTION_SEGMENT, "deal_proneness_sd", KEY_DOUBLE, S(deal_proneness_sd), 0, "0.1", 0, 100, "utility",
+     "Standard deviation of γ (normal, truncated at 0)"},
+    {SECTION_SEGMENT, "memory", KEY_DOUBLE, S(memory), 0, "0.8", 0, 1, "",
+     "λ: reference discount update r ← λ·r + (1−λ)·d after each visit; 1 = never moves"},
+    {SECTION_SEGMENT, "loss_aversion", KEY_DOUBLE, S(loss_aversion), 0, "2", 1, 100, "",
+     "κ: a price above the expected one hurts κ times as much as the same gain pleases"},
+    {SECTION_SEGMENT, "initial_reference", KEY_DOUBLE, S(initial_reference), 0, "0", 0, 0.99, "fraction",
+     "Reference discount r at the start"},
+    {SECTION_SEGMENT, "visit_rate", KEY_DOUBLE, S(visit_rate), 0, "0.1", 1e-9, 1e6, "visits/day",
+     "Visits per shopper per day"},
+    {SECTION_SEGMENT, "churn_base", KEY_DOUBLE, S(churn_base), 0, "0", 0, 1, "probability",
+     "Per-visit probability of leaving for good, for a content shopper"},
+    {SECTION_SEGMENT, "churn_unhappy", KEY_DOUBLE, S(churn_unhappy), 0, "0", 0, 1, "probability",
+     "Added to the churn probability by each visit without a purchase"},
+    {SECTION_SEGMENT, "churn_recovery", KEY_DOUBLE, S(churn_recovery), 0, "0.5", 0, 1, "",
+     "After a purchase, the churn probability's excess over churn_base is multiplied by this"},
+    {SECTION_SEGMENT, "taste_spread", KEY_DOUBLE, S(taste_spread), 0, "0.5", 0, 100, "",
+     "Spread of shoppers' taste vectors around the segment's centre"},
+    {SECTION_SEGMENT, "favourite_category", KEY_INT, S(favourite_category), 0, "-1", -1, 9999, "category",
+     "Category whose centre the segment's taste centre is; −1: a random direction"},
+
+    {SECTION_SHOCK, "at_visit", KEY_DOUBLE, H(at_visit), 0, "-1", 0, 1e10, "visit",
+     "Visit index at which the shock happens (set this or at_day)"},
+    {SECTION_SHOCK, "at_day", KEY_DOUBLE, H(at_day), 0, "-1", 0, 1e6, "day", "Day at which the shock happens"},
+    {SECTION_SHOCK, "segment", KEY_STRING, H(segment), DSIM_NAME_MAX, "all", 0, 0, "",
+     "Segment affected (its NAME), or all"},
+    {SECTION_SHOCK, "elasticity_factor", KEY_DOUBLE, H(elasticity_factor), 0, "1", 1e-6, 1000, "×",
+     "Multiplies the segment's price sensitivity β"},
+    {SECTION_SHOCK, "share", KEY_DOUBLE, H(share), 0, "-1", 0, 1, "fraction",
+     "New share of arrivals for the segment (others scaled to fill the rest); −1: unchanged"},
+    {SECTION_SHOCK, "outside_utility", KEY_DOUBLE, H(outside_utility), 0, "nan", -100, 100, "utility",
+     "New outside-option utility V0 for everyone; unset: unchanged"},
+};
+
+const size_t dsim__n_scenario_keys = sizeof dsim__scenario_keys / sizeof dsim__scenario_keys[0];
+
+const char *dsim__scenario_section_name(scenario_section s)
+{
+    static const char *const names[SECTION_COUNT] = {
+        "scenario", "catalog", "behaviour", "ranking", "discounts", "segment.NAME", "shock.NAME",
+    };
+    return names[s];
+}

@@ -1,0 +1,48 @@
+/*
+ * world_impl.h — the world's layout, shared by the files of src/world/ only.
+ *
+ * Shoppers are stored as a structure of arrays of floats: 17 bytes of hidden state per shopper plus the
+ * d-float taste vector, so that a population of millions stays within memory budget.
+ */
+#ifndef DSIM_WORLD_IMPL_H
+#define DSIM_WORLD_IMPL_H
+
+#include <gsl/gsl_randist.h>
+
+#include "dsim/world.h"
+
+struct dsim_world {
+    const dsim_scenario *sc;
+    uint64_t seed;
+    uint32_t n_items, n_shoppers;
+    int dim;
+
+    /* catalog */
+    float *price;           /* (n_items,) list price, currency */
+    float *cost;            /* (n_items,) unit cost, currency */
+    float *log_price_ratio; /* (n_items,) ln(price / median price) */
+    uint16_t *category;     /* (n_items,) */
+    float *item_taste;      /* (n_items, d) */
+
+    /* shoppers (hidden) */
+    float *beta;          /* (n_shoppers,) price sensitivity */
+    float *gamma;         /* (n_shoppers,) deal-proneness */
+    float *reference;     /* (n_shoppers,) reference discount r */
+    float *churn;         /* (n_shoppers,) per-visit churn probability; < 0 once churned */
+    uint8_t *segment;     /* (n_shoppers,) */
+    float *shopper_taste; /* (n_shoppers, d) */
+
+    /* segments */
+    uint32_t segment_start[DSIM_MAX_SEGMENTS + 1]; /* shoppers of segment s: [start[s], start[s+1]) */
+    double beta_scale[DSIM_MAX_SEGMENTS];          /* elasticity shocks multiply this */
+    double arrival_weight[DSIM_MAX_SEGMENTS];
+    gsl_ran_discrete_t *arrival_table;
+    double arrivals_per_day;
+    double outside_utility;
+
+    /* per level, precomputed */
+    double log_keep[DSIM_MAX_LEVELS]; /* ln(1 − d_l) */
+    double examine[DSIM_MAX_SLATE];   /* η_k */
+};
+
+#endif
