@@ -130,6 +130,8 @@ int dsim_policy_config_parse(dsim_policy_config **out, const char *text, const c
 /** A configuration of a type with its default parameters (no file). */
 int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type *type);
 void dsim_policy_config_free(dsim_policy_config *cfg);
+/** Check that a policy fits a scenario (e.g. a fixed level the scenario offers). @return 0 or DSIM_ECONFIG. */
+int dsim_policy_config_check(const dsim_policy_config *cfg, const dsim_scenario *sc);
 /** @return a parameter's value by name (NAN if the type has no such parameter). */
 double dsim_policy_config_param(const dsim_policy_config *cfg, const char *name);
 

@@ -23,11 +23,12 @@ int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, double noise, uint
 void dsim_ranker_free(dsim_ranker *r);
 
 /**
- * The top k items for a shopper, best first; ties go to the lower item index.
+ * The top k items for a shopper, best first; ties go to the lower item index. Uses the ranker's scratch
+ * buffer, so one ranker serves one thread.
  * @param items   (k,) out
  * @param scores  (k,) out: estimated ⟨ê_u, ê_i⟩
  */
-void dsim_ranker_top_k(const dsim_ranker *r, uint32_t shopper, int k, uint32_t *items, float *scores);
+void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items, float *scores);
 
 /** @return bytes held per shopper (for the memory benchmark). */
 size_t dsim_ranker_bytes_per_shopper(const dsim_ranker *r);

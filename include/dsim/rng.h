@@ -36,6 +36,10 @@ gsl_rng *dsim_rng_alloc(void);
 /** Point r at the start of stream (seed, stream, index). r must be of type dsim_rng_counter. */
 void dsim_rng_key(gsl_rng *r, uint64_t seed, uint32_t stream, uint64_t index);
 
+/** @return a standard normal draw (GSL's ziggurat); for files that must not include gsl_randist.h, which
+ *  pulls in GSL's own CBLAS declarations and clashes with OpenBLAS's cblas.h. */
+double dsim_rng_gaussian(gsl_rng *r);
+
 /** @return a 64-bit mix of x (SplitMix64's finaliser); used for hashing keys. */
 uint64_t dsim_mix64(uint64_t x);
 

@@ -1,1 +1,51 @@
-int main(void){return 0;}
+/*
+ * main.c — the `dsim` command: dispatch to one sub-command per file (cmd_*.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef DSIM_VERSION
+#define DSIM_VERSION "0"
+#endif
+
+static const cli_command commands[] = {
+    {"run", "run policies on a scenario, compare them, store the results", cmd_run},
+    {"list", "list the runs in a result database", cmd_list},
+    {"show", "show one run: summary, discount levels given, configuration", cmd_show},
+    {"policies", "list policy types, their parameters and the shipped policy files", cmd_policies},
+    {"scenario-keys", "list every scenario key with its unit, default and meaning", cmd_scenario_keys},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: dsim COMMAND [OPTIONS]   (dsim COMMAND --help for its options)\n\n"
+                 "dsim simulates shoppers, ranked slates and discount policies, and compares the policies.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nexample:\n  dsim run default -p none -p fixed10 -p thompson -p oracle --seeds 3\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("dsim %s\n", DSIM_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "dsim: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

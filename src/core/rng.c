@@ -9,6 +9,8 @@
 
 #include <assert.h>
 
+#include <gsl/gsl_randist.h>
+
 typedef struct {
     uint64_t key;
     uint64_t counter;
@@ -67,4 +69,9 @@ void dsim_rng_key(gsl_rng *r, uint64_t seed, uint32_t stream, uint64_t index)
     counter_state *s = r->state;
     s->key = dsim_mix64(dsim_mix64(seed ^ ((uint64_t)stream << 56)) ^ dsim_mix64(index + GOLDEN_GAMMA));
     s->counter = 0;
+}
+
+double dsim_rng_gaussian(gsl_rng *r)
+{
+    return gsl_ran_gaussian_ziggurat(r, 1.0);
 }

@@ -285,6 +285,23 @@ int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const ds
     return DSIM_OK;
 }
 
+int dsim_policy_config_check(const dsim_policy_config *cfg, const dsim_scenario *sc)
+{
+    /* Instantiate against the scenario's levels; catalog facts do not affect whether a policy fits. */
+    dsim_policy_env env = {
+        .n_levels = sc->discounts.n_levels,
+        .levels = sc->discounts.levels,
+        .objective = sc->discounts.objective,
+        .reward_scale = 1.0,
+        .mean_price = sc->catalog.price_median,
+        .mean_cost = sc->catalog.price_median / 2,
+    };
+    dsim_policy *p = NULL;
+    int rc = dsim_policy_alloc(&p, cfg, &env);
+    dsim_policy_free(p);
+    return rc;
+}
+
 void dsim_policy_free(dsim_policy *p)
 {
     if (!p)

@@ -1,0 +1,70 @@
+/*
+ * dsim/store.h — the SQLite result store: every run with its configuration, time series and summary.
+ *
+ * One file per study (default results/dsim.db), WAL mode, schema version in PRAGMA user_version, upgraded
+ * in place by migrations. The tables are plain and documented in README.md, so the sqlite3 shell, Python
+ * or R read them without dsim. A run's series and summary are written in one transaction that commits
+ * with its final status: a run is never left looking complete when it was not.
+ */
+#ifndef DSIM_STORE_H
+#define DSIM_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dsim/metrics.h"
+#include "dsim/policy.h"
+#include "dsim/scenario.h"
+
+#define DSIM_STORE_SCHEMA_VERSION 1
+
+typedef struct dsim_store dsim_store;
+
+/**
+ * Open (creating if needed, with its parent directory) and migrate a result database.
+ * @return 0, DSIM_ESTORE (with the path and SQLite's message) or DSIM_ENOMEM.
+ */
+int dsim_store_open(dsim_store **out, const char *path);
+/** Close; a run still open is marked failed. NULL is a no-op. */
+void dsim_store_close(dsim_store *st);
+
+/** Record a new run as 'running' (committed at once) and open its transaction. */
+int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_policy_config *policy, uint64_t seed,
+                         uint64_t visits, int64_t *run_id);
+/** Add a checkpoint of the cumulative metrics at `visit` to the open run. */
+int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m);
+
+typedef enum { DSIM_RUN_DONE, DSIM_RUN_FAILED, DSIM_RUN_INTERRUPTED } dsim_run_status;
+
+/**
+ * Close the open run: write the summary (when done), the per-level counts and the status, and commit.
+ * `error` is stored for a failed run (may be NULL).
+ */
+int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metrics *final, const char *error);
+
+/** One row of `runs`, with its summary when it has one. */
+typedef struct {
+    int64_t id;
+    char created[32], finished[32], status[16];
+    char scenario_name[DSIM_NAME_MAX], policy_name[DSIM_NAME_MAX], policy_type[DSIM_NAME_MAX];
+    char objective[16], dsim_version[16];
+    uint64_t seed, visits;
+    bool has_summary;
+    double summary[32];   /* in dsim_metric_defs order */
+    char *scenario_text;  /* owned; only from dsim_store_run_get() */
+    char *policy_text;    /* owned; only from dsim_store_run_get(), may be NULL */
+    char *error;          /* owned; may be NULL */
+    int n_levels;         /* level counts: only from dsim_store_run_get() */
+    double level_percent[DSIM_MAX_LEVELS];
+    uint64_t level_visits[DSIM_MAX_LEVELS];
+} dsim_run_row;
+
+/** All runs, oldest first. @param rows out: array owned by the caller, free with dsim_store_rows_free(). */
+int dsim_store_runs(dsim_store *st, dsim_run_row **rows, size_t *n_rows);
+/** One run with its texts and level counts. @return 0, DSIM_ENOTFOUND or DSIM_ESTORE. Release with dsim_store_row_clear(). */
+int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row);
+void dsim_store_rows_free(dsim_run_row *rows, size_t n_rows);
+/** Release the texts of one row (from dsim_store_run_get()) without freeing the row itself. */
+void dsim_store_row_clear(dsim_run_row *row);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * cli.h — shared by the `dsim` sub-commands: exit statuses, the command table, finding shipped files,
+ * and printing errors.
+ */
+#ifndef DSIM_CLI_H
+#define DSIM_CLI_H
+
+#include <stddef.h>
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+#define DEFAULT_DB "results/dsim.db"
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_policies(int argc, char **argv);
+int cmd_scenario_keys(int argc, char **argv);
+
+/**
+ * Find a shipped file by bare name: `kind` is "scenarios" or "policies". A path (with '/' or ending in
+ * .ini) is used as given; a bare NAME is looked up as ./KIND/NAME.ini, then in the installed data directory.
+ * @return 0, or prints an error and returns EXIT_USAGE.
+ */
+int cli_find_file(const char *kind, const char *name, char *out, size_t n);
+
+/** The directory with the shipped scenarios/ and policies/ (./ if it has them, else the build's source). */
+const char *cli_data_dir(const char *kind);
+
+/** Parse `[--db FILE]` plus up to `max_args` positional arguments. @return 0, -1 (help shown) or EXIT_USAGE. */
+int cli_parse_db_options(int argc, char **argv, const char *usage, const char **db, char **args, int max_args,
+                         int *n_args);
+
+struct dsim_store;
+/** Open an existing result database (never creates one). @return 0, EXIT_USAGE or EXIT_RUNTIME. */
+int cli_open_existing(const char *db, struct dsim_store **store);
+
+/** Print "dsim: MESSAGE" to stderr (printf-style). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Map a library error code to the command's exit status: configuration errors are bad input (2). */
+int cli_exit_status(int dsim_rc);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * cli_util.c — finding shipped scenario and policy files, and reporting errors.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "dsim/error.h"
+
+#ifndef DSIM_DATA_DIR
+#define DSIM_DATA_DIR "."
+#endif
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("dsim: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_exit_status(int dsim_rc)
+{
+    return dsim_rc == DSIM_ECONFIG || dsim_rc == DSIM_EIO || dsim_rc == DSIM_EINVAL || dsim_rc == DSIM_ENOTFOUND
+               ? EXIT_USAGE
+               : EXIT_RUNTIME;
+}
+
+const char *cli_data_dir(const char *kind)
+{
+    return access(kind, F_OK) == 0 ? "." : DSIM_DATA_DIR;
+}
+
+int cli_find_file(const char *kind, const char *name, char *out, size_t n)
+{
+    size_t len = strlen(name);
+    if (strchr(name, '/') || (len > 4 && strcmp(name + len - 4, ".ini") == 0)) {
+        snprintf(out, n, "%s", name);
+        return EXIT_OK;
+    }
+    char local[1024], shipped[1024];
+    snprintf(local, sizeof local, "%s/%s.ini", kind, name);
+    snprintf(shipped, sizeof shipped, "%s/%s/%s.ini", DSIM_DATA_DIR, kind, name);
+    if (access(local, R_OK) == 0) {
+        snprintf(out, n, "%s", local);
+        return EXIT_OK;
+    }
+    if (access(shipped, R_OK) == 0) {
+        snprintf(out, n, "%s", shipped);
+        return EXIT_OK;
+    }
+    cli_error("no %.*s named '%s' (looked for %s and %s)", (int)strlen(kind) - 1, kind, name, local, shipped);
+    return EXIT_USAGE;
+}

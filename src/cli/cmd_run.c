@@ -1,0 +1,365 @@
+/*
+ * cmd_run.c — `dsim run`: run each policy on the same seeds of a scenario, store every run, and print a
+ * comparison table with 95 % confidence intervals across seeds.
+ *
+ * Everything the command reads is checked before the database is opened, so bad input writes nothing.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/text.h"
+#include "dsim/error.h"
+#include "dsim/sim.h"
+#include "dsim/store.h"
+
+#define MAX_POLICIES 32
+#define MAX_SEEDS 1000
+
+static const char *const default_policies[] = {"none", "fixed10", "thompson", "oracle"};
+
+/* Columns of the comparison table, by metric name. */
+static const struct {
+    const char *metric, *head;
+    double scale; /* shown value = metric × scale */
+    const char *format;
+} table_columns[] = {
+    {"conversion", "conversion %", 100, "%.3f"}, {"revenue", "revenue", 1, "%.0f"},
+    {"profit", "profit", 1, "%.0f"},             {"discount_spend", "disc. spend", 1, "%.0f"},
+    {"avg_discount", "avg disc. %", 100, "%.2f"}, {"regret", "regret", 1, "%.0f"},
+};
+#define N_COLUMNS (sizeof table_columns / sizeof table_columns[0])
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+typedef struct {
+    const char *scenario;
+    const char *policies[MAX_POLICIES];
+    int n_policies;
+    uint64_t visits; /* 0: the scenario's horizon */
+    unsigned long long seeds;
+    const char *db;
+    int quiet;
+} run_options;
+
+static void run_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dsim run SCENARIO [-p POLICY]... [--visits N] [--seeds K] [--db FILE] [--quiet]\n\n"
+            "Runs each policy on seeds seed..seed+K-1 of SCENARIO (common random numbers: every policy meets the\n"
+            "same shoppers in the same order), stores every run in the database and prints a comparison table\n"
+            "with 95 %% confidence intervals across seeds.\n\n"
+            "  SCENARIO          a scenario file, or the NAME of scenarios/NAME.ini\n"
+            "  -p, --policy P    a policy file, or the NAME of policies/NAME.ini (repeatable);\n"
+            "                    default: none, fixed10, thompson, oracle\n"
+            "  --visits N        horizon in visits (default: the scenario's)\n"
+            "  --seeds K         number of seeds (default 1)\n"
+            "  --db FILE         result database (default %s)\n"
+            "  -q, --quiet       no progress line\n\n"
+            "example:\n  dsim run default -p none -p thompson --seeds 5 --visits 100000\n",
+            DEFAULT_DB);
+}
+
+static int parse_options(int argc, char **argv, run_options *o)
+{
+    static const struct option longopts[] = {
+        {"policy", required_argument, NULL, 'p'}, {"visits", required_argument, NULL, 'v'},
+        {"seeds", required_argument, NULL, 's'},  {"db", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (run_options){.seeds = 1, .db = DEFAULT_DB};
+    unsigned long long v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (o->n_policies == MAX_POLICIES) {
+                cli_error("run: at most %d policies", MAX_POLICIES);
+                return EXIT_USAGE;
+            }
+            o->policies[o->n_policies++] = optarg;
+            break;
+        case 'v':
+            if (!dsim__parse_u64(optarg, &v) || v == 0) {
+                cli_error("run: --visits: expected a positive whole number, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            o->visits = v;
+            break;
+        case 's':
+            if (!dsim__parse_u64(optarg, &o->seeds) || o->seeds == 0 || o->seeds > MAX_SEEDS) {
+                cli_error("run: --seeds: expected a whole number from 1 to %d, got '%s'", MAX_SEEDS, optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            run_usage(stdout);
+            return -1;
+        case ':':
+            cli_error("run: option %s needs a value", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            cli_error("run: unknown option '%s' (see dsim run --help)", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error(optind == argc ? "run: expected a SCENARIO (see dsim run --help)"
+                                 : "run: expected one SCENARIO, got extra arguments (see dsim run --help)");
+        return EXIT_USAGE;
+    }
+    o->scenario = argv[optind];
+    if (o->n_policies == 0)
+        for (size_t i = 0; i < sizeof default_policies / sizeof default_policies[0]; i++)
+            o->policies[o->n_policies++] = default_policies[i];
+    return EXIT_OK;
+}
+
+/* ---- progress ---------------------------------------------------------------------------------------- */
+
+typedef struct {
+    int enabled;
+    int run, n_runs;
+    double started, last_shown;
+} progress;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress_show(progress *p, const char *policy, uint64_t seed, uint64_t done, uint64_t total, int force)
+{
+    if (!p->enabled)
+        return;
+    double t = now_seconds();
+    if (!force && t - p->last_shown < 0.1)
+        return;
+    p->last_shown = t;
+    double rate = done / fmax(t - p->started, 1e-9);
+    fprintf(stderr, "\r\033[Krun %d/%d  %-16s seed %-6llu %5.1f%%  %.2f M visits/s", p->run, p->n_runs, policy,
+            (unsigned long long)seed, 100.0 * (double)done / (double)total, rate / 1e6);
+    fflush(stderr);
+}
+
+/* ---- one run ------------------------------------------------------------------------------------------ */
+
+/* Simulate and store one (policy, seed) run. @return EXIT_OK, EXIT_RUNTIME or EXIT_INTERRUPTED. */
+static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
+                   uint64_t visits, progress *prog, dsim_metrics *final, int64_t *run_id)
+{
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = visits;
+    uint64_t horizon = visits ? visits : dsim_scenario_horizon(sc);
+    int rc = dsim_store_run_begin(store, sc, cfg, seed, horizon, run_id);
+    if (rc) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_RUNTIME;
+    }
+    dsim_sim *sim = NULL;
+    if ((rc = dsim_sim_create(&sim, sc, cfg, seed, &options))) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", dsim_errmsg());
+        dsim_store_run_end(store, DSIM_RUN_FAILED, NULL, msg);
+        cli_error("%s", msg);
+        return EXIT_RUNTIME;
+    }
+    uint64_t every = horizon / (uint64_t)sc->checkpoints;
+    if (every == 0)
+        every = 1;
+    prog->started = now_seconds();
+    while (!interrupted && (rc = dsim_sim_advance(sim, every)) == DSIM_OK) {
+        dsim_sim_metrics(sim, final);
+        if ((rc = dsim_store_series_add(store, dsim_sim_visits_done(sim), final)))
+            break;
+        progress_show(prog, cfg->name, seed, dsim_sim_visits_done(sim), horizon, 0);
+    }
+    dsim_sim_metrics(sim, final);
+    dsim_sim_free(sim);
+    if (interrupted) {
+        dsim_store_run_end(store, DSIM_RUN_INTERRUPTED, final, "interrupted by a signal");
+        return EXIT_INTERRUPTED;
+    }
+    if (rc != DSIM_DONE) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", dsim_errmsg());
+        dsim_store_run_end(store, DSIM_RUN_FAILED, final, msg);
+        cli_error("%s", msg);
+        return EXIT_RUNTIME;
+    }
+    if (dsim_store_run_end(store, DSIM_RUN_DONE, final, NULL)) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+/* ---- the comparison table ------------------------------------------------------------------------------ */
+
+static void format_cell(char *buf, size_t n, const char *format, dsim_estimate e, double scale)
+{
+    char mean[40], hw[40];
+    snprintf(mean, sizeof mean, format, e.mean * scale);
+    if (isnan(e.half_width)) {
+        snprintf(buf, n, "%s", mean);
+        return;
+    }
+    snprintf(hw, sizeof hw, format, e.half_width * scale);
+    snprintf(buf, n, "%s ± %s", mean, hw);
+}
+
+/* Display width of UTF-8 text (each code point one column). */
+static int text_width(const char *s)
+{
+    int w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void print_table(const run_options *o, dsim_policy_config **configs, const double *values /* (p, seed, col) */)
+{
+    char cells[MAX_POLICIES][N_COLUMNS][96];
+    int width[N_COLUMNS + 1] = {6};
+    size_t n_seeds = o->seeds;
+    for (int p = 0; p < o->n_policies; p++) {
+        width[0] = text_width(configs[p]->name) > width[0] ? text_width(configs[p]->name) : width[0];
+        for (size_t c = 0; c < N_COLUMNS; c++) {
+            double sample[MAX_SEEDS];
+            for (size_t s = 0; s < n_seeds; s++)
+                sample[s] = values[((size_t)p * n_seeds + s) * N_COLUMNS + c];
+            format_cell(cells[p][c], sizeof cells[p][c], table_columns[c].format, dsim_estimate_mean(sample, n_seeds),
+                        table_columns[c].scale);
+            int w = text_width(cells[p][c]);
+            if (w > width[c + 1])
+                width[c + 1] = w;
+        }
+    }
+    for (size_t c = 0; c < N_COLUMNS; c++)
+        if (text_width(table_columns[c].head) > width[c + 1])
+            width[c + 1] = text_width(table_columns[c].head);
+
+    printf("%-*s", width[0], "policy");
+    for (size_t c = 0; c < N_COLUMNS; c++)
+        printf("  %*s", width[c + 1], table_columns[c].head);
+    printf("\n");
+    for (int p = 0; p < o->n_policies; p++) {
+        printf("%s%*s", configs[p]->name, width[0] - text_width(configs[p]->name), "");
+        for (size_t c = 0; c < N_COLUMNS; c++)
+            printf("  %*s%s", width[c + 1] - text_width(cells[p][c]), "", cells[p][c]);
+        printf("\n");
+    }
+}
+
+/* ---- the command ---------------------------------------------------------------------------------------- */
+
+static int load_inputs(const run_options *o, dsim_scenario **sc, dsim_policy_config **configs)
+{
+    char path[1024];
+    int status = cli_find_file("scenarios", o->scenario, path, sizeof path);
+    if (status)
+        return status;
+    if (dsim_scenario_load(sc, path)) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_USAGE;
+    }
+    for (int p = 0; p < o->n_policies; p++) {
+        if ((status = cli_find_file("policies", o->policies[p], path, sizeof path)))
+            return status;
+        if (dsim_policy_config_load(&configs[p], path) || dsim_policy_config_check(configs[p], *sc)) {
+            cli_error("%s", dsim_errmsg());
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_options o;
+    int status = parse_options(argc, argv, &o);
+    if (status)
+        return status < 0 ? EXIT_OK : status;
+
+    dsim_scenario *sc = NULL;
+    dsim_policy_config *configs[MAX_POLICIES] = {0};
+    dsim_store *store = NULL;
+    double *values = NULL;
+    int64_t first_run = 0, last_run = 0;
+    if ((status = load_inputs(&o, &sc, configs)))
+        goto done;
+    values = calloc((size_t)o.n_policies * o.seeds * N_COLUMNS, sizeof *values);
+    if (!values) {
+        cli_error("out of memory");
+        status = EXIT_RUNTIME;
+        goto done;
+    }
+    if (dsim_store_open(&store, o.db)) {
+        cli_error("%s", dsim_errmsg());
+        status = EXIT_RUNTIME;
+        goto done;
+    }
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    progress prog = {.enabled = !o.quiet && isatty(STDERR_FILENO), .n_runs = o.n_policies * (int)o.seeds};
+    for (int p = 0; p < o.n_policies && !status; p++) {
+        for (uint64_t s = 0; s < o.seeds && !status; s++) {
+            uint64_t seed = sc->seed + s;
+            dsim_metrics m;
+            int64_t run_id;
+            prog.run++;
+            status = run_one(store, sc, configs[p], seed, o.visits, &prog, &m, &run_id);
+            if (!first_run)
+                first_run = run_id;
+            last_run = run_id;
+            for (size_t c = 0; c < N_COLUMNS; c++)
+                values[((size_t)p * o.seeds + s) * N_COLUMNS + c] = dsim_metric_find(table_columns[c].metric)->value(&m);
+        }
+    }
+    if (prog.enabled)
+        fprintf(stderr, "\r\033[K");
+    if (status == EXIT_INTERRUPTED) {
+        cli_error("interrupted; run %lld is marked interrupted in %s", (long long)last_run, o.db);
+        goto done;
+    }
+    if (status)
+        goto done;
+
+    uint64_t horizon = o.visits ? o.visits : dsim_scenario_horizon(sc);
+    printf("scenario %s: %llu visits × %llu seed%s, objective %s%s\n\n", sc->name, (unsigned long long)horizon,
+           o.seeds, o.seeds > 1 ? "s" : "", dsim_objective_name(sc->discounts.objective),
+           o.seeds > 1 ? ", mean ± 95 % CI across seeds" : "");
+    print_table(&o, configs, values);
+    printf("\nregret: expected objective lost against the myopic oracle, summed over visits.\n");
+    printf("stored as runs %lld–%lld in %s\n", (long long)first_run, (long long)last_run, o.db);
+done:
+    dsim_store_close(store);
+    free(values);
+    for (int p = 0; p < MAX_POLICIES; p++)
+        dsim_policy_config_free(configs[p]);
+    dsim_scenario_free(sc);
+    return status;
+}

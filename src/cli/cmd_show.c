@@ -1,0 +1,66 @@
+/*
+ * cmd_show.c — `dsim show RUN`: one run's summary, the discount levels it gave, and its configuration.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "core/text.h"
+#include "dsim/error.h"
+#include "dsim/store.h"
+
+
+static const char show_usage[] = "usage: dsim show RUN [--db FILE]\n\n"
+                                 "Shows run RUN (a number from `dsim list`): its final metrics, how often each\n"
+                                 "discount level was given, and the scenario and policy files it ran with.\n\n"
+                                 "example:\n  dsim show 3\n";
+
+int cmd_show(int argc, char **argv)
+{
+    const char *db;
+    char *args[1];
+    int n_args;
+    int status = cli_parse_db_options(argc, argv, show_usage, &db, args, 1, &n_args);
+    if (status)
+        return status < 0 ? EXIT_OK : status;
+    unsigned long long id;
+    if (n_args != 1 || !dsim__parse_u64(args[0], &id)) {
+        cli_error("show: expected a run number (see dsim list), got '%s'", n_args ? args[0] : "");
+        return EXIT_USAGE;
+    }
+    dsim_store *store = NULL;
+    if ((status = cli_open_existing(db, &store)))
+        return status;
+    dsim_run_row r;
+    int rc = dsim_store_run_get(store, (int64_t)id, &r);
+    if (rc) {
+        cli_error("%s", dsim_errmsg());
+        dsim_store_close(store);
+        return rc == DSIM_ENOTFOUND ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    printf("run %lld: %s on %s, seed %llu, %llu visits, objective %s\n", (long long)r.id, r.policy_name,
+           r.scenario_name, (unsigned long long)r.seed, (unsigned long long)r.visits, r.objective);
+    printf("status %s; created %s, finished %s; dsim %s\n", r.status, r.created, *r.finished ? r.finished : "-",
+           r.dsim_version);
+    if (r.error)
+        printf("error: %s\n", r.error);
+    if (r.has_summary) {
+        printf("\nsummary\n");
+        for (size_t i = 0; i < dsim_n_metric_defs; i++)
+            printf("  %-22s %16.6g  %s\n", dsim_metric_defs[i].name, r.summary[i], dsim_metric_defs[i].unit);
+    }
+    if (r.n_levels) {
+        uint64_t total = 0;
+        for (int l = 0; l < r.n_levels; l++)
+            total += r.level_visits[l];
+        printf("\ndiscount levels given\n");
+        for (int l = 0; l < r.n_levels; l++)
+            printf("  %5.1f %%  %10llu visits  %5.1f %%\n", r.level_percent[l], (unsigned long long)r.level_visits[l],
+                   total ? 100.0 * (double)r.level_visits[l] / (double)total : 0.0);
+    }
+    printf("\npolicy %s (type %s)\n%s\n", r.policy_name, r.policy_type, r.policy_text ? r.policy_text : "(defaults)");
+    printf("scenario %s\n%s\n", r.scenario_name, r.scenario_text ? r.scenario_text : "");
+    dsim_store_row_clear(&r);
+    dsim_store_close(store);
+    return EXIT_OK;
+}

@@ -1,0 +1,68 @@
+/*
+ * schema.c — the result database's schema and its migrations.
+ *
+ * Migration i takes a database from user_version i to i + 1. Never edit a released migration: add the next
+ * one. The metric columns of `series` and `summary` are named as in dsim_metric_defs (a test checks it).
+ */
+#include <sqlite3.h>
+
+#include "dsim/error.h"
+#include "dsim/store.h"
+#include "store/store_impl.h"
+
+#define METRIC_COLUMNS                                                                                           \
+    "visits REAL, lost_visits REAL, clicks REAL, purchases REAL, ctr REAL, conversion REAL, "                   \
+    "conversion_per_click REAL, revenue REAL, profit REAL, discount_spend REAL, avg_discount REAL, "            \
+    "discounted_share REAL, revenue_per_visit REAL, reward REAL, regret REAL, churned REAL"
+
+static const char *const migrations[] = {
+    /* 0 → 1 */
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  created TEXT NOT NULL,"                      /* ISO 8601, UTC */
+    "  finished TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),"
+    "  error TEXT,"
+    "  scenario_name TEXT NOT NULL, scenario_path TEXT, scenario_text TEXT NOT NULL,"
+    "  policy_name TEXT NOT NULL, policy_type TEXT NOT NULL, policy_path TEXT, policy_text TEXT,"
+    "  seed INTEGER NOT NULL, visits INTEGER NOT NULL, objective TEXT NOT NULL,"
+    "  dsim_version TEXT NOT NULL, pid INTEGER);"
+    "CREATE TABLE series (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  visit INTEGER NOT NULL, " METRIC_COLUMNS ", PRIMARY KEY (run_id, visit)) WITHOUT ROWID;"
+    "CREATE TABLE summary (run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE, " METRIC_COLUMNS ");"
+    "CREATE TABLE levels (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  level INTEGER NOT NULL, percent REAL NOT NULL, visits INTEGER NOT NULL, PRIMARY KEY (run_id, level))"
+    "  WITHOUT ROWID;",
+};
+
+int dsim__store_migrate(sqlite3 *db, const char *path)
+{
+    sqlite3_stmt *stmt = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+        return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+
+    int latest = (int)(sizeof migrations / sizeof migrations[0]);
+    if (version > latest)
+        return dsim_error_set(DSIM_ESTORE, "%s: schema version %d is newer than this dsim knows (%d); upgrade dsim",
+                              path, version, latest);
+    for (; version < latest; version++) {
+        char set_version[64];
+        snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d;", version + 1);
+        char *err = NULL;
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_exec(db, migrations[version], NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_exec(db, set_version, NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT;", NULL, NULL, &err) != SQLITE_OK) {
+            int rc = dsim_error_set(DSIM_ESTORE, "%s: migrating the schema to version %d: %s", path, version + 1,
+                                    err ? err : sqlite3_errmsg(db));
+            sqlite3_free(err);
+            sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    return DSIM_OK;
+}

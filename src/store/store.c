@@ -1,0 +1,409 @@
+/*
+ * store.c — writing runs to the result database and reading them back.
+ *
+ * One writer per database: a run is begun (its `runs` row committed as 'running'), its checkpoints are
+ * added inside one transaction, and dsim_store_run_end() writes the summary and final status in that same
+ * transaction. A process that dies mid-run leaves only the 'running' row.
+ */
+#include "dsim/store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/text.h"
+#include "dsim/error.h"
+#include "store/store_impl.h"
+
+#ifndef DSIM_VERSION
+#define DSIM_VERSION "0"
+#endif
+
+struct dsim_store {
+    sqlite3 *db;
+    char path[512];
+    sqlite3_stmt *insert_series;
+    int64_t open_run; /* 0 when no run is open */
+    int n_levels;     /* of the open run's scenario */
+    double levels[DSIM_MAX_LEVELS];
+};
+
+static int store_error(const dsim_store *st, const char *what)
+{
+    return dsim_error_set(DSIM_ESTORE, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+static int exec(dsim_store *st, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        int rc = dsim_error_set(DSIM_ESTORE, "%s: %s", st->path, err ? err : sqlite3_errmsg(st->db));
+        sqlite3_free(err);
+        return rc;
+    }
+    return DSIM_OK;
+}
+
+static void utc_now(char *buf, size_t n)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* "a/b/c.db" → make "a/b" if it is missing (one level: results/ on first use). */
+static int make_parent_dir(const char *path)
+{
+    char dir[512];
+    dsim__strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return DSIM_OK;
+    *slash = '\0';
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return dsim_error_set(DSIM_ESTORE, "%s: cannot create directory %s: %s", path, dir, strerror(errno));
+    return DSIM_OK;
+}
+
+static const char *metric_insert_sql(const char *table, char *buf, size_t n)
+{
+    size_t used = (size_t)snprintf(buf, n, "INSERT INTO %s (run_id, %s", table, strcmp(table, "series") ? "" : "visit, ");
+    for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", dsim_metric_defs[i].name);
+    used += (size_t)snprintf(buf + used, n - used, ") VALUES (?%s", strcmp(table, "series") ? "" : ", ?");
+    for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        used += (size_t)snprintf(buf + used, n - used, ", ?");
+    snprintf(buf + used, n - used, ")");
+    return buf;
+}
+
+int dsim_store_open(dsim_store **out, const char *path)
+{
+    int rc = make_parent_dir(path);
+    if (rc)
+        return rc;
+    dsim_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory opening %s", path);
+    dsim__strlcpy(st->path, path, sizeof st->path);
+    char sql[2048];
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        rc = store_error(st, "cannot open");
+        goto done;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    if ((rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")))
+        goto done;
+    if ((rc = dsim__store_migrate(st->db, path)))
+        goto done;
+    if (sqlite3_prepare_v2(st->db, metric_insert_sql("series", sql, sizeof sql), -1, &st->insert_series, NULL) !=
+        SQLITE_OK) {
+        rc = store_error(st, "preparing the series insert");
+        goto done;
+    }
+done:
+    if (rc) {
+        dsim_store_close(st);
+        return rc;
+    }
+    *out = st;
+    return DSIM_OK;
+}
+
+void dsim_store_close(dsim_store *st)
+{
+    if (!st)
+        return;
+    if (st->open_run)
+        dsim_store_run_end(st, DSIM_RUN_FAILED, NULL, "the store was closed while the run was open");
+    sqlite3_finalize(st->insert_series);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+/* ---- writing ---------------------------------------------------------------------------------------- */
+
+int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_policy_config *policy, uint64_t seed,
+                         uint64_t visits, int64_t *run_id)
+{
+    if (st->open_run)
+        return dsim_error_set(DSIM_EINVAL, "%s: run %lld is still open", st->path, (long long)st->open_run);
+    char created[32];
+    utc_now(created, sizeof created);
+    sqlite3_stmt *stmt = NULL;
+    int rc = DSIM_OK;
+    const char *sql =
+        "INSERT INTO runs (created, status, scenario_name, scenario_path, scenario_text, policy_name, policy_type,"
+        " policy_path, policy_text, seed, visits, objective, dsim_version, pid)"
+        " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return store_error(st, "recording the run");
+    sqlite3_bind_text(stmt, 1, created, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 2, sc->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 3, sc->path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 4, sc->text ? sc->text : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 5, policy->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 6, policy->type->name, -1, SQLITE_TRANSIENT);
+    if (*policy->path)
+        sqlite3_bind_text(stmt, 7, policy->path, -1, SQLITE_TRANSIENT);
+    if (policy->text)
+        sqlite3_bind_text(stmt, 8, policy->text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 9, (sqlite3_int64)seed);
+    sqlite3_bind_int64(stmt, 10, (sqlite3_int64)visits);
+    sqlite3_bind_text(stmt, 11, dsim_objective_name(sc->discounts.objective), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 12, DSIM_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 13, (sqlite3_int64)getpid());
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        rc = store_error(st, "recording the run");
+        goto done;
+    }
+    *run_id = sqlite3_last_insert_rowid(st->db);
+    if ((rc = exec(st, "BEGIN IMMEDIATE;")))
+        goto done;
+    st->open_run = *run_id;
+    st->n_levels = sc->discounts.n_levels;
+    memcpy(st->levels, sc->discounts.levels, sizeof st->levels);
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static void bind_metrics(sqlite3_stmt *stmt, int first, const dsim_metrics *m)
+{
+    for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        sqlite3_bind_double(stmt, first + (int)i, dsim_metric_defs[i].value(m));
+}
+
+int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m)
+{
+    if (!st->open_run)
+        return dsim_error_set(DSIM_EINVAL, "%s: no open run", st->path);
+    sqlite3_stmt *s = st->insert_series;
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, st->open_run);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)visit);
+    bind_metrics(s, 3, m);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return store_error(st, "adding a checkpoint");
+    return DSIM_OK;
+}
+
+static int write_summary(dsim_store *st, const dsim_metrics *m)
+{
+    char sql[2048];
+    sqlite3_stmt *stmt = NULL;
+    int rc = DSIM_OK;
+    if (sqlite3_prepare_v2(st->db, metric_insert_sql("summary", sql, sizeof sql), -1, &stmt, NULL) != SQLITE_OK)
+        return store_error(st, "writing the summary");
+    sqlite3_bind_int64(stmt, 1, st->open_run);
+    bind_metrics(stmt, 2, m);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = store_error(st, "writing the summary");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static int write_levels(dsim_store *st, const dsim_metrics *m)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = DSIM_OK;
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO levels (run_id, level, percent, visits) VALUES (?, ?, ?, ?)", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return store_error(st, "writing the level counts");
+    for (int l = 0; l < st->n_levels && !rc; l++) {
+        sqlite3_reset(stmt);
+        sqlite3_bind_int64(stmt, 1, st->open_run);
+        sqlite3_bind_int(stmt, 2, l);
+        sqlite3_bind_double(stmt, 3, 100.0 * st->levels[l]);
+        sqlite3_bind_int64(stmt, 4, (sqlite3_int64)m->level_count[l]);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            rc = store_error(st, "writing the level counts");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static int write_status(dsim_store *st, dsim_run_status status, const char *error)
+{
+    static const char *const names[] = {"done", "failed", "interrupted"};
+    char finished[32];
+    utc_now(finished, sizeof finished);
+    sqlite3_stmt *stmt = NULL;
+    int rc = DSIM_OK;
+    if (sqlite3_prepare_v2(st->db, "UPDATE runs SET status = ?, finished = ?, error = ? WHERE id = ?", -1, &stmt,
+                           NULL) != SQLITE_OK)
+        return store_error(st, "updating the run's status");
+    sqlite3_bind_text(stmt, 1, names[status], -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, finished, -1, SQLITE_TRANSIENT);
+    if (error)
+        sqlite3_bind_text(stmt, 3, error, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 4, st->open_run);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = store_error(st, "updating the run's status");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metrics *final, const char *error)
+{
+    if (!st->open_run)
+        return dsim_error_set(DSIM_EINVAL, "%s: no open run", st->path);
+    int rc = DSIM_OK;
+    if (status == DSIM_RUN_DONE && final)
+        rc = write_summary(st, final);
+    if (!rc && final)
+        rc = write_levels(st, final);
+    if (!rc)
+        rc = write_status(st, status, error);
+    if (!rc)
+        rc = exec(st, "COMMIT;");
+    if (rc) {
+        /* Keep the first message; roll back and record the failure on its own. */
+        char msg[1024];
+        dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
+        sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
+        write_status(st, DSIM_RUN_FAILED, msg);
+        dsim_error_set(rc, "%s", msg);
+    }
+    st->open_run = 0;
+    return rc;
+}
+
+/* ---- reading ----------------------------------------------------------------------------------------- */
+
+static void copy_text(char *dst, size_t n, sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    dsim__strlcpy(dst, t ? (const char *)t : "", n);
+}
+
+static char *dup_text(sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+#define RUN_COLUMNS                                                                                              \
+    "r.id, r.created, r.finished, r.status, r.scenario_name, r.policy_name, r.policy_type, r.objective,"         \
+    " r.dsim_version, r.seed, r.visits, r.error, s.run_id"
+enum { N_RUN_COLUMNS = 13 };
+
+static void read_row(sqlite3_stmt *stmt, dsim_run_row *row)
+{
+    memset(row, 0, sizeof *row);
+    row->id = sqlite3_column_int64(stmt, 0);
+    copy_text(row->created, sizeof row->created, stmt, 1);
+    copy_text(row->finished, sizeof row->finished, stmt, 2);
+    copy_text(row->status, sizeof row->status, stmt, 3);
+    copy_text(row->scenario_name, sizeof row->scenario_name, stmt, 4);
+    copy_text(row->policy_name, sizeof row->policy_name, stmt, 5);
+    copy_text(row->policy_type, sizeof row->policy_type, stmt, 6);
+    copy_text(row->objective, sizeof row->objective, stmt, 7);
+    copy_text(row->dsim_version, sizeof row->dsim_version, stmt, 8);
+    row->seed = (uint64_t)sqlite3_column_int64(stmt, 9);
+    row->visits = (uint64_t)sqlite3_column_int64(stmt, 10);
+    row->error = dup_text(stmt, 11);
+    row->has_summary = sqlite3_column_type(stmt, 12) != SQLITE_NULL;
+    for (size_t i = 0; i < dsim_n_metric_defs && row->has_summary; i++)
+        row->summary[i] = sqlite3_column_double(stmt, N_RUN_COLUMNS + (int)i);
+}
+
+static const char *select_runs_sql(char *buf, size_t n, const char *where)
+{
+    size_t used = (size_t)snprintf(buf, n, "SELECT " RUN_COLUMNS);
+    for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        used += (size_t)snprintf(buf + used, n - used, ", s.%s", dsim_metric_defs[i].name);
+    snprintf(buf + used, n - used, " FROM runs r LEFT JOIN summary s ON s.run_id = r.id %s ORDER BY r.id", where);
+    return buf;
+}
+
+int dsim_store_runs(dsim_store *st, dsim_run_row **rows, size_t *n_rows)
+{
+    char sql[2048];
+    sqlite3_stmt *stmt = NULL;
+    dsim_run_row *out = NULL;
+    size_t n = 0, cap = 0;
+    int rc = DSIM_OK, step;
+    if (sqlite3_prepare_v2(st->db, select_runs_sql(sql, sizeof sql, ""), -1, &stmt, NULL) != SQLITE_OK)
+        return store_error(st, "listing runs");
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            dsim_run_row *grown = realloc(out, cap * sizeof *out);
+            if (!grown) {
+                rc = dsim_error_set(DSIM_ENOMEM, "out of memory listing runs");
+                break;
+            }
+            out = grown;
+        }
+        read_row(stmt, &out[n++]);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = store_error(st, "listing runs");
+    sqlite3_finalize(stmt);
+    if (rc) {
+        dsim_store_rows_free(out, n);
+        return rc;
+    }
+    *rows = out;
+    *n_rows = n;
+    return DSIM_OK;
+}
+
+int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row)
+{
+    char sql[2048];
+    sqlite3_stmt *stmt = NULL, *texts = NULL, *levels = NULL;
+    int rc = DSIM_OK;
+    if (sqlite3_prepare_v2(st->db, select_runs_sql(sql, sizeof sql, "WHERE r.id = ?"), -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "SELECT scenario_text, policy_text FROM runs WHERE id = ?", -1, &texts, NULL) !=
+            SQLITE_OK) {
+        rc = store_error(st, "reading a run");
+        goto done;
+    }
+    sqlite3_bind_int64(stmt, 1, run_id);
+    sqlite3_bind_int64(texts, 1, run_id);
+    if (sqlite3_step(stmt) != SQLITE_ROW || sqlite3_step(texts) != SQLITE_ROW) {
+        rc = dsim_error_set(DSIM_ENOTFOUND, "%s: no run %lld", st->path, (long long)run_id);
+        goto done;
+    }
+    read_row(stmt, row);
+    row->scenario_text = dup_text(texts, 0);
+    row->policy_text = dup_text(texts, 1);
+    if (sqlite3_prepare_v2(st->db, "SELECT percent, visits FROM levels WHERE run_id = ? ORDER BY level", -1, &levels,
+                           NULL) != SQLITE_OK) {
+        rc = store_error(st, "reading a run's level counts");
+        goto done;
+    }
+    sqlite3_bind_int64(levels, 1, run_id);
+    while (sqlite3_step(levels) == SQLITE_ROW && row->n_levels < DSIM_MAX_LEVELS) {
+        row->level_percent[row->n_levels] = sqlite3_column_double(levels, 0);
+        row->level_visits[row->n_levels++] = (uint64_t)sqlite3_column_int64(levels, 1);
+    }
+done:
+    sqlite3_finalize(stmt);
+    sqlite3_finalize(texts);
+    sqlite3_finalize(levels);
+    return rc;
+}
+
+void dsim_store_row_clear(dsim_run_row *row)
+{
+    free(row->scenario_text);
+    free(row->policy_text);
+    free(row->error);
+    row->scenario_text = row->policy_text = row->error = NULL;
+}
+
+void dsim_store_rows_free(dsim_run_row *rows, size_t n_rows)
+{
+    if (!rows)
+        return;
+    for (size_t i = 0; i < n_rows; i++)
+        dsim_store_row_clear(&rows[i]);
+    free(rows);
+}
