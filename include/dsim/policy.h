@@ -120,6 +120,7 @@ typedef struct {
     char name[DSIM_NAME_MAX];  /* display name: `name = ` in the file, or the file's stem */
     const dsim_policy_type *type;
     double params[DSIM_POLICY_MAX_PARAMS]; /* in the type's parameter order */
+    int param_line[DSIM_POLICY_MAX_PARAMS]; /* line each was set on, 0 for a default */
     char path[512];
     char *text;                /* the file's full text, owned (NULL when built in code) */
 } dsim_policy_config;

@@ -66,6 +66,7 @@ const float *dsim_world_item_taste(const dsim_world *w, uint32_t item);       /*
 const float *dsim_world_shopper_taste(const dsim_world *w, uint32_t shopper); /* (d,) unit norm */
 int dsim_world_shopper_segment(const dsim_world *w, uint32_t shopper);
 double dsim_world_shopper_elasticity(const dsim_world *w, uint32_t shopper);
+double dsim_world_shopper_deal_proneness(const dsim_world *w, uint32_t shopper);
 double dsim_world_reference_discount(const dsim_world *w, uint32_t shopper);
 bool dsim_world_shopper_active(const dsim_world *w, uint32_t shopper);
 

@@ -53,6 +53,7 @@ int cli_find_file(const char *kind, const char *name, char *out, size_t n)
         snprintf(out, n, "%s", shipped);
         return EXIT_OK;
     }
-    cli_error("no %.*s named '%s' (looked for %s and %s)", (int)strlen(kind) - 1, kind, name, local, shipped);
+    cli_error("no %s named '%s' (looked for %s and %s)", strcmp(kind, "policies") == 0 ? "policy" : "scenario", name,
+              local, shipped);
     return EXIT_USAGE;
 }

@@ -71,6 +71,7 @@ static int set_param(policy_parse *pp, const char *key, const char *value, int l
             return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: %s is out of range [%g, %g]", pp->origin, line,
                                   key, value, p->min, p->max);
         pp->param_line[i] = line;
+        pp->cfg->param_line[i] = line;
         pp->cfg->params[i] = v;
         return DSIM_OK;
     }
@@ -275,9 +276,19 @@ int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const ds
     p->env.levels = p->levels;
     int rc = t->init(p->state, &p->env, cfg->params);
     if (rc) {
+        /* Types name the offending parameter first ("level = 12: ..."); point at its line. */
         char msg[1024];
         dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
-        dsim_error_set(rc, "%s: %s", *cfg->path ? cfg->path : cfg->name, msg);
+        int line = 0;
+        for (int i = 0; i < t->n_params; i++) {
+            size_t len = strlen(t->params[i].name);
+            if (strncmp(msg, t->params[i].name, len) == 0 && msg[len] == ' ')
+                line = cfg->param_line[i];
+        }
+        if (line)
+            dsim_error_set(rc, "%s:%d: [policy] %s", cfg->path, line, msg);
+        else
+            dsim_error_set(rc, "%s: %s", *cfg->path ? cfg->path : cfg->name, msg);
         dsim_policy_free(p);
         return rc;
     }

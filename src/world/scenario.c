@@ -296,12 +296,16 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
                                   where(ps, w, sizeof w, SECTION_DISCOUNTS, -1, "levels"),
                                   100 * sc->discounts.levels[l], 100 * sc->discounts.levels[l - 1]);
     if (sc->n_segments == 0)
-        return dsim_error_set(DSIM_ECONFIG, "%sexpected at least one [segment.NAME] section", ps ? ps->origin : "");
+        return dsim_error_set(DSIM_ECONFIG, "%s%sexpected at least one [segment.NAME] section", ps ? ps->origin : "", ps ? ": " : "");
 
     double total_share = 0;
     for (int s = 0; s < sc->n_segments; s++) {
         const dsim_segment_config *seg = &sc->segments[s];
         total_share += seg->share;
+        if (seg->share * sc->shoppers < 0.5)
+            return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: %g of %d shoppers gives the segment no shopper",
+                                  where(ps, w, sizeof w, SECTION_SEGMENT, s, "share"), seg->name, seg->share,
+                                  sc->shoppers);
         if (seg->favourite_category >= sc->catalog.categories)
             return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] favourite_category: %d, but the catalog has "
                                   "categories 0..%d",

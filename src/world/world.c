@@ -221,6 +221,7 @@ double dsim_world_shopper_elasticity(const dsim_world *w, uint32_t shopper)
 {
     return w->beta[shopper] * w->beta_scale[w->segment[shopper]];
 }
+double dsim_world_shopper_deal_proneness(const dsim_world *w, uint32_t shopper) { return w->gamma[shopper]; }
 double dsim_world_reference_discount(const dsim_world *w, uint32_t shopper) { return w->reference[shopper]; }
 bool dsim_world_shopper_active(const dsim_world *w, uint32_t shopper) { return w->churn[shopper] >= 0; }
 

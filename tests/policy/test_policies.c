@@ -1,0 +1,162 @@
+/*
+ * test_policies.c — the contract every registered policy type must keep, checked by looping over
+ * dsim_policy_types(): alloc/free, determinism, actions in range, distributions that sum to 1, and a
+ * propensity equal to the distribution's entry for the chosen level. Plus policy-file parsing.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "dsim/policy.h"
+#include "dsim/rng.h"
+#include "dsim/world.h"
+#include "helpers.h"
+
+static const char market_text[] = "[scenario]\nshoppers = 50\n[catalog]\nitems = 30\n[behaviour]\nslate_size = 3\n"
+                                  "[segment.a]\nshare = 1\n";
+
+static dsim_context make_context(uint64_t t, const uint32_t *slate, const float *scores)
+{
+    return (dsim_context){
+        .visit = t,
+        .day = (double)t / 10,
+        .shopper = (uint32_t)(t % 7),
+        .n_visits = (uint32_t)(t % 5),
+        .n_purchases = (uint32_t)(t % 3),
+        .days_since_visit = t % 5 ? (double)(t % 40) : -1.0,
+        .days_since_purchase = -1,
+        .slate_size = 3,
+        .slate = slate,
+        .scores = scores,
+        .mean_price = 40,
+        .budget_left = 1,
+    };
+}
+
+static void test_policies__every_type_keeps_the_contract(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = NULL;
+    dsim_world *w = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, market_text, "market.ini"));
+    ASSERT_OK(dsim_world_alloc(&w, sc, 3));
+    dsim_policy_env env;
+    dsim_policy_env_for_world(&env, w);
+    gsl_rng *rng = dsim_rng_alloc(), *outcome_rng = dsim_rng_alloc();
+    uint32_t slate[3] = {1, 2, 3};
+    float scores[3] = {0.9f, 0.8f, 0.7f};
+    int n_types = 0;
+
+    for (const dsim_policy_type *const *t = dsim_policy_types(); *t; t++, n_types++) {
+        dsim_policy_config *cfg = NULL;
+        dsim_policy *a = NULL, *b = NULL;
+        ASSERT_OK(dsim_policy_config_default(&cfg, *t));
+        ASSERT_OK(dsim_policy_alloc(&a, cfg, &env));
+        ASSERT_OK(dsim_policy_alloc(&b, cfg, &env));
+        for (uint64_t step = 0; step < 300; step++) {
+            dsim_context ctx = make_context(step, slate, scores);
+            double truth[DSIM_MAX_LEVELS], probs[DSIM_MAX_LEVELS], sum = 0;
+            for (int l = 0; l < env.n_levels; l++)
+                truth[l] = sin((double)(step + 1) * (l + 1));
+            dsim_policy_distribution(a, &ctx, truth, probs);
+            for (int l = 0; l < env.n_levels; l++) {
+                assert_true(probs[l] >= 0 && probs[l] <= 1);
+                sum += probs[l];
+            }
+            if (fabs(sum - 1) > 1e-9)
+                fail_msg("%s: distribution sums to %.12f", (*t)->name, sum);
+
+            dsim_action x, y;
+            dsim_rng_key(rng, 1, DSIM_STREAM_POLICY, step);
+            dsim_policy_act(a, &ctx, truth, rng, true, &x);
+            dsim_rng_key(rng, 1, DSIM_STREAM_POLICY, step);
+            dsim_policy_act(b, &ctx, truth, rng, true, &y);
+            assert_true(x.level >= 0 && x.level < env.n_levels);
+            if (x.level != y.level || x.propensity != y.propensity)
+                fail_msg("%s: not deterministic at step %llu", (*t)->name, (unsigned long long)step);
+            if (fabs(x.propensity - probs[x.level]) > 1e-12)
+                fail_msg("%s: propensity %.6f but distribution gives %.6f", (*t)->name, x.propensity, probs[x.level]);
+
+            dsim_rng_key(outcome_rng, 2, DSIM_STREAM_CHOICE, step);
+            bool bought = gsl_rng_uniform(outcome_rng) < 0.2 + 0.1 * x.level;
+            dsim_feedback fb = {.level = x.level, .purchased = bought, .reward = bought ? 10.0 - x.level : 0.0,
+                                .position = bought ? 0 : -1};
+            dsim_policy_learn(a, &ctx, &fb);
+            dsim_policy_learn(b, &ctx, &fb);
+        }
+        dsim_policy_free(a);
+        dsim_policy_free(b);
+        dsim_policy_config_free(cfg);
+    }
+    assert_int_equal(n_types, 8);
+    dsim_policy_free(NULL); /* a no-op */
+    gsl_rng_free(rng);
+    gsl_rng_free(outcome_rng);
+    dsim_world_free(w);
+    dsim_scenario_free(sc);
+}
+
+static void test_policies__every_shipped_policy_file_fits_the_default_scenario(void **state)
+{
+    (void)state;
+    const char *names[] = {"none", "fixed5", "fixed10", "fixed20", "fixed30", "random",
+                           "tiered", "epsilon_greedy", "ucb1", "thompson", "oracle"};
+    dsim_scenario *sc = load_shipped_scenario("default");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/policies/%s.ini", DSIM_SOURCE_DIR, names[i]);
+        dsim_policy_config *cfg = NULL;
+        ASSERT_OK(dsim_policy_config_load(&cfg, path));
+        assert_string_equal(cfg->name, names[i]);
+        ASSERT_OK(dsim_policy_config_check(cfg, sc));
+        dsim_policy_config_free(cfg);
+    }
+    dsim_scenario_free(sc);
+}
+
+static void test_policies__policy_files_are_checked(void **state)
+{
+    (void)state;
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\nepsilon = 0.2\ntype = epsilon_greedy\nname = eg\n", "p.ini"));
+    assert_string_equal(cfg->name, "eg");
+    assert_true(dsim_policy_config_param(cfg, "epsilon") == 0.2);
+    assert_true(dsim_policy_config_param(cfg, "decay") == 0.0);
+    assert_true(isnan(dsim_policy_config_param(cfg, "nope")));
+    dsim_policy_config_free(cfg);
+
+    struct {
+        const char *text, *expected;
+    } cases[] = {
+        {"[policy]\ntype = thomson\n", "p.ini:2: [policy] type: unknown policy type 'thomson'; did you mean 'thompson'?"},
+        {"[policy]\ntype = fixed\nlevl = 10\n", "p.ini:3: [policy] unknown parameter 'levl' for type fixed; did you mean 'level'?"},
+        {"[policy]\ntype = epsilon_greedy\nepsilon = 2\n", "p.ini:3: [policy] epsilon: 2 is out of range [0, 1]"},
+        {"[policy]\ntype = epsilon_greedy\nepsilon = x\n", "p.ini:3: [policy] epsilon: expected a number, got 'x'"},
+        {"[policy]\nepsilon = 0.1\n", "p.ini: [policy] type: missing"},
+        {"[polcy]\ntype = none\n", "p.ini:2: unknown section [polcy]; expected [policy]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cfg = NULL;
+        int rc = dsim_policy_config_parse(&cfg, cases[i].text, "p.ini");
+        if (rc != DSIM_ECONFIG || !strstr(dsim_errmsg(), cases[i].expected))
+            fail_msg("case %zu: rc %d, '%s'", i, rc, dsim_errmsg());
+        assert_null(cfg);
+    }
+
+    /* A level the scenario does not offer is caught against the scenario, with the line. */
+    dsim_scenario *sc = load_shipped_scenario("default");
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\ntype = fixed\nlevel = 12\n", "p.ini"));
+    assert_int_equal(dsim_policy_config_check(cfg, sc), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "p.ini:3: [policy] level = 12: the scenario offers no such level"));
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policies__every_type_keeps_the_contract),
+        cmocka_unit_test(test_policies__every_shipped_policy_file_fits_the_default_scenario),
+        cmocka_unit_test(test_policies__policy_files_are_checked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

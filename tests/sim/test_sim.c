@@ -1,0 +1,175 @@
+/*
+ * test_sim.c — the engine: reproducibility, common random numbers across policies, shocks, the discount
+ * budget, and a visit loop that does not allocate (malloc is wrapped at link time to count calls).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsim/sim.h"
+#include "helpers.h"
+
+/* ---- counting allocations (the test links with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc) ---- */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+static size_t allocations;
+void *__wrap_malloc(size_t n) { allocations++; return __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t size) { allocations++; return __real_calloc(n, size); }
+void *__wrap_realloc(void *p, size_t n) { allocations++; return __real_realloc(p, n); }
+
+static dsim_sim *make_sim(const dsim_scenario *sc, const char *type, uint64_t seed, dsim_policy_config **cfg)
+{
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_policy_config_default(cfg, dsim_policy_type_find(type)));
+    ASSERT_OK(dsim_sim_create(&sim, sc, *cfg, seed, NULL));
+    return sim;
+}
+
+static void test_sim__same_seed_gives_identical_results(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    dsim_metrics m[2];
+    for (int i = 0; i < 2; i++) {
+        dsim_policy_config *cfg = NULL;
+        dsim_sim *sim = make_sim(sc, "thompson", 11, &cfg);
+        while (dsim_sim_advance(sim, 3000) == DSIM_OK)
+            ;
+        dsim_sim_metrics(sim, &m[i]);
+        dsim_sim_free(sim);
+        dsim_policy_config_free(cfg);
+    }
+    assert_true(m[0].visits > 0 && m[0].purchases > 0);
+    assert_memory_equal(&m[0], &m[1], sizeof m[0]);
+    dsim_scenario_free(sc);
+}
+
+static void test_sim__another_seed_gives_other_results(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    double revenue[2];
+    for (int i = 0; i < 2; i++) {
+        dsim_policy_config *cfg = NULL;
+        dsim_sim *sim = make_sim(sc, "none", 11 + (uint64_t)i, &cfg);
+        while (dsim_sim_advance(sim, 5000) == DSIM_OK)
+            ;
+        dsim_metrics m;
+        dsim_sim_metrics(sim, &m);
+        revenue[i] = m.revenue;
+        dsim_sim_free(sim);
+        dsim_policy_config_free(cfg);
+    }
+    assert_true(revenue[0] != revenue[1]);
+    dsim_scenario_free(sc);
+}
+
+/* Common random numbers: whatever the policies do (and whoever churns), visit t brings the same shopper
+   and the same slate. */
+static void test_sim__policies_on_one_seed_meet_the_same_shoppers_in_the_same_order(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    dsim_policy_config *ca = NULL, *cb = NULL;
+    dsim_sim *a = make_sim(sc, "none", 4, &ca), *b = make_sim(sc, "random", 4, &cb);
+    uint64_t same_slate = 0, both_shown = 0;
+    int differing_actions = 0;
+    while (dsim_sim_advance(a, 1) == DSIM_OK && dsim_sim_advance(b, 1) == DSIM_OK) {
+        dsim_visit_record va, vb;
+        dsim_sim_last_visit(a, &va);
+        dsim_sim_last_visit(b, &vb);
+        assert_int_equal(va.visit, vb.visit);
+        assert_int_equal(va.shopper, vb.shopper);
+        differing_actions += va.action.level != vb.action.level;
+        if (!va.lost && !vb.lost) {
+            both_shown++;
+            same_slate += memcmp(va.slate, vb.slate, sizeof(uint32_t) * (size_t)va.slate_size) == 0;
+        }
+    }
+    assert_true(differing_actions > 1000);
+    assert_true(both_shown > 0);
+    assert_int_equal(same_slate, both_shown);
+    dsim_sim_free(a);
+    dsim_sim_free(b);
+    dsim_policy_config_free(ca);
+    dsim_policy_config_free(cb);
+    dsim_scenario_free(sc);
+}
+
+static void test_sim__shock_scales_elasticity_at_its_visit(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small"); /* bargain elasticity × 1.5 at visit 10000 */
+    dsim_policy_config *cfg = NULL;
+    dsim_sim *sim = make_sim(sc, "none", 1, &cfg);
+    dsim_world *w = dsim_sim_world(sim);
+    uint32_t bargain = 0, loyal = sc->shoppers - 1;
+    double before_b = dsim_world_shopper_elasticity(w, bargain), before_l = dsim_world_shopper_elasticity(w, loyal);
+    dsim_sim_advance(sim, 10000);
+    assert_true(dsim_world_shopper_elasticity(w, bargain) == before_b);
+    dsim_sim_advance(sim, 1);
+    assert_true(fabs(dsim_world_shopper_elasticity(w, bargain) - 1.5 * before_b) < 1e-5 * before_b);
+    assert_true(dsim_world_shopper_elasticity(w, loyal) == before_l);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+static void test_sim__budget_stops_discounts_once_spent(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    sc->discounts.budget = 500;
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\ntype = fixed\nlevel = 20\n", "p.ini"));
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 1, NULL));
+    while (dsim_sim_advance(sim, 1000) == DSIM_OK)
+        ;
+    dsim_metrics m;
+    dsim_sim_metrics(sim, &m);
+    double max_price = 0;
+    for (uint32_t i = 0; i < dsim_world_n_items(dsim_sim_world(sim)); i++)
+        max_price = fmax(max_price, dsim_world_item_price(dsim_sim_world(sim), i));
+    /* The last discounted purchase may overshoot by at most one item's discount. */
+    assert_true(m.discount_spend >= 500 && m.discount_spend <= 500 + 0.2 * max_price);
+    assert_true(m.level_count[0] > 0 && m.level_count[2] > 0);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+static void test_sim__visit_loop_does_not_allocate(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    const char *types[] = {"thompson", "ucb1", "epsilon_greedy", "random", "oracle"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        dsim_policy_config *cfg = NULL;
+        dsim_sim *sim = make_sim(sc, types[i], 2, &cfg);
+        size_t before = allocations;
+        dsim_sim_advance(sim, 9000); /* up to, not across, the shock at 10000 (a share shock may rebuild a table) */
+        if (allocations != before)
+            fail_msg("%s: %zu allocations in 9000 visits", types[i], allocations - before);
+        dsim_sim_free(sim);
+        dsim_policy_config_free(cfg);
+    }
+    dsim_scenario_free(sc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sim__same_seed_gives_identical_results),
+        cmocka_unit_test(test_sim__another_seed_gives_other_results),
+        cmocka_unit_test(test_sim__policies_on_one_seed_meet_the_same_shoppers_in_the_same_order),
+        cmocka_unit_test(test_sim__shock_scales_elasticity_at_its_visit),
+        cmocka_unit_test(test_sim__budget_stops_discounts_once_spent),
+        cmocka_unit_test(test_sim__visit_loop_does_not_allocate),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,176 @@
+/*
+ * test_store.c — the result database, on a real SQLite file: schema and migrations, a run's rows written
+ * and read back, a failed run never looking complete, and refusal of a newer schema.
+ */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dsim/sim.h"
+#include "dsim/store.h"
+#include "helpers.h"
+
+static char dir[64];
+
+static int make_dir(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/dsim_test_store_XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static double query_double(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    double v = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_double(stmt, 0) : NAN;
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+}
+
+static void test_store__a_run_is_written_and_read_back(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/sub/runs.db", dir); /* the parent directory is created on first use */
+    dsim_scenario *sc = load_test_scenario("small");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\ntype = fixed\nlevel = 10\n", "fixed10.ini"));
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, path));
+
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 7, NULL));
+    int64_t id = 0;
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 7, dsim_sim_horizon(sim), &id));
+    dsim_metrics m;
+    while (dsim_sim_advance(sim, 2000) == DSIM_OK) {
+        dsim_sim_metrics(sim, &m);
+        ASSERT_OK(dsim_store_series_add(st, dsim_sim_visits_done(sim), &m));
+    }
+    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_DONE, &m, NULL));
+    dsim_sim_free(sim);
+
+    /* Read back with plain SQLite, as a user would. */
+    assert_true(query_double(path, "PRAGMA user_version") == DSIM_STORE_SCHEMA_VERSION);
+    assert_true(query_double(path, "SELECT count(*) FROM series WHERE run_id = 1") == 10);
+    assert_true(query_double(path, "SELECT max(visit) FROM series") == 20000);
+    assert_true(query_double(path, "SELECT profit FROM summary WHERE run_id = 1") == m.profit);
+    assert_true(query_double(path, "SELECT profit FROM series WHERE visit = 20000") == m.profit);
+    assert_true(query_double(path, "SELECT sum(visits) FROM levels WHERE run_id = 1") == (double)m.visits);
+    assert_true(query_double(path, "SELECT visits FROM levels WHERE run_id = 1 AND percent = 10") == (double)m.visits);
+    assert_true(query_double(path, "SELECT count(*) FROM runs WHERE status = 'done' AND seed = 7") == 1);
+
+    /* And through dsim's readers. */
+    dsim_run_row *rows = NULL;
+    size_t n = 0;
+    ASSERT_OK(dsim_store_runs(st, &rows, &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].policy_name, "fixed10");
+    assert_string_equal(rows[0].status, "done");
+    assert_true(rows[0].has_summary);
+    assert_true(rows[0].summary[dsim_metric_find("revenue") - dsim_metric_defs] == m.revenue);
+    dsim_store_rows_free(rows, n);
+    dsim_run_row r;
+    ASSERT_OK(dsim_store_run_get(st, id, &r));
+    assert_string_equal(r.scenario_text, sc->text);
+    assert_string_equal(r.policy_text, cfg->text);
+    assert_int_equal(r.n_levels, 3);
+    dsim_store_row_clear(&r);
+    assert_int_equal(dsim_store_run_get(st, 99, &r), DSIM_ENOTFOUND);
+
+    dsim_store_close(st);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+static void test_store__failed_and_unfinished_runs_never_look_complete(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/fail.db", dir);
+    dsim_scenario *sc = load_test_scenario("small");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("none")));
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, path));
+    int64_t id;
+    dsim_metrics m = {.visits = 10};
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 1, 100, &id));
+    ASSERT_OK(dsim_store_series_add(st, 10, &m));
+    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_FAILED, &m, "out of luck"));
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 2, 100, &id));
+    ASSERT_OK(dsim_store_series_add(st, 10, &m));
+    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_INTERRUPTED, &m, NULL));
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 3, 100, &id));
+    dsim_store_close(st); /* closing with the run still open marks it failed */
+
+    assert_true(query_double(path, "SELECT count(*) FROM summary") == 0);
+    assert_true(query_double(path, "SELECT count(*) FROM runs WHERE status = 'failed'") == 2);
+    assert_true(query_double(path, "SELECT count(*) FROM runs WHERE status = 'interrupted'") == 1);
+    assert_true(query_double(path, "SELECT count(*) FROM runs WHERE finished IS NULL") == 0);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+static void test_store__newer_schema_is_refused_and_wal_is_on(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/newer.db", dir);
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, path));
+    dsim_store_close(st);
+    assert_true(query_double(path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'") == 1);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    st = NULL;
+    assert_int_equal(dsim_store_open(&st, path), DSIM_ESTORE);
+    assert_non_null(strstr(dsim_errmsg(), "schema version 99 is newer than this dsim knows"));
+    assert_null(st);
+}
+
+static void test_store__metric_columns_match_the_metric_table(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/cols.db", dir);
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, path));
+    dsim_store_close(st);
+    for (size_t i = 0; i < dsim_n_metric_defs; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('summary') WHERE name = '%s'",
+                 dsim_metric_defs[i].name);
+        if (query_double(path, sql) != 1)
+            fail_msg("summary has no column %s", dsim_metric_defs[i].name);
+    }
+    assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_n_metric_defs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store__a_run_is_written_and_read_back),
+        cmocka_unit_test(test_store__failed_and_unfinished_runs_never_look_complete),
+        cmocka_unit_test(test_store__newer_schema_is_refused_and_wal_is_on),
+        cmocka_unit_test(test_store__metric_columns_match_the_metric_table),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}

@@ -1,0 +1,216 @@
+/*
+ * test_choice.c — the choice model: exact probabilities against a hand computation and against the
+ * visit's own draws, monotonicity in price and discount, and the shopper state updates.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "dsim/rng.h"
+#include "dsim/world.h"
+#include "helpers.h"
+
+static const char two_item_market[] = "[scenario]\nshoppers = 10\nseed = 5\n"
+                                      "[catalog]\nitems = 20\ncategories = 2\nembedding_dim = 4\nprice_sigma = 0.5\n"
+                                      "[behaviour]\nslate_size = 2\noutside_utility = 1\nposition_penalty = 0.3\n"
+                                      "examine_top = 0.9\nexamine_decay = 0.7\nclick_bias = 0.5\ntaste_weight = 2\n"
+                                      "[discounts]\nlevels = 0, 20\n"
+                                      "[segment.a]\nshare = 1\nelasticity_mean = 2\nelasticity_sd = 0.5\n"
+                                      "deal_proneness_mean = 0.4\nloss_aversion = 2\ninitial_reference = 0.1\n"
+                                      "memory = 0.6\n";
+
+typedef struct {
+    dsim_scenario *sc;
+    dsim_world *w;
+} market;
+
+static market market_from(const char *text)
+{
+    market m = {0};
+    ASSERT_OK(dsim_scenario_parse(&m.sc, text, "market.ini"));
+    ASSERT_OK(dsim_world_alloc(&m.w, m.sc, m.sc->seed));
+    return m;
+}
+
+static void market_free(market *m)
+{
+    dsim_world_free(m->w);
+    dsim_scenario_free(m->sc);
+}
+
+/* The model of dsim/world.h, written out again independently for one position. */
+static double hand_relative_utility(const market *m, uint32_t u, uint32_t item, int position, double d)
+{
+    const dsim_scenario *sc = m->sc;
+    const float *eu = dsim_world_shopper_taste(m->w, u), *ei = dsim_world_item_taste(m->w, item);
+    double dot = 0;
+    for (int j = 0; j < sc->catalog.embedding_dim; j++)
+        dot += (double)eu[j] * ei[j];
+    double r = dsim_world_reference_discount(m->w, u);
+    double x = log(dsim_world_item_price(m->w, item) * (1 - d) / (sc->catalog.price_median * (1 - r)));
+    double kappa = sc->segments[0].loss_aversion;
+    double price_term = x <= 0 ? x : kappa * x;
+    return sc->behaviour.taste_weight * dot - sc->behaviour.position_penalty * position -
+           dsim_world_shopper_elasticity(m->w, u) * price_term + (d > 0 ? dsim_world_shopper_deal_proneness(m->w, u) : 0) -
+           sc->behaviour.outside_utility;
+}
+
+static void test_choice__probabilities_match_hand_computation(void **state)
+{
+    (void)state;
+    market m = market_from(two_item_market);
+    uint32_t slate[2] = {3, 11}, u = 4;
+    for (int level = 0; level < 2; level++) {
+        double d = m.sc->discounts.levels[level];
+        double v0 = hand_relative_utility(&m, u, slate[0], 0, d);
+        double v1 = hand_relative_utility(&m, u, slate[1], 1, d);
+        double eta0 = 0.9, eta1 = 0.9 * 0.7, b = 0.5;
+        double q0 = eta0 / (1 + exp(-(v0 + b))), q1 = eta1 / (1 + exp(-(v1 + b)));
+        double w0 = exp(v0), w1 = exp(v1);
+        /* Click sets {0}, {1}, {0,1}; the outside option has weight e^0 = 1. */
+        double p0 = q0 * (1 - q1) * w0 / (1 + w0) + q0 * q1 * w0 / (1 + w0 + w1);
+        double p1 = (1 - q0) * q1 * w1 / (1 + w1) + q0 * q1 * w1 / (1 + w0 + w1);
+        double p[3];
+        dsim_world_purchase_probabilities(m.w, u, slate, 2, level, p);
+        printf("# hand p = (%.9f, %.9f), model p = (%.9f, %.9f), largest difference %.2e\n", p0, p1, p[0], p[1],
+               fmax(fabs(p[0] - p0), fabs(p[1] - p1)));
+        /* Prices are stored as floats: allow 1e-6. */
+        assert_true(fabs(p[0] - p0) < 1e-6);
+        assert_true(fabs(p[1] - p1) < 1e-6);
+        assert_true(fabs(p[0] + p[1] + p[2] - 1.0) < 1e-12);
+    }
+    market_free(&m);
+}
+
+static void test_choice__probabilities_sum_to_one_and_agree_with_expected_rewards(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_shipped_scenario("default");
+    dsim_world *w = NULL;
+    ASSERT_OK(dsim_world_alloc(&w, sc, 1));
+    uint32_t slate[6] = {5, 17, 99, 400, 801, 3};
+    for (uint32_t u = 0; u < 50; u++) {
+        double expected[DSIM_MAX_LEVELS];
+        dsim_world_expected_rewards(w, u * 1000, slate, 6, expected);
+        for (int l = 0; l < sc->discounts.n_levels; l++) {
+            double p[7], sum = 0, profit = 0;
+            dsim_world_purchase_probabilities(w, u * 1000, slate, 6, l, p);
+            for (int j = 0; j < 7; j++) {
+                assert_true(p[j] >= 0 && p[j] <= 1);
+                sum += p[j];
+            }
+            for (int j = 0; j < 6; j++)
+                profit += p[j] * (dsim_world_item_price(w, slate[j]) * (1 - sc->discounts.levels[l]) -
+                                  dsim_world_item_cost(w, slate[j]));
+            assert_true(fabs(sum - 1) < 1e-12);
+            assert_true(fabs(profit - expected[l]) < 1e-9 * fmax(1, fabs(profit)));
+        }
+    }
+    dsim_world_free(w);
+    dsim_scenario_free(sc);
+}
+
+/* 200,000 independent visits of one shopper to one slate (reference memory 1, so nothing moves): each
+   outcome's frequency must lie within 5 standard errors of its exact probability. */
+static void test_choice__draws_follow_the_exact_probabilities(void **state)
+{
+    (void)state;
+    market m = market_from("[scenario]\nshoppers = 5\n[catalog]\nitems = 30\nembedding_dim = 4\n"
+                           "[behaviour]\nslate_size = 3\noutside_utility = 1\n"
+                           "[segment.a]\nshare = 1\nmemory = 1\n");
+    uint32_t slate[3] = {2, 7, 19}, u = 1;
+    const int n = 200000, level = 2;
+    double p[4], count[4] = {0};
+    dsim_world_purchase_probabilities(m.w, u, slate, 3, level, p);
+    gsl_rng *rng = dsim_rng_alloc();
+    for (int t = 0; t < n; t++) {
+        dsim_outcome o;
+        dsim_rng_key(rng, 99, DSIM_STREAM_CHOICE, (uint64_t)t);
+        dsim_world_visit(m.w, u, slate, 3, level, rng, &o);
+        count[o.position >= 0 ? o.position : 3]++;
+    }
+    for (int j = 0; j < 4; j++) {
+        double f = count[j] / n, se = sqrt(p[j] * (1 - p[j]) / n);
+        printf("# outcome %d: exact %.5f, drawn %.5f (%.1f SE)\n", j, p[j], f, (f - p[j]) / se);
+        assert_true(fabs(f - p[j]) < 5 * se);
+    }
+    gsl_rng_free(rng);
+    market_free(&m);
+}
+
+/* With one category and no taste spread every item tastes the same: items differ only by price. */
+static void test_choice__purchase_probability_falls_with_price_and_rises_with_discount(void **state)
+{
+    (void)state;
+    market m = market_from("[scenario]\nshoppers = 5\n[catalog]\nitems = 40\ncategories = 1\ncategory_spread = 0\n"
+                           "price_sigma = 0.8\n[behaviour]\nslate_size = 1\nposition_penalty = 0\n"
+                           "[segment.a]\nshare = 1\n");
+    uint32_t u = 2;
+    double p_prev_level = -1;
+    for (int l = 0; l < m.sc->discounts.n_levels; l++) {
+        uint32_t item = 0;
+        double p[2];
+        dsim_world_purchase_probabilities(m.w, u, &item, 1, l, p);
+        assert_true(p[0] > p_prev_level);
+        p_prev_level = p[0];
+    }
+    for (uint32_t a = 0; a < 40; a++)
+        for (uint32_t b = 0; b < 40; b++) {
+            if (dsim_world_item_price(m.w, a) >= dsim_world_item_price(m.w, b))
+                continue;
+            double pa[2], pb[2];
+            dsim_world_purchase_probabilities(m.w, u, &a, 1, 0, pa);
+            dsim_world_purchase_probabilities(m.w, u, &b, 1, 0, pb);
+            assert_true(pa[0] > pb[0]); /* a is cheaper */
+        }
+    market_free(&m);
+}
+
+static void test_choice__reference_discount_moves_toward_offers_at_rate_lambda(void **state)
+{
+    (void)state;
+    market m = market_from(two_item_market); /* memory λ = 0.6, initial reference 0.1 */
+    uint32_t slate[2] = {0, 1}, u = 7;
+    gsl_rng *rng = dsim_rng_alloc();
+    double r = 0.1;
+    int levels[] = {1, 1, 0, 1};
+    for (int t = 0; t < 4; t++) {
+        dsim_outcome o;
+        dsim_rng_key(rng, 1, DSIM_STREAM_CHOICE, (uint64_t)t);
+        dsim_world_visit(m.w, u, slate, 2, levels[t], rng, &o);
+        r = 0.6 * r + 0.4 * m.sc->discounts.levels[levels[t]];
+        assert_true(fabs(dsim_world_reference_discount(m.w, u) - r) < 1e-6);
+    }
+    gsl_rng_free(rng);
+    market_free(&m);
+}
+
+static void test_choice__a_churned_shopper_stays_gone(void **state)
+{
+    (void)state;
+    market m = market_from("[scenario]\nshoppers = 5\n[catalog]\nitems = 10\n[behaviour]\nslate_size = 2\n"
+                           "[segment.a]\nshare = 1\nchurn_base = 1\n");
+    uint32_t slate[2] = {0, 1};
+    gsl_rng *rng = dsim_rng_alloc();
+    dsim_outcome o;
+    assert_true(dsim_world_shopper_active(m.w, 3));
+    dsim_rng_key(rng, 1, DSIM_STREAM_CHOICE, 0);
+    dsim_world_visit(m.w, 3, slate, 2, 0, rng, &o);
+    assert_true(o.churned);
+    assert_false(dsim_world_shopper_active(m.w, 3));
+    assert_true(dsim_world_shopper_active(m.w, 2));
+    gsl_rng_free(rng);
+    market_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_choice__probabilities_match_hand_computation),
+        cmocka_unit_test(test_choice__probabilities_sum_to_one_and_agree_with_expected_rewards),
+        cmocka_unit_test(test_choice__draws_follow_the_exact_probabilities),
+        cmocka_unit_test(test_choice__purchase_probability_falls_with_price_and_rises_with_discount),
+        cmocka_unit_test(test_choice__reference_discount_moves_toward_offers_at_rate_lambda),
+        cmocka_unit_test(test_choice__a_churned_shopper_stays_gone),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
