@@ -1,1 +1,128 @@
-exit 0
+#!/usr/bin/env bash
+# test_cli.sh — end-to-end tests of the real `dsim` binary on real files: runs into a temporary database read
+# back with the sqlite3 shell, byte-identical reruns, every kind of bad input (exit 2, its message, nothing
+# written), the read commands, and Ctrl-C marking the run interrupted.
+#
+# usage: test_cli.sh PATH/TO/dsim SOURCE_DIR
+set -u
+DSIM=$1
+SRC=$2
+DATA=$SRC/tests/data
+WORK=$(mktemp -d /tmp/dsim_e2e_XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK" || exit 1
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+check() { # check NAME COMMAND...: passes when COMMAND succeeds
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# ---- a run, read back with sqlite3 ---------------------------------------------------------------------
+out=$("$DSIM" run "$DATA/small.ini" -p none -p fixed10 -p thompson --seeds 2 --db runs.db 2>err.txt)
+status=$?
+check "run exits 0" test "$status" -eq 0
+check "run prints a table row per policy" bash -c "[[ \$(grep -cE '^(none|fixed10|thompson) ' <<<'$out') -eq 3 ]]"
+check "table shows confidence intervals" grep -q "±" <<<"$out"
+check "no progress line when stderr is not a terminal" test ! -s err.txt
+check "six runs stored as done" test "$(q runs.db "SELECT count(*) FROM runs WHERE status = 'done'")" = 6
+check "ten checkpoints per run" test "$(q runs.db "SELECT count(*) FROM series")" = 60
+check "summary per run" test "$(q runs.db "SELECT count(*) FROM summary")" = 6
+check "seeds 7 and 8" test "$(q runs.db "SELECT group_concat(DISTINCT seed) FROM runs")" = "7,8"
+check "scenario text stored" test "$(q runs.db "SELECT count(*) FROM runs WHERE scenario_text LIKE '%[segment.bargain]%'")" = 6
+check "final checkpoint equals summary" test "$(q runs.db "SELECT count(*) FROM series s JOIN summary m ON m.run_id = s.run_id AND s.visit = 20000 AND s.profit = m.profit")" = 6
+check "fixed10 gives only 10 % or nothing (budget-free scenario: only 10 %)" \
+    test "$(q runs.db "SELECT sum(l.visits) FROM levels l JOIN runs r ON r.id = l.run_id WHERE r.policy_name = 'fixed10' AND l.percent <> 10")" = 0
+check "user_version is the schema version" test "$(q runs.db "PRAGMA user_version")" = 1
+
+# ---- same seed, same bytes ----------------------------------------------------------------------------------
+"$DSIM" run "$DATA/small.ini" -p thompson --db a.db -q >/dev/null
+"$DSIM" run "$DATA/small.ini" -p thompson --db b.db -q >/dev/null
+dump() { q "$1" "SELECT * FROM series ORDER BY visit; SELECT * FROM summary; SELECT * FROM levels;"; }
+check "same seed gives byte-identical series and summaries" cmp -s <(dump a.db) <(dump b.db)
+check "and the same as in the multi-seed study" test "$(q runs.db "SELECT profit FROM summary s JOIN runs r ON r.id = s.run_id WHERE r.policy_name = 'thompson' AND r.seed = 7")" = "$(q a.db "SELECT profit FROM summary")"
+
+# ---- bad input: exit 2, a message naming file and line, nothing written -----------------------------------------
+bad() { # bad NAME EXPECTED_MESSAGE ARGS...
+    local name=$1 expected=$2
+    shift 2
+    rm -f bad.db
+    "$DSIM" "$@" --db bad.db >out.txt 2>err.txt
+    local rc=$?
+    if [[ $rc -eq 2 ]] && grep -qF -- "$expected" err.txt && [[ ! -e bad.db ]]; then
+        ok "bad input: $name"
+    else
+        not_ok "bad input: $name (exit $rc, stderr: $(cat err.txt))"
+    fi
+}
+seg=$'\n[segment.a]\nshare = 1\n'
+printf '[scenario]\nvisitz = 10%s' "$seg" >unknown_key.ini
+printf '[scenaro]\nvisits = 10%s' "$seg" >unknown_section.ini
+printf '[scenario]\nvisits = 1O%s' "$seg" >malformed.ini
+printf '[catalog]\nprice_sigma = -1%s' "$seg" >range.ini
+printf '[segment.a]\nshare = 0.5\n[segment.b]\nshare = 0.4\n' >shares.ini
+printf '[discounts]\nlevels =%s' "$seg" >levels.ini
+printf '[policy]\ntype = fixed\nlevel = 12\n' >level12.ini
+printf '[policy]\ntype = thomson\n' >thomson.ini
+bad "unknown key" "unknown_key.ini:2: [scenario]: unknown key 'visitz'; did you mean 'visits'?" run unknown_key.ini
+bad "unknown section" "unknown_section.ini:2: unknown section [scenaro] (did you mean [scenario])" run unknown_section.ini
+bad "malformed number" "malformed.ini:2: [scenario]: visits: expected a number, got '1O'" run malformed.ini
+bad "out of range" "range.ini:2: [catalog]: price_sigma: -1 is out of range" run range.ini
+bad "shares" "shares.ini:4: [segment.b] share: segment shares sum to 0.9, expected 1" run shares.ini
+bad "empty levels" "levels.ini:2: [discounts]: levels: expected a comma-separated list of percentages" run levels.ini
+bad "level not offered" "level12.ini:3: [policy] level = 12: the scenario offers no such level" run "$DATA/small.ini" -p level12.ini
+bad "unknown policy type" "thomson.ini:2: [policy] type: unknown policy type 'thomson'; did you mean 'thompson'?" run "$DATA/small.ini" -p thomson.ini
+bad "missing scenario" "no scenario named 'nosuch'" run nosuch
+bad "missing policy" "no policy named 'nosuch'" run "$DATA/small.ini" -p nosuch
+bad "bad --visits" "--visits: expected a positive whole number" run "$DATA/small.ini" --visits 0
+bad "bad --seeds" "--seeds: expected a whole number" run "$DATA/small.ini" --seeds x
+bad "unknown option" "unknown option '--bogus'" run "$DATA/small.ini" --bogus
+check "show of a missing run exits 2" bash -c "'$DSIM' show 99 --db runs.db 2>&1 >/dev/null | grep -q 'no run 99'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
+"$DSIM" frobnicate >/dev/null 2>&1
+check "unknown command exits 2" test $? -eq 2
+
+# ---- read commands ----------------------------------------------------------------------------------------------
+list=$("$DSIM" list --db runs.db)
+check "list shows every run" test "$(grep -c ' done ' <<<"$list")" = 6
+show=$("$DSIM" show 3 --db runs.db)
+check "show prints the summary" grep -q "^  profit " <<<"$show"
+check "show prints the levels given" grep -q "10.0 %" <<<"$show"
+check "show prints the configuration" grep -q "\[segment.bargain\]" <<<"$show"
+check "list of a missing database exits 2" bash -c "'$DSIM' list --db missing.db 2>/dev/null; [[ \$? -eq 2 ]] && [[ ! -e missing.db ]]"
+pol=$("$DSIM" policies)
+for t in none fixed random tiered epsilon_greedy ucb1 thompson oracle; do
+    check "policies lists $t" grep -q "^$t — " <<<"$pol"
+done
+check "scenario-keys documents elasticity_mean" bash -c "'$DSIM' scenario-keys | grep -q '| \`elasticity_mean\` | 2.6 |'"
+check "--version" bash -c "'$DSIM' --version | grep -qE '^dsim [0-9]+\.[0-9]+\.[0-9]+$'"
+check "--help lists commands" bash -c "'$DSIM' --help | grep -q '^  run '"
+check "run --help" bash -c "'$DSIM' run --help | grep -q 'usage: dsim run SCENARIO'"
+
+# ---- bare names resolve to the shipped files; defaults -------------------------------------------------------------
+out=$("$DSIM" run default --visits 3000 --db default.db -q)
+check "default policy set runs on the default scenario" bash -c "[[ \$(grep -cE '^(none|fixed10|thompson|oracle) ' <<<'$out') -eq 4 ]]"
+check "oracle has zero regret in the table" bash -c "grep -E '^oracle ' <<<'$out' | grep -qE ' 0$'"
+
+# ---- Ctrl-C: the run is marked interrupted, never done -------------------------------------------------------------
+"$DSIM" run default -p thompson --visits 100000000 --db int.db -q >/dev/null 2>int_err.txt &
+pid=$!
+for _ in $(seq 100); do
+    [[ "$(q int.db "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ]] && break
+    sleep 0.1
+done
+sleep 0.5
+kill -INT $pid
+wait $pid
+rc=$?
+check "Ctrl-C exits 130" test $rc -eq 130
+check "interrupted run is marked interrupted" test "$(q int.db "SELECT status FROM runs")" = interrupted
+check "interrupted run has no summary" test "$(q int.db "SELECT count(*) FROM summary")" = 0
+check "interrupted run says so" grep -q "marked interrupted" int_err.txt
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
