@@ -81,22 +81,35 @@ double dsim_world_day(const dsim_world *w, uint64_t visit);
 uint32_t dsim_world_arrival(const dsim_world *w, uint64_t visit, gsl_rng *rng);
 
 /**
- * Exact purchase probabilities for a slate at one level, summing over all 2^K click sets.
- * @param p  (k + 1,) out: p[j] = P(buy slate[j]), p[k] = P(buy nothing).
+ * The choice model of one visit, for every level at once: computed once per visit from the hidden truth,
+ * then read by the exact expectations (oracle, regret) and by the visit's draws. Plain data; lanes beyond
+ * n_levels are zero so the expectation can run on a fixed lane count.
  */
-void dsim_world_purchase_probabilities(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k,
-                                       int level, double *p);
+#define DSIM_LANES 16
+typedef struct {
+    uint32_t shopper;
+    int k, n_levels;
+    uint32_t items[DSIM_MAX_SLATE];
+    double click[DSIM_MAX_SLATE][DSIM_LANES];  /* P(examined and clicked) = η_j σ(V − V0 + click_bias) */
+    double weight[DSIM_MAX_SLATE][DSIM_LANES]; /* MNL weight e^{V − V0} (the outside option's is 1) */
+    double value[DSIM_MAX_SLATE][DSIM_LANES];  /* the objective if this item is bought at this level */
+} dsim_slate_model;
 
-/** Expected objective of every discount level for this shopper and slate. @param out (n_levels,) */
-void dsim_world_expected_rewards(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k,
-                                 double *out);
+/** Fill the choice model of shopper `shopper` shown `slate` (k items, best first). */
+void dsim_world_slate_model(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k,
+                            dsim_slate_model *out);
+
+/** Expected objective of every level, summed exactly over all 2^k click sets. @param out (n_levels,) */
+void dsim_slate_expected_rewards(const dsim_slate_model *m, double *out);
+
+/** Exact purchase probabilities at one level. @param p (k + 1,) out: P(buy slate[j]), then P(buy nothing). */
+void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, double *p);
 
 /**
  * Play one visit: draw examinations, clicks and the purchase from `rng` (always the same number of draws,
  * whatever happens), then update the shopper's reference discount and churn.
  */
-void dsim_world_visit(dsim_world *w, uint32_t shopper, const uint32_t *slate, int k, int level, gsl_rng *rng,
-                      dsim_outcome *out);
+void dsim_world_visit(dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out);
 
 /** Apply a market change (a scheduled shock, or one made live). @return 0 or DSIM_EINVAL. */
 int dsim_world_apply_shock(dsim_world *w, const dsim_shock_config *shock);

@@ -78,20 +78,25 @@ void dsim_ranker_free(dsim_ranker *r)
     free(r);
 }
 
-void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items, float *scores)
+/* all ← Σ_j u_j · item_j over the catalog; elementwise, so the AVX2 clone gives the same bits. */
+__attribute__((target_clones("avx2", "default"))) static void score_all(float *restrict all, const float *items,
+                                                                        const float *u, int d, uint32_t n)
 {
-    int d = r->dim, filled = 0;
-    float *all = r->scratch; /* (n_items,) */
-    const float *u = r->user + (size_t)shopper * d;
-    uint32_t n = r->n_items;
     for (uint32_t i = 0; i < n; i++)
         all[i] = 0.0f;
     for (int j = 0; j < d; j++) {
-        const float *column = r->item + (size_t)j * n;
+        const float *column = items + (size_t)j * n;
         float uj = u[j];
         for (uint32_t i = 0; i < n; i++)
             all[i] += uj * column[i];
     }
+}
+
+void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items, float *scores)
+{
+    int filled = 0;
+    float *all = r->scratch; /* (n_items,) */
+    score_all(all, r->item, r->user + (size_t)shopper * r->dim, r->dim, r->n_items);
     for (uint32_t i = 0; i < r->n_items; i++) {
         float s = all[i];
         if (filled == k && s <= scores[k - 1])

@@ -54,6 +54,7 @@ struct dsim_sim {
     uint32_t slate[DSIM_MAX_SLATE];
     float scores[DSIM_MAX_SLATE];
     double expected[DSIM_MAX_LEVELS];
+    dsim_slate_model model;
     dsim_visit_record last;
 };
 
@@ -248,7 +249,8 @@ static void simulate_visit(dsim_sim *sim, uint64_t t)
     dsim_ranker_top_k(sim->ranker, u, sim->slate_size, sim->slate, sim->scores);
     dsim_context ctx;
     build_context(sim, t, day, u, &ctx);
-    dsim_world_expected_rewards(w, u, sim->slate, sim->slate_size, sim->expected);
+    dsim_world_slate_model(w, u, sim->slate, sim->slate_size, &sim->model);
+    dsim_slate_expected_rewards(&sim->model, sim->expected);
 
     dsim_action action = {0, 1.0};
     bool budget_spent = sc->discounts.budget > 0 && sim->metrics.discount_spend >= sc->discounts.budget;
@@ -259,7 +261,7 @@ static void simulate_visit(dsim_sim *sim, uint64_t t)
 
     dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
     dsim_outcome outcome;
-    dsim_world_visit(w, u, sim->slate, sim->slate_size, action.level, sim->choice_rng, &outcome);
+    dsim_world_visit(w, &sim->model, action.level, sim->choice_rng, &outcome);
 
     dsim_feedback fb = {
         .level = action.level,

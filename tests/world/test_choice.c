@@ -70,7 +70,7 @@ static void test_choice__probabilities_match_hand_computation(void **state)
         double p0 = q0 * (1 - q1) * w0 / (1 + w0) + q0 * q1 * w0 / (1 + w0 + w1);
         double p1 = (1 - q0) * q1 * w1 / (1 + w1) + q0 * q1 * w1 / (1 + w0 + w1);
         double p[3];
-        dsim_world_purchase_probabilities(m.w, u, slate, 2, level, p);
+        { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 2, &sm_); dsim_slate_purchase_probabilities(&sm_, level, p); }
         printf("# hand p = (%.9f, %.9f), model p = (%.9f, %.9f), largest difference %.2e\n", p0, p1, p[0], p[1],
                fmax(fabs(p[0] - p0), fabs(p[1] - p1)));
         /* Prices are stored as floats: allow 1e-6. */
@@ -90,10 +90,10 @@ static void test_choice__probabilities_sum_to_one_and_agree_with_expected_reward
     uint32_t slate[6] = {5, 17, 99, 400, 801, 3};
     for (uint32_t u = 0; u < 50; u++) {
         double expected[DSIM_MAX_LEVELS];
-        dsim_world_expected_rewards(w, u * 1000, slate, 6, expected);
+        { dsim_slate_model sm_; dsim_world_slate_model(w, u * 1000, slate, 6, &sm_); dsim_slate_expected_rewards(&sm_, expected); }
         for (int l = 0; l < sc->discounts.n_levels; l++) {
             double p[7], sum = 0, profit = 0;
-            dsim_world_purchase_probabilities(w, u * 1000, slate, 6, l, p);
+            { dsim_slate_model sm_; dsim_world_slate_model(w, u * 1000, slate, 6, &sm_); dsim_slate_purchase_probabilities(&sm_, l, p); }
             for (int j = 0; j < 7; j++) {
                 assert_true(p[j] >= 0 && p[j] <= 1);
                 sum += p[j];
@@ -120,12 +120,12 @@ static void test_choice__draws_follow_the_exact_probabilities(void **state)
     uint32_t slate[3] = {2, 7, 19}, u = 1;
     const int n = 200000, level = 2;
     double p[4], count[4] = {0};
-    dsim_world_purchase_probabilities(m.w, u, slate, 3, level, p);
+    { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 3, &sm_); dsim_slate_purchase_probabilities(&sm_, level, p); }
     gsl_rng *rng = dsim_rng_alloc();
     for (int t = 0; t < n; t++) {
         dsim_outcome o;
         dsim_rng_key(rng, 99, DSIM_STREAM_CHOICE, (uint64_t)t);
-        dsim_world_visit(m.w, u, slate, 3, level, rng, &o);
+        { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 3, &sm_); dsim_world_visit(m.w, &sm_, level, rng, &o); }
         count[o.position >= 0 ? o.position : 3]++;
     }
     for (int j = 0; j < 4; j++) {
@@ -149,7 +149,7 @@ static void test_choice__purchase_probability_falls_with_price_and_rises_with_di
     for (int l = 0; l < m.sc->discounts.n_levels; l++) {
         uint32_t item = 0;
         double p[2];
-        dsim_world_purchase_probabilities(m.w, u, &item, 1, l, p);
+        { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, &item, 1, &sm_); dsim_slate_purchase_probabilities(&sm_, l, p); }
         assert_true(p[0] > p_prev_level);
         p_prev_level = p[0];
     }
@@ -158,8 +158,8 @@ static void test_choice__purchase_probability_falls_with_price_and_rises_with_di
             if (dsim_world_item_price(m.w, a) >= dsim_world_item_price(m.w, b))
                 continue;
             double pa[2], pb[2];
-            dsim_world_purchase_probabilities(m.w, u, &a, 1, 0, pa);
-            dsim_world_purchase_probabilities(m.w, u, &b, 1, 0, pb);
+            { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, &a, 1, &sm_); dsim_slate_purchase_probabilities(&sm_, 0, pa); }
+            { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, &b, 1, &sm_); dsim_slate_purchase_probabilities(&sm_, 0, pb); }
             assert_true(pa[0] > pb[0]); /* a is cheaper */
         }
     market_free(&m);
@@ -176,7 +176,7 @@ static void test_choice__reference_discount_moves_toward_offers_at_rate_lambda(v
     for (int t = 0; t < 4; t++) {
         dsim_outcome o;
         dsim_rng_key(rng, 1, DSIM_STREAM_CHOICE, (uint64_t)t);
-        dsim_world_visit(m.w, u, slate, 2, levels[t], rng, &o);
+        { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 2, &sm_); dsim_world_visit(m.w, &sm_, levels[t], rng, &o); }
         r = 0.6 * r + 0.4 * m.sc->discounts.levels[levels[t]];
         assert_true(fabs(dsim_world_reference_discount(m.w, u) - r) < 1e-6);
     }
@@ -194,7 +194,7 @@ static void test_choice__a_churned_shopper_stays_gone(void **state)
     dsim_outcome o;
     assert_true(dsim_world_shopper_active(m.w, 3));
     dsim_rng_key(rng, 1, DSIM_STREAM_CHOICE, 0);
-    dsim_world_visit(m.w, 3, slate, 2, 0, rng, &o);
+    { dsim_slate_model sm_; dsim_world_slate_model(m.w, 3, slate, 2, &sm_); dsim_world_visit(m.w, &sm_, 0, rng, &o); }
     assert_true(o.churned);
     assert_false(dsim_world_shopper_active(m.w, 3));
     assert_true(dsim_world_shopper_active(m.w, 2));

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# setup.sh — install what dsim needs from Debian's archive (only what is missing), configure and build.
+#
+# Used by README's Quick start and by CI. Idempotent: a second run installs nothing and rebuilds only what
+# changed. Build directory: build/ (override with BUILD_DIR). Warnings are errors when CI=true.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(gcc make cmake pkg-config libgsl-dev libsqlite3-dev libncurses-dev libopenblas-dev libinih-dev
+          libcmocka-dev sqlite3 tmux)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "setup: missing packages: ${missing[*]}; run this as root (or: sudo apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build=${BUILD_DIR:-build}
+werror=OFF
+[[ "${CI:-}" == true ]] && werror=ON
+cmake -S . -B "$build" -DDSIM_WERROR="$werror" "$@" >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+echo "setup: built $build/dsim" >&2
