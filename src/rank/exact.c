@@ -113,6 +113,13 @@ void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items,
     }
 }
 
+void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper)
+{
+    const float *u = r->user + (size_t)shopper * r->dim;
+    for (int j = 0; j < r->dim; j += 16)
+        __builtin_prefetch(u + j);
+}
+
 size_t dsim_ranker_bytes_per_shopper(const dsim_ranker *r)
 {
     return sizeof(float) * (size_t)r->dim;

@@ -47,7 +47,7 @@ struct dsim_sim {
     scheduled_shock shocks[DSIM_MAX_SHOCKS];
     int n_shocks, next_shock;
 
-    gsl_rng *arrival_rng, *choice_rng, *policy_rng;
+    gsl_rng *arrival_rng, *choice_rng, *policy_rng, *lookahead_rng;
     dsim_metrics metrics;
 
     /* per-visit buffers, sized once */
@@ -100,7 +100,8 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     sim->arrival_rng = dsim_rng_alloc();
     sim->choice_rng = dsim_rng_alloc();
     sim->policy_rng = dsim_rng_alloc();
-    if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng) {
+    sim->lookahead_rng = dsim_rng_alloc();
+    if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng || !sim->lookahead_rng) {
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
         goto done;
     }
@@ -161,6 +162,7 @@ void dsim_sim_free(dsim_sim *sim)
     gsl_rng_free(sim->arrival_rng);
     gsl_rng_free(sim->choice_rng);
     gsl_rng_free(sim->policy_rng);
+    gsl_rng_free(sim->lookahead_rng);
     free(sim);
 }
 
@@ -228,6 +230,21 @@ static void account(dsim_metrics *m, const dsim_scenario *sc, int level, const d
     m->level_count[level]++;
 }
 
+/*
+ * Arrivals do not depend on actions, so the next visit's shopper is known now: start loading their state
+ * while this visit computes. Shoppers are spread over megabytes, and the misses cost as much as the choice
+ * model. (A shock at the next visit may change who arrives; the prefetch is then merely wasted.)
+ */
+static void prefetch_next_shopper(const dsim_sim *sim, uint64_t t)
+{
+    if (t >= sim->horizon)
+        return;
+    uint32_t next = dsim_world_arrival(sim->world, t, sim->lookahead_rng);
+    dsim_world_prefetch_shopper(sim->world, next);
+    dsim_ranker_prefetch(sim->ranker, next);
+    __builtin_prefetch(&sim->history[next]);
+}
+
 static void simulate_visit(dsim_sim *sim, uint64_t t)
 {
     dsim_world *w = sim->world;
@@ -237,6 +254,7 @@ static void simulate_visit(dsim_sim *sim, uint64_t t)
 
     uint32_t u = dsim_world_arrival(w, t, sim->arrival_rng);
     double day = dsim_world_day(w, t);
+    prefetch_next_shopper(sim, t + 1);
     sim->metrics.arrivals++;
     sim->last = (dsim_visit_record){.visit = t, .shopper = u, .slate = sim->slate, .slate_size = sim->slate_size,
                                     .expected = sim->expected};

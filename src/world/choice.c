@@ -51,6 +51,11 @@ static int padded_lanes(int n_levels)
     return n_levels <= 8 ? 8 : DSIM_LANES;
 }
 
+/*
+ * e^{V−V0} factorises: in the gain region (x ≤ 0) it is e^{base − β lr} · e^{−β ln(1−d) + γ[d>0]}, in the
+ * loss region the same with β κ, where lr = ln(p_i/p̄) − ln(1 − r_u). That is 2K + 2L exponentials a visit
+ * instead of K·L. A factor that overflows or underflows (extreme β κ) sends its row to the direct e^{V−V0}.
+ */
 void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim_slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
@@ -58,6 +63,14 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
     const float *eu = w->shopper_taste + (size_t)u * w->dim;
     double beta = w->beta[u] * w->beta_scale[s], kappa = sc->segments[s].loss_aversion, gamma = w->gamma[u];
     double log_keep_ref = log1p(-(double)w->reference[u]), exp_bias = exp(sc->behaviour.click_bias);
+    double level_gain[DSIM_MAX_LEVELS], level_loss[DSIM_MAX_LEVELS], deal[DSIM_MAX_LEVELS];
+    bool levels_finite = true;
+    for (int l = 0; l < n_levels; l++) {
+        deal[l] = sc->discounts.levels[l] > 0 ? gamma : 0.0;
+        level_gain[l] = exp(-beta * w->log_keep[l] + deal[l]);
+        level_loss[l] = exp(-beta * kappa * w->log_keep[l] + deal[l]);
+        levels_finite &= isnormal(level_gain[l]) && isnormal(level_loss[l]);
+    }
     out->shopper = u;
     out->k = k;
     out->n_levels = n_levels;
@@ -67,10 +80,15 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
         double base = sc->behaviour.taste_weight * dot(eu, w->item_taste + (size_t)i * w->dim, w->dim) -
                       sc->behaviour.position_penalty * j - w->outside_utility;
         double log_ratio = w->log_price_ratio[i] - log_keep_ref;
+        double item_gain = exp(base - beta * log_ratio), item_loss = exp(base - beta * kappa * log_ratio);
+        bool factorised = levels_finite && isnormal(item_gain) && isnormal(item_loss);
         for (int l = 0; l < n_levels; l++) {
-            double x = log_ratio + w->log_keep[l];
-            double v = base - beta * (x <= 0 ? x : kappa * x) + (sc->discounts.levels[l] > 0 ? gamma : 0.0);
-            double weight = exp(v), odds = weight * exp_bias;
+            double x = log_ratio + w->log_keep[l], weight;
+            if (factorised)
+                weight = x <= 0 ? item_gain * level_gain[l] : item_loss * level_loss[l];
+            else
+                weight = exp(base - beta * (x <= 0 ? x : kappa * x) + deal[l]);
+            double odds = weight * exp_bias;
             out->weight[j][l] = weight;
             out->click[j][l] = isinf(odds) ? w->examine[j] : w->examine[j] * odds / (1.0 + odds);
             out->value[j][l] = objective_value(w, i, l);
@@ -84,47 +102,53 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
 
 /*
  * E[ Σ_{j∈C} a_j w_j / (1 + Σ_{j∈C} w_j) ] over click sets C (position j clicked independently with
- * probability q_j), for LANES independent problems at once. Masks are visited in counting order with bit
- * (k−1−j) standing for position j, so consecutive masks share all but their last positions: partial[d] holds
- * the probability, Σw and Σaw of the choices for positions 0..d−1, and only the changed tail is recomputed
- * (two steps per mask on average). LANES is a compile-time constant so the lane loops vectorise; an AVX2
- * clone is chosen at load time where the processor has it. Lanes never mix and C17 forbids contracting
- * a*b+c into an FMA, so every instruction set gives the same bits.
+ * probability q_j), for LANES independent problems at once. Meet in the middle: the positions are split in
+ * two halves, each half's 2^h click sets are tabulated (probability, Σw, Σaw) by doubling, and every pair of
+ * half-sets is one click set: p = p_A p_B, and the ratio (Σaw_A + Σaw_B) / (1 + Σw_A + Σw_B). LANES is a
+ * compile-time constant so the lane loops vectorise; an AVX2 clone is chosen at load time where the
+ * processor has it. Lanes never mix and C17 forbids contracting a*b+c into an FMA, so every instruction
+ * set gives the same bits.
  */
+#define HALF_SETS (1 << ((DSIM_MAX_SLATE + 1) / 2))
+
 #define DEFINE_CLICK_SET_EXPECTATION(LANES)                                                                   \
+    static int half_sets_##LANES(int from, int to, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES], \
+                                 const double (*a)[DSIM_LANES], double (*p)[LANES], double (*sw)[LANES],      \
+                                 double (*saw)[LANES])                                                        \
+    {                                                                                                         \
+        int n = 1;                                                                                            \
+        for (int l = 0; l < LANES; l++) {                                                                     \
+            p[0][l] = 1.0;                                                                                    \
+            sw[0][l] = saw[0][l] = 0.0;                                                                       \
+        }                                                                                                     \
+        for (int j = from; j < to; j++, n *= 2)                                                               \
+            for (int m = 0; m < n; m++)                                                                       \
+                for (int l = 0; l < LANES; l++) {                                                             \
+                    p[m + n][l] = p[m][l] * q[j][l];                                                          \
+                    p[m][l] *= 1.0 - q[j][l];                                                                 \
+                    sw[m + n][l] = sw[m][l] + w[j][l];                                                        \
+                    saw[m + n][l] = saw[m][l] + a[j][l] * w[j][l];                                            \
+                }                                                                                             \
+        return n;                                                                                             \
+    }                                                                                                         \
+                                                                                                              \
     __attribute__((target_clones("avx2", "default"))) static void expect_##LANES(                             \
         int k, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES], const double (*a)[DSIM_LANES],   \
         double *acc)                                                                                          \
     {                                                                                                         \
-        /* step[d][c]: factor, Σw and Σaw increments of position d not clicked (c = 0) or clicked (c = 1) */  \
-        double factor[DSIM_MAX_SLATE][2][LANES], add_w[DSIM_MAX_SLATE][2][LANES];                             \
-        double add_aw[DSIM_MAX_SLATE][2][LANES];                                                              \
-        double p[DSIM_MAX_SLATE + 1][LANES], sw[DSIM_MAX_SLATE + 1][LANES], saw[DSIM_MAX_SLATE + 1][LANES];   \
-        for (int d = 0; d < k; d++)                                                                           \
-            for (int l = 0; l < LANES; l++) {                                                                 \
-                factor[d][0][l] = 1.0 - q[d][l];                                                              \
-                factor[d][1][l] = q[d][l];                                                                    \
-                add_w[d][0][l] = add_aw[d][0][l] = 0.0;                                                       \
-                add_w[d][1][l] = w[d][l];                                                                     \
-                add_aw[d][1][l] = a[d][l] * w[d][l];                                                          \
-            }                                                                                                 \
-        for (int l = 0; l < LANES; l++) {                                                                     \
-            p[0][l] = 1.0;                                                                                    \
-            sw[0][l] = saw[0][l] = acc[l] = 0.0;                                                              \
-        }                                                                                                     \
-        for (uint32_t mask = 0; mask < (1u << k); mask++) {                                                   \
-            int first = mask ? k - 1 - __builtin_ctz(mask) : 0;                                               \
-            for (int d = first; d < k; d++) {                                                                 \
-                int c = (int)(mask >> (k - 1 - d) & 1u);                                                      \
-                for (int l = 0; l < LANES; l++) {                                                             \
-                    p[d + 1][l] = p[d][l] * factor[d][c][l];                                                  \
-                    sw[d + 1][l] = sw[d][l] + add_w[d][c][l];                                                 \
-                    saw[d + 1][l] = saw[d][l] + add_aw[d][c][l];                                              \
-                }                                                                                             \
-            }                                                                                                 \
-            /* mask 0 (nothing clicked) adds p · 0 / 1 = 0 */                                                 \
+        double pa[HALF_SETS][LANES], swa[HALF_SETS][LANES], sawa[HALF_SETS][LANES];                           \
+        double pb[HALF_SETS][LANES], swb[HALF_SETS][LANES], sawb[HALF_SETS][LANES];                           \
+        int h = k / 2;                                                                                        \
+        int na = half_sets_##LANES(0, h, q, w, a, pa, swa, sawa);                                             \
+        int nb = half_sets_##LANES(h, k, q, w, a, pb, swb, sawb);                                             \
+        for (int l = 0; l < LANES; l++)                                                                       \
+            acc[l] = 0.0;                                                                                     \
+        for (int x = 0; x < na; x++) {                                                                        \
             for (int l = 0; l < LANES; l++)                                                                   \
-                acc[l] += p[k][l] * saw[k][l] / (1.0 + sw[k][l]);                                             \
+                swa[x][l] += 1.0; /* the outside option's weight */                                           \
+            for (int y = 0; y < nb; y++)                                                                      \
+                for (int l = 0; l < LANES; l++)                                                               \
+                    acc[l] += pa[x][l] * pb[y][l] * (sawa[x][l] + sawb[y][l]) / (swa[x][l] + swb[y][l]);      \
         }                                                                                                     \
     }
 

@@ -238,6 +238,18 @@ uint32_t dsim_world_arrival(const dsim_world *w, uint64_t visit, gsl_rng *rng)
     return w->segment_start[s] + (uint32_t)gsl_rng_uniform_int(rng, n);
 }
 
+void dsim_world_prefetch_shopper(const dsim_world *w, uint32_t u)
+{
+    __builtin_prefetch(&w->beta[u]);
+    __builtin_prefetch(&w->gamma[u]);
+    __builtin_prefetch(&w->reference[u]);
+    __builtin_prefetch(&w->churn[u]);
+    __builtin_prefetch(&w->segment[u]);
+    const float *taste = w->shopper_taste + (size_t)u * w->dim;
+    for (int j = 0; j < w->dim; j += 16) /* 16 floats a cache line */
+        __builtin_prefetch(taste + j);
+}
+
 /* ---- shocks --------------------------------------------------------------------------------------- */
 
 static int segment_index(const dsim_world *w, const char *name)
