@@ -33,7 +33,4 @@ void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items,
 /** A performance hint: start loading a shopper's estimated vector into cache. */
 void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper);
 
-/** @return bytes held per shopper (for the memory benchmark). */
-size_t dsim_ranker_bytes_per_shopper(const dsim_ranker *r);
-
 #endif

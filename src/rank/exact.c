@@ -119,8 +119,3 @@ void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper)
     for (int j = 0; j < r->dim; j += 16)
         __builtin_prefetch(u + j);
 }
-
-size_t dsim_ranker_bytes_per_shopper(const dsim_ranker *r)
-{
-    return sizeof(float) * (size_t)r->dim;
-}
