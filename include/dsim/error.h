@@ -16,7 +16,8 @@
     X(DSIM_EIO, -4, "input/output error")                               \
     X(DSIM_ESTORE, -5, "result store error")                            \
     X(DSIM_ENOTFOUND, -6, "not found")                                  \
-    X(DSIM_EINTERRUPTED, -7, "interrupted")
+    X(DSIM_EINTERRUPTED, -7, "interrupted")                             \
+    X(DSIM_ENUMERIC, -8, "numerical failure")
 
 enum dsim_error {
 #define DSIM__ERROR_ENUM(name, value, text) name = value,

@@ -33,6 +33,7 @@ typedef struct {
     uint32_t n_visits;              /* earlier visits of this shopper */
     uint32_t n_purchases;           /* earlier purchases */
     uint32_t n_discounted;          /* earlier visits that got a discount */
+    uint32_t n_discounted_purchases; /* earlier purchases made with a discount */
     double days_since_visit;        /* since the previous visit; -1 on a first visit */
     double days_since_purchase;     /* since the last purchase; -1 if never bought */
     double purchase_rate;           /* n_purchases / n_visits (0 on a first visit) */
@@ -72,7 +73,10 @@ typedef struct {
     double reward_scale;   /* largest reward one visit can bring (for rewards scaled to [0, 1]) */
     double mean_price;     /* catalog's mean list price */
     double mean_cost;      /* catalog's mean unit cost */
+    int n_categories;      /* catalog's categories */
+    uint32_t n_customers;  /* the shop's customer ids run from 0 to n_customers − 1 */
     uint64_t seed;         /* the run's seed, for a policy's own keyed streams */
+    uint32_t features;     /* the policy file's feature mask (dsim/features.h) */
 } dsim_policy_env;
 
 /** One numeric parameter of a policy type. */
@@ -86,7 +90,10 @@ typedef struct {
 #define DSIM_POLICY_MAX_PARAMS 16
 #define DSIM_POLICY_TYPE_VERSION 1
 
-enum { DSIM_POLICY_CLAIRVOYANT = 1u << 0 };
+enum {
+    DSIM_POLICY_CLAIRVOYANT = 1u << 0, /* sees the hidden expected reward of every level */
+    DSIM_POLICY_CONTEXTUAL = 1u << 1,  /* uses context features: its files may set `features = ...` */
+};
 
 typedef struct dsim_policy_type {
     int version; /* DSIM_POLICY_TYPE_VERSION */
@@ -103,8 +110,8 @@ typedef struct dsim_policy_type {
                 dsim_action *out);
     /** Every level's probability of being chosen for this context. @param probs (n_levels,) out */
     void (*distribution)(const void *state, const dsim_context *ctx, const double *truth, double *probs);
-    /** Learn from one visit's feedback. May be NULL. */
-    void (*learn)(void *state, const dsim_context *ctx, const dsim_feedback *fb);
+    /** Learn from one visit's feedback. May be NULL. @return 0, or DSIM_ENUMERIC with a message. */
+    int (*learn)(void *state, const dsim_context *ctx, const dsim_feedback *fb);
     /** Release what init allocated. May be NULL. */
     void (*free)(void *state);
 } dsim_policy_type;
@@ -121,6 +128,8 @@ typedef struct {
     const dsim_policy_type *type;
     double params[DSIM_POLICY_MAX_PARAMS]; /* in the type's parameter order */
     int param_line[DSIM_POLICY_MAX_PARAMS]; /* line each was set on, 0 for a default */
+    uint32_t features;         /* feature mask of a contextual type (default: all) */
+    int features_line;
     char path[512];
     char *text;                /* the file's full text, owned (NULL when built in code) */
 } dsim_policy_config;
@@ -156,7 +165,7 @@ bool dsim_policy_is_clairvoyant(const dsim_policy *p);
 void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *truth, gsl_rng *rng,
                      bool want_propensity, dsim_action *out);
 void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs);
-void dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb);
+int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb);
 
 /** Print every policy type with its parameters (for `dsim policies`). */
 void dsim_policy_document(FILE *out);

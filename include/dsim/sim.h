@@ -45,7 +45,10 @@ int dsim_sim_create(dsim_sim **out, const dsim_scenario *sc, const dsim_policy_c
 dsim_world *dsim_sim_world(const dsim_sim *sim);
 dsim_policy *dsim_sim_policy(const dsim_sim *sim);
 
-/** Simulate up to n_visits more visits. @return DSIM_OK, or DSIM_DONE when the horizon was already reached. */
+/**
+ * Simulate up to n_visits more visits. @return DSIM_OK, DSIM_DONE when the horizon was already reached, or
+ * DSIM_ENUMERIC when a policy's model failed (message in dsim_errmsg(); the run cannot go on).
+ */
 int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits);
 
 /** Copy the running totals. */

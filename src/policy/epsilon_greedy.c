@@ -64,13 +64,14 @@ static void eg_act(void *state, const dsim_context *ctx, const double *truth, gs
     out->propensity = probs[out->level];
 }
 
-static void eg_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
+static int eg_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
 {
     (void)ctx;
     dsim__arms_update(&((eg_state *)state)->arms, fb->level, fb->reward);
+    return DSIM_OK;
 }
 
-static const dsim_policy_type eg_type = {
+const dsim_policy_type dsim_policy_epsilon_greedy = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "epsilon_greedy",
     .summary = "ε-greedy on each level's mean reward",
@@ -82,4 +83,3 @@ static const dsim_policy_type eg_type = {
     .distribution = eg_distribution,
     .learn = eg_learn,
 };
-const dsim_policy_type *dsim_policy_epsilon_greedy = &eg_type;

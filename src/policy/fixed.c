@@ -34,7 +34,7 @@ static void fixed_distribution(const void *state, const dsim_context *ctx, const
     dsim__one_hot(probs, s->n_levels, s->level);
 }
 
-static const dsim_policy_type fixed_type = {
+const dsim_policy_type dsim_policy_fixed = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "fixed",
     .summary = "the same discount level on every visit",
@@ -45,4 +45,3 @@ static const dsim_policy_type fixed_type = {
     .act = fixed_act,
     .distribution = fixed_distribution,
 };
-const dsim_policy_type *dsim_policy_fixed = &fixed_type;

@@ -24,7 +24,7 @@ static int none_init(void *state, const dsim_policy_env *env, const double *para
     return 0;
 }
 
-static const dsim_policy_type none_type = {
+const dsim_policy_type dsim_policy_none = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "none",
     .summary = "never discount (always the lowest level)",
@@ -33,4 +33,3 @@ static const dsim_policy_type none_type = {
     .act = none_act,
     .distribution = none_distribution,
 };
-const dsim_policy_type *dsim_policy_none = &none_type;

@@ -27,7 +27,7 @@ static void oracle_distribution(const void *state, const dsim_context *ctx, cons
     dsim__one_hot(probs, n, dsim__argmax(truth, n));
 }
 
-static const dsim_policy_type oracle_type = {
+const dsim_policy_type dsim_policy_oracle = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "oracle",
     .summary = "myopic clairvoyant: the level with the highest true expected reward (reads hidden truth)",
@@ -37,4 +37,3 @@ static const dsim_policy_type oracle_type = {
     .act = oracle_act,
     .distribution = oracle_distribution,
 };
-const dsim_policy_type *dsim_policy_oracle = &oracle_type;

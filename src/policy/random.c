@@ -28,7 +28,7 @@ static void random_distribution(const void *state, const dsim_context *ctx, cons
         probs[l] = 1.0 / n;
 }
 
-static const dsim_policy_type random_type = {
+const dsim_policy_type dsim_policy_random = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "random",
     .summary = "a uniformly random level on every visit",
@@ -37,4 +37,3 @@ static const dsim_policy_type random_type = {
     .act = random_act,
     .distribution = random_distribution,
 };
-const dsim_policy_type *dsim_policy_random = &random_type;

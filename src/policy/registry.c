@@ -7,23 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "core/ini.h"
 #include "core/text.h"
+#include "dsim/features.h"
 #include "dsim/world.h"
 #include "policy/policy_impl.h"
 
-extern const dsim_policy_type *dsim_policy_none, *dsim_policy_fixed, *dsim_policy_random, *dsim_policy_tiered,
-    *dsim_policy_epsilon_greedy, *dsim_policy_ucb1, *dsim_policy_thompson, *dsim_policy_oracle;
+/* Every registered type, in the order `dsim policies` lists them. */
+#define DSIM_POLICY_TYPE_LIST(X)                                                                              \
+    X(none) X(fixed) X(random) X(tiered) X(epsilon_greedy) X(ucb1) X(thompson) X(linucb) X(lin_ts) X(oracle)
+
+#define DSIM_POLICY_DECLARE(name) extern const dsim_policy_type dsim_policy_##name;
+DSIM_POLICY_TYPE_LIST(DSIM_POLICY_DECLARE)
+#undef DSIM_POLICY_DECLARE
 
 const dsim_policy_type *const *dsim_policy_types(void)
 {
-    static const dsim_policy_type *types[9];
-    if (!types[0]) {
-        const dsim_policy_type *all[] = {dsim_policy_none,           dsim_policy_fixed, dsim_policy_random,
-                                         dsim_policy_tiered,         dsim_policy_epsilon_greedy,
-                                         dsim_policy_ucb1,           dsim_policy_thompson, dsim_policy_oracle};
-        memcpy(types, all, sizeof all);
-    }
+#define DSIM_POLICY_ADDRESS(name) &dsim_policy_##name,
+    static const dsim_policy_type *const types[] = {DSIM_POLICY_TYPE_LIST(DSIM_POLICY_ADDRESS) NULL};
+#undef DSIM_POLICY_ADDRESS
     return types;
 }
 
@@ -51,9 +55,28 @@ typedef struct {
     int n_pending;
 } policy_parse;
 
+static int set_features(policy_parse *pp, const char *value, int line)
+{
+    if (!(pp->cfg->type->flags & DSIM_POLICY_CONTEXTUAL))
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] features: type %s uses no context features", pp->origin,
+                              line, pp->cfg->type->name);
+    if (pp->cfg->features_line)
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] features: set twice (first on line %d)", pp->origin,
+                              line, pp->cfg->features_line);
+    if (dsim_features_parse(value, &pp->cfg->features)) {
+        char msg[512];
+        dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s", pp->origin, line, msg);
+    }
+    pp->cfg->features_line = line;
+    return DSIM_OK;
+}
+
 static int set_param(policy_parse *pp, const char *key, const char *value, int line)
 {
     const dsim_policy_type *t = pp->cfg->type;
+    if (strcmp(key, "features") == 0)
+        return set_features(pp, value, line);
     const char *names[DSIM_POLICY_MAX_PARAMS];
     for (int i = 0; i < t->n_params; i++) {
         const dsim_param_spec *p = &t->params[i];
@@ -95,6 +118,7 @@ static int set_type(policy_parse *pp, const char *value, int line)
                               near ? "'?" : "");
     }
     pp->cfg->type = t;
+    pp->cfg->features = DSIM_FEATURES_ALL;
     pp->type_line = line;
     for (int i = 0; i < t->n_params; i++)
         pp->cfg->params[i] = t->params[i].fallback;
@@ -196,6 +220,7 @@ int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type 
     if (!cfg)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     cfg->type = type;
+    cfg->features = DSIM_FEATURES_ALL;
     dsim__strlcpy(cfg->name, type->name, sizeof cfg->name);
     for (int i = 0; i < type->n_params; i++)
         cfg->params[i] = type->params[i].fallback;
@@ -252,12 +277,16 @@ void dsim_policy_env_for_world(dsim_policy_env *env, const dsim_world *w)
         .reward_scale = best > 0 ? best : 1.0,
         .mean_price = price_sum / n,
         .mean_cost = cost_sum / n,
+        .n_categories = sc->catalog.categories,
+        .n_customers = dsim_world_n_shoppers(w),
         .seed = dsim_world_seed(w),
     };
 }
 
 int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const dsim_policy_env *env)
 {
+    /* Policies check GSL's return codes themselves; its default handler would abort the whole process. */
+    gsl_set_error_handler_off();
     const dsim_policy_type *t = cfg->type;
     if (t->version != DSIM_POLICY_TYPE_VERSION)
         return dsim_error_set(DSIM_EINVAL, "policy type %s: table version %d, expected %d", t->name, t->version,
@@ -274,6 +303,7 @@ int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const ds
     for (int l = 0; l < env->n_levels; l++)
         p->levels[l] = env->levels[l];
     p->env.levels = p->levels;
+    p->env.features = cfg->features;
     int rc = t->init(p->state, &p->env, cfg->params);
     if (rc) {
         /* Types name the offending parameter first ("level = 12: ..."); point at its line. */
@@ -306,6 +336,8 @@ int dsim_policy_config_check(const dsim_policy_config *cfg, const dsim_scenario 
         .reward_scale = 1.0,
         .mean_price = sc->catalog.price_median,
         .mean_cost = sc->catalog.price_median / 2,
+        .n_categories = sc->catalog.categories,
+        .n_customers = sc->shoppers,
     };
     dsim_policy *p = NULL;
     int rc = dsim_policy_alloc(&p, cfg, &env);
@@ -347,10 +379,17 @@ void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, con
     p->type->distribution(p->state, ctx, dsim_policy_is_clairvoyant(p) ? truth : NULL, probs);
 }
 
-void dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb)
+int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb)
 {
-    if (p->type->learn)
-        p->type->learn(p->state, ctx, fb);
+    if (!p->type->learn)
+        return DSIM_OK;
+    int rc = p->type->learn(p->state, ctx, fb);
+    if (rc) {
+        char why[512];
+        dsim__strlcpy(why, dsim_errmsg(), sizeof why);
+        return dsim_error_set(rc, "policy %s at visit %llu: %s", p->cfg->name, (unsigned long long)ctx->visit, why);
+    }
+    return DSIM_OK;
 }
 
 void dsim_policy_document(FILE *out)
@@ -361,5 +400,11 @@ void dsim_policy_document(FILE *out)
             const dsim_param_spec *p = &(*t)->params[i];
             fprintf(out, "    %-20s default %-6g range [%g, %g]  %s\n", p->name, p->fallback, p->min, p->max, p->doc);
         }
+        if ((*t)->flags & DSIM_POLICY_CONTEXTUAL)
+            fprintf(out, "    %-20s default %-6s comma-separated list  context features this policy uses\n", "features",
+                    "all");
     }
+    fprintf(out, "\ncontext features (`features = ...` in a policy file; dsim/features.h):\n");
+    for (int f = 0; f < DSIM_N_FEATURES; f++)
+        fprintf(out, "    %-20s %s\n", dsim_feature_name((dsim_feature)f), dsim_feature_doc((dsim_feature)f));
 }

@@ -106,7 +106,7 @@ static void ts_act(void *state, const dsim_context *ctx, const double *truth, gs
     }
 }
 
-static void ts_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
+static int ts_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
 {
     (void)ctx;
     ts_state *s = state;
@@ -118,9 +118,10 @@ static void ts_learn(void *state, const dsim_context *ctx, const dsim_feedback *
     } else {
         s->beta[fb->level] += 1;
     }
+    return DSIM_OK;
 }
 
-static const dsim_policy_type ts_type = {
+const dsim_policy_type dsim_policy_thompson = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "thompson",
     .summary = "Thompson sampling: Beta posterior on conversion × mean reward per purchase, per level",
@@ -133,4 +134,3 @@ static const dsim_policy_type ts_type = {
     .learn = ts_learn,
     .free = ts_free,
 };
-const dsim_policy_type *dsim_policy_thompson = &ts_type;

@@ -74,7 +74,7 @@ static void tiered_distribution(const void *state, const dsim_context *ctx, cons
     dsim__one_hot(probs, s->n_levels, tiered_choose(s, ctx));
 }
 
-static const dsim_policy_type tiered_type = {
+const dsim_policy_type dsim_policy_tiered = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "tiered",
     .summary = "rules on observable features: first visit, lapsed, loyal, default",
@@ -85,4 +85,3 @@ static const dsim_policy_type tiered_type = {
     .act = tiered_act,
     .distribution = tiered_distribution,
 };
-const dsim_policy_type *dsim_policy_tiered = &tiered_type;

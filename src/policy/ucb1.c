@@ -52,13 +52,14 @@ static void ucb_distribution(const void *state, const dsim_context *ctx, const d
     dsim__one_hot(probs, s->arms.n_levels, ucb_choose(s));
 }
 
-static void ucb_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
+static int ucb_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
 {
     (void)ctx;
     dsim__arms_update(&((ucb_state *)state)->arms, fb->level, fb->reward);
+    return DSIM_OK;
 }
 
-static const dsim_policy_type ucb_type = {
+const dsim_policy_type dsim_policy_ucb1 = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "ucb1",
     .summary = "UCB1 on each level's mean reward (Auer et al. 2002)",
@@ -70,4 +71,3 @@ static const dsim_policy_type ucb_type = {
     .distribution = ucb_distribution,
     .learn = ucb_learn,
 };
-const dsim_policy_type *dsim_policy_ucb1 = &ucb_type;

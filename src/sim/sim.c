@@ -18,9 +18,9 @@
 #include "dsim/rank.h"
 #include "dsim/rng.h"
 
-/* What the shop remembers of a shopper: observable history only (24 bytes). */
+/* What the shop remembers of a shopper: observable history only (28 bytes). */
 typedef struct {
-    uint32_t n_visits, n_purchases, n_discounted;
+    uint32_t n_visits, n_purchases, n_discounted, n_discounted_purchases;
     float last_visit_day;    /* NAN before the first visit */
     float last_purchase_day; /* NAN before the first purchase */
     float recent_discount;   /* EWMA of "got a discount" over visits */
@@ -106,7 +106,7 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
         goto done;
     }
     for (uint32_t u = 0; u < dsim_world_n_shoppers(world); u++)
-        sim->history[u] = (shopper_history){0, 0, 0, NAN, NAN, 0.0f};
+        sim->history[u] = (shopper_history){0, 0, 0, 0, NAN, NAN, 0.0f};
     rc = dsim_ranker_alloc(&sim->ranker, world, sim->sc->ranking.embedding_noise, dsim_world_seed(world));
     if (rc)
         goto done;
@@ -185,6 +185,7 @@ static void build_context(const dsim_sim *sim, uint64_t visit, double day, uint3
         .n_visits = h->n_visits,
         .n_purchases = h->n_purchases,
         .n_discounted = h->n_discounted,
+        .n_discounted_purchases = h->n_discounted_purchases,
         .days_since_visit = isnan(h->last_visit_day) ? -1.0 : day - h->last_visit_day,
         .days_since_purchase = isnan(h->last_purchase_day) ? -1.0 : day - h->last_purchase_day,
         .purchase_rate = h->n_visits ? (double)h->n_purchases / h->n_visits : 0.0,
@@ -208,6 +209,7 @@ static void remember(shopper_history *h, double day, bool discounted, bool purch
     h->recent_discount = (1 - RECENT_DISCOUNT_WEIGHT) * h->recent_discount + RECENT_DISCOUNT_WEIGHT * discounted;
     if (purchased) {
         h->n_purchases++;
+        h->n_discounted_purchases += discounted;
         h->last_purchase_day = (float)day;
     }
 }
@@ -245,7 +247,7 @@ static void prefetch_next_shopper(const dsim_sim *sim, uint64_t t)
     __builtin_prefetch(&sim->history[next]);
 }
 
-static void simulate_visit(dsim_sim *sim, uint64_t t)
+static int simulate_visit(dsim_sim *sim, uint64_t t)
 {
     dsim_world *w = sim->world;
     const dsim_scenario *sc = sim->sc;
@@ -261,7 +263,7 @@ static void simulate_visit(dsim_sim *sim, uint64_t t)
     if (!dsim_world_shopper_active(w, u)) {
         sim->metrics.lost_visits++;
         sim->last.lost = true;
-        return;
+        return DSIM_OK;
     }
 
     dsim_ranker_top_k(sim->ranker, u, sim->slate_size, sim->slate, sim->scores);
@@ -291,8 +293,9 @@ static void simulate_visit(dsim_sim *sim, uint64_t t)
         .revenue = outcome.revenue,
         .profit = outcome.profit,
     };
-    if (!budget_spent)
-        dsim_policy_learn(sim->policy, &ctx, &fb);
+    int rc = budget_spent ? DSIM_OK : dsim_policy_learn(sim->policy, &ctx, &fb);
+    if (rc)
+        return rc;
 
     double best = sim->expected[0];
     for (int l = 1; l < sim->n_levels; l++)
@@ -301,6 +304,7 @@ static void simulate_visit(dsim_sim *sim, uint64_t t)
     account(&sim->metrics, sc, action.level, &outcome, best - sim->expected[action.level]);
     sim->last.action = action;
     sim->last.outcome = outcome;
+    return DSIM_OK;
 }
 
 int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits)
@@ -310,8 +314,14 @@ int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits)
     uint64_t end = sim->next_visit + n_visits;
     if (end > sim->horizon || end < sim->next_visit)
         end = sim->horizon;
-    for (uint64_t t = sim->next_visit; t < end; t++)
-        simulate_visit(sim, t);
+    for (uint64_t t = sim->next_visit; t < end; t++) {
+        int rc = simulate_visit(sim, t);
+        if (rc) {
+            /* The run cannot go on meaningfully; it stays at this visit and the caller marks it failed. */
+            sim->next_visit = sim->horizon;
+            return rc;
+        }
+    }
     sim->next_visit = end;
     return DSIM_OK;
 }

@@ -80,14 +80,14 @@ static void test_policies__every_type_keeps_the_contract(void **state)
             bool bought = gsl_rng_uniform(outcome_rng) < 0.2 + 0.1 * x.level;
             dsim_feedback fb = {.level = x.level, .purchased = bought, .reward = bought ? 10.0 - x.level : 0.0,
                                 .position = bought ? 0 : -1};
-            dsim_policy_learn(a, &ctx, &fb);
-            dsim_policy_learn(b, &ctx, &fb);
+            ASSERT_OK(dsim_policy_learn(a, &ctx, &fb));
+            ASSERT_OK(dsim_policy_learn(b, &ctx, &fb));
         }
         dsim_policy_free(a);
         dsim_policy_free(b);
         dsim_policy_config_free(cfg);
     }
-    assert_int_equal(n_types, 8);
+    assert_int_equal(n_types, 10);
     dsim_policy_free(NULL); /* a no-op */
     gsl_rng_free(rng);
     gsl_rng_free(outcome_rng);
@@ -99,7 +99,7 @@ static void test_policies__every_shipped_policy_file_fits_the_default_scenario(v
 {
     (void)state;
     const char *names[] = {"none", "fixed5", "fixed10", "fixed20", "fixed30", "random",
-                           "tiered", "epsilon_greedy", "ucb1", "thompson", "oracle"};
+                           "tiered", "epsilon_greedy", "ucb1", "thompson", "linucb", "lin_ts", "oracle"};
     dsim_scenario *sc = load_shipped_scenario("default");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[1024];
@@ -133,6 +133,11 @@ static void test_policies__policy_files_are_checked(void **state)
         {"[policy]\ntype = epsilon_greedy\nepsilon = x\n", "p.ini:3: [policy] epsilon: expected a number, got 'x'"},
         {"[policy]\nepsilon = 0.1\n", "p.ini: [policy] type: missing"},
         {"[polcy]\ntype = none\n", "p.ini:2: unknown section [polcy]; expected [policy]"},
+        {"[policy]\ntype = linucb\nfeatures = bias, conversoin\n",
+         "p.ini:3: [policy] features: unknown feature 'conversoin'; did you mean 'conversion'?"},
+        {"[policy]\nfeatures = bias\ntype = linucb\nfeatures = visits\n", "p.ini:4: [policy] features: set twice"},
+        {"[policy]\ntype = linucb\nfeatures = ,\n", "p.ini:3: [policy] features: expected a comma-separated list"},
+        {"[policy]\ntype = ucb1\nfeatures = bias\n", "p.ini:3: [policy] features: type ucb1 uses no context features"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cfg = NULL;

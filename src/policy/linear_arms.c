@@ -1,0 +1,121 @@
+/*
+ * linear_arms.c — per-level ridge models on context features, and the probability that each of several
+ * independent Gaussian scores is the largest (the action distribution of the linear Thompson agents).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_math.h>
+
+#include "policy/policy_impl.h"
+
+int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, double lambda)
+{
+    memset(a, 0, sizeof *a);
+    a->n_levels = env->n_levels;
+    a->features = env->features;
+    a->env = *env;
+    a->dim = dsim_features_dim(env->features, env);
+    a->scale = env->reward_scale > 0 ? env->reward_scale : 1.0;
+    if (a->dim < 1 || a->dim > DSIM_MAX_FEATURE_DIM)
+        return dsim_error_set(DSIM_ECONFIG, "features: %d columns (expected 1 to %d)", a->dim, DSIM_MAX_FEATURE_DIM);
+    for (int l = 0; l < a->n_levels; l++) {
+        int rc = dsim__ridge_init(&a->model[l], a->dim, lambda);
+        if (rc)
+            return rc;
+    }
+    return DSIM_OK;
+}
+
+void dsim__linear_arms_free(dsim__linear_arms *a)
+{
+    for (int l = 0; l < a->n_levels; l++)
+        dsim__ridge_free(&a->model[l]);
+}
+
+void dsim__linear_arms_features(const dsim__linear_arms *a, const dsim_context *ctx, double *x)
+{
+    dsim_features_build(a->features, &a->env, ctx, x);
+}
+
+int dsim__linear_arms_learn(dsim__linear_arms *a, const dsim_context *ctx, const dsim_feedback *fb)
+{
+    double x[DSIM_MAX_FEATURE_DIM];
+    dsim__linear_arms_features(a, ctx, x);
+    return dsim__ridge_update(&a->model[fb->level], x, fb->reward / a->scale, 1.0);
+}
+
+/*
+ * P(l is the argmax) = ∫ φ(s) Π_{m≠l} Φ((μ_l + σ_l s − μ_m) / σ_m) ds  for σ_l > 0,
+ * over s ∈ [−9, 9] by GSL's adaptive QAGP with a breakpoint where each factor steps (s = (μ_m − μ_l)/σ_l):
+ * a score far more certain than l's makes its factor a near step function that fixed-node rules miss.
+ * A score with σ = 0 is a point mass: it wins when every other score falls below it. The results are
+ * renormalised so they sum to exactly 1 (quadrature error is below 1e-10).
+ */
+typedef struct {
+    const double *mean, *sd;
+    int n, l;
+} win_integrand;
+
+static double win_density(double s, void *params)
+{
+    const win_integrand *w = params;
+    double t = w->mean[w->l] + w->sd[w->l] * s, p = exp(-0.5 * s * s) / sqrt(2 * M_PI);
+    for (int m = 0; m < w->n && p > 0; m++)
+        if (m != w->l)
+            p *= w->sd[m] > 0 ? gsl_cdf_ugaussian_P((t - w->mean[m]) / w->sd[m]) : (w->mean[m] <= t);
+    return p;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double win_probability(gsl_integration_workspace *ws, const double *mean, const double *sd, int n, int l)
+{
+    if (!(sd[l] > 0)) {
+        double p = 1;
+        for (int m = 0; m < n; m++)
+            if (m != l)
+                p *= sd[m] > 0 ? gsl_cdf_ugaussian_P((mean[l] - mean[m]) / sd[m])
+                               : (mean[m] < mean[l] || (mean[m] == mean[l] && m > l)); /* ties: lowest wins */
+        return p;
+    }
+    double points[DSIM_MAX_LEVELS + 2];
+    size_t n_points = 0;
+    points[n_points++] = -9;
+    points[n_points++] = 9;
+    for (int m = 0; m < n; m++) {
+        double s = (mean[m] - mean[l]) / sd[l];
+        if (m != l && s > -9 && s < 9)
+            points[n_points++] = s;
+    }
+    qsort(points, n_points, sizeof points[0], compare_doubles);
+    win_integrand w = {mean, sd, n, l};
+    gsl_function f = {win_density, &w};
+    double result, error;
+    /* A roundoff warning still leaves a usable result (GSL's abort handler is off: dsim_policy_alloc). */
+    gsl_integration_qagp(&f, points, n_points, 1e-11, 1e-9, ws->limit, ws, &result, &error);
+    return result;
+}
+
+gsl_integration_workspace *dsim__gaussian_argmax_workspace(void)
+{
+    return gsl_integration_workspace_alloc(256);
+}
+
+void dsim__gaussian_argmax_probabilities(gsl_integration_workspace *ws, const double *mean, const double *sd, int n,
+                                         double *probs)
+{
+    double sum = 0;
+    for (int l = 0; l < n; l++)
+        sum += probs[l] = win_probability(ws, mean, sd, n, l);
+    for (int l = 0; l < n; l++)
+        probs[l] = sum > 0 ? probs[l] / sum : 1.0 / n;
+}
