@@ -114,6 +114,8 @@ typedef struct dsim_policy_type {
     int (*learn)(void *state, const dsim_context *ctx, const dsim_feedback *fb);
     /** Release what init allocated. May be NULL. */
     void (*free)(void *state);
+    /** The agent's current value estimate of each level for this context (scaled reward). May be NULL. */
+    void (*values)(const void *state, const dsim_context *ctx, double *out);
 } dsim_policy_type;
 
 /** @return the NULL-terminated list of all registered policy types. */
@@ -166,6 +168,9 @@ void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *trut
                      bool want_propensity, dsim_action *out);
 void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs);
 int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb);
+
+/** out ← the policy's value estimate per level. @return 0, or DSIM_ENOTFOUND if the type keeps none. */
+int dsim_policy_values(const dsim_policy *p, const dsim_context *ctx, double *out);
 
 /** Print every policy type with its parameters (for `dsim policies`). */
 void dsim_policy_document(FILE *out);

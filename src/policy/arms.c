@@ -3,22 +3,79 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dsim/error.h"
 #include "policy/policy_impl.h"
 
-void dsim__arms_init(dsim__arms *arms, int n_levels)
+int dsim__arms_init(dsim__arms *arms, int n_levels, uint32_t window)
 {
     memset(arms, 0, sizeof *arms);
     arms->n_levels = n_levels;
+    arms->window = window;
+    if (window) {
+        arms->ring_level = malloc(window);
+        arms->ring_reward = malloc(sizeof(double) * window);
+        if (!arms->ring_level || !arms->ring_reward) {
+            dsim__arms_free(arms);
+            return dsim_error_set(DSIM_ENOMEM, "window = %u: out of memory", window);
+        }
+    }
+    return DSIM_OK;
+}
+
+void dsim__arms_free(dsim__arms *arms)
+{
+    free(arms->ring_level);
+    free(arms->ring_reward);
+    arms->ring_level = NULL;
+    arms->ring_reward = NULL;
+}
+
+static void refresh_mean(dsim__arms *arms, int level)
+{
+    arms->mean[level] = arms->count[level] ? arms->sum[level] / (double)arms->count[level] : 0.0;
+}
+
+/* The window's sums are kept by adding and subtracting; once per window they are summed afresh from the
+ * ring so that rounding cannot accumulate over a long run. */
+static void resum_window(dsim__arms *arms)
+{
+    for (int l = 0; l < arms->n_levels; l++)
+        arms->sum[l] = 0;
+    for (uint32_t i = 0; i < arms->window; i++)
+        arms->sum[arms->ring_level[i]] += arms->ring_reward[i];
+    for (int l = 0; l < arms->n_levels; l++)
+        refresh_mean(arms, l);
 }
 
 void dsim__arms_update(dsim__arms *arms, int level, double reward)
 {
-    arms->total++;
+    if (!arms->window) {
+        arms->pushed++;
+        arms->total++;
+        arms->count[level]++;
+        arms->sum[level] += reward;
+        arms->mean[level] += (reward - arms->mean[level]) / (double)arms->count[level];
+        return;
+    }
+    uint32_t slot = (uint32_t)(arms->pushed % arms->window);
+    if (arms->pushed >= arms->window) {
+        int old = arms->ring_level[slot];
+        arms->count[old]--;
+        arms->sum[old] -= arms->ring_reward[slot];
+        refresh_mean(arms, old);
+    } else {
+        arms->total++;
+    }
+    arms->ring_level[slot] = (uint8_t)level;
+    arms->ring_reward[slot] = reward;
     arms->count[level]++;
-    arms->mean[level] += (reward - arms->mean[level]) / (double)arms->count[level];
+    arms->sum[level] += reward;
+    refresh_mean(arms, level);
+    if (++arms->pushed % arms->window == 0)
+        resum_window(arms);
 }
 
 int dsim__argmax(const double *values, int n)
@@ -28,6 +85,15 @@ int dsim__argmax(const double *values, int n)
         if (values[i] > values[best])
             best = i;
     return best;
+}
+
+int dsim__sample(const double *probs, int n, double u)
+{
+    double cumulative = 0;
+    for (int l = 0; l < n - 1; l++)
+        if (u < (cumulative += probs[l]))
+            return l;
+    return n - 1;
 }
 
 void dsim__one_hot(double *probs, int n, int level)

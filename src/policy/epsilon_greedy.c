@@ -15,15 +15,20 @@ typedef struct {
 static const dsim_param_spec eg_params[] = {
     {"epsilon", 0.1, 0, 1, "exploration probability"},
     {"decay", 0, 0, 1e6, "ε_t = epsilon / (1 + decay · t), t = visits learned from"},
+    {"window", 0, 0, 1e8, "sliding window in visits for the means (0: all visits)"},
 };
 
 static int eg_init(void *state, const dsim_policy_env *env, const double *params)
 {
     eg_state *s = state;
-    dsim__arms_init(&s->arms, env->n_levels);
     s->epsilon = params[0];
     s->decay = params[1];
-    return 0;
+    return dsim__arms_init(&s->arms, env->n_levels, (uint32_t)params[2]);
+}
+
+static void eg_free(void *state)
+{
+    dsim__arms_free(&((eg_state *)state)->arms);
 }
 
 static int eg_greedy(const eg_state *s)
@@ -36,7 +41,7 @@ static int eg_greedy(const eg_state *s)
 
 static double eg_epsilon(const eg_state *s)
 {
-    return s->epsilon / (1.0 + s->decay * (double)s->arms.total);
+    return s->epsilon / (1.0 + s->decay * (double)s->arms.pushed);
 }
 
 static void eg_distribution(const void *state, const dsim_context *ctx, const double *truth, double *probs)
@@ -76,7 +81,8 @@ const dsim_policy_type dsim_policy_epsilon_greedy = {
     .name = "epsilon_greedy",
     .summary = "ε-greedy on each level's mean reward",
     .params = eg_params,
-    .n_params = 2,
+    .n_params = 3,
+    .free = eg_free,
     .state_size = sizeof(eg_state),
     .init = eg_init,
     .act = eg_act,

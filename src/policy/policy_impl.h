@@ -12,19 +12,32 @@
 #include "dsim/policy.h"
 #include "policy/ridge.h"
 
-/* Running count and mean reward of each level. */
+/*
+ * Count and mean reward of each level, over every visit or over a sliding window of the last `window`
+ * visits (Garivier & Moulines 2011), which lets UCB and ε-greedy follow a market that shifts.
+ */
 typedef struct {
     int n_levels;
-    uint64_t total;
+    uint64_t total; /* visits counted: all of them, or at most `window` */
     uint64_t count[DSIM_MAX_LEVELS];
     double mean[DSIM_MAX_LEVELS];
+    double sum[DSIM_MAX_LEVELS];
+    uint32_t window; /* 0: no window */
+    uint64_t pushed; /* visits seen in all */
+    uint8_t *ring_level;
+    double *ring_reward;
 } dsim__arms;
 
-void dsim__arms_init(dsim__arms *arms, int n_levels);
+/** @param window 0 for all visits, else the length of the sliding window. @return 0 or DSIM_ENOMEM. */
+int dsim__arms_init(dsim__arms *arms, int n_levels, uint32_t window);
+void dsim__arms_free(dsim__arms *arms);
 void dsim__arms_update(dsim__arms *arms, int level, double reward);
 
 /** @return the index of the largest value; ties go to the lowest index (so results are deterministic). */
 int dsim__argmax(const double *values, int n);
+
+/** @return the level whose cumulative probability first exceeds the uniform u (one uniform per draw). */
+int dsim__sample(const double *probs, int n, double u);
 
 /** probs ← the distribution that puts all mass on `level`. */
 void dsim__one_hot(double *probs, int n, int level);
@@ -57,5 +70,32 @@ gsl_integration_workspace *dsim__gaussian_argmax_workspace(void);
 /** probs[l] ← P(l has the largest of independent N(mean_l, sd_l²) draws; ties to the lowest l). */
 void dsim__gaussian_argmax_probabilities(gsl_integration_workspace *ws, const double *mean, const double *sd, int n,
                                          double *probs);
+
+/*
+ * Exploration of the value-based agents (q_learning, sarsa, linear_q): ε-greedy with
+ * ε_t = ε / (1 + decay · t), or softmax over values / τ_t with τ_t = τ / (1 + decay · t) when τ > 0.
+ */
+typedef struct {
+    double epsilon, temperature, decay;
+} dsim__exploration;
+
+/** probs ← the exploration distribution over levels with these values after t updates. */
+void dsim__explore_distribution(const dsim__exploration *e, uint64_t t, const double *values, int n, double *probs);
+
+/*
+ * The transition of a value-based agent is a shopper's next visit: each customer's last (state, level,
+ * reward) waits here until they come back. Tabular agents keep the state index, linear ones the features.
+ */
+typedef struct {
+    uint32_t n_customers;
+    int dim;          /* features kept per customer (0 for tabular agents) */
+    uint8_t *level;   /* (n_customers,) 0 = nothing pending, else level + 1 */
+    uint8_t *state;   /* (n_customers,) tabular state */
+    float *reward;    /* (n_customers,) */
+    float *features;  /* (n_customers, dim) */
+} dsim__pending;
+
+int dsim__pending_init(dsim__pending *p, uint32_t n_customers, int dim);
+void dsim__pending_free(dsim__pending *p);
 
 #endif

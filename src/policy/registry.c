@@ -17,7 +17,8 @@
 
 /* Every registered type, in the order `dsim policies` lists them. */
 #define DSIM_POLICY_TYPE_LIST(X)                                                                              \
-    X(none) X(fixed) X(random) X(tiered) X(epsilon_greedy) X(ucb1) X(thompson) X(linucb) X(lin_ts) X(oracle)
+    X(none) X(fixed) X(random) X(tiered) X(epsilon_greedy) X(ucb1) X(thompson) X(linucb) X(lin_ts) X(exp3)      \
+    X(q_learning) X(sarsa) X(linear_q) X(oracle)
 
 #define DSIM_POLICY_DECLARE(name) extern const dsim_policy_type dsim_policy_##name;
 DSIM_POLICY_TYPE_LIST(DSIM_POLICY_DECLARE)
@@ -389,6 +390,14 @@ int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedba
         dsim__strlcpy(why, dsim_errmsg(), sizeof why);
         return dsim_error_set(rc, "policy %s at visit %llu: %s", p->cfg->name, (unsigned long long)ctx->visit, why);
     }
+    return DSIM_OK;
+}
+
+int dsim_policy_values(const dsim_policy *p, const dsim_context *ctx, double *out)
+{
+    if (!p->type->values)
+        return dsim_error_set(DSIM_ENOTFOUND, "policy type %s keeps no value estimates", p->type->name);
+    p->type->values(p->state, ctx, out);
     return DSIM_OK;
 }
 

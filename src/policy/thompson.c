@@ -11,6 +11,10 @@
  * number of updates so far, so distribution() is deterministic for a given state and act()'s propensity
  * equals distribution()'s entry. That costs draws × levels Beta samples, so act() only computes it when
  * the caller asks for a propensity.
+ *
+ * With `discount = γ < 1`, every visit first shrinks all evidence toward the prior by γ — discounted
+ * Thompson sampling (Raj & Kalyani 2017) — so the posterior reflects roughly the last 1/(1 − γ) visits and
+ * follows a market that shifts.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,19 +24,21 @@
 #include "dsim/rng.h"
 #include "policy/policy_impl.h"
 
-enum { P_ALPHA, P_BETA, P_VALUE_WEIGHT, P_DRAWS, N_PARAMS };
+enum { P_ALPHA, P_BETA, P_VALUE_WEIGHT, P_DRAWS, P_DISCOUNT, N_PARAMS };
 
 static const dsim_param_spec ts_params[N_PARAMS] = {
     {"prior_alpha", 1, 1e-6, 1e6, "Beta prior α on each level's conversion probability"},
     {"prior_beta", 1, 1e-6, 1e6, "Beta prior β"},
     {"value_prior_weight", 1, 0, 1e6, "pseudo-purchases behind the prior reward per purchase"},
     {"propensity_draws", 256, 1, 1e6, "posterior draws used to estimate the action distribution"},
+    {"discount", 1, 0.5, 1, "γ: evidence is multiplied by γ every visit (1: a stationary market)"},
 };
 
 typedef struct {
     int n_levels;
     double alpha[DSIM_MAX_LEVELS], beta[DSIM_MAX_LEVELS];
     double value_sum[DSIM_MAX_LEVELS], value_weight[DSIM_MAX_LEVELS];
+    double prior_alpha, prior_beta, prior_value_sum[DSIM_MAX_LEVELS], prior_value_weight, discount;
     uint64_t updates, seed;
     int draws;
     gsl_rng *dist_rng; /* owned: for the Monte Carlo distribution */
@@ -44,6 +50,10 @@ static int ts_init(void *state, const dsim_policy_env *env, const double *params
     s->n_levels = env->n_levels;
     s->seed = env->seed;
     s->draws = (int)params[P_DRAWS];
+    s->discount = params[P_DISCOUNT];
+    s->prior_alpha = params[P_ALPHA];
+    s->prior_beta = params[P_BETA];
+    s->prior_value_weight = params[P_VALUE_WEIGHT];
     for (int l = 0; l < env->n_levels; l++) {
         double d = env->levels[l], prior_value;
         switch (env->objective) {
@@ -59,7 +69,7 @@ static int ts_init(void *state, const dsim_policy_env *env, const double *params
         s->alpha[l] = params[P_ALPHA];
         s->beta[l] = params[P_BETA];
         s->value_weight[l] = params[P_VALUE_WEIGHT];
-        s->value_sum[l] = prior_value * params[P_VALUE_WEIGHT];
+        s->value_sum[l] = s->prior_value_sum[l] = prior_value * params[P_VALUE_WEIGHT];
     }
     s->dist_rng = dsim_rng_alloc();
     return s->dist_rng ? DSIM_OK : dsim_error_set(DSIM_ENOMEM, "out of memory");
@@ -111,6 +121,15 @@ static int ts_learn(void *state, const dsim_context *ctx, const dsim_feedback *f
     (void)ctx;
     ts_state *s = state;
     s->updates++;
+    if (s->discount < 1) {
+        double g = s->discount;
+        for (int l = 0; l < s->n_levels; l++) {
+            s->alpha[l] = s->prior_alpha + g * (s->alpha[l] - s->prior_alpha);
+            s->beta[l] = s->prior_beta + g * (s->beta[l] - s->prior_beta);
+            s->value_sum[l] = s->prior_value_sum[l] + g * (s->value_sum[l] - s->prior_value_sum[l]);
+            s->value_weight[l] = s->prior_value_weight + g * (s->value_weight[l] - s->prior_value_weight);
+        }
+    }
     if (fb->purchased) {
         s->alpha[fb->level] += 1;
         s->value_sum[fb->level] += fb->reward;

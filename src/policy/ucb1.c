@@ -2,6 +2,10 @@
  * ucb1.c — UCB1 (Auer, Cesa-Bianchi & Fischer 2002): give the level with the highest upper confidence
  * bound  x̄_l + c · sqrt(2 ln n / n_l), rewards scaled to [0, 1] by the largest reward a visit can bring.
  * Each level is tried once first. Deterministic: ties go to the lower level.
+ *
+ * With `window = W`, means and counts cover only the last W visits and n = min(t, W): sliding-window UCB
+ * (Garivier & Moulines 2011), which forgets a market that has shifted (a level that drops out of the
+ * window is tried again).
  */
 #include <math.h>
 
@@ -14,15 +18,20 @@ typedef struct {
 
 static const dsim_param_spec ucb_params[] = {
     {"c", 1.0, 0, 100, "exploration weight (1 is UCB1 as published)"},
+    {"window", 0, 0, 1e8, "sliding window in visits (0: all visits)"},
 };
 
 static int ucb_init(void *state, const dsim_policy_env *env, const double *params)
 {
     ucb_state *s = state;
-    dsim__arms_init(&s->arms, env->n_levels);
     s->c = params[0];
     s->scale = env->reward_scale > 0 ? env->reward_scale : 1.0;
-    return 0;
+    return dsim__arms_init(&s->arms, env->n_levels, (uint32_t)params[1]);
+}
+
+static void ucb_free(void *state)
+{
+    dsim__arms_free(&((ucb_state *)state)->arms);
 }
 
 static int ucb_choose(const ucb_state *s)
@@ -64,8 +73,9 @@ const dsim_policy_type dsim_policy_ucb1 = {
     .name = "ucb1",
     .summary = "UCB1 on each level's mean reward (Auer et al. 2002)",
     .params = ucb_params,
-    .n_params = 1,
+    .n_params = 2,
     .state_size = sizeof(ucb_state),
+    .free = ucb_free,
     .init = ucb_init,
     .act = ucb_act,
     .distribution = ucb_distribution,

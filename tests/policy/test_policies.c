@@ -87,7 +87,7 @@ static void test_policies__every_type_keeps_the_contract(void **state)
         dsim_policy_free(b);
         dsim_policy_config_free(cfg);
     }
-    assert_int_equal(n_types, 10);
+    assert_int_equal(n_types, 14);
     dsim_policy_free(NULL); /* a no-op */
     gsl_rng_free(rng);
     gsl_rng_free(outcome_rng);

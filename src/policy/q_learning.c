@@ -1,0 +1,147 @@
+/*
+ * q_learning.c — tabular temporal-difference agents over the discrete observable state (dsim/features.h):
+ * `q_learning` (Watkins 1989) and `sarsa` (Rummery & Niranjan 1994), which differ only in their target.
+ *
+ * A transition is a shopper's visit and the same shopper's next visit, so the agents can learn that a
+ * discount now changes what a shopper does later (their reference price, their habit of waiting):
+ *
+ *   Q(s, a) ← Q(s, a) + α_t [ r + γ · target − Q(s, a) ],   target = max_b Q(s', b)   (Q-learning)
+ *                                                             target = Q(s', a')        (SARSA)
+ *
+ * with r the visit's objective scaled by the largest reward a visit can bring, and α_t = α / (1 + κ n(s,a))
+ * for the n(s, a)-th update of that pair. A shopper who never returns leaves their last transition
+ * unfinished: the shop cannot tell churn from a long absence.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "policy/policy_impl.h"
+
+enum { P_ALPHA, P_ALPHA_DECAY, P_GAMMA, P_EPSILON, P_TEMPERATURE, P_EXPLORE_DECAY, N_PARAMS };
+
+static const dsim_param_spec td_params[N_PARAMS] = {
+    {"alpha", 0.05, 1e-6, 1, "learning rate α"},
+    {"alpha_decay", 0, 0, 1e6, "α_t = α / (1 + alpha_decay · updates of that state and level)"},
+    {"gamma", 0.9, 0, 0.9999, "discount factor γ per visit of the same shopper"},
+    {"epsilon", 0.05, 0, 1, "ε-greedy exploration (when temperature = 0)"},
+    {"temperature", 0, 0, 1e6, "softmax temperature τ over scaled values (0: ε-greedy)"},
+    {"explore_decay", 0, 0, 1e6, "ε_t, τ_t = ε, τ / (1 + explore_decay · visits learned from)"},
+};
+
+typedef struct {
+    int n_levels;
+    bool sarsa;
+    double alpha, alpha_decay, gamma, scale;
+    dsim__exploration explore;
+    uint64_t updates;
+    double q[DSIM_N_STATES][DSIM_MAX_LEVELS];
+    uint32_t n[DSIM_N_STATES][DSIM_MAX_LEVELS];
+    dsim__pending pending;
+} td_state;
+
+static int td_init(td_state *s, const dsim_policy_env *env, const double *params, bool sarsa)
+{
+    s->n_levels = env->n_levels;
+    s->sarsa = sarsa;
+    s->alpha = params[P_ALPHA];
+    s->alpha_decay = params[P_ALPHA_DECAY];
+    s->gamma = params[P_GAMMA];
+    s->scale = env->reward_scale > 0 ? env->reward_scale : 1.0;
+    s->explore = (dsim__exploration){params[P_EPSILON], params[P_TEMPERATURE], params[P_EXPLORE_DECAY]};
+    return dsim__pending_init(&s->pending, env->n_customers, 0);
+}
+
+static int q_init(void *state, const dsim_policy_env *env, const double *params)
+{
+    return td_init(state, env, params, false);
+}
+
+static int sarsa_init(void *state, const dsim_policy_env *env, const double *params)
+{
+    return td_init(state, env, params, true);
+}
+
+static void td_free(void *state)
+{
+    dsim__pending_free(&((td_state *)state)->pending);
+}
+
+static void td_values(const void *state, const dsim_context *ctx, double *out)
+{
+    const td_state *s = state;
+    const double *q = s->q[dsim_context_state(ctx)];
+    for (int l = 0; l < s->n_levels; l++)
+        out[l] = q[l];
+}
+
+static void td_distribution(const void *state, const dsim_context *ctx, const double *truth, double *probs)
+{
+    (void)truth;
+    const td_state *s = state;
+    dsim__explore_distribution(&s->explore, s->updates, s->q[dsim_context_state(ctx)], s->n_levels, probs);
+}
+
+static void td_act(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
+                   dsim_action *out)
+{
+    (void)want_propensity;
+    double probs[DSIM_MAX_LEVELS];
+    td_distribution(state, ctx, truth, probs);
+    out->level = dsim__sample(probs, ((td_state *)state)->n_levels, gsl_rng_uniform(rng));
+    out->propensity = probs[out->level];
+}
+
+static int td_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
+{
+    td_state *s = state;
+    uint32_t u = ctx->shopper;
+    if (u >= s->pending.n_customers)
+        return dsim_error_set(DSIM_EINVAL, "customer id %u beyond the %u the policy was made for", u,
+                              s->pending.n_customers);
+    int next = dsim_context_state(ctx);
+    s->updates++;
+    if (s->pending.level[u]) {
+        int from = s->pending.state[u], a = s->pending.level[u] - 1;
+        const double *q_next = s->q[next];
+        double target = q_next[fb->level];
+        if (!s->sarsa)
+            for (int l = 0; l < s->n_levels; l++)
+                target = fmax(target, q_next[l]);
+        double alpha = s->alpha / (1.0 + s->alpha_decay * s->n[from][a]++);
+        s->q[from][a] += alpha * (s->pending.reward[u] + s->gamma * target - s->q[from][a]);
+    }
+    s->pending.state[u] = (uint8_t)next;
+    s->pending.level[u] = (uint8_t)(fb->level + 1);
+    s->pending.reward[u] = (float)(fb->reward / s->scale);
+    return DSIM_OK;
+}
+
+const dsim_policy_type dsim_policy_q_learning = {
+    .version = DSIM_POLICY_TYPE_VERSION,
+    .name = "q_learning",
+    .summary = "tabular Q-learning over the observable state; a transition is a shopper's next visit",
+    .params = td_params,
+    .n_params = N_PARAMS,
+    .state_size = sizeof(td_state),
+    .init = q_init,
+    .act = td_act,
+    .distribution = td_distribution,
+    .learn = td_learn,
+    .free = td_free,
+    .values = td_values,
+};
+
+const dsim_policy_type dsim_policy_sarsa = {
+    .version = DSIM_POLICY_TYPE_VERSION,
+    .name = "sarsa",
+    .summary = "tabular SARSA (on-policy TD) over the observable state; a transition is a shopper's next visit",
+    .params = td_params,
+    .n_params = N_PARAMS,
+    .state_size = sizeof(td_state),
+    .init = sarsa_init,
+    .act = td_act,
+    .distribution = td_distribution,
+    .learn = td_learn,
+    .free = td_free,
+    .values = td_values,
+};
