@@ -18,20 +18,23 @@ int dsim__ridge_init(dsim__ridge *r, int d, double lambda)
     if (d < 1 || d > DSIM_MAX_FEATURE_DIM)
         return dsim_error_set(DSIM_ECONFIG, "a model of %d features (expected 1 to %d)", d, DSIM_MAX_FEATURE_DIM);
     r->d = d;
-    r->chol = calloc((size_t)d * (size_t)d + 2 * (size_t)d, sizeof(double));
+    r->chol = calloc((size_t)d * (size_t)d + 3 * (size_t)d, sizeof(double));
     if (!r->chol)
         return dsim_error_set(DSIM_ENOMEM, "out of memory for a %d-feature model", d);
     r->b = r->chol + (size_t)d * (size_t)d;
     r->theta = r->b + d;
-    for (int k = 0; k < d; k++)
+    r->inv_diag = r->theta + d;
+    for (int k = 0; k < d; k++) {
         L(r, k, k) = sqrt(lambda);
+        r->inv_diag[k] = 1.0 / L(r, k, k);
+    }
     return DSIM_OK;
 }
 
 void dsim__ridge_free(dsim__ridge *r)
 {
     free(r->chol);
-    r->chol = r->b = r->theta = NULL;
+    r->chol = r->b = r->theta = r->inv_diag = NULL;
 }
 
 /* z ← L⁻¹ v (column-oriented forward substitution: the inner loop runs down a contiguous column). */
@@ -40,7 +43,7 @@ static void forward(const dsim__ridge *r, const double *v, double *z)
     int d = r->d;
     memcpy(z, v, sizeof(double) * (size_t)d);
     for (int k = 0; k < d; k++) {
-        z[k] /= L(r, k, k);
+        z[k] *= r->inv_diag[k];
         const double *col = &L(r, 0, k);
         for (int i = k + 1; i < d; i++)
             z[i] -= col[i] * z[k];
@@ -56,7 +59,7 @@ static void backward(const dsim__ridge *r, const double *z, double *out)
         double s = z[k];
         for (int i = k + 1; i < d; i++)
             s -= col[i] * out[i];
-        out[k] = s / col[k];
+        out[k] = s * r->inv_diag[k];
     }
 }
 
@@ -71,6 +74,7 @@ void dsim__ridge_solve(const dsim__ridge *r, const double *v, double *out)
  * L ← chol(L Lᵀ + u uᵀ) by Givens rotations (Golub & Van Loan §6.5.4): for each column k,
  *   ρ = √(L_kk² + u_k²),  c = ρ / L_kk,  s = u_k / L_kk,  L_kk ← ρ,
  *   L_ik ← (L_ik + s u_i) / c,  u_i ← c u_i − s L_ik   for i > k.
+ * (√ rather than hypot: entries grow like √n, far from overflow, and hypot costs several times more.)
  * An update only adds, so L_kk can only grow: a diagonal that is not finite and positive means the
  * numbers overflowed, and the model refuses to go on rather than produce NaN.
  */
@@ -90,11 +94,12 @@ int dsim__ridge_add_outer(dsim__ridge *r, const double *x, double w)
         if (u[k] == 0)
             continue;
         double *col = &L(r, 0, k);
-        double lkk = col[k], rho = hypot(lkk, u[k]);
-        double c = rho / lkk, s = u[k] / lkk;
+        double lkk = col[k], rho = sqrt(lkk * lkk + u[k] * u[k]);
+        double c = rho / lkk, s = u[k] / lkk, inv_c = lkk / rho;
         col[k] = rho;
+        r->inv_diag[k] = 1.0 / rho;
         for (int i = k + 1; i < d; i++) {
-            col[i] = (col[i] + s * u[i]) / c;
+            col[i] = (col[i] + s * u[i]) * inv_c;
             u[i] = c * u[i] - s * col[i];
         }
         if (!(rho > 0) || !isfinite(rho) || !isfinite(c))

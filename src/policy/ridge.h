@@ -18,6 +18,7 @@ typedef struct {
     double *chol;  /* (d, d) lower factor L, column-major: L(i, k) = chol[k d + i], i ≥ k */
     double *b;     /* (d,) Σ w y x */
     double *theta; /* (d,) A⁻¹ b, kept current */
+    double *inv_diag; /* (d,) 1 / L(k, k): the solves multiply instead of dividing */
     uint64_t n;    /* updates so far */
 } dsim__ridge;
 
