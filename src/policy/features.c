@@ -63,8 +63,13 @@ int dsim_features_parse(const char *list, uint32_t *mask)
         int f = dsim_feature_find(word);
         if (f < 0) {
             const char *near = dsim__nearest(word, feature_names, DSIM_N_FEATURES);
-            return dsim_error_set(DSIM_ECONFIG, "features: unknown feature '%s'%s%s%s (known: see `dsim policies`)",
-                                  word, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+            if (near)
+                return dsim_error_set(DSIM_ECONFIG, "features: unknown feature '%s'; did you mean '%s'?", word, near);
+            char known[512] = "";
+            size_t used = 0;
+            for (int k = 0; k < DSIM_N_FEATURES && used < sizeof known; k++)
+                used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "", feature_names[k]);
+            return dsim_error_set(DSIM_ECONFIG, "features: unknown feature '%s' (known: %s, or all)", word, known);
         }
         m |= 1u << f;
     }

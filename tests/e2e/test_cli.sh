@@ -69,6 +69,8 @@ printf '[segment.a]\nshare = 0.5\n[segment.b]\nshare = 0.4\n' >shares.ini
 printf '[discounts]\nlevels =%s' "$seg" >levels.ini
 printf '[policy]\ntype = fixed\nlevel = 12\n' >level12.ini
 printf '[policy]\ntype = thomson\n' >thomson.ini
+printf '[policy]\ntype = linucb\nalpha = 0.5\nfeatures = bias, recency\n' >feature.ini
+printf '[policy]\ntype = lin_ts\nv = -1\n' >lints_range.ini
 bad "unknown key" "unknown_key.ini:2: [scenario]: unknown key 'visitz'; did you mean 'visits'?" run unknown_key.ini
 bad "unknown section" "unknown_section.ini:2: unknown section [scenaro] (did you mean [scenario])" run unknown_section.ini
 bad "malformed number" "malformed.ini:2: [scenario]: visits: expected a number, got '1O'" run malformed.ini
@@ -77,6 +79,8 @@ bad "shares" "shares.ini:4: [segment.b] share: segment shares sum to 0.9, expect
 bad "empty levels" "levels.ini:2: [discounts]: levels: expected a comma-separated list of percentages" run levels.ini
 bad "level not offered" "level12.ini:3: [policy] level = 12: the scenario offers no such level" run "$DATA/small.ini" -p level12.ini
 bad "unknown policy type" "thomson.ini:2: [policy] type: unknown policy type 'thomson'; did you mean 'thompson'?" run "$DATA/small.ini" -p thomson.ini
+bad "unknown feature" "feature.ini:4: [policy] features: unknown feature 'recency' (known: bias, visits, visit_recency," run "$DATA/small.ini" -p feature.ini
+bad "parameter out of range" "lints_range.ini:3: [policy] v: -1 is out of range [0, 100]" run "$DATA/small.ini" -p lints_range.ini
 bad "missing scenario" "no scenario named 'nosuch'" run nosuch
 bad "missing policy" "no policy named 'nosuch'" run "$DATA/small.ini" -p nosuch
 bad "bad --visits" "--visits: expected a positive whole number" run "$DATA/small.ini" --visits 0
@@ -95,7 +99,7 @@ check "show prints the levels given" grep -q "10.0 %" <<<"$show"
 check "show prints the configuration" grep -q "\[segment.bargain\]" <<<"$show"
 check "list of a missing database exits 2" bash -c "'$DSIM' list --db missing.db 2>/dev/null; [[ \$? -eq 2 ]] && [[ ! -e missing.db ]]"
 pol=$("$DSIM" policies)
-for t in none fixed random tiered epsilon_greedy ucb1 thompson oracle; do
+for t in none fixed random tiered epsilon_greedy ucb1 thompson exp3 linucb lin_ts q_learning sarsa linear_q oracle; do
     check "policies lists $t" grep -q "^$t — " <<<"$pol"
 done
 check "scenario-keys documents elasticity_mean" bash -c "'$DSIM' scenario-keys | grep -q '| \`elasticity_mean\` | 2.6 |'"
