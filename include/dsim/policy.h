@@ -103,6 +103,7 @@ typedef struct dsim_policy_type {
     int n_params;
     size_t state_size;
     unsigned flags;
+    uint32_t default_features; /* feature mask when the policy file sets none (0: all) */
     /** Set up `state` (zeroed, state_size bytes). @return 0 or DSIM_ECONFIG with a message. */
     int (*init)(void *state, const dsim_policy_env *env, const double *params);
     /** Choose a level; `truth` is the expected reward per level for clairvoyant types, else NULL. */

@@ -17,8 +17,8 @@
 
 /* Every registered type, in the order `dsim policies` lists them. */
 #define DSIM_POLICY_TYPE_LIST(X)                                                                              \
-    X(none) X(fixed) X(random) X(tiered) X(epsilon_greedy) X(ucb1) X(thompson) X(linucb) X(lin_ts) X(exp3)      \
-    X(q_learning) X(sarsa) X(linear_q) X(oracle)
+    X(none) X(fixed) X(random) X(tiered) X(epsilon_greedy) X(ucb1) X(thompson) X(exp3) X(linucb) X(lin_ts)    \
+    X(greedy_regression) X(q_learning) X(sarsa) X(linear_q) X(oracle)
 
 #define DSIM_POLICY_DECLARE(name) extern const dsim_policy_type dsim_policy_##name;
 DSIM_POLICY_TYPE_LIST(DSIM_POLICY_DECLARE)
@@ -119,7 +119,7 @@ static int set_type(policy_parse *pp, const char *value, int line)
                               near ? "'?" : "");
     }
     pp->cfg->type = t;
-    pp->cfg->features = DSIM_FEATURES_ALL;
+    pp->cfg->features = t->default_features ? t->default_features : DSIM_FEATURES_ALL;
     pp->type_line = line;
     for (int i = 0; i < t->n_params; i++)
         pp->cfg->params[i] = t->params[i].fallback;
@@ -221,7 +221,7 @@ int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type 
     if (!cfg)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     cfg->type = type;
-    cfg->features = DSIM_FEATURES_ALL;
+    cfg->features = type->default_features ? type->default_features : DSIM_FEATURES_ALL;
     dsim__strlcpy(cfg->name, type->name, sizeof cfg->name);
     for (int i = 0; i < type->n_params; i++)
         cfg->params[i] = type->params[i].fallback;
@@ -409,9 +409,16 @@ void dsim_policy_document(FILE *out)
             const dsim_param_spec *p = &(*t)->params[i];
             fprintf(out, "    %-20s default %-6g range [%g, %g]  %s\n", p->name, p->fallback, p->min, p->max, p->doc);
         }
-        if ((*t)->flags & DSIM_POLICY_CONTEXTUAL)
-            fprintf(out, "    %-20s default %-6s comma-separated list  context features this policy uses\n", "features",
-                    "all");
+        if ((*t)->flags & DSIM_POLICY_CONTEXTUAL) {
+            char defaults[256] = "all";
+            size_t used = 0;
+            for (int f = 0; f < DSIM_N_FEATURES && (*t)->default_features; f++)
+                if ((*t)->default_features & (1u << f))
+                    used += (size_t)snprintf(defaults + used, sizeof defaults - used, "%s%s", used ? "," : "",
+                                             dsim_feature_name((dsim_feature)f));
+            fprintf(out, "    %-20s default %-6s  context features this policy uses (comma-separated)\n", "features",
+                    defaults);
+        }
     }
     fprintf(out, "\ncontext features (`features = ...` in a policy file; dsim/features.h):\n");
     for (int f = 0; f < DSIM_N_FEATURES; f++)
