@@ -115,3 +115,17 @@ int dsim__level_from_percent(const dsim_policy_env *env, double percent, const c
                    list);
     return -1;
 }
+
+double dsim__sale_value(const dsim_policy_env *env, int level)
+{
+    double paid = env->mean_price * (1 - env->levels[level]);
+    switch (env->objective) {
+    case DSIM_OBJECTIVE_REVENUE:
+        return paid;
+    case DSIM_OBJECTIVE_PROFIT:
+        return paid - env->mean_cost;
+    case DSIM_OBJECTIVE_CONVERSIONS:
+        break;
+    }
+    return 1.0;
+}

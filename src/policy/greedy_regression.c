@@ -40,13 +40,8 @@ static int gr_init(void *state, const dsim_policy_env *env, const double *params
                               s->dim / 3, DSIM_MAX_FEATURE_DIM / 3);
     s->arms = (dsim__linear_arms){.features = env->features, .env = *env,
                                   .scale = env->reward_scale > 0 ? env->reward_scale : 1.0};
-    for (int l = 0; l < env->n_levels; l++) {
-        double paid = env->mean_price * (1 - env->levels[l]);
-        double value = env->objective == DSIM_OBJECTIVE_REVENUE  ? paid
-                       : env->objective == DSIM_OBJECTIVE_PROFIT ? paid - env->mean_cost
-                                                                 : 1.0;
-        s->sale_value[l] = value / s->arms.scale;
-    }
+    for (int l = 0; l < env->n_levels; l++)
+        s->sale_value[l] = dsim__sale_value(env, l) / s->arms.scale;
     return dsim__ridge_init(&s->model, s->dim, params[P_LAMBDA]);
 }
 

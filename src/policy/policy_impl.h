@@ -39,6 +39,10 @@ int dsim__argmax(const double *values, int n);
 /** @return the level whose cumulative probability first exceeds the uniform u (one uniform per draw). */
 int dsim__sample(const double *probs, int n, double u);
 
+/** @return the objective of an average sale at this level: the catalog's mean price after the discount,
+ *  minus its mean cost for profit, 1 for conversions (the prior of the agents that model sales). */
+double dsim__sale_value(const dsim_policy_env *env, int level);
+
 /** probs ← the distribution that puts all mass on `level`. */
 void dsim__one_hot(double *probs, int n, int level);
 

@@ -18,7 +18,7 @@
 /* Every registered type, in the order `dsim policies` lists them. */
 #define DSIM_POLICY_TYPE_LIST(X)                                                                              \
     X(none) X(fixed) X(random) X(tiered) X(epsilon_greedy) X(ucb1) X(thompson) X(exp3) X(linucb) X(lin_ts)    \
-    X(greedy_regression) X(q_learning) X(sarsa) X(linear_q) X(oracle)
+    X(logistic_ts) X(greedy_regression) X(q_learning) X(sarsa) X(linear_q) X(oracle)
 
 #define DSIM_POLICY_DECLARE(name) extern const dsim_policy_type dsim_policy_##name;
 DSIM_POLICY_TYPE_LIST(DSIM_POLICY_DECLARE)

@@ -55,17 +55,7 @@ static int ts_init(void *state, const dsim_policy_env *env, const double *params
     s->prior_beta = params[P_BETA];
     s->prior_value_weight = params[P_VALUE_WEIGHT];
     for (int l = 0; l < env->n_levels; l++) {
-        double d = env->levels[l], prior_value;
-        switch (env->objective) {
-        case DSIM_OBJECTIVE_REVENUE:
-            prior_value = env->mean_price * (1 - d);
-            break;
-        case DSIM_OBJECTIVE_PROFIT:
-            prior_value = env->mean_price * (1 - d) - env->mean_cost;
-            break;
-        default:
-            prior_value = 1.0;
-        }
+        double prior_value = dsim__sale_value(env, l);
         s->alpha[l] = params[P_ALPHA];
         s->beta[l] = params[P_BETA];
         s->value_weight[l] = params[P_VALUE_WEIGHT];

@@ -87,7 +87,7 @@ static void test_policies__every_type_keeps_the_contract(void **state)
         dsim_policy_free(b);
         dsim_policy_config_free(cfg);
     }
-    assert_int_equal(n_types, 15);
+    assert_int_equal(n_types, 16);
     dsim_policy_free(NULL); /* a no-op */
     gsl_rng_free(rng);
     gsl_rng_free(outcome_rng);
@@ -99,7 +99,7 @@ static void test_policies__every_shipped_policy_file_fits_the_default_scenario(v
 {
     (void)state;
     const char *names[] = {"none", "fixed5", "fixed10", "fixed20", "fixed30", "random",
-                           "tiered", "epsilon_greedy", "ucb1", "thompson", "linucb", "lin_ts", "greedy_regression",
+                           "tiered", "epsilon_greedy", "ucb1", "thompson", "linucb", "lin_ts", "logistic_ts", "greedy_regression",
                            "exp3", "sw_ucb1", "discounted_thompson", "q_learning", "sarsa", "linear_q", "oracle"};
     dsim_scenario *sc = load_shipped_scenario("default");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
