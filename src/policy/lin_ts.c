@@ -49,11 +49,9 @@ static void lin_ts_scores(const lin_ts_state *s, const dsim_context *ctx, double
 {
     double x[DSIM_MAX_FEATURE_DIM];
     dsim__linear_arms_features(&s->arms, ctx, x);
-    for (int l = 0; l < s->arms.n_levels; l++) {
-        const dsim__ridge *m = &s->arms.model[l];
-        mean[l] = dsim__ridge_predict(m, x);
-        sd[l] = s->v * sqrt(dsim__ridge_width2(m, x));
-    }
+    dsim__linear_arms_scores(&s->arms, x, mean, sd);
+    for (int l = 0; l < s->arms.n_levels; l++)
+        sd[l] = s->v * sqrt(sd[l]);
 }
 
 static void lin_ts_distribution(const void *state, const dsim_context *ctx, const double *truth, double *probs)

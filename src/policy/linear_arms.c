@@ -42,6 +42,35 @@ void dsim__linear_arms_features(const dsim__linear_arms *a, const dsim_context *
     dsim_features_build(a->features, &a->env, ctx, x);
 }
 
+/*
+ * Every level's forward solve z_l = L_l⁻¹ x at once, column by column: each solve alone is a chain of
+ * dependent steps, and interleaving the levels' chains lets the processor overlap them.
+ */
+void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2)
+{
+    int d = a->dim, n = a->n_levels;
+    double z[DSIM_MAX_LEVELS][DSIM_MAX_FEATURE_DIM];
+    for (int l = 0; l < n; l++) {
+        mean[l] = dsim__ridge_predict(&a->model[l], x);
+        for (int i = 0; i < d; i++)
+            z[l][i] = x[i];
+    }
+    for (int k = 0; k < d; k++)
+        for (int l = 0; l < n; l++) {
+            const dsim__ridge *m = &a->model[l];
+            const double *col = m->chol + (size_t)k * (size_t)d;
+            double zk = z[l][k] *= m->inv_diag[k];
+            for (int i = k + 1; i < d; i++)
+                z[l][i] -= col[i] * zk;
+        }
+    for (int l = 0; l < n; l++) {
+        double s = 0;
+        for (int i = 0; i < d; i++)
+            s += z[l][i] * z[l][i];
+        width2[l] = s;
+    }
+}
+
 int dsim__linear_arms_learn(dsim__linear_arms *a, const dsim_context *ctx, const dsim_feedback *fb)
 {
     double x[DSIM_MAX_FEATURE_DIM];

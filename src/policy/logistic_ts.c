@@ -60,10 +60,9 @@ static void lts_posterior(const lts_state *s, const dsim_context *ctx, double *m
 {
     double x[DSIM_MAX_FEATURE_DIM];
     dsim__linear_arms_features(&s->arms, ctx, x);
-    for (int l = 0; l < s->arms.n_levels; l++) {
-        mean[l] = dsim__ridge_predict(&s->arms.model[l], x);
-        sd[l] = s->v * sqrt(dsim__ridge_width2(&s->arms.model[l], x));
-    }
+    dsim__linear_arms_scores(&s->arms, x, mean, sd);
+    for (int l = 0; l < s->arms.n_levels; l++)
+        sd[l] = s->v * sqrt(sd[l]);
 }
 
 static int lts_draw(const lts_state *s, const double *mean, const double *sd, gsl_rng *rng)

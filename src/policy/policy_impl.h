@@ -66,6 +66,8 @@ int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, dou
 void dsim__linear_arms_free(dsim__linear_arms *a);
 /** x ← the context's features. @param x (DSIM_MAX_FEATURE_DIM,) */
 void dsim__linear_arms_features(const dsim__linear_arms *a, const dsim_context *ctx, double *x);
+/** mean[l] ← θ_l·x and width2[l] ← xᵀA_l⁻¹x for every level (the same values as the per-model calls). */
+void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2);
 /** Update the model of the level given with the scaled reward. @return 0 or DSIM_ENUMERIC. */
 int dsim__linear_arms_learn(dsim__linear_arms *a, const dsim_context *ctx, const dsim_feedback *fb);
 
