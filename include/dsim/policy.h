@@ -70,7 +70,7 @@ typedef struct {
     int n_levels;
     const double *levels;  /* (n_levels,) fractions */
     dsim_objective objective;
-    double reward_scale;   /* largest reward one visit can bring (for rewards scaled to [0, 1]) */
+    double reward_scale;   /* largest reward one visit can bring (for rewards scaled to [0, 1]); > 0 in init */
     double mean_price;     /* catalog's mean list price */
     double mean_cost;      /* catalog's mean unit cost */
     int n_categories;      /* catalog's categories */

@@ -56,7 +56,6 @@ void dsim__arms_update(dsim__arms *arms, int level, double reward)
         arms->pushed++;
         arms->total++;
         arms->count[level]++;
-        arms->sum[level] += reward;
         arms->mean[level] += (reward - arms->mean[level]) / (double)arms->count[level];
         return;
     }
@@ -87,13 +86,17 @@ int dsim__argmax(const double *values, int n)
     return best;
 }
 
-int dsim__sample(const double *probs, int n, double u)
+void dsim__draw_action(const double *probs, int n, gsl_rng *rng, dsim_action *out)
 {
-    double cumulative = 0;
+    double u = gsl_rng_uniform(rng), cumulative = 0;
+    int level = n - 1;
     for (int l = 0; l < n - 1; l++)
-        if (u < (cumulative += probs[l]))
-            return l;
-    return n - 1;
+        if (u < (cumulative += probs[l])) {
+            level = l;
+            break;
+        }
+    out->level = level;
+    out->propensity = probs[level];
 }
 
 void dsim__one_hot(double *probs, int n, int level)

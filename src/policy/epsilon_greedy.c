@@ -48,10 +48,7 @@ static void eg_distribution(const void *state, const dsim_context *ctx, const do
 {
     (void)ctx, (void)truth;
     const eg_state *s = state;
-    int n = s->arms.n_levels, greedy = eg_greedy(s);
-    double eps = eg_epsilon(s);
-    for (int l = 0; l < n; l++)
-        probs[l] = eps / n + (l == greedy ? 1.0 - eps : 0.0);
+    dsim__epsilon_greedy_distribution(eg_epsilon(s), eg_greedy(s), s->arms.n_levels, probs);
 }
 
 static void eg_act(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,

@@ -28,7 +28,7 @@ static int exp3_init(void *state, const dsim_policy_env *env, const double *para
     exp3_state *s = state;
     s->n_levels = env->n_levels;
     s->gamma = params[P_GAMMA];
-    s->scale = env->reward_scale > 0 ? env->reward_scale : 1.0;
+    s->scale = env->reward_scale;
     return DSIM_OK;
 }
 
@@ -50,8 +50,7 @@ static void exp3_act(void *state, const dsim_context *ctx, const double *truth, 
     const exp3_state *s = state;
     double probs[DSIM_MAX_LEVELS];
     exp3_distribution(s, ctx, truth, probs);
-    out->level = dsim__sample(probs, s->n_levels, gsl_rng_uniform(rng));
-    out->propensity = probs[out->level];
+    dsim__draw_action(probs, s->n_levels, rng, out);
 }
 
 static int exp3_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)

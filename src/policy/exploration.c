@@ -22,10 +22,13 @@ void dsim__explore_distribution(const dsim__exploration *e, uint64_t t, const do
             probs[l] /= sum;
         return;
     }
-    double eps = e->epsilon * shrink;
-    int greedy = dsim__argmax(values, n);
+    dsim__epsilon_greedy_distribution(e->epsilon * shrink, dsim__argmax(values, n), n, probs);
+}
+
+void dsim__epsilon_greedy_distribution(double epsilon, int greedy, int n, double *probs)
+{
     for (int l = 0; l < n; l++)
-        probs[l] = eps / n + (l == greedy ? 1.0 - eps : 0.0);
+        probs[l] = epsilon / n + (l == greedy ? 1.0 - epsilon : 0.0);
 }
 
 int dsim__pending_init(dsim__pending *p, uint32_t n_customers, int dim)
@@ -34,13 +37,20 @@ int dsim__pending_init(dsim__pending *p, uint32_t n_customers, int dim)
     p->n_customers = n_customers;
     p->dim = dim;
     p->level = calloc(n_customers, 1);
-    p->state = calloc(n_customers, 1);
+    p->state = dim ? NULL : calloc(n_customers, 1);
     p->reward = calloc(n_customers, sizeof(float));
     p->features = dim ? calloc((size_t)n_customers * (size_t)dim, sizeof(float)) : NULL;
-    if (!p->level || !p->state || !p->reward || (dim && !p->features)) {
+    if (!p->level || !p->reward || (dim ? !p->features : !p->state)) {
         dsim__pending_free(p);
         return dsim_error_set(DSIM_ENOMEM, "out of memory for %u customers' pending transitions", n_customers);
     }
+    return DSIM_OK;
+}
+
+int dsim__pending_check(const dsim__pending *p, uint32_t u)
+{
+    if (u >= p->n_customers)
+        return dsim_error_set(DSIM_EINVAL, "customer id %u beyond the %u the policy was made for", u, p->n_customers);
     return DSIM_OK;
 }
 

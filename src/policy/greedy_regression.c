@@ -21,9 +21,9 @@ static const dsim_param_spec gr_params[N_PARAMS] = {
 };
 
 typedef struct {
-    dsim__linear_arms arms; /* features and env; its per-level models are unused */
-    dsim__ridge model;
-    int n_levels, dim;
+    dsim__feature_map map;
+    dsim__ridge model; /* on φ: 3 × map.dim columns */
+    int n_levels;
     double epsilon, sale_value[DSIM_MAX_LEVELS];
     bool predict_purchase;
 } gr_state;
@@ -34,15 +34,12 @@ static int gr_init(void *state, const dsim_policy_env *env, const double *params
     s->n_levels = env->n_levels;
     s->epsilon = params[P_EPSILON];
     s->predict_purchase = params[P_PURCHASE] > 0.5;
-    s->dim = 3 * dsim_features_dim(env->features, env);
-    if (s->dim > DSIM_MAX_FEATURE_DIM)
-        return dsim_error_set(DSIM_ECONFIG, "features: %d columns, at most %d for greedy_regression",
-                              s->dim / 3, DSIM_MAX_FEATURE_DIM / 3);
-    s->arms = (dsim__linear_arms){.features = env->features, .env = *env,
-                                  .scale = env->reward_scale > 0 ? env->reward_scale : 1.0};
+    int rc = dsim__feature_map_init(&s->map, env, DSIM_MAX_FEATURE_DIM / 3);
+    if (rc)
+        return rc;
     for (int l = 0; l < env->n_levels; l++)
-        s->sale_value[l] = dsim__sale_value(env, l) / s->arms.scale;
-    return dsim__ridge_init(&s->model, s->dim, params[P_LAMBDA]);
+        s->sale_value[l] = dsim__sale_value(env, l) / env->reward_scale;
+    return dsim__ridge_init(&s->model, 3 * s->map.dim, params[P_LAMBDA]);
 }
 
 static void gr_free(void *state)
@@ -53,7 +50,7 @@ static void gr_free(void *state)
 /* φ(x, d) = (x, d x, d² x) */
 static void design(const gr_state *s, const double *x, double d, double *phi)
 {
-    int k = s->dim / 3;
+    int k = s->map.dim;
     for (int i = 0; i < k; i++) {
         phi[i] = x[i];
         phi[k + i] = d * x[i];
@@ -65,9 +62,9 @@ static void gr_values(const void *state, const dsim_context *ctx, double *out)
 {
     const gr_state *s = state;
     double x[DSIM_MAX_FEATURE_DIM], phi[DSIM_MAX_FEATURE_DIM];
-    dsim__linear_arms_features(&s->arms, ctx, x);
+    dsim__feature_map_build(&s->map, ctx, x);
     for (int l = 0; l < s->n_levels; l++) {
-        design(s, x, s->arms.env.levels[l], phi);
+        design(s, x, s->map.env.levels[l], phi);
         double predicted = dsim__ridge_predict(&s->model, phi);
         out[l] = s->predict_purchase ? fmin(1.0, fmax(0.0, predicted)) * s->sale_value[l] : predicted;
     }
@@ -89,17 +86,16 @@ static void gr_act(void *state, const dsim_context *ctx, const double *truth, gs
     (void)want_propensity;
     double probs[DSIM_MAX_LEVELS];
     gr_distribution(state, ctx, truth, probs);
-    out->level = dsim__sample(probs, ((gr_state *)state)->n_levels, gsl_rng_uniform(rng));
-    out->propensity = probs[out->level];
+    dsim__draw_action(probs, ((gr_state *)state)->n_levels, rng, out);
 }
 
 static int gr_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
 {
     gr_state *s = state;
     double x[DSIM_MAX_FEATURE_DIM], phi[DSIM_MAX_FEATURE_DIM];
-    dsim__linear_arms_features(&s->arms, ctx, x);
-    design(s, x, s->arms.env.levels[fb->level], phi);
-    double target = s->predict_purchase ? (fb->purchased ? 1.0 : 0.0) : fb->reward / s->arms.scale;
+    dsim__feature_map_build(&s->map, ctx, x);
+    design(s, x, s->map.env.levels[fb->level], phi);
+    double target = s->predict_purchase ? (fb->purchased ? 1.0 : 0.0) : fb->reward / s->map.env.reward_scale;
     return dsim__ridge_update(&s->model, phi, target, 1.0);
 }
 

@@ -48,7 +48,7 @@ static void lin_ts_free(void *state)
 static void lin_ts_scores(const lin_ts_state *s, const dsim_context *ctx, double *mean, double *sd)
 {
     double x[DSIM_MAX_FEATURE_DIM];
-    dsim__linear_arms_features(&s->arms, ctx, x);
+    dsim__feature_map_build(&s->arms.map, ctx, x);
     dsim__linear_arms_scores(&s->arms, x, mean, sd);
     for (int l = 0; l < s->arms.n_levels; l++)
         sd[l] = s->v * sqrt(sd[l]);

@@ -13,18 +13,30 @@
 
 #include "policy/policy_impl.h"
 
+int dsim__feature_map_init(dsim__feature_map *m, const dsim_policy_env *env, int max_dim)
+{
+    m->mask = env->features;
+    m->env = *env;
+    m->dim = dsim_features_dim(env->features, env);
+    if (m->dim < 1 || m->dim > max_dim)
+        return dsim_error_set(DSIM_ECONFIG, "features: %d columns (expected 1 to %d)", m->dim, max_dim);
+    return DSIM_OK;
+}
+
+void dsim__feature_map_build(const dsim__feature_map *m, const dsim_context *ctx, double *x)
+{
+    dsim_features_build(m->mask, &m->env, ctx, x);
+}
+
 int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, double lambda)
 {
     memset(a, 0, sizeof *a);
     a->n_levels = env->n_levels;
-    a->features = env->features;
-    a->env = *env;
-    a->dim = dsim_features_dim(env->features, env);
-    a->scale = env->reward_scale > 0 ? env->reward_scale : 1.0;
-    if (a->dim < 1 || a->dim > DSIM_MAX_FEATURE_DIM)
-        return dsim_error_set(DSIM_ECONFIG, "features: %d columns (expected 1 to %d)", a->dim, DSIM_MAX_FEATURE_DIM);
+    int rc = dsim__feature_map_init(&a->map, env, DSIM_MAX_FEATURE_DIM);
+    if (rc)
+        return rc;
     for (int l = 0; l < a->n_levels; l++) {
-        int rc = dsim__ridge_init(&a->model[l], a->dim, lambda);
+        rc = dsim__ridge_init(&a->model[l], a->map.dim, lambda);
         if (rc)
             return rc;
     }
@@ -37,18 +49,13 @@ void dsim__linear_arms_free(dsim__linear_arms *a)
         dsim__ridge_free(&a->model[l]);
 }
 
-void dsim__linear_arms_features(const dsim__linear_arms *a, const dsim_context *ctx, double *x)
-{
-    dsim_features_build(a->features, &a->env, ctx, x);
-}
-
 /*
  * Every level's forward solve z_l = L_l⁻¹ x at once, column by column: each solve alone is a chain of
  * dependent steps, and interleaving the levels' chains lets the processor overlap them.
  */
 void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2)
 {
-    int d = a->dim, n = a->n_levels;
+    int d = a->map.dim, n = a->n_levels;
     double z[DSIM_MAX_LEVELS][DSIM_MAX_FEATURE_DIM];
     for (int l = 0; l < n; l++) {
         mean[l] = dsim__ridge_predict(&a->model[l], x);
@@ -74,8 +81,8 @@ void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, doubl
 int dsim__linear_arms_learn(dsim__linear_arms *a, const dsim_context *ctx, const dsim_feedback *fb)
 {
     double x[DSIM_MAX_FEATURE_DIM];
-    dsim__linear_arms_features(a, ctx, x);
-    return dsim__ridge_update(&a->model[fb->level], x, fb->reward / a->scale, 1.0);
+    dsim__feature_map_build(&a->map, ctx, x);
+    return dsim__ridge_update(&a->model[fb->level], x, fb->reward / a->map.env.reward_scale, 1.0);
 }
 
 /*

@@ -25,9 +25,8 @@ static const dsim_param_spec lq_params[N_PARAMS] = {
 };
 
 typedef struct {
-    int n_levels, dim;
-    uint32_t features;
-    dsim_policy_env env;
+    int n_levels;
+    dsim__feature_map map;
     double alpha, gamma, scale;
     dsim__exploration explore;
     uint64_t updates;
@@ -39,16 +38,14 @@ static int lq_init(void *state, const dsim_policy_env *env, const double *params
 {
     lq_state *s = state;
     s->n_levels = env->n_levels;
-    s->env = *env;
-    s->features = env->features;
-    s->dim = dsim_features_dim(env->features, env);
-    if (s->dim < 1 || s->dim > DSIM_MAX_FEATURE_DIM)
-        return dsim_error_set(DSIM_ECONFIG, "features: %d columns (expected 1 to %d)", s->dim, DSIM_MAX_FEATURE_DIM);
+    int rc = dsim__feature_map_init(&s->map, env, DSIM_MAX_FEATURE_DIM);
+    if (rc)
+        return rc;
     s->alpha = params[P_ALPHA];
     s->gamma = params[P_GAMMA];
-    s->scale = env->reward_scale > 0 ? env->reward_scale : 1.0;
+    s->scale = env->reward_scale;
     s->explore = (dsim__exploration){params[P_EPSILON], params[P_TEMPERATURE], params[P_EXPLORE_DECAY]};
-    return dsim__pending_init(&s->pending, env->n_customers, s->dim);
+    return dsim__pending_init(&s->pending, env->n_customers, s->map.dim);
 }
 
 static void lq_free(void *state)
@@ -60,7 +57,7 @@ static void values_of(const lq_state *s, const double *x, double *out)
 {
     for (int l = 0; l < s->n_levels; l++) {
         double v = 0;
-        for (int i = 0; i < s->dim; i++)
+        for (int i = 0; i < s->map.dim; i++)
             v += s->w[l][i] * x[i];
         out[l] = v;
     }
@@ -70,7 +67,7 @@ static void lq_values(const void *state, const dsim_context *ctx, double *out)
 {
     const lq_state *s = state;
     double x[DSIM_MAX_FEATURE_DIM];
-    dsim_features_build(s->features, &s->env, ctx, x);
+    dsim__feature_map_build(&s->map, ctx, x);
     values_of(s, x, out);
 }
 
@@ -89,25 +86,24 @@ static void lq_act(void *state, const dsim_context *ctx, const double *truth, gs
     (void)want_propensity;
     double probs[DSIM_MAX_LEVELS];
     lq_distribution(state, ctx, truth, probs);
-    out->level = dsim__sample(probs, ((lq_state *)state)->n_levels, gsl_rng_uniform(rng));
-    out->propensity = probs[out->level];
+    dsim__draw_action(probs, ((lq_state *)state)->n_levels, rng, out);
 }
 
 static int lq_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
 {
     lq_state *s = state;
     uint32_t u = ctx->shopper;
-    if (u >= s->pending.n_customers)
-        return dsim_error_set(DSIM_EINVAL, "customer id %u beyond the %u the policy was made for", u,
-                              s->pending.n_customers);
+    int rc = dsim__pending_check(&s->pending, u);
+    if (rc)
+        return rc;
     double x_next[DSIM_MAX_FEATURE_DIM], q_next[DSIM_MAX_LEVELS];
-    dsim_features_build(s->features, &s->env, ctx, x_next);
-    float *kept = s->pending.features + (size_t)u * (size_t)s->dim;
+    dsim__feature_map_build(&s->map, ctx, x_next);
+    float *kept = s->pending.features + (size_t)u * (size_t)s->map.dim;
     s->updates++;
     if (s->pending.level[u]) {
         int a = s->pending.level[u] - 1;
         double x[DSIM_MAX_FEATURE_DIM], norm2 = 0, current = 0;
-        for (int i = 0; i < s->dim; i++) {
+        for (int i = 0; i < s->map.dim; i++) {
             x[i] = kept[i];
             norm2 += x[i] * x[i];
             current += s->w[a][i] * x[i];
@@ -115,12 +111,12 @@ static int lq_learn(void *state, const dsim_context *ctx, const dsim_feedback *f
         values_of(s, x_next, q_next);
         double best = q_next[dsim__argmax(q_next, s->n_levels)];
         double step = s->alpha * (s->pending.reward[u] + s->gamma * best - current) / fmax(1.0, norm2);
-        for (int i = 0; i < s->dim; i++)
+        for (int i = 0; i < s->map.dim; i++)
             s->w[a][i] += step * x[i];
         if (!isfinite(step))
             return dsim_error_set(DSIM_ENUMERIC, "linear Q weights diverged (TD error %g); lower alpha", step);
     }
-    for (int i = 0; i < s->dim; i++)
+    for (int i = 0; i < s->map.dim; i++)
         kept[i] = (float)x_next[i];
     s->pending.level[u] = (uint8_t)(fb->level + 1);
     s->pending.reward[u] = (float)(fb->reward / s->scale);

@@ -37,7 +37,7 @@ static void linucb_free(void *state)
 static int linucb_choose(const linucb_state *s, const dsim_context *ctx)
 {
     double x[DSIM_MAX_FEATURE_DIM], bound[DSIM_MAX_LEVELS], width2[DSIM_MAX_LEVELS];
-    dsim__linear_arms_features(&s->arms, ctx, x);
+    dsim__feature_map_build(&s->arms.map, ctx, x);
     dsim__linear_arms_scores(&s->arms, x, bound, width2);
     for (int l = 0; l < s->arms.n_levels; l++)
         bound[l] += s->alpha * sqrt(width2[l]);

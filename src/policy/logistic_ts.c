@@ -59,7 +59,7 @@ static void lts_free(void *state)
 static void lts_posterior(const lts_state *s, const dsim_context *ctx, double *mean, double *sd)
 {
     double x[DSIM_MAX_FEATURE_DIM];
-    dsim__linear_arms_features(&s->arms, ctx, x);
+    dsim__feature_map_build(&s->arms.map, ctx, x);
     dsim__linear_arms_scores(&s->arms, x, mean, sd);
     for (int l = 0; l < s->arms.n_levels; l++)
         sd[l] = s->v * sqrt(sd[l]);
@@ -108,14 +108,14 @@ static int lts_learn(void *state, const dsim_context *ctx, const dsim_feedback *
     lts_state *s = state;
     dsim__ridge *m = &s->arms.model[fb->level];
     double x[DSIM_MAX_FEATURE_DIM], step[DSIM_MAX_FEATURE_DIM];
-    dsim__linear_arms_features(&s->arms, ctx, x);
+    dsim__feature_map_build(&s->arms.map, ctx, x);
     double p = 1 / (1 + exp(-dsim__ridge_predict(m, x))), y = fb->purchased ? 1.0 : 0.0;
     /* p(1 − p) ≥ 1e-9 keeps the curvature positive where the model is already certain */
     int rc = dsim__ridge_add_outer(m, x, fmax(p * (1 - p), 1e-9));
     if (rc)
         return rc;
     dsim__ridge_solve(m, x, step);
-    for (int i = 0; i < s->arms.dim; i++)
+    for (int i = 0; i < s->arms.map.dim; i++)
         m->theta[i] += step[i] * (y - p);
     s->updates++;
     if (fb->purchased) {

@@ -21,7 +21,7 @@ typedef struct {
     uint64_t total; /* visits counted: all of them, or at most `window` */
     uint64_t count[DSIM_MAX_LEVELS];
     double mean[DSIM_MAX_LEVELS];
-    double sum[DSIM_MAX_LEVELS];
+    double sum[DSIM_MAX_LEVELS]; /* in the window (window mode only) */
     uint32_t window; /* 0: no window */
     uint64_t pushed; /* visits seen in all */
     uint8_t *ring_level;
@@ -36,8 +36,9 @@ void dsim__arms_update(dsim__arms *arms, int level, double reward);
 /** @return the index of the largest value; ties go to the lowest index (so results are deterministic). */
 int dsim__argmax(const double *values, int n);
 
-/** @return the level whose cumulative probability first exceeds the uniform u (one uniform per draw). */
-int dsim__sample(const double *probs, int n, double u);
+/** out ← a level drawn from probs with one uniform of rng (the first whose cumulative probability exceeds
+ *  it), and its probability as the propensity. */
+void dsim__draw_action(const double *probs, int n, gsl_rng *rng, dsim_action *out);
 
 /** @return the objective of an average sale at this level: the catalog's mean price after the discount,
  *  minus its mean cost for profit, 1 for conversions (the prior of the agents that model sales). */
@@ -49,23 +50,31 @@ void dsim__one_hot(double *probs, int n, int level);
 /** @return the level whose fraction equals percent / 100, or -1 with an error message set. */
 int dsim__level_from_percent(const dsim_policy_env *env, double percent, const char *param);
 
+/* The features a contextual agent uses, and the facts (env) some of them need. */
+typedef struct {
+    uint32_t mask;
+    int dim;
+    dsim_policy_env env;
+} dsim__feature_map;
+
+/** @return 0, or DSIM_ECONFIG when the mask gives no column or more than max_dim. */
+int dsim__feature_map_init(dsim__feature_map *m, const dsim_policy_env *env, int max_dim);
+/** x ← the context's features. @param x (DSIM_MAX_FEATURE_DIM,) */
+void dsim__feature_map_build(const dsim__feature_map *m, const dsim_context *ctx, double *x);
+
 /*
  * One ridge model per level on the context features (disjoint arms, Li et al. 2010): the common part of
  * linucb, lin_ts and logistic_ts. Rewards are divided by the env's reward_scale so that one exploration
  * weight suits every scenario.
  */
 typedef struct {
-    int n_levels, dim;
-    uint32_t features;
-    double scale;
-    dsim_policy_env env;
+    int n_levels;
+    dsim__feature_map map;
     dsim__ridge model[DSIM_MAX_LEVELS];
 } dsim__linear_arms;
 
 int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, double lambda);
 void dsim__linear_arms_free(dsim__linear_arms *a);
-/** x ← the context's features. @param x (DSIM_MAX_FEATURE_DIM,) */
-void dsim__linear_arms_features(const dsim__linear_arms *a, const dsim_context *ctx, double *x);
 /** mean[l] ← θ_l·x and width2[l] ← xᵀA_l⁻¹x for every level (the same values as the per-model calls). */
 void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2);
 /** Update the model of the level given with the scaled reward. @return 0 or DSIM_ENUMERIC. */
@@ -85,6 +94,8 @@ typedef struct {
     double epsilon, temperature, decay;
 } dsim__exploration;
 
+/** probs ← ε/n on every level plus 1 − ε on the greedy one. */
+void dsim__epsilon_greedy_distribution(double epsilon, int greedy, int n, double *probs);
 /** probs ← the exploration distribution over levels with these values after t updates. */
 void dsim__explore_distribution(const dsim__exploration *e, uint64_t t, const double *values, int n, double *probs);
 
@@ -96,12 +107,14 @@ typedef struct {
     uint32_t n_customers;
     int dim;          /* features kept per customer (0 for tabular agents) */
     uint8_t *level;   /* (n_customers,) 0 = nothing pending, else level + 1 */
-    uint8_t *state;   /* (n_customers,) tabular state */
+    uint8_t *state;   /* (n_customers,) tabular state (tabular agents only) */
     float *reward;    /* (n_customers,) */
     float *features;  /* (n_customers, dim) */
 } dsim__pending;
 
 int dsim__pending_init(dsim__pending *p, uint32_t n_customers, int dim);
+/** @return 0, or DSIM_EINVAL when customer u is beyond the ids the memory was made for. */
+int dsim__pending_check(const dsim__pending *p, uint32_t u);
 void dsim__pending_free(dsim__pending *p);
 
 #endif

@@ -46,7 +46,7 @@ static int td_init(td_state *s, const dsim_policy_env *env, const double *params
     s->alpha = params[P_ALPHA];
     s->alpha_decay = params[P_ALPHA_DECAY];
     s->gamma = params[P_GAMMA];
-    s->scale = env->reward_scale > 0 ? env->reward_scale : 1.0;
+    s->scale = env->reward_scale;
     s->explore = (dsim__exploration){params[P_EPSILON], params[P_TEMPERATURE], params[P_EXPLORE_DECAY]};
     return dsim__pending_init(&s->pending, env->n_customers, 0);
 }
@@ -87,17 +87,16 @@ static void td_act(void *state, const dsim_context *ctx, const double *truth, gs
     (void)want_propensity;
     double probs[DSIM_MAX_LEVELS];
     td_distribution(state, ctx, truth, probs);
-    out->level = dsim__sample(probs, ((td_state *)state)->n_levels, gsl_rng_uniform(rng));
-    out->propensity = probs[out->level];
+    dsim__draw_action(probs, ((td_state *)state)->n_levels, rng, out);
 }
 
 static int td_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
 {
     td_state *s = state;
     uint32_t u = ctx->shopper;
-    if (u >= s->pending.n_customers)
-        return dsim_error_set(DSIM_EINVAL, "customer id %u beyond the %u the policy was made for", u,
-                              s->pending.n_customers);
+    int rc = dsim__pending_check(&s->pending, u);
+    if (rc)
+        return rc;
     int next = dsim_context_state(ctx);
     s->updates++;
     if (s->pending.level[u]) {

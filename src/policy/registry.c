@@ -305,6 +305,9 @@ int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const ds
         p->levels[l] = env->levels[l];
     p->env.levels = p->levels;
     p->env.features = cfg->features;
+    /* Types divide by reward_scale; an env made by hand may leave it 0. */
+    if (!(p->env.reward_scale > 0))
+        p->env.reward_scale = 1.0;
     int rc = t->init(p->state, &p->env, cfg->params);
     if (rc) {
         /* Types name the offending parameter first ("level = 12: ..."); point at its line. */

@@ -25,7 +25,7 @@ static int ucb_init(void *state, const dsim_policy_env *env, const double *param
 {
     ucb_state *s = state;
     s->c = params[0];
-    s->scale = env->reward_scale > 0 ? env->reward_scale : 1.0;
+    s->scale = env->reward_scale;
     return dsim__arms_init(&s->arms, env->n_levels, (uint32_t)params[1]);
 }
 
