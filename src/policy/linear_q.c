@@ -111,10 +111,10 @@ static int lq_learn(void *state, const dsim_context *ctx, const dsim_feedback *f
         values_of(s, x_next, q_next);
         double best = q_next[dsim__argmax(q_next, s->n_levels)];
         double step = s->alpha * (s->pending.reward[u] + s->gamma * best - current) / fmax(1.0, norm2);
+        if (!isfinite(step)) /* refuse before the weights absorb it */
+            return dsim_error_set(DSIM_ENUMERIC, "linear Q weights diverged (TD error %g); lower alpha", step);
         for (int i = 0; i < s->map.dim; i++)
             s->w[a][i] += step * x[i];
-        if (!isfinite(step))
-            return dsim_error_set(DSIM_ENUMERIC, "linear Q weights diverged (TD error %g); lower alpha", step);
     }
     for (int i = 0; i < s->map.dim; i++)
         kept[i] = (float)x_next[i];

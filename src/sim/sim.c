@@ -317,7 +317,7 @@ int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits)
     for (uint64_t t = sim->next_visit; t < end; t++) {
         int rc = simulate_visit(sim, t);
         if (rc) {
-            /* The run cannot go on meaningfully; it stays at this visit and the caller marks it failed. */
+            /* The run cannot go on meaningfully: later advances return DSIM_DONE; the caller marks it failed. */
             sim->next_visit = sim->horizon;
             return rc;
         }
