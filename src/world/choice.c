@@ -112,9 +112,9 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
 #define HALF_SETS (1 << ((DSIM_MAX_SLATE + 1) / 2))
 
 #define DEFINE_CLICK_SET_EXPECTATION(LANES)                                                                   \
-    static inline __attribute__((always_inline)) int half_sets_##LANES(int from, int to, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES], \
-                                 const double (*a)[DSIM_LANES], double (*p)[LANES], double (*sw)[LANES],      \
-                                 double (*saw)[LANES])                                                        \
+    static inline __attribute__((always_inline)) int half_sets_##LANES(                                       \
+        int from, int to, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES],                       \
+        const double (*a)[DSIM_LANES], double (*p)[LANES], double (*sw)[LANES], double (*saw)[LANES])         \
     {                                                                                                         \
         int n = 1;                                                                                            \
         for (int l = 0; l < LANES; l++) {                                                                     \
@@ -132,7 +132,7 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
         return n;                                                                                             \
     }                                                                                                         \
                                                                                                               \
-    __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void expect_##LANES(                             \
+    __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void expect_##LANES(           \
         int k, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES], const double (*a)[DSIM_LANES],   \
         double *acc)                                                                                          \
     {                                                                                                         \
