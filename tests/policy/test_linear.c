@@ -109,6 +109,33 @@ static void test_linear__ridge_is_stable_over_ten_million_updates(void **state)
     gsl_rng_free(rng);
 }
 
+/* The interleaved all-levels solve gives exactly what the one-model calls give. */
+static void test_linear__all_levels_at_once_match_one_model_at_a_time(void **state)
+{
+    (void)state;
+    static const double levels[4] = {0, 0.1, 0.2, 0.3};
+    dsim_policy_env env = {.n_levels = 4, .levels = levels, .reward_scale = 1, .mean_price = 40, .n_categories = 3,
+                           .features = DSIM_FEATURES_ALL};
+    dsim__linear_arms arms;
+    ASSERT_OK(dsim__linear_arms_init(&arms, &env, 0.7));
+    gsl_rng *rng = dsim_rng_alloc();
+    dsim_rng_key(rng, 14, 0, 0);
+    double x[DSIM_MAX_FEATURE_DIM];
+    for (int n = 0; n < 500; n++) {
+        for (int i = 0; i < arms.map.dim; i++)
+            x[i] = gsl_rng_uniform(rng);
+        ASSERT_OK(dsim__ridge_update(&arms.model[n % 4], x, gsl_rng_uniform(rng), 1.0));
+    }
+    double mean[4], width2[4];
+    dsim__linear_arms_scores(&arms, x, mean, width2);
+    for (int l = 0; l < 4; l++) {
+        assert_true(mean[l] == dsim__ridge_predict(&arms.model[l], x));
+        assert_true(width2[l] == dsim__ridge_width2(&arms.model[l], x));
+    }
+    dsim__linear_arms_free(&arms);
+    gsl_rng_free(rng);
+}
+
 static void test_linear__gaussian_argmax_probabilities(void **state)
 {
     (void)state;
@@ -197,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear__ridge_matches_the_batch_solution),
         cmocka_unit_test(test_linear__ridge_is_stable_over_ten_million_updates),
+        cmocka_unit_test(test_linear__all_levels_at_once_match_one_model_at_a_time),
         cmocka_unit_test(test_linear__gaussian_argmax_probabilities),
         cmocka_unit_test(test_linear__features_of_a_hand_made_context),
     };

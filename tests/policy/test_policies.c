@@ -98,9 +98,11 @@ static void test_policies__every_type_keeps_the_contract(void **state)
 static void test_policies__every_shipped_policy_file_fits_the_default_scenario(void **state)
 {
     (void)state;
-    const char *names[] = {"none", "fixed5", "fixed10", "fixed20", "fixed30", "random",
-                           "tiered", "epsilon_greedy", "ucb1", "thompson", "linucb", "lin_ts", "logistic_ts", "greedy_regression",
-                           "exp3", "sw_ucb1", "discounted_thompson", "q_learning", "sarsa", "linear_q", "oracle"};
+    const char *names[] = {"none",     "fixed5",      "fixed10",           "fixed20",  "fixed30",
+                           "random",   "tiered",      "epsilon_greedy",    "ucb1",     "sw_ucb1",
+                           "thompson", "discounted_thompson", "exp3",      "linucb",   "lin_ts",
+                           "logistic_ts", "greedy_regression", "q_learning", "sarsa",  "linear_q",
+                           "oracle"};
     dsim_scenario *sc = load_shipped_scenario("default");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[1024];
