@@ -56,8 +56,9 @@ static void bench(const char *type, uint64_t steps, bool want_propensity)
         total += reward;
     }
     double seconds = now() - t0;
-    printf("%-10s d = %d, 6 levels%s: %6.2f M decisions+updates/s%s\n", type, dsim_features_dim(env.features, &env),
-           want_propensity ? ", with propensity" : "", (double)steps / seconds / 1e6, total < 0 ? " " : "");
+    double rate = (double)steps / seconds;
+    printf("%-10s d = %d, 6 levels%s: %8.3f M decisions+updates/s%s\n", type, dsim_features_dim(env.features, &env),
+           want_propensity ? ", with exact propensity" : "", rate / 1e6, total < 0 ? " " : "");
     gsl_rng_free(rng);
     gsl_rng_free(world);
     dsim_policy_free(p);
