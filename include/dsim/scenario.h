@@ -15,15 +15,27 @@
 
 #define DSIM_NAME_MAX 64
 #define DSIM_MAX_SEGMENTS 16
-#define DSIM_MAX_LEVELS 16
+#define DSIM_MAX_LEVELS 128       /* actions a policy can choose among (a pricing bandit's price grid) */
+#define DSIM_MAX_MARKET_LEVELS 16 /* discount levels of a market scenario: the exact expectation's lanes */
 #define DSIM_MAX_SHOCKS 32
 #define DSIM_MAX_SLATE 12 /* the exact expected-reward computation enumerates 2^slate click sets */
+
+/** How a shopper decides to buy from the slate (dsim/demand.h). */
+typedef enum {
+    DSIM_DEMAND_MNL = 0, /* multinomial logit among clicked items, with reference prices (the default) */
+    DSIM_DEMAND_VALUATION, /* buy the first examined item priced within the shopper's valuation */
+    DSIM_DEMAND_LINEAR,    /* buy an examined item with probability a − b · price / median price */
+    DSIM_DEMAND_COUNT
+} dsim_demand;
 
 typedef enum {
     DSIM_OBJECTIVE_REVENUE = 0,
     DSIM_OBJECTIVE_PROFIT,
     DSIM_OBJECTIVE_CONVERSIONS
 } dsim_objective;
+
+/** @return "mnl", "valuation" or "linear". */
+const char *dsim_demand_name(dsim_demand demand);
 
 /** @return "revenue", "profit" or "conversions". */
 const char *dsim_objective_name(dsim_objective objective);
@@ -44,6 +56,9 @@ typedef struct {
     double churn_unhappy;       /* added to the churn probability by a visit without purchase */
     double churn_recovery;      /* after a purchase the excess over churn_base is multiplied by this */
     double taste_spread;        /* spread of tastes around the segment's centre */
+    double valuation_a, valuation_b; /* demand = valuation: a shopper's valuation ~ Beta(a, b) × valuation_scale */
+    double linear_intercept;    /* demand = linear: P(buy an examined item) = a − b · price paid / median price */
+    double linear_slope;
     int favourite_category;     /* category the segment's taste centre leans to; -1: a random direction */
 } dsim_segment_config;
 
@@ -82,6 +97,9 @@ typedef struct dsim_scenario {
         double examine_top;      /* probability of examining position 1 */
         double examine_decay;    /* η_k = examine_top · examine_decay^(k-1) */
         double click_bias;       /* click probability σ(V − V0 + click_bias) */
+        dsim_demand demand;      /* the purchase decision */
+        double valuation_scale;  /* currency a valuation of 1 is worth; 0: the catalog's highest list price */
+        double valuation_noise;  /* per-visit perturbation of the valuation, uniform ± this fraction of the scale */
     } behaviour;
 
     struct {
@@ -90,7 +108,7 @@ typedef struct dsim_scenario {
 
     struct {
         int n_levels;
-        double levels[DSIM_MAX_LEVELS]; /* fractions in [0, 1), ascending; level 0 need not be 0 */
+        double levels[DSIM_MAX_MARKET_LEVELS]; /* fractions in [0, 1), ascending; level 0 need not be 0 */
         dsim_objective objective;
         double budget;                  /* total discount spend allowed (currency); 0 = unlimited */
     } discounts;

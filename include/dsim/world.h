@@ -16,6 +16,13 @@
  * examined item with probability σ(V_ui − V0 + click_bias), and buys at most one clicked item by
  * multinomial logit with the outside option: P(i | clicked set C) = e^{V_ui} / (e^{V0} + Σ_{j∈C} e^{V_uj}).
  * After the visit r_u ← λ r_u + (1 − λ) d, and the shopper may churn (leave for good).
+ *
+ * That is the default demand model, `mnl`. Two others reproduce pricing papers; both scan the slate from the
+ * top, examine position k with probability η_k and buy the first examined item they accept:
+ *   valuation  accept if p_i (1 − d) ≤ W_u + δ: W_u = valuation_scale · Beta(a_s, b_s) drawn per shopper,
+ *              δ ~ U[−D, D] drawn per visit (Misra, Schwartz & Abernethy 2019, §5);
+ *   linear     accept with probability clamp(a_s − b_s · p_i (1 − d) / p̄, 0, 1) (their D(p) = 3(1 − p)).
+ * Neither reads tastes, reference prices or deal-proneness; the reference discount still moves.
  */
 #ifndef DSIM_WORLD_H
 #define DSIM_WORLD_H
@@ -68,6 +75,8 @@ int dsim_world_shopper_segment(const dsim_world *w, uint32_t shopper);
 double dsim_world_shopper_elasticity(const dsim_world *w, uint32_t shopper);
 double dsim_world_shopper_deal_proneness(const dsim_world *w, uint32_t shopper);
 double dsim_world_reference_discount(const dsim_world *w, uint32_t shopper);
+/** @return the shopper's willingness to pay W_u (demand = valuation), else NAN. */
+double dsim_world_shopper_valuation(const dsim_world *w, uint32_t shopper);
 bool dsim_world_shopper_active(const dsim_world *w, uint32_t shopper);
 
 /** @return the simulated day at which visit t happens (t / total arrival rate per day). */
@@ -86,23 +95,32 @@ void dsim_world_prefetch_shopper(const dsim_world *w, uint32_t shopper);
 /**
  * The choice model of one visit, for every level at once: computed once per visit from the hidden truth,
  * then read by the exact expectations (oracle, regret) and by the visit's draws. Plain data; lanes beyond
- * n_levels are zero so the expectation can run on a fixed lane count.
+ * n_levels are zero so the expectation can run on a fixed lane count. What the per-position arrays hold
+ * depends on the scenario's demand model (dsim/scenario.h, `demand`).
  */
-#define DSIM_LANES 16
+#define DSIM_LANES DSIM_MAX_MARKET_LEVELS
 typedef struct {
     uint32_t shopper;
     int k, n_levels;
+    dsim_demand demand;
     uint32_t items[DSIM_MAX_SLATE];
-    double click[DSIM_MAX_SLATE][DSIM_LANES];  /* P(examined and clicked) = η_j σ(V − V0 + click_bias) */
-    double weight[DSIM_MAX_SLATE][DSIM_LANES]; /* MNL weight e^{V − V0} (the outside option's is 1) */
-    double value[DSIM_MAX_SLATE][DSIM_LANES];  /* the objective if this item is bought at this level */
+    union {
+        double click[DSIM_MAX_SLATE][DSIM_LANES]; /* mnl: P(examined and clicked) = η_j σ(V − V0 + click_bias) */
+        double buy[DSIM_MAX_SLATE][DSIM_LANES];   /* valuation, linear: P(buy position j), exact */
+    };
+    union {
+        double weight[DSIM_MAX_SLATE][DSIM_LANES]; /* mnl: weight e^{V − V0} (the outside option's is 1) */
+        double hazard[DSIM_MAX_SLATE][DSIM_LANES]; /* linear: P(buy j | examined); valuation: the perturbation
+                                                      the shopper needs to afford j (currency) */
+    };
+    double value[DSIM_MAX_SLATE][DSIM_LANES]; /* the objective if this item is bought at this level */
 } dsim_slate_model;
 
 /** Fill the choice model of shopper `shopper` shown `slate` (k items, best first). */
 void dsim_world_slate_model(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k,
                             dsim_slate_model *out);
 
-/** Expected objective of every level, summed exactly over all 2^k click sets. @param out (n_levels,) */
+/** Expected objective of every level, exact (mnl: summed over all 2^k click sets). @param out (n_levels,) */
 void dsim_slate_expected_rewards(const dsim_slate_model *m, double *out);
 
 /** Exact purchase probabilities at one level. @param p (k + 1,) out: P(buy slate[j]), then P(buy nothing). */
@@ -110,7 +128,7 @@ void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, dou
 
 /**
  * Play one visit: draw examinations, clicks and the purchase from `rng` (always the same number of draws,
- * whatever happens), then update the shopper's reference discount and churn.
+ * whatever happens, for a given demand model), then update the shopper's reference discount and churn.
  */
 void dsim_world_visit(dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out);
 

@@ -17,7 +17,7 @@
 #include "dsim/error.h"
 #include "world/scenario_keys.h"
 
-enum { MAX_KEYS = 64 };
+enum { MAX_KEYS = 96 }; /* more than the key table has in any section */
 
 /* Where each key was set, for messages about values that are wrong only together. */
 typedef struct {
@@ -41,7 +41,24 @@ const char *dsim_objective_name(dsim_objective objective)
     return "?";
 }
 
+const char *dsim_demand_name(dsim_demand demand)
+{
+    static const char *const names[DSIM_DEMAND_COUNT] = {"mnl", "valuation", "linear"};
+    return demand >= 0 && demand < DSIM_DEMAND_COUNT ? names[demand] : "?";
+}
+
 /* ---- storing one value ---------------------------------------------------------------------------- */
+
+static bool parse_demand(const char *value, dsim_demand *out)
+{
+    for (int m = 0; m < DSIM_DEMAND_COUNT; m++) {
+        if (strcmp(value, dsim_demand_name((dsim_demand)m)) == 0) {
+            *out = (dsim_demand)m;
+            return true;
+        }
+    }
+    return false;
+}
 
 static bool parse_objective(const char *value, dsim_objective *out)
 {
@@ -67,8 +84,8 @@ static int parse_levels(const char *value, dsim_scenario *sc, const char *where,
             return dsim_error_set(DSIM_ECONFIG, "%s: levels: expected a number in percent, got '%s'", where, tok);
         if (pct < k->min || pct > k->max)
             return dsim_error_set(DSIM_ECONFIG, "%s: levels: %g%% is out of range [0, 100)", where, pct);
-        if (n == DSIM_MAX_LEVELS)
-            return dsim_error_set(DSIM_ECONFIG, "%s: levels: at most %d levels", where, DSIM_MAX_LEVELS);
+        if (n == DSIM_MAX_MARKET_LEVELS)
+            return dsim_error_set(DSIM_ECONFIG, "%s: levels: at most %d levels", where, DSIM_MAX_MARKET_LEVELS);
         sc->discounts.levels[n++] = pct / 100.0;
     }
     if (n == 0)
@@ -100,6 +117,11 @@ static int store_value(const scenario_key *k, void *base, const char *value, con
         if (!parse_objective(value, (dsim_objective *)field))
             return dsim_error_set(DSIM_ECONFIG, "%s: objective: expected revenue, profit or conversions, got '%s'",
                                   where, value);
+        return DSIM_OK;
+    case KEY_DEMAND:
+        if (!parse_demand(value, (dsim_demand *)field))
+            return dsim_error_set(DSIM_ECONFIG, "%s: demand: expected mnl, valuation or linear, got '%s'", where,
+                                  value);
         return DSIM_OK;
     case KEY_U64:
         if (!dsim__parse_u64(value, &u))

@@ -60,6 +60,13 @@ const scenario_key dsim__scenario_keys[] = {
      "η_k = examine_top · examine_decay^(k−1)"},
     {SECTION_BEHAVIOUR, "click_bias", KEY_DOUBLE, G(behaviour.click_bias), 0, "1.5", -100, 100, "utility",
      "An examined item is clicked with probability σ(V − V0 + click_bias)"},
+    {SECTION_BEHAVIOUR, "demand", KEY_DEMAND, G(behaviour.demand), 0, "mnl", 0, 0, "",
+     "The purchase decision: mnl (logit with reference prices), valuation (buy the first examined item priced "
+     "within the valuation; Misra et al. 2019 §5) or linear (buy an examined item with probability a − b·price)"},
+    {SECTION_BEHAVIOUR, "valuation_scale", KEY_DOUBLE, G(behaviour.valuation_scale), 0, "0", 0, 1e9, "currency",
+     "demand = valuation: the price a valuation of 1 is worth; 0: the catalog's highest list price"},
+    {SECTION_BEHAVIOUR, "valuation_noise", KEY_DOUBLE, G(behaviour.valuation_noise), 0, "0.1", 0, 10, "fraction",
+     "demand = valuation: each visit perturbs the valuation by U[−δ, δ], δ this fraction of valuation_scale"},
 
     {SECTION_RANKING, "embedding_noise", KEY_DOUBLE, G(ranking.embedding_noise), 0, "0.2", 0, 100, "",
      "σ of the Gaussian noise on the shop's estimates of the taste vectors (per coordinate × 1/√d)"},
@@ -97,6 +104,14 @@ const scenario_key dsim__scenario_keys[] = {
      "After a purchase, the churn probability's excess over churn_base is multiplied by this"},
     {SECTION_SEGMENT, "taste_spread", KEY_DOUBLE, S(taste_spread), 0, "0.5", 0, 100, "",
      "Spread of shoppers' taste vectors around the segment's centre"},
+    {SECTION_SEGMENT, "valuation_a", KEY_DOUBLE, S(valuation_a), 0, "2", 1e-3, 1e3, "",
+     "demand = valuation: shape a of the Beta(a, b) valuations of the segment's shoppers"},
+    {SECTION_SEGMENT, "valuation_b", KEY_DOUBLE, S(valuation_b), 0, "9", 1e-3, 1e3, "",
+     "demand = valuation: shape b of the Beta(a, b) valuations"},
+    {SECTION_SEGMENT, "linear_intercept", KEY_DOUBLE, S(linear_intercept), 0, "1", -100, 100, "probability",
+     "demand = linear: a in P(buy an examined item) = a − b · price paid / median price (clamped to [0, 1])"},
+    {SECTION_SEGMENT, "linear_slope", KEY_DOUBLE, S(linear_slope), 0, "0.5", 0, 100, "probability",
+     "demand = linear: b, the purchase probability lost per median price of price paid"},
     {SECTION_SEGMENT, "favourite_category", KEY_INT, S(favourite_category), 0, "-1", -1, 9999, "category",
      "Category whose centre the segment's taste centre is; −1: a random direction"},
 

@@ -18,7 +18,7 @@ typedef enum {
     SECTION_COUNT
 } scenario_section;
 
-typedef enum { KEY_DOUBLE, KEY_INT, KEY_U64, KEY_STRING, KEY_LEVELS, KEY_OBJECTIVE } scenario_key_kind;
+typedef enum { KEY_DOUBLE, KEY_INT, KEY_U64, KEY_STRING, KEY_LEVELS, KEY_OBJECTIVE, KEY_DEMAND } scenario_key_kind;
 
 typedef struct {
     scenario_section section;

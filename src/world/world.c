@@ -108,6 +108,8 @@ static void generate_population(dsim_world *w, const float *segment_centre, gsl_
             w->reference[u] = (float)seg->initial_reference;
             w->churn[u] = (float)seg->churn_base;
             draw_taste(w->shopper_taste + (size_t)u * d, segment_centre + (size_t)s * d, seg->taste_spread, d, rng);
+            if (w->valuation) /* last, so the other demand models' worlds do not depend on it */
+                w->valuation[u] = (float)(w->valuation_scale * gsl_ran_beta(rng, seg->valuation_a, seg->valuation_b));
         }
     }
 }
@@ -145,11 +147,14 @@ int dsim_world_alloc(dsim_world **out, const dsim_scenario *sc, uint64_t seed)
     w->churn = malloc(sizeof(float) * w->n_shoppers);
     w->segment = malloc(w->n_shoppers);
     w->shopper_taste = malloc(sizeof(float) * w->n_shoppers * d);
+    bool valuation = sc->behaviour.demand == DSIM_DEMAND_VALUATION;
+    if (valuation)
+        w->valuation = malloc(sizeof(float) * w->n_shoppers);
     category_centre = malloc(sizeof(float) * (size_t)sc->catalog.categories * d);
     segment_centre = malloc(sizeof(float) * DSIM_MAX_SEGMENTS * d);
     rng = dsim_rng_alloc();
     if (!w->price || !w->cost || !w->log_price_ratio || !w->category || !w->item_taste || !w->beta || !w->gamma ||
-        !w->reference || !w->churn || !w->segment || !w->shopper_taste || !category_centre || !segment_centre || !rng) {
+        !w->reference || !w->churn || !w->segment || !w->shopper_taste || !category_centre || !segment_centre || !rng || (valuation && !w->valuation)) {
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating a world of %u items and %u shoppers", w->n_items,
                             w->n_shoppers);
         goto done;
@@ -157,6 +162,10 @@ int dsim_world_alloc(dsim_world **out, const dsim_scenario *sc, uint64_t seed)
 
     draw_centres(w, category_centre, segment_centre, rng);
     generate_catalog(w, category_centre, rng);
+    w->valuation_scale = sc->behaviour.valuation_scale;
+    if (!(w->valuation_scale > 0)) /* a valuation of 1 affords every item */
+        for (uint32_t i = 0; i < w->n_items; i++)
+            w->valuation_scale = fmax(w->valuation_scale, w->price[i]);
     generate_population(w, segment_centre, rng);
 
     w->outside_utility = sc->behaviour.outside_utility;
@@ -197,6 +206,7 @@ void dsim_world_free(dsim_world *w)
     free(w->churn);
     free(w->segment);
     free(w->shopper_taste);
+    free(w->valuation);
     gsl_ran_discrete_free(w->arrival_table);
     free(w);
 }
@@ -223,6 +233,10 @@ double dsim_world_shopper_elasticity(const dsim_world *w, uint32_t shopper)
 }
 double dsim_world_shopper_deal_proneness(const dsim_world *w, uint32_t shopper) { return w->gamma[shopper]; }
 double dsim_world_reference_discount(const dsim_world *w, uint32_t shopper) { return w->reference[shopper]; }
+double dsim_world_shopper_valuation(const dsim_world *w, uint32_t shopper)
+{
+    return w->valuation ? w->valuation[shopper] : NAN;
+}
 bool dsim_world_shopper_active(const dsim_world *w, uint32_t shopper) { return w->churn[shopper] >= 0; }
 
 double dsim_world_day(const dsim_world *w, uint64_t visit)
@@ -245,6 +259,8 @@ void dsim_world_prefetch_shopper(const dsim_world *w, uint32_t u)
     __builtin_prefetch(&w->reference[u]);
     __builtin_prefetch(&w->churn[u]);
     __builtin_prefetch(&w->segment[u]);
+    if (w->valuation)
+        __builtin_prefetch(&w->valuation[u]);
     const float *taste = w->shopper_taste + (size_t)u * w->dim;
     for (int j = 0; j < w->dim; j += 16) /* 16 floats a cache line */
         __builtin_prefetch(taste + j);

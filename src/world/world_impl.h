@@ -29,6 +29,7 @@ struct dsim_world {
     float *gamma;         /* (n_shoppers,) deal-proneness */
     float *reference;     /* (n_shoppers,) reference discount r */
     float *churn;         /* (n_shoppers,) per-visit churn probability; < 0 once churned */
+    float *valuation;     /* (n_shoppers,) willingness to pay W_u, currency (demand = valuation only) */
     uint8_t *segment;     /* (n_shoppers,) */
     float *shopper_taste; /* (n_shoppers, d) */
 
@@ -39,10 +40,26 @@ struct dsim_world {
     gsl_ran_discrete_t *arrival_table;
     double arrivals_per_day;
     double outside_utility;
+    double valuation_scale; /* currency a valuation of 1 is worth (demand = valuation) */
 
     /* per level, precomputed */
     double log_keep[DSIM_MAX_LEVELS]; /* ln(1 − d_l) */
     double examine[DSIM_MAX_SLATE];   /* η_k */
 };
+
+/*
+ * A demand model (dsim/scenario.h, `demand`): how a shopper decides to buy from a slate. slate_model fills
+ * the per-position arrays of the model (dsim_slate_model) except what every model shares (shopper, items,
+ * value), which dsim_world_slate_model fills; choose draws the visit's examinations, clicks and purchase
+ * position into `out` (zeroed, position −1) with a fixed number of uniforms.
+ */
+typedef struct {
+    void (*slate_model)(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k, dsim_slate_model *out);
+    void (*expected_rewards)(const dsim_slate_model *m, double *out);
+    void (*purchase_probabilities)(const dsim_slate_model *m, int level, double *p);
+    void (*choose)(const dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out);
+} dsim__demand_type;
+
+extern const dsim__demand_type dsim__demand_mnl, dsim__demand_valuation, dsim__demand_linear;
 
 #endif

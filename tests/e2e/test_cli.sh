@@ -67,6 +67,7 @@ printf '[scenario]\nvisits = 1O%s' "$seg" >malformed.ini
 printf '[catalog]\nprice_sigma = -1%s' "$seg" >range.ini
 printf '[segment.a]\nshare = 0.5\n[segment.b]\nshare = 0.4\n' >shares.ini
 printf '[discounts]\nlevels =%s' "$seg" >levels.ini
+printf '[behaviour]\ndemand = logit%s' "$seg" >demand.ini
 printf '[policy]\ntype = fixed\nlevel = 12\n' >level12.ini
 printf '[policy]\ntype = thomson\n' >thomson.ini
 printf '[policy]\ntype = linucb\nalpha = 0.5\nfeatures = bias, recency\n' >feature.ini
@@ -77,6 +78,7 @@ bad "malformed number" "malformed.ini:2: [scenario]: visits: expected a number, 
 bad "out of range" "range.ini:2: [catalog]: price_sigma: -1 is out of range" run range.ini
 bad "shares" "shares.ini:4: [segment.b] share: segment shares sum to 0.9, expected 1" run shares.ini
 bad "empty levels" "levels.ini:2: [discounts]: levels: expected a comma-separated list of percentages" run levels.ini
+bad "unknown demand model" "demand.ini:2: [behaviour]: demand: expected mnl, valuation or linear, got 'logit'" run demand.ini
 bad "level not offered" "level12.ini:3: [policy] level = 12: the scenario offers no such level" run "$DATA/small.ini" -p level12.ini
 bad "unknown policy type" "thomson.ini:2: [policy] type: unknown policy type 'thomson'; did you mean 'thompson'?" run "$DATA/small.ini" -p thomson.ini
 bad "unknown feature" "feature.ini:4: [policy] features: unknown feature 'recency' (known: bias, visits, visit_recency," run "$DATA/small.ini" -p feature.ini

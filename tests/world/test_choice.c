@@ -110,30 +110,102 @@ static void test_choice__probabilities_sum_to_one_and_agree_with_expected_reward
 }
 
 /* 200,000 independent visits of one shopper to one slate (reference memory 1, so nothing moves): each
-   outcome's frequency must lie within 5 standard errors of its exact probability. */
-static void test_choice__draws_follow_the_exact_probabilities(void **state)
+   outcome's frequency must lie within 5 standard errors of its exact probability, for every demand model. */
+static void draws_follow_the_exact_probabilities(const char *demand)
 {
-    (void)state;
-    market m = market_from("[scenario]\nshoppers = 5\n[catalog]\nitems = 30\nembedding_dim = 4\n"
-                           "[behaviour]\nslate_size = 3\noutside_utility = 1\n"
-                           "[segment.a]\nshare = 1\nmemory = 1\n");
+    char text[512];
+    snprintf(text, sizeof text,
+             "[scenario]\nshoppers = 5\n[catalog]\nitems = 30\nembedding_dim = 4\n"
+             "[behaviour]\nslate_size = 3\noutside_utility = 1\ndemand = %s\nvaluation_noise = 0.3\nvaluation_scale = 70\n"
+             "[segment.a]\nshare = 1\nmemory = 1\nvaluation_a = 3\nvaluation_b = 4\n", demand);
+    market m = market_from(text);
     uint32_t slate[3] = {2, 7, 19}, u = 1;
     const int n = 200000, level = 2;
     double p[4], count[4] = {0};
-    { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 3, &sm_); dsim_slate_purchase_probabilities(&sm_, level, p); }
+    dsim_slate_model model;
+    dsim_world_slate_model(m.w, u, slate, 3, &model);
+    dsim_slate_purchase_probabilities(&model, level, p);
     gsl_rng *rng = dsim_rng_alloc();
     for (int t = 0; t < n; t++) {
         dsim_outcome o;
         dsim_rng_key(rng, 99, DSIM_STREAM_CHOICE, (uint64_t)t);
-        { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 3, &sm_); dsim_world_visit(m.w, &sm_, level, rng, &o); }
+        dsim_world_visit(m.w, &model, level, rng, &o);
         count[o.position >= 0 ? o.position : 3]++;
     }
     for (int j = 0; j < 4; j++) {
         double f = count[j] / n, se = sqrt(p[j] * (1 - p[j]) / n);
-        printf("# outcome %d: exact %.5f, drawn %.5f (%.1f SE)\n", j, p[j], f, (f - p[j]) / se);
+        printf("# %s outcome %d: exact %.5f, drawn %.5f (%.1f SE)\n", demand, j, p[j], f, (f - p[j]) / se);
+        assert_true(p[j] * n > 100); /* every outcome is drawn often enough for the check to have power */
         assert_true(fabs(f - p[j]) < 5 * se);
     }
     gsl_rng_free(rng);
+    market_free(&m);
+}
+
+static void test_choice__draws_follow_the_exact_probabilities(void **state)
+{
+    (void)state;
+    draws_follow_the_exact_probabilities("mnl");
+    draws_follow_the_exact_probabilities("valuation");
+    draws_follow_the_exact_probabilities("linear");
+}
+
+/* Every item at the median price 40, two positions examined with η = 0.9 and 0.63. */
+static const char scan_market[] = "[scenario]\nshoppers = 50\n[catalog]\nitems = 10\nprice_sigma = 0\n"
+                                  "price_median = 40\nmargin_min = 0.3\nmargin_max = 0.3\n"
+                                  "[behaviour]\nslate_size = 2\nexamine_top = 0.9\nexamine_decay = 0.7\n"
+                                  "valuation_noise = 0.1\n"
+                                  "[discounts]\nlevels = 0, 20\nobjective = revenue\n"
+                                  "[segment.a]\nshare = 1\nvaluation_a = 9\nvaluation_b = 2\n"
+                                  "linear_intercept = 1.2\nlinear_slope = 0.9\n";
+
+/* valuation: one perturbation δ ~ U[−4, 4] per visit (0.1 × the highest price, 40), so both positions are
+   affordable together with probability A = clamp((W + 4 − 40 (1 − d)) / 8); position 1 is bought when
+   position 0 was not examined. */
+static void test_choice__valuation_demand_matches_hand_computation(void **state)
+{
+    (void)state;
+    char text[1024];
+    snprintf(text, sizeof text, "%s[behaviour]\ndemand = valuation\n", scan_market);
+    market m = market_from(text);
+    uint32_t slate[2] = {1, 2};
+    int partial = 0;
+    for (uint32_t u = 0; u < 50; u++) {
+        dsim_slate_model model;
+        double p[3], expected[2];
+        dsim_world_slate_model(m.w, u, slate, 2, &model);
+        dsim_slate_expected_rewards(&model, expected);
+        for (int l = 0; l < 2; l++) {
+            double paid = 40 * (1 - m.sc->discounts.levels[l]), wtp = dsim_world_shopper_valuation(m.w, u);
+            double a = fmin(1, fmax(0, (wtp + 4 - paid) / 8));
+            partial += a > 0 && a < 1;
+            dsim_slate_purchase_probabilities(&model, l, p);
+            assert_true(fabs(p[0] - 0.9 * a) < 1e-12);
+            assert_true(fabs(p[1] - 0.1 * 0.63 * a) < 1e-12);
+            assert_true(fabs(expected[l] - paid * (0.9 + 0.1 * 0.63) * a) < 1e-9);
+        }
+    }
+    assert_true(partial >= 5); /* the interesting case, 0 < A < 1, did occur */
+    market_free(&m);
+}
+
+/* linear: each examined position is accepted with h = clamp(1.2 − 0.9 · 40 (1 − d) / 40). */
+static void test_choice__linear_demand_matches_hand_computation(void **state)
+{
+    (void)state;
+    char text[1024];
+    snprintf(text, sizeof text, "%s[behaviour]\ndemand = linear\n", scan_market);
+    market m = market_from(text);
+    uint32_t slate[2] = {4, 5};
+    dsim_slate_model model;
+    dsim_world_slate_model(m.w, 3, slate, 2, &model);
+    for (int l = 0; l < 2; l++) {
+        double h = 1.2 - 0.9 * (1 - m.sc->discounts.levels[l]), p[3];
+        dsim_slate_purchase_probabilities(&model, l, p);
+        assert_true(fabs(p[0] - 0.9 * h) < 1e-12);
+        assert_true(fabs(p[1] - (1 - 0.9 * h) * 0.63 * h) < 1e-12);
+        assert_true(fabs(p[2] - (1 - 0.9 * h) * (1 - 0.63 * h)) < 1e-12);
+    }
     market_free(&m);
 }
 
@@ -208,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_choice__probabilities_match_hand_computation),
         cmocka_unit_test(test_choice__probabilities_sum_to_one_and_agree_with_expected_rewards),
         cmocka_unit_test(test_choice__draws_follow_the_exact_probabilities),
+        cmocka_unit_test(test_choice__valuation_demand_matches_hand_computation),
+        cmocka_unit_test(test_choice__linear_demand_matches_hand_computation),
         cmocka_unit_test(test_choice__purchase_probability_falls_with_price_and_rises_with_discount),
         cmocka_unit_test(test_choice__reference_discount_moves_toward_offers_at_rate_lambda),
         cmocka_unit_test(test_choice__a_churned_shopper_stays_gone),

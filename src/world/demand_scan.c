@@ -1,0 +1,158 @@
+/*
+ * demand_scan.c — the two demand models that scan the slate from the top and buy the first examined item
+ * they accept: `valuation` (accept what is priced within the shopper's perturbed valuation) and `linear`
+ * (accept with a probability falling linearly in the price). Formulas in dsim/world.h.
+ *
+ * Both are exact in closed form, so the slate model holds P(buy position j) for every level and the
+ * expectation is a dot product. Their draws are K + 1 uniforms, always: the visit's valuation perturbation,
+ * then one per position, which decides both "examined" (u < η_j) and, for `linear`, "accepted"
+ * (u < η_j h_j, a sub-event of the first).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "world/world_impl.h"
+
+static double clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* buy[j] ← P(buy position j) when each position j is accepted, once examined, with probability accept[j]. */
+static void scan(const double *examine, const double *accept, int k, double *buy)
+{
+    double reach = 1.0; /* P(nothing bought above position j) */
+    for (int j = 0; j < k; j++) {
+        double p = examine[j] * accept[j];
+        buy[j] = reach * p;
+        reach *= 1.0 - p;
+    }
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * valuation: position j is affordable when the visit's perturbation δ ~ U[−D, D] reaches need_j =
+ * p_j (1 − d) − W_u. Between consecutive needs the set of affordable positions is fixed, so P(buy j) is a
+ * sum over those intervals of (length / 2D) × the scan with 0/1 acceptances.
+ */
+static void valuation_buy(const double *examine, const double *need, int k, double spread, double *buy)
+{
+    double accept[DSIM_MAX_SLATE], at[DSIM_MAX_SLATE];
+    for (int j = 0; j < k; j++)
+        buy[j] = 0.0;
+    if (spread <= 0) { /* no perturbation: δ = 0 */
+        for (int j = 0; j < k; j++)
+            accept[j] = need[j] <= 0;
+        scan(examine, accept, k, buy);
+        return;
+    }
+    double cut[DSIM_MAX_SLATE + 2];
+    int n = 0;
+    cut[n++] = -spread;
+    cut[n++] = spread;
+    for (int j = 0; j < k; j++)
+        if (need[j] > -spread && need[j] < spread)
+            cut[n++] = need[j];
+    qsort(cut, (size_t)n, sizeof *cut, compare_double);
+    for (int c = 0; c + 1 < n; c++) {
+        double length = cut[c + 1] - cut[c], mid = 0.5 * (cut[c] + cut[c + 1]);
+        if (length <= 0)
+            continue;
+        for (int j = 0; j < k; j++)
+            accept[j] = mid >= need[j];
+        scan(examine, accept, k, at);
+        for (int j = 0; j < k; j++)
+            buy[j] += at[j] * length / (2.0 * spread);
+    }
+}
+
+static double valuation_spread(const dsim_world *w)
+{
+    return w->sc->behaviour.valuation_noise * w->valuation_scale;
+}
+
+static void valuation_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k,
+                                  dsim_slate_model *out)
+{
+    const dsim_scenario *sc = w->sc;
+    double need[DSIM_MAX_SLATE], buy[DSIM_MAX_SLATE];
+    for (int l = 0; l < sc->discounts.n_levels; l++) {
+        for (int j = 0; j < k; j++)
+            need[j] = out->hazard[j][l] = w->price[slate[j]] * (1.0 - sc->discounts.levels[l]) - w->valuation[u];
+        valuation_buy(w->examine, need, k, valuation_spread(w), buy);
+        for (int j = 0; j < k; j++)
+            out->buy[j][l] = buy[j];
+    }
+}
+
+static void linear_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k,
+                               dsim_slate_model *out)
+{
+    const dsim_scenario *sc = w->sc;
+    const dsim_segment_config *seg = &sc->segments[w->segment[u]];
+    double accept[DSIM_MAX_SLATE], buy[DSIM_MAX_SLATE];
+    for (int l = 0; l < sc->discounts.n_levels; l++) {
+        for (int j = 0; j < k; j++) {
+            double relative_price = w->price[slate[j]] * (1.0 - sc->discounts.levels[l]) / sc->catalog.price_median;
+            accept[j] = out->hazard[j][l] = clamp01(seg->linear_intercept - seg->linear_slope * relative_price);
+        }
+        scan(w->examine, accept, k, buy);
+        for (int j = 0; j < k; j++)
+            out->buy[j][l] = buy[j];
+    }
+}
+
+static void scan_expected_rewards(const dsim_slate_model *m, double *out)
+{
+    for (int l = 0; l < m->n_levels; l++) {
+        out[l] = 0.0;
+        for (int j = 0; j < m->k; j++)
+            out[l] += m->buy[j][l] * m->value[j][l];
+    }
+}
+
+static void scan_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
+{
+    double bought = 0;
+    for (int j = 0; j < m->k; j++)
+        bought += p[j] = m->buy[j][level];
+    p[m->k] = 1.0 - bought;
+}
+
+static void scan_choose(const dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out)
+{
+    double spread = valuation_spread(w);
+    double perturbation = spread * (2.0 * gsl_rng_uniform(rng) - 1.0);
+    for (int j = 0; j < m->k; j++) {
+        double u = gsl_rng_uniform(rng);
+        if (out->position >= 0 || u >= w->examine[j])
+            continue;
+        out->n_examined++;
+        bool accepted = m->demand == DSIM_DEMAND_VALUATION ? perturbation >= m->hazard[j][level]
+                                                           : u < w->examine[j] * m->hazard[j][level];
+        if (accepted) {
+            out->position = j;
+            out->clicked = 1u << j;
+            out->n_clicks = 1;
+        }
+    }
+}
+
+const dsim__demand_type dsim__demand_valuation = {
+    .slate_model = valuation_slate_model,
+    .expected_rewards = scan_expected_rewards,
+    .purchase_probabilities = scan_purchase_probabilities,
+    .choose = scan_choose,
+};
+
+const dsim__demand_type dsim__demand_linear = {
+    .slate_model = linear_slate_model,
+    .expected_rewards = scan_expected_rewards,
+    .purchase_probabilities = scan_purchase_probabilities,
+    .choose = scan_choose,
+};
