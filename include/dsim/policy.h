@@ -54,6 +54,12 @@ typedef struct {
     double propensity; /* set when asked for (want_propensity), else NAN */
 } dsim_action;
 
+/** One consumer behind a reward that several consumers earned together (a pricing bandit's round). */
+typedef struct {
+    uint32_t group; /* the consumer's observable segment, < env.n_groups */
+    bool bought;
+} dsim_unit_outcome;
+
 /** What the shop sees after the visit. */
 typedef struct {
     int level;        /* the level actually given */
@@ -63,6 +69,8 @@ typedef struct {
     uint32_t item;
     double reward;    /* the scenario's objective for this visit */
     double revenue, profit;
+    int n_units;                    /* consumers behind the reward (a bandit round); 0: this visit's shopper */
+    const dsim_unit_outcome *units; /* (n_units,) */
 } dsim_feedback;
 
 /** Facts a policy may use to set itself up: the levels, the objective, observable catalog facts. */
@@ -77,6 +85,8 @@ typedef struct {
     uint32_t n_customers;  /* the shop's customer ids run from 0 to n_customers − 1 */
     uint64_t seed;         /* the run's seed, for a policy's own keyed streams */
     uint32_t features;     /* the policy file's feature mask (dsim/features.h) */
+    uint32_t n_groups;     /* observable consumer segments whose purchases feedback reports (a shop: 1, its
+                              visits; 0: rewards carry no purchase information) */
 } dsim_policy_env;
 
 /** One numeric parameter of a policy type. */

@@ -18,6 +18,7 @@ typedef struct {
 } cli_command;
 
 int cmd_run(int argc, char **argv);
+int cmd_bandit(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
@@ -40,6 +41,23 @@ int cli_parse_db_options(int argc, char **argv, const char *usage, const char **
 struct dsim_store;
 /** Open an existing result database (never creates one). @return 0, EXIT_USAGE or EXIT_RUNTIME. */
 int cli_open_existing(const char *db, struct dsim_store **store);
+
+/** @return a monotonic clock in seconds (for rates and progress lines). */
+double cli_now_seconds(void);
+
+/** A column of a comparison table: its head, printf format and scale of the shown value. */
+typedef struct {
+    const char *head, *format;
+    double scale;
+    int paired; /* show the difference to the first row on the same seeds (common random numbers) */
+} cli_column;
+
+/**
+ * Print a comparison table to stdout: one row per name, each cell the mean ± 95 % CI across seeds.
+ * @param values (n_rows, n_seeds, n_columns)
+ */
+void cli_print_comparison(const char *const *names, int n_rows, const cli_column *columns, int n_columns,
+                          const double *values, size_t n_seeds);
 
 /** Print "dsim: MESSAGE" to stderr (printf-style). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,9 +1,10 @@
 /*
- * cli_util.c — finding shipped scenario and policy files, and reporting errors.
+ * cli_util.c — finding shipped scenario and policy files, reporting errors, and the clock.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -56,4 +57,11 @@ int cli_find_file(const char *kind, const char *name, char *out, size_t n)
     cli_error("no %s named '%s' (looked for %s and %s)", strcmp(kind, "policies") == 0 ? "policy" : "scenario", name,
               local, shipped);
     return EXIT_USAGE;
+}
+
+double cli_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

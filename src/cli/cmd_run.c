@@ -145,18 +145,11 @@ typedef struct {
     double started, last_shown;
 } progress;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void progress_show(progress *p, const char *policy, uint64_t seed, uint64_t done, uint64_t total, int force)
 {
     if (!p->enabled)
         return;
-    double t = now_seconds();
+    double t = cli_now_seconds();
     if (!force && t - p->last_shown < 0.1)
         return;
     p->last_shown = t;
@@ -191,7 +184,7 @@ static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy
     uint64_t every = horizon / (uint64_t)sc->checkpoints;
     if (every == 0)
         every = 1;
-    prog->started = now_seconds();
+    prog->started = cli_now_seconds();
     while (!interrupted && (rc = dsim_sim_advance(sim, every)) == DSIM_OK) {
         dsim_sim_metrics(sim, final);
         if ((rc = dsim_store_series_add(store, dsim_sim_visits_done(sim), final)))
@@ -220,66 +213,16 @@ static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy
 
 /* ---- the comparison table ------------------------------------------------------------------------------ */
 
-static void format_cell(char *buf, size_t n, const char *format, dsim_estimate e, double scale)
-{
-    char mean[40], hw[40];
-    snprintf(mean, sizeof mean, format, e.mean * scale);
-    if (isnan(e.half_width)) {
-        snprintf(buf, n, "%s", mean);
-        return;
-    }
-    char hw_format[16]; /* the half-width never carries a sign */
-    snprintf(hw_format, sizeof hw_format, "%s", format);
-    char *plus = strchr(hw_format, '+');
-    if (plus)
-        memmove(plus, plus + 1, strlen(plus));
-    snprintf(hw, sizeof hw, hw_format, e.half_width * scale);
-    snprintf(buf, n, "%s ± %s", mean, hw);
-}
-
-/* Display width of UTF-8 text (each code point one column). */
-static int text_width(const char *s)
-{
-    int w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
-
 static void print_table(const run_options *o, dsim_policy_config **configs, const double *values /* (p, seed, col) */)
 {
-    char cells[MAX_POLICIES][N_COLUMNS][96];
-    int width[N_COLUMNS + 1] = {6};
-    size_t n_seeds = o->seeds;
-    for (int p = 0; p < o->n_policies; p++) {
-        width[0] = text_width(configs[p]->name) > width[0] ? text_width(configs[p]->name) : width[0];
-        for (size_t c = 0; c < N_COLUMNS; c++) {
-            double sample[MAX_SEEDS];
-            /* Common random numbers make the paired difference far tighter than the two totals' intervals. */
-            for (size_t s = 0; s < n_seeds; s++)
-                sample[s] = values[((size_t)p * n_seeds + s) * N_COLUMNS + c] -
-                            (c == DELTA_COLUMN ? values[s * N_COLUMNS + c] : 0.0);
-            format_cell(cells[p][c], sizeof cells[p][c], table_columns[c].format, dsim_estimate_mean(sample, n_seeds),
-                        table_columns[c].scale);
-            int w = text_width(cells[p][c]);
-            if (w > width[c + 1])
-                width[c + 1] = w;
-        }
-    }
+    const char *names[MAX_POLICIES];
+    cli_column columns[N_COLUMNS];
+    for (int p = 0; p < o->n_policies; p++)
+        names[p] = configs[p]->name;
     for (size_t c = 0; c < N_COLUMNS; c++)
-        if (text_width(table_columns[c].head) > width[c + 1])
-            width[c + 1] = text_width(table_columns[c].head);
-
-    printf("%-*s", width[0], "policy");
-    for (size_t c = 0; c < N_COLUMNS; c++)
-        printf("  %*s", width[c + 1], table_columns[c].head);
-    printf("\n");
-    for (int p = 0; p < o->n_policies; p++) {
-        printf("%s%*s", configs[p]->name, width[0] - text_width(configs[p]->name), "");
-        for (size_t c = 0; c < N_COLUMNS; c++)
-            printf("  %*s%s", width[c + 1] - text_width(cells[p][c]), "", cells[p][c]);
-        printf("\n");
-    }
+        columns[c] = (cli_column){table_columns[c].head, table_columns[c].format, table_columns[c].scale,
+                                  c == DELTA_COLUMN};
+    cli_print_comparison(names, o->n_policies, columns, (int)N_COLUMNS, values, o->seeds);
 }
 
 /* ---- the command ---------------------------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 
 static const cli_command commands[] = {
     {"run", "run policies on a scenario, compare them, store the results", cmd_run},
+    {"bandit", "run policies on a plain K-armed problem (Bernoulli arms, posted prices)", cmd_bandit},
     {"list", "list the runs in a result database", cmd_list},
     {"show", "show one run: summary, discount levels given, configuration", cmd_show},
     {"policies", "list policy types, their parameters and the shipped policy files", cmd_policies},

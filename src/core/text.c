@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,4 +90,61 @@ void dsim__strlcpy(char *dst, const char *src, size_t n)
         len = n - 1;
     memcpy(dst, src, len);
     dst[len] = '\0';
+}
+
+/* FROM:TO:STEP → values; computed as FROM + i·STEP (not by repeated addition) so rounding cannot pile up. */
+static int expand_range(const char *item, double *out, int n, int max, char *why, size_t why_size)
+{
+    char buf[128];
+    dsim__strlcpy(buf, item, sizeof buf);
+    char *second = strchr(buf, ':'), *third = second ? strchr(second + 1, ':') : NULL;
+    double from, to, step;
+    if (!second || !third) {
+        snprintf(why, why_size, "expected FROM:TO:STEP, got '%s'", item);
+        return -1;
+    }
+    *second++ = '\0';
+    *third++ = '\0';
+    if (!dsim__parse_double(buf, &from) || !dsim__parse_double(second, &to) || !dsim__parse_double(third, &step)) {
+        snprintf(why, why_size, "expected numbers in FROM:TO:STEP, got '%s'", item);
+        return -1;
+    }
+    if (!(step > 0) || from > to) {
+        snprintf(why, why_size, "range '%s' is empty (expected FROM <= TO and STEP > 0)", item);
+        return -1;
+    }
+    double count = floor((to - from) / step + 1e-9) + 1;
+    if (count > max - n) {
+        snprintf(why, why_size, "range '%s' has %.0f values, more than the %d allowed", item, count, max - n);
+        return -1;
+    }
+    for (int i = 0; i < (int)count; i++)
+        out[n++] = from + i * step;
+    return n;
+}
+
+int dsim__parse_number_list(const char *text, double *out, int max, char *why, size_t why_size)
+{
+    char buf[4096];
+    dsim__strlcpy(buf, text, sizeof buf);
+    int n = 0;
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (strchr(item, ':')) {
+            if ((n = expand_range(item, out, n, max, why, why_size)) < 0)
+                return -1;
+            continue;
+        }
+        if (n == max) {
+            snprintf(why, why_size, "more than %d values", max);
+            return -1;
+        }
+        if (!dsim__parse_double(item, &out[n++])) {
+            snprintf(why, why_size, "expected a number, got '%s'", item);
+            return -1;
+        }
+    }
+    if (n == 0)
+        snprintf(why, why_size, "expected a comma-separated list of numbers, got an empty list");
+    return n > 0 ? n : -1;
 }

@@ -17,6 +17,13 @@ bool dsim__parse_double(const char *text, double *out);
 /** Parse a whole string as a non-negative integer that fits in 64 bits. @return true on success. */
 bool dsim__parse_u64(const char *text, unsigned long long *out);
 
+/**
+ * Parse a list of numbers: comma-separated items, each a number or an inclusive range FROM:TO:STEP
+ * (STEP > 0, FROM ≤ TO; the last value is TO when the steps land on it within rounding).
+ * @return the count (≥ 1), or −1 with a reason in `why` (malformed item, empty list, more than max values).
+ */
+int dsim__parse_number_list(const char *text, double *out, int max, char *why, size_t why_size);
+
 /** Copy src into dst of size n, truncating; dst is always terminated. */
 void dsim__strlcpy(char *dst, const char *src, size_t n);
 

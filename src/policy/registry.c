@@ -17,7 +17,7 @@
 
 /* Every registered type, in the order `dsim policies` lists them. */
 #define DSIM_POLICY_TYPE_LIST(X)                                                                              \
-    X(none) X(fixed) X(random) X(tiered) X(epsilon_greedy) X(ucb1) X(thompson) X(exp3) X(linucb) X(lin_ts)    \
+    X(none) X(fixed) X(random) X(tiered) X(epsilon_greedy) X(ucb1) X(ucb_pi) X(thompson) X(exp3) X(linucb) X(lin_ts)    \
     X(logistic_ts) X(greedy_regression) X(q_learning) X(sarsa) X(linear_q) X(oracle)
 
 #define DSIM_POLICY_DECLARE(name) extern const dsim_policy_type dsim_policy_##name;
@@ -281,6 +281,7 @@ void dsim_policy_env_for_world(dsim_policy_env *env, const dsim_world *w)
         .n_categories = sc->catalog.categories,
         .n_customers = dsim_world_n_shoppers(w),
         .seed = dsim_world_seed(w),
+        .n_groups = 1,
     };
 }
 

@@ -101,7 +101,7 @@ check "show prints the levels given" grep -q "10.0 %" <<<"$show"
 check "show prints the configuration" grep -q "\[segment.bargain\]" <<<"$show"
 check "list of a missing database exits 2" bash -c "'$DSIM' list --db missing.db 2>/dev/null; [[ \$? -eq 2 ]] && [[ ! -e missing.db ]]"
 pol=$("$DSIM" policies)
-for t in none fixed random tiered epsilon_greedy ucb1 thompson exp3 linucb lin_ts q_learning sarsa linear_q oracle; do
+for t in none fixed random tiered epsilon_greedy ucb1 ucb_pi thompson exp3 linucb lin_ts q_learning sarsa linear_q oracle; do
     check "policies lists $t" grep -q "^$t — " <<<"$pol"
 done
 check "scenario-keys documents elasticity_mean" bash -c "'$DSIM' scenario-keys | grep -q '| \`elasticity_mean\` | 2.6 |'"

@@ -1,0 +1,87 @@
+/*
+ * table.c — the comparison tables `dsim run` and `dsim bandit` print: a row per policy, each cell a mean
+ * with its 95 % confidence interval across seeds, columns sized to their widest cell.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "dsim/metrics.h"
+
+enum { CELL = 96 };
+
+static void format_cell(char *buf, size_t n, const char *format, dsim_estimate e, double scale)
+{
+    char mean[40], hw[40];
+    snprintf(mean, sizeof mean, format, e.mean * scale);
+    if (isnan(e.half_width)) {
+        snprintf(buf, n, "%s", mean);
+        return;
+    }
+    char hw_format[16]; /* the half-width never carries a sign */
+    snprintf(hw_format, sizeof hw_format, "%s", format);
+    char *plus = strchr(hw_format, '+');
+    if (plus)
+        memmove(plus, plus + 1, strlen(plus));
+    snprintf(hw, sizeof hw, hw_format, e.half_width * scale);
+    snprintf(buf, n, "%s ± %s", mean, hw);
+}
+
+/* Display width of UTF-8 text (each code point one column). */
+static int text_width(const char *s)
+{
+    int w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static int max_int(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+void cli_print_comparison(const char *const *names, int n_rows, const cli_column *columns, int n_columns,
+                          const double *values, size_t n_seeds)
+{
+    char (*cells)[CELL] = calloc((size_t)n_rows * (size_t)n_columns, CELL);
+    int *width = calloc((size_t)n_columns + 1, sizeof(int));
+    double *sample = malloc(sizeof(double) * (n_seeds ? n_seeds : 1));
+    if (!cells || !width || !sample) {
+        free(cells);
+        free(width);
+        free(sample);
+        cli_error("out of memory printing the table");
+        return;
+    }
+    width[0] = 6; /* "policy" */
+    for (int p = 0; p < n_rows; p++) {
+        width[0] = max_int(width[0], text_width(names[p]));
+        for (int c = 0; c < n_columns; c++) {
+            /* Common random numbers make the paired difference far tighter than the two totals' intervals. */
+            for (size_t s = 0; s < n_seeds; s++)
+                sample[s] = values[((size_t)p * n_seeds + s) * (size_t)n_columns + (size_t)c] -
+                            (columns[c].paired ? values[s * (size_t)n_columns + (size_t)c] : 0.0);
+            char *cell = cells[(size_t)p * (size_t)n_columns + (size_t)c];
+            format_cell(cell, CELL, columns[c].format, dsim_estimate_mean(sample, n_seeds), columns[c].scale);
+            width[c + 1] = max_int(width[c + 1], max_int(text_width(cell), text_width(columns[c].head)));
+        }
+    }
+    printf("%-*s", width[0], "policy");
+    for (int c = 0; c < n_columns; c++)
+        printf("  %*s", width[c + 1], columns[c].head);
+    printf("\n");
+    for (int p = 0; p < n_rows; p++) {
+        printf("%s%*s", names[p], width[0] - text_width(names[p]), "");
+        for (int c = 0; c < n_columns; c++) {
+            const char *cell = cells[(size_t)p * (size_t)n_columns + (size_t)c];
+            printf("  %*s%s", width[c + 1] - text_width(cell), "", cell);
+        }
+        printf("\n");
+    }
+    free(cells);
+    free(width);
+    free(sample);
+}
