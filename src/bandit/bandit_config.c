@@ -158,10 +158,15 @@ static int check(parse_state *ps)
     bool bernoulli = c->kind == DSIM_BANDIT_BERNOULLI;
     int list = bernoulli ? K_MEANS : K_PRICES, type_line = ps->line[K_TYPE];
     c->n_arms = ps->n_list[list];
+    int line = ps->line[list] ? ps->line[list] : type_line;
+    char where[600];
+    if (line)
+        snprintf(where, sizeof where, "%s:%d", ps->origin, line);
+    else
+        snprintf(where, sizeof where, "%s", ps->origin);
     if (c->n_arms < 2)
-        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [bandit]: type = %s needs `%s` with at least 2 arms", ps->origin,
-                              ps->line[list] ? ps->line[list] : type_line, dsim_bandit_kind_name(c->kind),
-                              keys[list].name);
+        return dsim_error_set(DSIM_ECONFIG, "%s: [bandit]: type = %s needs `%s` with at least 2 arms", where,
+                              dsim_bandit_kind_name(c->kind), keys[list].name);
     if (bernoulli)
         return DSIM_OK;
     for (int k = 1; k < c->n_arms; k++)

@@ -69,6 +69,7 @@ printf '[segment.a]\nshare = 0.5\n[segment.b]\nshare = 0.4\n' >shares.ini
 printf '[discounts]\nlevels =%s' "$seg" >levels.ini
 printf '[behaviour]\ndemand = logit%s' "$seg" >demand.ini
 printf '[policy]\ntype = fixed\nlevel = 12\n' >level12.ini
+printf '[bandit]\ntype = linear\nprices = 0.5, 0.4\n' >descending.ini
 printf '[policy]\ntype = thomson\n' >thomson.ini
 printf '[policy]\ntype = linucb\nalpha = 0.5\nfeatures = bias, recency\n' >feature.ini
 printf '[policy]\ntype = lin_ts\nv = -1\n' >lints_range.ini
@@ -79,6 +80,7 @@ bad "out of range" "range.ini:2: [catalog]: price_sigma: -1 is out of range" run
 bad "shares" "shares.ini:4: [segment.b] share: segment shares sum to 0.9, expected 1" run shares.ini
 bad "empty levels" "levels.ini:2: [discounts]: levels: expected a comma-separated list of percentages" run levels.ini
 bad "unknown demand model" "demand.ini:2: [behaviour]: demand: expected mnl, valuation or linear, got 'logit'" run demand.ini
+check "bad bandit file: exit 2 naming file, line and key" bash -c "'$DSIM' bandit descending.ini 2>&1 >/dev/null | grep -qF 'descending.ini:3: [bandit]: prices: expected ascending prices, got 0.4 after 0.5'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
 bad "level not offered" "level12.ini:3: [policy] level = 12: the scenario offers no such level" run "$DATA/small.ini" -p level12.ini
 bad "unknown policy type" "thomson.ini:2: [policy] type: unknown policy type 'thomson'; did you mean 'thompson'?" run "$DATA/small.ini" -p thomson.ini
 bad "unknown feature" "feature.ini:4: [policy] features: unknown feature 'recency' (known: bias, visits, visit_recency," run "$DATA/small.ini" -p feature.ini
@@ -91,6 +93,16 @@ bad "unknown option" "unknown option '--bogus'" run "$DATA/small.ini" --bogus
 check "show of a missing run exits 2" bash -c "'$DSIM' show 99 --db runs.db 2>&1 >/dev/null | grep -q 'no run 99'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
 "$DSIM" frobnicate >/dev/null 2>&1
 check "unknown command exits 2" test $? -eq 2
+
+# ---- dsim bandit ---------------------------------------------------------------------------------------------
+out=$("$DSIM" bandit chapelle_li -p ucb1 -p thompson --seeds 3 --rounds 2000 --csv curves.csv 2>err.txt)
+check "bandit exits 0" test $? -eq 0
+check "bandit prints a row per policy with intervals" test "$(grep -cE '^(ucb1|thompson) .*±' <<<"$out")" -eq 2
+check "bandit names Lai-Robbins' constant" grep -q "C = 44.7" <<<"$out"
+check "bandit csv has a row per policy, seed and checkpoint" test "$(tail -n +2 curves.csv | cut -d, -f1,2 | sort -u | wc -l)" -eq 6
+"$DSIM" bandit chapelle_li -p ucb1 --rounds 500 -q >a.txt
+"$DSIM" bandit chapelle_li -p ucb1 --rounds 500 -q >b.txt
+check "bandit is reproducible" cmp -s a.txt b.txt
 
 # ---- read commands ----------------------------------------------------------------------------------------------
 list=$("$DSIM" list --db runs.db)
