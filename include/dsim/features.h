@@ -12,6 +12,8 @@
  *   conversion         earlier purchases / earlier visits
  *   discount_use       earlier purchases made with a discount / earlier purchases
  *   recent_discount    exponentially weighted share of recent visits that got a discount
+ *   recent_level       exponentially weighted mean discount given, ÷ the highest level (what the shopper
+ *                      has been taught to expect, as far as the shop can tell)
  *   slate_score        mean similarity score of the slate shown (cosine, in [−1, 1])
  *   slate_price        ln(mean list price of the slate / catalog's mean list price)
  *   category           one-hot category of the top item (one column per category but the first)
@@ -34,6 +36,7 @@
     X(CONVERSION, "conversion", "earlier purchases / earlier visits")                                         \
     X(DISCOUNT_USE, "discount_use", "share of earlier purchases made with a discount")                        \
     X(RECENT_DISCOUNT, "recent_discount", "weighted share of recent visits that got a discount")              \
+    X(RECENT_LEVEL, "recent_level", "weighted mean discount given recently ÷ the highest level")              \
     X(SLATE_SCORE, "slate_score", "mean similarity score of the slate shown")                                 \
     X(SLATE_PRICE, "slate_price", "ln(slate's mean list price / catalog's mean list price)")                  \
     X(CATEGORY, "category", "one-hot category of the top item (categories − 1 columns)")                     \

@@ -39,6 +39,7 @@ typedef struct {
     double purchase_rate;           /* n_purchases / n_visits (0 on a first visit) */
     double discount_rate;           /* n_discounted / n_visits */
     double recent_discount_rate;    /* exponentially weighted share of recent visits with a discount */
+    double recent_discount_level;   /* exponentially weighted mean of the discount (fraction) given */
     int slate_size;
     const uint32_t *slate;          /* (slate_size,) items shown, best first */
     const float *scores;            /* (slate_size,) the shop's similarity scores */

@@ -128,6 +128,10 @@ void dsim_features_build(uint32_t mask, const dsim_policy_env *env, const dsim_c
         case DSIM_FEATURE_RECENT_DISCOUNT:
             x[d++] = ctx->recent_discount_rate;
             break;
+        case DSIM_FEATURE_RECENT_LEVEL:
+            x[d++] = env->levels[env->n_levels - 1] > 0 ? ctx->recent_discount_level / env->levels[env->n_levels - 1]
+                                                        : 0.0;
+            break;
         case DSIM_FEATURE_SLATE_SCORE:
             x[d++] = ctx->mean_score;
             break;

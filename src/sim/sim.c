@@ -18,15 +18,16 @@
 #include "dsim/rank.h"
 #include "dsim/rng.h"
 
-/* What the shop remembers of a shopper: observable history only (28 bytes). */
+/* What the shop remembers of a shopper: observable history only (32 bytes). */
 typedef struct {
     uint32_t n_visits, n_purchases, n_discounted, n_discounted_purchases;
     float last_visit_day;    /* NAN before the first visit */
     float last_purchase_day; /* NAN before the first purchase */
     float recent_discount;   /* EWMA of "got a discount" over visits */
+    float recent_level;      /* EWMA of the discount fraction given */
 } shopper_history;
 
-#define RECENT_DISCOUNT_WEIGHT 0.3f /* weight of the latest visit in recent_discount_rate */
+#define RECENT_DISCOUNT_WEIGHT 0.3f /* weight of the latest visit in recent_discount_rate and _level */
 
 typedef struct {
     uint64_t visit;
@@ -106,7 +107,7 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
         goto done;
     }
     for (uint32_t u = 0; u < dsim_world_n_shoppers(world); u++)
-        sim->history[u] = (shopper_history){0, 0, 0, 0, NAN, NAN, 0.0f};
+        sim->history[u] = (shopper_history){0, 0, 0, 0, NAN, NAN, 0.0f, 0.0f};
     rc = dsim_ranker_alloc(&sim->ranker, world, sim->sc->ranking.embedding_noise, dsim_world_seed(world));
     if (rc)
         goto done;
@@ -191,6 +192,7 @@ static void build_context(const dsim_sim *sim, uint64_t visit, double day, uint3
         .purchase_rate = h->n_visits ? (double)h->n_purchases / h->n_visits : 0.0,
         .discount_rate = h->n_visits ? (double)h->n_discounted / h->n_visits : 0.0,
         .recent_discount_rate = h->recent_discount,
+        .recent_discount_level = h->recent_level,
         .slate_size = sim->slate_size,
         .slate = sim->slate,
         .scores = sim->scores,
@@ -201,12 +203,14 @@ static void build_context(const dsim_sim *sim, uint64_t visit, double day, uint3
     };
 }
 
-static void remember(shopper_history *h, double day, bool discounted, bool purchased)
+static void remember(shopper_history *h, double day, double discount, bool purchased)
 {
+    bool discounted = discount > 0;
     h->n_visits++;
     h->n_discounted += discounted;
     h->last_visit_day = (float)day;
     h->recent_discount = (1 - RECENT_DISCOUNT_WEIGHT) * h->recent_discount + RECENT_DISCOUNT_WEIGHT * discounted;
+    h->recent_level = (float)((1 - RECENT_DISCOUNT_WEIGHT) * h->recent_level + RECENT_DISCOUNT_WEIGHT * discount);
     if (purchased) {
         h->n_purchases++;
         h->n_discounted_purchases += discounted;
@@ -300,7 +304,7 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     double best = sim->expected[0];
     for (int l = 1; l < sim->n_levels; l++)
         best = fmax(best, sim->expected[l]);
-    remember(&sim->history[u], day, sc->discounts.levels[action.level] > 0, fb.purchased);
+    remember(&sim->history[u], day, sc->discounts.levels[action.level], fb.purchased);
     account(&sim->metrics, sc, action.level, &outcome, best - sim->expected[action.level]);
     sim->last.action = action;
     sim->last.outcome = outcome;

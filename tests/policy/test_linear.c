@@ -189,21 +189,23 @@ static void test_linear__gaussian_argmax_probabilities(void **state)
 static void test_linear__features_of_a_hand_made_context(void **state)
 {
     (void)state;
-    dsim_policy_env env = {.mean_price = 40, .n_categories = 4};
+    const double levels[3] = {0, 0.1, 0.2};
+    dsim_policy_env env = {.mean_price = 40, .n_categories = 4, .n_levels = 3, .levels = levels};
     uint32_t slate[2] = {0, 1};
     float scores[2] = {0.5f, 0.25f};
     dsim_context ctx = {
         .n_visits = 4, .n_purchases = 2, .n_discounted_purchases = 1, .days_since_visit = 6,
-        .days_since_purchase = -1, .purchase_rate = 0.5, .recent_discount_rate = 0.3, .slate_size = 2,
+        .days_since_purchase = -1, .purchase_rate = 0.5, .recent_discount_rate = 0.3,
+        .recent_discount_level = 0.05, .slate_size = 2,
         .slate = slate, .scores = scores, .mean_price = 80, .mean_score = 0.375, .top_category = 2,
         .budget_left = 0.25,
     };
-    assert_int_equal(dsim_features_dim(DSIM_FEATURES_ALL, &env), 13);
+    assert_int_equal(dsim_features_dim(DSIM_FEATURES_ALL, &env), 14);
     double x[DSIM_MAX_FEATURE_DIM];
     dsim_features_build(DSIM_FEATURES_ALL, &env, &ctx, x);
-    const double expected[13] = {1, log(5.0) / log(101.0), log(7.0) / log(366.0), 1, 0.5, 0.5, 0.3, 0.375,
+    const double expected[14] = {1, log(5.0) / log(101.0), log(7.0) / log(366.0), 1, 0.5, 0.5, 0.3, 0.25, 0.375,
                                  log(2.0), 0, 1, 0, 0.25};
-    for (int i = 0; i < 13; i++)
+    for (int i = 0; i < 14; i++)
         assert_float_equal(x[i], expected[i], 1e-15);
 
     uint32_t mask;
