@@ -104,6 +104,8 @@ typedef struct {
     int k, n_levels;
     dsim_demand demand;
     uint32_t items[DSIM_MAX_SLATE];
+    double examine[DSIM_MAX_SLATE]; /* η_j */
+    double spread;                  /* valuation: the visit's perturbation is U[−spread, spread] (currency) */
     union {
         double click[DSIM_MAX_SLATE][DSIM_LANES]; /* mnl: P(examined and clicked) = η_j σ(V − V0 + click_bias) */
         double buy[DSIM_MAX_SLATE][DSIM_LANES];   /* valuation, linear: P(buy position j), exact */
@@ -123,6 +125,13 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t shopper, const uint32_
 /** Expected objective of every level, exact (mnl: summed over all 2^k click sets). @param out (n_levels,) */
 void dsim_slate_expected_rewards(const dsim_slate_model *m, double *out);
 
+/**
+ * Expected objective when each position j gets its own level, levels[j] (discount scope `item`): out[l] is
+ * the expectation with position `vary` at level l and the others as given, for every level l; with
+ * vary = −1, out[0] is the expectation of `levels` as given.
+ */
+void dsim_slate_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out);
+
 /** Exact purchase probabilities at one level. @param p (k + 1,) out: P(buy slate[j]), then P(buy nothing). */
 void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, double *p);
 
@@ -131,6 +140,13 @@ void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, dou
  * whatever happens, for a given demand model), then update the shopper's reference discount and churn.
  */
 void dsim_world_visit(dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out);
+
+/**
+ * The same with a level per position (discount scope `item`). The shopper's reference discount moves
+ * toward the mean discount of the slate shown.
+ */
+void dsim_world_visit_items(dsim_world *w, const dsim_slate_model *m, const int *levels, gsl_rng *rng,
+                            dsim_outcome *out);
 
 /** Apply a market change (a scheduled shock, or one made live). @return 0 or DSIM_EINVAL. */
 int dsim_world_apply_shock(dsim_world *w, const dsim_shock_config *shock);

@@ -35,8 +35,10 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
     out->k = k;
     out->n_levels = n_levels;
     out->demand = w->sc->behaviour.demand;
+    out->spread = w->sc->behaviour.valuation_noise * w->valuation_scale;
     for (int j = 0; j < k; j++) {
         out->items[j] = slate[j];
+        out->examine[j] = w->examine[j];
         for (int l = 0; l < DSIM_LANES; l++)
             out->value[j][l] = l < n_levels ? objective_value(w, slate[j], l) : 0.0;
     }
@@ -48,6 +50,11 @@ void dsim_slate_expected_rewards(const dsim_slate_model *m, double *out)
     demand_types[m->demand]->expected_rewards(m, out);
 }
 
+void dsim_slate_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
+{
+    demand_types[m->demand]->expected_rewards_mixed(m, levels, vary, out);
+}
+
 void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
 {
     demand_types[m->demand]->purchase_probabilities(m, level, p);
@@ -57,27 +64,37 @@ void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, dou
  * The demand model's draws come first, then one churn uniform, whatever happens: two policies facing the
  * same shopper at the same visit use the same uniforms for the same decisions.
  */
-void dsim_world_visit(dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out)
+void dsim_world_visit_items(dsim_world *w, const dsim_slate_model *m, const int *levels, gsl_rng *rng,
+                            dsim_outcome *out)
 {
     const dsim_scenario *sc = w->sc;
     uint32_t u = m->shopper;
     const dsim_segment_config *seg = &sc->segments[w->segment[u]];
-    double d = sc->discounts.levels[level];
     memset(out, 0, sizeof *out);
     out->position = -1;
-    demand_types[m->demand]->choose(w, m, level, rng, out);
+    demand_types[m->demand]->choose(m, levels, rng, out);
     if (out->position >= 0) {
-        uint32_t i = m->items[out->position];
+        int j = out->position;
+        uint32_t i = m->items[j];
+        double d = sc->discounts.levels[levels[j]];
         out->item = i;
         out->price_paid = w->price[i] * (1.0 - d);
         out->revenue = out->price_paid;
         out->profit = out->price_paid - w->cost[i];
         out->discount_spend = w->price[i] * d;
-        out->reward = m->value[out->position][level];
+        out->reward = m->value[j][levels[j]];
     }
 
-    /* Shopper state: r ← λ r + (1 − λ) d; churn rises after a visit without purchase, recovers after one. */
-    w->reference[u] = (float)(seg->memory * w->reference[u] + (1.0 - seg->memory) * d);
+    /* Shopper state: r ← λ r + (1 − λ) d̄ with d̄ the slate's mean discount; churn rises after a visit without
+       purchase, recovers after one. */
+    double shown = 0;
+    bool uniform = true;
+    for (int j = 0; j < m->k; j++) {
+        shown += sc->discounts.levels[levels[j]];
+        uniform &= levels[j] == levels[0];
+    }
+    shown = uniform ? sc->discounts.levels[levels[0]] : shown / m->k; /* exact for one level */
+    w->reference[u] = (float)(seg->memory * w->reference[u] + (1.0 - seg->memory) * shown);
     double h = w->churn[u];
     if (out->position >= 0)
         h = seg->churn_base + (h - seg->churn_base) * seg->churn_recovery;
@@ -85,4 +102,12 @@ void dsim_world_visit(dsim_world *w, const dsim_slate_model *m, int level, gsl_r
         h = fmin(1.0, h + seg->churn_unhappy);
     out->churned = gsl_rng_uniform(rng) < h;
     w->churn[u] = out->churned ? -1.0f : (float)h;
+}
+
+void dsim_world_visit(dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out)
+{
+    int levels[DSIM_MAX_SLATE];
+    for (int j = 0; j < m->k; j++)
+        levels[j] = level;
+    dsim_world_visit_items(w, m, levels, rng, out);
 }

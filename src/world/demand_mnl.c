@@ -171,6 +171,24 @@ static void mnl_purchase_probabilities(const dsim_slate_model *m, int level, dou
     p[m->k] = 1.0 - bought;
 }
 
+/* Each row j holds position j's values at levels[j] in every lane, except row `vary`, which holds its values
+   at each level, lane by lane. */
+static void mnl_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
+{
+    double q[DSIM_MAX_SLATE][DSIM_LANES], w[DSIM_MAX_SLATE][DSIM_LANES], a[DSIM_MAX_SLATE][DSIM_LANES];
+    int lanes = vary >= 0 ? m->n_levels : 1;
+    for (int j = 0; j < m->k; j++)
+        for (int l = 0; l < DSIM_LANES; l++) {
+            int level = j == vary ? l : levels[j];
+            bool used = j != vary || l < m->n_levels;
+            q[j][l] = used ? m->click[j][level] : 0.0;
+            w[j][l] = used ? m->weight[j][level] : 0.0;
+            a[j][l] = used ? m->value[j][level] : 0.0;
+        }
+    expect(m->k, lanes, (const double(*)[DSIM_LANES])q, (const double(*)[DSIM_LANES])w,
+           (const double(*)[DSIM_LANES])a, out);
+}
+
 /* ---- one visit ------------------------------------------------------------------------------------------- */
 
 /*
@@ -178,16 +196,16 @@ static void mnl_purchase_probabilities(const dsim_slate_model *m, int level, dou
  * same shopper at the same visit use the same uniforms for the same decisions: per position an examine
  * and a click uniform, then the purchase uniform.
  */
-static void mnl_choose(const dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out)
+static void mnl_choose(const dsim_slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out)
 {
     double weight[DSIM_MAX_SLATE], total = 1.0; /* the outside option's weight is 1 */
     for (int j = 0; j < m->k; j++) {
         double u_examine = gsl_rng_uniform(rng), u_click = gsl_rng_uniform(rng);
         /* click = η_j σ(·): examined with probability η_j, then clicked with σ(·) = click / η_j */
-        bool examined = u_examine < w->examine[j];
-        bool clicked = examined && u_click < m->click[j][level] / w->examine[j];
+        bool examined = u_examine < m->examine[j];
+        bool clicked = examined && u_click < m->click[j][levels[j]] / m->examine[j];
         out->n_examined += examined;
-        weight[j] = clicked ? m->weight[j][level] : 0.0;
+        weight[j] = clicked ? m->weight[j][levels[j]] : 0.0;
         if (clicked) {
             out->clicked |= 1u << j;
             out->n_clicks++;
@@ -215,5 +233,6 @@ const dsim__demand_type dsim__demand_mnl = {
     .slate_model = mnl_slate_model,
     .expected_rewards = mnl_expected_rewards,
     .purchase_probabilities = mnl_purchase_probabilities,
+    .expected_rewards_mixed = mnl_expected_rewards_mixed,
     .choose = mnl_choose,
 };

@@ -71,23 +71,40 @@ static void valuation_buy(const double *examine, const double *need, int k, doub
     }
 }
 
-static double valuation_spread(const dsim_world *w)
+/* P(buy position j) for every j when position j is at levels[j]. */
+static void scan_buy(const dsim_slate_model *m, const int *levels, double *buy)
 {
-    return w->sc->behaviour.valuation_noise * w->valuation_scale;
+    double hazard[DSIM_MAX_SLATE];
+    for (int j = 0; j < m->k; j++)
+        hazard[j] = m->hazard[j][levels[j]];
+    if (m->demand == DSIM_DEMAND_VALUATION)
+        valuation_buy(m->examine, hazard, m->k, m->spread, buy);
+    else
+        scan(m->examine, hazard, m->k, buy);
+}
+
+/* buy[j][l] for every level, once the hazards are in place. */
+static void fill_buy(dsim_slate_model *m)
+{
+    int levels[DSIM_MAX_SLATE];
+    double buy[DSIM_MAX_SLATE];
+    for (int l = 0; l < m->n_levels; l++) {
+        for (int j = 0; j < m->k; j++)
+            levels[j] = l;
+        scan_buy(m, levels, buy);
+        for (int j = 0; j < m->k; j++)
+            m->buy[j][l] = buy[j];
+    }
 }
 
 static void valuation_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k,
                                   dsim_slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
-    double need[DSIM_MAX_SLATE], buy[DSIM_MAX_SLATE];
-    for (int l = 0; l < sc->discounts.n_levels; l++) {
+    for (int l = 0; l < sc->discounts.n_levels; l++)
         for (int j = 0; j < k; j++)
-            need[j] = out->hazard[j][l] = w->price[slate[j]] * (1.0 - sc->discounts.levels[l]) - w->valuation[u];
-        valuation_buy(w->examine, need, k, valuation_spread(w), buy);
-        for (int j = 0; j < k; j++)
-            out->buy[j][l] = buy[j];
-    }
+            out->hazard[j][l] = w->price[slate[j]] * (1.0 - sc->discounts.levels[l]) - w->valuation[u];
+    fill_buy(out);
 }
 
 static void linear_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k,
@@ -95,16 +112,12 @@ static void linear_slate_model(const dsim_world *w, uint32_t u, const uint32_t *
 {
     const dsim_scenario *sc = w->sc;
     const dsim_segment_config *seg = &sc->segments[w->segment[u]];
-    double accept[DSIM_MAX_SLATE], buy[DSIM_MAX_SLATE];
-    for (int l = 0; l < sc->discounts.n_levels; l++) {
+    for (int l = 0; l < sc->discounts.n_levels; l++)
         for (int j = 0; j < k; j++) {
             double relative_price = w->price[slate[j]] * (1.0 - sc->discounts.levels[l]) / sc->catalog.price_median;
-            accept[j] = out->hazard[j][l] = clamp01(seg->linear_intercept - seg->linear_slope * relative_price);
+            out->hazard[j][l] = clamp01(seg->linear_intercept - seg->linear_slope * relative_price);
         }
-        scan(w->examine, accept, k, buy);
-        for (int j = 0; j < k; j++)
-            out->buy[j][l] = buy[j];
-    }
+    fill_buy(out);
 }
 
 static void scan_expected_rewards(const dsim_slate_model *m, double *out)
@@ -124,17 +137,31 @@ static void scan_purchase_probabilities(const dsim_slate_model *m, int level, do
     p[m->k] = 1.0 - bought;
 }
 
-static void scan_choose(const dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out)
+static void scan_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
 {
-    double spread = valuation_spread(w);
-    double perturbation = spread * (2.0 * gsl_rng_uniform(rng) - 1.0);
+    int at[DSIM_MAX_SLATE];
+    double buy[DSIM_MAX_SLATE];
+    for (int j = 0; j < m->k; j++)
+        at[j] = levels[j];
+    for (int l = 0; l < (vary >= 0 ? m->n_levels : 1); l++) {
+        if (vary >= 0)
+            at[vary] = l;
+        scan_buy(m, at, buy);
+        out[l] = 0.0;
+        for (int j = 0; j < m->k; j++)
+            out[l] += buy[j] * m->value[j][at[j]];
+    }
+}
+
+static void scan_choose(const dsim_slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out)
+{
+    double perturbation = m->spread * (2.0 * gsl_rng_uniform(rng) - 1.0);
     for (int j = 0; j < m->k; j++) {
-        double u = gsl_rng_uniform(rng);
-        if (out->position >= 0 || u >= w->examine[j])
+        double u = gsl_rng_uniform(rng), hazard = m->hazard[j][levels[j]];
+        if (out->position >= 0 || u >= m->examine[j])
             continue;
         out->n_examined++;
-        bool accepted = m->demand == DSIM_DEMAND_VALUATION ? perturbation >= m->hazard[j][level]
-                                                           : u < w->examine[j] * m->hazard[j][level];
+        bool accepted = m->demand == DSIM_DEMAND_VALUATION ? perturbation >= hazard : u < m->examine[j] * hazard;
         if (accepted) {
             out->position = j;
             out->clicked = 1u << j;
@@ -147,6 +174,7 @@ const dsim__demand_type dsim__demand_valuation = {
     .slate_model = valuation_slate_model,
     .expected_rewards = scan_expected_rewards,
     .purchase_probabilities = scan_purchase_probabilities,
+    .expected_rewards_mixed = scan_expected_rewards_mixed,
     .choose = scan_choose,
 };
 
@@ -154,5 +182,6 @@ const dsim__demand_type dsim__demand_linear = {
     .slate_model = linear_slate_model,
     .expected_rewards = scan_expected_rewards,
     .purchase_probabilities = scan_purchase_probabilities,
+    .expected_rewards_mixed = scan_expected_rewards_mixed,
     .choose = scan_choose,
 };

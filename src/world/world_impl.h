@@ -57,7 +57,9 @@ typedef struct {
     void (*slate_model)(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k, dsim_slate_model *out);
     void (*expected_rewards)(const dsim_slate_model *m, double *out);
     void (*purchase_probabilities)(const dsim_slate_model *m, int level, double *p);
-    void (*choose)(const dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out);
+    void (*expected_rewards_mixed)(const dsim_slate_model *m, const int *levels, int vary, double *out);
+    /* levels: one per position */
+    void (*choose)(const dsim_slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out);
 } dsim__demand_type;
 
 extern const dsim__demand_type dsim__demand_mnl, dsim__demand_valuation, dsim__demand_linear;

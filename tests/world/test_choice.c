@@ -150,6 +150,57 @@ static void test_choice__draws_follow_the_exact_probabilities(void **state)
     draws_follow_the_exact_probabilities("linear");
 }
 
+/* A level per item (discount scope `item`): the mixed expectation agrees with the uniform one when the levels
+   agree, and with the mean reward of 200,000 draws (within 5 standard errors) when they differ. */
+static void mixed_levels_match_their_draws(const char *demand)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "[scenario]\nshoppers = 5\n[catalog]\nitems = 30\nembedding_dim = 4\n"
+             "[behaviour]\nslate_size = 3\noutside_utility = 1\ndemand = %s\nvaluation_noise = 0.3\n"
+             "valuation_scale = 70\n[segment.a]\nshare = 1\nmemory = 1\nvaluation_a = 3\nvaluation_b = 4\n",
+             demand);
+    market m = market_from(text);
+    uint32_t slate[3] = {2, 7, 19};
+    dsim_slate_model model;
+    dsim_world_slate_model(m.w, 1, slate, 3, &model);
+    double uniform[DSIM_MAX_LEVELS], varied[DSIM_MAX_LEVELS], one;
+    dsim_slate_expected_rewards(&model, uniform);
+    int levels[3] = {2, 2, 2};
+    dsim_slate_expected_rewards_mixed(&model, levels, -1, &one);
+    assert_true(fabs(one - uniform[2]) < 1e-12 * fmax(1, uniform[2]));
+    dsim_slate_expected_rewards_mixed(&model, levels, 1, varied);
+    assert_true(fabs(varied[2] - uniform[2]) < 1e-12 * fmax(1, uniform[2]));
+
+    int mixed[3] = {0, 5, 3};
+    dsim_slate_expected_rewards_mixed(&model, mixed, -1, &one);
+    dsim_slate_expected_rewards_mixed(&model, mixed, 1, varied);
+    assert_true(fabs(varied[5] - one) < 1e-12 * fmax(1, one));
+    const int n = 200000;
+    double sum = 0, sum2 = 0;
+    gsl_rng *rng = dsim_rng_alloc();
+    for (int t = 0; t < n; t++) {
+        dsim_outcome o;
+        dsim_rng_key(rng, 7, DSIM_STREAM_CHOICE, (uint64_t)t);
+        dsim_world_visit_items(m.w, &model, mixed, rng, &o);
+        sum += o.reward;
+        sum2 += o.reward * o.reward;
+    }
+    double mean = sum / n, se = sqrt((sum2 / n - mean * mean) / n);
+    printf("# %s, levels (0, 5, 3): expected %.4f, drawn %.4f (%.1f SE)\n", demand, one, mean, (mean - one) / se);
+    assert_true(fabs(mean - one) < 5 * se);
+    gsl_rng_free(rng);
+    market_free(&m);
+}
+
+static void test_choice__a_level_per_item_matches_its_draws(void **state)
+{
+    (void)state;
+    mixed_levels_match_their_draws("mnl");
+    mixed_levels_match_their_draws("valuation");
+    mixed_levels_match_their_draws("linear");
+}
+
 /* Every item at the median price 40, two positions examined with η = 0.9 and 0.63. */
 static const char scan_market[] = "[scenario]\nshoppers = 50\n[catalog]\nitems = 10\nprice_sigma = 0\n"
                                   "price_median = 40\nmargin_min = 0.3\nmargin_max = 0.3\n"
@@ -280,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_choice__probabilities_match_hand_computation),
         cmocka_unit_test(test_choice__probabilities_sum_to_one_and_agree_with_expected_rewards),
         cmocka_unit_test(test_choice__draws_follow_the_exact_probabilities),
+        cmocka_unit_test(test_choice__a_level_per_item_matches_its_draws),
         cmocka_unit_test(test_choice__valuation_demand_matches_hand_computation),
         cmocka_unit_test(test_choice__linear_demand_matches_hand_computation),
         cmocka_unit_test(test_choice__purchase_probability_falls_with_price_and_rises_with_discount),
