@@ -28,11 +28,21 @@ typedef enum {
     DSIM_DEMAND_COUNT
 } dsim_demand;
 
+/** What one discount decision covers. */
+typedef enum {
+    DSIM_SCOPE_VISIT = 0, /* one coupon for the whole slate */
+    DSIM_SCOPE_ITEM,      /* a level for each shown item, decided item by item */
+    DSIM_SCOPE_COUNT
+} dsim_scope;
+
 typedef enum {
     DSIM_OBJECTIVE_REVENUE = 0,
     DSIM_OBJECTIVE_PROFIT,
     DSIM_OBJECTIVE_CONVERSIONS
 } dsim_objective;
+
+/** @return "visit" or "item". */
+const char *dsim_scope_name(dsim_scope scope);
 
 /** @return "mnl", "valuation" or "linear". */
 const char *dsim_demand_name(dsim_demand demand);
@@ -110,6 +120,7 @@ typedef struct dsim_scenario {
         int n_levels;
         double levels[DSIM_MAX_MARKET_LEVELS]; /* fractions in [0, 1), ascending; level 0 need not be 0 */
         dsim_objective objective;
+        dsim_scope scope;
         double budget;                  /* total discount spend allowed (currency); 0 = unlimited */
     } discounts;
 

@@ -30,45 +30,29 @@ typedef struct {
 
 const char *dsim_objective_name(dsim_objective objective)
 {
-    switch (objective) {
-    case DSIM_OBJECTIVE_REVENUE:
-        return "revenue";
-    case DSIM_OBJECTIVE_PROFIT:
-        return "profit";
-    case DSIM_OBJECTIVE_CONVERSIONS:
-        return "conversions";
-    }
-    return "?";
+    return objective >= 0 && objective <= DSIM_OBJECTIVE_CONVERSIONS ? dsim__objective_names[objective] : "?";
 }
 
 const char *dsim_demand_name(dsim_demand demand)
 {
-    static const char *const names[DSIM_DEMAND_COUNT] = {"mnl", "valuation", "linear"};
-    return demand >= 0 && demand < DSIM_DEMAND_COUNT ? names[demand] : "?";
+    return demand >= 0 && demand < DSIM_DEMAND_COUNT ? dsim__demand_names[demand] : "?";
+}
+
+const char *dsim_scope_name(dsim_scope scope)
+{
+    return scope >= 0 && scope < DSIM_SCOPE_COUNT ? dsim__scope_names[scope] : "?";
 }
 
 /* ---- storing one value ---------------------------------------------------------------------------- */
 
-static bool parse_demand(const char *value, dsim_demand *out)
+/* "a, b or c" for the names of an enum key. */
+static void list_names(const char *const *names, char *out, size_t n)
 {
-    for (int m = 0; m < DSIM_DEMAND_COUNT; m++) {
-        if (strcmp(value, dsim_demand_name((dsim_demand)m)) == 0) {
-            *out = (dsim_demand)m;
-            return true;
-        }
+    out[0] = '\0';
+    for (int i = 0; names[i]; i++) {
+        size_t len = strlen(out);
+        snprintf(out + len, n - len, "%s%s", i == 0 ? "" : names[i + 1] ? ", " : " or ", names[i]);
     }
-    return false;
-}
-
-static bool parse_objective(const char *value, dsim_objective *out)
-{
-    for (int o = DSIM_OBJECTIVE_REVENUE; o <= DSIM_OBJECTIVE_CONVERSIONS; o++) {
-        if (strcmp(value, dsim_objective_name((dsim_objective)o)) == 0) {
-            *out = (dsim_objective)o;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* Levels are written in percent, stored as fractions. */
@@ -113,16 +97,15 @@ static int store_value(const scenario_key *k, void *base, const char *value, con
         return DSIM_OK;
     case KEY_LEVELS:
         return parse_levels(value, sc, where, k);
-    case KEY_OBJECTIVE:
-        if (!parse_objective(value, (dsim_objective *)field))
-            return dsim_error_set(DSIM_ECONFIG, "%s: objective: expected revenue, profit or conversions, got '%s'",
-                                  where, value);
-        return DSIM_OK;
-    case KEY_DEMAND:
-        if (!parse_demand(value, (dsim_demand *)field))
-            return dsim_error_set(DSIM_ECONFIG, "%s: demand: expected mnl, valuation or linear, got '%s'", where,
-                                  value);
-        return DSIM_OK;
+    case KEY_ENUM:
+        for (int i = 0; k->names[i]; i++)
+            if (strcmp(value, k->names[i]) == 0) {
+                *(int *)field = i; /* the enums are int-sized, and their values are the name's index */
+                return DSIM_OK;
+            }
+        char expected[128];
+        list_names(k->names, expected, sizeof expected);
+        return dsim_error_set(DSIM_ECONFIG, "%s: %s: expected %s, got '%s'", where, k->name, expected, value);
     case KEY_U64:
         if (!dsim__parse_u64(value, &u))
             return dsim_error_set(DSIM_ECONFIG, "%s: %s: expected a non-negative integer, got '%s'", where,
@@ -461,9 +444,11 @@ void dsim_scenario_document(FILE *out)
             const scenario_key *k = &dsim__scenario_keys[i];
             if (k->section != (scenario_section)s)
                 continue;
-            char range[64] = "";
+            char range[128] = "";
             if (k->kind == KEY_DOUBLE || k->kind == KEY_INT || k->kind == KEY_LEVELS)
                 snprintf(range, sizeof range, "%g … %g", k->min, k->max);
+            else if (k->kind == KEY_ENUM)
+                list_names(k->names, range, sizeof range);
             fprintf(out, "| `%s` | %s | %s | %s | %s |\n", k->name, *k->fallback ? k->fallback : "(empty)", k->unit,
                     range, k->doc);
         }

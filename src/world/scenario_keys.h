@@ -18,7 +18,8 @@ typedef enum {
     SECTION_COUNT
 } scenario_section;
 
-typedef enum { KEY_DOUBLE, KEY_INT, KEY_U64, KEY_STRING, KEY_LEVELS, KEY_OBJECTIVE, KEY_DEMAND } scenario_key_kind;
+/* KEY_ENUM: an int-sized enum stored as the index of its name in `names` (NULL-terminated). */
+typedef enum { KEY_DOUBLE, KEY_INT, KEY_U64, KEY_STRING, KEY_LEVELS, KEY_ENUM } scenario_key_kind;
 
 typedef struct {
     scenario_section section;
@@ -30,7 +31,10 @@ typedef struct {
     double min, max;     /* accepted range of a number, both inclusive */
     const char *unit;
     const char *doc;
+    const char *const *names; /* KEY_ENUM only */
 } scenario_key;
+
+extern const char *const dsim__objective_names[], *const dsim__demand_names[], *const dsim__scope_names[];
 
 extern const scenario_key dsim__scenario_keys[];
 extern const size_t dsim__n_scenario_keys;
