@@ -19,6 +19,9 @@
  *   category           one-hot category of the top item (one column per category but the first)
  *   budget_left        fraction of the discount budget left (1 when there is no budget)
  *
+ * In discount scope `item` each decision prices one shown item, and slate_score, slate_price and category
+ * describe that item (its score, its price, its category) instead of the slate.
+ *
  * A policy file chooses features with `features = bias, visits, conversion` (default: all).
  */
 #ifndef DSIM_FEATURES_H

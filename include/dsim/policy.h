@@ -47,6 +47,13 @@ typedef struct {
     double mean_score;              /* mean similarity score of the slate */
     int top_category;               /* category of the first item */
     double budget_left;             /* fraction of the discount budget left (1 when unlimited) */
+    /* Discount scope `item`: the decision prices one shown item (for_item), described by the rest. */
+    bool for_item;
+    int item_position;              /* its position in the slate (0 = top) */
+    uint32_t item;
+    double item_price;              /* its list price */
+    double item_score;              /* its similarity score */
+    int item_category;
 } dsim_context;
 
 /** A policy's decision: a level index and the probability with which it was chosen. */

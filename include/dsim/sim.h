@@ -64,8 +64,10 @@ typedef struct {
     bool lost;                 /* the shopper had churned: nothing was shown */
     const uint32_t *slate;     /* (slate_size,) */
     int slate_size;
-    dsim_action action;
-    const double *expected;    /* (n_levels,) true expected reward of each level */
+    dsim_action action;        /* scope item: the top item's level, and the product of the items' propensities */
+    int item_levels[DSIM_MAX_SLATE];        /* the level of each position (all alike in scope visit) */
+    double item_propensity[DSIM_MAX_SLATE]; /* scope item: each item decision's propensity */
+    const double *expected;    /* (n_levels,) true expected reward of each level, given to the whole slate */
     dsim_outcome outcome;
 } dsim_visit_record;
 

@@ -103,6 +103,7 @@ static double recency(double days)
 void dsim_features_build(uint32_t mask, const dsim_policy_env *env, const dsim_context *ctx, double *x)
 {
     int d = 0;
+    bool item = ctx->for_item; /* scope item: the slate features describe the item being priced */
     for (int f = 0; f < DSIM_N_FEATURES; f++) {
         if (!(mask & (1u << f)))
             continue;
@@ -133,15 +134,17 @@ void dsim_features_build(uint32_t mask, const dsim_policy_env *env, const dsim_c
                                                         : 0.0;
             break;
         case DSIM_FEATURE_SLATE_SCORE:
-            x[d++] = ctx->mean_score;
+            x[d++] = item ? ctx->item_score : ctx->mean_score;
             break;
-        case DSIM_FEATURE_SLATE_PRICE:
-            x[d++] = env->mean_price > 0 && ctx->mean_price > 0 ? log(ctx->mean_price / env->mean_price) : 0.0;
+        case DSIM_FEATURE_SLATE_PRICE: {
+            double price = item ? ctx->item_price : ctx->mean_price;
+            x[d++] = env->mean_price > 0 && price > 0 ? log(price / env->mean_price) : 0.0;
             break;
+        }
         case DSIM_FEATURE_CATEGORY:
             /* The first category is the baseline the bias absorbs, so the columns stay linearly independent. */
             for (int c = 1; c <= category_columns(env); c++)
-                x[d++] = ctx->top_category == c ? 1.0 : 0.0;
+                x[d++] = (item ? ctx->item_category : ctx->top_category) == c ? 1.0 : 0.0;
             break;
         case DSIM_FEATURE_BUDGET_LEFT:
             x[d++] = ctx->budget_left;

@@ -218,9 +218,23 @@ static void remember(shopper_history *h, double day, double discount, bool purch
     }
 }
 
-static void account(dsim_metrics *m, const dsim_scenario *sc, int level, const dsim_outcome *o, double regret)
+/* The mean discount of the slate shown: the visit's level in scope visit. */
+static double mean_discount(const dsim_scenario *sc, const int *levels, int k)
 {
-    double d = sc->discounts.levels[level];
+    double sum = 0;
+    bool uniform = true;
+    for (int j = 0; j < k; j++) {
+        sum += sc->discounts.levels[levels[j]];
+        uniform &= levels[j] == levels[0];
+    }
+    return uniform ? sc->discounts.levels[levels[0]] : sum / k;
+}
+
+/* A visit counts each decision it made: one in scope visit, one per shown item in scope item. */
+static void account(dsim_metrics *m, const dsim_scenario *sc, const int *levels, int n_decisions,
+                    const dsim_outcome *o, double regret)
+{
+    double d = mean_discount(sc, levels, sc->behaviour.slate_size);
     m->visits++;
     m->impressions += (uint64_t)sc->behaviour.slate_size;
     m->clicks += (uint64_t)o->n_clicks;
@@ -233,7 +247,8 @@ static void account(dsim_metrics *m, const dsim_scenario *sc, int level, const d
     m->discount_offered += d;
     m->reward += o->reward;
     m->regret += regret;
-    m->level_count[level]++;
+    for (int j = 0; j < n_decisions; j++)
+        m->level_count[levels[j]]++;
 }
 
 /*
@@ -249,6 +264,144 @@ static void prefetch_next_shopper(const dsim_sim *sim, uint64_t t)
     dsim_world_prefetch_shopper(sim->world, next);
     dsim_ranker_prefetch(sim->ranker, next);
     __builtin_prefetch(&sim->history[next]);
+}
+
+static dsim_feedback feedback_of(int level, const dsim_outcome *o)
+{
+    return (dsim_feedback){
+        .level = level,
+        .purchased = o->position >= 0,
+        .n_clicks = o->n_clicks,
+        .position = o->position,
+        .item = o->item,
+        .reward = o->reward,
+        .revenue = o->revenue,
+        .profit = o->profit,
+    };
+}
+
+static double best_of(const double *values, int n)
+{
+    double best = values[0];
+    for (int l = 1; l < n; l++)
+        best = fmax(best, values[l]);
+    return best;
+}
+
+/* Scope visit: one decision, one coupon for the whole slate. */
+static int visit_visit_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, bool budget_spent, int *levels,
+                             dsim_outcome *outcome, double *regret)
+{
+    dsim_world *w = sim->world;
+    dsim_action action = {0, 1.0};
+    if (!budget_spent) {
+        dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
+        dsim_policy_act(sim->policy, ctx, sim->expected, sim->policy_rng, sim->options.want_propensity, &action);
+    }
+    dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
+    dsim_world_visit(w, &sim->model, action.level, sim->choice_rng, outcome);
+    dsim_feedback fb = feedback_of(action.level, outcome);
+    int rc = budget_spent ? DSIM_OK : dsim_policy_learn(sim->policy, ctx, &fb);
+    for (int j = 0; j < sim->slate_size; j++)
+        levels[j] = action.level;
+    *regret = best_of(sim->expected, sim->n_levels) - sim->expected[action.level];
+    sim->last.action = action;
+    return rc;
+}
+
+/*
+ * The myopic oracle of scope item: the best level per position, by coordinate ascent from the best single
+ * level (each sweep sets every position to its best level given the others, until none moves). The K^L
+ * combinations are too many to enumerate on every visit; a coordinate-wise optimum is at least as good as
+ * the best single level, and regret against it is a lower bound on regret against the true optimum.
+ */
+static double item_oracle(const dsim_sim *sim, int *best)
+{
+    const dsim_slate_model *m = &sim->model;
+    double values[DSIM_MAX_LEVELS], value;
+    int start = 0;
+    for (int l = 1; l < sim->n_levels; l++)
+        if (sim->expected[l] > sim->expected[start])
+            start = l;
+    for (int j = 0; j < m->k; j++)
+        best[j] = start;
+    bool moved = true;
+    for (int sweep = 0; sweep < 8 && moved; sweep++) {
+        moved = false;
+        for (int j = 0; j < m->k; j++) {
+            dsim_slate_expected_rewards_mixed(m, best, j, values);
+            int arg = best[j];
+            for (int l = 0; l < sim->n_levels; l++)
+                if (values[l] > values[arg] * (1 + 1e-12) + 1e-300)
+                    arg = l;
+            moved |= arg != best[j];
+            best[j] = arg;
+        }
+    }
+    dsim_slate_expected_rewards_mixed(m, best, -1, &value);
+    return value;
+}
+
+/* The context of one item decision: the visit's, plus what the shop knows of the item. */
+static dsim_context item_context(const dsim_sim *sim, const dsim_context *visit, int j)
+{
+    dsim_context ctx = *visit;
+    ctx.for_item = true;
+    ctx.item_position = j;
+    ctx.item = sim->slate[j];
+    ctx.item_price = dsim_world_item_price(sim->world, sim->slate[j]);
+    ctx.item_score = sim->scores[j];
+    ctx.item_category = dsim_world_item_category(sim->world, sim->slate[j]);
+    return ctx;
+}
+
+/*
+ * Scope item: one decision per shown item, top first, each with the item in its context; each learns from
+ * its own item's outcome (bought or not). A clairvoyant policy is told, for its item, the expected reward
+ * of each level with the other items at the oracle's levels. The visit's propensity is the product.
+ */
+static int visit_item_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, bool budget_spent, int *levels,
+                            dsim_outcome *outcome, double *regret)
+{
+    dsim_world *w = sim->world;
+    int oracle[DSIM_MAX_SLATE];
+    double oracle_value = item_oracle(sim, oracle), truth[DSIM_MAX_LEVELS], propensity = 1.0;
+    dsim_context item_ctx[DSIM_MAX_SLATE];
+    dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
+    for (int j = 0; j < sim->slate_size; j++) {
+        dsim_action action = {0, 1.0};
+        item_ctx[j] = item_context(sim, ctx, j);
+        if (!budget_spent) {
+            const double *given = NULL;
+            if (dsim_policy_is_clairvoyant(sim->policy)) {
+                dsim_slate_expected_rewards_mixed(&sim->model, oracle, j, truth);
+                given = truth;
+            }
+            dsim_policy_act(sim->policy, &item_ctx[j], given, sim->policy_rng, sim->options.want_propensity,
+                            &action);
+        }
+        levels[j] = action.level;
+        sim->last.item_propensity[j] = action.propensity;
+        propensity *= action.propensity;
+    }
+    dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
+    dsim_world_visit_items(w, &sim->model, levels, sim->choice_rng, outcome);
+    for (int j = 0; j < sim->slate_size && !budget_spent; j++) {
+        dsim_outcome mine = *outcome;
+        if (outcome->position != j) { /* this item was not bought: nothing earned on it */
+            mine.position = -1;
+            mine.reward = mine.revenue = mine.profit = 0;
+        }
+        dsim_feedback fb = feedback_of(levels[j], &mine);
+        int rc = dsim_policy_learn(sim->policy, &item_ctx[j], &fb);
+        if (rc)
+            return rc;
+    }
+    double chosen;
+    dsim_slate_expected_rewards_mixed(&sim->model, levels, -1, &chosen);
+    *regret = oracle_value - chosen;
+    sim->last.action = (dsim_action){levels[0], propensity};
+    return DSIM_OK;
 }
 
 static int simulate_visit(dsim_sim *sim, uint64_t t)
@@ -276,37 +429,19 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     dsim_world_slate_model(w, u, sim->slate, sim->slate_size, &sim->model);
     dsim_slate_expected_rewards(&sim->model, sim->expected);
 
-    dsim_action action = {0, 1.0};
     bool budget_spent = sc->discounts.budget > 0 && sim->metrics.discount_spend >= sc->discounts.budget;
-    if (!budget_spent) {
-        dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
-        dsim_policy_act(sim->policy, &ctx, sim->expected, sim->policy_rng, sim->options.want_propensity, &action);
-    }
-
-    dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
+    int levels[DSIM_MAX_SLATE] = {0};
+    double regret;
     dsim_outcome outcome;
-    dsim_world_visit(w, &sim->model, action.level, sim->choice_rng, &outcome);
-
-    dsim_feedback fb = {
-        .level = action.level,
-        .purchased = outcome.position >= 0,
-        .n_clicks = outcome.n_clicks,
-        .position = outcome.position,
-        .item = outcome.item,
-        .reward = outcome.reward,
-        .revenue = outcome.revenue,
-        .profit = outcome.profit,
-    };
-    int rc = budget_spent ? DSIM_OK : dsim_policy_learn(sim->policy, &ctx, &fb);
+    int rc = sc->discounts.scope == DSIM_SCOPE_ITEM
+                 ? visit_item_scope(sim, t, &ctx, budget_spent, levels, &outcome, &regret)
+                 : visit_visit_scope(sim, t, &ctx, budget_spent, levels, &outcome, &regret);
     if (rc)
         return rc;
-
-    double best = sim->expected[0];
-    for (int l = 1; l < sim->n_levels; l++)
-        best = fmax(best, sim->expected[l]);
-    remember(&sim->history[u], day, sc->discounts.levels[action.level], fb.purchased);
-    account(&sim->metrics, sc, action.level, &outcome, best - sim->expected[action.level]);
-    sim->last.action = action;
+    remember(&sim->history[u], day, mean_discount(sc, levels, sim->slate_size), outcome.position >= 0);
+    account(&sim->metrics, sc, levels, sc->discounts.scope == DSIM_SCOPE_ITEM ? sim->slate_size : 1, &outcome,
+            regret);
+    memcpy(sim->last.item_levels, levels, sizeof levels);
     sim->last.outcome = outcome;
     return DSIM_OK;
 }

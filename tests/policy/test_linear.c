@@ -215,6 +215,12 @@ static void test_linear__features_of_a_hand_made_context(void **state)
     dsim_features_build(mask, &env, &ctx, x);
     assert_true(x[0] == 1 && x[1] == 0.5 && x[2] == log(2.0));
 
+    /* Scope item: the slate's score, price and category give way to the priced item's. */
+    dsim_context item = ctx;
+    item.for_item = true, item.item_score = 0.25, item.item_price = 20, item.item_category = 3;
+    dsim_features_build(DSIM_FEATURES_ALL, &env, &item, x);
+    assert_true(x[8] == 0.25 && x[9] == log(0.5) && x[10] == 0 && x[11] == 0 && x[12] == 1);
+
     /* The tabular state: back after 6 days (1), never bought (0), recent discounts 0.3 (1). */
     assert_int_equal(dsim_context_state(&ctx), 9 * 1 + 3 * 0 + 1);
     ctx.days_since_visit = -1, ctx.days_since_purchase = 45, ctx.recent_discount_rate = 0.9;

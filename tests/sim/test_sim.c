@@ -143,6 +143,88 @@ static void test_sim__budget_stops_discounts_once_spent(void **state)
     dsim_scenario_free(sc);
 }
 
+/* The small market with discount scope item. */
+static dsim_scenario *item_scope_scenario(void)
+{
+    dsim_scenario *sc = load_test_scenario("small");
+    sc->discounts.scope = DSIM_SCOPE_ITEM;
+    sc->n_shocks = 0;
+    return sc;
+}
+
+static dsim_metrics run_to_end(const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed)
+{
+    dsim_sim *sim = NULL;
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.want_propensity = true;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, seed, &options));
+    while (dsim_sim_advance(sim, 5000) == DSIM_OK)
+        ;
+    dsim_metrics m;
+    dsim_sim_metrics(sim, &m);
+    dsim_sim_free(sim);
+    return m;
+}
+
+/* A fixed level on every item is the same offer in both scopes: the same draws, the same outcomes. Item
+   scope's oracle chooses per item, so its regret can only be larger. */
+static void test_sim__item_scope_with_one_level_for_all_equals_visit_scope(void **state)
+{
+    (void)state;
+    dsim_scenario *visit = load_test_scenario("small"), *item = item_scope_scenario();
+    visit->n_shocks = 0;
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\ntype = fixed\nlevel = 10\n", "fixed10.ini"));
+    dsim_metrics a = run_to_end(visit, cfg, 3), b = run_to_end(item, cfg, 3);
+    assert_true(a.profit == b.profit && a.purchases == b.purchases && a.clicks == b.clicks);
+    assert_true(a.discount_offered == b.discount_offered);
+    assert_int_equal(b.level_count[1], a.level_count[1] * (uint64_t)visit->behaviour.slate_size);
+    assert_true(b.regret >= a.regret - 1e-9 * a.regret);
+    printf("# fixed10 regret: visit scope %.1f, item scope %.1f\n", a.regret, b.regret);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(visit);
+    dsim_scenario_free(item);
+}
+
+/* In item scope every shown item gets its own decision: a random policy's visit propensity is the product
+   of the items' (1/3 each), levels differ within a visit, and the oracle has no regret against itself. */
+static void test_sim__item_scope_decides_each_item(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = item_scope_scenario();
+    dsim_policy_config *cfg = NULL;
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.want_propensity = true;
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("random")));
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 5, &options));
+    int k = sc->behaviour.slate_size, mixed = 0, shown = 0;
+    for (int t = 0; t < 2000; t++) {
+        ASSERT_OK(dsim_sim_advance(sim, 1));
+        dsim_visit_record v;
+        dsim_sim_last_visit(sim, &v);
+        if (v.lost)
+            continue;
+        shown++;
+        double product = 1;
+        for (int j = 0; j < k; j++) {
+            assert_true(fabs(v.item_propensity[j] - 1.0 / 3) < 1e-12);
+            product *= v.item_propensity[j];
+            mixed += v.item_levels[j] != v.item_levels[0];
+        }
+        assert_true(fabs(v.action.propensity - product) < 1e-15);
+    }
+    assert_true(shown > 1000 && mixed > shown);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("oracle")));
+    dsim_metrics oracle = run_to_end(sc, cfg, 5);
+    assert_true(fabs(oracle.regret) <= 1e-9 * oracle.reward);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
 static void test_sim__visit_loop_does_not_allocate(void **state)
 {
     (void)state;
@@ -169,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_sim__policies_on_one_seed_meet_the_same_shoppers_in_the_same_order),
         cmocka_unit_test(test_sim__shock_scales_elasticity_at_its_visit),
         cmocka_unit_test(test_sim__budget_stops_discounts_once_spent),
+        cmocka_unit_test(test_sim__item_scope_with_one_level_for_all_equals_visit_scope),
+        cmocka_unit_test(test_sim__item_scope_decides_each_item),
         cmocka_unit_test(test_sim__visit_loop_does_not_allocate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
