@@ -119,6 +119,12 @@ int dsim__level_from_percent(const dsim_policy_env *env, double percent, const c
     return -1;
 }
 
+double dsim__reward_unit(const dsim_policy_env *env)
+{
+    double unit = dsim__sale_value(env, 0);
+    return unit > 0 ? unit : env->reward_scale;
+}
+
 double dsim__sale_value(const dsim_policy_env *env, int level)
 {
     double paid = env->mean_price * (1 - env->levels[level]);

@@ -38,7 +38,7 @@ static int gr_init(void *state, const dsim_policy_env *env, const double *params
     if (rc)
         return rc;
     for (int l = 0; l < env->n_levels; l++)
-        s->sale_value[l] = dsim__sale_value(env, l) / env->reward_scale;
+        s->sale_value[l] = dsim__sale_value(env, l) / dsim__reward_unit(env);
     return dsim__ridge_init(&s->model, 3 * s->map.dim, params[P_LAMBDA]);
 }
 
@@ -95,7 +95,7 @@ static int gr_learn(void *state, const dsim_context *ctx, const dsim_feedback *f
     double x[DSIM_MAX_FEATURE_DIM], phi[DSIM_MAX_FEATURE_DIM];
     dsim__feature_map_build(&s->map, ctx, x);
     design(s, x, s->map.env.levels[fb->level], phi);
-    double target = s->predict_purchase ? (fb->purchased ? 1.0 : 0.0) : fb->reward / s->map.env.reward_scale;
+    double target = s->predict_purchase ? (fb->purchased ? 1.0 : 0.0) : fb->reward / dsim__reward_unit(&s->map.env);
     return dsim__ridge_update(&s->model, phi, target, 1.0);
 }
 

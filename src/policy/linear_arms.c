@@ -82,7 +82,7 @@ int dsim__linear_arms_learn(dsim__linear_arms *a, const dsim_context *ctx, const
 {
     double x[DSIM_MAX_FEATURE_DIM];
     dsim__feature_map_build(&a->map, ctx, x);
-    return dsim__ridge_update(&a->model[fb->level], x, fb->reward / a->map.env.reward_scale, 1.0);
+    return dsim__ridge_update(&a->model[fb->level], x, fb->reward / dsim__reward_unit(&a->map.env), 1.0);
 }
 
 /*

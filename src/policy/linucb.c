@@ -1,6 +1,6 @@
 /*
  * linucb.c — LinUCB with disjoint arms (Li, Chu, Langford & Schapire 2010, Algorithm 1): each level l has
- * a ridge model θ_l = A_l⁻¹ b_l of the scaled reward on the context features x, and the visit gets
+ * a ridge model θ_l = A_l⁻¹ b_l of the reward (in typical sales) on the context features x, and a visit gets
  *
  *   argmax_l  θ_lᵀ x + α √(xᵀ A_l⁻¹ x),     A_l = λ I + Σ x xᵀ over the visits that got l.
  *

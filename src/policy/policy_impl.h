@@ -44,6 +44,14 @@ void dsim__draw_action(const double *probs, int n, gsl_rng *rng, dsim_action *ou
  *  minus its mean cost for profit, 1 for conversions (the prior of the agents that model sales). */
 double dsim__sale_value(const dsim_policy_env *env, int level);
 
+/**
+ * @return the reward of a typical sale: the objective of the catalog's mean item sold at level 0 (the
+ * env's reward_scale if that is not positive). Regression agents measure rewards in this unit, so that a
+ * visit's reward has a spread of order 1 and one exploration weight suits every scenario; the largest
+ * reward (reward_scale) is set by the dearest item and would shrink rewards to a few thousandths.
+ */
+double dsim__reward_unit(const dsim_policy_env *env);
+
 /** probs ← the distribution that puts all mass on `level`. */
 void dsim__one_hot(double *probs, int n, int level);
 
@@ -64,8 +72,7 @@ void dsim__feature_map_build(const dsim__feature_map *m, const dsim_context *ctx
 
 /*
  * One ridge model per level on the context features (disjoint arms, Li et al. 2010): the common part of
- * linucb, lin_ts and logistic_ts. Rewards are divided by the env's reward_scale so that one exploration
- * weight suits every scenario.
+ * linucb, lin_ts and logistic_ts. Rewards are measured in typical sales (dsim__reward_unit).
  */
 typedef struct {
     int n_levels;
