@@ -66,6 +66,7 @@ typedef struct {
     double churn_unhappy;       /* added to the churn probability by a visit without purchase */
     double churn_recovery;      /* after a purchase the excess over churn_base is multiplied by this */
     double taste_spread;        /* spread of tastes around the segment's centre */
+    double affinity;            /* utility every item has for the segment's shoppers (attachment to the shop) */
     double valuation_a, valuation_b; /* demand = valuation: a shopper's valuation ~ Beta(a, b) × valuation_scale */
     double linear_intercept;    /* demand = linear: P(buy an examined item) = a − b · price paid / median price */
     double linear_slope;

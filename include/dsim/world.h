@@ -9,9 +9,9 @@
  * Choice model (design.md §1). For shopper u shown item i at position k (0-based) with discount d:
  *
  *   x_ui = ln( p_i (1 − d) / (p̄ (1 − r_u)) )          price paid vs the price the shopper expects
- *   V_ui = a ⟨e_u, e_i⟩ − β_u · (x_ui ≤ 0 ? x_ui : κ x_ui) + γ_u [d > 0] − position_penalty · k
+ *   V_ui = a ⟨e_u, e_i⟩ + α_s − β_u · (x_ui ≤ 0 ? x_ui : κ x_ui) + γ_u [d > 0] − position_penalty · k
  *
- * p̄ is the catalog's median list price and r_u the shopper's reference discount (what they have come to
+ * α_s is the segment's affinity for the shop, p̄ the catalog's median list price, r_u the shopper's reference discount (what they have come to
  * expect). The shopper examines position k with probability η_k = examine_top · examine_decay^k, clicks an
  * examined item with probability σ(V_ui − V0 + click_bias), and buys at most one clicked item by
  * multinomial logit with the outside option: P(i | clicked set C) = e^{V_ui} / (e^{V0} + Σ_{j∈C} e^{V_uj}).

@@ -59,8 +59,8 @@ static void mnl_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
     }
     for (int j = 0; j < k; j++) {
         uint32_t i = slate[j];
-        double base = sc->behaviour.taste_weight * dot(eu, w->item_taste + (size_t)i * w->dim, w->dim) -
-                      sc->behaviour.position_penalty * j - w->outside_utility;
+        double base = sc->behaviour.taste_weight * dot(eu, w->item_taste + (size_t)i * w->dim, w->dim) +
+                      sc->segments[s].affinity - sc->behaviour.position_penalty * j - w->outside_utility;
         double log_ratio = w->log_price_ratio[i] - log_keep_ref;
         double item_gain = exp(base - beta * log_ratio), item_loss = exp(base - beta * kappa * log_ratio);
         bool factorised = levels_finite && isnormal(item_gain) && isnormal(item_loss);

@@ -112,6 +112,9 @@ const scenario_key dsim__scenario_keys[] = {
      "After a purchase, the churn probability's excess over churn_base is multiplied by this", NULL},
     {SECTION_SEGMENT, "taste_spread", KEY_DOUBLE, S(taste_spread), 0, "0.5", 0, 100, "",
      "Spread of shoppers' taste vectors around the segment's centre", NULL},
+    {SECTION_SEGMENT, "affinity", KEY_DOUBLE, S(affinity), 0, "0", -100, 100, "utility",
+     "Utility every item has for the segment's shoppers (attachment to the shop): loyal buyers who buy anyway "
+     "have a high one", NULL},
     {SECTION_SEGMENT, "valuation_a", KEY_DOUBLE, S(valuation_a), 0, "2", 1e-3, 1e3, "",
      "demand = valuation: shape a of the Beta(a, b) valuations of the segment's shoppers", NULL},
     {SECTION_SEGMENT, "valuation_b", KEY_DOUBLE, S(valuation_b), 0, "9", 1e-3, 1e3, "",

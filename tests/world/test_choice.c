@@ -16,7 +16,7 @@ static const char two_item_market[] = "[scenario]\nshoppers = 10\nseed = 5\n"
                                       "[discounts]\nlevels = 0, 20\n"
                                       "[segment.a]\nshare = 1\nelasticity_mean = 2\nelasticity_sd = 0.5\n"
                                       "deal_proneness_mean = 0.4\nloss_aversion = 2\ninitial_reference = 0.1\n"
-                                      "memory = 0.6\n";
+                                      "memory = 0.6\naffinity = 0.7\n";
 
 typedef struct {
     dsim_scenario *sc;
@@ -49,7 +49,7 @@ static double hand_relative_utility(const market *m, uint32_t u, uint32_t item, 
     double x = log(dsim_world_item_price(m->w, item) * (1 - d) / (sc->catalog.price_median * (1 - r)));
     double kappa = sc->segments[0].loss_aversion;
     double price_term = x <= 0 ? x : kappa * x;
-    return sc->behaviour.taste_weight * dot - sc->behaviour.position_penalty * position -
+    return sc->behaviour.taste_weight * dot + sc->segments[0].affinity - sc->behaviour.position_penalty * position -
            dsim_world_shopper_elasticity(m->w, u) * price_term + (d > 0 ? dsim_world_shopper_deal_proneness(m->w, u) : 0) -
            sc->behaviour.outside_utility;
 }
