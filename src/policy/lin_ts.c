@@ -45,13 +45,19 @@ static void lin_ts_free(void *state)
         gsl_integration_workspace_free(s->quadrature);
 }
 
+/* sd ← v √(xᵀA_l⁻¹x) from the squared widths. */
+static void widths_to_sd(const lin_ts_state *s, double *sd)
+{
+    for (int l = 0; l < s->arms.n_levels; l++)
+        sd[l] = s->v * sqrt(sd[l]);
+}
+
 static void lin_ts_scores(const lin_ts_state *s, const dsim_context *ctx, double *mean, double *sd)
 {
     double x[DSIM_MAX_FEATURE_DIM];
     dsim__feature_map_build(&s->arms.map, ctx, x);
     dsim__linear_arms_scores(&s->arms, x, mean, sd);
-    for (int l = 0; l < s->arms.n_levels; l++)
-        sd[l] = s->v * sqrt(sd[l]);
+    widths_to_sd(s, sd);
 }
 
 static void lin_ts_distribution(const void *state, const dsim_context *ctx, const double *truth, double *probs)
@@ -67,9 +73,10 @@ static void lin_ts_act(void *state, const dsim_context *ctx, const double *truth
                        dsim_action *out)
 {
     (void)truth;
-    const lin_ts_state *s = state;
+    lin_ts_state *s = state;
     double mean[DSIM_MAX_LEVELS], sd[DSIM_MAX_LEVELS], draw[DSIM_MAX_LEVELS];
-    lin_ts_scores(s, ctx, mean, sd);
+    dsim__linear_arms_scores_for(&s->arms, ctx, mean, sd);
+    widths_to_sd(s, sd);
     for (int l = 0; l < s->arms.n_levels; l++)
         draw[l] = mean[l] + sd[l] * dsim_rng_gaussian(rng);
     out->level = dsim__argmax(draw, s->arms.n_levels);

@@ -35,6 +35,10 @@ int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, dou
     int rc = dsim__feature_map_init(&a->map, env, DSIM_MAX_FEATURE_DIM);
     if (rc)
         return rc;
+    a->memo.z = malloc(sizeof(double) * (size_t)a->n_levels * (size_t)a->map.dim);
+    a->memo.made_at = malloc(sizeof(uint64_t) * (size_t)a->n_levels);
+    if (!a->memo.z || !a->memo.made_at)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory for %d levels", a->n_levels);
     for (int l = 0; l < a->n_levels; l++) {
         rc = dsim__ridge_init(&a->model[l], a->map.dim, lambda);
         if (rc)
@@ -47,42 +51,72 @@ void dsim__linear_arms_free(dsim__linear_arms *a)
 {
     for (int l = 0; l < a->n_levels; l++)
         dsim__ridge_free(&a->model[l]);
+    free(a->memo.z);
+    free(a->memo.made_at);
+    a->memo.z = NULL;
+    a->memo.made_at = NULL;
 }
 
 /*
  * Every level's forward solve z_l = L_l⁻¹ x at once, column by column: each solve alone is a chain of
- * dependent steps, and interleaving the levels' chains lets the processor overlap them.
+ * dependent steps, and interleaving the levels' chains lets the processor overlap them. z (n, dim) receives
+ * the solves.
  */
-void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2)
+static void scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2, double *z)
 {
     int d = a->map.dim, n = a->n_levels;
-    double z[DSIM_MAX_LEVELS][DSIM_MAX_FEATURE_DIM];
     for (int l = 0; l < n; l++) {
         mean[l] = dsim__ridge_predict(&a->model[l], x);
-        for (int i = 0; i < d; i++)
-            z[l][i] = x[i];
+        memcpy(z + (size_t)l * (size_t)d, x, sizeof(double) * (size_t)d);
     }
     for (int k = 0; k < d; k++)
         for (int l = 0; l < n; l++) {
             const dsim__ridge *m = &a->model[l];
             const double *col = m->chol + (size_t)k * (size_t)d;
-            double zk = z[l][k] *= m->inv_diag[k];
+            double *zl = z + (size_t)l * (size_t)d;
+            double zk = zl[k] *= m->inv_diag[k];
             for (int i = k + 1; i < d; i++)
-                z[l][i] -= col[i] * zk;
+                zl[i] -= col[i] * zk;
         }
     for (int l = 0; l < n; l++) {
+        const double *zl = z + (size_t)l * (size_t)d;
         double s = 0;
         for (int i = 0; i < d; i++)
-            s += z[l][i] * z[l][i];
+            s += zl[i] * zl[i];
         width2[l] = s;
     }
 }
 
+void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2)
+{
+    double z[DSIM_MAX_LEVELS * DSIM_MAX_FEATURE_DIM];
+    scores(a, x, mean, width2, z);
+}
+
+void dsim__linear_arms_scores_for(dsim__linear_arms *a, const dsim_context *ctx, double *mean, double *width2)
+{
+    dsim__feature_map_build(&a->map, ctx, a->memo.x);
+    scores(a, a->memo.x, mean, width2, a->memo.z);
+    a->memo.valid = true;
+    a->memo.visit = ctx->visit;
+    a->memo.shopper = ctx->shopper;
+    a->memo.item = ctx->for_item ? ctx->item_position : -1;
+    for (int l = 0; l < a->n_levels; l++)
+        a->memo.made_at[l] = a->model[l].n;
+}
+
 int dsim__linear_arms_learn(dsim__linear_arms *a, const dsim_context *ctx, const dsim_feedback *fb)
 {
+    int l = fb->level;
+    double y = fb->reward / dsim__reward_unit(&a->map.env);
+    dsim__ridge *m = &a->model[l];
+    bool remembered = a->memo.valid && a->memo.visit == ctx->visit && a->memo.shopper == ctx->shopper &&
+                      a->memo.item == (ctx->for_item ? ctx->item_position : -1) && a->memo.made_at[l] == m->n;
+    if (remembered)
+        return dsim__ridge_update_known(m, a->memo.x, a->memo.z + (size_t)l * (size_t)a->map.dim, y);
     double x[DSIM_MAX_FEATURE_DIM];
     dsim__feature_map_build(&a->map, ctx, x);
-    return dsim__ridge_update(&a->model[fb->level], x, fb->reward / dsim__reward_unit(&a->map.env), 1.0);
+    return dsim__ridge_update(m, x, y, 1.0);
 }
 
 /*

@@ -34,11 +34,9 @@ static void linucb_free(void *state)
     dsim__linear_arms_free(&((linucb_state *)state)->arms);
 }
 
-static int linucb_choose(const linucb_state *s, const dsim_context *ctx)
+/* bound ← θ_l·x + α √(xᵀA_l⁻¹x) from the scores; @return the level with the highest bound. */
+static int linucb_choose(const linucb_state *s, double *bound, const double *width2)
 {
-    double x[DSIM_MAX_FEATURE_DIM], bound[DSIM_MAX_LEVELS], width2[DSIM_MAX_LEVELS];
-    dsim__feature_map_build(&s->arms.map, ctx, x);
-    dsim__linear_arms_scores(&s->arms, x, bound, width2);
     for (int l = 0; l < s->arms.n_levels; l++)
         bound[l] += s->alpha * sqrt(width2[l]);
     return dsim__argmax(bound, s->arms.n_levels);
@@ -48,7 +46,10 @@ static void linucb_act(void *state, const dsim_context *ctx, const double *truth
                        dsim_action *out)
 {
     (void)truth, (void)rng, (void)want_propensity;
-    out->level = linucb_choose(state, ctx);
+    linucb_state *s = state;
+    double bound[DSIM_MAX_LEVELS], width2[DSIM_MAX_LEVELS];
+    dsim__linear_arms_scores_for(&s->arms, ctx, bound, width2);
+    out->level = linucb_choose(s, bound, width2);
     out->propensity = 1.0;
 }
 
@@ -56,7 +57,10 @@ static void linucb_distribution(const void *state, const dsim_context *ctx, cons
 {
     (void)truth;
     const linucb_state *s = state;
-    dsim__one_hot(probs, s->arms.n_levels, linucb_choose(s, ctx));
+    double x[DSIM_MAX_FEATURE_DIM], bound[DSIM_MAX_LEVELS], width2[DSIM_MAX_LEVELS];
+    dsim__feature_map_build(&s->arms.map, ctx, x);
+    dsim__linear_arms_scores(&s->arms, x, bound, width2);
+    dsim__one_hot(probs, s->arms.n_levels, linucb_choose(s, bound, width2));
 }
 
 static int linucb_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)

@@ -78,12 +78,28 @@ typedef struct {
     int n_levels;
     dsim__feature_map map;
     dsim__ridge model[DSIM_MAX_LEVELS];
+    /* What the last act computed, for the learn that follows it: the context's key, its features, and each
+       level's forward solve z_l = L_l⁻¹ x with the update count it was made at. */
+    struct {
+        bool valid;
+        uint64_t visit;
+        uint32_t shopper;
+        int item;              /* item position in scope item, −1 for a visit decision */
+        double x[DSIM_MAX_FEATURE_DIM];
+        double *z;             /* (n_levels, dim) */
+        uint64_t *made_at;     /* (n_levels,) model[l].n when z_l was made */
+    } memo;
 } dsim__linear_arms;
 
 int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, double lambda);
 void dsim__linear_arms_free(dsim__linear_arms *a);
 /** mean[l] ← θ_l·x and width2[l] ← xᵀA_l⁻¹x for every level (the same values as the per-model calls). */
 void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2);
+/**
+ * mean and width2 for a context, as dsim__linear_arms_scores, remembering the features and solves so that
+ * a learn on the same context (the engine's act → learn) skips rebuilding them.
+ */
+void dsim__linear_arms_scores_for(dsim__linear_arms *a, const dsim_context *ctx, double *mean, double *width2);
 /** Update the model of the level given with the scaled reward. @return 0 or DSIM_ENUMERIC. */
 int dsim__linear_arms_learn(dsim__linear_arms *a, const dsim_context *ctx, const dsim_feedback *fb);
 

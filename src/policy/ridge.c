@@ -124,6 +124,25 @@ int dsim__ridge_update(dsim__ridge *r, const double *x, double y, double w)
     return DSIM_OK;
 }
 
+int dsim__ridge_update_known(dsim__ridge *r, const double *x, const double *z, double y)
+{
+    if (!isfinite(y))
+        return dsim_error_set(DSIM_ENUMERIC, "model update with a non-finite target %g", y);
+    double v[DSIM_MAX_FEATURE_DIM], z2 = 0, error = y - dsim__ridge_predict(r, x);
+    for (int i = 0; i < r->d; i++)
+        z2 += z[i] * z[i];
+    backward(r, z, v);
+    int rc = dsim__ridge_add_outer(r, x, 1.0);
+    if (rc)
+        return rc;
+    double gain = error / (1.0 + z2);
+    for (int i = 0; i < r->d; i++) {
+        r->b[i] += y * x[i];
+        r->theta[i] += gain * v[i];
+    }
+    return DSIM_OK;
+}
+
 double dsim__ridge_predict(const dsim__ridge *r, const double *x)
 {
     double s = 0;

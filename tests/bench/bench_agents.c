@@ -3,7 +3,7 @@
  *
  *   cmake --build build --target bench        (or: build/tests/bench_agents [STEPS [TYPE]])
  *
- * d = 16 features (every feature, with a 7-category one-hot) and 6 levels; each step builds the
+ * d = 16 features (every feature but budget_left, with a 7-category one-hot) and 6 levels; each step builds the
  * features of a fresh context, chooses a level, and learns from a reward, as in the engine loop.
  */
 #include <stdio.h>
@@ -26,7 +26,8 @@ static void bench(const char *type, uint64_t steps, bool want_propensity)
 {
     static const double levels[6] = {0, 0.05, 0.1, 0.15, 0.2, 0.3};
     dsim_policy_env env = {.n_levels = 6, .levels = levels, .reward_scale = 50, .mean_price = 40,
-                           .n_categories = 7, .n_customers = 1000, .seed = 1, .features = DSIM_FEATURES_ALL};
+                           .n_categories = 7, .n_customers = 1000, .seed = 1,
+                           .features = DSIM_FEATURES_ALL & ~(1u << DSIM_FEATURE_BUDGET_LEFT)};
     dsim_policy_config *cfg = NULL;
     dsim_policy *p = NULL;
     if (dsim_policy_config_default(&cfg, dsim_policy_type_find(type)) || dsim_policy_alloc(&p, cfg, &env)) {

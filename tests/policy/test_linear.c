@@ -136,6 +136,51 @@ static void test_linear__all_levels_at_once_match_one_model_at_a_time(void **sta
     gsl_rng_free(rng);
 }
 
+/* An act remembers its solves, and the learn on the same context updates θ by Sherman–Morrison from them
+   (one backward solve); a learn without an act re-solves from b. Both must reach the same models, and a
+   learn whose remembered solve is stale (another update of that level came between) must not use it. */
+static void test_linear__remembered_solves_give_the_same_models(void **state)
+{
+    (void)state;
+    static const double levels[3] = {0, 0.1, 0.2};
+    dsim_policy_env env = {.n_levels = 3, .levels = levels, .reward_scale = 1, .mean_price = 40, .mean_cost = 30,
+                           .objective = DSIM_OBJECTIVE_PROFIT, .n_categories = 3, .features = DSIM_FEATURES_ALL};
+    dsim__linear_arms remembered, plain;
+    ASSERT_OK(dsim__linear_arms_init(&remembered, &env, 1.0));
+    ASSERT_OK(dsim__linear_arms_init(&plain, &env, 1.0));
+    gsl_rng *rng = dsim_rng_alloc();
+    dsim_rng_key(rng, 15, 0, 0);
+    double mean[3], width2[3];
+    int hits = 0;
+    for (int t = 0; t < 3000; t++) {
+        dsim_context ctx = {.visit = (uint64_t)t, .shopper = (uint32_t)(t % 7), .n_visits = (uint32_t)(t % 9),
+                            .days_since_visit = gsl_rng_uniform(rng) * 40, .days_since_purchase = -1,
+                            .purchase_rate = gsl_rng_uniform(rng), .recent_discount_rate = gsl_rng_uniform(rng),
+                            .mean_price = 20 + 40 * gsl_rng_uniform(rng), .mean_score = gsl_rng_uniform(rng),
+                            .top_category = t % 3, .budget_left = 1};
+        dsim_feedback fb = {.level = t % 3, .reward = 30 * gsl_rng_uniform(rng)};
+        dsim__linear_arms_scores_for(&remembered, &ctx, mean, width2);
+        if (t % 10 == 0) { /* a stale memo: the level is updated between the act and its learn */
+            dsim_context other = ctx;
+            other.visit += 100000;
+            ASSERT_OK(dsim__linear_arms_learn(&remembered, &other, &fb));
+            ASSERT_OK(dsim__linear_arms_learn(&plain, &other, &fb));
+        } else {
+            hits++;
+        }
+        ASSERT_OK(dsim__linear_arms_learn(&remembered, &ctx, &fb));
+        ASSERT_OK(dsim__linear_arms_learn(&plain, &ctx, &fb));
+    }
+    for (int l = 0; l < 3; l++)
+        for (int i = 0; i < plain.map.dim; i++)
+            assert_float_equal(remembered.model[l].theta[i], plain.model[l].theta[i],
+                               1e-9 * fmax(1, fabs(plain.model[l].theta[i])));
+    assert_true(hits == 2700);
+    dsim__linear_arms_free(&remembered);
+    dsim__linear_arms_free(&plain);
+    gsl_rng_free(rng);
+}
+
 static void test_linear__gaussian_argmax_probabilities(void **state)
 {
     (void)state;
@@ -233,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_linear__ridge_matches_the_batch_solution),
         cmocka_unit_test(test_linear__ridge_is_stable_over_ten_million_updates),
         cmocka_unit_test(test_linear__all_levels_at_once_match_one_model_at_a_time),
+        cmocka_unit_test(test_linear__remembered_solves_give_the_same_models),
         cmocka_unit_test(test_linear__gaussian_argmax_probabilities),
         cmocka_unit_test(test_linear__features_of_a_hand_made_context),
     };
