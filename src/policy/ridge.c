@@ -50,17 +50,29 @@ static void forward(const dsim__ridge *r, const double *v, double *z)
     }
 }
 
+/* Σ_{i ≥ from} col_i v_i in four interleaved partial sums: a fixed order (the same bits everywhere) that
+   breaks the chain of dependent additions a plain sum would be. */
+static double column_dot(const double *col, const double *v, int from, int d)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int i = from;
+    for (; i + 4 <= d; i += 4) {
+        s0 += col[i] * v[i];
+        s1 += col[i + 1] * v[i + 1];
+        s2 += col[i + 2] * v[i + 2];
+        s3 += col[i + 3] * v[i + 3];
+    }
+    for (; i < d; i++)
+        s0 += col[i] * v[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* out ← L⁻ᵀ z (backward substitution; row k of Lᵀ is column k of L). */
 static void backward(const dsim__ridge *r, const double *z, double *out)
 {
     int d = r->d;
-    for (int k = d - 1; k >= 0; k--) {
-        const double *col = &L(r, 0, k);
-        double s = z[k];
-        for (int i = k + 1; i < d; i++)
-            s -= col[i] * out[i];
-        out[k] = s * r->inv_diag[k];
-    }
+    for (int k = d - 1; k >= 0; k--)
+        out[k] = (z[k] - column_dot(&L(r, 0, k), out, k + 1, d)) * r->inv_diag[k];
 }
 
 void dsim__ridge_solve(const dsim__ridge *r, const double *v, double *out)
@@ -145,10 +157,7 @@ int dsim__ridge_update_known(dsim__ridge *r, const double *x, const double *z, d
 
 double dsim__ridge_predict(const dsim__ridge *r, const double *x)
 {
-    double s = 0;
-    for (int i = 0; i < r->d; i++)
-        s += r->theta[i] * x[i];
-    return s;
+    return column_dot(r->theta, x, 0, r->d);
 }
 
 double dsim__ridge_width2(const dsim__ridge *r, const double *x)
