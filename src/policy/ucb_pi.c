@@ -1,25 +1,32 @@
 /*
  * ucb_pi.c — UCB with partial identification (Misra, Schwartz & Abernethy 2019, "Dynamic Online Pricing with
- * Incomplete Information Using Multiarmed Bandit Experiments", Marketing Science 38(2)).
+ * Incomplete Information Using Multiarmed Bandit Experiments", Marketing Science 38(2), §3).
  *
  * A pricing agent: the levels are prices p_l = mean list price × (1 − d_l), and demand falls with price.
- * For each observable consumer segment s it keeps what purchases have proven about the segment's
- * valuation: p̲_s, the highest price at which its consumers only ever bought, and p̄_s, the lowest at
- * which they only ever declined (0 and the highest price until seen). Its valuation is then about
- * v̂_s = (p̲_s + p̄_s)/2 ± δ̂_s = (p̄_s − p̲_s)/2, and with the segments' observed shares c_s and
- * δ̂ = 2 max_s δ̂_s − Σ_s c_s δ̂_s, the profit of price p lies between
- *     LB(p) = p Σ_s c_s [v̂_s − δ̂ ≥ p]   and   UB(p) = p Σ_s c_s [v̂_s + δ̂ ≥ p].
+ * Consumers come in observable segments s, each with valuations v_s ± δ. From the purchases seen so far:
+ *   p̲_s  the highest price at which every consumer of s bought (0 until one is seen),
+ *   p̄_s  the lowest price at which none bought (the highest price until one is seen),
+ *   v̂_s = (p̲_s + p̄_s) / 2,
+ *   δ̂_s  the smallest spread that explains s's data: half the excess of the highest price anyone of s bought
+ *        at over the lowest price anyone of s declined (0 while they do not cross),
+ *   δ̂    = max_s δ̂_s + (max_s δ̂_s − Σ_s c_s δ̂_s): the largest spread plus a boundary correction for a
+ *        maximum seen from below (the paper's discrete Hall & Park estimator, whose exact form did not
+ *        survive in any copy we could read; this is our reading of it), c_s the segments' observed shares.
+ * Demand at p then lies between Σ_s c_s [v̂_s − δ̂ ≥ p] and Σ_s c_s [v̂_s + δ̂ ≥ p], so profit between
+ *   LB(p) = p Σ_s c_s [v̂_s − δ̂ ≥ p]   and   UB(p) = p Σ_s c_s [v̂_s + δ̂ ≥ p].
  * A price whose UB is below another price's LB is dominated and never tried again (partial
- * identification). Among the rest it plays the highest index
- *     untuned: r̄_l + p_l √(2 ln t / n_l),
- *     tuned:   r̄_l + 2 p_l δ̂ √(ln t / n_l · min(1/4, V_l)),  V_l = var(r / p_l) + √(2 ln t / n_l),
+ * identification). Among the rest it plays the highest index, π̄ the mean profit per consumer:
+ *   untuned (their eq. 7): π̄_l + p_l √(2 ln t / n_l),
+ *   tuned:                 π̄_l + 2 δ̂ p_l √(ln t / n_l · min(1/4, V_l)),  V_l = var(π) + √(2 ln t / n_l)
+ *                          (UCB-tuned's variance bound, Auer et al. 2002),
  * trying each surviving price once first.
  *
  * Consumers come with their segment in bandit rounds (dsim/bandit.h); in a shop visit the shopper is one
  * consumer of a single segment who bought or not at the level's mean price. When the feedback reports no
- * purchases at all (env.n_groups = 0, e.g. noisy profits), nothing prunes and δ̂ stays at half the top price. The bounds are refreshed when
- * an observation moves one, and otherwise as the shares drift, at rounds growing by 1 % (the shares
- * converge, so this saves an O(segments) pass per round at no visible cost).
+ * purchases at all (env.n_groups = 0, e.g. noisy profits), nothing prunes and δ̂ stays at half the top
+ * price (valuations known only to lie in [0, top]). The bounds are refreshed when an observation moves
+ * one, and otherwise as the shares drift, at rounds growing by 1 % (the shares converge, so this saves an
+ * O(segments) pass per round at no visible cost).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -44,13 +51,13 @@ typedef struct {
     uint64_t t;
     uint64_t count[DSIM_MAX_LEVELS];
     double mean[DSIM_MAX_LEVELS];     /* reward */
-    double mean_sq[DSIM_MAX_LEVELS];  /* (reward / price)² */
-    double mean_rel[DSIM_MAX_LEVELS]; /* reward / price */
+    double mean_sq[DSIM_MAX_LEVELS];  /* reward² */
     bool dominated[DSIM_MAX_LEVELS];
     double delta;                     /* δ̂ */
     uint32_t n_groups;
     uint8_t *seen;                    /* (n_groups, n_levels) SEEN_* flags */
     double *low, *high;               /* (n_groups,) p̲_s, p̄_s */
+    double *spread;                   /* (n_groups,) δ̂_s */
     uint64_t *consumers;              /* (n_groups,) consumers seen */
     uint64_t total_consumers;
     bool stale;
@@ -79,7 +86,8 @@ static int ucb_pi_init(void *state, const dsim_policy_env *env, const double *pa
     s->low = calloc(s->n_groups, sizeof(double));
     s->high = malloc(sizeof(double) * s->n_groups);
     s->consumers = calloc(s->n_groups, sizeof(uint64_t));
-    if (!s->seen || !s->low || !s->high || !s->consumers)
+    s->spread = calloc(s->n_groups, sizeof(double));
+    if (!s->seen || !s->low || !s->high || !s->consumers || !s->spread)
         return dsim_error_set(DSIM_ENOMEM, "ucb_pi: out of memory for %u segments", s->n_groups);
     for (uint32_t g = 0; g < s->n_groups; g++)
         s->high[g] = top;
@@ -94,24 +102,32 @@ static void ucb_pi_free(void *state)
     free(s->low);
     free(s->high);
     free(s->consumers);
+    free(s->spread);
 }
 
-/* p̲_g and p̄_g from the flags of group g. */
+/* p̲_g, p̄_g and δ̂_g from the flags of group g. */
 static void bound_group(ucb_pi_state *s, uint32_t g)
 {
     const uint8_t *seen = s->seen + (size_t)g * (size_t)s->n_levels;
-    double low = 0, high = 0;
+    double top = 0;
     for (int l = 0; l < s->n_levels; l++)
-        high = fmax(high, s->price[l]);
+        top = fmax(top, s->price[l]);
+    double all_bought = 0, none_bought = top, highest_buy = -INFINITY, lowest_decline = INFINITY;
     for (int l = 0; l < s->n_levels; l++) {
+        double p = s->price[l];
         if (seen[l] == SEEN_BUY)
-            low = fmax(low, s->price[l]);
+            all_bought = fmax(all_bought, p);
         else if (seen[l] == SEEN_DECLINE)
-            high = fmin(high, s->price[l]);
+            none_bought = fmin(none_bought, p);
+        if (seen[l] & SEEN_BUY)
+            highest_buy = fmax(highest_buy, p);
+        if (seen[l] & SEEN_DECLINE)
+            lowest_decline = fmin(lowest_decline, p);
     }
-    /* Noisy valuations can put a buy-only price above a decline-only one; the bounds then swap. */
-    s->low[g] = fmin(low, high);
-    s->high[g] = fmax(low, high);
+    /* With spread, "all bought" can sit above "none bought"; the interval is then taken either way round. */
+    s->low[g] = fmin(all_bought, none_bought);
+    s->high[g] = fmax(all_bought, none_bought);
+    s->spread[g] = highest_buy > lowest_decline ? 0.5 * (highest_buy - lowest_decline) : 0.0;
 }
 
 /* @return how many prices are ≤ x (binary search in the ascending prices). */
@@ -136,9 +152,8 @@ static void refresh(ucb_pi_state *s)
     for (uint32_t g = 0; g < s->n_groups; g++) {
         if (!s->consumers[g])
             continue;
-        double width = 0.5 * (s->high[g] - s->low[g]);
-        widest = fmax(widest, width);
-        mean_width += (double)s->consumers[g] / n * width;
+        widest = fmax(widest, s->spread[g]);
+        mean_width += (double)s->consumers[g] / n * s->spread[g];
     }
     s->delta = fmax(0.0, 2 * widest - mean_width);
     /* A group adds its share to the bounds at every price up to v̂ ∓ δ̂: bucket it by how many prices that
@@ -182,7 +197,7 @@ static double index_of(const ucb_pi_state *s, int l)
     double n = (double)s->count[l], log_t = log((double)s->t);
     if (!s->tuned)
         return s->mean[l] + s->price[l] * sqrt(2 * log_t / n);
-    double variance = s->mean_sq[l] - s->mean_rel[l] * s->mean_rel[l] + sqrt(2 * log_t / n);
+    double variance = s->mean_sq[l] - s->mean[l] * s->mean[l] + sqrt(2 * log_t / n);
     return s->mean[l] + 2 * s->price[l] * s->delta * sqrt(log_t / n * fmin(0.25, variance));
 }
 
@@ -246,12 +261,11 @@ static int ucb_pi_learn(void *state, const dsim_context *ctx, const dsim_feedbac
             observe(s, fb->units[i].group, l, fb->units[i].bought);
         }
     }
-    double n = (double)++s->count[l], relative = s->price[l] > 0 ? fb->reward / s->price[l] : 0;
+    double n = (double)++s->count[l];
     s->mean[l] += (fb->reward - s->mean[l]) / n;
-    s->mean_rel[l] += (relative - s->mean_rel[l]) / n;
-    s->mean_sq[l] += (relative * relative - s->mean_sq[l]) / n;
+    s->mean_sq[l] += (fb->reward * fb->reward - s->mean_sq[l]) / n;
     s->t++;
-    if (s->stale || s->t >= s->next_refresh)
+    if (s->identifies && (s->stale || s->t >= s->next_refresh))
         refresh(s);
     return DSIM_OK;
 }
