@@ -7,10 +7,10 @@
  *
  *   bernoulli  arm k pays 1 with probability means[k] (Chapelle & Li 2011, §4.1);
  *   linear     arm k posts price p_k and earns p_k (a − b p_k) + N(0, noise_sd²) (Misra, Schwartz &
- *              Abernethy 2019, §2: D(p) = 3(1 − p));
+ *              Abernethy 2019, §1.1: D(p) = 3(1 − p));
  *   valuation  arm k posts price p_k to `consumers` consumers; each belongs to one of `segments` segments
  *              (shares ~ Dirichlet(share_concentration), valuation v_s ~ Beta(a, b) per segment) and buys
- *              when v_s + U[−δ, δ] ≥ p_k; the round earns p_k × buyers / consumers (Misra et al. §5).
+ *              when v_s + U[−δ, δ] ≥ p_k; the round earns p_k × buyers / consumers (Misra et al. §4.1).
  *              Consumers' segments are observable (the firm knows a consumer's market), valuations not.
  *
  * Prices reach policies as discount levels off the highest price, d_k = 1 − p_k / p_max, so that every
