@@ -52,7 +52,7 @@ static void forward(const dsim__ridge *r, const double *v, double *z)
 
 /* Σ_{i ≥ from} col_i v_i in four interleaved partial sums: a fixed order (the same bits everywhere) that
    breaks the chain of dependent additions a plain sum would be. */
-static double column_dot(const double *col, const double *v, int from, int d)
+static inline __attribute__((always_inline)) double column_dot(const double *col, const double *v, int from, int d)
 {
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int i = from;
@@ -106,10 +106,11 @@ int dsim__ridge_add_outer(dsim__ridge *r, const double *x, double w)
         if (u[k] == 0)
             continue;
         double *col = &L(r, 0, k);
-        double lkk = col[k], rho = sqrt(lkk * lkk + u[k] * u[k]);
-        double c = rho / lkk, s = u[k] / lkk, inv_c = lkk / rho;
+        /* one division per column: 1/L_kk is kept, and 1/ρ serves both 1/c and the new 1/L_kk */
+        double lkk = col[k], inv_lkk = r->inv_diag[k], rho = sqrt(lkk * lkk + u[k] * u[k]), inv_rho = 1.0 / rho;
+        double c = rho * inv_lkk, s = u[k] * inv_lkk, inv_c = lkk * inv_rho;
         col[k] = rho;
-        r->inv_diag[k] = 1.0 / rho;
+        r->inv_diag[k] = inv_rho;
         for (int i = k + 1; i < d; i++) {
             col[i] = (col[i] + s * u[i]) * inv_c;
             u[i] = c * u[i] - s * col[i];
