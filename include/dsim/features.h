@@ -75,15 +75,25 @@ int dsim_features_dim(uint32_t mask, const dsim_policy_env *env);
 void dsim_features_build(uint32_t mask, const dsim_policy_env *env, const dsim_context *ctx, double *x);
 
 /**
- * The discrete observable state of tabular agents: recency × purchase history × recent discounts,
+ * The discrete observable state of tabular agents: recency × purchase history × taught discount,
  *
  *   recency            0 first visit, 1 back within 7 days, 2 within 30 days, 3 later
  *   purchase history   0 never bought, 1 last purchase within 30 days, 2 longer ago
- *   recent discounts   0 recent_discount < 0.2, 1 below 0.6, 2 from 0.6 up
+ *   taught discount    recent_discount_level ÷ the highest level, in DSIM_DISCOUNT_BUCKETS buckets whose
+ *                      edges double: 0 below 1/32, 1 below 1/16, 2 below 1/8, 3 below 1/4, 4 below 1/2,
+ *                      5 from 1/2 up
  *
- * state = 9 · recency + 3 · history + discounts, one of DSIM_N_STATES.
+ * The taught discount is the shop's estimate of the reference discount a shopper has learned to expect
+ * (an EWMA of the discounts given). A visit without a discount shrinks it by a constant factor (0.7), so
+ * buckets spaced by a factor of 2 let every second undiscounted visit move the state down one bucket: the
+ * table can see a shopper being weaned off discounts, and a single discount at any level moves a shopper
+ * out of bucket 0.
+ *
+ * state = DSIM_DISCOUNT_BUCKETS · (3 · recency + history) + taught discount, one of DSIM_N_STATES.
+ * @param top_level  the highest discount level (a fraction); 0 puts every context in discount bucket 0
  */
-#define DSIM_N_STATES 36
-int dsim_context_state(const dsim_context *ctx);
+#define DSIM_DISCOUNT_BUCKETS 6
+#define DSIM_N_STATES (4 * 3 * DSIM_DISCOUNT_BUCKETS)
+int dsim_context_state(const dsim_context *ctx, double top_level);
 
 #endif

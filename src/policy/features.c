@@ -155,11 +155,15 @@ void dsim_features_build(uint32_t mask, const dsim_policy_env *env, const dsim_c
     }
 }
 
-int dsim_context_state(const dsim_context *ctx)
+int dsim_context_state(const dsim_context *ctx, double top_level)
 {
     double since_visit = ctx->days_since_visit, since_purchase = ctx->days_since_purchase;
     int recency_bucket = since_visit < 0 ? 0 : since_visit <= 7 ? 1 : since_visit <= 30 ? 2 : 3;
     int history_bucket = since_purchase < 0 ? 0 : since_purchase <= 30 ? 1 : 2;
-    int discount_bucket = ctx->recent_discount_rate < 0.2 ? 0 : ctx->recent_discount_rate < 0.6 ? 1 : 2;
-    return 9 * recency_bucket + 3 * history_bucket + discount_bucket;
+    /* Taught discount ÷ the highest level, in buckets that double: [0, 1/32), [1/32, 1/16), … [1/2, 1]. */
+    double taught = top_level > 0 ? ctx->recent_discount_level / top_level : 0.0, edge = 1.0 / 32;
+    int discount_bucket = 0;
+    while (discount_bucket < DSIM_DISCOUNT_BUCKETS - 1 && taught >= edge)
+        discount_bucket++, edge *= 2;
+    return DSIM_DISCOUNT_BUCKETS * (3 * recency_bucket + history_bucket) + discount_bucket;
 }

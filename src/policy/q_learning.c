@@ -3,13 +3,22 @@
  * `q_learning` (Watkins 1989) and `sarsa` (Rummery & Niranjan 1994), which differ only in their target.
  *
  * A transition is a shopper's visit and the same shopper's next visit, so the agents can learn that a
- * discount now changes what a shopper does later (their reference price, their habit of waiting):
+ * discount now changes what a shopper does later (their reference price, their habit of waiting). The
+ * action value is kept in two parts, Q(s, a) = R(s, a) + γ C(s, a): the visit's expected reward R and the
+ * expected value of the shopper's next visit C, each a stochastic approximation of its own,
  *
- *   Q(s, a) ← Q(s, a) + α_t [ r + γ · target − Q(s, a) ],   target = max_b Q(s', b)   (Q-learning)
- *                                                             target = Q(s', a')        (SARSA)
+ *   R(s, a) ← R(s, a) + α_t [ r − R(s, a) ]                    at the visit, and
+ *   C(s, a) ← C(s, a) + α_t [ target − C(s, a) ]               when the shopper comes back, with
+ *   target = max_b Q(s', b)  (Q-learning)   or   Q(s', a')  (SARSA),
  *
- * with r the visit's objective scaled by the largest reward a visit can bring, and α_t = α / (1 + κ n(s,a))
- * for the n(s, a)-th update of that pair. A shopper who never returns leaves their last transition
+ * which has the same fixed point as Q(s, a) ← Q(s, a) + α_t [ r + γ target − Q(s, a) ]. Splitting it lets the
+ * reward, known at once, be learned at once: shoppers who come back after weeks, or never, still teach what
+ * a discount earns today, instead of holding their reward until (unless) they return. A C(s, a) never
+ * updated yet stands at the mean of every target seen so far rather than at 0, so that a level leading to a
+ * rarely visited state does not look worthless merely because nobody has come back from there yet.
+ *
+ * r is the visit's objective scaled by the largest reward a visit can bring, and α_t = α / (1 + κ n) for the
+ * n-th update of that part of that pair. A shopper who never returns leaves their last transition
  * unfinished: the shop cannot tell churn from a long absence.
  */
 #include <math.h>
@@ -28,20 +37,26 @@ static const dsim_param_spec td_params[N_PARAMS] = {
     {"explore_decay", 0, 0, 1e6, "ε_t, τ_t = ε, τ / (1 + explore_decay · visits learned from)"},
 };
 
+_Static_assert(DSIM_N_STATES <= 256, "pending transitions keep the state in a byte");
+
 typedef struct {
     int n_levels;
     bool sarsa;
     double alpha, alpha_decay, gamma, scale;
     dsim__exploration explore;
-    uint64_t updates;
-    double q[DSIM_N_STATES][DSIM_MAX_LEVELS];
-    uint32_t n[DSIM_N_STATES][DSIM_MAX_LEVELS];
+    double top_level; /* the highest discount level, for the state's taught-discount buckets */
+    uint64_t updates, n_targets;
+    double target_mean;                       /* mean of every continuation target so far */
+    double r[DSIM_N_STATES][DSIM_MAX_LEVELS]; /* R(s, a): the visit's expected scaled reward */
+    double c[DSIM_N_STATES][DSIM_MAX_LEVELS]; /* C(s, a): the expected value of the shopper's next visit */
+    uint32_t n_r[DSIM_N_STATES][DSIM_MAX_LEVELS], n_c[DSIM_N_STATES][DSIM_MAX_LEVELS];
     dsim__pending pending;
 } td_state;
 
 static int td_init(td_state *s, const dsim_policy_env *env, const double *params, bool sarsa)
 {
     s->n_levels = env->n_levels;
+    s->top_level = env->levels[env->n_levels - 1];
     s->sarsa = sarsa;
     s->alpha = params[P_ALPHA];
     s->alpha_decay = params[P_ALPHA_DECAY];
@@ -66,19 +81,31 @@ static void td_free(void *state)
     dsim__pending_free(&((td_state *)state)->pending);
 }
 
+static int state_of(const td_state *s, const dsim_context *ctx)
+{
+    return dsim_context_state(ctx, s->top_level);
+}
+
+/* Q(s, ·) = R(s, ·) + γ C(s, ·), with the running mean of targets standing in for a C not learned yet. */
+static void q_of(const td_state *s, int st, double *out)
+{
+    for (int l = 0; l < s->n_levels; l++)
+        out[l] = s->r[st][l] + s->gamma * (s->n_c[st][l] ? s->c[st][l] : s->target_mean);
+}
+
 static void td_values(const void *state, const dsim_context *ctx, double *out)
 {
     const td_state *s = state;
-    const double *q = s->q[dsim_context_state(ctx)];
-    for (int l = 0; l < s->n_levels; l++)
-        out[l] = q[l];
+    q_of(s, state_of(s, ctx), out);
 }
 
 static void td_distribution(const void *state, const dsim_context *ctx, const double *truth, double *probs)
 {
     (void)truth;
     const td_state *s = state;
-    dsim__explore_distribution(&s->explore, s->updates, s->q[dsim_context_state(ctx)], s->n_levels, probs);
+    double q[DSIM_MAX_LEVELS];
+    q_of(s, state_of(s, ctx), q);
+    dsim__explore_distribution(&s->explore, s->updates, q, s->n_levels, probs);
 }
 
 static void td_act(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
@@ -97,21 +124,26 @@ static int td_learn(void *state, const dsim_context *ctx, const dsim_feedback *f
     int rc = dsim__pending_check(&s->pending, u);
     if (rc)
         return rc;
-    int next = dsim_context_state(ctx);
+    int next = state_of(s, ctx), level = fb->level;
     s->updates++;
     if (s->pending.level[u]) {
         int from = s->pending.state[u], a = s->pending.level[u] - 1;
-        const double *q_next = s->q[next];
-        double target = q_next[fb->level];
+        double q_next[DSIM_MAX_LEVELS] = {0};
+        q_of(s, next, q_next);
+        double target = q_next[level];
         if (!s->sarsa)
             for (int l = 0; l < s->n_levels; l++)
                 target = fmax(target, q_next[l]);
-        double alpha = s->alpha / (1.0 + s->alpha_decay * s->n[from][a]++);
-        s->q[from][a] += alpha * (s->pending.reward[u] + s->gamma * target - s->q[from][a]);
+        s->target_mean += (target - s->target_mean) / (double)++s->n_targets;
+        double *c = &s->c[from][a];
+        if (!s->n_c[from][a])
+            *c = s->target_mean; /* start from the prior q_of showed */
+        *c += s->alpha / (1.0 + s->alpha_decay * s->n_c[from][a]++) * (target - *c);
     }
+    double *r = &s->r[next][level];
+    *r += s->alpha / (1.0 + s->alpha_decay * s->n_r[next][level]++) * (fb->reward / s->scale - *r);
     s->pending.state[u] = (uint8_t)next;
-    s->pending.level[u] = (uint8_t)(fb->level + 1);
-    s->pending.reward[u] = (float)(fb->reward / s->scale);
+    s->pending.level[u] = (uint8_t)(level + 1);
     return DSIM_OK;
 }
 

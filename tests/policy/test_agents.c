@@ -29,12 +29,12 @@ static const double mdp_next[MDP_STATES][MDP_LEVELS][MDP_STATES] = {
 };
 static const double mdp_gamma = 0.8;
 
-/* MDP state s is the tabular state with recent-discount bucket s (first visit, never bought). */
+/* MDP state s is a tabular state with its own taught-discount bucket (first visit, never bought). */
 static dsim_context mdp_context(int s, uint64_t t)
 {
-    static const double recent[MDP_STATES] = {0.0, 0.4, 0.8};
+    static const double taught[MDP_STATES] = {0.0, 0.02, 0.08}; /* of the top level 0.1: buckets 0, 3, 5 */
     return (dsim_context){.visit = t, .shopper = 0, .days_since_visit = -1, .days_since_purchase = -1,
-                          .recent_discount_rate = recent[s]};
+                          .recent_discount_level = taught[s]};
 }
 
 static int sample_state(const double *p, double u)
