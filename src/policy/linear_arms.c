@@ -44,6 +44,18 @@ int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, dou
         if (rc)
             return rc;
     }
+    if (a->n_levels <= DSIM__WIDE_LANES) {
+        size_t d = (size_t)a->map.dim;
+        a->wide.factor = calloc(d * d * DSIM__WIDE_LANES, sizeof(double));
+        a->wide.inv_diag = malloc(sizeof(double) * d * DSIM__WIDE_LANES);
+        a->wide.synced_at = malloc(sizeof(uint64_t) * (size_t)a->n_levels);
+        if (!a->wide.factor || !a->wide.inv_diag || !a->wide.synced_at)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory for %d levels", a->n_levels);
+        for (size_t i = 0; i < d * DSIM__WIDE_LANES; i++)
+            a->wide.inv_diag[i] = 1.0; /* unused lanes: harmless numbers */
+        for (int l = 0; l < a->n_levels; l++)
+            a->wide.synced_at[l] = UINT64_MAX;
+    }
     return DSIM_OK;
 }
 
@@ -53,8 +65,13 @@ void dsim__linear_arms_free(dsim__linear_arms *a)
         dsim__ridge_free(&a->model[l]);
     free(a->memo.z);
     free(a->memo.made_at);
+    free(a->wide.factor);
+    free(a->wide.inv_diag);
+    free(a->wide.synced_at);
     a->memo.z = NULL;
     a->memo.made_at = NULL;
+    a->wide.factor = a->wide.inv_diag = NULL;
+    a->wide.synced_at = NULL;
 }
 
 /*
@@ -93,10 +110,65 @@ void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, doubl
     scores(a, x, mean, width2, z);
 }
 
+/* Bring the interleaved copy of every level updated since up to date. */
+static void sync_wide(dsim__linear_arms *a)
+{
+    int d = a->map.dim;
+    for (int l = 0; l < a->n_levels; l++) {
+        const dsim__ridge *m = &a->model[l];
+        if (a->wide.synced_at[l] == m->n)
+            continue;
+        for (int k = 0; k < d; k++) {
+            a->wide.inv_diag[(size_t)k * DSIM__WIDE_LANES + (size_t)l] = m->inv_diag[k];
+            for (int i = k + 1; i < d; i++)
+                a->wide.factor[((size_t)k * (size_t)d + (size_t)i) * DSIM__WIDE_LANES + (size_t)l] =
+                    m->chol[(size_t)k * (size_t)d + (size_t)i];
+        }
+        a->wide.synced_at[l] = m->n;
+    }
+}
+
+/*
+ * The same solves as scores(), with the same operations in the same order per level (so the same bits),
+ * but run across the levels as lanes of one vector loop on the interleaved factors.
+ */
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void scores_wide(dsim__linear_arms *a, const double *x, double *mean, double *width2, double *z)
+{
+    enum { W = DSIM__WIDE_LANES };
+    int d = a->map.dim, n = a->n_levels;
+    double zw[DSIM_MAX_FEATURE_DIM][W], sum[W] = {0};
+    sync_wide(a);
+    for (int l = 0; l < n; l++)
+        mean[l] = dsim__ridge_predict(&a->model[l], x);
+    for (int i = 0; i < d; i++)
+        for (int l = 0; l < W; l++)
+            zw[i][l] = x[i];
+    for (int k = 0; k < d; k++) {
+        double zk[W];
+        const double *inv = a->wide.inv_diag + (size_t)k * W;
+        for (int l = 0; l < W; l++) {
+            zk[l] = zw[k][l] * inv[l];
+            sum[l] += zk[l] * zk[l];
+        }
+        for (int l = 0; l < n; l++)
+            z[(size_t)l * (size_t)d + (size_t)k] = zk[l];
+        for (int i = k + 1; i < d; i++) {
+            const double *f = a->wide.factor + ((size_t)k * (size_t)d + (size_t)i) * W;
+            for (int l = 0; l < W; l++)
+                zw[i][l] -= f[l] * zk[l];
+        }
+    }
+    for (int l = 0; l < n; l++)
+        width2[l] = sum[l];
+}
+
 void dsim__linear_arms_scores_for(dsim__linear_arms *a, const dsim_context *ctx, double *mean, double *width2)
 {
     dsim__feature_map_build(&a->map, ctx, a->memo.x);
-    scores(a, a->memo.x, mean, width2, a->memo.z);
+    if (a->wide.factor)
+        scores_wide(a, a->memo.x, mean, width2, a->memo.z);
+    else
+        scores(a, a->memo.x, mean, width2, a->memo.z);
     a->memo.valid = true;
     a->memo.visit = ctx->visit;
     a->memo.shopper = ctx->shopper;

@@ -70,6 +70,8 @@ int dsim__feature_map_init(dsim__feature_map *m, const dsim_policy_env *env, int
 /** x ← the context's features. @param x (DSIM_MAX_FEATURE_DIM,) */
 void dsim__feature_map_build(const dsim__feature_map *m, const dsim_context *ctx, double *x);
 
+#define DSIM__WIDE_LANES 8
+
 /*
  * One ridge model per level on the context features (disjoint arms, Li et al. 2010): the common part of
  * linucb, lin_ts and logistic_ts. Rewards are measured in typical sales (dsim__reward_unit).
@@ -89,6 +91,14 @@ typedef struct {
         double *z;             /* (n_levels, dim) */
         uint64_t *made_at;     /* (n_levels,) model[l].n when z_l was made */
     } memo;
+    /* With at most DSIM__WIDE_LANES levels, a copy of every factor interleaved level by level, so that the
+       act's solves run as one vector operation across levels; a level's copy is refreshed when its model
+       has been updated since (synced_at). NULL with more levels. */
+    struct {
+        double *factor;    /* (d, d, lanes): L_l(i, k) at ((k d) + i) lanes + l */
+        double *inv_diag;  /* (d, lanes) */
+        uint64_t *synced_at; /* (n_levels,) model[l].n the copy is of, UINT64_MAX before the first */
+    } wide;
 } dsim__linear_arms;
 
 int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, double lambda);

@@ -136,7 +136,8 @@ static void test_linear__all_levels_at_once_match_one_model_at_a_time(void **sta
     gsl_rng_free(rng);
 }
 
-/* An act remembers its solves, and the learn on the same context updates θ by Sherman–Morrison from them
+/* An act remembers its solves (computed across levels at once on interleaved factors: the same bits as the
+   plain solves), and the learn on the same context updates θ by Sherman–Morrison from them
    (one backward solve); a learn without an act re-solves from b. Both must reach the same models, and a
    learn whose remembered solve is stale (another update of that level came between) must not use it. */
 static void test_linear__remembered_solves_give_the_same_models(void **state)
@@ -160,6 +161,10 @@ static void test_linear__remembered_solves_give_the_same_models(void **state)
                             .top_category = t % 3, .budget_left = 1};
         dsim_feedback fb = {.level = t % 3, .reward = 30 * gsl_rng_uniform(rng)};
         dsim__linear_arms_scores_for(&remembered, &ctx, mean, width2);
+        double mean_plain[3], width2_plain[3]; /* the act's vector path gives the plain path's bits */
+        dsim__linear_arms_scores(&remembered, remembered.memo.x, mean_plain, width2_plain);
+        for (int l = 0; l < 3; l++)
+            assert_true(mean[l] == mean_plain[l] && width2[l] == width2_plain[l]);
         if (t % 10 == 0) { /* a stale memo: the level is updated between the act and its learn */
             dsim_context other = ctx;
             other.visit += 100000;
