@@ -90,10 +90,10 @@ static void test_choice__probabilities_sum_to_one_and_agree_with_expected_reward
     uint32_t slate[6] = {5, 17, 99, 400, 801, 3};
     for (uint32_t u = 0; u < 50; u++) {
         double expected[DSIM_MAX_LEVELS];
-        { dsim_slate_model sm_; dsim_world_slate_model(w, u * 1000, slate, 6, &sm_); dsim_slate_expected_rewards(&sm_, expected); }
+        { dsim_slate_model sm_; dsim_world_slate_model(w, u * (dsim_world_n_shoppers(w) / 50), slate, 6, &sm_); dsim_slate_expected_rewards(&sm_, expected); }
         for (int l = 0; l < sc->discounts.n_levels; l++) {
             double p[7], sum = 0, profit = 0;
-            { dsim_slate_model sm_; dsim_world_slate_model(w, u * 1000, slate, 6, &sm_); dsim_slate_purchase_probabilities(&sm_, l, p); }
+            { dsim_slate_model sm_; dsim_world_slate_model(w, u * (dsim_world_n_shoppers(w) / 50), slate, 6, &sm_); dsim_slate_purchase_probabilities(&sm_, l, p); }
             for (int j = 0; j < 7; j++) {
                 assert_true(p[j] >= 0 && p[j] <= 1);
                 sum += p[j];
