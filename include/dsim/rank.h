@@ -30,6 +30,19 @@ void dsim_ranker_free(dsim_ranker *r);
  */
 void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items, float *scores);
 
+/**
+ * The top k items for each of n shoppers at once (best first, ties to the lower item index): one
+ * cblas_sgemm of the shoppers' estimated vectors (n × d) against a block of the catalog (d × block) at a
+ * time, then a partial top-K per row (no sort of the catalog). Scores equal the per-visit ranker's up to
+ * float rounding (the BLAS sums in its own order), so items whose scores tie within rounding may swap.
+ * @param shoppers  (n,)
+ * @param items     (n, k) out, row-major
+ * @param scores    (n, k) out
+ * @return 0 or DSIM_ENOMEM.
+ */
+int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int k, uint32_t *items,
+                            float *scores);
+
 /** A performance hint: start loading a shopper's estimated vector into cache. */
 void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper);
 

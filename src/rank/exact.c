@@ -5,9 +5,9 @@
  * Item vectors are stored dimension-major (d, n_items), so scoring is d passes of s += u_j · item_j over
  * contiguous floats, which the compiler vectorises without reordering any sum (results do not depend on
  * the instruction set). A BLAS call is not worth it for one visit: OpenBLAS would wake its threads for a
- * 1000 × 16 product. The batched GEMM ranker replaces this behind the same interface.
+ * 1000 × 16 product; batch.c ranks many visits with one GEMM.
  */
-#include "dsim/rank.h"
+#include "rank/ranker_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,14 +16,6 @@
 
 #include "dsim/error.h"
 #include "dsim/rng.h"
-
-struct dsim_ranker {
-    uint32_t n_items, n_shoppers;
-    int dim;
-    float *item; /* (d, n_items) estimated item vectors, dimension-major */
-    float *user; /* (n_shoppers, d) estimated shopper vectors */
-    float *scratch; /* (n_items,) scores of the current visit */
-};
 
 static void noisy_copy(float *dst, const float *src, int d, double noise, gsl_rng *rng)
 {
@@ -92,13 +84,11 @@ __attribute__((target_clones("avx2", "default"))) static void score_all(float *r
     }
 }
 
-void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items, float *scores)
+int dsim__ranker_merge(const float *row, uint32_t first, uint32_t m, int k, int filled, uint32_t *items,
+                       float *scores)
 {
-    int filled = 0;
-    float *all = r->scratch; /* (n_items,) */
-    score_all(all, r->item, r->user + (size_t)shopper * r->dim, r->dim, r->n_items);
-    for (uint32_t i = 0; i < r->n_items; i++) {
-        float s = all[i];
+    for (uint32_t c = 0; c < m; c++) {
+        float s = row[c];
         if (filled == k && s <= scores[k - 1])
             continue;
         /* Insert, keeping scores descending; equal scores keep the earlier (lower) index first. */
@@ -109,8 +99,15 @@ void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items,
             pos--;
         }
         scores[pos] = s;
-        items[pos] = i;
+        items[pos] = first + c;
     }
+    return filled;
+}
+
+void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items, float *scores)
+{
+    score_all(r->scratch, r->item, r->user + (size_t)shopper * r->dim, r->dim, r->n_items);
+    dsim__ranker_merge(r->scratch, 0, r->n_items, k, 0, items, scores);
 }
 
 void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper)
