@@ -43,6 +43,17 @@ void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items,
 int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int k, uint32_t *items,
                             float *scores);
 
+/** Make room for batches of up to n visits now, so that ranking them allocates nothing. @return 0 or
+ *  DSIM_ENOMEM. */
+int dsim_ranker_reserve(dsim_ranker *r, int n);
+
+/**
+ * Threads the ranking GEMM may use (OpenBLAS's setting is process-wide). The `dsim` command uses 1: a run is
+ * one thread, and many runs go in parallel instead. A GEMM computes every score on one thread whatever the
+ * count, so the slates do not depend on it.
+ */
+void dsim_ranker_set_threads(int n);
+
 /** A performance hint: start loading a shopper's estimated vector into cache. */
 void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "dsim/rank.h"
 
 #ifndef DSIM_VERSION
 #define DSIM_VERSION "0"
@@ -31,6 +32,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    dsim_ranker_set_threads(1);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -14,24 +14,48 @@
 #include "dsim/error.h"
 #include "rank/ranker_impl.h"
 
-enum { BLOCK_ITEMS = 4096 }; /* a 256-visit batch's scores for one block: 4 MB of floats */
+void dsim_ranker_set_threads(int n)
+{
+    openblas_set_num_threads(n > 0 ? n : 1);
+}
+
+static uint32_t block_of(const dsim_ranker *r)
+{
+    return r->n_items < DSIM__RANK_BLOCK ? r->n_items : DSIM__RANK_BLOCK;
+}
+
+int dsim_ranker_reserve(dsim_ranker *r, int n)
+{
+    if (n <= r->capacity)
+        return DSIM_OK;
+    float *users = realloc(r->batch_users, sizeof(float) * (size_t)n * (size_t)r->dim);
+    if (users)
+        r->batch_users = users;
+    float *scores = realloc(r->batch_scores, sizeof(float) * (size_t)n * block_of(r));
+    if (scores)
+        r->batch_scores = scores;
+    int *filled = realloc(r->batch_filled, sizeof(int) * (size_t)n);
+    if (filled)
+        r->batch_filled = filled;
+    if (!users || !scores || !filled)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory ranking a batch of %d visits", n);
+    r->capacity = n;
+    return DSIM_OK;
+}
 
 int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int k, uint32_t *items,
                             float *scores)
 {
-    int d = r->dim;
-    uint32_t block = r->n_items < BLOCK_ITEMS ? r->n_items : BLOCK_ITEMS;
-    float *users = malloc(sizeof(float) * (size_t)n * (size_t)d);
-    float *block_scores = malloc(sizeof(float) * (size_t)n * block);
-    int *filled = calloc((size_t)n, sizeof(int));
-    if (!users || !block_scores || !filled) {
-        free(users);
-        free(block_scores);
-        free(filled);
-        return dsim_error_set(DSIM_ENOMEM, "out of memory ranking a batch of %d visits", n);
-    }
-    for (int v = 0; v < n; v++)
+    int d = r->dim, rc = dsim_ranker_reserve(r, n);
+    if (rc)
+        return rc;
+    uint32_t block = block_of(r);
+    float *users = r->batch_users, *block_scores = r->batch_scores;
+    int *filled = r->batch_filled;
+    for (int v = 0; v < n; v++) {
         memcpy(users + (size_t)v * (size_t)d, r->user + (size_t)shoppers[v] * (size_t)d, sizeof(float) * (size_t)d);
+        filled[v] = 0;
+    }
     for (uint32_t first = 0; first < r->n_items; first += block) {
         uint32_t m = r->n_items - first < block ? r->n_items - first : block;
         /* (n × d) · (d × m): the item matrix is dimension-major, so the block is columns first … first+m−1
@@ -39,11 +63,8 @@ int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, (int)m, d, 1.0f, users, d, r->item + first,
                     (int)r->n_items, 0.0f, block_scores, (int)m);
         for (int v = 0; v < n; v++)
-            filled[v] = dsim__ranker_merge(block_scores + (size_t)v * m, first, m, k, filled[v], items + (size_t)v * (size_t)k,
-                                  scores + (size_t)v * (size_t)k);
+            filled[v] = dsim__ranker_merge(block_scores + (size_t)v * m, first, m, k, filled[v],
+                                           items + (size_t)v * (size_t)k, scores + (size_t)v * (size_t)k);
     }
-    free(users);
-    free(block_scores);
-    free(filled);
     return DSIM_OK;
 }

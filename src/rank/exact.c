@@ -67,6 +67,9 @@ void dsim_ranker_free(dsim_ranker *r)
     free(r->item);
     free(r->user);
     free(r->scratch);
+    free(r->batch_users);
+    free(r->batch_scores);
+    free(r->batch_filled);
     free(r);
 }
 

@@ -12,7 +12,14 @@ struct dsim_ranker {
     float *item;    /* (d, n_items) estimated item vectors, dimension-major */
     float *user;    /* (n_shoppers, d) estimated shopper vectors */
     float *scratch; /* (n_items,) scores of the current visit */
+    /* batch workspace, grown by dsim_ranker_reserve() */
+    int capacity;        /* visits it holds */
+    float *batch_users;  /* (capacity, d) */
+    float *batch_scores; /* (capacity, block) */
+    int *batch_filled;   /* (capacity,) */
 };
+
+enum { DSIM__RANK_BLOCK = 4096 }; /* items per GEMM: a 256-visit batch's scores for one block are 4 MB */
 
 /**
  * Merge the scores of items first … first+m−1 into a top-k list kept sorted by descending score, of which

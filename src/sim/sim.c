@@ -10,6 +10,7 @@
  */
 #include "dsim/sim.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@ typedef struct {
     float recent_discount;   /* EWMA of "got a discount" over visits */
     float recent_level;      /* EWMA of the discount fraction given */
 } shopper_history;
+
+#define RANK_BATCH 256 /* visits ranked by one GEMM */
 
 #define RECENT_DISCOUNT_WEIGHT 0.3f /* weight of the latest visit in recent_discount_rate and _level */
 
@@ -50,6 +53,15 @@ struct dsim_sim {
 
     gsl_rng *arrival_rng, *choice_rng, *policy_rng, *lookahead_rng;
     dsim_metrics metrics;
+
+    /* The slates of the next visits, ranked in one batch: who arrives does not depend on what a policy
+       does, and the shop's estimates do not change during a run, so ranking ahead gives every visit the
+       slate it would get on arrival (nothing a policy learns is delayed). A batch never runs past a shock,
+       which may change who arrives. */
+    uint64_t batch_first, batch_end;
+    uint32_t batch_shopper[RANK_BATCH];
+    uint32_t batch_items[RANK_BATCH * DSIM_MAX_SLATE];
+    float batch_scores[RANK_BATCH * DSIM_MAX_SLATE];
 
     /* per-visit buffers, sized once */
     uint32_t slate[DSIM_MAX_SLATE];
@@ -109,7 +121,7 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     for (uint32_t u = 0; u < dsim_world_n_shoppers(world); u++)
         sim->history[u] = (shopper_history){0, 0, 0, 0, NAN, NAN, 0.0f, 0.0f};
     rc = dsim_ranker_alloc(&sim->ranker, world, sim->sc->ranking.embedding_noise, dsim_world_seed(world));
-    if (rc)
+    if (rc || (rc = dsim_ranker_reserve(sim->ranker, RANK_BATCH)))
         goto done;
     schedule_shocks(sim);
 done:
@@ -404,12 +416,33 @@ static int visit_item_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, 
     return DSIM_OK;
 }
 
+/* Rank the visits from t on, up to a batch, the horizon or the next shock, whichever comes first. */
+static int rank_ahead(dsim_sim *sim, uint64_t t)
+{
+    uint64_t end = t + RANK_BATCH;
+    if (end > sim->horizon)
+        end = sim->horizon;
+    if (sim->next_shock < sim->n_shocks && sim->shocks[sim->next_shock].visit < end)
+        end = sim->shocks[sim->next_shock].visit;
+    for (uint64_t v = t; v < end; v++)
+        sim->batch_shopper[v - t] = dsim_world_arrival(sim->world, v, sim->lookahead_rng);
+    sim->batch_first = t;
+    sim->batch_end = end;
+    return dsim_ranker_top_k_batch(sim->ranker, sim->batch_shopper, (int)(end - t), sim->slate_size,
+                                   sim->batch_items, sim->batch_scores);
+}
+
 static int simulate_visit(dsim_sim *sim, uint64_t t)
 {
     dsim_world *w = sim->world;
     const dsim_scenario *sc = sim->sc;
     while (sim->next_shock < sim->n_shocks && sim->shocks[sim->next_shock].visit <= t)
         dsim_world_apply_shock(w, sim->shocks[sim->next_shock++].shock);
+    if (t >= sim->batch_end) {
+        int rc = rank_ahead(sim, t);
+        if (rc)
+            return rc;
+    }
 
     uint32_t u = dsim_world_arrival(w, t, sim->arrival_rng);
     double day = dsim_world_day(w, t);
@@ -423,7 +456,10 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
         return DSIM_OK;
     }
 
-    dsim_ranker_top_k(sim->ranker, u, sim->slate_size, sim->slate, sim->scores);
+    size_t row = (size_t)(t - sim->batch_first) * (size_t)sim->slate_size;
+    assert(sim->batch_shopper[t - sim->batch_first] == u);
+    memcpy(sim->slate, sim->batch_items + row, sizeof(uint32_t) * (size_t)sim->slate_size);
+    memcpy(sim->scores, sim->batch_scores + row, sizeof(float) * (size_t)sim->slate_size);
     dsim_context ctx;
     build_context(sim, t, day, u, &ctx);
     dsim_world_slate_model(w, u, sim->slate, sim->slate_size, &sim->model);

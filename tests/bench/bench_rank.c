@@ -97,7 +97,7 @@ static void bench(int items, int d)
 
 int main(void)
 {
-    openblas_set_num_threads(1);
+    dsim_ranker_set_threads(1);
     const int items[] = {1000, 10000, 100000}, dims[] = {32, 64};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 2; j++)

@@ -1,7 +1,8 @@
 /*
  * test_rank.c — the batched GEMM ranker against the per-visit exact ranker: the same top-K lists, best
  * first, with the same scores up to float rounding; only items whose scores tie within rounding may trade
- * places. Across block boundaries of the catalog (more items than one GEMM block) and for a batch of one.
+ * places. Across block boundaries of the catalog (more items than one GEMM block), for a batch of one, and
+ * with one BLAS thread or two (the same bits).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -59,6 +60,18 @@ static void test_rank__batch_equals_the_per_visit_ranker(void **state)
     ASSERT_OK(dsim_ranker_top_k_batch(r, shoppers + 5, 1, K, one_items, one_scores));
     dsim_ranker_top_k(r, shoppers[5], K, exact_items, exact_scores);
     assert_true(memcmp(one_items, items + 5 * K, sizeof one_items) == 0); /* batch size does not matter */
+
+    /* Nor does the BLAS thread count: the same bits with one thread and with two. */
+    uint32_t *items2 = malloc(sizeof(uint32_t) * N * K);
+    float *scores2 = malloc(sizeof(float) * N * K);
+    dsim_ranker_set_threads(1);
+    ASSERT_OK(dsim_ranker_top_k_batch(r, shoppers, N, K, items, scores));
+    dsim_ranker_set_threads(2);
+    ASSERT_OK(dsim_ranker_top_k_batch(r, shoppers, N, K, items2, scores2));
+    assert_true(memcmp(items, items2, sizeof(uint32_t) * N * K) == 0);
+    assert_true(memcmp(scores, scores2, sizeof(float) * N * K) == 0);
+    free(items2);
+    free(scores2);
     free(items);
     free(scores);
     dsim_ranker_free(r);
