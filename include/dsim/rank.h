@@ -3,7 +3,8 @@
  *
  * The shop ranks with its own *estimates* of the taste vectors, never the hidden ones. In this version the
  * estimates are the true vectors plus Gaussian noise (σ = embedding_noise, per coordinate × 1/√d), and a
- * visit's slate is the exact top-K by estimated dot product, computed one visit at a time.
+ * visit's slate is the exact top-K by estimated dot product: one visit at a time (dsim_ranker_top_k), or a
+ * batch of visits with one GEMM per catalog block (dsim_ranker_top_k_batch, what the engine uses).
  */
 #ifndef DSIM_RANK_H
 #define DSIM_RANK_H
