@@ -16,11 +16,12 @@
 typedef struct dsim_ranker dsim_ranker;
 
 /**
- * Build the shop's embedding estimates for a world.
+ * Build the shop's embedding estimates for a world; with DSIM_SCORE_COSINE they are normalised to unit
+ * length, so that their dot product is the cosine.
  * @param out  receives the ranker, owned by the caller; `w` is only read during the call.
  * @return 0 or DSIM_ENOMEM.
  */
-int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, double noise, uint64_t seed);
+int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, double noise, dsim_score score, uint64_t seed);
 void dsim_ranker_free(dsim_ranker *r);
 
 /**

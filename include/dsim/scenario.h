@@ -28,6 +28,13 @@ typedef enum {
     DSIM_DEMAND_COUNT
 } dsim_demand;
 
+/** How the shop scores an item for a shopper. */
+typedef enum {
+    DSIM_SCORE_DOT = 0, /* ⟨ê_u, ê_i⟩ */
+    DSIM_SCORE_COSINE,  /* the same on vectors normalised to unit length */
+    DSIM_SCORE_COUNT
+} dsim_score;
+
 /** What one discount decision covers. */
 typedef enum {
     DSIM_SCOPE_VISIT = 0, /* one coupon for the whole slate */
@@ -115,6 +122,7 @@ typedef struct dsim_scenario {
 
     struct {
         double embedding_noise; /* σ of the Gaussian noise on the shop's embedding estimates */
+        dsim_score score;       /* dot or cosine */
     } ranking;
 
     struct {

@@ -17,14 +17,20 @@
 #include "dsim/error.h"
 #include "dsim/rng.h"
 
-static void noisy_copy(float *dst, const float *src, int d, double noise, gsl_rng *rng)
+/* dst ← src + noise; normalised to unit length for cosine scores (a zero vector stays zero). */
+static void noisy_copy(float *dst, const float *src, int d, double noise, bool unit, gsl_rng *rng)
 {
-    double scale = noise / sqrt((double)d);
-    for (int j = 0; j < d; j++)
+    double scale = noise / sqrt((double)d), norm2 = 0;
+    for (int j = 0; j < d; j++) {
         dst[j] = src[j] + (float)(scale * dsim_rng_gaussian(rng));
+        norm2 += (double)dst[j] * dst[j];
+    }
+    if (unit && norm2 > 0)
+        for (int j = 0; j < d; j++)
+            dst[j] = (float)(dst[j] / sqrt(norm2));
 }
 
-int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, double noise, uint64_t seed)
+int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, double noise, dsim_score score, uint64_t seed)
 {
     dsim_ranker *r = calloc(1, sizeof *r);
     gsl_rng *rng = dsim_rng_alloc();
@@ -43,13 +49,13 @@ int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, double noise, uint
     float v[1024];
     for (uint32_t i = 0; i < r->n_items; i++) {
         dsim_rng_key(rng, seed, DSIM_STREAM_RANKING, 2 * (uint64_t)i);
-        noisy_copy(v, dsim_world_item_taste(w, i), r->dim, noise, rng);
+        noisy_copy(v, dsim_world_item_taste(w, i), r->dim, noise, score == DSIM_SCORE_COSINE, rng);
         for (size_t j = 0; j < d; j++)
             r->item[j * r->n_items + i] = v[j];
     }
     for (uint32_t u = 0; u < r->n_shoppers; u++) {
         dsim_rng_key(rng, seed, DSIM_STREAM_RANKING, 2 * (uint64_t)u + 1);
-        noisy_copy(r->user + u * d, dsim_world_shopper_taste(w, u), r->dim, noise, rng);
+        noisy_copy(r->user + u * d, dsim_world_shopper_taste(w, u), r->dim, noise, score == DSIM_SCORE_COSINE, rng);
     }
     gsl_rng_free(rng);
     *out = r;

@@ -120,7 +120,8 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     }
     for (uint32_t u = 0; u < dsim_world_n_shoppers(world); u++)
         sim->history[u] = (shopper_history){0, 0, 0, 0, NAN, NAN, 0.0f, 0.0f};
-    rc = dsim_ranker_alloc(&sim->ranker, world, sim->sc->ranking.embedding_noise, dsim_world_seed(world));
+    rc = dsim_ranker_alloc(&sim->ranker, world, sim->sc->ranking.embedding_noise, sim->sc->ranking.score,
+                           dsim_world_seed(world));
     if (rc || (rc = dsim_ranker_reserve(sim->ranker, RANK_BATCH)))
         goto done;
     schedule_shocks(sim);

@@ -19,6 +19,7 @@
 const char *const dsim__objective_names[] = {"revenue", "profit", "conversions", NULL};
 const char *const dsim__demand_names[] = {"mnl", "valuation", "linear", NULL};
 const char *const dsim__scope_names[] = {"visit", "item", NULL};
+const char *const dsim__score_names[] = {"dot", "cosine", NULL};
 
 const scenario_key dsim__scenario_keys[] = {
     {SECTION_SCENARIO, "name", KEY_STRING, G(name), DSIM_NAME_MAX, "unnamed", 0, 0, "",
@@ -76,6 +77,9 @@ const scenario_key dsim__scenario_keys[] = {
     {SECTION_RANKING, "embedding_noise", KEY_DOUBLE, G(ranking.embedding_noise), 0, "0.2", 0, 100, "",
      "σ of the Gaussian noise on the shop's estimates of the taste vectors (per coordinate × 1/√d)", NULL},
 
+    {SECTION_RANKING, "score", KEY_ENUM, G(ranking.score), 0, "dot", 0, 0, "",
+     "How the shop scores an item for a shopper: dot (⟨ê_u, ê_i⟩) or cosine (on unit-length estimates)",
+     dsim__score_names},
     {SECTION_DISCOUNTS, "levels", KEY_LEVELS, G(discounts.levels), 0, "0, 5, 10, 15, 20, 30", 0, 99.999,
      "percent", "Discount levels a policy may choose, ascending, comma-separated", NULL},
     {SECTION_DISCOUNTS, "objective", KEY_ENUM, G(discounts.objective), 0, "profit", 0, 0, "",

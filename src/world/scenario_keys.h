@@ -34,7 +34,8 @@ typedef struct {
     const char *const *names; /* KEY_ENUM only */
 } scenario_key;
 
-extern const char *const dsim__objective_names[], *const dsim__demand_names[], *const dsim__scope_names[];
+extern const char *const dsim__objective_names[], *const dsim__demand_names[], *const dsim__scope_names[],
+    *const dsim__score_names[];
 
 extern const scenario_key dsim__scenario_keys[];
 extern const size_t dsim__n_scenario_keys;

@@ -11,6 +11,7 @@
 #include "dsim/rank.h"
 #include "dsim/world.h"
 #include "helpers.h"
+#include "rank/ranker_impl.h"
 
 enum { K = 8, N = 300 };
 
@@ -25,7 +26,7 @@ static void test_rank__batch_equals_the_per_visit_ranker(void **state)
     dsim_world *w = NULL;
     dsim_ranker *r = NULL;
     ASSERT_OK(dsim_world_alloc(&w, sc, 3));
-    ASSERT_OK(dsim_ranker_alloc(&r, w, 0.2, 3));
+    ASSERT_OK(dsim_ranker_alloc(&r, w, 0.2, DSIM_SCORE_DOT, 3));
     uint32_t shoppers[N], *items = malloc(sizeof(uint32_t) * N * K);
     float *scores = malloc(sizeof(float) * N * K);
     for (int v = 0; v < N; v++)
@@ -79,10 +80,64 @@ static void test_rank__batch_equals_the_per_visit_ranker(void **state)
     dsim_scenario_free(sc);
 }
 
+/* Cosine scores: the same noisy estimates as for dot scores (same streams), normalised; the top-K must be
+   the top-K of the cosines computed by hand in double from the dot ranker's vectors. */
+static void test_rank__cosine_ranks_by_the_cosine_of_the_estimates(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, "[scenario]\nshoppers = 200\n[catalog]\nitems = 500\nembedding_dim = 8\n"
+                                       "[segment.a]\nshare = 1\n", "cos.ini"));
+    dsim_world *w = NULL;
+    dsim_ranker *dot = NULL, *cos = NULL;
+    ASSERT_OK(dsim_world_alloc(&w, sc, 4));
+    ASSERT_OK(dsim_ranker_alloc(&dot, w, 0.5, DSIM_SCORE_DOT, 4));
+    ASSERT_OK(dsim_ranker_alloc(&cos, w, 0.5, DSIM_SCORE_COSINE, 4));
+    int d = 8, differ_from_dot = 0;
+    for (uint32_t u = 0; u < 200; u += 7) {
+        uint32_t items[K], dot_items[K];
+        float scores[K], dot_scores[K];
+        dsim_ranker_top_k(cos, u, K, items, scores);
+        dsim_ranker_top_k(dot, u, K, dot_items, dot_scores);
+        differ_from_dot += memcmp(items, dot_items, sizeof items) != 0;
+        double best[K];
+        const float *eu = dot->user + (size_t)u * (size_t)d;
+        for (int j = 0; j < K; j++) {
+            double uu = 0, ii = 0, ui = 0;
+            for (int c = 0; c < d; c++) {
+                double x = eu[c], y = dot->item[(size_t)c * dot->n_items + items[j]];
+                uu += x * x, ii += y * y, ui += x * y;
+            }
+            best[j] = ui / sqrt(uu * ii);
+            assert_true(fabs(best[j] - scores[j]) < 1e-5 && scores[j] <= 1.0f + 1e-6f);
+        }
+        /* No item outside the list has a clearly higher cosine than the list's last. */
+        for (uint32_t i = 0; i < dot->n_items; i++) {
+            bool listed = false;
+            for (int j = 0; j < K; j++)
+                listed |= items[j] == i;
+            if (listed)
+                continue;
+            double uu = 0, ii = 0, ui = 0;
+            for (int c = 0; c < d; c++) {
+                double x = eu[c], y = dot->item[(size_t)c * dot->n_items + i];
+                uu += x * x, ii += y * y, ui += x * y;
+            }
+            assert_true(ui / sqrt(uu * ii) <= best[K - 1] + 1e-5);
+        }
+    }
+    assert_true(differ_from_dot > 0); /* noisy vectors' lengths differ, so the two scores rank differently */
+    dsim_ranker_free(dot);
+    dsim_ranker_free(cos);
+    dsim_world_free(w);
+    dsim_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank__batch_equals_the_per_visit_ranker),
+        cmocka_unit_test(test_rank__cosine_ranks_by_the_cosine_of_the_estimates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
