@@ -21,6 +21,7 @@ typedef struct {
     uint64_t impressions;  /* items shown */
     uint64_t clicks;
     uint64_t purchases;
+    uint64_t top3_purchases;    /* purchases from the first three positions of the slate */
     uint64_t discounted_visits; /* visits offered a level > 0 % */
     uint64_t churned;           /* shoppers who left during the run */
     double revenue, profit, discount_spend; /* currency */

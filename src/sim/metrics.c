@@ -30,6 +30,7 @@ static double m_revenue_per_visit(const dsim_metrics *m) { return ratio(m->reven
 static double m_reward(const dsim_metrics *m) { return m->reward; }
 static double m_regret(const dsim_metrics *m) { return m->regret; }
 static double m_churned(const dsim_metrics *m) { return (double)m->churned; }
+static double m_top3(const dsim_metrics *m) { return ratio((double)m->top3_purchases, (double)m->purchases); }
 
 const dsim_metric_def dsim_metric_defs[] = {
     {"visits", "visits", "visits", m_visits},
@@ -48,6 +49,7 @@ const dsim_metric_def dsim_metric_defs[] = {
     {"reward", "reward", "objective", m_reward},
     {"regret", "regret", "objective", m_regret},
     {"churned", "churned", "shoppers", m_churned},
+    {"top3_purchase_share", "top-3 share", "purchases", m_top3},
 };
 
 const size_t dsim_n_metric_defs = sizeof dsim_metric_defs / sizeof dsim_metric_defs[0];

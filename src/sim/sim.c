@@ -252,6 +252,7 @@ static void account(dsim_metrics *m, const dsim_scenario *sc, const int *levels,
     m->impressions += (uint64_t)sc->behaviour.slate_size;
     m->clicks += (uint64_t)o->n_clicks;
     m->purchases += o->position >= 0;
+    m->top3_purchases += o->position >= 0 && o->position < 3;
     m->discounted_visits += d > 0;
     m->churned += o->churned;
     m->revenue += o->revenue;

@@ -2,7 +2,8 @@
  * schema.c — the result database's schema and its migrations.
  *
  * Migration i takes a database from user_version i to i + 1. Never edit a released migration: add the next
- * one. The metric columns of `series` and `summary` are named as in dsim_metric_defs (a test checks it).
+ * one. The metric columns of `series` and `summary` are named as in dsim_metric_defs, in order (a test checks
+ * it): a new metric is appended to the table and added by a migration.
  */
 #include <sqlite3.h>
 
@@ -33,6 +34,9 @@ static const char *const migrations[] = {
     "CREATE TABLE levels (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     "  level INTEGER NOT NULL, percent REAL NOT NULL, visits INTEGER NOT NULL, PRIMARY KEY (run_id, level))"
     "  WITHOUT ROWID;",
+    /* 1 → 2: the share of purchases made from the top three positions (ranking quality) */
+    "ALTER TABLE series ADD COLUMN top3_purchase_share REAL;"
+    "ALTER TABLE summary ADD COLUMN top3_purchase_share REAL;",
 };
 
 int dsim__store_migrate(sqlite3 *db, const char *path)

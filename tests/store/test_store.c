@@ -70,6 +70,9 @@ static void test_store__a_run_is_written_and_read_back(void **state)
     assert_true(query_double(path, "SELECT count(*) FROM series WHERE run_id = 1") == 10);
     assert_true(query_double(path, "SELECT max(visit) FROM series") == 20000);
     assert_true(query_double(path, "SELECT profit FROM summary WHERE run_id = 1") == m.profit);
+    assert_true(m.purchases > 0 && m.top3_purchases <= m.purchases);
+    assert_true(query_double(path, "SELECT top3_purchase_share FROM summary WHERE run_id = 1") ==
+                (double)m.top3_purchases / (double)m.purchases);
     assert_true(query_double(path, "SELECT profit FROM series WHERE visit = 20000") == m.profit);
     assert_true(query_double(path, "SELECT sum(visits) FROM levels WHERE run_id = 1") == (double)m.visits);
     assert_true(query_double(path, "SELECT visits FROM levels WHERE run_id = 1 AND percent = 10") == (double)m.visits);
@@ -164,6 +167,36 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_n_metric_defs);
 }
 
+/* A version-1 database (made by dropping what migration 2 adds) is upgraded in place when opened, keeps
+   its runs, and takes new runs with the new column. */
+static void test_store__a_version_1_database_is_migrated(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/v1.db", dir);
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, path));
+    dsim_store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "ALTER TABLE series DROP COLUMN top3_purchase_share;"
+                                  "ALTER TABLE summary DROP COLUMN top3_purchase_share;"
+                                  "INSERT INTO runs (created, status, scenario_name, scenario_text, policy_name, "
+                                  "policy_type, seed, visits, objective, dsim_version) VALUES ('2026-01-01', 'done', "
+                                  "'old', '', 'none', 'none', 1, 10, 'profit', '0.0');"
+                                  "PRAGMA user_version = 1;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    ASSERT_OK(dsim_store_open(&st, path));
+    dsim_store_close(st);
+    assert_true(query_double(path, "PRAGMA user_version") == DSIM_STORE_SCHEMA_VERSION);
+    assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary') WHERE name = "
+                                   "'top3_purchase_share'") == 1);
+    assert_true(query_double(path, "SELECT count(*) FROM runs WHERE scenario_name = 'old'") == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_store__failed_and_unfinished_runs_never_look_complete),
         cmocka_unit_test(test_store__newer_schema_is_refused_and_wal_is_on),
         cmocka_unit_test(test_store__metric_columns_match_the_metric_table),
+        cmocka_unit_test(test_store__a_version_1_database_is_migrated),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
