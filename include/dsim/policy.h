@@ -111,6 +111,8 @@ typedef struct {
 enum {
     DSIM_POLICY_CLAIRVOYANT = 1u << 0, /* sees the hidden expected reward of every level */
     DSIM_POLICY_CONTEXTUAL = 1u << 1,  /* uses context features: its files may set `features = ...` */
+    DSIM_POLICY_PER_VISIT = 1u << 2,   /* learns from one shopper's successive decisions as successive visits:
+                                          needs one decision per visit (discount scope visit) */
 };
 
 typedef struct dsim_policy_type {

@@ -169,6 +169,8 @@ static int run_all(const bandit_options *o, const dsim_bandit_config *cfg, dsim_
                 status = EXIT_RUNTIME;
             }
             dsim_policy_free(policy);
+            if (status)
+                break;
             double *v = &values[((size_t)p * o->seeds + s) * N_COLUMNS];
             v[COL_PERCENT] = dsim_bandit_percent_of_optimum(r);
             v[COL_REGRET] = r->regret;

@@ -70,8 +70,8 @@ void cli_print_comparison(const char *const *names, int n_rows, const cli_column
         }
     }
     printf("%-*s", width[0], "policy");
-    for (int c = 0; c < n_columns; c++)
-        printf("  %*s", width[c + 1], columns[c].head);
+    for (int c = 0; c < n_columns; c++) /* padded by display width: a head may hold non-ASCII letters */
+        printf("  %*s%s", width[c + 1] - text_width(columns[c].head), "", columns[c].head);
     printf("\n");
     for (int p = 0; p < n_rows; p++) {
         printf("%s%*s", names[p], width[0] - text_width(names[p]), "");

@@ -331,8 +331,22 @@ int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const ds
     return DSIM_OK;
 }
 
+/* @return 0, or DSIM_ECONFIG when the type needs one decision per visit and the scenario makes one per item. */
+static int check_scope(const dsim_policy_config *cfg, const dsim_scenario *sc)
+{
+    if (!(cfg->type->flags & DSIM_POLICY_PER_VISIT) || sc->discounts.scope == DSIM_SCOPE_VISIT)
+        return DSIM_OK;
+    return dsim_error_set(DSIM_ECONFIG,
+                          "%s: [policy] type = %s learns from a shopper's successive visits, one decision each; "
+                          "with discount scope item the items of one visit would pass for visits (use scope visit)",
+                          *cfg->path ? cfg->path : cfg->name, cfg->type->name);
+}
+
 int dsim_policy_config_check(const dsim_policy_config *cfg, const dsim_scenario *sc)
 {
+    int scope_rc = check_scope(cfg, sc);
+    if (scope_rc)
+        return scope_rc;
     /* Instantiate against the scenario's levels; catalog facts do not affect whether a policy fits. */
     dsim_policy_env env = {
         .n_levels = sc->discounts.n_levels,

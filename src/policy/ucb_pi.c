@@ -197,8 +197,11 @@ static double index_of(const ucb_pi_state *s, int l)
     double n = (double)s->count[l], log_t = log((double)s->t);
     if (!s->tuned)
         return s->mean[l] + s->price[l] * sqrt(2 * log_t / n);
-    double variance = s->mean_sq[l] - s->mean[l] * s->mean[l] + sqrt(2 * log_t / n);
-    return s->mean[l] + 2 * s->price[l] * s->delta * sqrt(log_t / n * fmin(0.25, variance));
+    /* The paper's prices and profits lie in [0, 1]: δ̂ and the variance are taken in units of the top price,
+       so that the index does not depend on the currency. */
+    double top = s->price[s->by_price[s->n_levels - 1]];
+    double variance = (s->mean_sq[l] - s->mean[l] * s->mean[l]) / (top * top) + sqrt(2 * log_t / n);
+    return s->mean[l] + 2 * s->price[l] * (s->delta / top) * sqrt(log_t / n * fmin(0.25, variance));
 }
 
 static int ucb_pi_choose(const ucb_pi_state *s)

@@ -98,6 +98,11 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     if (options->version != DSIM_SIM_OPTIONS_VERSION)
         return dsim_error_set(DSIM_EINVAL, "dsim_sim_options version %d, expected %d", options->version,
                               DSIM_SIM_OPTIONS_VERSION);
+    const dsim_scenario *scenario = dsim_world_scenario(world);
+    if (scenario->discounts.scope == DSIM_SCOPE_ITEM &&
+        (dsim_policy_config_of(policy)->type->flags & DSIM_POLICY_PER_VISIT))
+        return dsim_error_set(DSIM_ECONFIG, "policy %s learns from a shopper's successive visits; it needs discount "
+                                            "scope visit", dsim_policy_config_of(policy)->name);
     int rc = DSIM_OK;
     dsim_sim *sim = calloc(1, sizeof *sim);
     if (!sim)
@@ -346,7 +351,7 @@ static double item_oracle(const dsim_sim *sim, int *best)
             dsim_slate_expected_rewards_mixed(m, best, j, values);
             int arg = best[j];
             for (int l = 0; l < sim->n_levels; l++)
-                if (values[l] > values[arg] * (1 + 1e-12) + 1e-300)
+                if (values[l] > values[arg] + 1e-12 * fabs(values[arg]) + 1e-300)
                     arg = l;
             moved |= arg != best[j];
             best[j] = arg;

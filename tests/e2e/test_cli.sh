@@ -70,6 +70,7 @@ printf '[discounts]\nlevels =%s' "$seg" >levels.ini
 printf '[behaviour]\ndemand = logit%s' "$seg" >demand.ini
 printf '[policy]\ntype = fixed\nlevel = 12\n' >level12.ini
 printf '[bandit]\ntype = linear\nprices = 0.5, 0.4\n' >descending.ini
+printf '[discounts]\nscope = item%s' "$seg" >item_scope.ini
 printf '[policy]\ntype = thomson\n' >thomson.ini
 printf '[policy]\ntype = linucb\nalpha = 0.5\nfeatures = bias, recency\n' >feature.ini
 printf '[policy]\ntype = lin_ts\nv = -1\n' >lints_range.ini
@@ -81,6 +82,7 @@ bad "shares" "shares.ini:4: [segment.b] share: segment shares sum to 0.9, expect
 bad "empty levels" "levels.ini:2: [discounts]: levels: expected a comma-separated list of percentages" run levels.ini
 bad "unknown demand model" "demand.ini:2: [behaviour]: demand: expected mnl, valuation or linear, got 'logit'" run demand.ini
 check "bad bandit file: exit 2 naming file, line and key" bash -c "'$DSIM' bandit descending.ini 2>&1 >/dev/null | grep -qF 'descending.ini:3: [bandit]: prices: expected ascending prices, got 0.4 after 0.5'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
+bad "a planning agent in scope item" "[policy] type = q_learning learns from a shopper's successive visits" run item_scope.ini -p q_learning
 bad "level not offered" "level12.ini:3: [policy] level = 12: the scenario offers no such level" run "$DATA/small.ini" -p level12.ini
 bad "unknown policy type" "thomson.ini:2: [policy] type: unknown policy type 'thomson'; did you mean 'thompson'?" run "$DATA/small.ini" -p thomson.ini
 bad "unknown feature" "feature.ini:4: [policy] features: unknown feature 'recency' (known: bias, visits, visit_recency," run "$DATA/small.ini" -p feature.ini
