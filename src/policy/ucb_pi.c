@@ -22,7 +22,10 @@
  * trying each surviving price once first.
  *
  * Consumers come with their segment in bandit rounds (dsim/bandit.h); in a shop visit the shopper is one
- * consumer of a single segment who bought or not at the level's mean price. When the feedback reports no
+ * consumer of a single segment who bought or not at the level's mean price. That makes the agent weak in a
+ * shop: with one segment, once every level has seen both purchases and declines the bounds span all prices
+ * and nothing is pruned (it is then UCB1 with a price-scaled bonus), and the bounds are on revenue
+ * (price × demand) whatever the scenario's objective. It is built for the pricing problems of the paper. When the feedback reports no
  * purchases at all (env.n_groups = 0, e.g. noisy profits), nothing prunes and δ̂ stays at half the top
  * price (valuations known only to lie in [0, top]). The bounds are refreshed when an observation moves
  * one, and otherwise as the shares drift, at rounds growing by 1 % (the shares converge, so this saves an
