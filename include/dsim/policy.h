@@ -165,6 +165,10 @@ int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type 
 void dsim_policy_config_free(dsim_policy_config *cfg);
 /** Check that a policy fits a scenario (e.g. a fixed level the scenario offers). @return 0 or DSIM_ECONFIG. */
 int dsim_policy_config_check(const dsim_policy_config *cfg, const dsim_scenario *sc);
+/** @return 0, or DSIM_ECONFIG when the type needs one decision per visit (DSIM_POLICY_PER_VISIT) and the
+ *  scenario's discount scope makes one per item. Part of dsim_policy_config_check(). */
+int dsim_policy_scope_check(const dsim_policy_config *cfg, const dsim_scenario *sc);
+
 /** @return a parameter's value by name (NAN if the type has no such parameter). */
 double dsim_policy_config_param(const dsim_policy_config *cfg, const char *name);
 

@@ -45,6 +45,7 @@ typedef struct {
     uint32_t item;     /* item bought (valid when position >= 0) */
     double price_paid; /* currency */
     double revenue, profit, discount_spend, reward; /* reward: the scenario's objective */
+    double discount_shown; /* mean discount over the slate's positions (the visit's level in scope visit) */
     bool churned;      /* the shopper left after this visit (hidden) */
 } dsim_outcome;
 

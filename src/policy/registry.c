@@ -331,8 +331,7 @@ int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const ds
     return DSIM_OK;
 }
 
-/* @return 0, or DSIM_ECONFIG when the type needs one decision per visit and the scenario makes one per item. */
-static int check_scope(const dsim_policy_config *cfg, const dsim_scenario *sc)
+int dsim_policy_scope_check(const dsim_policy_config *cfg, const dsim_scenario *sc)
 {
     if (!(cfg->type->flags & DSIM_POLICY_PER_VISIT) || sc->discounts.scope == DSIM_SCOPE_VISIT)
         return DSIM_OK;
@@ -344,7 +343,7 @@ static int check_scope(const dsim_policy_config *cfg, const dsim_scenario *sc)
 
 int dsim_policy_config_check(const dsim_policy_config *cfg, const dsim_scenario *sc)
 {
-    int scope_rc = check_scope(cfg, sc);
+    int scope_rc = dsim_policy_scope_check(cfg, sc);
     if (scope_rc)
         return scope_rc;
     /* Instantiate against the scenario's levels; catalog facts do not affect whether a policy fits. */

@@ -98,12 +98,9 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     if (options->version != DSIM_SIM_OPTIONS_VERSION)
         return dsim_error_set(DSIM_EINVAL, "dsim_sim_options version %d, expected %d", options->version,
                               DSIM_SIM_OPTIONS_VERSION);
-    const dsim_scenario *scenario = dsim_world_scenario(world);
-    if (scenario->discounts.scope == DSIM_SCOPE_ITEM &&
-        (dsim_policy_config_of(policy)->type->flags & DSIM_POLICY_PER_VISIT))
-        return dsim_error_set(DSIM_ECONFIG, "policy %s learns from a shopper's successive visits; it needs discount "
-                                            "scope visit", dsim_policy_config_of(policy)->name);
-    int rc = DSIM_OK;
+    int rc = dsim_policy_scope_check(dsim_policy_config_of(policy), dsim_world_scenario(world));
+    if (rc)
+        return rc;
     dsim_sim *sim = calloc(1, sizeof *sim);
     if (!sim)
         return dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
@@ -236,23 +233,11 @@ static void remember(shopper_history *h, double day, double discount, bool purch
     }
 }
 
-/* The mean discount of the slate shown: the visit's level in scope visit. */
-static double mean_discount(const dsim_scenario *sc, const int *levels, int k)
-{
-    double sum = 0;
-    bool uniform = true;
-    for (int j = 0; j < k; j++) {
-        sum += sc->discounts.levels[levels[j]];
-        uniform &= levels[j] == levels[0];
-    }
-    return uniform ? sc->discounts.levels[levels[0]] : sum / k;
-}
-
 /* A visit counts each decision it made: one in scope visit, one per shown item in scope item. */
 static void account(dsim_metrics *m, const dsim_scenario *sc, const int *levels, int n_decisions,
                     const dsim_outcome *o, double regret)
 {
-    double d = mean_discount(sc, levels, sc->behaviour.slate_size);
+    double d = o->discount_shown;
     m->visits++;
     m->impressions += (uint64_t)sc->behaviour.slate_size;
     m->clicks += (uint64_t)o->n_clicks;
@@ -481,7 +466,7 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
                  : visit_visit_scope(sim, t, &ctx, budget_spent, levels, &outcome, &regret);
     if (rc)
         return rc;
-    remember(&sim->history[u], day, mean_discount(sc, levels, sim->slate_size), outcome.position >= 0);
+    remember(&sim->history[u], day, outcome.discount_shown, outcome.position >= 0);
     account(&sim->metrics, sc, levels, sc->discounts.scope == DSIM_SCOPE_ITEM ? sim->slate_size : 1, &outcome,
             regret);
     memcpy(sim->last.item_levels, levels, sizeof levels);

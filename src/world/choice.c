@@ -94,6 +94,7 @@ void dsim_world_visit_items(dsim_world *w, const dsim_slate_model *m, const int 
         uniform &= levels[j] == levels[0];
     }
     shown = uniform ? sc->discounts.levels[levels[0]] : shown / m->k; /* exact for one level */
+    out->discount_shown = shown;
     w->reference[u] = (float)(seg->memory * w->reference[u] + (1.0 - seg->memory) * shown);
     double h = w->churn[u];
     if (out->position >= 0)

@@ -218,6 +218,11 @@ static void test_sim__item_scope_decides_each_item(void **state)
     dsim_sim_free(sim);
     dsim_policy_config_free(cfg);
 
+    /* An agent that learns from a shopper's successive visits cannot run where a visit makes several decisions. */
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("q_learning")));
+    assert_int_equal(dsim_sim_create(&sim, sc, cfg, 5, &options), DSIM_ECONFIG);
+    dsim_policy_config_free(cfg);
+
     ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("oracle")));
     dsim_metrics oracle = run_to_end(sc, cfg, 5);
     assert_true(fabs(oracle.regret) <= 1e-9 * oracle.reward);
