@@ -6,6 +6,7 @@
 #define DSIM_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
@@ -41,6 +42,33 @@ int cli_parse_db_options(int argc, char **argv, const char *usage, const char **
 struct dsim_store;
 /** Open an existing result database (never creates one). @return 0, EXIT_USAGE or EXIT_RUNTIME. */
 int cli_open_existing(const char *db, struct dsim_store **store);
+
+#define CLI_MAX_POLICIES 32
+
+/** What a command comparing policies over seeds accepts, and how it names things in messages. */
+typedef struct {
+    const char *command;                 /* "run" */
+    const char *missing, *one;           /* "a SCENARIO", "one SCENARIO": the input in messages */
+    const char *horizon;                 /* long option of the horizon: "visits" */
+    const char *output;                  /* long option of the output file: "db" */
+    unsigned long long max_seeds;
+    const char *const *default_policies; /* NULL-terminated; used when no -p is given */
+    void (*usage)(FILE *out);
+} cli_study_spec;
+
+typedef struct {
+    const char *file;
+    const char *policies[CLI_MAX_POLICIES];
+    int n_policies;
+    unsigned long long horizon; /* 0: the input's own */
+    unsigned long long seeds;
+    const char *output;         /* NULL: not given */
+    int quiet;
+} cli_study_options;
+
+/** Parse FILE [-p POLICY]... [--HORIZON N] [--seeds K] [--OUTPUT FILE] [-q]. @return 0, -1 (help shown) or
+ *  EXIT_USAGE with the message printed. */
+int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, cli_study_options *o);
 
 /** @return a monotonic clock in seconds (for rates and progress lines). */
 double cli_now_seconds(void);

@@ -3,7 +3,6 @@
  * print what share of the best arm's earnings each one made, its regret and, for Bernoulli arms, the
  * growth of its regret against Lai & Robbins' bound. Optionally writes every regret curve as CSV.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,24 +10,16 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/text.h"
 #include "dsim/bandit.h"
 #include "dsim/error.h"
 #include "dsim/metrics.h"
 
-#define MAX_POLICIES 32
+#define MAX_POLICIES CLI_MAX_POLICIES
 #define MAX_SEEDS 10000
 
-static const char *const default_policies[] = {"ucb1", "thompson", "ucb_pi"};
+static const char *const default_policies[] = {"ucb1", "thompson", "ucb_pi", NULL};
 
-typedef struct {
-    const char *file;
-    const char *policies[MAX_POLICIES];
-    int n_policies;
-    unsigned long long rounds, seeds;
-    const char *csv;
-    int quiet;
-} bandit_options;
+typedef cli_study_options bandit_options; /* horizon: rounds, output: the CSV file */
 
 static void bandit_usage(FILE *out)
 {
@@ -49,63 +40,11 @@ static void bandit_usage(FILE *out)
 
 static int parse_options(int argc, char **argv, bandit_options *o)
 {
-    static const struct option longopts[] = {
-        {"policy", required_argument, NULL, 'p'}, {"rounds", required_argument, NULL, 'r'},
-        {"seeds", required_argument, NULL, 's'},  {"csv", required_argument, NULL, 'c'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    static const cli_study_spec spec = {
+        .command = "bandit", .missing = "a bandit FILE", .one = "one FILE", .horizon = "rounds", .output = "csv",
+        .max_seeds = MAX_SEEDS, .default_policies = default_policies, .usage = bandit_usage,
     };
-    *o = (bandit_options){.seeds = 1};
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if (o->n_policies == MAX_POLICIES) {
-                cli_error("bandit: at most %d policies", MAX_POLICIES);
-                return EXIT_USAGE;
-            }
-            o->policies[o->n_policies++] = optarg;
-            break;
-        case 'r':
-            if (!dsim__parse_u64(optarg, &o->rounds) || o->rounds == 0) {
-                cli_error("bandit: --rounds: expected a positive whole number, got '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 's':
-            if (!dsim__parse_u64(optarg, &o->seeds) || o->seeds == 0 || o->seeds > MAX_SEEDS) {
-                cli_error("bandit: --seeds: expected a whole number from 1 to %d, got '%s'", MAX_SEEDS, optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'c':
-            o->csv = optarg;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'h':
-            bandit_usage(stdout);
-            return -1;
-        case ':':
-            cli_error("bandit: option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
-        default:
-            cli_error("bandit: unknown option '%s' (see dsim bandit --help)", argv[optind - 1]);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        cli_error(optind == argc ? "bandit: expected a bandit FILE (see dsim bandit --help)"
-                                 : "bandit: expected one FILE, got extra arguments (see dsim bandit --help)");
-        return EXIT_USAGE;
-    }
-    o->file = argv[optind];
-    if (o->n_policies == 0)
-        for (size_t i = 0; i < sizeof default_policies / sizeof default_policies[0]; i++)
-            o->policies[o->n_policies++] = default_policies[i];
-    return EXIT_OK;
+    return cli_parse_study_options(argc, argv, &spec, o);
 }
 
 /* Check every input before running anything; each policy is also set up once on the first seed. */
@@ -164,7 +103,7 @@ static int run_all(const bandit_options *o, const dsim_bandit_config *cfg, dsim_
         dsim_bandit_policy_env(b, &env);
         for (int p = 0; p < o->n_policies && !status; p++) {
             dsim_policy *policy = NULL;
-            if (dsim_policy_alloc(&policy, configs[p], &env) || dsim_bandit_run(b, policy, o->rounds, r)) {
+            if (dsim_policy_alloc(&policy, configs[p], &env) || dsim_bandit_run(b, policy, o->horizon, r)) {
                 cli_error("%s (policy %s, seed %llu)", dsim_errmsg(), configs[p]->name, cfg->seed + s);
                 status = EXIT_RUNTIME;
             }
@@ -203,7 +142,7 @@ static void print_header(const bandit_options *o, const dsim_bandit_config *cfg)
     const double *mean = dsim_bandit_arm_means(b);
     int best = dsim_bandit_best_arm(b);
     printf("bandit %s (%s, %d arms): %llu rounds × %llu seed%s%s\n", cfg->name, dsim_bandit_kind_name(cfg->kind),
-           cfg->n_arms, o->rounds ? o->rounds : (unsigned long long)cfg->rounds, o->seeds, o->seeds > 1 ? "s" : "",
+           cfg->n_arms, o->horizon ? o->horizon : (unsigned long long)cfg->rounds, o->seeds, o->seeds > 1 ? "s" : "",
            o->seeds > 1 ? ", mean ± 95 % CI across seeds" : "");
     if (cfg->kind == DSIM_BANDIT_BERNOULLI) {
         printf("best arm %d pays %.4g per round; Lai–Robbins C = %.1f\n\n", best, mean[best],
@@ -235,9 +174,9 @@ int cmd_bandit(int argc, char **argv)
         status = EXIT_RUNTIME;
         goto done;
     }
-    if (o.csv) {
-        if (!(csv = fopen(o.csv, "w"))) {
-            cli_error("bandit: --csv %s: cannot write it", o.csv);
+    if (o.output) {
+        if (!(csv = fopen(o.output, "w"))) {
+            cli_error("bandit: --csv %s: cannot write it", o.output);
             status = EXIT_USAGE;
             goto done;
         }
@@ -265,7 +204,7 @@ int cmd_bandit(int argc, char **argv)
     printf(".\n");
 done:
     if (csv && fclose(csv) && !status) {
-        cli_error("bandit: --csv %s: write failed", o.csv);
+        cli_error("bandit: --csv %s: write failed", o.output);
         status = EXIT_RUNTIME;
     }
     free(values);

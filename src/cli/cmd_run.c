@@ -4,7 +4,6 @@
  *
  * Everything the command reads is checked before the database is opened, so bad input writes nothing.
  */
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,15 +13,14 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/text.h"
 #include "dsim/error.h"
 #include "dsim/sim.h"
 #include "dsim/store.h"
 
-#define MAX_POLICIES 32
+#define MAX_POLICIES CLI_MAX_POLICIES
 #define MAX_SEEDS 1000
 
-static const char *const default_policies[] = {"none", "fixed10", "thompson", "oracle"};
+static const char *const default_policies[] = {"none", "fixed10", "thompson", "oracle", NULL};
 
 /* Columns of the comparison table, by metric name. */
 static const struct {
@@ -46,15 +44,7 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-typedef struct {
-    const char *scenario;
-    const char *policies[MAX_POLICIES];
-    int n_policies;
-    uint64_t visits; /* 0: the scenario's horizon */
-    unsigned long long seeds;
-    const char *db;
-    int quiet;
-} run_options;
+typedef cli_study_options run_options; /* file: the scenario, horizon: visits, output: the database */
 
 static void run_usage(FILE *out)
 {
@@ -76,65 +66,14 @@ static void run_usage(FILE *out)
 
 static int parse_options(int argc, char **argv, run_options *o)
 {
-    static const struct option longopts[] = {
-        {"policy", required_argument, NULL, 'p'}, {"visits", required_argument, NULL, 'v'},
-        {"seeds", required_argument, NULL, 's'},  {"db", required_argument, NULL, 'd'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    static const cli_study_spec spec = {
+        .command = "run", .missing = "a SCENARIO", .one = "one SCENARIO", .horizon = "visits", .output = "db",
+        .max_seeds = MAX_SEEDS, .default_policies = default_policies, .usage = run_usage,
     };
-    *o = (run_options){.seeds = 1, .db = DEFAULT_DB};
-    unsigned long long v;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if (o->n_policies == MAX_POLICIES) {
-                cli_error("run: at most %d policies", MAX_POLICIES);
-                return EXIT_USAGE;
-            }
-            o->policies[o->n_policies++] = optarg;
-            break;
-        case 'v':
-            if (!dsim__parse_u64(optarg, &v) || v == 0) {
-                cli_error("run: --visits: expected a positive whole number, got '%s'", optarg);
-                return EXIT_USAGE;
-            }
-            o->visits = v;
-            break;
-        case 's':
-            if (!dsim__parse_u64(optarg, &o->seeds) || o->seeds == 0 || o->seeds > MAX_SEEDS) {
-                cli_error("run: --seeds: expected a whole number from 1 to %d, got '%s'", MAX_SEEDS, optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'd':
-            o->db = optarg;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'h':
-            run_usage(stdout);
-            return -1;
-        case ':':
-            cli_error("run: option %s needs a value", argv[optind - 1]);
-            return EXIT_USAGE;
-        default:
-            cli_error("run: unknown option '%s' (see dsim run --help)", argv[optind - 1]);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        cli_error(optind == argc ? "run: expected a SCENARIO (see dsim run --help)"
-                                 : "run: expected one SCENARIO, got extra arguments (see dsim run --help)");
-        return EXIT_USAGE;
-    }
-    o->scenario = argv[optind];
-    if (o->n_policies == 0)
-        for (size_t i = 0; i < sizeof default_policies / sizeof default_policies[0]; i++)
-            o->policies[o->n_policies++] = default_policies[i];
-    return EXIT_OK;
+    int status = cli_parse_study_options(argc, argv, &spec, o);
+    if (!o->output)
+        o->output = DEFAULT_DB;
+    return status;
 }
 
 /* ---- progress ---------------------------------------------------------------------------------------- */
@@ -230,7 +169,7 @@ static void print_table(const run_options *o, dsim_policy_config **configs, cons
 static int load_inputs(const run_options *o, dsim_scenario **sc, dsim_policy_config **configs)
 {
     char path[1024];
-    int status = cli_find_file("scenarios", o->scenario, path, sizeof path);
+    int status = cli_find_file("scenarios", o->file, path, sizeof path);
     if (status)
         return status;
     if (dsim_scenario_load(sc, path)) {
@@ -268,7 +207,7 @@ int cmd_run(int argc, char **argv)
         status = EXIT_RUNTIME;
         goto done;
     }
-    if (dsim_store_open(&store, o.db)) {
+    if (dsim_store_open(&store, o.output)) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
         goto done;
@@ -283,7 +222,7 @@ int cmd_run(int argc, char **argv)
             dsim_metrics m;
             int64_t run_id;
             prog.run++;
-            status = run_one(store, sc, configs[p], seed, o.visits, &prog, &m, &run_id);
+            status = run_one(store, sc, configs[p], seed, o.horizon, &prog, &m, &run_id);
             if (!first_run)
                 first_run = run_id;
             last_run = run_id;
@@ -294,13 +233,13 @@ int cmd_run(int argc, char **argv)
     if (prog.enabled)
         fprintf(stderr, "\r\033[K");
     if (status == EXIT_INTERRUPTED) {
-        cli_error("interrupted; run %lld is marked interrupted in %s", (long long)last_run, o.db);
+        cli_error("interrupted; run %lld is marked interrupted in %s", (long long)last_run, o.output);
         goto done;
     }
     if (status)
         goto done;
 
-    uint64_t horizon = o.visits ? o.visits : dsim_scenario_horizon(sc);
+    uint64_t horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
     printf("scenario %s: %llu visits × %llu seed%s, objective %s%s\n\n", sc->name, (unsigned long long)horizon,
            o.seeds, o.seeds > 1 ? "s" : "", dsim_objective_name(sc->discounts.objective),
            o.seeds > 1 ? ", mean ± 95 % CI across seeds" : "");
@@ -308,7 +247,7 @@ int cmd_run(int argc, char **argv)
     printf("\nregret: expected %s lost against the myopic oracle, summed over visits.\n"
            "Δ objective: %s minus %s's on the same seeds (paired, common random numbers).\n",
            dsim_objective_name(sc->discounts.objective), dsim_objective_name(sc->discounts.objective), configs[0]->name);
-    printf("stored as runs %lld–%lld in %s\n", (long long)first_run, (long long)last_run, o.db);
+    printf("stored as runs %lld–%lld in %s\n", (long long)first_run, (long long)last_run, o.output);
 done:
     dsim_store_close(store);
     free(values);

@@ -1,0 +1,75 @@
+/*
+ * study_options.c — the options `dsim run` and `dsim bandit` share: one input FILE, repeatable -p POLICY, a
+ * horizon (--visits or --rounds), --seeds, one output file (--db or --csv), --quiet and --help, with the
+ * same messages for the same mistakes.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "core/text.h"
+
+int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, cli_study_options *o)
+{
+    const struct option longopts[] = {
+        {"policy", required_argument, NULL, 'p'}, {spec->horizon, required_argument, NULL, 'v'},
+        {"seeds", required_argument, NULL, 's'},  {spec->output, required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *cmd = spec->command;
+    *o = (cli_study_options){.seeds = 1};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (o->n_policies == CLI_MAX_POLICIES) {
+                cli_error("%s: at most %d policies", cmd, CLI_MAX_POLICIES);
+                return EXIT_USAGE;
+            }
+            o->policies[o->n_policies++] = optarg;
+            break;
+        case 'v':
+            if (!dsim__parse_u64(optarg, &o->horizon) || o->horizon == 0) {
+                cli_error("%s: --%s: expected a positive whole number, got '%s'", cmd, spec->horizon, optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 's':
+            if (!dsim__parse_u64(optarg, &o->seeds) || o->seeds == 0 || o->seeds > spec->max_seeds) {
+                cli_error("%s: --seeds: expected a whole number from 1 to %llu, got '%s'", cmd, spec->max_seeds,
+                          optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            spec->usage(stdout);
+            return -1;
+        case ':':
+            cli_error("%s: option %s needs a value", cmd, argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            cli_error("%s: unknown option '%s' (see dsim %s --help)", cmd, argv[optind - 1], cmd);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        if (optind == argc)
+            cli_error("%s: expected %s (see dsim %s --help)", cmd, spec->missing, cmd);
+        else
+            cli_error("%s: expected %s, got extra arguments (see dsim %s --help)", cmd, spec->one, cmd);
+        return EXIT_USAGE;
+    }
+    o->file = argv[optind];
+    if (o->n_policies == 0)
+        for (int i = 0; spec->default_policies[i]; i++)
+            o->policies[o->n_policies++] = spec->default_policies[i];
+    return EXIT_OK;
+}
