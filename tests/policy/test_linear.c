@@ -152,7 +152,7 @@ static void test_linear__remembered_solves_give_the_same_models(void **state)
     gsl_rng *rng = dsim_rng_alloc();
     dsim_rng_key(rng, 15, 0, 0);
     double mean[3], width2[3];
-    int hits = 0;
+    int remembered_steps = 0, differing_bits = 0;
     for (int t = 0; t < 3000; t++) {
         dsim_context ctx = {.visit = (uint64_t)t, .shopper = (uint32_t)(t % 7), .n_visits = (uint32_t)(t % 9),
                             .days_since_visit = gsl_rng_uniform(rng) * 40, .days_since_purchase = -1,
@@ -170,17 +170,27 @@ static void test_linear__remembered_solves_give_the_same_models(void **state)
             other.visit += 100000;
             ASSERT_OK(dsim__linear_arms_learn(&remembered, &other, &fb));
             ASSERT_OK(dsim__linear_arms_learn(&plain, &other, &fb));
-        } else {
-            hits++;
         }
         ASSERT_OK(dsim__linear_arms_learn(&remembered, &ctx, &fb));
         ASSERT_OK(dsim__linear_arms_learn(&plain, &ctx, &fb));
+        /* Factor and b are updated by the same code on both paths, so a learn that re-solved (a refused, stale
+           memo) leaves θ with the plain path's exact bits; Sherman–Morrison leaves it within rounding. */
+        size_t bytes = sizeof(double) * (size_t)plain.map.dim;
+        bool same = memcmp(remembered.model[fb.level].theta, plain.model[fb.level].theta, bytes) == 0;
+        if (t % 10 == 0) {
+            assert_true(same);
+        } else {
+            remembered_steps++;
+            differing_bits += !same;
+        }
     }
     for (int l = 0; l < 3; l++)
         for (int i = 0; i < plain.map.dim; i++)
             assert_float_equal(remembered.model[l].theta[i], plain.model[l].theta[i],
                                1e-9 * fmax(1, fabs(plain.model[l].theta[i])));
-    assert_true(hits == 2700);
+    printf("# %d of %d remembered learns left θ off the plain path's bits (the memo was used)\n", differing_bits,
+           remembered_steps);
+    assert_true(differing_bits > remembered_steps / 2);
     dsim__linear_arms_free(&remembered);
     dsim__linear_arms_free(&plain);
     gsl_rng_free(rng);
