@@ -51,6 +51,7 @@ typedef struct {
     bool identifies;                  /* feedback reports purchases (env.n_groups > 0) */
     double price[DSIM_MAX_LEVELS];
     int by_price[DSIM_MAX_LEVELS];    /* levels from the cheapest price up */
+    double top;                       /* the highest price */
     uint64_t t;
     uint64_t count[DSIM_MAX_LEVELS];
     double mean[DSIM_MAX_LEVELS];     /* reward */
@@ -75,6 +76,7 @@ static int ucb_pi_init(void *state, const dsim_policy_env *env, const double *pa
     double top = 0;
     for (int l = 0; l < env->n_levels; l++)
         top = fmax(top, s->price[l] = env->mean_price * (1 - env->levels[l]));
+    s->top = top;
     for (int i = 0; i < env->n_levels; i++) /* insertion sort: a few hundred levels at most */
         for (int j = i; j >= 0; j--) {
             if (j == 0 || s->price[s->by_price[j - 1]] <= s->price[i]) {
@@ -112,10 +114,7 @@ static void ucb_pi_free(void *state)
 static void bound_group(ucb_pi_state *s, uint32_t g)
 {
     const uint8_t *seen = s->seen + (size_t)g * (size_t)s->n_levels;
-    double top = 0;
-    for (int l = 0; l < s->n_levels; l++)
-        top = fmax(top, s->price[l]);
-    double all_bought = 0, none_bought = top, highest_buy = -INFINITY, lowest_decline = INFINITY;
+    double all_bought = 0, none_bought = s->top, highest_buy = -INFINITY, lowest_decline = INFINITY;
     for (int l = 0; l < s->n_levels; l++) {
         double p = s->price[l];
         if (seen[l] == SEEN_BUY)
@@ -202,9 +201,8 @@ static double index_of(const ucb_pi_state *s, int l)
         return s->mean[l] + s->price[l] * sqrt(2 * log_t / n);
     /* The paper's prices and profits lie in [0, 1]: δ̂ and the variance are taken in units of the top price,
        so that the index does not depend on the currency. */
-    double top = s->price[s->by_price[s->n_levels - 1]];
-    double variance = (s->mean_sq[l] - s->mean[l] * s->mean[l]) / (top * top) + sqrt(2 * log_t / n);
-    return s->mean[l] + 2 * s->price[l] * (s->delta / top) * sqrt(log_t / n * fmin(0.25, variance));
+    double variance = (s->mean_sq[l] - s->mean[l] * s->mean[l]) / (s->top * s->top) + sqrt(2 * log_t / n);
+    return s->mean[l] + 2 * s->price[l] * (s->delta / s->top) * sqrt(log_t / n * fmin(0.25, variance));
 }
 
 static int ucb_pi_choose(const ucb_pi_state *s)
