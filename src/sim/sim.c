@@ -51,7 +51,7 @@ struct dsim_sim {
     scheduled_shock shocks[DSIM_MAX_SHOCKS];
     int n_shocks, next_shock;
 
-    gsl_rng *arrival_rng, *choice_rng, *policy_rng, *lookahead_rng;
+    gsl_rng *arrival_rng, *choice_rng, *policy_rng;
     dsim_metrics metrics;
 
     /* The slates of the next visits, ranked in one batch: who arrives does not depend on what a policy
@@ -115,8 +115,7 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     sim->arrival_rng = dsim_rng_alloc();
     sim->choice_rng = dsim_rng_alloc();
     sim->policy_rng = dsim_rng_alloc();
-    sim->lookahead_rng = dsim_rng_alloc();
-    if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng || !sim->lookahead_rng) {
+    if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng) {
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
         goto done;
     }
@@ -178,7 +177,6 @@ void dsim_sim_free(dsim_sim *sim)
     gsl_rng_free(sim->arrival_rng);
     gsl_rng_free(sim->choice_rng);
     gsl_rng_free(sim->policy_rng);
-    gsl_rng_free(sim->lookahead_rng);
     free(sim);
 }
 
@@ -256,15 +254,15 @@ static void account(dsim_metrics *m, const dsim_scenario *sc, const int *levels,
 }
 
 /*
- * Arrivals do not depend on actions, so the next visit's shopper is known now: start loading their state
- * while this visit computes. Shoppers are spread over megabytes, and the misses cost as much as the choice
- * model. (A shock at the next visit may change who arrives; the prefetch is then merely wasted.)
+ * Arrivals do not depend on actions, so the batch ranked ahead already names the next visit's shopper:
+ * start loading their state while this visit computes. Shoppers are spread over megabytes, and the misses
+ * cost as much as the choice model. (The last visit of a batch prefetches nothing.)
  */
 static void prefetch_next_shopper(const dsim_sim *sim, uint64_t t)
 {
-    if (t >= sim->horizon)
+    if (t >= sim->batch_end)
         return;
-    uint32_t next = dsim_world_arrival(sim->world, t, sim->lookahead_rng);
+    uint32_t next = sim->batch_shopper[t - sim->batch_first];
     dsim_world_prefetch_shopper(sim->world, next);
     dsim_ranker_prefetch(sim->ranker, next);
     __builtin_prefetch(&sim->history[next]);
@@ -417,7 +415,7 @@ static int rank_ahead(dsim_sim *sim, uint64_t t)
     if (sim->next_shock < sim->n_shocks && sim->shocks[sim->next_shock].visit < end)
         end = sim->shocks[sim->next_shock].visit;
     for (uint64_t v = t; v < end; v++)
-        sim->batch_shopper[v - t] = dsim_world_arrival(sim->world, v, sim->lookahead_rng);
+        sim->batch_shopper[v - t] = dsim_world_arrival(sim->world, v, sim->arrival_rng);
     sim->batch_first = t;
     sim->batch_end = end;
     return dsim_ranker_top_k_batch(sim->ranker, sim->batch_shopper, (int)(end - t), sim->slate_size,
@@ -436,7 +434,7 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
             return rc;
     }
 
-    uint32_t u = dsim_world_arrival(w, t, sim->arrival_rng);
+    uint32_t u = sim->batch_shopper[t - sim->batch_first];
     double day = dsim_world_day(w, t);
     prefetch_next_shopper(sim, t + 1);
     sim->metrics.arrivals++;
@@ -449,7 +447,6 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     }
 
     size_t row = (size_t)(t - sim->batch_first) * (size_t)sim->slate_size;
-    assert(sim->batch_shopper[t - sim->batch_first] == u);
     memcpy(sim->slate, sim->batch_items + row, sizeof(uint32_t) * (size_t)sim->slate_size);
     memcpy(sim->scores, sim->batch_scores + row, sizeof(float) * (size_t)sim->slate_size);
     dsim_context ctx;

@@ -14,18 +14,21 @@ static const dsim__demand_type *const demand_types[DSIM_DEMAND_COUNT] = {
     [DSIM_DEMAND_LINEAR] = &dsim__demand_linear,
 };
 
-static double objective_value(const dsim_world *w, uint32_t item, int level)
+/* What a sale of the item brings at each level: scale · (1 − d_l) + offset; lanes past the scenario's
+   levels are zero. */
+static void objective_values(const dsim_world *w, uint32_t item, double *value)
 {
-    double paid = w->price[item] * (1.0 - w->sc->discounts.levels[level]);
-    switch (w->sc->discounts.objective) {
-    case DSIM_OBJECTIVE_REVENUE:
-        return paid;
-    case DSIM_OBJECTIVE_PROFIT:
-        return paid - w->cost[item];
-    case DSIM_OBJECTIVE_CONVERSIONS:
-        return 1.0;
+    int n_levels = w->sc->discounts.n_levels;
+    const double *levels = w->sc->discounts.levels;
+    double scale = w->price[item], offset = 0.0; /* revenue: the price paid */
+    if (w->sc->discounts.objective == DSIM_OBJECTIVE_PROFIT)
+        offset = -w->cost[item];
+    else if (w->sc->discounts.objective == DSIM_OBJECTIVE_CONVERSIONS)
+        scale = 0.0, offset = 1.0;
+    for (int l = 0; l < DSIM_LANES; l++) {
+        double v = scale * (1.0 - levels[l]) + offset;
+        value[l] = l < n_levels ? v : 0.0;
     }
-    return 0.0;
 }
 
 void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim_slate_model *out)
@@ -39,8 +42,7 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
     for (int j = 0; j < k; j++) {
         out->items[j] = slate[j];
         out->examine[j] = w->examine[j];
-        for (int l = 0; l < DSIM_LANES; l++)
-            out->value[j][l] = l < n_levels ? objective_value(w, slate[j], l) : 0.0;
+        objective_values(w, slate[j], out->value[j]);
     }
     demand_types[out->demand]->slate_model(w, u, slate, k, out);
 }

@@ -8,20 +8,35 @@
  * K ≤ DSIM_MAX_SLATE keeps that exact sum cheap enough to run on every visit for every level, which gives
  * each visit its pseudo-regret against the myopic oracle (design.md §2).
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "dsim/rng.h"
 #include "world/world_impl.h"
 
+/* Eight lanes of doubles (levels, or independent problems) as one GCC vector, and its comparison mask:
+   every instruction set runs the same operations in the same order, so they all give the same bits. */
+typedef double lanes8 __attribute__((vector_size(8 * sizeof(double))));
+typedef long long mask8 __attribute__((vector_size(8 * sizeof(double))));
+
+/* m ? if_true : if_false, lane by lane (a macro: a function returning a vector would change the ABI). */
+#define SELECT8(m, if_true, if_false) ((lanes8)(((mask8)(if_true) & (m)) | ((mask8)(if_false) & ~(m))))
+
 /* ---- the visit's choice model ------------------------------------------------------------------------ */
 
-static double dot(const float *a, const float *b, int d)
+/* ⟨a, b⟩ in double with eight partial sums combined in a fixed order: the lanes vectorise and cut the
+   add chain eightfold, and the bits are the same on every instruction set. */
+static inline __attribute__((always_inline)) double dot(const float *a, const float *b, int d)
 {
-    double s = 0;
-    for (int j = 0; j < d; j++)
-        s += (double)a[j] * b[j];
-    return s;
+    double part[8] = {0};
+    int j = 0;
+    for (; j + 8 <= d; j += 8)
+        for (int l = 0; l < 8; l++)
+            part[l] += (double)a[j + l] * b[j + l];
+    for (; j < d; j++)
+        part[j % 8] += (double)a[j] * b[j];
+    return ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
 }
 
 /*
@@ -37,45 +52,81 @@ static int padded_lanes(int n_levels)
     return n_levels <= 8 ? 8 : DSIM_LANES;
 }
 
+/* e^x, skipping the call where x is exactly 0 (level 0 has no discount and no deal bonus). */
+static double exp_or_one(double x)
+{
+    return x == 0.0 ? 1.0 : exp(x);
+}
+
 /*
  * e^{V−V0} factorises: in the gain region (x ≤ 0) it is e^{base − β lr} · e^{−β ln(1−d) + γ[d>0]}, in the
- * loss region the same with β κ, where lr = ln(p_i/p̄) − ln(1 − r_u). That is 2K + 2L exponentials a visit
- * instead of K·L. A factor that overflows or underflows (extreme β κ) sends its row to the direct e^{V−V0}.
+ * loss region the same with β κ, where lr = ln(p_i/p̄) − ln(1 − r_u). Only the factors of regions some
+ * item of the slate reaches at some level are computed: at most 2K + 2L exponentials a visit instead of
+ * K·L. A factor that overflows or underflows (extreme β κ) sends its row to the direct e^{V−V0}.
  */
-static void mnl_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim_slate_model *out)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void mnl_slate_model(
+    const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim_slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
     int s = w->segment[u], n_levels = sc->discounts.n_levels, lanes = padded_lanes(n_levels);
     const float *eu = w->shopper_taste + (size_t)u * w->dim;
     double beta = w->beta[u] * w->beta_scale[s], kappa = sc->segments[s].loss_aversion, gamma = w->gamma[u];
-    double log_keep_ref = log1p(-(double)w->reference[u]), exp_bias = exp(sc->behaviour.click_bias);
-    double level_gain[DSIM_MAX_LEVELS], level_loss[DSIM_MAX_LEVELS], deal[DSIM_MAX_LEVELS];
+    double log_keep_ref = log1p(-(double)w->reference[u]);
+    double log_ratio[DSIM_MAX_SLATE], lr_min = INFINITY, lr_max = -INFINITY;
+    for (int j = 0; j < k; j++) {
+        log_ratio[j] = w->log_price_ratio[slate[j]] - log_keep_ref;
+        lr_min = log_ratio[j] < lr_min ? log_ratio[j] : lr_min;
+        lr_max = log_ratio[j] > lr_max ? log_ratio[j] : lr_max;
+    }
+    double level_gain[DSIM_LANES] = {0}, level_loss[DSIM_LANES] = {0}, deal[DSIM_LANES] = {0};
     bool levels_finite = true;
     for (int l = 0; l < n_levels; l++) {
         deal[l] = sc->discounts.levels[l] > 0 ? gamma : 0.0;
-        level_gain[l] = exp(-beta * w->log_keep[l] + deal[l]);
-        level_loss[l] = exp(-beta * kappa * w->log_keep[l] + deal[l]);
-        levels_finite &= isnormal(level_gain[l]) && isnormal(level_loss[l]);
+        if (lr_min + w->log_keep[l] <= 0) {
+            level_gain[l] = exp_or_one(-beta * w->log_keep[l] + deal[l]);
+            levels_finite &= isnormal(level_gain[l]);
+        }
+        if (lr_max + w->log_keep[l] > 0) {
+            level_loss[l] = exp_or_one(-beta * kappa * w->log_keep[l] + deal[l]);
+            levels_finite &= isnormal(level_loss[l]);
+        }
+    }
+    double min_log_keep = INFINITY, max_log_keep = -INFINITY, exp_bias = w->click_odds_scale;
+    for (int l = 0; l < n_levels; l++) {
+        min_log_keep = w->log_keep[l] < min_log_keep ? w->log_keep[l] : min_log_keep;
+        max_log_keep = w->log_keep[l] > max_log_keep ? w->log_keep[l] : max_log_keep;
     }
     for (int j = 0; j < k; j++) {
         uint32_t i = slate[j];
         double base = sc->behaviour.taste_weight * dot(eu, w->item_taste + (size_t)i * w->dim, w->dim) +
                       sc->segments[s].affinity - sc->behaviour.position_penalty * j - w->outside_utility;
-        double log_ratio = w->log_price_ratio[i] - log_keep_ref;
-        double item_gain = exp(base - beta * log_ratio), item_loss = exp(base - beta * kappa * log_ratio);
+        double lr = log_ratio[j];
+        bool gains = lr + min_log_keep <= 0, losses = lr + max_log_keep > 0;
+        double item_gain = gains ? exp(base - beta * lr) : 1.0;
+        double item_loss = losses ? exp(base - beta * kappa * lr) : 1.0;
+        double examine = w->examine[j];
+        /* Lanes past n_levels have zero level factors, so zero weight and zero click. */
         bool factorised = levels_finite && isnormal(item_gain) && isnormal(item_loss);
-        for (int l = 0; l < n_levels; l++) {
-            double x = log_ratio + w->log_keep[l], weight;
-            if (factorised)
-                weight = x <= 0 ? item_gain * level_gain[l] : item_loss * level_loss[l];
-            else
-                weight = exp(base - beta * (x <= 0 ? x : kappa * x) + deal[l]);
-            double odds = weight * exp_bias;
-            out->weight[j][l] = weight;
-            out->click[j][l] = isinf(odds) ? w->examine[j] : w->examine[j] * odds / (1.0 + odds);
+        for (int l0 = 0; l0 < lanes; l0 += 8) {
+            lanes8 keep, gain, loss, weight;
+            memcpy(&keep, w->log_keep + l0, sizeof keep);
+            memcpy(&gain, level_gain + l0, sizeof gain);
+            memcpy(&loss, level_loss + l0, sizeof loss);
+            if (factorised) {
+                mask8 in_gain = lr + keep <= 0;
+                weight = SELECT8(in_gain, item_gain * gain, item_loss * loss);
+            } else {
+                for (int l = l0; l < l0 + 8; l++) {
+                    double x = lr + w->log_keep[l];
+                    weight[l - l0] = l < n_levels ? exp(base - beta * (x <= 0 ? x : kappa * x) + deal[l]) : 0.0;
+                }
+            }
+            lanes8 odds = weight * exp_bias, logistic = examine * odds / (1.0 + odds);
+            mask8 saturated = odds == INFINITY;
+            lanes8 click = SELECT8(saturated, (lanes8){0} + examine, logistic);
+            memcpy(out->weight[j] + l0, &weight, sizeof weight);
+            memcpy(out->click[j] + l0, &click, sizeof click);
         }
-        for (int l = n_levels; l < lanes; l++)
-            out->weight[j][l] = out->click[j][l] = 0.0;
     }
 }
 
@@ -83,67 +134,97 @@ static void mnl_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
 
 /*
  * E[ Σ_{j∈C} a_j w_j / (1 + Σ_{j∈C} w_j) ] over click sets C (position j clicked independently with
- * probability q_j), for LANES independent problems at once. Meet in the middle: the positions are split in
- * two halves, each half's 2^h click sets are tabulated (probability, Σw, Σaw) by doubling, and every pair of
- * half-sets is one click set: p = p_A p_B, and the ratio (Σaw_A + Σaw_B) / (1 + Σw_A + Σw_B). LANES is a
- * compile-time constant so the lane loops vectorise; an AVX2 clone is chosen at load time where the
- * processor has it. Lanes never mix and C17 forbids contracting a*b+c into an FMA, so every instruction
- * set gives the same bits.
+ * probability q_j), for eight independent problems (lanes) at once. Meet in the middle: the positions are
+ * split in two halves, each half's 2^h click sets are tabulated (probability, Σw, Σaw) by doubling, and
+ * every pair of half-sets is one click set: p = p_A p_B, and the ratio (Σaw_A + Σaw_B) / (1 + Σw_A + Σw_B).
+ * The lanes are GCC vector types, so every instruction set runs the same operations in the same order;
+ * C17 forbids contracting a*b+c into an FMA, so they all give the same bits. An AVX-512 or AVX2 clone is
+ * chosen at load time where the processor has it.
  */
 #define HALF_SETS (1 << ((DSIM_MAX_SLATE + 1) / 2))
+#define INVERT_GROUP 8
 
-#define DEFINE_CLICK_SET_EXPECTATION(LANES)                                                                   \
-    static inline __attribute__((always_inline)) int half_sets_##LANES(                                       \
-        int from, int to, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES],                       \
-        const double (*a)[DSIM_LANES], double (*p)[LANES], double (*sw)[LANES], double (*saw)[LANES])         \
-    {                                                                                                         \
-        int n = 1;                                                                                            \
-        for (int l = 0; l < LANES; l++) {                                                                     \
-            p[0][l] = 1.0;                                                                                    \
-            sw[0][l] = saw[0][l] = 0.0;                                                                       \
-        }                                                                                                     \
-        for (int j = from; j < to; j++, n *= 2)                                                               \
-            for (int m = 0; m < n; m++)                                                                       \
-                for (int l = 0; l < LANES; l++) {                                                             \
-                    p[m + n][l] = p[m][l] * q[j][l];                                                          \
-                    p[m][l] *= 1.0 - q[j][l];                                                                 \
-                    sw[m + n][l] = sw[m][l] + w[j][l];                                                        \
-                    saw[m + n][l] = saw[m][l] + a[j][l] * w[j][l];                                            \
-                }                                                                                             \
-        return n;                                                                                             \
-    }                                                                                                         \
-                                                                                                              \
-    __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void expect_##LANES(           \
-        int k, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES], const double (*a)[DSIM_LANES],   \
-        double *acc)                                                                                          \
-    {                                                                                                         \
-        double pa[HALF_SETS][LANES], swa[HALF_SETS][LANES], sawa[HALF_SETS][LANES];                           \
-        double pb[HALF_SETS][LANES], swb[HALF_SETS][LANES], sawb[HALF_SETS][LANES];                           \
-        int h = k / 2;                                                                                        \
-        int na = half_sets_##LANES(0, h, q, w, a, pa, swa, sawa);                                             \
-        int nb = half_sets_##LANES(h, k, q, w, a, pb, swb, sawb);                                             \
-        for (int l = 0; l < LANES; l++)                                                                       \
-            acc[l] = 0.0;                                                                                     \
-        for (int x = 0; x < na; x++) {                                                                        \
-            for (int l = 0; l < LANES; l++)                                                                   \
-                swa[x][l] += 1.0; /* the outside option's weight */                                           \
-            for (int y = 0; y < nb; y++)                                                                      \
-                for (int l = 0; l < LANES; l++)                                                               \
-                    acc[l] += pa[x][l] * pb[y][l] * (sawa[x][l] + sawb[y][l]) / (swa[x][l] + swb[y][l]);      \
-        }                                                                                                     \
+static inline __attribute__((always_inline)) int half_sets(int from, int to, int lane0,
+                                                           const double (*q)[DSIM_LANES],
+                                                           const double (*w)[DSIM_LANES],
+                                                           const double (*a)[DSIM_LANES], lanes8 *p, lanes8 *sw,
+                                                           lanes8 *saw)
+{
+    int n = 1;
+    p[0] = (lanes8){1, 1, 1, 1, 1, 1, 1, 1};
+    sw[0] = saw[0] = (lanes8){0};
+    for (int j = from; j < to; j++, n *= 2) {
+        lanes8 qj, wj, aj;
+        memcpy(&qj, q[j] + lane0, sizeof qj);
+        memcpy(&wj, w[j] + lane0, sizeof wj);
+        memcpy(&aj, a[j] + lane0, sizeof aj);
+        lanes8 awj = aj * wj;
+        for (int m = 0; m < n; m++) {
+            p[m + n] = p[m] * qj;
+            p[m] *= 1.0 - qj;
+            sw[m + n] = sw[m] + wj;
+            saw[m + n] = saw[m] + awj;
+        }
     }
+    return n;
+}
 
-DEFINE_CLICK_SET_EXPECTATION(8)
-DEFINE_CLICK_SET_EXPECTATION(16)
+/*
+ * Σ_y p_A p_B,y (Σaw_A + Σaw_B,y) / D_y with D_y = Σw_A + Σw_B,y over g half-sets B. Montgomery's batch
+ * inversion: one division for the group and three products per member instead of g divisions (a vector
+ * division costs as much as ten products). D_y ≥ 1, so the running products only grow; if one overflows,
+ * the group is divided directly. Either way the result is within a few ulps of direct division.
+ */
+static inline __attribute__((always_inline)) void pair_group(int g, const lanes8 *pa, const lanes8 *swa,
+                                                             const lanes8 *sawa, const lanes8 *pb,
+                                                             const lanes8 *swb, const lanes8 *sawb, lanes8 *sum)
+{
+    lanes8 prefix[INVERT_GROUP];
+    prefix[0] = *swa + swb[0];
+    for (int y = 1; y < g; y++)
+        prefix[y] = prefix[y - 1] * (*swa + swb[y]);
+    long overflow = 0;
+    for (int l = 0; l < 8; l++)
+        overflow |= !(prefix[g - 1][l] <= DBL_MAX);
+    if (overflow) {
+        for (int y = 0; y < g; y++)
+            *sum += *pa * pb[y] * (*sawa + sawb[y]) / (*swa + swb[y]);
+        return;
+    }
+    lanes8 inverse = 1.0 / prefix[g - 1];
+    for (int y = g - 1; y > 0; y--) {
+        lanes8 reciprocal = inverse * prefix[y - 1];
+        inverse *= *swa + swb[y];
+        *sum += *pa * pb[y] * (*sawa + sawb[y]) * reciprocal;
+    }
+    *sum += *pa * pb[0] * (*sawa + sawb[0]) * inverse;
+}
+
+/* Lanes lane0 … lane0+7 of the expectation, into out[lane0 …]. */
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void expect_lanes8(
+    int k, int lane0, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES], const double (*a)[DSIM_LANES],
+    double *out)
+{
+    lanes8 pa[HALF_SETS], swa[HALF_SETS], sawa[HALF_SETS], pb[HALF_SETS], swb[HALF_SETS], sawb[HALF_SETS];
+    int h = k / 2;
+    int na = half_sets(0, h, lane0, q, w, a, pa, swa, sawa);
+    int nb = half_sets(h, k, lane0, q, w, a, pb, swb, sawb);
+    lanes8 acc = {0};
+    for (int x = 0; x < na; x++) {
+        lanes8 with_outside = swa[x] + 1.0; /* the outside option's weight is 1 */
+        for (int y0 = 0; y0 < nb; y0 += INVERT_GROUP)
+            pair_group(nb - y0 < INVERT_GROUP ? nb - y0 : INVERT_GROUP, &pa[x], &with_outside, &sawa[x], pb + y0,
+                       swb + y0, sawb + y0, &acc);
+    }
+    memcpy(out + lane0, &acc, sizeof acc);
+}
 
 static void expect(int k, int lanes, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES],
                    const double (*a)[DSIM_LANES], double *out)
 {
     double acc[DSIM_LANES];
-    if (padded_lanes(lanes) == 8)
-        expect_8(k, q, w, a, acc);
-    else
-        expect_16(k, q, w, a, acc);
+    for (int lane0 = 0; lane0 < lanes; lane0 += 8)
+        expect_lanes8(k, lane0, q, w, a, acc);
     memcpy(out, acc, sizeof(double) * (size_t)lanes);
 }
 

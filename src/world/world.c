@@ -178,6 +178,7 @@ int dsim_world_alloc(dsim_world **out, const dsim_scenario *sc, uint64_t seed)
         w->log_keep[l] = log1p(-sc->discounts.levels[l]);
     for (int k = 0; k < sc->behaviour.slate_size; k++)
         w->examine[k] = sc->behaviour.examine_top * pow(sc->behaviour.examine_decay, k);
+    w->click_odds_scale = exp(sc->behaviour.click_bias);
     rc = build_arrival_table(w);
 done:
     free(category_centre);

@@ -45,6 +45,7 @@ struct dsim_world {
     /* per level, precomputed */
     double log_keep[DSIM_MAX_LEVELS]; /* ln(1 − d_l) */
     double examine[DSIM_MAX_SLATE];   /* η_k */
+    double click_odds_scale;          /* e^{click_bias} */
 };
 
 /*

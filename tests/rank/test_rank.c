@@ -2,13 +2,14 @@
  * test_rank.c — the batched GEMM ranker against the per-visit exact ranker: the same top-K lists, best
  * first, with the same scores up to float rounding; only items whose scores tie within rounding may trade
  * places. Across block boundaries of the catalog (more items than one GEMM block), for a batch of one, and
- * with one BLAS thread or two (the same bits).
+ * with one BLAS thread or two (the same bits); and the partial top-K merge itself against a full sort.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dsim/rank.h"
+#include "dsim/rng.h"
 #include "dsim/world.h"
 #include "helpers.h"
 #include "rank/ranker_impl.h"
@@ -80,6 +81,59 @@ static void test_rank__batch_equals_the_per_visit_ranker(void **state)
     dsim_scenario_free(sc);
 }
 
+typedef struct {
+    float score;
+    uint32_t item;
+} scored;
+
+/* Descending score, then ascending index: the order the ranker promises. */
+static int by_rank(const void *a, const void *b)
+{
+    const scored *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->item < y->item ? -1 : x->item > y->item;
+}
+
+/* The partial top-K merge against a full sort, with many ties (scores on a coarse grid), every K, rows
+   shorter and longer than its stripes and chunks, and a row merged in two parts as the blocks of a batch. */
+static void test_rank__merge_equals_a_full_sort_ties_included(void **state)
+{
+    (void)state;
+    enum { M = 1000 };
+    static float row[M];
+    static scored all[M];
+    gsl_rng *rng = dsim_rng_alloc();
+    dsim_rng_key(rng, 11, 0, 0);
+    const uint32_t lengths[] = {1, 7, 16, 127, 128, 200, 999, M};
+    for (int grid = 0; grid < 2; grid++)
+        for (size_t n = 0; n < sizeof lengths / sizeof lengths[0]; n++)
+            for (int k = 1; k <= DSIM_MAX_SLATE; k++) {
+                uint32_t m = lengths[n];
+                for (uint32_t i = 0; i < m; i++) {
+                    double u = gsl_rng_uniform(rng);
+                    row[i] = grid ? (float)floor(u * 20) : (float)(u * 1e3 - 500); /* grid 1: ties everywhere */
+                    all[i] = (scored){row[i], i};
+                }
+                qsort(all, m, sizeof all[0], by_rank);
+                uint32_t items[DSIM_MAX_SLATE], split_items[DSIM_MAX_SLATE];
+                float scores[DSIM_MAX_SLATE], split_scores[DSIM_MAX_SLATE];
+                int filled = dsim__ranker_merge(row, 0, m, k, 0, items, scores);
+                uint32_t half = m / 2;
+                int split = dsim__ranker_merge(row, 0, half, k, 0, split_items, split_scores);
+                split = dsim__ranker_merge(row + half, half, m - half, k, split, split_items, split_scores);
+                int expect = (uint32_t)k < m ? k : (int)m;
+                assert_int_equal(filled, expect);
+                assert_int_equal(split, expect);
+                for (int j = 0; j < expect; j++) {
+                    assert_int_equal(items[j], all[j].item);
+                    assert_int_equal(split_items[j], all[j].item);
+                    assert_true(scores[j] == all[j].score);
+                }
+            }
+    gsl_rng_free(rng);
+}
+
 /* Cosine scores: the same noisy estimates as for dot scores (same streams), normalised; the top-K must be
    the top-K of the cosines computed by hand in double from the dot ranker's vectors. */
 static void test_rank__cosine_ranks_by_the_cosine_of_the_estimates(void **state)
@@ -137,6 +191,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank__batch_equals_the_per_visit_ranker),
+        cmocka_unit_test(test_rank__merge_equals_a_full_sort_ties_included),
         cmocka_unit_test(test_rank__cosine_ranks_by_the_cosine_of_the_estimates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

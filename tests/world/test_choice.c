@@ -81,6 +81,53 @@ static void test_choice__probabilities_match_hand_computation(void **state)
     market_free(&m);
 }
 
+/* E[Σ_{j∈C} a_j w_j / (1 + Σ_{j∈C} w_j)] by plain enumeration of the 2^k click sets, one lane. */
+static double enumerated_expectation(const dsim_slate_model *m, int lane)
+{
+    double sum = 0;
+    for (int set = 0; set < 1 << m->k; set++) {
+        double p = 1, num = 0, den = 1;
+        for (int j = 0; j < m->k; j++) {
+            bool clicked = set >> j & 1;
+            p *= clicked ? m->click[j][lane] : 1 - m->click[j][lane];
+            if (clicked) {
+                num += m->value[j][lane] * m->weight[j][lane];
+                den += m->weight[j][lane];
+            }
+        }
+        sum += p * num / den;
+    }
+    return sum;
+}
+
+/* The engine's expectation (meet in the middle, batch inversion of the denominators) against enumeration,
+   for weights from 1e-3 to 1e3 and for weights near 1e60, whose running products overflow and send the
+   expectation to its direct-division path. */
+static void test_choice__expected_rewards_match_enumeration_of_click_sets(void **state)
+{
+    (void)state;
+    gsl_rng *rng = dsim_rng_alloc();
+    dsim_rng_key(rng, 7, 0, 0);
+    for (int scale = 0; scale < 2; scale++)
+        for (int k = 1; k <= DSIM_MAX_SLATE; k++) {
+            dsim_slate_model m = {.k = k, .n_levels = DSIM_LANES, .demand = DSIM_DEMAND_MNL};
+            for (int j = 0; j < k; j++)
+                for (int l = 0; l < DSIM_LANES; l++) {
+                    m.click[j][l] = gsl_rng_uniform(rng);
+                    m.weight[j][l] = scale == 0 ? pow(10, 6 * gsl_rng_uniform(rng) - 3)
+                                                : pow(10, 55 + 10 * gsl_rng_uniform(rng));
+                    m.value[j][l] = 100 * gsl_rng_uniform(rng);
+                }
+            double expected[DSIM_MAX_LEVELS];
+            dsim_slate_expected_rewards(&m, expected);
+            for (int l = 0; l < DSIM_LANES; l++) {
+                double exact = enumerated_expectation(&m, l);
+                assert_true(fabs(expected[l] - exact) <= 1e-12 * exact);
+            }
+        }
+    gsl_rng_free(rng);
+}
+
 static void test_choice__probabilities_sum_to_one_and_agree_with_expected_rewards(void **state)
 {
     (void)state;
@@ -329,6 +376,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_choice__probabilities_match_hand_computation),
+        cmocka_unit_test(test_choice__expected_rewards_match_enumeration_of_click_sets),
         cmocka_unit_test(test_choice__probabilities_sum_to_one_and_agree_with_expected_rewards),
         cmocka_unit_test(test_choice__draws_follow_the_exact_probabilities),
         cmocka_unit_test(test_choice__a_level_per_item_matches_its_draws),
