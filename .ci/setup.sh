@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc libc6-dev make cmake pkg-config libgsl-dev libsqlite3-dev libncurses-dev libopenblas-dev libinih-dev
-          libcmocka-dev sqlite3 tmux)
+          libcmocka-dev libcsv-dev sqlite3 tmux)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,6 +28,8 @@ typedef struct {
     double discount_offered;    /* Σ of the offered discount fraction over visits */
     double reward;              /* Σ of the objective */
     double regret;              /* Σ of per-visit pseudo-regret against the myopic oracle */
+    uint64_t quality_visits;    /* visits whose ranking was measured against the truth */
+    double precision_sum, recall_sum, ndcg_sum; /* Σ over those visits */
     uint64_t level_count[DSIM_MAX_LEVELS];
 } dsim_metrics;
 
@@ -44,6 +46,19 @@ extern const size_t dsim_n_metric_defs;
 
 /** @return the definition with this name, or NULL. */
 const dsim_metric_def *dsim_metric_find(const char *name);
+
+/** How well a slate matches the truth (binary relevance). */
+typedef struct {
+    double precision; /* relevant items shown / K */
+    double recall;    /* relevant items shown / R */
+    double ndcg;      /* Σ_{j relevant} 1/log2(j + 2) over positions j, ÷ the same for a perfect slate */
+} dsim_ranking_quality;
+
+/**
+ * Precision@K, recall@K and NDCG@K of a slate of k items against the r relevant ones (the shopper's true
+ * top r, dsim_world_true_utilities()). Exact: no sampling.
+ */
+dsim_ranking_quality dsim_ranking_quality_of(const uint32_t *slate, int k, const uint32_t *relevant, int r);
 
 /** Mean and 95 % confidence half-width (Student t) of a sample. */
 typedef struct {

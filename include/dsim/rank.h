@@ -1,10 +1,18 @@
 /*
  * dsim/rank.h — the shop's ranking: which K items a shopper is shown.
  *
- * The shop ranks with its own *estimates* of the taste vectors, never the hidden ones. In this version the
- * estimates are the true vectors plus Gaussian noise (σ = embedding_noise, per coordinate × 1/√d), and a
- * visit's slate is the exact top-K by estimated dot product: one visit at a time (dsim_ranker_top_k), or a
- * batch of visits with one GEMM per catalog block (dsim_ranker_top_k_batch, what the engine uses).
+ * The shop ranks with its own *estimates* of the taste vectors, never the hidden ones. Where they come from
+ * is the scenario's choice ([ranking] embeddings): the truth plus noise, a factorisation learned from the
+ * shop's clicks and purchases, a shopper's history of clicked items, or vectors imported from a file.
+ *
+ * Ranking has two stages. Retrieval scores shoppers against the whole catalog and keeps the top C by
+ * score: one visit at a time (dsim_ranker_top_k), or a batch of visits with one GEMM per catalog block
+ * (dsim_ranker_top_k_batch, what the engine uses). Selection (dsim_ranker_select) then applies the
+ * optional filters, popularity prior and value re-ranking to those C candidates and picks the K shown.
+ * Without filters or re-ranking C = K and selection is the identity.
+ *
+ * Feedback (dsim_ranker_observe) is what the shop saw of a visit; sources that learn use it, and a retrain
+ * happens between batches (dsim_ranker_refresh), so feedback reaches the rankings of the next batch.
  */
 #ifndef DSIM_RANK_H
 #define DSIM_RANK_H
@@ -15,14 +23,36 @@
 
 typedef struct dsim_ranker dsim_ranker;
 
+/** What the shop saw of one visit, for the sources and the selection stage to learn from. */
+typedef struct {
+    uint32_t shopper;
+    double day;
+    const uint32_t *items; /* (k,) the slate shown, best first */
+    const float *scores;   /* (k,) the shop's scores of those items */
+    int k;
+    uint32_t clicked; /* bit j set: position j was clicked */
+    int bought;       /* position bought from, or -1 */
+    double discount;  /* the mean discount shown */
+} dsim_rank_feedback;
+
 /**
- * Build the shop's embedding estimates for a world; with DSIM_SCORE_COSINE they are normalised to unit
- * length, so that their dot product is the cosine.
- * @param out  receives the ranker, owned by the caller; `w` is only read during the call.
- * @return 0 or DSIM_ENOMEM.
+ * Check what the scenario's ranking reads from outside (embedding files): that each file exists, parses,
+ * has the catalog's (or population's) rows or ids and the scenario's dimension, and holds finite numbers.
+ * @return 0, or DSIM_ECONFIG with "FILE: ..." (row, column or id where it applies) in dsim_errmsg().
  */
-int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, double noise, dsim_score score, uint64_t seed);
+int dsim_ranker_check(const dsim_scenario *sc);
+
+/**
+ * Build the shop's embedding estimates for a world, as its scenario's [ranking] section says.
+ * @param out  receives the ranker, owned by the caller; `w` must outlive it (the ranker reads the prices,
+ *             costs and categories the shop knows).
+ * @return 0, DSIM_ENOMEM or DSIM_ECONFIG (an embedding file).
+ */
+int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, uint64_t seed);
 void dsim_ranker_free(dsim_ranker *r);
+
+/** @return C, the candidates retrieved per visit (the slate size unless filters or re-ranking are on). */
+int dsim_ranker_candidates(const dsim_ranker *r);
 
 /**
  * The top k items for a shopper, best first; ties go to the lower item index. Uses the ranker's scratch
@@ -45,6 +75,22 @@ void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items,
 int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int k, uint32_t *items,
                             float *scores);
 
+/**
+ * The slate of k items from n ≥ k retrieved candidates (best first by score): drop the item the shopper
+ * bought recently, add the popularity prior, order by relevance or expected value, and keep at most
+ * category_quota items of a category. If the filters leave fewer than k, the best of the filtered-out
+ * candidates fill the slate (quota breaches first, the recent purchase last).
+ * @param scores  (k,) out: the relevance scores (with the prior) of the items chosen
+ */
+void dsim_ranker_select(const dsim_ranker *r, uint32_t shopper, double day, const uint32_t *candidates,
+                        const float *candidate_scores, int n, int k, uint32_t *items, float *scores);
+
+/** Learn from one visit's feedback (sources that learn, purchase counts, the purchase model). */
+void dsim_ranker_observe(dsim_ranker *r, const dsim_rank_feedback *fb);
+
+/** Between batches, at visit `visit`: a learned source retrains when it is due. @return 0 or an error. */
+int dsim_ranker_refresh(dsim_ranker *r, uint64_t visit);
+
 /** Make room for batches of up to n visits now, so that ranking them allocates nothing. @return 0 or
  *  DSIM_ENOMEM. */
 int dsim_ranker_reserve(dsim_ranker *r, int n);
@@ -58,5 +104,11 @@ void dsim_ranker_set_threads(int n);
 
 /** A performance hint: start loading a shopper's estimated vector into cache. */
 void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper);
+
+/**
+ * The k highest of n scores, best first, ties to the lower index, by the rankers' partial merge.
+ * @return min(k, n), the entries filled.
+ */
+int dsim_top_k_of(const float *scores, uint32_t n, int k, uint32_t *items, float *top);
 
 #endif

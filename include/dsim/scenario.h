@@ -19,6 +19,7 @@
 #define DSIM_MAX_MARKET_LEVELS 16 /* discount levels of a market scenario: the exact expectation's lanes */
 #define DSIM_MAX_SHOCKS 32
 #define DSIM_MAX_SLATE 12 /* the exact expected-reward computation enumerates 2^slate click sets */
+#define DSIM_MAX_DIM 1024 /* embedding dimensions */
 
 /** How a shopper decides to buy from the slate (dsim/demand.h). */
 typedef enum {
@@ -34,6 +35,26 @@ typedef enum {
     DSIM_SCORE_COSINE,  /* the same on vectors normalised to unit length */
     DSIM_SCORE_COUNT
 } dsim_score;
+
+/** Where the shop's embedding estimates come from (src/rank/source_*.c). */
+typedef enum {
+    DSIM_EMBEDDINGS_NOISY = 0, /* the true vectors plus Gaussian noise */
+    DSIM_EMBEDDINGS_LEARNED,   /* implicit-feedback ALS on the shop's own clicks and purchases */
+    DSIM_EMBEDDINGS_HISTORY,   /* items noisy; a shopper is the recency-weighted mean of what they clicked or bought */
+    DSIM_EMBEDDINGS_FILE,      /* items (and optionally shoppers) read from a .npy or CSV file */
+    DSIM_EMBEDDINGS_COUNT
+} dsim_embeddings;
+
+/** How the retrieved candidates are ordered into the slate. */
+typedef enum {
+    DSIM_RERANK_RELEVANCE = 0, /* by score (the default) */
+    DSIM_RERANK_REVENUE,       /* by predicted purchase probability × price after the usual discount */
+    DSIM_RERANK_MARGIN,        /* by predicted purchase probability × margin after the usual discount */
+    DSIM_RERANK_COUNT
+} dsim_rerank;
+
+#define DSIM_MAX_CANDIDATES 256 /* items retrieved per visit before filters and re-ranking */
+#define DSIM_PATH_MAX 512
 
 /** What one discount decision covers. */
 typedef enum {
@@ -121,8 +142,24 @@ typedef struct dsim_scenario {
     } behaviour;
 
     struct {
-        double embedding_noise; /* σ of the Gaussian noise on the shop's embedding estimates */
-        dsim_score score;       /* dot or cosine */
+        dsim_embeddings embeddings; /* where the shop's estimates come from */
+        double embedding_noise;     /* σ of the Gaussian noise on noisy estimates (noisy, history items) */
+        dsim_score score;           /* dot or cosine */
+        char item_file[DSIM_PATH_MAX], user_file[DSIM_PATH_MAX]; /* file: relative to the scenario's folder */
+        double history_rate;        /* history: weight of the newest item in a shopper's running mean */
+        double purchase_weight;     /* history, learned: a purchase counts as this many clicks */
+        double cold_start_noise;    /* history, learned: norm of a new shopper's random direction */
+        double retrain_every;       /* learned: visits between retrains */
+        int als_sweeps;             /* learned: alternating sweeps per retrain */
+        double als_regularisation;  /* learned: λ */
+        double als_confidence;      /* learned: α in the confidence 1 + α · (clicks + weighted purchases) */
+        int candidates;             /* retrieved per visit before filters and re-ranking; 0: the slate size */
+        double exclude_bought_days; /* filter: hide the item a shopper bought within this many days (0: off) */
+        int category_quota;         /* filter: at most this many items of one category per slate (0: off) */
+        double popularity_weight;   /* prior: score + weight · ln(1 + purchases of the item so far) */
+        dsim_rerank rerank;         /* order of the final slate */
+        int relevant_items;         /* quality: the true top-R items count as relevant */
+        int quality_every;          /* quality: measured on every N-th visit */
     } ranking;
 
     struct {
@@ -138,7 +175,7 @@ typedef struct dsim_scenario {
     int n_shocks;
     dsim_shock_config shocks[DSIM_MAX_SHOCKS];
 
-    char path[512]; /* where it was read from ("" if built in code) */
+    char path[DSIM_PATH_MAX]; /* where it was read from ("" if built in code) */
     char *text;     /* the file's full text, owned; NULL if built in code */
 } dsim_scenario;
 

@@ -16,7 +16,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 2
+#define DSIM_STORE_SCHEMA_VERSION 3
 
 typedef struct dsim_store dsim_store;
 

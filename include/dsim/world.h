@@ -78,6 +78,15 @@ double dsim_world_shopper_deal_proneness(const dsim_world *w, uint32_t shopper);
 double dsim_world_reference_discount(const dsim_world *w, uint32_t shopper);
 /** @return the shopper's willingness to pay W_u (demand = valuation), else NAN. */
 double dsim_world_shopper_valuation(const dsim_world *w, uint32_t shopper);
+
+/**
+ * The truth ranking quality is measured against: every item's utility for the shopper relative to the
+ * outside option, at no discount and without a position effect (the MNL utility of the formulas above,
+ * with the shopper's current reference discount):
+ *   a ⟨e_u, e_i⟩ + affinity − β_u (x ≤ 0 ? x : κ x) − V0,   x = ln( p_i / (p̄ (1 − r_u)) )
+ * @param out  (n_items,)
+ */
+void dsim_world_true_utilities(const dsim_world *w, uint32_t shopper, float *out);
 bool dsim_world_shopper_active(const dsim_world *w, uint32_t shopper);
 
 /** @return the simulated day at which visit t happens (t / total arrival rate per day). */

@@ -54,6 +54,8 @@ int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int
     int *filled = r->batch_filled;
     for (int v = 0; v < n; v++) {
         memcpy(users + (size_t)v * (size_t)d, r->user + (size_t)shoppers[v] * (size_t)d, sizeof(float) * (size_t)d);
+        if (r->unit_users)
+            dsim__normalise(users + (size_t)v * (size_t)d, d);
         filled[v] = 0;
     }
     for (uint32_t first = 0; first < r->n_items; first += block) {

@@ -1,23 +1,81 @@
 /*
- * ranker_impl.h — the ranker's layout and its top-K merge, shared by the files of src/rank/ only.
+ * ranker_impl.h — the ranker's layout, its embedding sources and its top-K merge, shared by the files of
+ * src/rank/ only.
  */
 #ifndef DSIM_RANK_RANKER_IMPL_H
 #define DSIM_RANK_RANKER_IMPL_H
 
+#include <stdbool.h>
+
+#include <gsl/gsl_rng.h>
+
 #include "dsim/rank.h"
+
+typedef struct dsim__embedding_source dsim__embedding_source;
 
 struct dsim_ranker {
     uint32_t n_items, n_shoppers;
     int dim;
-    float *item;    /* (d, n_items) estimated item vectors, dimension-major */
-    float *user;    /* (n_shoppers, d) estimated shopper vectors */
-    float *scratch; /* (n_items,) scores of the current visit */
+    const dsim_scenario *sc; /* its [ranking] section; the scenario outlives the ranker */
+    const dsim_world *world; /* read for what the shop observes only: prices, costs, categories */
+    uint64_t seed;
+    float *item;     /* (d, n_items) estimated item vectors, dimension-major */
+    float *user;     /* (n_shoppers, d) estimated shopper vectors */
+    bool unit_users; /* shopper vectors are scaled to unit length when scored (cosine, history means) */
+    float *scratch;  /* (n_items,) scores of the current visit */
+
+    const dsim__embedding_source *source;
+    void *source_state;
+
+    /* The re-ranking stage (rerank.c); NULL or zero when its options are off. */
+    int candidates;          /* retrieved per visit */
+    uint32_t *purchases;     /* (n_items) the shop's purchase counts: the popularity prior */
+    uint32_t *last_bought;   /* (n_shoppers) item of the last purchase, UINT32_MAX for none */
+    float *last_bought_day;  /* (n_shoppers) */
+    double purchase_logit[2]; /* the shop's model P(buy | shown) = σ(θ0 + θ1 · score), fitted online */
+    double mean_discount;    /* EWMA of the discount shown: what a price after discount assumes */
+
     /* batch workspace, grown by dsim_ranker_reserve() */
     int capacity;        /* visits it holds */
     float *batch_users;  /* (capacity, d) */
     float *batch_scores; /* (capacity, block) */
     int *batch_filled;   /* (capacity,) */
 };
+
+/*
+ * Where the estimates come from: a plug-in table, like the policies'. init fills r->item and r->user (and
+ * may set r->unit_users); observe sees one visit's feedback (what the shop saw); refresh runs between
+ * batches (a retrain); free releases source_state. Any but init may be NULL.
+ */
+struct dsim__embedding_source {
+    const char *name;
+    int (*init)(dsim_ranker *r);
+    void (*observe)(dsim_ranker *r, const dsim_rank_feedback *fb);
+    int (*refresh)(dsim_ranker *r, uint64_t visit);
+    void (*free)(dsim_ranker *r);
+};
+
+extern const dsim__embedding_source dsim__source_noisy, dsim__source_learned, dsim__source_history,
+    dsim__source_file;
+
+/* dst ← src + N(0, (noise/√d)²) per coordinate, from the ranking stream at `index`. */
+void dsim__noisy_copy(float *dst, const float *src, int d, double noise, uint64_t seed, uint64_t index,
+                      gsl_rng *rng);
+
+/* A random direction of length `norm`, from the cold-start stream at `index` (a shopper, or an item). */
+void dsim__cold_start(float *dst, int d, double norm, uint64_t seed, uint64_t index, gsl_rng *rng);
+
+/* Store an item's estimate (dimension-major), at unit length for cosine scores. */
+void dsim__set_item(dsim_ranker *r, uint32_t item, const float *v);
+
+/* history: the shopper's running mean moves toward the items clicked and bought (used by file, too). */
+void dsim__history_observe(dsim_ranker *r, const dsim_rank_feedback *fb);
+
+/* history: every shopper starts from a random direction, scaled to unit length when scored. */
+int dsim__cold_start_all(dsim_ranker *r);
+
+/* Scale to unit length (a zero vector stays zero). */
+void dsim__normalise(float *v, int d);
 
 enum { DSIM__RANK_BLOCK = 4096 }; /* items per GEMM: a 256-visit batch's scores for one block are 4 MB */
 

@@ -4,6 +4,7 @@
 #include "dsim/metrics.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
@@ -31,6 +32,9 @@ static double m_reward(const dsim_metrics *m) { return m->reward; }
 static double m_regret(const dsim_metrics *m) { return m->regret; }
 static double m_churned(const dsim_metrics *m) { return (double)m->churned; }
 static double m_top3(const dsim_metrics *m) { return ratio((double)m->top3_purchases, (double)m->purchases); }
+static double m_precision(const dsim_metrics *m) { return ratio(m->precision_sum, (double)m->quality_visits); }
+static double m_recall(const dsim_metrics *m) { return ratio(m->recall_sum, (double)m->quality_visits); }
+static double m_ndcg(const dsim_metrics *m) { return ratio(m->ndcg_sum, (double)m->quality_visits); }
 
 const dsim_metric_def dsim_metric_defs[] = {
     {"visits", "visits", "visits", m_visits},
@@ -50,6 +54,9 @@ const dsim_metric_def dsim_metric_defs[] = {
     {"regret", "regret", "objective", m_regret},
     {"churned", "churned", "shoppers", m_churned},
     {"top3_purchase_share", "top-3 share", "purchases", m_top3},
+    {"precision_at_k", "precision@K", "relevant/shown", m_precision},
+    {"recall_at_k", "recall@K", "shown/relevant", m_recall},
+    {"ndcg_at_k", "NDCG@K", "of a perfect slate", m_ndcg},
 };
 
 const size_t dsim_n_metric_defs = sizeof dsim_metric_defs / sizeof dsim_metric_defs[0];
@@ -60,6 +67,20 @@ const dsim_metric_def *dsim_metric_find(const char *name)
         if (strcmp(dsim_metric_defs[i].name, name) == 0)
             return &dsim_metric_defs[i];
     return NULL;
+}
+
+dsim_ranking_quality dsim_ranking_quality_of(const uint32_t *slate, int k, const uint32_t *relevant, int r)
+{
+    double hits = 0, dcg = 0, ideal = 0;
+    for (int j = 0; j < k; j++) {
+        bool hit = false;
+        for (int i = 0; i < r && !hit; i++)
+            hit = slate[j] == relevant[i];
+        hits += hit;
+        dcg += hit ? 1.0 / log2(j + 2.0) : 0.0;
+        ideal += j < r ? 1.0 / log2(j + 2.0) : 0.0;
+    }
+    return (dsim_ranking_quality){hits / k, hits / r, ideal > 0 ? dcg / ideal : 0.0};
 }
 
 dsim_estimate dsim_estimate_mean(const double *x, size_t n)

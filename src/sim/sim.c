@@ -54,14 +54,23 @@ struct dsim_sim {
     gsl_rng *arrival_rng, *choice_rng, *policy_rng;
     dsim_metrics metrics;
 
-    /* The slates of the next visits, ranked in one batch: who arrives does not depend on what a policy
-       does, and the shop's estimates do not change during a run, so ranking ahead gives every visit the
-       slate it would get on arrival (nothing a policy learns is delayed). A batch never runs past a shock,
-       which may change who arrives. */
+    /* The candidates of the next visits, retrieved in one batch: who arrives does not depend on what a
+       policy does, so the batch knows its shoppers. With fixed estimates (noisy) every visit gets the
+       candidates it would get on arrival. With estimates that learn (history, learned), a batch uses them
+       as they stood at its start: feedback within a batch reaches the rankings of the next one, the
+       delayed update of Chapelle & Li (2011). Selection (filters, re-ranking) runs at the visit, on fresh
+       state. A batch never runs past a shock, which may change who arrives. */
     uint64_t batch_first, batch_end;
+    int candidates; /* retrieved per visit */
     uint32_t batch_shopper[RANK_BATCH];
-    uint32_t batch_items[RANK_BATCH * DSIM_MAX_SLATE];
-    float batch_scores[RANK_BATCH * DSIM_MAX_SLATE];
+    uint32_t batch_items[RANK_BATCH * DSIM_MAX_CANDIDATES];
+    float batch_scores[RANK_BATCH * DSIM_MAX_CANDIDATES];
+
+    /* ranking quality against the truth, every quality_every-th visit */
+    float *true_utility;    /* (n_items,) */
+    uint32_t *true_top;     /* (relevant,) */
+    float *true_top_utility; /* (relevant,) */
+    int relevant;
 
     /* per-visit buffers, sized once */
     uint32_t slate[DSIM_MAX_SLATE];
@@ -121,10 +130,19 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     }
     for (uint32_t u = 0; u < dsim_world_n_shoppers(world); u++)
         sim->history[u] = (shopper_history){0, 0, 0, 0, NAN, NAN, 0.0f, 0.0f};
-    rc = dsim_ranker_alloc(&sim->ranker, world, sim->sc->ranking.embedding_noise, sim->sc->ranking.score,
-                           dsim_world_seed(world));
+    rc = dsim_ranker_alloc(&sim->ranker, world, dsim_world_seed(world));
     if (rc || (rc = dsim_ranker_reserve(sim->ranker, RANK_BATCH)))
         goto done;
+    sim->candidates = dsim_ranker_candidates(sim->ranker);
+    uint32_t n_items = dsim_world_n_items(world);
+    sim->relevant = sim->sc->ranking.relevant_items < (int)n_items ? sim->sc->ranking.relevant_items : (int)n_items;
+    sim->true_utility = malloc(sizeof(float) * n_items);
+    sim->true_top = malloc(sizeof(uint32_t) * (size_t)sim->relevant);
+    sim->true_top_utility = malloc(sizeof(float) * (size_t)sim->relevant);
+    if (!sim->true_utility || !sim->true_top || !sim->true_top_utility) {
+        rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
+        goto done;
+    }
     schedule_shocks(sim);
 done:
     if (rc) {
@@ -173,6 +191,9 @@ void dsim_sim_free(dsim_sim *sim)
         dsim_world_free(sim->world);
     }
     dsim_ranker_free(sim->ranker);
+    free(sim->true_utility);
+    free(sim->true_top);
+    free(sim->true_top_utility);
     free(sim->history);
     gsl_rng_free(sim->arrival_rng);
     gsl_rng_free(sim->choice_rng);
@@ -406,9 +427,13 @@ static int visit_item_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, 
     return DSIM_OK;
 }
 
-/* Rank the visits from t on, up to a batch, the horizon or the next shock, whichever comes first. */
+/* Retrieve the candidates of the visits from t on, up to a batch, the horizon or the next shock, whichever
+   comes first; a source that learns may retrain first. */
 static int rank_ahead(dsim_sim *sim, uint64_t t)
 {
+    int rc = dsim_ranker_refresh(sim->ranker, t);
+    if (rc)
+        return rc;
     uint64_t end = t + RANK_BATCH;
     if (end > sim->horizon)
         end = sim->horizon;
@@ -418,8 +443,32 @@ static int rank_ahead(dsim_sim *sim, uint64_t t)
         sim->batch_shopper[v - t] = dsim_world_arrival(sim->world, v, sim->arrival_rng);
     sim->batch_first = t;
     sim->batch_end = end;
-    return dsim_ranker_top_k_batch(sim->ranker, sim->batch_shopper, (int)(end - t), sim->slate_size,
+    return dsim_ranker_top_k_batch(sim->ranker, sim->batch_shopper, (int)(end - t), sim->candidates,
                                    sim->batch_items, sim->batch_scores);
+}
+
+/* The visit's slate from its retrieved candidates; on sampled visits, its quality against the truth. */
+static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day)
+{
+    int k = sim->slate_size, c = sim->candidates;
+    const uint32_t *candidates = sim->batch_items + (size_t)(t - sim->batch_first) * (size_t)c;
+    const float *scores = sim->batch_scores + (size_t)(t - sim->batch_first) * (size_t)c;
+    if (c == k) {
+        memcpy(sim->slate, candidates, sizeof(uint32_t) * (size_t)k);
+        memcpy(sim->scores, scores, sizeof(float) * (size_t)k);
+    } else {
+        dsim_ranker_select(sim->ranker, u, day, candidates, scores, c, k, sim->slate, sim->scores);
+    }
+    if (t % (uint64_t)sim->sc->ranking.quality_every != 0)
+        return;
+    dsim_world_true_utilities(sim->world, u, sim->true_utility);
+    dsim_top_k_of(sim->true_utility, dsim_world_n_items(sim->world), sim->relevant, sim->true_top,
+                  sim->true_top_utility);
+    dsim_ranking_quality q = dsim_ranking_quality_of(sim->slate, k, sim->true_top, sim->relevant);
+    sim->metrics.quality_visits++;
+    sim->metrics.precision_sum += q.precision;
+    sim->metrics.recall_sum += q.recall;
+    sim->metrics.ndcg_sum += q.ndcg;
 }
 
 static int simulate_visit(dsim_sim *sim, uint64_t t)
@@ -446,9 +495,7 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
         return DSIM_OK;
     }
 
-    size_t row = (size_t)(t - sim->batch_first) * (size_t)sim->slate_size;
-    memcpy(sim->slate, sim->batch_items + row, sizeof(uint32_t) * (size_t)sim->slate_size);
-    memcpy(sim->scores, sim->batch_scores + row, sizeof(float) * (size_t)sim->slate_size);
+    choose_slate(sim, t, u, day);
     dsim_context ctx;
     build_context(sim, t, day, u, &ctx);
     dsim_world_slate_model(w, u, sim->slate, sim->slate_size, &sim->model);
@@ -464,6 +511,9 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     if (rc)
         return rc;
     remember(&sim->history[u], day, outcome.discount_shown, outcome.position >= 0);
+    dsim_rank_feedback seen = {u,        day, sim->slate, sim->scores, sim->slate_size, outcome.clicked,
+                               outcome.position, outcome.discount_shown};
+    dsim_ranker_observe(sim->ranker, &seen);
     account(&sim->metrics, sc, levels, sc->discounts.scope == DSIM_SCOPE_ITEM ? sim->slate_size : 1, &outcome,
             regret);
     memcpy(sim->last.item_levels, levels, sizeof levels);

@@ -37,6 +37,13 @@ static const char *const migrations[] = {
     /* 1 → 2: the share of purchases made from the top three positions (ranking quality) */
     "ALTER TABLE series ADD COLUMN top3_purchase_share REAL;"
     "ALTER TABLE summary ADD COLUMN top3_purchase_share REAL;",
+    /* 2 → 3: ranking quality against the truth */
+    "ALTER TABLE series ADD COLUMN precision_at_k REAL;"
+    "ALTER TABLE series ADD COLUMN recall_at_k REAL;"
+    "ALTER TABLE series ADD COLUMN ndcg_at_k REAL;"
+    "ALTER TABLE summary ADD COLUMN precision_at_k REAL;"
+    "ALTER TABLE summary ADD COLUMN recall_at_k REAL;"
+    "ALTER TABLE summary ADD COLUMN ndcg_at_k REAL;",
 };
 
 int dsim__store_migrate(sqlite3 *db, const char *path)

@@ -52,6 +52,27 @@ static int padded_lanes(int n_levels)
     return n_levels <= 8 ? 8 : DSIM_LANES;
 }
 
+/* a ⟨e_u, e_i⟩ + affinity − position_penalty · j − V0: the utility before its price term. */
+static inline __attribute__((always_inline)) double utility_base(const dsim_world *w, int segment, const float *eu,
+                                                                 uint32_t item, int position)
+{
+    const dsim_scenario *sc = w->sc;
+    return sc->behaviour.taste_weight * dot(eu, w->item_taste + (size_t)item * w->dim, w->dim) +
+           sc->segments[segment].affinity - sc->behaviour.position_penalty * position - w->outside_utility;
+}
+
+void dsim_world_true_utilities(const dsim_world *w, uint32_t u, float *out)
+{
+    int s = w->segment[u];
+    const float *eu = w->shopper_taste + (size_t)u * w->dim;
+    double beta = w->beta[u] * w->beta_scale[s], kappa = w->sc->segments[s].loss_aversion;
+    double log_keep_ref = log1p(-(double)w->reference[u]);
+    for (uint32_t i = 0; i < w->n_items; i++) {
+        double x = w->log_price_ratio[i] - log_keep_ref;
+        out[i] = (float)(utility_base(w, s, eu, i, 0) - beta * (x <= 0 ? x : kappa * x));
+    }
+}
+
 /* e^x, skipping the call where x is exactly 0 (level 0 has no discount and no deal bonus). */
 static double exp_or_one(double x)
 {
@@ -97,10 +118,7 @@ __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void 
         max_log_keep = w->log_keep[l] > max_log_keep ? w->log_keep[l] : max_log_keep;
     }
     for (int j = 0; j < k; j++) {
-        uint32_t i = slate[j];
-        double base = sc->behaviour.taste_weight * dot(eu, w->item_taste + (size_t)i * w->dim, w->dim) +
-                      sc->segments[s].affinity - sc->behaviour.position_penalty * j - w->outside_utility;
-        double lr = log_ratio[j];
+        double base = utility_base(w, s, eu, slate[j], j), lr = log_ratio[j];
         bool gains = lr + min_log_keep <= 0, losses = lr + max_log_keep > 0;
         double item_gain = gains ? exp(base - beta * lr) : 1.0;
         double item_loss = losses ? exp(base - beta * kappa * lr) : 1.0;

@@ -291,6 +291,18 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
         return dsim_error_set(DSIM_ECONFIG, "%s[behaviour] slate_size: %d is more than the catalog's %d items",
                               where(ps, w, sizeof w, SECTION_BEHAVIOUR, -1, "slate_size"), sc->behaviour.slate_size,
                               sc->catalog.items);
+    if (sc->ranking.candidates > 0 && sc->ranking.candidates < sc->behaviour.slate_size)
+        return dsim_error_set(DSIM_ECONFIG, "%s[ranking] candidates: %d is fewer than the slate's %d items",
+                              where(ps, w, sizeof w, SECTION_RANKING, -1, "candidates"), sc->ranking.candidates,
+                              sc->behaviour.slate_size);
+    if (sc->ranking.embeddings == DSIM_EMBEDDINGS_FILE && !sc->ranking.item_file[0])
+        return dsim_error_set(DSIM_ECONFIG, "%s[ranking] item_file: embeddings = file needs an item_file",
+                              where(ps, w, sizeof w, SECTION_RANKING, -1, "embeddings"));
+    if (sc->ranking.embeddings != DSIM_EMBEDDINGS_FILE && (sc->ranking.item_file[0] || sc->ranking.user_file[0]))
+        return dsim_error_set(DSIM_ECONFIG, "%s[ranking] %s: embedding files are read only with embeddings = file",
+                              where(ps, w, sizeof w, SECTION_RANKING, -1,
+                                    sc->ranking.item_file[0] ? "item_file" : "user_file"),
+                              sc->ranking.item_file[0] ? "item_file" : "user_file");
     if (sc->discounts.n_levels < 1)
         return dsim_error_set(DSIM_ECONFIG, "%s[discounts] levels: expected at least one level",
                               where(ps, w, sizeof w, SECTION_DISCOUNTS, -1, "levels"));

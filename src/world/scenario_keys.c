@@ -20,6 +20,8 @@ const char *const dsim__objective_names[] = {"revenue", "profit", "conversions",
 const char *const dsim__demand_names[] = {"mnl", "valuation", "linear", NULL};
 const char *const dsim__scope_names[] = {"visit", "item", NULL};
 const char *const dsim__score_names[] = {"dot", "cosine", NULL};
+const char *const dsim__embeddings_names[] = {"noisy", "learned", "history", "file", NULL};
+const char *const dsim__rerank_names[] = {"relevance", "revenue", "margin", NULL};
 
 const scenario_key dsim__scenario_keys[] = {
     {SECTION_SCENARIO, "name", KEY_STRING, G(name), DSIM_NAME_MAX, "unnamed", 0, 0, "",
@@ -38,7 +40,7 @@ const scenario_key dsim__scenario_keys[] = {
     {SECTION_CATALOG, "items", KEY_INT, G(catalog.items), 0, "1000", 1, 1e8, "items", "Number of items", NULL},
     {SECTION_CATALOG, "categories", KEY_INT, G(catalog.categories), 0, "10", 1, 10000, "categories",
      "Number of categories; each has a taste centre and a margin", NULL},
-    {SECTION_CATALOG, "embedding_dim", KEY_INT, G(catalog.embedding_dim), 0, "16", 1, 1024, "dimensions",
+    {SECTION_CATALOG, "embedding_dim", KEY_INT, G(catalog.embedding_dim), 0, "16", 1, DSIM_MAX_DIM, "dimensions",
      "Dimension d of taste vectors", NULL},
     {SECTION_CATALOG, "price_median", KEY_DOUBLE, G(catalog.price_median), 0, "40", 1e-6, 1e9, "currency",
      "Median list price (prices are log-normal)", NULL},
@@ -74,8 +76,66 @@ const scenario_key dsim__scenario_keys[] = {
     {SECTION_BEHAVIOUR, "valuation_noise", KEY_DOUBLE, G(behaviour.valuation_noise), 0, "0.1", 0, 10, "fraction",
      "demand = valuation: each visit perturbs the valuation by U[−δ, δ], δ this fraction of valuation_scale", NULL},
 
+    {SECTION_RANKING, "embeddings", KEY_ENUM, G(ranking.embeddings), 0, "noisy", 0, 0, "",
+     "Where the shop's estimates of the taste vectors come from: noisy (the truth plus noise), learned "
+     "(implicit-feedback ALS on the shop's clicks and purchases), history (a shopper is the mean of the items "
+     "they clicked or bought) or file (item_file, user_file)",
+     dsim__embeddings_names},
     {SECTION_RANKING, "embedding_noise", KEY_DOUBLE, G(ranking.embedding_noise), 0, "0.2", 0, 100, "",
-     "σ of the Gaussian noise on the shop's estimates of the taste vectors (per coordinate × 1/√d)", NULL},
+     "σ of the Gaussian noise on the shop's estimates of the taste vectors (per coordinate × 1/√d); "
+     "embeddings = history uses it for the items",
+     NULL},
+    {SECTION_RANKING, "item_file", KEY_STRING, G(ranking.item_file), DSIM_PATH_MAX, "", 0, 0, "path",
+     "embeddings = file: the items' vectors, a 2-D .npy (float32 or float64, one row per item in catalog "
+     "order) or a CSV file with a header and an `id` column (the item's index) then one column per dimension",
+     NULL},
+    {SECTION_RANKING, "user_file", KEY_STRING, G(ranking.user_file), DSIM_PATH_MAX, "", 0, 0, "path",
+     "embeddings = file: the shoppers' vectors in the same formats; empty: built from history as in "
+     "embeddings = history",
+     NULL},
+    {SECTION_RANKING, "history_rate", KEY_DOUBLE, G(ranking.history_rate), 0, "0.3", 1e-6, 1, "",
+     "embeddings = history or file: weight of the newest clicked item in a shopper's running mean "
+     "(recency weighting)",
+     NULL},
+    {SECTION_RANKING, "purchase_weight", KEY_DOUBLE, G(ranking.purchase_weight), 0, "3", 0, 1000, "clicks",
+     "embeddings = history, file or learned: a purchase counts as this many clicks", NULL},
+    {SECTION_RANKING, "cold_start_noise", KEY_DOUBLE, G(ranking.cold_start_noise), 0, "1", 0, 100, "",
+     "embeddings = history, file or learned: a shopper the shop knows nothing about gets a random direction "
+     "of this length (seeded by the shopper), so new shoppers see varied slates; history washes it out",
+     NULL},
+    {SECTION_RANKING, "retrain_every", KEY_DOUBLE, G(ranking.retrain_every), 0, "10000", 1, 1e12, "visits",
+     "embeddings = learned: visits between retrains of the factorisation on all feedback so far", NULL},
+    {SECTION_RANKING, "als_sweeps", KEY_INT, G(ranking.als_sweeps), 0, "2", 1, 100, "",
+     "embeddings = learned: alternating least-squares sweeps per retrain (warm-started)", NULL},
+    {SECTION_RANKING, "als_regularisation", KEY_DOUBLE, G(ranking.als_regularisation), 0, "1", 1e-9, 1e9, "",
+     "embeddings = learned: λ, the ridge penalty on every factor", NULL},
+    {SECTION_RANKING, "als_confidence", KEY_DOUBLE, G(ranking.als_confidence), 0, "2", 0, 1e6, "",
+     "embeddings = learned: α in the confidence 1 + α · (clicks + purchase_weight · purchases) of a "
+     "shopper–item pair (Hu, Koren & Volinsky 2008)",
+     NULL},
+    {SECTION_RANKING, "candidates", KEY_INT, G(ranking.candidates), 0, "0", 0, DSIM_MAX_CANDIDATES, "items",
+     "Items retrieved per visit by score before the filters and re-ranking pick the slate; 0: the slate size "
+     "(4 × the slate size when a filter, the popularity prior or re-ranking is on)",
+     NULL},
+    {SECTION_RANKING, "exclude_bought_days", KEY_DOUBLE, G(ranking.exclude_bought_days), 0, "0", 0, 1e6, "days",
+     "Filter: do not show a shopper the item they last bought if they bought it less than this many days ago "
+     "(0: off)",
+     NULL},
+    {SECTION_RANKING, "category_quota", KEY_INT, G(ranking.category_quota), 0, "0", 0, DSIM_MAX_SLATE, "items",
+     "Filter: at most this many items of one category in a slate, for diversity (0: off)", NULL},
+    {SECTION_RANKING, "popularity_weight", KEY_DOUBLE, G(ranking.popularity_weight), 0, "0", 0, 1e6, "score",
+     "Prior: the candidates' scores gain weight × ln(1 + purchases of the item so far) (0: off)", NULL},
+    {SECTION_RANKING, "rerank", KEY_ENUM, G(ranking.rerank), 0, "relevance", 0, 0, "",
+     "Order of the slate: relevance (score), revenue (predicted purchase probability × price after the "
+     "shop's mean discount) or margin (× price after that discount minus cost); the probability is the "
+     "shop's logistic model of purchase on score, fitted online from what it showed",
+     dsim__rerank_names},
+    {SECTION_RANKING, "relevant_items", KEY_INT, G(ranking.relevant_items), 0, "10", 1, 1000, "items",
+     "Ranking quality: a shopper's R items of highest true utility (taste and price at no discount, no "
+     "position effect) are the relevant ones for precision@K, recall@K and NDCG@K",
+     NULL},
+    {SECTION_RANKING, "quality_every", KEY_INT, G(ranking.quality_every), 0, "8", 1, 1000000, "visits",
+     "Ranking quality is measured on every N-th visit (it scores the whole catalog against the truth)", NULL},
 
     {SECTION_RANKING, "score", KEY_ENUM, G(ranking.score), 0, "dot", 0, 0, "",
      "How the shop scores an item for a shopper: dot (⟨ê_u, ê_i⟩) or cosine (on unit-length estimates)",

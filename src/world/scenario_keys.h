@@ -35,7 +35,7 @@ typedef struct {
 } scenario_key;
 
 extern const char *const dsim__objective_names[], *const dsim__demand_names[], *const dsim__scope_names[],
-    *const dsim__score_names[];
+    *const dsim__score_names[], *const dsim__embeddings_names[], *const dsim__rerank_names[];
 
 extern const scenario_key dsim__scenario_keys[];
 extern const size_t dsim__n_scenario_keys;

@@ -67,7 +67,7 @@ static void bench(int items, int d)
     dsim_scenario *sc = NULL;
     dsim_world *w = NULL;
     dsim_ranker *r = NULL;
-    if (dsim_scenario_parse(&sc, text, "bench") || dsim_world_alloc(&w, sc, 1) || dsim_ranker_alloc(&r, w, 0.2, DSIM_SCORE_DOT, 1)) {
+    if (dsim_scenario_parse(&sc, text, "bench") || dsim_world_alloc(&w, sc, 1) || dsim_ranker_alloc(&r, w, 1)) {
         fprintf(stderr, "bench_rank: %s\n", dsim_errmsg());
         exit(1);
     }

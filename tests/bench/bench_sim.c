@@ -77,7 +77,7 @@ static void step_seconds(const dsim_scenario *sc, uint64_t visits, double *rank_
 {
     dsim_world *w = NULL;
     dsim_ranker *r = NULL;
-    if (dsim_world_alloc(&w, sc, 1) || dsim_ranker_alloc(&r, w, sc->ranking.embedding_noise, sc->ranking.score, 1))
+    if (dsim_world_alloc(&w, sc, 1) || dsim_ranker_alloc(&r, w, 1))
         die("world");
     gsl_rng *rng = dsim_rng_alloc();
     uint32_t *shoppers = malloc(sizeof(uint32_t) * visits);

@@ -27,7 +27,7 @@ static void test_rank__batch_equals_the_per_visit_ranker(void **state)
     dsim_world *w = NULL;
     dsim_ranker *r = NULL;
     ASSERT_OK(dsim_world_alloc(&w, sc, 3));
-    ASSERT_OK(dsim_ranker_alloc(&r, w, 0.2, DSIM_SCORE_DOT, 3));
+    ASSERT_OK(dsim_ranker_alloc(&r, w, 3));
     uint32_t shoppers[N], *items = malloc(sizeof(uint32_t) * N * K);
     float *scores = malloc(sizeof(float) * N * K);
     for (int v = 0; v < N; v++)
@@ -139,14 +139,21 @@ static void test_rank__merge_equals_a_full_sort_ties_included(void **state)
 static void test_rank__cosine_ranks_by_the_cosine_of_the_estimates(void **state)
 {
     (void)state;
-    dsim_scenario *sc = NULL;
-    ASSERT_OK(dsim_scenario_parse(&sc, "[scenario]\nshoppers = 200\n[catalog]\nitems = 500\nembedding_dim = 8\n"
-                                       "[segment.a]\nshare = 1\n", "cos.ini"));
-    dsim_world *w = NULL;
+    /* Two worlds of one seed (the score does not change the truth), one ranker scoring each way. */
+    const char *base = "[scenario]\nshoppers = 200\n[catalog]\nitems = 500\nembedding_dim = 8\n"
+                       "[segment.a]\nshare = 1\n[ranking]\nembedding_noise = 0.5\nscore = ";
+    char text[512];
+    dsim_scenario *sc = NULL, *sc_cos = NULL;
+    snprintf(text, sizeof text, "%sdot\n", base);
+    ASSERT_OK(dsim_scenario_parse(&sc, text, "dot.ini"));
+    snprintf(text, sizeof text, "%scosine\n", base);
+    ASSERT_OK(dsim_scenario_parse(&sc_cos, text, "cos.ini"));
+    dsim_world *w = NULL, *w_cos = NULL;
     dsim_ranker *dot = NULL, *cos = NULL;
     ASSERT_OK(dsim_world_alloc(&w, sc, 4));
-    ASSERT_OK(dsim_ranker_alloc(&dot, w, 0.5, DSIM_SCORE_DOT, 4));
-    ASSERT_OK(dsim_ranker_alloc(&cos, w, 0.5, DSIM_SCORE_COSINE, 4));
+    ASSERT_OK(dsim_world_alloc(&w_cos, sc_cos, 4));
+    ASSERT_OK(dsim_ranker_alloc(&dot, w, 4));
+    ASSERT_OK(dsim_ranker_alloc(&cos, w_cos, 4));
     int d = 8, differ_from_dot = 0;
     for (uint32_t u = 0; u < 200; u += 7) {
         uint32_t items[K], dot_items[K];
@@ -184,7 +191,9 @@ static void test_rank__cosine_ranks_by_the_cosine_of_the_estimates(void **state)
     dsim_ranker_free(dot);
     dsim_ranker_free(cos);
     dsim_world_free(w);
+    dsim_world_free(w_cos);
     dsim_scenario_free(sc);
+    dsim_scenario_free(sc_cos);
 }
 
 int main(void)

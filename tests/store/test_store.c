@@ -167,8 +167,8 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_n_metric_defs);
 }
 
-/* A version-1 database (made by dropping what migration 2 adds) is upgraded in place when opened, keeps
-   its runs, and takes new runs with the new column. */
+/* A version-1 database (made by dropping what migrations 2 and 3 add) is upgraded in place when opened,
+   keeps its runs, and has the new columns. */
 static void test_store__a_version_1_database_is_migrated(void **state)
 {
     (void)state;
@@ -182,6 +182,12 @@ static void test_store__a_version_1_database_is_migrated(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "ALTER TABLE series DROP COLUMN top3_purchase_share;"
                                   "ALTER TABLE summary DROP COLUMN top3_purchase_share;"
+                                  "ALTER TABLE series DROP COLUMN precision_at_k;"
+                                  "ALTER TABLE series DROP COLUMN recall_at_k;"
+                                  "ALTER TABLE series DROP COLUMN ndcg_at_k;"
+                                  "ALTER TABLE summary DROP COLUMN precision_at_k;"
+                                  "ALTER TABLE summary DROP COLUMN recall_at_k;"
+                                  "ALTER TABLE summary DROP COLUMN ndcg_at_k;"
                                   "INSERT INTO runs (created, status, scenario_name, scenario_text, policy_name, "
                                   "policy_type, seed, visits, objective, dsim_version) VALUES ('2026-01-01', 'done', "
                                   "'old', '', 'none', 'none', 1, 10, 'profit', '0.0');"
@@ -192,8 +198,8 @@ static void test_store__a_version_1_database_is_migrated(void **state)
     ASSERT_OK(dsim_store_open(&st, path));
     dsim_store_close(st);
     assert_true(query_double(path, "PRAGMA user_version") == DSIM_STORE_SCHEMA_VERSION);
-    assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary') WHERE name = "
-                                   "'top3_purchase_share'") == 1);
+    assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary') WHERE name IN "
+                                   "('top3_purchase_share', 'precision_at_k', 'recall_at_k', 'ndcg_at_k')") == 4);
     assert_true(query_double(path, "SELECT count(*) FROM runs WHERE scenario_name = 'old'") == 1);
 }
 

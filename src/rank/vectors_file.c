@@ -1,0 +1,316 @@
+/*
+ * vectors_file.c — embedding vectors from outside dsim: a NumPy .npy array or a CSV file with an id column
+ * (parsed by libcsv), checked row by row against the scenario.
+ *
+ * The .npy format (NumPy's format.py): the magic "\x93NUMPY", a version byte pair, the header's length
+ * (2 bytes little-endian in version 1, 4 in versions 2 and 3), then the header, a Python dict literal with
+ * 'descr', 'fortran_order' and 'shape', then the raw data. Only the three keys are read.
+ */
+#include "rank/vectors_file.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "core/text.h"
+#include "dsim/error.h"
+
+#define NPY_MAX_HEADER (1 << 20)
+
+/* The file's path: as given when absolute (or when the scenario has no file), else next to the scenario. */
+static void resolve(const dsim_scenario *sc, const char *path, char *out, size_t n)
+{
+    const char *slash = strrchr(sc->path, '/');
+    if (path[0] == '/' || !sc->path[0] || !slash)
+        snprintf(out, n, "%s", path);
+    else
+        snprintf(out, n, "%.*s/%s", (int)(slash - sc->path), sc->path, path);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* ---- .npy ---------------------------------------------------------------------------------------------- */
+
+/* The value of 'key' in the header dict: a pointer just past "'key':" and its blanks, or NULL. */
+static const char *npy_value(const char *header, const char *key)
+{
+    char quoted[32];
+    snprintf(quoted, sizeof quoted, "'%s'", key);
+    const char *p = strstr(header, quoted);
+    if (!p)
+        return NULL;
+    p += strlen(quoted);
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p++ != ':')
+        return NULL;
+    while (isspace((unsigned char)*p))
+        p++;
+    return p;
+}
+
+typedef struct {
+    char descr[16];
+    bool fortran_order;
+    int n_dims;
+    unsigned long long shape[8];
+} npy_header;
+
+static int npy_parse_header(const char *file, const char *text, npy_header *h)
+{
+    const char *p = npy_value(text, "descr");
+    if (!p || (*p != '\'' && *p != '"'))
+        return dsim_error_set(DSIM_ECONFIG, "%s: .npy header has no 'descr' (the data type)", file);
+    const char *end = strchr(p + 1, *p);
+    if (!end || end - p - 1 >= (long)sizeof h->descr)
+        return dsim_error_set(DSIM_ECONFIG, "%s: .npy header has a malformed 'descr'", file);
+    snprintf(h->descr, sizeof h->descr, "%.*s", (int)(end - p - 1), p + 1);
+
+    p = npy_value(text, "fortran_order");
+    if (!p || (strncmp(p, "True", 4) != 0 && strncmp(p, "False", 5) != 0))
+        return dsim_error_set(DSIM_ECONFIG, "%s: .npy header has no 'fortran_order' of True or False", file);
+    h->fortran_order = p[0] == 'T';
+
+    p = npy_value(text, "shape");
+    if (!p || *p != '(')
+        return dsim_error_set(DSIM_ECONFIG, "%s: .npy header has no 'shape' tuple", file);
+    h->n_dims = 0;
+    for (p++;;) {
+        while (isspace((unsigned char)*p) || *p == ',')
+            p++;
+        if (*p == ')')
+            break;
+        char *after;
+        errno = 0;
+        unsigned long long v = strtoull(p, &after, 10);
+        if (after == p || errno || h->n_dims == 8)
+            return dsim_error_set(DSIM_ECONFIG, "%s: .npy header has a malformed 'shape'", file);
+        h->shape[h->n_dims++] = v;
+        p = after;
+    }
+    return DSIM_OK;
+}
+
+static int npy_read(const char *file, FILE *f, const char *what, uint32_t rows, int d, float *out)
+{
+    unsigned char lead[10];
+    size_t got = fread(lead, 1, 8, f);
+    if (got >= 6 && memcmp(lead, "\x93NUMPY", 6) != 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s: not a .npy file (it does not start with \\x93NUMPY)", file);
+    if (got < 8)
+        return dsim_error_set(DSIM_ECONFIG, "%s: truncated .npy header (%zu bytes)", file, got);
+    int major = lead[6], len_bytes = major == 1 ? 2 : 4;
+    if (major < 1 || major > 3)
+        return dsim_error_set(DSIM_ECONFIG, "%s: .npy format version %d.%d; expected 1.0, 2.0 or 3.0", file, major,
+                              lead[7]);
+    if (fread(lead + 8, 1, (size_t)len_bytes, f) != (size_t)len_bytes)
+        return dsim_error_set(DSIM_ECONFIG, "%s: truncated .npy header (no header length)", file);
+    size_t header_len = lead[8] | (size_t)lead[9] << 8;
+    if (len_bytes == 4) {
+        unsigned char more[2];
+        if (fread(more, 1, 2, f) != 2)
+            return dsim_error_set(DSIM_ECONFIG, "%s: truncated .npy header (no header length)", file);
+        header_len |= (size_t)more[0] << 16 | (size_t)more[1] << 24;
+    }
+    if (header_len > NPY_MAX_HEADER)
+        return dsim_error_set(DSIM_ECONFIG, "%s: .npy header of %zu bytes; at most %d expected", file, header_len,
+                              NPY_MAX_HEADER);
+    char *text = malloc(header_len + 1);
+    if (!text)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", file);
+    got = fread(text, 1, header_len, f);
+    text[got] = '\0';
+    npy_header h;
+    int rc = got < header_len ? dsim_error_set(DSIM_ECONFIG, "%s: truncated .npy header (%zu of its %zu bytes)", file,
+                                               got, header_len)
+                              : npy_parse_header(file, text, &h);
+    free(text);
+    if (rc)
+        return rc;
+
+    size_t size = strcmp(h.descr, "<f4") == 0 || strcmp(h.descr, "=f4") == 0   ? 4
+                  : strcmp(h.descr, "<f8") == 0 || strcmp(h.descr, "=f8") == 0 ? 8
+                                                                               : 0;
+    if (!size)
+        return dsim_error_set(DSIM_ECONFIG, "%s: data type '%s'; expected little-endian float32 or float64 ('<f4' "
+                              "or '<f8')",
+                              file, h.descr);
+    if (h.n_dims != 2)
+        return dsim_error_set(DSIM_ECONFIG, "%s: a %d-D array; expected 2-D (one row per %s, one column per "
+                              "dimension)",
+                              file, h.n_dims, what);
+    if (h.shape[0] != rows)
+        return dsim_error_set(DSIM_ECONFIG, "%s: %llu rows; expected %u, one per %s", file, h.shape[0], rows, what);
+    if (h.shape[1] != (unsigned long long)d)
+        return dsim_error_set(DSIM_ECONFIG, "%s: %llu columns; the scenario's embedding_dim is %d", file,
+                              h.shape[1], d);
+
+    size_t n = (size_t)rows * (size_t)d;
+    unsigned char *data = malloc(n * size);
+    if (!data)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", file);
+    got = fread(data, size, n, f);
+    if (got < n) {
+        free(data);
+        return dsim_error_set(DSIM_ECONFIG, "%s: truncated data: %zu of %zu values", file, got, n);
+    }
+    for (size_t e = 0; e < n && !rc; e++) {
+        size_t row = h.fortran_order ? e % rows : e / (size_t)d, col = h.fortran_order ? e / rows : e % (size_t)d;
+        double v;
+        if (size == 4) {
+            float x;
+            memcpy(&x, data + e * 4, 4);
+            v = x;
+        } else {
+            memcpy(&v, data + e * 8, 8);
+        }
+        if (!isfinite((float)v))
+            rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu (%s %zu), column %zu: %g is not a finite float", file,
+                                row, what, row, col, v);
+        else if (out)
+            out[row * (size_t)d + col] = (float)v;
+    }
+    free(data);
+    return rc;
+}
+
+/* ---- CSV ----------------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *file, *what;
+    uint32_t rows;
+    int d;
+    float *out;
+    size_t row;     /* rows completed, the header included */
+    int field;      /* fields of the current row so far */
+    long id;        /* of the current row, or −1 */
+    float *values;  /* (d,) of the current row */
+    size_t *seen;   /* (rows,) the file row that gave each id, 0 for none yet */
+    int rc;
+} csv_state;
+
+static void trim(const char *s, size_t len, char *out, size_t n)
+{
+    while (len && isspace((unsigned char)*s))
+        s++, len--;
+    while (len && isspace((unsigned char)s[len - 1]))
+        len--;
+    snprintf(out, n, "%.*s", (int)len, s);
+}
+
+static void csv_field(void *text, size_t len, void *data)
+{
+    csv_state *st = data;
+    int column = st->field++;
+    if (st->rc)
+        return;
+    char value[128];
+    trim(text, len, value, sizeof value);
+    size_t row = st->row + 1;
+    if (row == 1) {
+        if (column == 0 && strcmp(value, "id") != 0)
+            st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row 1, column 1: expected the header `id`, got '%s' (the "
+                                    "first row names the columns: id, then one per dimension)",
+                                    st->file, value);
+        return;
+    }
+    char *end;
+    if (column == 0) {
+        errno = 0;
+        long id = strtol(value, &end, 10);
+        if (end == value || *end || errno || id < 0 || id >= (long)st->rows)
+            st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: id '%s' is not a %s of the scenario (expected "
+                                    "0..%u)",
+                                    st->file, row, value, st->what, st->rows - 1);
+        else if (st->seen[id])
+            st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: id %ld appears twice (first on row %zu)", st->file,
+                                    row, id, st->seen[id]);
+        st->id = id;
+        return;
+    }
+    if (column > st->d)
+        return; /* counted, reported at the end of the row */
+    double v = strtod(value, &end);
+    if (end == value || *end)
+        st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu, column %d: expected a number, got '%s'", st->file, row,
+                                column + 1, value);
+    else if (!isfinite((float)v))
+        st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu (%s %ld), column %d: %s is not a finite float", st->file,
+                                row, st->what, st->id, column + 1, value);
+    else
+        st->values[column - 1] = (float)v;
+}
+
+static void csv_row(int terminator, void *data)
+{
+    (void)terminator;
+    csv_state *st = data;
+    st->row++;
+    int fields = st->field;
+    st->field = 0;
+    if (st->rc)
+        return;
+    if (fields != st->d + 1) {
+        st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: %d columns; expected %d (id, then one per dimension: "
+                                "the scenario's embedding_dim is %d)",
+                                st->file, st->row, fields, st->d + 1, st->d);
+        return;
+    }
+    if (st->row == 1)
+        return;
+    st->seen[st->id] = st->row;
+    if (st->out)
+        memcpy(st->out + (size_t)st->id * (size_t)st->d, st->values, sizeof(float) * (size_t)st->d);
+}
+
+static int csv_read(const char *file, FILE *f, const char *what, uint32_t rows, int d, float *out)
+{
+    struct csv_parser parser;
+    if (csv_init(&parser, 0) != 0)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", file);
+    csv_state st = {.file = file, .what = what, .rows = rows, .d = d, .out = out, .id = -1};
+    st.values = malloc(sizeof(float) * (size_t)d);
+    st.seen = calloc(rows, sizeof(size_t));
+    if (!st.values || !st.seen)
+        st.rc = dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", file);
+    char buf[65536];
+    size_t n;
+    while (!st.rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        if (csv_parse(&parser, buf, n, csv_field, csv_row, &st) != n && !st.rc)
+            st.rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: %s", file, st.row + 1,
+                                   csv_strerror(csv_error(&parser)));
+    if (!st.rc)
+        csv_fini(&parser, csv_field, csv_row, &st);
+    if (!st.rc && st.row == 0)
+        st.rc = dsim_error_set(DSIM_ECONFIG, "%s: empty; expected a header `id,...` and one row per %s", file, what);
+    for (uint32_t i = 0; i < rows && !st.rc; i++)
+        if (!st.seen[i])
+            st.rc = dsim_error_set(DSIM_ECONFIG, "%s: no row for %s %u (every %s needs a vector; %zu rows read)",
+                                   file, what, i, what, st.row - 1);
+    csv_free(&parser);
+    free(st.values);
+    free(st.seen);
+    return st.rc;
+}
+
+int dsim__vectors_read(const dsim_scenario *sc, const char *path, const char *what, uint32_t rows, float *out)
+{
+    char file[2 * DSIM_PATH_MAX];
+    resolve(sc, path, file, sizeof file);
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return dsim_error_set(DSIM_ECONFIG, "%s: cannot open the %s embeddings: %s", file, what, strerror(errno));
+    int d = sc->catalog.embedding_dim;
+    int rc = ends_with(file, ".npy") ? npy_read(file, f, what, rows, d, out) : csv_read(file, f, what, rows, d, out);
+    fclose(f);
+    return rc;
+}
