@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "dsim/error.h"
+#include "dsim/rank.h"
 #include "dsim/sim.h"
 #include "dsim/store.h"
 
@@ -172,7 +173,7 @@ static int load_inputs(const run_options *o, dsim_scenario **sc, dsim_policy_con
     int status = cli_find_file("scenarios", o->file, path, sizeof path);
     if (status)
         return status;
-    if (dsim_scenario_load(sc, path)) {
+    if (dsim_scenario_load(sc, path) || dsim_ranker_check(*sc)) {
         cli_error("%s", dsim_errmsg());
         return EXIT_USAGE;
     }

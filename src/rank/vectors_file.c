@@ -174,8 +174,8 @@ static int npy_read(const char *file, FILE *f, const char *what, uint32_t rows, 
             memcpy(&v, data + e * 8, 8);
         }
         if (!isfinite((float)v))
-            rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu (%s %zu), column %zu: %g is not a finite float", file,
-                                row, what, row, col, v);
+            rc = dsim_error_set(DSIM_ECONFIG, "%s: element [%zu, %zu] (%s %zu): %g is not a finite float", file, row,
+                                col, what, row, v);
         else if (out)
             out[row * (size_t)d + col] = (float)v;
     }
@@ -228,7 +228,7 @@ static void csv_field(void *text, size_t len, void *data)
         errno = 0;
         long id = strtol(value, &end, 10);
         if (end == value || *end || errno || id < 0 || id >= (long)st->rows)
-            st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: id '%s' is not a %s of the scenario (expected "
+            st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: id '%s' names no %s of the scenario (expected "
                                     "0..%u)",
                                     st->file, row, value, st->what, st->rows - 1);
         else if (st->seen[id])

@@ -107,7 +107,7 @@ const scenario_key dsim__scenario_keys[] = {
      "embeddings = learned: visits between retrains of the factorisation on all feedback so far", NULL},
     {SECTION_RANKING, "als_sweeps", KEY_INT, G(ranking.als_sweeps), 0, "2", 1, 100, "",
      "embeddings = learned: alternating least-squares sweeps per retrain (warm-started)", NULL},
-    {SECTION_RANKING, "als_regularisation", KEY_DOUBLE, G(ranking.als_regularisation), 0, "1", 1e-9, 1e9, "",
+    {SECTION_RANKING, "als_regularisation", KEY_DOUBLE, G(ranking.als_regularisation), 0, "50", 1e-9, 1e9, "",
      "embeddings = learned: λ, the ridge penalty on every factor", NULL},
     {SECTION_RANKING, "als_confidence", KEY_DOUBLE, G(ranking.als_confidence), 0, "2", 0, 1e6, "",
      "embeddings = learned: α in the confidence 1 + α · (clicks + purchase_weight · purchases) of a "
