@@ -87,6 +87,18 @@ bad "level not offered" "level12.ini:3: [policy] level = 12: the scenario offers
 bad "unknown policy type" "thomson.ini:2: [policy] type: unknown policy type 'thomson'; did you mean 'thompson'?" run "$DATA/small.ini" -p thomson.ini
 bad "unknown feature" "feature.ini:4: [policy] features: unknown feature 'recency' (known: bias, visits, visit_recency," run "$DATA/small.ini" -p feature.ini
 bad "parameter out of range" "lints_range.ini:3: [policy] v: -1 is out of range [0, 100]" run "$DATA/small.ini" -p lints_range.ini
+mkdir -p emb
+printf '[catalog]\nitems = 3\nembedding_dim = 2\n[behaviour]\nslate_size = 2\n[ranking]\nembeddings = file\nitem_file = items.csv%s' "$seg" >emb/file.ini
+printf 'id,x,y\n0,1,0\n1,0.5,0.5\n0,0,1\n' >emb/items.csv
+bad "embedding file: duplicate id" "emb/items.csv: row 4: id 0 appears twice (first on row 2)" run emb/file.ini
+printf 'id,x,y\n0,1,0\n1,0.5,nan\n2,0,1\n' >emb/items.csv
+bad "embedding file: NaN" "emb/items.csv: row 3 (item 1), column 3: nan is not a finite float" run emb/file.ini
+printf 'id,x,y,z\n0,1,0,0\n1,0.5,0.5,0\n2,0,1,0\n' >emb/items.csv
+bad "embedding file: wrong dimension" "emb/items.csv: row 1: 4 columns; expected 3 (id, then one per dimension: the scenario's embedding_dim is 2)" run emb/file.ini
+printf 'id,x,y\n2,0,1\n0,1,0\n1,0.5,0.5\n' >emb/items.csv
+"$DSIM" run emb/file.ini -p none --visits 500 --db emb.db -q >/dev/null 2>err.txt
+check "embedding file next to its scenario: run exits 0" test $? -eq 0
+check "ranking quality stored" test "$(q emb.db "SELECT count(*) FROM summary WHERE ndcg_at_k BETWEEN 0 AND 1 AND precision_at_k BETWEEN 0 AND 1")" = 1
 bad "missing scenario" "no scenario named 'nosuch'" run nosuch
 bad "missing policy" "no policy named 'nosuch'" run "$DATA/small.ini" -p nosuch
 bad "bad --visits" "--visits: expected a positive whole number" run "$DATA/small.ini" --visits 0
