@@ -153,6 +153,7 @@ typedef struct dsim_scenario {
         int als_sweeps;             /* learned: alternating sweeps per retrain */
         double als_regularisation;  /* learned: λ */
         double als_confidence;      /* learned: α in the confidence 1 + α · (clicks + weighted purchases) */
+        int batch;                  /* visits retrieved together (one GEMM per catalog block); 1: per visit */
         int candidates;             /* retrieved per visit before filters and re-ranking; 0: the slate size */
         double exclude_bought_days; /* filter: hide the item a shopper bought within this many days (0: off) */
         int category_quota;         /* filter: at most this many items of one category per slate (0: off) */

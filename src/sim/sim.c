@@ -28,7 +28,6 @@ typedef struct {
     float recent_level;      /* EWMA of the discount fraction given */
 } shopper_history;
 
-#define RANK_BATCH 256 /* visits ranked by one GEMM */
 
 #define RECENT_DISCOUNT_WEIGHT 0.3f /* weight of the latest visit in recent_discount_rate and _level */
 
@@ -61,10 +60,11 @@ struct dsim_sim {
        delayed update of Chapelle & Li (2011). Selection (filters, re-ranking) runs at the visit, on fresh
        state. A batch never runs past a shock, which may change who arrives. */
     uint64_t batch_first, batch_end;
-    int candidates; /* retrieved per visit */
-    uint32_t batch_shopper[RANK_BATCH];
-    uint32_t batch_items[RANK_BATCH * DSIM_MAX_CANDIDATES];
-    float batch_scores[RANK_BATCH * DSIM_MAX_CANDIDATES];
+    int batch;               /* visits per retrieval ([ranking] batch); 1: the per-visit exact ranker */
+    int candidates;          /* retrieved per visit */
+    uint32_t *batch_shopper; /* (batch,) */
+    uint32_t *batch_items;   /* (batch, candidates) */
+    float *batch_scores;     /* (batch, candidates) */
 
     /* ranking quality against the truth, every quality_every-th visit */
     float *true_utility;    /* (n_items,) */
@@ -131,15 +131,21 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     for (uint32_t u = 0; u < dsim_world_n_shoppers(world); u++)
         sim->history[u] = (shopper_history){0, 0, 0, 0, NAN, NAN, 0.0f, 0.0f};
     rc = dsim_ranker_alloc(&sim->ranker, world, dsim_world_seed(world));
-    if (rc || (rc = dsim_ranker_reserve(sim->ranker, RANK_BATCH)))
+    sim->batch = sim->sc->ranking.batch;
+    if (rc || (rc = dsim_ranker_reserve(sim->ranker, sim->batch)))
         goto done;
     sim->candidates = dsim_ranker_candidates(sim->ranker);
+    size_t slots = (size_t)sim->batch * (size_t)sim->candidates;
+    sim->batch_shopper = malloc(sizeof(uint32_t) * (size_t)sim->batch);
+    sim->batch_items = malloc(sizeof(uint32_t) * slots);
+    sim->batch_scores = malloc(sizeof(float) * slots);
     uint32_t n_items = dsim_world_n_items(world);
     sim->relevant = sim->sc->ranking.relevant_items < (int)n_items ? sim->sc->ranking.relevant_items : (int)n_items;
     sim->true_utility = malloc(sizeof(float) * n_items);
     sim->true_top = malloc(sizeof(uint32_t) * (size_t)sim->relevant);
     sim->true_top_utility = malloc(sizeof(float) * (size_t)sim->relevant);
-    if (!sim->true_utility || !sim->true_top || !sim->true_top_utility) {
+    if (!sim->true_utility || !sim->true_top || !sim->true_top_utility || !sim->batch_shopper || !sim->batch_items ||
+        !sim->batch_scores) {
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
         goto done;
     }
@@ -191,6 +197,9 @@ void dsim_sim_free(dsim_sim *sim)
         dsim_world_free(sim->world);
     }
     dsim_ranker_free(sim->ranker);
+    free(sim->batch_shopper);
+    free(sim->batch_items);
+    free(sim->batch_scores);
     free(sim->true_utility);
     free(sim->true_top);
     free(sim->true_top_utility);
@@ -434,7 +443,7 @@ static int rank_ahead(dsim_sim *sim, uint64_t t)
     int rc = dsim_ranker_refresh(sim->ranker, t);
     if (rc)
         return rc;
-    uint64_t end = t + RANK_BATCH;
+    uint64_t end = t + (uint64_t)sim->batch;
     if (end > sim->horizon)
         end = sim->horizon;
     if (sim->next_shock < sim->n_shocks && sim->shocks[sim->next_shock].visit < end)
@@ -443,6 +452,10 @@ static int rank_ahead(dsim_sim *sim, uint64_t t)
         sim->batch_shopper[v - t] = dsim_world_arrival(sim->world, v, sim->arrival_rng);
     sim->batch_first = t;
     sim->batch_end = end;
+    if (sim->batch == 1) { /* the per-visit exact ranker: no BLAS call for a single row */
+        dsim_ranker_top_k(sim->ranker, sim->batch_shopper[0], sim->candidates, sim->batch_items, sim->batch_scores);
+        return DSIM_OK;
+    }
     return dsim_ranker_top_k_batch(sim->ranker, sim->batch_shopper, (int)(end - t), sim->candidates,
                                    sim->batch_items, sim->batch_scores);
 }

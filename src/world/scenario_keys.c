@@ -113,6 +113,11 @@ const scenario_key dsim__scenario_keys[] = {
      "embeddings = learned: α in the confidence 1 + α · (clicks + purchase_weight · purchases) of a "
      "shopper–item pair (Hu, Koren & Volinsky 2008)",
      NULL},
+    {SECTION_RANKING, "batch", KEY_INT, G(ranking.batch), 0, "256", 1, 65536, "visits",
+     "Visits whose candidates are retrieved together, one cblas_sgemm per catalog block. Estimates that "
+     "learn (history, learned) are used as they stood at the batch's start, so feedback reaches the next "
+     "batch (a delayed update); 1: each visit ranked on arrival by the per-visit exact ranker",
+     NULL},
     {SECTION_RANKING, "candidates", KEY_INT, G(ranking.candidates), 0, "0", 0, DSIM_MAX_CANDIDATES, "items",
      "Items retrieved per visit by score before the filters and re-ranking pick the slate; 0: the slate size "
      "(4 × the slate size when a filter, the popularity prior or re-ranking is on)",

@@ -166,6 +166,29 @@ static dsim_metrics run_to_end(const dsim_scenario *sc, const dsim_policy_config
     return m;
 }
 
+/* With fixed estimates the retrieval batch is only a way of computing: batches of 1 (the per-visit exact
+   ranker), 7, 64 and 256 visits give the same slates, so the same run. (Scores may differ in the last float
+   bit between the per-visit scorer and the GEMM; in this scenario no tie is that close.) */
+static void test_sim__the_ranking_batch_does_not_change_a_run(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("thompson")));
+    const int batches[] = {256, 1, 7, 64};
+    dsim_metrics first;
+    for (int b = 0; b < 4; b++) {
+        sc->ranking.batch = batches[b];
+        dsim_metrics m = run_to_end(sc, cfg, 5);
+        if (b == 0)
+            first = m;
+        else
+            assert_memory_equal(&m, &first, sizeof m);
+    }
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
 /* A fixed level on every item is the same offer in both scopes: the same draws, the same outcomes. Item
    scope's oracle chooses per item, so its regret can only be larger. */
 static void test_sim__item_scope_with_one_level_for_all_equals_visit_scope(void **state)
@@ -256,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_sim__policies_on_one_seed_meet_the_same_shoppers_in_the_same_order),
         cmocka_unit_test(test_sim__shock_scales_elasticity_at_its_visit),
         cmocka_unit_test(test_sim__budget_stops_discounts_once_spent),
+        cmocka_unit_test(test_sim__the_ranking_batch_does_not_change_a_run),
         cmocka_unit_test(test_sim__item_scope_with_one_level_for_all_equals_visit_scope),
         cmocka_unit_test(test_sim__item_scope_decides_each_item),
         cmocka_unit_test(test_sim__visit_loop_does_not_allocate),
