@@ -53,6 +53,7 @@ typedef struct {
     const char *output;                  /* long option of the output file: "db" */
     unsigned long long max_seeds;
     const char *const *default_policies; /* NULL-terminated; used when no -p is given */
+    int threads;                         /* accepts --threads N (the ranking GEMM's threads) */
     void (*usage)(FILE *out);
 } cli_study_spec;
 
@@ -64,10 +65,11 @@ typedef struct {
     unsigned long long seeds;
     const char *output;         /* NULL: not given */
     int quiet;
+    int threads;                /* ranking GEMM threads, 1 unless --threads */
 } cli_study_options;
 
-/** Parse FILE [-p POLICY]... [--HORIZON N] [--seeds K] [--OUTPUT FILE] [-q]. @return 0, -1 (help shown) or
- *  EXIT_USAGE with the message printed. */
+/** Parse FILE [-p POLICY]... [--HORIZON N] [--seeds K] [--OUTPUT FILE] [--threads N] [-q]. @return 0, -1
+ *  (help shown) or EXIT_USAGE with the message printed. */
 int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, cli_study_options *o);
 
 /** @return a monotonic clock in seconds (for rates and progress lines). */

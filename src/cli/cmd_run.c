@@ -50,7 +50,7 @@ typedef cli_study_options run_options; /* file: the scenario, horizon: visits, o
 static void run_usage(FILE *out)
 {
     fprintf(out,
-            "usage: dsim run SCENARIO [-p POLICY]... [--visits N] [--seeds K] [--db FILE] [--quiet]\n\n"
+            "usage: dsim run SCENARIO [-p POLICY]... [--visits N] [--seeds K] [--db FILE] [--threads N] [--quiet]\n\n"
             "Runs each policy on seeds seed..seed+K-1 of SCENARIO (common random numbers: every policy meets the\n"
             "same shoppers in the same order), stores every run in the database and prints a comparison table\n"
             "with 95 %% confidence intervals across seeds.\n\n"
@@ -60,6 +60,7 @@ static void run_usage(FILE *out)
             "  --visits N        horizon in visits (default: the scenario's)\n"
             "  --seeds K         number of seeds (default 1)\n"
             "  --db FILE         result database (default %s)\n"
+            "  --threads N       threads of the ranking GEMM (default 1; the results do not depend on it)\n"
             "  -q, --quiet       no progress line\n\n"
             "example:\n  dsim run default -p none -p thompson --seeds 5 --visits 100000\n",
             DEFAULT_DB);
@@ -69,7 +70,7 @@ static int parse_options(int argc, char **argv, run_options *o)
 {
     static const cli_study_spec spec = {
         .command = "run", .missing = "a SCENARIO", .one = "one SCENARIO", .horizon = "visits", .output = "db",
-        .max_seeds = MAX_SEEDS, .default_policies = default_policies, .usage = run_usage,
+        .max_seeds = MAX_SEEDS, .default_policies = default_policies, .threads = 1, .usage = run_usage,
     };
     int status = cli_parse_study_options(argc, argv, &spec, o);
     if (!o->output)
@@ -194,6 +195,7 @@ int cmd_run(int argc, char **argv)
     int status = parse_options(argc, argv, &o);
     if (status)
         return status < 0 ? EXIT_OK : status;
+    dsim_ranker_set_threads(o.threads);
 
     dsim_scenario *sc = NULL;
     dsim_policy_config *configs[MAX_POLICIES] = {0};

@@ -1,7 +1,7 @@
 /*
  * study_options.c — the options `dsim run` and `dsim bandit` share: one input FILE, repeatable -p POLICY, a
- * horizon (--visits or --rounds), --seeds, one output file (--db or --csv), --quiet and --help, with the
- * same messages for the same mistakes.
+ * horizon (--visits or --rounds), --seeds, one output file (--db or --csv), --threads where it applies,
+ * --quiet and --help, with the same messages for the same mistakes.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,14 +11,16 @@
 
 int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, cli_study_options *o)
 {
-    const struct option longopts[] = {
+    struct option longopts[] = {
         {"policy", required_argument, NULL, 'p'}, {spec->horizon, required_argument, NULL, 'v'},
         {"seeds", required_argument, NULL, 's'},  {spec->output, required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"threads", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
     };
+    if (!spec->threads) /* the option ends the table */
+        longopts[6] = (struct option){NULL, 0, NULL, 0};
     const char *cmd = spec->command;
-    *o = (cli_study_options){.seeds = 1};
+    *o = (cli_study_options){.seeds = 1, .threads = 1};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":p:qh", longopts, NULL)) != -1) {
@@ -49,6 +51,15 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
         case 'q':
             o->quiet = 1;
             break;
+        case 't': {
+            unsigned long long n = 0;
+            if (!dsim__parse_u64(optarg, &n) || n == 0 || n > 256) {
+                cli_error("%s: --threads: expected a whole number from 1 to 256, got '%s'", cmd, optarg);
+                return EXIT_USAGE;
+            }
+            o->threads = (int)n;
+            break;
+        }
         case 'h':
             spec->usage(stdout);
             return -1;

@@ -1,7 +1,7 @@
 /*
  * batch.c — the top-K of many visits at once: the shoppers' estimated vectors against the catalog by
- * cblas_sgemm, a block of items at a time so the score matrix stays in cache, then a partial top-K per
- * row that keeps a K-long sorted list and skips every score below its last entry.
+ * cblas_sgemm, up to 256 visits against a block of up to 4,096 items at a time so the score matrix (4 MB at
+ * most, whatever the batch) stays in cache, then a partial top-K per row (exact.c).
  *
  * The per-visit ranker (exact.c) passes over the catalog once per visit; here one GEMM call does the work
  * of a whole batch at BLAS speed. Items are visited in ascending order, block after block, so ties go to
@@ -31,7 +31,8 @@ int dsim_ranker_reserve(dsim_ranker *r, int n)
     float *users = realloc(r->batch_users, sizeof(float) * (size_t)n * (size_t)r->dim);
     if (users)
         r->batch_users = users;
-    float *scores = realloc(r->batch_scores, sizeof(float) * (size_t)n * block_of(r));
+    size_t rows = n < DSIM__RANK_ROWS ? (size_t)n : DSIM__RANK_ROWS;
+    float *scores = realloc(r->batch_scores, sizeof(float) * rows * block_of(r));
     if (scores)
         r->batch_scores = scores;
     int *filled = realloc(r->batch_filled, sizeof(int) * (size_t)n);
@@ -58,15 +59,19 @@ int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int
             dsim__normalise(users + (size_t)v * (size_t)d, d);
         filled[v] = 0;
     }
-    for (uint32_t first = 0; first < r->n_items; first += block) {
-        uint32_t m = r->n_items - first < block ? r->n_items - first : block;
-        /* (n × d) · (d × m): the item matrix is dimension-major, so the block is columns first … first+m−1
-           of a d × n_items row-major matrix, leading dimension n_items. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, (int)m, d, 1.0f, users, d, r->item + first,
-                    (int)r->n_items, 0.0f, block_scores, (int)m);
-        for (int v = 0; v < n; v++)
-            filled[v] = dsim__ranker_merge(block_scores + (size_t)v * m, first, m, k, filled[v],
-                                           items + (size_t)v * (size_t)k, scores + (size_t)v * (size_t)k);
+    for (int v0 = 0; v0 < n; v0 += DSIM__RANK_ROWS) {
+        int rows = n - v0 < DSIM__RANK_ROWS ? n - v0 : DSIM__RANK_ROWS;
+        for (uint32_t first = 0; first < r->n_items; first += block) {
+            uint32_t m = r->n_items - first < block ? r->n_items - first : block;
+            /* (rows × d) · (d × m): the item matrix is dimension-major, so the block is columns first …
+               first+m−1 of a d × n_items row-major matrix, leading dimension n_items. */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (int)m, d, 1.0f,
+                        users + (size_t)v0 * (size_t)d, d, r->item + first, (int)r->n_items, 0.0f, block_scores,
+                        (int)m);
+            for (int v = v0; v < v0 + rows; v++)
+                filled[v] = dsim__ranker_merge(block_scores + (size_t)(v - v0) * m, first, m, k, filled[v],
+                                               items + (size_t)v * (size_t)k, scores + (size_t)v * (size_t)k);
+        }
     }
     return DSIM_OK;
 }

@@ -38,7 +38,7 @@ struct dsim_ranker {
     /* batch workspace, grown by dsim_ranker_reserve() */
     int capacity;        /* visits it holds */
     float *batch_users;  /* (capacity, d) */
-    float *batch_scores; /* (capacity, block) */
+    float *batch_scores; /* (min(capacity, RANK_ROWS), block) */
     int *batch_filled;   /* (capacity,) */
 };
 
@@ -77,7 +77,9 @@ int dsim__cold_start_all(dsim_ranker *r);
 /* Scale to unit length (a zero vector stays zero). */
 void dsim__normalise(float *v, int d);
 
-enum { DSIM__RANK_BLOCK = 4096 }; /* items per GEMM: a 256-visit batch's scores for one block are 4 MB */
+/* One GEMM scores up to RANK_ROWS visits against up to RANK_BLOCK items: a score block of 4 MB at most,
+   whatever the batch, between the product that writes it and the merge that reads it. */
+enum { DSIM__RANK_BLOCK = 4096, DSIM__RANK_ROWS = 256 };
 
 /**
  * Merge the scores of items first … first+m−1 into a top-k list kept sorted by descending score, of which

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "dsim/rng.h"
-#include "world/world_impl.h"
+#include "world/world_impl.h" /* its GSL headers declare the CBLAS calls (OpenBLAS implements them) */
 
 /* Eight lanes of doubles (levels, or independent problems) as one GCC vector, and its comparison mask:
    every instruction set runs the same operations in the same order, so they all give the same bits. */
@@ -61,15 +61,20 @@ static inline __attribute__((always_inline)) double utility_base(const dsim_worl
            sc->segments[segment].affinity - sc->behaviour.position_penalty * position - w->outside_utility;
 }
 
+/* The taste part of every item at once, a ⟨e_u, e_i⟩, by one BLAS matrix–vector product (in float: the
+   truth ranking is a measurement, it needs no more), then the price part item by item. */
 void dsim_world_true_utilities(const dsim_world *w, uint32_t u, float *out)
 {
+    const dsim_scenario *sc = w->sc;
     int s = w->segment[u];
     const float *eu = w->shopper_taste + (size_t)u * w->dim;
-    double beta = w->beta[u] * w->beta_scale[s], kappa = w->sc->segments[s].loss_aversion;
-    double log_keep_ref = log1p(-(double)w->reference[u]);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)w->n_items, w->dim, (float)sc->behaviour.taste_weight,
+                w->item_taste, w->dim, eu, 1, 0.0f, out, 1);
+    double beta = w->beta[u] * w->beta_scale[s], kappa = sc->segments[s].loss_aversion;
+    double constant = sc->segments[s].affinity - w->outside_utility, log_keep_ref = log1p(-(double)w->reference[u]);
     for (uint32_t i = 0; i < w->n_items; i++) {
         double x = w->log_price_ratio[i] - log_keep_ref;
-        out[i] = (float)(utility_base(w, s, eu, i, 0) - beta * (x <= 0 ? x : kappa * x));
+        out[i] = (float)(out[i] + constant - beta * (x <= 0 ? x : kappa * x));
     }
 }
 

@@ -139,7 +139,7 @@ const scenario_key dsim__scenario_keys[] = {
      "Ranking quality: a shopper's R items of highest true utility (taste and price at no discount, no "
      "position effect) are the relevant ones for precision@K, recall@K and NDCG@K",
      NULL},
-    {SECTION_RANKING, "quality_every", KEY_INT, G(ranking.quality_every), 0, "8", 1, 1000000, "visits",
+    {SECTION_RANKING, "quality_every", KEY_INT, G(ranking.quality_every), 0, "16", 1, 1000000, "visits",
      "Ranking quality is measured on every N-th visit (it scores the whole catalog against the truth)", NULL},
 
     {SECTION_RANKING, "score", KEY_ENUM, G(ranking.score), 0, "dot", 0, 0, "",

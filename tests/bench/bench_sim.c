@@ -6,7 +6,8 @@
  * For the default scenario with `fixed` and `thompson` it reports visits/s of the whole loop, the time of
  * the ranking step and of the exact expected-reward (regret) step measured alone on the same shoppers and
  * slates, the loop's rate without ranking (the same scenario with a catalog of exactly one slate, so
- * ranking is trivial), and the memory per shopper of a 1,000,000-shopper world with its simulation.
+ * ranking is trivial), the memory per shopper of a 1,000,000-shopper world with its simulation, and the
+ * whole loop at 10^4 items with the batched ranker against the per-visit one.
  */
 #include <math.h>
 #include <stdio.h>
@@ -185,6 +186,27 @@ int main(int argc, char **argv)
         printf("%-9s whole loop %6.3f M visits/s (ranking %4.1f %% of it); loop without ranking (catalog of %d "
                "items) %6.3f M visits/s\n",
                types[i], visits / loop_s / 1e6, 100 * rank_s / loop_s, tiny.catalog.items, visits / bare_s / 1e6);
+    }
+    /* End to end at 10^4 items: the batched GEMM ranker (batches of 256) against the per-visit exact
+       ranker ([ranking] batch = 1) on the same visits, at the default's d = 16 and at d = 64; the GEMM
+       also on both cores (the slates are the same bits). */
+    uint64_t few = visits / 10;
+    for (int d = 16; d <= 64; d *= 4) {
+        dsim_scenario big = *sc;
+        big.text = NULL;
+        big.catalog.items = 10000;
+        big.catalog.embedding_dim = d;
+        big.ranking.batch = 1;
+        double per_visit_s = loop_seconds(&big, "fixed", few);
+        big.ranking.batch = 256;
+        double batched_s = loop_seconds(&big, "fixed", few);
+        dsim_ranker_set_threads(2);
+        double two_s = loop_seconds(&big, "fixed", few);
+        dsim_ranker_set_threads(1);
+        printf("10^4 items, d = %2d, fixed: per-visit ranker %6.4f M visits/s; batched %6.4f M visits/s = %.1f x, "
+               "with 2 GEMM threads %6.4f = %.1f x\n",
+               d, few / per_visit_s / 1e6, few / batched_s / 1e6, per_visit_s / batched_s, few / two_s / 1e6,
+               per_visit_s / two_s);
     }
     dsim_scenario_free(sc);
     return 0;
