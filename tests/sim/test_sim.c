@@ -268,6 +268,20 @@ static void test_sim__visit_loop_does_not_allocate(void **state)
         dsim_sim_free(sim);
         dsim_policy_config_free(cfg);
     }
+    /* The same with shoppers' vectors learned from history, and with the selection stage on. */
+    sc->ranking.embeddings = DSIM_EMBEDDINGS_HISTORY;
+    sc->ranking.category_quota = 2;
+    sc->ranking.exclude_bought_days = 3;
+    sc->ranking.popularity_weight = 0.1;
+    sc->ranking.rerank = DSIM_RERANK_MARGIN;
+    dsim_policy_config *cfg = NULL;
+    dsim_sim *sim = make_sim(sc, "thompson", 2, &cfg);
+    size_t before = allocations;
+    dsim_sim_advance(sim, 9000);
+    if (allocations != before)
+        fail_msg("history and selection: %zu allocations in 9000 visits", allocations - before);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
     dsim_scenario_free(sc);
 }
 
