@@ -19,10 +19,12 @@ typedef struct {
     int version;          /* DSIM_SIM_OPTIONS_VERSION */
     uint64_t visits;      /* horizon override; 0: the scenario's horizon */
     bool want_propensity; /* ask the policy for the propensity of each action (costly for some types) */
+    bool log_decisions;   /* keep each visit's context and the policy's distribution in the visit record
+                             (scope visit), and take the propensity from that distribution */
 } dsim_sim_options;
 
 #define DSIM_SIM_OPTIONS_VERSION 1
-#define DSIM_SIM_OPTIONS_INIT {DSIM_SIM_OPTIONS_VERSION, 0, false}
+#define DSIM_SIM_OPTIONS_INIT {DSIM_SIM_OPTIONS_VERSION, 0, false, false}
 
 typedef struct dsim_sim dsim_sim;
 
@@ -69,6 +71,10 @@ typedef struct {
     double item_propensity[DSIM_MAX_SLATE]; /* scope item: each item decision's propensity */
     const double *expected;    /* (n_levels,) true expected reward of each level, given to the whole slate */
     dsim_outcome outcome;
+    /* With options.log_decisions, scope visit: what the policy saw and all it would have done. */
+    dsim_context context;
+    int n_actions;                        /* 0 when not recorded */
+    double distribution[DSIM_MAX_LEVELS]; /* the policy's probability of each level, before it learned */
 } dsim_visit_record;
 
 void dsim_sim_last_visit(const dsim_sim *sim, dsim_visit_record *out);

@@ -12,11 +12,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dsim/log.h"
 #include "dsim/metrics.h"
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 3
+#define DSIM_STORE_SCHEMA_VERSION 4
 
 typedef struct dsim_store dsim_store;
 
@@ -33,6 +34,16 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
                          uint64_t visits, int64_t *run_id);
 /** Add a checkpoint of the cumulative metrics at `visit` to the open run. */
 int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m);
+
+/** Log one decision of the open run (`events`; committed with the run). */
+int dsim_store_event_add(dsim_store *st, const dsim_log_event *e);
+
+/**
+ * Call `each` on every logged decision of a run, in visit order; a non-zero return stops and is returned.
+ * @return 0, DSIM_ENOTFOUND (no events), DSIM_ESTORE or what `each` returned.
+ */
+int dsim_store_events_each(dsim_store *st, int64_t run_id, int (*each)(const dsim_log_event *e, void *data),
+                           void *data);
 
 typedef enum { DSIM_RUN_DONE, DSIM_RUN_FAILED, DSIM_RUN_INTERRUPTED } dsim_run_status;
 

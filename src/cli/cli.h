@@ -54,6 +54,7 @@ typedef struct {
     unsigned long long max_seeds;
     const char *const *default_policies; /* NULL-terminated; used when no -p is given */
     int threads;                         /* accepts --threads N (the ranking GEMM's threads) */
+    int log_events;                      /* accepts --log-events */
     void (*usage)(FILE *out);
 } cli_study_spec;
 
@@ -66,6 +67,7 @@ typedef struct {
     const char *output;         /* NULL: not given */
     int quiet;
     int threads;                /* ranking GEMM threads, 1 unless --threads */
+    int log_events;             /* --log-events given */
 } cli_study_options;
 
 /** Parse FILE [-p POLICY]... [--HORIZON N] [--seeds K] [--OUTPUT FILE] [--threads N] [-q]. @return 0, -1

@@ -50,7 +50,8 @@ typedef cli_study_options run_options; /* file: the scenario, horizon: visits, o
 static void run_usage(FILE *out)
 {
     fprintf(out,
-            "usage: dsim run SCENARIO [-p POLICY]... [--visits N] [--seeds K] [--db FILE] [--threads N] [--quiet]\n\n"
+            "usage: dsim run SCENARIO [-p POLICY]... [--visits N] [--seeds K] [--db FILE] [--log-events]\n"
+            "                [--threads N] [--quiet]\n\n"
             "Runs each policy on seeds seed..seed+K-1 of SCENARIO (common random numbers: every policy meets the\n"
             "same shoppers in the same order), stores every run in the database and prints a comparison table\n"
             "with 95 %% confidence intervals across seeds.\n\n"
@@ -60,6 +61,8 @@ static void run_usage(FILE *out)
             "  --visits N        horizon in visits (default: the scenario's)\n"
             "  --seeds K         number of seeds (default 1)\n"
             "  --db FILE         result database (default %s)\n"
+            "  --log-events      store every decision (context, level, propensity, the policy's distribution,\n"
+            "                    reward) in the events table, for offline evaluation (dsim ope, export-log)\n"
             "  --threads N       threads of the ranking GEMM (default 1; the results do not depend on it)\n"
             "  -q, --quiet       no progress line\n\n"
             "example:\n  dsim run default -p none -p thompson --seeds 5 --visits 100000\n",
@@ -70,7 +73,8 @@ static int parse_options(int argc, char **argv, run_options *o)
 {
     static const cli_study_spec spec = {
         .command = "run", .missing = "a SCENARIO", .one = "one SCENARIO", .horizon = "visits", .output = "db",
-        .max_seeds = MAX_SEEDS, .default_policies = default_policies, .threads = 1, .usage = run_usage,
+        .max_seeds = MAX_SEEDS, .default_policies = default_policies, .threads = 1, .log_events = 1,
+        .usage = run_usage,
     };
     int status = cli_parse_study_options(argc, argv, &spec, o);
     if (!o->output)
@@ -103,11 +107,38 @@ static void progress_show(progress *p, const char *policy, uint64_t seed, uint64
 /* ---- one run ------------------------------------------------------------------------------------------ */
 
 /* Simulate and store one (policy, seed) run. @return EXIT_OK, EXIT_RUNTIME or EXIT_INTERRUPTED. */
+/* Advance n visits one at a time, logging each decision (a visit of a churned shopper decides nothing). */
+static int advance_logging(dsim_sim *sim, dsim_store *store, uint64_t n)
+{
+    dsim_visit_record r;
+    int rc = DSIM_OK;
+    for (uint64_t i = 0; i < n && rc == DSIM_OK; i++) {
+        if ((rc = dsim_sim_advance(sim, 1)))
+            return rc;
+        dsim_sim_last_visit(sim, &r);
+        if (r.lost || r.n_actions == 0)
+            continue;
+        dsim_log_event e = {.visit = r.visit,
+                            .shopper = r.shopper,
+                            .action = r.action.level,
+                            .propensity = r.action.propensity,
+                            .reward = r.outcome.reward,
+                            .purchased = r.outcome.position >= 0,
+                            .position = r.outcome.position,
+                            .n_actions = r.n_actions};
+        dsim_log_context_encode(&r.context, e.context);
+        memcpy(e.distribution, r.distribution, sizeof(double) * (size_t)r.n_actions);
+        rc = dsim_store_event_add(store, &e);
+    }
+    return rc;
+}
+
 static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
-                   uint64_t visits, progress *prog, dsim_metrics *final, int64_t *run_id)
+                   uint64_t visits, bool log_events, progress *prog, dsim_metrics *final, int64_t *run_id)
 {
     dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
     options.visits = visits;
+    options.log_decisions = log_events;
     uint64_t horizon = visits ? visits : dsim_scenario_horizon(sc);
     int rc = dsim_store_run_begin(store, sc, cfg, seed, horizon, run_id);
     if (rc) {
@@ -126,7 +157,8 @@ static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy
     if (every == 0)
         every = 1;
     prog->started = cli_now_seconds();
-    while (!interrupted && (rc = dsim_sim_advance(sim, every)) == DSIM_OK) {
+    while (!interrupted &&
+           (rc = log_events ? advance_logging(sim, store, every) : dsim_sim_advance(sim, every)) == DSIM_OK) {
         dsim_sim_metrics(sim, final);
         if ((rc = dsim_store_series_add(store, dsim_sim_visits_done(sim), final)))
             break;
@@ -225,7 +257,7 @@ int cmd_run(int argc, char **argv)
             dsim_metrics m;
             int64_t run_id;
             prog.run++;
-            status = run_one(store, sc, configs[p], seed, o.horizon, &prog, &m, &run_id);
+            status = run_one(store, sc, configs[p], seed, o.horizon, o.log_events, &prog, &m, &run_id);
             if (!first_run)
                 first_run = run_id;
             last_run = run_id;

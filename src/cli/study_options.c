@@ -1,6 +1,6 @@
 /*
  * study_options.c — the options `dsim run` and `dsim bandit` share: one input FILE, repeatable -p POLICY, a
- * horizon (--visits or --rounds), --seeds, one output file (--db or --csv), --threads where it applies,
+ * horizon (--visits or --rounds), --seeds, one output file (--db or --csv), --threads and --log-events where they apply,
  * --quiet and --help, with the same messages for the same mistakes.
  */
 #include <getopt.h>
@@ -15,10 +15,13 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
         {"policy", required_argument, NULL, 'p'}, {spec->horizon, required_argument, NULL, 'v'},
         {"seeds", required_argument, NULL, 's'},  {spec->output, required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"threads", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
+        {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
     };
-    if (!spec->threads) /* the option ends the table */
-        longopts[6] = (struct option){NULL, 0, NULL, 0};
+    int n_options = 6; /* the options only some commands take */
+    if (spec->threads)
+        longopts[n_options++] = (struct option){"threads", required_argument, NULL, 't'};
+    if (spec->log_events)
+        longopts[n_options++] = (struct option){"log-events", no_argument, NULL, 'l'};
     const char *cmd = spec->command;
     *o = (cli_study_options){.seeds = 1, .threads = 1};
     int c;
@@ -50,6 +53,9 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
             break;
         case 'q':
             o->quiet = 1;
+            break;
+        case 'l':
+            o->log_events = 1;
             break;
         case 't': {
             unsigned long long n = 0;

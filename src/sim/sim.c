@@ -320,15 +320,36 @@ static double best_of(const double *values, int n)
     return best;
 }
 
+/* For the log: the context and the policy's whole distribution at decision time (before it learns). An
+   exhausted budget forces level 0. */
+static void record_decision(dsim_sim *sim, const dsim_context *ctx, bool budget_spent)
+{
+    sim->last.context = *ctx;
+    sim->last.n_actions = sim->n_levels;
+    if (budget_spent) {
+        memset(sim->last.distribution, 0, sizeof(double) * (size_t)sim->n_levels);
+        sim->last.distribution[0] = 1.0;
+    } else {
+        dsim_policy_distribution(sim->policy, ctx, sim->expected, sim->last.distribution);
+    }
+}
+
 /* Scope visit: one decision, one coupon for the whole slate. */
 static int visit_visit_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, bool budget_spent, int *levels,
                              dsim_outcome *outcome, double *regret)
 {
     dsim_world *w = sim->world;
     dsim_action action = {0, 1.0};
+    bool logging = sim->options.log_decisions;
     if (!budget_spent) {
+        /* When logging, the propensity is read off the distribution, computed once. */
         dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
-        dsim_policy_act(sim->policy, ctx, sim->expected, sim->policy_rng, sim->options.want_propensity, &action);
+        dsim_policy_act(sim->policy, ctx, sim->expected, sim->policy_rng, sim->options.want_propensity && !logging,
+                        &action);
+    }
+    if (logging) {
+        record_decision(sim, ctx, budget_spent);
+        action.propensity = sim->last.distribution[action.level];
     }
     dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
     dsim_world_visit(w, &sim->model, action.level, sim->choice_rng, outcome);
@@ -460,6 +481,22 @@ static int rank_ahead(dsim_sim *sim, uint64_t t)
                                    sim->batch_items, sim->batch_scores);
 }
 
+/* A fresh visit record; the logged context and distribution (a kilobyte) are only cleared, not zeroed. */
+static void begin_record(dsim_visit_record *r, uint64_t t, uint32_t u, dsim_sim *sim)
+{
+    r->visit = t;
+    r->shopper = u;
+    r->lost = false;
+    r->slate = sim->slate;
+    r->slate_size = sim->slate_size;
+    r->action = (dsim_action){0, 0.0};
+    memset(r->item_levels, 0, sizeof r->item_levels);
+    memset(r->item_propensity, 0, sizeof r->item_propensity);
+    r->expected = sim->expected;
+    r->outcome = (dsim_outcome){0};
+    r->n_actions = 0;
+}
+
 /* The visit's slate from its retrieved candidates; on sampled visits, its quality against the truth. */
 static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day)
 {
@@ -500,8 +537,7 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     double day = dsim_world_day(w, t);
     prefetch_next_shopper(sim, t + 1);
     sim->metrics.arrivals++;
-    sim->last = (dsim_visit_record){.visit = t, .shopper = u, .slate = sim->slate, .slate_size = sim->slate_size,
-                                    .expected = sim->expected};
+    begin_record(&sim->last, t, u, sim);
     if (!dsim_world_shopper_active(w, u)) {
         sim->metrics.lost_visits++;
         sim->last.lost = true;

@@ -44,6 +44,13 @@ static const char *const migrations[] = {
     "ALTER TABLE summary ADD COLUMN precision_at_k REAL;"
     "ALTER TABLE summary ADD COLUMN recall_at_k REAL;"
     "ALTER TABLE summary ADD COLUMN ndcg_at_k REAL;",
+    /* 3 → 4: logged feedback, one row per decision of runs made with --log-events (dsim/log.h) */
+    "CREATE TABLE events (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  visit INTEGER NOT NULL, shopper INTEGER NOT NULL, action INTEGER NOT NULL, propensity REAL NOT NULL,"
+    "  reward REAL NOT NULL, purchased INTEGER NOT NULL, position INTEGER,"
+    "  context BLOB NOT NULL," /* little-endian float64 × DSIM_LOG_CONTEXT_COLUMNS, in dsim_log_context_names order */
+    "  distribution BLOB,"     /* little-endian float64 × levels: the logging policy's probabilities */
+    "  PRIMARY KEY (run_id, visit)) WITHOUT ROWID;",
 };
 
 int dsim__store_migrate(sqlite3 *db, const char *path)

@@ -22,16 +22,7 @@
 #define DSIM_VERSION "0"
 #endif
 
-struct dsim_store {
-    sqlite3 *db;
-    char path[512];
-    sqlite3_stmt *insert_series;
-    int64_t open_run; /* 0 when no run is open */
-    int n_levels;     /* of the open run's scenario */
-    double levels[DSIM_MAX_LEVELS];
-};
-
-static int store_error(const dsim_store *st, const char *what)
+int dsim__store_error(const dsim_store *st, const char *what)
 {
     return dsim_error_set(DSIM_ESTORE, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
@@ -92,7 +83,7 @@ int dsim_store_open(dsim_store **out, const char *path)
     dsim__strlcpy(st->path, path, sizeof st->path);
     char sql[2048];
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        rc = store_error(st, "cannot open");
+        rc = dsim__store_error(st, "cannot open");
         goto done;
     }
     sqlite3_busy_timeout(st->db, 10000);
@@ -102,7 +93,7 @@ int dsim_store_open(dsim_store **out, const char *path)
         goto done;
     if (sqlite3_prepare_v2(st->db, metric_insert_sql("series", sql, sizeof sql), -1, &st->insert_series, NULL) !=
         SQLITE_OK) {
-        rc = store_error(st, "preparing the series insert");
+        rc = dsim__store_error(st, "preparing the series insert");
         goto done;
     }
 done:
@@ -121,6 +112,7 @@ void dsim_store_close(dsim_store *st)
     if (st->open_run)
         dsim_store_run_end(st, DSIM_RUN_FAILED, NULL, "the store was closed while the run was open");
     sqlite3_finalize(st->insert_series);
+    sqlite3_finalize(st->insert_event);
     sqlite3_close(st->db);
     free(st);
 }
@@ -141,7 +133,7 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
         " policy_path, policy_text, seed, visits, objective, dsim_version, pid)"
         " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-        return store_error(st, "recording the run");
+        return dsim__store_error(st, "recording the run");
     sqlite3_bind_text(stmt, 1, created, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(stmt, 2, sc->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(stmt, 3, sc->path, -1, SQLITE_TRANSIENT);
@@ -158,7 +150,7 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
     sqlite3_bind_text(stmt, 12, DSIM_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 13, (sqlite3_int64)getpid());
     if (sqlite3_step(stmt) != SQLITE_DONE) {
-        rc = store_error(st, "recording the run");
+        rc = dsim__store_error(st, "recording the run");
         goto done;
     }
     *run_id = sqlite3_last_insert_rowid(st->db);
@@ -188,7 +180,7 @@ int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m)
     sqlite3_bind_int64(s, 2, (sqlite3_int64)visit);
     bind_metrics(s, 3, m);
     if (sqlite3_step(s) != SQLITE_DONE)
-        return store_error(st, "adding a checkpoint");
+        return dsim__store_error(st, "adding a checkpoint");
     return DSIM_OK;
 }
 
@@ -198,11 +190,11 @@ static int write_summary(dsim_store *st, const dsim_metrics *m)
     sqlite3_stmt *stmt = NULL;
     int rc = DSIM_OK;
     if (sqlite3_prepare_v2(st->db, metric_insert_sql("summary", sql, sizeof sql), -1, &stmt, NULL) != SQLITE_OK)
-        return store_error(st, "writing the summary");
+        return dsim__store_error(st, "writing the summary");
     sqlite3_bind_int64(stmt, 1, st->open_run);
     bind_metrics(stmt, 2, m);
     if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = store_error(st, "writing the summary");
+        rc = dsim__store_error(st, "writing the summary");
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -213,7 +205,7 @@ static int write_levels(dsim_store *st, const dsim_metrics *m)
     int rc = DSIM_OK;
     if (sqlite3_prepare_v2(st->db, "INSERT INTO levels (run_id, level, percent, visits) VALUES (?, ?, ?, ?)", -1,
                            &stmt, NULL) != SQLITE_OK)
-        return store_error(st, "writing the level counts");
+        return dsim__store_error(st, "writing the level counts");
     for (int l = 0; l < st->n_levels && !rc; l++) {
         sqlite3_reset(stmt);
         sqlite3_bind_int64(stmt, 1, st->open_run);
@@ -221,7 +213,7 @@ static int write_levels(dsim_store *st, const dsim_metrics *m)
         sqlite3_bind_double(stmt, 3, 100.0 * st->levels[l]);
         sqlite3_bind_int64(stmt, 4, (sqlite3_int64)m->level_count[l]);
         if (sqlite3_step(stmt) != SQLITE_DONE)
-            rc = store_error(st, "writing the level counts");
+            rc = dsim__store_error(st, "writing the level counts");
     }
     sqlite3_finalize(stmt);
     return rc;
@@ -236,14 +228,14 @@ static int write_status(dsim_store *st, dsim_run_status status, const char *erro
     int rc = DSIM_OK;
     if (sqlite3_prepare_v2(st->db, "UPDATE runs SET status = ?, finished = ?, error = ? WHERE id = ?", -1, &stmt,
                            NULL) != SQLITE_OK)
-        return store_error(st, "updating the run's status");
+        return dsim__store_error(st, "updating the run's status");
     sqlite3_bind_text(stmt, 1, names[status], -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, finished, -1, SQLITE_TRANSIENT);
     if (error)
         sqlite3_bind_text(stmt, 3, error, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(stmt, 4, st->open_run);
     if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = store_error(st, "updating the run's status");
+        rc = dsim__store_error(st, "updating the run's status");
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -329,7 +321,7 @@ int dsim_store_runs(dsim_store *st, dsim_run_row **rows, size_t *n_rows)
     size_t n = 0, cap = 0;
     int rc = DSIM_OK, step;
     if (sqlite3_prepare_v2(st->db, select_runs_sql(sql, sizeof sql, ""), -1, &stmt, NULL) != SQLITE_OK)
-        return store_error(st, "listing runs");
+        return dsim__store_error(st, "listing runs");
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
@@ -343,7 +335,7 @@ int dsim_store_runs(dsim_store *st, dsim_run_row **rows, size_t *n_rows)
         read_row(stmt, &out[n++]);
     }
     if (!rc && step != SQLITE_DONE)
-        rc = store_error(st, "listing runs");
+        rc = dsim__store_error(st, "listing runs");
     sqlite3_finalize(stmt);
     if (rc) {
         dsim_store_rows_free(out, n);
@@ -362,7 +354,7 @@ int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row)
     if (sqlite3_prepare_v2(st->db, select_runs_sql(sql, sizeof sql, "WHERE r.id = ?"), -1, &stmt, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "SELECT scenario_text, policy_text FROM runs WHERE id = ?", -1, &texts, NULL) !=
             SQLITE_OK) {
-        rc = store_error(st, "reading a run");
+        rc = dsim__store_error(st, "reading a run");
         goto done;
     }
     sqlite3_bind_int64(stmt, 1, run_id);
@@ -376,7 +368,7 @@ int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row)
     row->policy_text = dup_text(texts, 1);
     if (sqlite3_prepare_v2(st->db, "SELECT percent, visits FROM levels WHERE run_id = ? ORDER BY level", -1, &levels,
                            NULL) != SQLITE_OK) {
-        rc = store_error(st, "reading a run's level counts");
+        rc = dsim__store_error(st, "reading a run's level counts");
         goto done;
     }
     sqlite3_bind_int64(levels, 1, run_id);

@@ -167,8 +167,8 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_n_metric_defs);
 }
 
-/* A version-1 database (made by dropping what migrations 2 and 3 add) is upgraded in place when opened,
-   keeps its runs, and has the new columns. */
+/* A version-1 database (made by dropping what migrations 2 to 4 add) is upgraded in place when opened,
+   keeps its runs, and has the new columns and tables. */
 static void test_store__a_version_1_database_is_migrated(void **state)
 {
     (void)state;
@@ -188,6 +188,7 @@ static void test_store__a_version_1_database_is_migrated(void **state)
                                   "ALTER TABLE summary DROP COLUMN precision_at_k;"
                                   "ALTER TABLE summary DROP COLUMN recall_at_k;"
                                   "ALTER TABLE summary DROP COLUMN ndcg_at_k;"
+                                  "DROP TABLE events;"
                                   "INSERT INTO runs (created, status, scenario_name, scenario_text, policy_name, "
                                   "policy_type, seed, visits, objective, dsim_version) VALUES ('2026-01-01', 'done', "
                                   "'old', '', 'none', 'none', 1, 10, 'profit', '0.0');"
@@ -200,6 +201,7 @@ static void test_store__a_version_1_database_is_migrated(void **state)
     assert_true(query_double(path, "PRAGMA user_version") == DSIM_STORE_SCHEMA_VERSION);
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary') WHERE name IN "
                                    "('top3_purchase_share', 'precision_at_k', 'recall_at_k', 'ndcg_at_k')") == 4);
+    assert_true(query_double(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'") == 1);
     assert_true(query_double(path, "SELECT count(*) FROM runs WHERE scenario_name = 'old'") == 1);
 }
 

@@ -1,0 +1,95 @@
+/*
+ * events.c — logged feedback in the result database: one `events` row per decision of a run made with
+ * --log-events, written inside the run's transaction, and read back row by row.
+ *
+ * The context and the distribution are blobs of float64 in the machine's byte order, little-endian on every
+ * platform dsim builds on (checked at compile time), so numpy.frombuffer(blob, "<f8") reads them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsim/error.h"
+#include "store/store_impl.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the events table stores little-endian float64 blobs"
+#endif
+
+int dsim_store_event_add(dsim_store *st, const dsim_log_event *e)
+{
+    if (!st->open_run)
+        return dsim_error_set(DSIM_EINVAL, "%s: no open run", st->path);
+    if (!st->insert_event &&
+        sqlite3_prepare_v2(st->db,
+                           "INSERT INTO events (run_id, visit, shopper, action, propensity, reward, purchased, "
+                           "position, context, distribution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &st->insert_event, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "preparing the events insert");
+    sqlite3_stmt *s = st->insert_event;
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, st->open_run);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)e->visit);
+    sqlite3_bind_int64(s, 3, e->shopper);
+    sqlite3_bind_int(s, 4, e->action);
+    sqlite3_bind_double(s, 5, e->propensity);
+    sqlite3_bind_double(s, 6, e->reward);
+    sqlite3_bind_int(s, 7, e->purchased);
+    if (e->position >= 0)
+        sqlite3_bind_int(s, 8, e->position);
+    else
+        sqlite3_bind_null(s, 8);
+    sqlite3_bind_blob(s, 9, e->context, (int)sizeof e->context, SQLITE_STATIC);
+    if (e->n_actions > 0)
+        sqlite3_bind_blob(s, 10, e->distribution, (int)(sizeof(double) * (size_t)e->n_actions), SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 10);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return dsim__store_error(st, "logging a decision");
+    return DSIM_OK;
+}
+
+int dsim_store_events_each(dsim_store *st, int64_t run_id, int (*each)(const dsim_log_event *e, void *data),
+                           void *data)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT visit, shopper, action, propensity, reward, purchased, position, context, "
+                           "distribution FROM events WHERE run_id = ? ORDER BY visit",
+                           -1, &s, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "reading the events");
+    sqlite3_bind_int64(s, 1, run_id);
+    int rc = DSIM_OK, step;
+    size_t rows = 0;
+    dsim_log_event e;
+    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        memset(&e, 0, sizeof e);
+        e.visit = (uint64_t)sqlite3_column_int64(s, 0);
+        e.shopper = (uint32_t)sqlite3_column_int64(s, 1);
+        e.action = sqlite3_column_int(s, 2);
+        e.propensity = sqlite3_column_double(s, 3);
+        e.reward = sqlite3_column_double(s, 4);
+        e.purchased = sqlite3_column_int(s, 5) != 0;
+        e.position = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6);
+        if (sqlite3_column_bytes(s, 7) != (int)sizeof e.context) {
+            rc = dsim_error_set(DSIM_ESTORE, "%s: run %lld, visit %llu: a context of %d bytes, expected %zu",
+                                st->path, (long long)run_id, (unsigned long long)e.visit, sqlite3_column_bytes(s, 7),
+                                sizeof e.context);
+            break;
+        }
+        memcpy(e.context, sqlite3_column_blob(s, 7), sizeof e.context);
+        int bytes = sqlite3_column_bytes(s, 8);
+        if (bytes > 0 && bytes <= (int)sizeof e.distribution && bytes % (int)sizeof(double) == 0) {
+            e.n_actions = bytes / (int)sizeof(double);
+            memcpy(e.distribution, sqlite3_column_blob(s, 8), (size_t)bytes);
+        }
+        rows++;
+        rc = each(&e, data);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = dsim__store_error(st, "reading the events");
+    if (!rc && rows == 0)
+        rc = dsim_error_set(DSIM_ENOTFOUND, "%s: run %lld has no logged events (run it with --log-events)", st->path,
+                            (long long)run_id);
+    sqlite3_finalize(s);
+    return rc;
+}
