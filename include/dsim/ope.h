@@ -1,0 +1,128 @@
+/*
+ * dsim/ope.h — offline policy evaluation: what a target policy would earn, estimated from a log of another
+ * (the logging) policy's decisions.
+ *
+ * A log (dsim_ope_log) is read from a dsim run's events, a CSV file in dsim's log format, or an Open Bandit
+ * Dataset file. A target policy is turned into one number per row pair: its importance weight
+ * w_i = π(a_i | x_i) / p_i and, with a reward model q̂ fitted on the log by cross-fitting, its
+ * model-predicted value Σ_a π(a | x_i) q̂(x_i, a). Every estimator is then a function of the per-row
+ * (w_i, r_i, q̂(x_i, a_i), Σ_a π q̂) (dsim_ope_terms), which is also what the bootstrap resamples.
+ */
+#ifndef DSIM_OPE_H
+#define DSIM_OPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsim/log.h"
+
+#define DSIM_OPE_MAX_ACTIONS 256
+#define DSIM_OPE_MAX_CONTEXT 128
+
+/** A log held by columns. */
+typedef struct {
+    size_t n;                /* rows */
+    int n_actions;           /* actions are 0 … n_actions − 1 */
+    int n_positions;         /* positions are 0 … n_positions − 1; 0: the log has none */
+    int n_context;           /* numeric context columns */
+    char context_names[DSIM_OPE_MAX_CONTEXT][64];
+    bool dsim_context;       /* the columns are dsim_log_context_names: dsim policies can read them */
+    float *context;          /* (n, n_context) */
+    int16_t *action;         /* (n) */
+    int8_t *position;        /* (n), −1 when none */
+    double *propensity;      /* (n) */
+    double *reward;          /* (n) */
+    uint32_t *shopper;       /* (n), or NULL */
+    uint64_t *visit;         /* (n), or NULL */
+    double *logged_dist;     /* (n, n_actions) the logging policy's distribution, or NULL */
+    size_t capacity;
+    char origin[600];        /* where it came from, for messages */
+} dsim_ope_log;
+
+/** Append one row (grows the columns). @return 0 or DSIM_ENOMEM. */
+int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int position, double propensity,
+                      double reward);
+void dsim_ope_log_free(dsim_ope_log *log);
+
+struct dsim_store;
+/** Read the events of run `run_id` of an open result database (`db` names it in messages). @return 0,
+ *  DSIM_ENOTFOUND, DSIM_ESTORE or DSIM_ENOMEM. */
+int dsim_ope_log_read_db(dsim_ope_log *log, struct dsim_store *st, const char *db, int64_t run_id);
+
+/**
+ * Read a CSV log (streaming, libcsv): a header naming the columns, then one row per decision. Required:
+ * `action` (0 … A−1), `propensity` (in (0, 1]), `reward` (finite); optional: `position`, `visit`, `shopper`;
+ * every other column is a numeric context feature. With `skip_bad_rows`, rows that break a rule are
+ * counted in *skipped instead of stopping the read.
+ * @return 0, or DSIM_ECONFIG with "FILE: row R, column NAME: ..." in dsim_errmsg().
+ */
+int dsim_ope_log_read_csv(dsim_ope_log *log, const char *path, bool skip_bad_rows, size_t *skipped);
+
+/**
+ * Read an Open Bandit Dataset file (`item_id` the action, `position` 1…3, `click` the reward,
+ * `propensity_score`, the numeric `user-item_affinity_*` columns as context; the hashed user features are
+ * not numeric and are left out).
+ */
+int dsim_ope_log_read_obd(dsim_ope_log *log, const char *path);
+
+/** The per-row quantities every estimator is made of, for one target policy. */
+typedef struct {
+    size_t n;
+    double *w;       /* π(a_i | x_i) / p_i */
+    double *r;       /* the logged reward */
+    double *q_taken; /* q̂(x_i, a_i), cross-fitted */
+    double *q_pi;    /* Σ_a π(a | x_i) q̂(x_i, a), cross-fitted */
+    double support_violation; /* share of rows where π puts mass on actions the logger never takes */
+} dsim_ope_terms;
+
+void dsim_ope_terms_free(dsim_ope_terms *t);
+
+typedef enum {
+    DSIM_OPE_DM,    /* direct method */
+    DSIM_OPE_IPS,   /* inverse propensity scoring */
+    DSIM_OPE_CIPS,  /* IPS with weights clipped at λ */
+    DSIM_OPE_SNIPS, /* self-normalised IPS */
+    DSIM_OPE_DR,    /* doubly robust */
+    DSIM_OPE_SNDR,  /* self-normalised DR */
+    DSIM_OPE_SWITCH_DR, /* DR where w ≤ τ, DM elsewhere */
+    DSIM_OPE_DROS,  /* DR with optimistic shrinkage of the weights */
+    DSIM_OPE_COUNT
+} dsim_ope_estimator;
+
+/** @return "dm", "ips", "cips", "snips", "dr", "sndr", "switch-dr", "dr-os". */
+const char *dsim_ope_estimator_name(dsim_ope_estimator e);
+
+/** Tuning of the estimators that have one (OBP's names): λ of clipped IPS and DR-os, τ of Switch-DR. */
+typedef struct {
+    double clip;        /* clipped IPS: w ← min(w, clip) */
+    double switch_tau;  /* Switch-DR: the importance-weighted correction only where w ≤ τ */
+    double shrink;      /* DR-os: w ← λ w / (w² + λ) */
+} dsim_ope_tuning;
+
+#define DSIM_OPE_TUNING_INIT {100.0, 100.0, 100.0}
+
+/** The estimate of one estimator on the rows `index` (n of them; NULL: all rows in order). */
+double dsim_ope_estimate(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning,
+                         const size_t *index, size_t n);
+
+/** An estimate with its 95 % intervals and the weights' diagnostics. */
+typedef struct {
+    double value;
+    double normal_lo, normal_hi;       /* value ± 1.96 × the per-row terms' standard error */
+    double bootstrap_lo, bootstrap_hi; /* percentile interval of `bootstrap` resamples (NAN without) */
+} dsim_ope_result;
+
+typedef struct {
+    double ess;          /* (Σw)² / Σw² */
+    double max_weight, mean_weight;
+    double support_violation;
+} dsim_ope_diagnostics;
+
+void dsim_ope_diagnose(const dsim_ope_terms *t, dsim_ope_diagnostics *out);
+
+/** Estimate with both intervals; `bootstrap` resamples drawn from a generator keyed by `seed`. */
+int dsim_ope_evaluate(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning, int bootstrap,
+                      uint64_t seed, dsim_ope_result *out);
+
+#endif
