@@ -66,6 +66,28 @@ int dsim_ope_log_read_csv(dsim_ope_log *log, const char *path, bool skip_bad_row
  */
 int dsim_ope_log_read_obd(dsim_ope_log *log, const char *path);
 
+/** A target policy to evaluate (src/ope/targets.c). */
+typedef struct dsim_ope_target dsim_ope_target;
+
+/** Uniform over the log's actions. */
+int dsim_ope_target_uniform(dsim_ope_target **out);
+/** Always `action`. */
+int dsim_ope_target_deterministic(dsim_ope_target **out, int action);
+/** Probabilities from a CSV file with columns action, probability and optionally position (0-based).
+ *  @return 0 or DSIM_ECONFIG naming the file, row and column. */
+int dsim_ope_target_table(dsim_ope_target **out, const char *path);
+/** A dsim policy (owned from now on), asked for its distribution on each row's context. */
+int dsim_ope_target_policy(dsim_ope_target **out, dsim_policy *policy, const char *name);
+const char *dsim_ope_target_name(const dsim_ope_target *t);
+void dsim_ope_target_free(dsim_ope_target *t);
+
+/** The direct method's reward model, fitted on a log by K-fold cross-fitting (src/ope/reward_model.c). */
+typedef struct dsim_ope_reward_model dsim_ope_reward_model;
+
+/** Fit one ridge model (penalty `ridge`) per action and fold. @return 0, DSIM_ENOMEM or DSIM_ENUMERIC. */
+int dsim_ope_model_fit(dsim_ope_reward_model **out, const dsim_ope_log *log, int folds, double ridge);
+void dsim_ope_model_free(dsim_ope_reward_model *m);
+
 /** The per-row quantities every estimator is made of, for one target policy. */
 typedef struct {
     size_t n;
@@ -77,6 +99,11 @@ typedef struct {
 } dsim_ope_terms;
 
 void dsim_ope_terms_free(dsim_ope_terms *t);
+
+/** The terms of `target` on `log`; `model` may be NULL (then q̂ = 0, and DM and the DR family degrade).
+ *  @return 0, DSIM_ENOMEM or DSIM_ECONFIG (the target cannot read this log). */
+int dsim_ope_terms_build(dsim_ope_terms *out, const dsim_ope_log *log, const dsim_ope_target *target,
+                         const dsim_ope_reward_model *model);
 
 typedef enum {
     DSIM_OPE_DM,    /* direct method */

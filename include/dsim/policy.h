@@ -192,6 +192,9 @@ bool dsim_policy_is_clairvoyant(const dsim_policy *p);
 void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *truth, gsl_rng *rng,
                      bool want_propensity, dsim_action *out);
 void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs);
+
+/** @return the levels (actions) the policy chooses among. */
+int dsim_policy_n_levels(const dsim_policy *p);
 int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb);
 
 /** out ← the policy's value estimate per level. @return 0, or DSIM_ENOTFOUND if the type keeps none. */

@@ -124,3 +124,24 @@ void dsim_ope_reward_model_free(dsim_ope_reward_model *m)
     free(m->scale);
     memset(m, 0, sizeof *m);
 }
+
+int dsim_ope_model_fit(dsim_ope_reward_model **out, const dsim_ope_log *log, int folds, double ridge)
+{
+    dsim_ope_reward_model *m = malloc(sizeof *m);
+    if (!m)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory fitting the reward model");
+    int rc = dsim_ope_reward_model_fit(m, log, folds, ridge);
+    if (rc) {
+        free(m);
+        return rc;
+    }
+    *out = m;
+    return DSIM_OK;
+}
+
+void dsim_ope_model_free(dsim_ope_reward_model *m)
+{
+    if (m)
+        dsim_ope_reward_model_free(m);
+    free(m);
+}

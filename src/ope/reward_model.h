@@ -6,11 +6,11 @@
 
 #include "dsim/ope.h"
 
-typedef struct {
+struct dsim_ope_reward_model {
     int folds, dim, n_actions;
-    double *theta;       /* (folds, n_actions, dim) */
+    double *theta;        /* (folds, n_actions, dim) */
     double *mean, *scale; /* (dim − 1) standardisation of the context columns */
-} dsim_ope_reward_model;
+};
 
 /** Fit K = `folds` models per action with ridge penalty `ridge`. @return 0, DSIM_ENOMEM or DSIM_ENUMERIC. */
 int dsim_ope_reward_model_fit(dsim_ope_reward_model *m, const dsim_ope_log *log, int folds, double ridge);

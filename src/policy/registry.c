@@ -255,6 +255,11 @@ struct dsim_policy {
     void *state;
 };
 
+int dsim_policy_n_levels(const dsim_policy *p)
+{
+    return p->env.n_levels;
+}
+
 void dsim_policy_env_for_world(dsim_policy_env *env, const dsim_world *w)
 {
     const dsim_scenario *sc = dsim_world_scenario(w);
