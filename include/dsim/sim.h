@@ -21,10 +21,11 @@ typedef struct {
     bool want_propensity; /* ask the policy for the propensity of each action (costly for some types) */
     bool log_decisions;   /* keep each visit's context and the policy's distribution in the visit record
                              (scope visit), and take the propensity from that distribution */
+    bool frozen;          /* the policy never learns: it acts as it was built (offline evaluation's truth) */
 } dsim_sim_options;
 
 #define DSIM_SIM_OPTIONS_VERSION 1
-#define DSIM_SIM_OPTIONS_INIT {DSIM_SIM_OPTIONS_VERSION, 0, false, false}
+#define DSIM_SIM_OPTIONS_INIT {DSIM_SIM_OPTIONS_VERSION, 0, false, false, false}
 
 typedef struct dsim_sim dsim_sim;
 

@@ -17,7 +17,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 4
+#define DSIM_STORE_SCHEMA_VERSION 5
 
 typedef struct dsim_store dsim_store;
 
@@ -44,6 +44,19 @@ int dsim_store_event_add(dsim_store *st, const dsim_log_event *e);
  */
 int dsim_store_events_each(dsim_store *st, int64_t run_id, int (*each)(const dsim_log_event *e, void *data),
                            void *data);
+
+/** One evaluation of one target policy by one estimator (`ope` table). */
+typedef struct {
+    const char *log, *policy, *estimator;
+    size_t rows;
+    double estimate, normal_lo, normal_hi, bootstrap_lo, bootstrap_hi; /* NAN: not computed */
+    int bootstrap;                                                    /* resamples */
+    double ess, max_weight, mean_weight, support_violation;
+    double truth; /* the on-policy value, NAN when unknown */
+} dsim_ope_row;
+
+/** Record an evaluation (its own statement, committed at once). */
+int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row);
 
 typedef enum { DSIM_RUN_DONE, DSIM_RUN_FAILED, DSIM_RUN_INTERRUPTED } dsim_run_status;
 

@@ -19,6 +19,7 @@ typedef struct {
     size_t skipped;
     int width;                    /* columns of the header */
     int action, propensity, reward, position, visit, shopper; /* column indices, −1 when absent */
+    int purchased, bought_position;                          /* read and ignored (dsim's export) */
     int context[DSIM_OPE_MAX_CONTEXT]; /* column of each context feature */
 } csv_log;
 
@@ -41,6 +42,8 @@ static int read_header(csv_log *c, char **fields, int n)
     c->position = find(fields, n, "position");
     c->visit = c->obd ? -1 : find(fields, n, "visit");
     c->shopper = c->obd ? -1 : find(fields, n, "shopper");
+    c->purchased = c->obd ? -1 : find(fields, n, "purchased");
+    c->bought_position = c->obd ? -1 : find(fields, n, "bought_position");
     const char *required[3] = {action, propensity, reward};
     int at[3] = {c->action, c->propensity, c->reward};
     for (int k = 0; k < 3; k++)
@@ -52,7 +55,8 @@ static int read_header(csv_log *c, char **fields, int n)
     for (int i = 0; i < n; i++) {
         bool context = c->obd ? strncmp(fields[i], "user-item_affinity_", 19) == 0
                               : i != c->action && i != c->propensity && i != c->reward && i != c->position &&
-                                    i != c->visit && i != c->shopper && fields[i][0];
+                                    i != c->visit && i != c->shopper && i != c->purchased &&
+                                    i != c->bought_position && fields[i][0];
         if (!context)
             continue;
         if (log->n_context == DSIM_OPE_MAX_CONTEXT)

@@ -354,7 +354,7 @@ static int visit_visit_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx,
     dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
     dsim_world_visit(w, &sim->model, action.level, sim->choice_rng, outcome);
     dsim_feedback fb = feedback_of(action.level, outcome);
-    int rc = budget_spent ? DSIM_OK : dsim_policy_learn(sim->policy, ctx, &fb);
+    int rc = budget_spent || sim->options.frozen ? DSIM_OK : dsim_policy_learn(sim->policy, ctx, &fb);
     for (int j = 0; j < sim->slate_size; j++)
         levels[j] = action.level;
     *regret = best_of(sim->expected, sim->n_levels) - sim->expected[action.level];
@@ -446,7 +446,7 @@ static int visit_item_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, 
             mine.reward = mine.revenue = mine.profit = 0;
         }
         dsim_feedback fb = feedback_of(levels[j], &mine);
-        int rc = dsim_policy_learn(sim->policy, &item_ctx[j], &fb);
+        int rc = sim->options.frozen ? DSIM_OK : dsim_policy_learn(sim->policy, &item_ctx[j], &fb);
         if (rc)
             return rc;
     }

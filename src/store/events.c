@@ -1,10 +1,12 @@
 /*
  * events.c — logged feedback in the result database: one `events` row per decision of a run made with
- * --log-events, written inside the run's transaction, and read back row by row.
+ * --log-events, written inside the run's transaction, and read back row by row; and the `ope` rows of
+ * the evaluations made on such logs.
  *
  * The context and the distribution are blobs of float64 in the machine's byte order, little-endian on every
  * platform dsim builds on (checked at compile time), so numpy.frombuffer(blob, "<f8") reads them.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +92,36 @@ int dsim_store_events_each(dsim_store *st, int64_t run_id, int (*each)(const dsi
     if (!rc && rows == 0)
         rc = dsim_error_set(DSIM_ENOTFOUND, "%s: run %lld has no logged events (run it with --log-events)", st->path,
                             (long long)run_id);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO ope (created, log, rows, policy, estimator, estimate, normal_lo, normal_hi, "
+                           "bootstrap_lo, bootstrap_hi, bootstrap, ess, max_weight, mean_weight, support_violation, "
+                           "truth) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "?, ?, ?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "recording an evaluation");
+    const double reals[] = {row->estimate, row->normal_lo, row->normal_hi, row->bootstrap_lo, row->bootstrap_hi};
+    sqlite3_bind_text(s, 1, row->log, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)row->rows);
+    sqlite3_bind_text(s, 3, row->policy, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, row->estimator, -1, SQLITE_STATIC);
+    for (int k = 0; k < 5; k++)
+        if (!isnan(reals[k]))
+            sqlite3_bind_double(s, 5 + k, reals[k]);
+    sqlite3_bind_int(s, 10, row->bootstrap);
+    sqlite3_bind_double(s, 11, row->ess);
+    sqlite3_bind_double(s, 12, row->max_weight);
+    sqlite3_bind_double(s, 13, row->mean_weight);
+    sqlite3_bind_double(s, 14, row->support_violation);
+    if (!isnan(row->truth))
+        sqlite3_bind_double(s, 15, row->truth);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? DSIM_OK : dsim__store_error(st, "recording an evaluation");
     sqlite3_finalize(s);
     return rc;
 }

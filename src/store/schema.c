@@ -51,6 +51,12 @@ static const char *const migrations[] = {
     "  context BLOB NOT NULL," /* little-endian float64 × DSIM_LOG_CONTEXT_COLUMNS, in dsim_log_context_names order */
     "  distribution BLOB,"     /* little-endian float64 × levels: the logging policy's probabilities */
     "  PRIMARY KEY (run_id, visit)) WITHOUT ROWID;",
+    /* 4 → 5: offline evaluations (dsim ope), one row per target policy and estimator */
+    "CREATE TABLE ope (id INTEGER PRIMARY KEY, created TEXT NOT NULL, log TEXT NOT NULL, rows INTEGER NOT NULL,"
+    "  policy TEXT NOT NULL, estimator TEXT NOT NULL, estimate REAL,"
+    "  normal_lo REAL, normal_hi REAL, bootstrap_lo REAL, bootstrap_hi REAL, bootstrap INTEGER,"
+    "  ess REAL, max_weight REAL, mean_weight REAL, support_violation REAL,"
+    "  truth REAL);", /* the on-policy value when --truth could run it, else NULL */
 };
 
 int dsim__store_migrate(sqlite3 *db, const char *path)

@@ -1,0 +1,83 @@
+/*
+ * cmd_export_log.c — `dsim export-log DB:RUN --csv FILE`: a run's logged decisions in dsim's CSV log format
+ * (README, "Logged feedback"), for other tools or for `dsim ope --log FILE`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/text.h"
+#include "dsim/error.h"
+#include "dsim/store.h"
+
+static const char export_usage[] =
+    "usage: dsim export-log DB:RUN --csv FILE\n\n"
+    "Writes the decisions of run RUN of database DB (made with dsim run --log-events) as a CSV log: visit,\n"
+    "shopper, the context columns, action, propensity, reward, purchased, bought_position (empty: none).\n\n"
+    "example:\n  dsim export-log results/dsim.db:3 --csv run3.csv\n";
+
+static int write_event(const dsim_log_event *e, void *data)
+{
+    FILE *f = data;
+    fprintf(f, "%llu,%u", (unsigned long long)e->visit, e->shopper);
+    for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
+        fprintf(f, ",%.17g", e->context[j]);
+    fprintf(f, ",%d,%.17g,%.17g,%d,", e->action, e->propensity, e->reward, e->purchased);
+    if (e->position >= 0)
+        fprintf(f, "%d", e->position);
+    return fputc('\n', f) == EOF ? dsim_error_set(DSIM_EIO, "writing the CSV log failed") : DSIM_OK;
+}
+
+int cmd_export_log(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"csv", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *csv = NULL;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(export_usage, stdout);
+            return EXIT_OK;
+        }
+        if (c != 'c') {
+            cli_error("export-log: %s '%s' (see dsim export-log --help)",
+                      c == ':' ? "option needs a value:" : "unknown option", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+        csv = optarg;
+    }
+    const char *spec = optind == argc - 1 ? argv[optind] : NULL, *colon = spec ? strrchr(spec, ':') : NULL;
+    unsigned long long run;
+    if (!spec || !colon || colon == spec || !dsim__parse_u64(colon + 1, &run) || !csv) {
+        cli_error("export-log: expected DB:RUN and --csv FILE (see dsim export-log --help)");
+        return EXIT_USAGE;
+    }
+    char db[1024];
+    snprintf(db, sizeof db, "%.*s", (int)(colon - spec), spec);
+    dsim_store *store = NULL;
+    int status = cli_open_existing(db, &store);
+    if (status)
+        return status;
+    FILE *f = fopen(csv, "w");
+    if (!f) {
+        cli_error("export-log: cannot write %s", csv);
+        dsim_store_close(store);
+        return EXIT_USAGE;
+    }
+    fprintf(f, "visit,shopper");
+    for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
+        fprintf(f, ",%s", dsim_log_context_names[j]);
+    fprintf(f, ",action,propensity,reward,purchased,bought_position\n");
+    int rc = dsim_store_events_each(store, (int64_t)run, write_event, f);
+    if (fclose(f) != 0 && !rc)
+        rc = dsim_error_set(DSIM_EIO, "%s: writing failed", csv);
+    dsim_store_close(store);
+    if (rc) {
+        remove(csv); /* never leave half a log */
+        cli_error("%s", dsim_errmsg());
+        return rc == DSIM_ENOTFOUND ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}

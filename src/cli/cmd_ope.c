@@ -1,0 +1,454 @@
+/*
+ * cmd_ope.c — `dsim ope`: estimate what target policies would earn from a log of another policy's
+ * decisions, with intervals and the weights' diagnostics; store the estimates; with --truth, run each
+ * target on-policy in the log's own scenario and seed (common random numbers) to say how far off each
+ * estimator was.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+
+#include "cli/cli.h"
+#include "core/text.h"
+#include "dsim/error.h"
+#include "dsim/ope.h"
+#include "dsim/sim.h"
+#include "dsim/store.h"
+
+#define MAX_TARGETS 16
+
+static const char ope_usage[] =
+    "usage: dsim ope --log LOG [-p POLICY]... [--estimators LIST] [--bootstrap N] [--folds K] [--truth]\n"
+    "                [--scenario FILE] [--skip-bad-rows] [--seed S] [--db FILE]\n\n"
+    "Estimates, from the log of one policy's decisions, what each target POLICY would earn per decision, with\n"
+    "a 95 % normal interval, a bootstrap interval and diagnostics of the importance weights; stores the\n"
+    "estimates in the database (table ope).\n\n"
+    "  --log LOG          DB:RUN (a run made with --log-events), a CSV log in dsim's format, or a directory of\n"
+    "                     the Open Bandit Dataset (e.g. obd/random/men)\n"
+    "  -p, --policy P     uniform, action=K (always action K), a CSV table of probabilities (columns action,\n"
+    "                     probability, optionally position), or a policy file / NAME of policies/NAME.ini\n"
+    "                     (logs with dsim's context only); default: uniform\n"
+    "  --estimators LIST  comma-separated, from dm, ips, cips, snips, dr, sndr, switch-dr, dr-os (default: all)\n"
+    "  --bootstrap N      bootstrap resamples (default 200; 0: none)\n"
+    "  --folds K          cross-fitting folds of the reward model (default 5)\n"
+    "  --truth            for a DB:RUN log: also run each target on-policy, frozen, in the run's scenario and\n"
+    "                     seed, and report the true value and each estimator's relative error\n"
+    "  --scenario FILE    the scenario dsim policies are set up in, for a CSV log\n"
+    "  --skip-bad-rows    skip (and count) malformed CSV rows instead of stopping\n"
+    "  --seed S           seed of the bootstrap (default 1)\n"
+    "  --db FILE          result database (default " DEFAULT_DB ")\n\n"
+    "example:\n  dsim run default -p random --visits 50000 --log-events --db study.db\n"
+    "  dsim ope --log study.db:1 -p fixed10 -p fixed20 -p uniform --truth --db study.db\n";
+
+typedef struct {
+    const char *log, *db, *scenario;
+    const char *policies[MAX_TARGETS];
+    int n_policies;
+    bool estimators[DSIM_OPE_COUNT];
+    int bootstrap, folds;
+    unsigned long long seed;
+    bool truth, skip_bad_rows;
+} ope_options;
+
+static int parse_estimators(const char *list, bool *use)
+{
+    char buf[256];
+    dsim__strlcpy(buf, list, sizeof buf);
+    memset(use, 0, sizeof(bool) * DSIM_OPE_COUNT);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        int found = -1;
+        for (int e = 0; e < DSIM_OPE_COUNT; e++)
+            if (strcmp(tok, dsim_ope_estimator_name((dsim_ope_estimator)e)) == 0)
+                found = e;
+        if (found < 0) {
+            cli_error("ope: --estimators: unknown estimator '%s' (known: dm, ips, cips, snips, dr, sndr, switch-dr, "
+                      "dr-os)",
+                      tok);
+            return EXIT_USAGE;
+        }
+        use[found] = true;
+    }
+    return EXIT_OK;
+}
+
+static int parse_options(int argc, char **argv, ope_options *o)
+{
+    static const struct option longopts[] = {
+        {"log", required_argument, NULL, 'L'},       {"policy", required_argument, NULL, 'p'},
+        {"estimators", required_argument, NULL, 'e'}, {"bootstrap", required_argument, NULL, 'b'},
+        {"folds", required_argument, NULL, 'k'},     {"truth", no_argument, NULL, 't'},
+        {"scenario", required_argument, NULL, 's'},  {"skip-bad-rows", no_argument, NULL, 'x'},
+        {"seed", required_argument, NULL, 'S'},      {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+    };
+    *o = (ope_options){.db = DEFAULT_DB, .bootstrap = 200, .folds = 5, .seed = 1};
+    for (int e = 0; e < DSIM_OPE_COUNT; e++)
+        o->estimators[e] = true;
+    unsigned long long v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'L':
+            o->log = optarg;
+            break;
+        case 'p':
+            if (o->n_policies == MAX_TARGETS) {
+                cli_error("ope: at most %d policies", MAX_TARGETS);
+                return EXIT_USAGE;
+            }
+            o->policies[o->n_policies++] = optarg;
+            break;
+        case 'e':
+            if (parse_estimators(optarg, o->estimators))
+                return EXIT_USAGE;
+            break;
+        case 'b':
+        case 'k':
+            if (!dsim__parse_u64(optarg, &v) || v > 100000 || (c == 'k' && (v < 2 || v > 100))) {
+                cli_error("ope: --%s: expected a whole number %s, got '%s'", c == 'b' ? "bootstrap" : "folds",
+                          c == 'b' ? "from 0 to 100000" : "from 2 to 100", optarg);
+                return EXIT_USAGE;
+            }
+            *(c == 'b' ? &o->bootstrap : &o->folds) = (int)v;
+            break;
+        case 't':
+            o->truth = true;
+            break;
+        case 's':
+            o->scenario = optarg;
+            break;
+        case 'x':
+            o->skip_bad_rows = true;
+            break;
+        case 'S':
+            if (!dsim__parse_u64(optarg, &o->seed)) {
+                cli_error("ope: --seed: expected a whole number, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'h':
+            fputs(ope_usage, stdout);
+            return -1;
+        case ':':
+            cli_error("ope: option %s needs a value", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            cli_error("ope: unknown option '%s' (see dsim ope --help)", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        cli_error("ope: unexpected argument '%s' (see dsim ope --help)", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!o->log) {
+        cli_error("ope: expected --log LOG (see dsim ope --help)");
+        return EXIT_USAGE;
+    }
+    if (o->n_policies == 0)
+        o->policies[o->n_policies++] = "uniform";
+    return EXIT_OK;
+}
+
+/* ---- the log and the scenario its policies live in ------------------------------------------------------ */
+
+typedef struct {
+    dsim_ope_log log;
+    dsim_scenario *sc; /* the run's (DB log) or --scenario's, or NULL */
+    uint64_t seed, visits;
+    bool from_run;
+} source;
+
+/* "DB:RUN" → the database and the run; false if `spec` is not of that form. */
+static bool split_run(const char *spec, char *db, size_t n, long long *run)
+{
+    const char *colon = strrchr(spec, ':');
+    unsigned long long id;
+    if (!colon || colon == spec || !dsim__parse_u64(colon + 1, &id))
+        return false;
+    snprintf(db, n, "%.*s", (int)(colon - spec), spec);
+    *run = (long long)id;
+    return true;
+}
+
+/* The Open Bandit directory's log: its one CSV other than item_context.csv. */
+static int obd_file(const char *dir, char *path, size_t n)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        cli_error("ope: cannot read the directory %s", dir);
+        return EXIT_USAGE;
+    }
+    int found = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0 && strcmp(e->d_name, "item_context.csv") != 0) {
+            snprintf(path, n, "%s/%s", dir, e->d_name);
+            found++;
+        }
+    }
+    closedir(d);
+    if (found != 1) {
+        cli_error("ope: %s: expected one log CSV besides item_context.csv (the Open Bandit layout), found %d", dir,
+                  found);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int load_source(const ope_options *o, source *src)
+{
+    char db[1024], path[1200];
+    long long run;
+    struct stat st;
+    int rc;
+    memset(src, 0, sizeof *src);
+    if (split_run(o->log, db, sizeof db, &run)) {
+        dsim_store *store = NULL;
+        int status = cli_open_existing(db, &store);
+        if (status)
+            return status;
+        dsim_run_row row;
+        rc = dsim_store_run_get(store, run, &row);
+        if (!rc) {
+            rc = dsim_ope_log_read_db(&src->log, store, db, run);
+            if (!rc && dsim_scenario_parse(&src->sc, row.scenario_text, row.scenario_name))
+                rc = DSIM_ECONFIG;
+            src->seed = row.seed;
+            src->visits = row.visits;
+            src->from_run = true;
+            dsim_store_row_clear(&row);
+        }
+        dsim_store_close(store);
+        if (rc) {
+            cli_error("%s", dsim_errmsg());
+            return rc == DSIM_ENOTFOUND || rc == DSIM_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
+        }
+        return EXIT_OK;
+    }
+    if (stat(o->log, &st) == 0 && S_ISDIR(st.st_mode)) {
+        int status = obd_file(o->log, path, sizeof path);
+        if (status)
+            return status;
+        rc = dsim_ope_log_read_obd(&src->log, path);
+    } else {
+        size_t skipped = 0;
+        rc = dsim_ope_log_read_csv(&src->log, o->log, o->skip_bad_rows, &skipped);
+        if (!rc && skipped)
+            fprintf(stderr, "dsim: ope: skipped %zu malformed rows of %s\n", skipped, o->log);
+    }
+    if (rc) {
+        cli_error("%s", dsim_errmsg());
+        return rc == DSIM_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+    }
+    if (o->scenario) {
+        int status = cli_find_file("scenarios", o->scenario, path, sizeof path);
+        if (status)
+            return status;
+        if (dsim_scenario_load(&src->sc, path)) {
+            cli_error("%s", dsim_errmsg());
+            return EXIT_USAGE;
+        }
+        src->seed = src->sc->seed;
+    }
+    return EXIT_OK;
+}
+
+/* ---- targets ------------------------------------------------------------------------------------------- */
+
+typedef struct {
+    dsim_ope_target *target;
+    dsim_policy_config *config; /* a dsim policy's, for --truth; NULL otherwise */
+} target_slot;
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int make_target(const char *spec, const source *src, target_slot *slot)
+{
+    unsigned long long k;
+    memset(slot, 0, sizeof *slot);
+    char text[128];
+    if (strcmp(spec, "uniform") == 0) {
+        /* Its truth, on a dsim log: the random policy, which draws every level alike. */
+        if (src->from_run)
+            dsim_policy_config_parse(&slot->config, "[policy]\ntype = random\n", "uniform");
+        return dsim_ope_target_uniform(&slot->target) ? EXIT_RUNTIME : EXIT_OK;
+    }
+    if (strncmp(spec, "action=", 7) == 0) {
+        if (!dsim__parse_u64(spec + 7, &k) || k >= (unsigned long long)src->log.n_actions) {
+            cli_error("ope: -p %s: the log has actions 0 … %d", spec, src->log.n_actions - 1);
+            return EXIT_USAGE;
+        }
+        snprintf(text, sizeof text, "[policy]\ntype = fixed\nlevel = %llu\n", k);
+        if (src->from_run)
+            dsim_policy_config_parse(&slot->config, text, spec);
+        return dsim_ope_target_deterministic(&slot->target, (int)k) ? EXIT_RUNTIME : EXIT_OK;
+    }
+    if (ends_with(spec, ".csv")) {
+        if (dsim_ope_target_table(&slot->target, spec)) {
+            cli_error("%s", dsim_errmsg());
+            return EXIT_USAGE;
+        }
+        return EXIT_OK;
+    }
+    char path[1024];
+    int status = cli_find_file("policies", spec, path, sizeof path);
+    if (status)
+        return status;
+    if (!src->log.dsim_context || !src->sc) {
+        cli_error("ope: -p %s: a dsim policy needs a log with dsim's context and its scenario (a DB:RUN log, or "
+                  "--scenario FILE for a CSV log)",
+                  spec);
+        return EXIT_USAGE;
+    }
+    dsim_world *w = NULL;
+    dsim_policy *policy = NULL;
+    dsim_policy_env env;
+    if (dsim_policy_config_load(&slot->config, path) || dsim_policy_config_check(slot->config, src->sc)) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_USAGE;
+    }
+    if (dsim_world_alloc(&w, src->sc, src->seed)) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_RUNTIME;
+    }
+    dsim_policy_env_for_world(&env, w);
+    int rc = dsim_policy_alloc(&policy, slot->config, &env);
+    dsim_world_free(w);
+    if (rc || dsim_ope_target_policy(&slot->target, policy, slot->config->name)) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* The target's true value per decision: run it on-policy, frozen, in the log's scenario, seed and horizon. */
+static double true_value(const source *src, const dsim_policy_config *cfg)
+{
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = src->visits;
+    options.frozen = true;
+    dsim_sim *sim = NULL;
+    if (!cfg || !src->from_run || dsim_sim_create(&sim, src->sc, cfg, src->seed, &options))
+        return NAN;
+    while (dsim_sim_advance(sim, 100000) == DSIM_OK)
+        ;
+    dsim_metrics m;
+    dsim_sim_metrics(sim, &m);
+    dsim_sim_free(sim);
+    return m.visits ? m.reward / (double)m.visits : NAN;
+}
+
+/* ---- the command ----------------------------------------------------------------------------------------- */
+
+static void print_diagnostics(const dsim_ope_diagnostics *d, size_t n)
+{
+    printf("  weights: ESS %.0f of %zu rows (%.1f %%), max %.3g, mean %.4f; support violated on %.1f %% of rows\n",
+           d->ess, n, 100.0 * d->ess / (double)n, d->max_weight, d->mean_weight, 100.0 * d->support_violation);
+    if (d->support_violation > 0)
+        printf("  warning: the target takes actions the logger never takes: IPS-type estimates are biased low\n");
+    if (d->ess < 0.01 * (double)n)
+        printf("  warning: fewer than 1 %% effective rows: the importance-weighted estimates are unreliable\n");
+    if (fabs(d->mean_weight - 1.0) > 0.1)
+        printf("  warning: mean weight %.3f, not 1: propensities or support may be wrong\n", d->mean_weight);
+}
+
+int cmd_ope(int argc, char **argv)
+{
+    ope_options o;
+    int status = parse_options(argc, argv, &o);
+    if (status)
+        return status < 0 ? EXIT_OK : status;
+    source src;
+    if ((status = load_source(&o, &src)))
+        return status;
+    target_slot targets[MAX_TARGETS] = {0};
+    dsim_ope_reward_model *model = NULL;
+    dsim_store *store = NULL;
+    for (int t = 0; t < o.n_policies && !status; t++)
+        status = make_target(o.policies[t], &src, &targets[t]);
+    if (!status && dsim_ope_model_fit(&model, &src.log, o.folds, 1.0)) {
+        cli_error("%s", dsim_errmsg());
+        status = EXIT_RUNTIME;
+    }
+    if (!status && dsim_store_open(&store, o.db)) {
+        cli_error("%s", dsim_errmsg());
+        status = EXIT_RUNTIME;
+    }
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    if (!status)
+        printf("log %s: %zu decisions, %d actions%s\n", src.log.origin, src.log.n, src.log.n_actions,
+               src.log.n_positions ? ", with positions" : "");
+    for (int t = 0; t < o.n_policies && !status; t++) {
+        dsim_ope_terms terms;
+        if (dsim_ope_terms_build(&terms, &src.log, targets[t].target, model)) {
+            cli_error("%s", dsim_errmsg());
+            status = EXIT_USAGE;
+            break;
+        }
+        double truth = o.truth ? true_value(&src, targets[t].config) : NAN;
+        printf("\npolicy %s%s\n", dsim_ope_target_name(targets[t].target),
+               !o.truth                ? ""
+               : isnan(truth)          ? " (no truth: not a dsim policy, or not a DB:RUN log)"
+                                       : "");
+        printf("  %-10s %12s   %-27s %-27s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
+               isnan(truth) ? "" : "  |error| / truth");
+        dsim_ope_diagnostics d;
+        dsim_ope_diagnose(&terms, &d);
+        for (int e = 0; e < DSIM_OPE_COUNT && !status; e++) {
+            if (!o.estimators[e])
+                continue;
+            dsim_ope_result r;
+            if (dsim_ope_evaluate((dsim_ope_estimator)e, &terms, &tuning, o.bootstrap, o.seed, &r)) {
+                cli_error("%s", dsim_errmsg());
+                status = EXIT_RUNTIME;
+                break;
+            }
+            char normal[64], boot[64];
+            snprintf(normal, sizeof normal, "[%.6g, %.6g]", r.normal_lo, r.normal_hi);
+            snprintf(boot, sizeof boot, isnan(r.bootstrap_lo) ? "-" : "[%.6g, %.6g]", r.bootstrap_lo, r.bootstrap_hi);
+            printf("  %-10s %12.6g   %-27s %-27s", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value, normal,
+                   boot);
+            if (!isnan(truth))
+                printf("  %.4f", fabs(r.value - truth) / fabs(truth));
+            printf("\n");
+            dsim_ope_row row = {src.log.origin, dsim_ope_target_name(targets[t].target),
+                                dsim_ope_estimator_name((dsim_ope_estimator)e), src.log.n, r.value, r.normal_lo,
+                                r.normal_hi, r.bootstrap_lo, r.bootstrap_hi, o.bootstrap, d.ess, d.max_weight,
+                                d.mean_weight, d.support_violation, truth};
+            if (dsim_store_ope_add(store, &row)) {
+                cli_error("%s", dsim_errmsg());
+                status = EXIT_RUNTIME;
+            }
+        }
+        if (!isnan(truth))
+            printf("  truth (on-policy, frozen, same scenario, seed and visits): %.6g\n", truth);
+        print_diagnostics(&d, src.log.n);
+        dsim_ope_terms_free(&terms);
+    }
+    if (!status)
+        printf("\nestimates are per decision; stored in %s (table ope)\n", o.db);
+    dsim_store_close(store);
+    dsim_ope_model_free(model);
+    for (int t = 0; t < o.n_policies; t++) {
+        dsim_ope_target_free(targets[t].target);
+        dsim_policy_config_free(targets[t].config);
+    }
+    dsim_ope_log_free(&src.log);
+    dsim_scenario_free(src.sc);
+    return status;
+}
