@@ -367,6 +367,45 @@ static void print_diagnostics(const dsim_ope_diagnostics *d, size_t n)
         printf("  warning: mean weight %.3f, not 1: propensities or support may be wrong\n", d->mean_weight);
 }
 
+/* One target's table: every chosen estimator with its intervals (and error against the truth), stored. */
+static int report(const ope_options *o, const source *src, const char *name, const dsim_ope_terms *terms,
+                  double truth, const dsim_ope_tuning *tuning, dsim_store *store)
+{
+    printf("\npolicy %s%s\n", name,
+           !o->truth || !isnan(truth) ? "" : " (no truth: not a dsim policy, or not a DB:RUN log)");
+    printf("  %-10s %12s   %-27s %-27s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
+           isnan(truth) ? "" : "  |error| / truth");
+    dsim_ope_diagnostics d;
+    dsim_ope_diagnose(terms, &d);
+    for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+        if (!o->estimators[e])
+            continue;
+        dsim_ope_result r;
+        if (dsim_ope_evaluate((dsim_ope_estimator)e, terms, tuning, o->bootstrap, o->seed, &r)) {
+            cli_error("%s", dsim_errmsg());
+            return EXIT_RUNTIME;
+        }
+        char normal[64], boot[64];
+        snprintf(normal, sizeof normal, "[%.6g, %.6g]", r.normal_lo, r.normal_hi);
+        snprintf(boot, sizeof boot, isnan(r.bootstrap_lo) ? "-" : "[%.6g, %.6g]", r.bootstrap_lo, r.bootstrap_hi);
+        printf("  %-10s %12.6g   %-27s %-27s", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value, normal, boot);
+        if (!isnan(truth))
+            printf("  %.4f", fabs(r.value - truth) / fabs(truth));
+        printf("\n");
+        dsim_ope_row row = {src->log.origin, name, dsim_ope_estimator_name((dsim_ope_estimator)e), src->log.n,
+                            r.value, r.normal_lo, r.normal_hi, r.bootstrap_lo, r.bootstrap_hi, o->bootstrap, d.ess,
+                            d.max_weight, d.mean_weight, d.support_violation, truth};
+        if (dsim_store_ope_add(store, &row)) {
+            cli_error("%s", dsim_errmsg());
+            return EXIT_RUNTIME;
+        }
+    }
+    if (!isnan(truth))
+        printf("  truth (on-policy, frozen, same scenario, seed and visits): %.6g\n", truth);
+    print_diagnostics(&d, src->log.n);
+    return EXIT_OK;
+}
+
 int cmd_ope(int argc, char **argv)
 {
     ope_options o;
@@ -377,6 +416,8 @@ int cmd_ope(int argc, char **argv)
     if ((status = load_source(&o, &src)))
         return status;
     target_slot targets[MAX_TARGETS] = {0};
+    dsim_ope_terms terms[MAX_TARGETS] = {0};
+    double truth[MAX_TARGETS];
     dsim_ope_reward_model *model = NULL;
     dsim_store *store = NULL;
     for (int t = 0; t < o.n_policies && !status; t++)
@@ -384,6 +425,14 @@ int cmd_ope(int argc, char **argv)
     if (!status && dsim_ope_model_fit(&model, &src.log, o.folds, 1.0)) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
+    }
+    /* Everything that can fail on the input is done before the database is opened. */
+    for (int t = 0; t < o.n_policies && !status; t++) {
+        if (dsim_ope_terms_build(&terms[t], &src.log, targets[t].target, model)) {
+            cli_error("%s", dsim_errmsg());
+            status = EXIT_USAGE;
+        }
+        truth[t] = o.truth ? true_value(&src, targets[t].config) : NAN;
     }
     if (!status && dsim_store_open(&store, o.db)) {
         cli_error("%s", dsim_errmsg());
@@ -393,58 +442,14 @@ int cmd_ope(int argc, char **argv)
     if (!status)
         printf("log %s: %zu decisions, %d actions%s\n", src.log.origin, src.log.n, src.log.n_actions,
                src.log.n_positions ? ", with positions" : "");
-    for (int t = 0; t < o.n_policies && !status; t++) {
-        dsim_ope_terms terms;
-        if (dsim_ope_terms_build(&terms, &src.log, targets[t].target, model)) {
-            cli_error("%s", dsim_errmsg());
-            status = EXIT_USAGE;
-            break;
-        }
-        double truth = o.truth ? true_value(&src, targets[t].config) : NAN;
-        printf("\npolicy %s%s\n", dsim_ope_target_name(targets[t].target),
-               !o.truth                ? ""
-               : isnan(truth)          ? " (no truth: not a dsim policy, or not a DB:RUN log)"
-                                       : "");
-        printf("  %-10s %12s   %-27s %-27s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
-               isnan(truth) ? "" : "  |error| / truth");
-        dsim_ope_diagnostics d;
-        dsim_ope_diagnose(&terms, &d);
-        for (int e = 0; e < DSIM_OPE_COUNT && !status; e++) {
-            if (!o.estimators[e])
-                continue;
-            dsim_ope_result r;
-            if (dsim_ope_evaluate((dsim_ope_estimator)e, &terms, &tuning, o.bootstrap, o.seed, &r)) {
-                cli_error("%s", dsim_errmsg());
-                status = EXIT_RUNTIME;
-                break;
-            }
-            char normal[64], boot[64];
-            snprintf(normal, sizeof normal, "[%.6g, %.6g]", r.normal_lo, r.normal_hi);
-            snprintf(boot, sizeof boot, isnan(r.bootstrap_lo) ? "-" : "[%.6g, %.6g]", r.bootstrap_lo, r.bootstrap_hi);
-            printf("  %-10s %12.6g   %-27s %-27s", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value, normal,
-                   boot);
-            if (!isnan(truth))
-                printf("  %.4f", fabs(r.value - truth) / fabs(truth));
-            printf("\n");
-            dsim_ope_row row = {src.log.origin, dsim_ope_target_name(targets[t].target),
-                                dsim_ope_estimator_name((dsim_ope_estimator)e), src.log.n, r.value, r.normal_lo,
-                                r.normal_hi, r.bootstrap_lo, r.bootstrap_hi, o.bootstrap, d.ess, d.max_weight,
-                                d.mean_weight, d.support_violation, truth};
-            if (dsim_store_ope_add(store, &row)) {
-                cli_error("%s", dsim_errmsg());
-                status = EXIT_RUNTIME;
-            }
-        }
-        if (!isnan(truth))
-            printf("  truth (on-policy, frozen, same scenario, seed and visits): %.6g\n", truth);
-        print_diagnostics(&d, src.log.n);
-        dsim_ope_terms_free(&terms);
-    }
+    for (int t = 0; t < o.n_policies && !status; t++)
+        status = report(&o, &src, dsim_ope_target_name(targets[t].target), &terms[t], truth[t], &tuning, store);
     if (!status)
         printf("\nestimates are per decision; stored in %s (table ope)\n", o.db);
     dsim_store_close(store);
     dsim_ope_model_free(model);
     for (int t = 0; t < o.n_policies; t++) {
+        dsim_ope_terms_free(&terms[t]);
         dsim_ope_target_free(targets[t].target);
         dsim_policy_config_free(targets[t].config);
     }

@@ -108,6 +108,51 @@ check "show of a missing run exits 2" bash -c "'$DSIM' show 99 --db runs.db 2>&1
 "$DSIM" frobnicate >/dev/null 2>&1
 check "unknown command exits 2" test $? -eq 2
 
+# ---- logged feedback and offline evaluation ------------------------------------------------------------------
+"$DSIM" run "$DATA/small.ini" -p random --visits 3000 --log-events --db ope.db -q >/dev/null 2>err.txt
+check "run --log-events exits 0" test $? -eq 0
+check "one event per decision (visits by active shoppers)" test "$(q ope.db "SELECT count(*) FROM events")" = "$(q ope.db "SELECT CAST(visits AS INTEGER) FROM summary")"
+check "propensities of the random policy are 1/levels" test "$(q ope.db "SELECT count(DISTINCT round(propensity, 9)) FROM events")" = 1
+check "each distribution sums to 1 (blob of float64)" test "$(q ope.db "SELECT length(distribution) FROM events LIMIT 1")" = "$(( 8 * $(q ope.db "SELECT count(*) FROM levels WHERE run_id = 1") ))"
+"$DSIM" export-log ope.db:1 --csv log.csv 2>err.txt
+check "export-log exits 0" test $? -eq 0
+check "export-log writes a header and one row per event" test "$(($(wc -l <log.csv) - 1))" = "$(q ope.db "SELECT count(*) FROM events")"
+check "export-log header" grep -q '^visit,shopper,day,n_visits,.*,action,propensity,reward,purchased,bought_position$' log.csv
+out=$("$DSIM" ope --log ope.db:1 -p fixed10 -p uniform --truth --bootstrap 50 --db ope.db 2>err.txt)
+check "ope on a run exits 0" test $? -eq 0
+check "ope prints every estimator" test "$(grep -cE '^  (dm|ips|cips|snips|dr|sndr|switch-dr|dr-os) ' <<<"$out")" = 16
+check "ope reports the truth" grep -q "truth (on-policy" <<<"$out"
+check "ope stores its estimates" test "$(q ope.db "SELECT count(*) FROM ope WHERE truth IS NOT NULL")" = 16
+check "IPS of the logging policy itself is the log's mean reward" test "$(q ope.db "SELECT round(estimate - truth, 9) FROM ope WHERE policy = 'uniform' AND estimator = 'ips'")" = "0.0"
+out=$("$DSIM" ope --log log.csv -p uniform --estimators ips,snips --bootstrap 0 --db ope.db 2>err.txt)
+check "ope on the exported CSV gives the same IPS" test "$(awk '$1 == "ips" {print $2}' <<<"$out")" = "$(q ope.db "SELECT printf('%.6g', estimate) FROM ope WHERE policy = 'uniform' AND estimator = 'ips' LIMIT 1")"
+out=$("$DSIM" ope --log "$DATA/obd/random/men" -p uniform -p action=3 --bootstrap 0 --db ope.db 2>err.txt)
+check "ope on the Open Bandit layout exits 0" test $? -eq 0
+check "Open Bandit: IPS of uniform is the mean click" test "$(awk '/^policy uniform/ {p=1} p && $1 == "ips" {print $2; exit}' <<<"$out")" = 0.005
+ope_bad() { # ope_bad NAME EXPECTED CSV_CONTENT
+    printf '%b' "$3" >bad_log.csv
+    rm -f bad.db
+    "$DSIM" ope --log bad_log.csv --db bad.db >out.txt 2>err.txt
+    local rc=$?
+    if [[ $rc -eq 2 ]] && grep -qF -- "$2" err.txt && [[ ! -e bad.db ]]; then ok "bad log: $1"; else not_ok "bad log: $1 (exit $rc, stderr: $(cat err.txt))"; fi
+}
+ope_bad "missing column" "bad_log.csv: row 1: no column \`propensity\`" 'x,action,reward\n1,0,1\n'
+ope_bad "propensity 0" "bad_log.csv: row 3, column propensity: '0' is not a propensity in (0, 1]" 'action,propensity,reward\n0,0.5,1\n1,0,1\n'
+ope_bad "propensity above 1" "row 2, column propensity: '1.5' is not a propensity" 'action,propensity,reward\n0,1.5,1\n'
+ope_bad "propensity NaN" "row 2, column propensity: 'nan' is not a propensity" 'action,propensity,reward\n0,nan,1\n'
+ope_bad "propensity empty" "row 2, column propensity: '' is not a propensity" 'action,propensity,reward\n0,,1\n'
+ope_bad "ragged row" "bad_log.csv: row 3: 2 columns; the header has 3" 'action,propensity,reward\n0,0.5,1\n1,0.5\n'
+ope_bad "negative action" "row 2, column action: '-1' is not an action" 'action,propensity,reward\n-1,0.5,1\n'
+{ printf 'action,propensity,reward\n0,0.5,'; head -c 2000000 /dev/zero | tr '\0' '1'; printf '\n'; } >long.csv
+rm -f bad.db
+"$DSIM" ope --log long.csv --db bad.db >/dev/null 2>err.txt
+check "a 2 MB line: exit 2 naming the row, nothing stored" bash -c "[[ $? -eq 2 ]] && grep -qF 'long.csv: row 2: a line longer than 1048576 bytes' err.txt && [[ ! -e bad.db ]]"
+printf 'action,propensity,reward\n0,0.5,1\n1,0,1\n1,0.5,0\n' >skip.csv
+"$DSIM" ope --log skip.csv --skip-bad-rows --estimators ips --bootstrap 0 --db skip.db >out.txt 2>err.txt
+check "--skip-bad-rows counts what it skips" bash -c "[[ $? -eq 0 ]] && grep -qF 'skipped 1 malformed rows of skip.csv' err.txt && grep -q '2 decisions' out.txt"
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } NR == 2 { $18 = 7; print }' log.csv >seven.csv
+bad "ope: action outside the policy's levels" "action 7 is not a level of fixed10" ope --log seven.csv --scenario "$DATA/small.ini" -p fixed10
+
 # ---- dsim bandit ---------------------------------------------------------------------------------------------
 out=$("$DSIM" bandit chapelle_li -p ucb1 -p thompson --seeds 3 --rounds 2000 --csv curves.csv 2>err.txt)
 check "bandit exits 0" test $? -eq 0
