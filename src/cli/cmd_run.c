@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/event_writer.h"
 #include "dsim/error.h"
 #include "dsim/rank.h"
 #include "dsim/sim.h"
@@ -108,7 +109,7 @@ static void progress_show(progress *p, const char *policy, uint64_t seed, uint64
 
 /* Simulate and store one (policy, seed) run. @return EXIT_OK, EXIT_RUNTIME or EXIT_INTERRUPTED. */
 /* Advance n visits one at a time, logging each decision (a visit of a churned shopper decides nothing). */
-static int advance_logging(dsim_sim *sim, dsim_store *store, uint64_t n)
+static int advance_logging(dsim_sim *sim, cli_event_writer *writer, uint64_t n)
 {
     dsim_visit_record r;
     int rc = DSIM_OK;
@@ -128,7 +129,7 @@ static int advance_logging(dsim_sim *sim, dsim_store *store, uint64_t n)
                             .n_actions = r.n_actions};
         dsim_log_context_encode(&r.context, e.context);
         memcpy(e.distribution, r.distribution, sizeof(double) * (size_t)r.n_actions);
-        rc = dsim_store_event_add(store, &e);
+        rc = cli_event_writer_push(writer, &e);
     }
     return rc;
 }
@@ -146,7 +147,10 @@ static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy
         return EXIT_RUNTIME;
     }
     dsim_sim *sim = NULL;
-    if ((rc = dsim_sim_create(&sim, sc, cfg, seed, &options))) {
+    cli_event_writer *writer = NULL;
+    if ((rc = dsim_sim_create(&sim, sc, cfg, seed, &options)) ||
+        (log_events && (rc = cli_event_writer_start(&writer, store)))) {
+        dsim_sim_free(sim);
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", dsim_errmsg());
         dsim_store_run_end(store, DSIM_RUN_FAILED, NULL, msg);
@@ -158,7 +162,7 @@ static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy
         every = 1;
     prog->started = cli_now_seconds();
     while (!interrupted &&
-           (rc = log_events ? advance_logging(sim, store, every) : dsim_sim_advance(sim, every)) == DSIM_OK) {
+           (rc = log_events ? advance_logging(sim, writer, every) : dsim_sim_advance(sim, every)) == DSIM_OK) {
         dsim_sim_metrics(sim, final);
         if ((rc = dsim_store_series_add(store, dsim_sim_visits_done(sim), final)))
             break;
@@ -166,6 +170,9 @@ static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy
     }
     dsim_sim_metrics(sim, final);
     dsim_sim_free(sim);
+    int written = cli_event_writer_finish(writer); /* every queued event is in before the run ends */
+    if (written && rc == DSIM_DONE)
+        rc = written;
     if (interrupted) {
         dsim_store_run_end(store, DSIM_RUN_INTERRUPTED, final, "interrupted by a signal");
         return EXIT_INTERRUPTED;
