@@ -20,6 +20,7 @@
 #include "dsim/store.h"
 
 #define MAX_TARGETS 16
+#define AUTO_BOOTSTRAP_ROWS 1000000 /* above this, no bootstrap unless asked for */
 
 static const char ope_usage[] =
     "usage: dsim ope --log LOG [-p POLICY]... [--estimators LIST] [--bootstrap N] [--folds K] [--truth]\n"
@@ -33,7 +34,8 @@ static const char ope_usage[] =
     "                     probability, optionally position), or a policy file / NAME of policies/NAME.ini\n"
     "                     (logs with dsim's context only); default: uniform\n"
     "  --estimators LIST  comma-separated, from dm, ips, cips, snips, dr, sndr, switch-dr, dr-os (default: all)\n"
-    "  --bootstrap N      bootstrap resamples (default 200; 0: none)\n"
+    "  --bootstrap N      bootstrap resamples (default 200 up to 10^6 rows, none above: B resamples cost\n"
+    "                     B passes over the log; 0: none)\n"
     "  --folds K          cross-fitting folds of the reward model (default 5)\n"
     "  --truth            for a DB:RUN log: also run each target on-policy, frozen, in the run's scenario and\n"
     "                     seed, and report the true value and each estimator's relative error\n"
@@ -87,7 +89,7 @@ static int parse_options(int argc, char **argv, ope_options *o)
         {"seed", required_argument, NULL, 'S'},      {"db", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
-    *o = (ope_options){.db = DEFAULT_DB, .bootstrap = 200, .folds = 5, .seed = 1};
+    *o = (ope_options){.db = DEFAULT_DB, .bootstrap = -1, .folds = 5, .seed = 1};
     for (int e = 0; e < DSIM_OPE_COUNT; e++)
         o->estimators[e] = true;
     unsigned long long v;
@@ -442,6 +444,12 @@ int cmd_ope(int argc, char **argv)
     if (!status)
         printf("log %s: %zu decisions, %d actions%s\n", src.log.origin, src.log.n, src.log.n_actions,
                src.log.n_positions ? ", with positions" : "");
+    if (!status && o.bootstrap < 0) {
+        o.bootstrap = src.log.n <= AUTO_BOOTSTRAP_ROWS ? 200 : 0;
+        if (!o.bootstrap)
+            printf("(normal intervals only: a bootstrap of %zu rows takes minutes; ask with --bootstrap N)\n",
+                   src.log.n);
+    }
     for (int t = 0; t < o.n_policies && !status; t++)
         status = report(&o, &src, dsim_ope_target_name(targets[t].target), &terms[t], truth[t], &tuning, store);
     if (!status)
