@@ -45,6 +45,9 @@ int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int p
                       double reward);
 void dsim_ope_log_free(dsim_ope_log *log);
 
+/** Drop the first `rows` rows (the slice a target was trained on). */
+void dsim_ope_log_drop_head(dsim_ope_log *log, size_t rows);
+
 struct dsim_store;
 /** Read the events of run `run_id` of an open result database (`db` names it in messages). @return 0,
  *  DSIM_ENOTFOUND, DSIM_ESTORE or DSIM_ENOMEM. */
@@ -78,6 +81,9 @@ int dsim_ope_target_deterministic(dsim_ope_target **out, int action);
 int dsim_ope_target_table(dsim_ope_target **out, const char *path);
 /** A dsim policy (owned from now on), asked for its distribution on each row's context. */
 int dsim_ope_target_policy(dsim_ope_target **out, dsim_policy *policy, const char *name);
+/** Let a dsim policy target learn from the log's first `rows` rows (its logged action, reward, and a sale
+ *  when the reward is not 0); other targets do not learn. @return 0 or DSIM_ECONFIG. */
+int dsim_ope_target_train(dsim_ope_target *t, const dsim_ope_log *log, size_t rows);
 const char *dsim_ope_target_name(const dsim_ope_target *t);
 void dsim_ope_target_free(dsim_ope_target *t);
 

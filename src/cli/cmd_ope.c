@@ -24,7 +24,7 @@
 
 static const char ope_usage[] =
     "usage: dsim ope --log LOG [-p POLICY]... [--estimators LIST] [--bootstrap N] [--folds K] [--truth]\n"
-    "                [--scenario FILE] [--skip-bad-rows] [--seed S] [--db FILE]\n\n"
+    "                [--train-frac F] [--scenario FILE] [--skip-bad-rows] [--seed S] [--db FILE]\n\n"
     "Estimates, from the log of one policy's decisions, what each target POLICY would earn per decision, with\n"
     "a 95 % normal interval, a bootstrap interval and diagnostics of the importance weights; stores the\n"
     "estimates in the database (table ope).\n\n"
@@ -37,6 +37,8 @@ static const char ope_usage[] =
     "  --bootstrap N      bootstrap resamples (default 200 up to 10^6 rows, none above: B resamples cost\n"
     "                     B passes over the log; 0: none)\n"
     "  --folds K          cross-fitting folds of the reward model (default 5)\n"
+    "  --train-frac F     dsim policy targets first learn from the log's first F of rows (their logged\n"
+    "                     actions and rewards); every target is then judged on the rest\n"
     "  --truth            for a DB:RUN log: also run each target on-policy, frozen, in the run's scenario and\n"
     "                     seed, and report the true value and each estimator's relative error\n"
     "  --scenario FILE    the scenario dsim policies are set up in, for a CSV log\n"
@@ -52,6 +54,7 @@ typedef struct {
     int n_policies;
     bool estimators[DSIM_OPE_COUNT];
     int bootstrap, folds;
+    double train_frac; /* the log's first share trains dsim policy targets; the rest is evaluated */
     unsigned long long seed;
     bool truth, skip_bad_rows;
 } ope_options;
@@ -87,7 +90,8 @@ static int parse_options(int argc, char **argv, ope_options *o)
         {"folds", required_argument, NULL, 'k'},     {"truth", no_argument, NULL, 't'},
         {"scenario", required_argument, NULL, 's'},  {"skip-bad-rows", no_argument, NULL, 'x'},
         {"seed", required_argument, NULL, 'S'},      {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"train-frac", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     *o = (ope_options){.db = DEFAULT_DB, .bootstrap = -1, .folds = 5, .seed = 1};
     for (int e = 0; e < DSIM_OPE_COUNT; e++)
@@ -122,6 +126,12 @@ static int parse_options(int argc, char **argv, ope_options *o)
             break;
         case 't':
             o->truth = true;
+            break;
+        case 'f':
+            if (!dsim__parse_double(optarg, &o->train_frac) || o->train_frac < 0 || o->train_frac >= 1) {
+                cli_error("ope: --train-frac: expected a fraction in [0, 1), got '%s'", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 's':
             o->scenario = optarg;
@@ -424,6 +434,22 @@ int cmd_ope(int argc, char **argv)
     dsim_store *store = NULL;
     for (int t = 0; t < o.n_policies && !status; t++)
         status = make_target(o.policies[t], &src, &targets[t]);
+    size_t train = (size_t)(o.train_frac * (double)src.log.n);
+    for (int t = 0; t < o.n_policies && !status && train; t++)
+        if (dsim_ope_target_train(targets[t].target, &src.log, train)) {
+            cli_error("%s", dsim_errmsg());
+            status = EXIT_USAGE;
+        }
+    if (!status && train) {
+        dsim_ope_log_drop_head(&src.log, train);
+        printf("targets trained on the first %zu rows; judged on the remaining %zu\n", train, src.log.n);
+        if (o.truth)
+            printf("(--truth runs the targets as built, untrained: compare with care)\n");
+    }
+    if (!status && src.log.n < 2) {
+        cli_error("ope: %s: fewer than 2 rows to evaluate", src.log.origin);
+        status = EXIT_USAGE;
+    }
     if (!status && dsim_ope_model_fit(&model, &src.log, o.folds, 1.0)) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;

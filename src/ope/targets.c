@@ -138,6 +138,41 @@ int dsim_ope_target_table(dsim_ope_target **out, const char *path)
     return DSIM_OK;
 }
 
+/* The logged row's context, as the dsim policy reads it. */
+static void row_context(const dsim_ope_log *log, size_t i, dsim_context *ctx)
+{
+    double x[DSIM_LOG_CONTEXT_COLUMNS];
+    for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
+        x[j] = log->context[i * (size_t)log->n_context + (size_t)j];
+    dsim_log_context_decode(x, ctx);
+    ctx->visit = log->visit ? log->visit[i] : i;
+    ctx->shopper = log->shopper ? log->shopper[i] : 0;
+}
+
+int dsim_ope_target_train(dsim_ope_target *t, const dsim_ope_log *log, size_t rows)
+{
+    if (t->kind != TARGET_POLICY)
+        return DSIM_OK;
+    if (!log->dsim_context)
+        return dsim_error_set(DSIM_ECONFIG, "%s: training reads dsim's context columns, which %s lacks", t->name,
+                              log->origin);
+    int levels = dsim_policy_n_levels(t->policy);
+    for (size_t i = 0; i < rows && i < log->n; i++) {
+        if (log->action[i] >= levels)
+            return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: action %d is not a level of %s (0 … %d)", log->origin,
+                                  i + 2, log->action[i], t->name, levels - 1);
+        dsim_context ctx;
+        row_context(log, i, &ctx);
+        /* What the log tells of the visit: the level, the reward, whether it sold (a reward other than 0). */
+        dsim_feedback fb = {.level = log->action[i], .purchased = log->reward[i] != 0, .position = -1,
+                            .reward = log->reward[i]};
+        int rc = dsim_policy_learn(t->policy, &ctx, &fb);
+        if (rc)
+            return rc;
+    }
+    return DSIM_OK;
+}
+
 const char *dsim_ope_target_name(const dsim_ope_target *t)
 {
     return t->name;
@@ -187,13 +222,8 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
                                   i + 2, log->action[i], t->name, levels - 1);
         if (A > levels) /* levels beyond the policy's: probability 0 */
             memset(pi, 0, sizeof(double) * (size_t)A);
-        double x[DSIM_LOG_CONTEXT_COLUMNS];
-        for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
-            x[j] = log->context[i * (size_t)log->n_context + (size_t)j];
         dsim_context ctx;
-        dsim_log_context_decode(x, &ctx);
-        ctx.visit = log->visit ? log->visit[i] : i;
-        ctx.shopper = log->shopper ? log->shopper[i] : 0;
+        row_context(log, i, &ctx);
         dsim_policy_distribution(t->policy, &ctx, NULL, pi);
         return DSIM_OK;
     }

@@ -124,6 +124,8 @@ check "ope prints every estimator" test "$(grep -cE '^  (dm|ips|cips|snips|dr|sn
 check "ope reports the truth" grep -q "truth (on-policy" <<<"$out"
 check "ope stores its estimates" test "$(q ope.db "SELECT count(*) FROM ope WHERE truth IS NOT NULL")" = 16
 check "IPS of the logging policy itself is the log's mean reward" test "$(q ope.db "SELECT round(estimate - truth, 9) FROM ope WHERE policy = 'uniform' AND estimator = 'ips'")" = "0.0"
+out=$("$DSIM" ope --log ope.db:1 -p linucb --train-frac 0.5 --estimators ips --bootstrap 0 --db ope.db 2>err.txt)
+check "ope --train-frac trains on the first half and judges the rest" bash -c "[[ $? -eq 0 ]] && grep -q 'trained on the first 1487 rows; judged on the remaining 1488' <<<\"\$1\"" _ "$out"
 out=$("$DSIM" ope --log log.csv -p uniform --estimators ips,snips --bootstrap 0 --db ope.db 2>err.txt)
 check "ope on the exported CSV gives the same IPS" test "$(awk '$1 == "ips" {print $2}' <<<"$out")" = "$(q ope.db "SELECT printf('%.6g', estimate) FROM ope WHERE policy = 'uniform' AND estimator = 'ips' LIMIT 1")"
 out=$("$DSIM" ope --log "$DATA/obd/random/men" -p uniform -p action=3 --bootstrap 0 --db ope.db 2>err.txt)
@@ -150,7 +152,7 @@ check "a 2 MB line: exit 2 naming the row, nothing stored" bash -c "[[ $? -eq 2 
 printf 'action,propensity,reward\n0,0.5,1\n1,0,1\n1,0.5,0\n' >skip.csv
 "$DSIM" ope --log skip.csv --skip-bad-rows --estimators ips --bootstrap 0 --db skip.db >out.txt 2>err.txt
 check "--skip-bad-rows counts what it skips" bash -c "[[ $? -eq 0 ]] && grep -qF 'skipped 1 malformed rows of skip.csv' err.txt && grep -q '2 decisions' out.txt"
-awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } NR == 2 { $18 = 7; print }' log.csv >seven.csv
+awk -F, 'BEGIN { OFS = "," } NR == 2 { $18 = 7 } NR <= 3 { print }' log.csv >seven.csv
 bad "ope: action outside the policy's levels" "action 7 is not a level of fixed10" ope --log seven.csv --scenario "$DATA/small.ini" -p fixed10
 
 # ---- dsim bandit ---------------------------------------------------------------------------------------------
