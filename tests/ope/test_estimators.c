@@ -1,7 +1,8 @@
 /*
  * test_estimators.c — offline evaluation's arithmetic: every estimator on a tiny hand-made set of terms
  * against a hand computation (1e-12), the terms of a target on a tiny log, the cross-fitted reward model on
- * rewards that are exactly linear in the context, and the bootstrap's interval around its estimate.
+ * rewards that are exactly linear in the context, the bootstrap's interval around its estimate, and the
+ * Open Bandit Dataset's real random logs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -164,6 +165,47 @@ static void test_estimators__the_bootstrap_is_seeded(void **state)
     assert_true(ratio > 0.8 && ratio < 1.2);
 }
 
+/* The first 1,000 rows of the Open Bandit Dataset's random logs (men, women): the logging policy is
+   uniform over the items, so the uniform target's IPS is the logs' mean click exactly; a deterministic
+   target's IPS is Σ over its item's rows of click / propensity, over n. */
+static void test_estimators__open_bandit_logs(void **state)
+{
+    (void)state;
+    const char *campaigns[2] = {"men", "women"};
+    const int items[2] = {34, 46};
+    for (int k = 0; k < 2; k++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/obd/random/%s/%s.csv", DSIM_TEST_DATA, campaigns[k], campaigns[k]);
+        dsim_ope_log log;
+        ASSERT_OK(dsim_ope_log_read_obd(&log, path));
+        assert_int_equal(log.n, 1000);
+        assert_int_equal(log.n_positions, 3);
+        assert_true(log.n_actions <= items[k]);
+        log.n_actions = items[k]; /* the campaign's items, whether the sample shows them all or not */
+        dsim_ope_target *uniform = NULL, *one = NULL;
+        ASSERT_OK(dsim_ope_target_uniform(&uniform));
+        ASSERT_OK(dsim_ope_target_deterministic(&one, 3));
+        dsim_ope_terms t;
+        dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+        double mean_click = 0, by_hand = 0;
+        for (size_t i = 0; i < log.n; i++) {
+            mean_click += log.reward[i] / (double)log.n;
+            by_hand += log.action[i] == 3 ? log.reward[i] / log.propensity[i] / (double)log.n : 0.0;
+        }
+        ASSERT_OK(dsim_ope_terms_build(&t, &log, uniform, NULL));
+        double ips = dsim_ope_estimate(DSIM_OPE_IPS, &t, &tuning, NULL, t.n);
+        printf("# %s: IPS of uniform %.6f, mean click %.6f\n", campaigns[k], ips, mean_click);
+        assert_true(fabs(ips - mean_click) < 1e-15);
+        dsim_ope_terms_free(&t);
+        ASSERT_OK(dsim_ope_terms_build(&t, &log, one, NULL));
+        assert_true(fabs(dsim_ope_estimate(DSIM_OPE_IPS, &t, &tuning, NULL, t.n) - by_hand) < 1e-12);
+        dsim_ope_terms_free(&t);
+        dsim_ope_target_free(uniform);
+        dsim_ope_target_free(one);
+        dsim_ope_log_free(&log);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_estimators__terms_of_uniform_deterministic_and_table_targets),
         cmocka_unit_test(test_estimators__the_reward_model_recovers_linear_rewards),
         cmocka_unit_test(test_estimators__the_bootstrap_is_seeded),
+        cmocka_unit_test(test_estimators__open_bandit_logs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
