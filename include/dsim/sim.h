@@ -54,6 +54,13 @@ dsim_policy *dsim_sim_policy(const dsim_sim *sim);
  */
 int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits);
 
+/**
+ * Change the market now, between visits (a live shock): applied to the world at once, and the slates
+ * ranked ahead are dropped so that the next visits are ranked, and drawn, after it.
+ * @return 0 or the world's error.
+ */
+int dsim_sim_shock_now(dsim_sim *sim, const dsim_shock_config *shock);
+
 /** Copy the running totals. */
 void dsim_sim_metrics(const dsim_sim *sim, dsim_metrics *out);
 

@@ -589,6 +589,13 @@ int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits)
     return DSIM_OK;
 }
 
+int dsim_sim_shock_now(dsim_sim *sim, const dsim_shock_config *shock)
+{
+    int rc = dsim_world_apply_shock(sim->world, shock);
+    sim->batch_end = sim->next_visit; /* rank again from the next visit on */
+    return rc;
+}
+
 void dsim_sim_metrics(const dsim_sim *sim, dsim_metrics *out)
 {
     *out = sim->metrics;

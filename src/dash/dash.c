@@ -1,0 +1,296 @@
+/*
+ * dash.c — the dashboard's screen: a status line, a table of the policies (the leader highlighted), a
+ * chart of each policy's cumulative objective with the live shocks marked, the keys, and a help overlay.
+ * The simulation runs in worker.c; this thread only reads its reports under the lock, ten times a second
+ * or at once when a key is pressed, and restores the terminal on every way out.
+ */
+#include "dash/dash.h"
+
+#include <curses.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dash/chart.h"
+#include "dsim/error.h"
+#include "dsim/store.h"
+
+static const char marks[DASH_MAX_POLICIES + 1] = "*o+x#@%&";
+static volatile sig_atomic_t stop_requested;
+static bool screen_active;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void restore_terminal(void)
+{
+    if (screen_active) {
+        endwin();
+        screen_active = false;
+    }
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int leader(const dash_shared *s)
+{
+    int best = 0;
+    for (int p = 1; p < s->n_policies; p++)
+        if (s->metrics[p].reward > s->metrics[best].reward)
+            best = p;
+    return best;
+}
+
+static void draw_status(const dash_shared *s, double elapsed, const char *db, int width)
+{
+    char line[512];
+    /* The state first: an 80-column terminal cuts the end. */
+    snprintf(line, sizeof line, " %s | %s | %llu / %llu visits | %.0f visits/s | %.0f s | speed %d | db %s",
+             s->error[0] ? "STOPPED" : s->finished ? "FINISHED" : s->paused ? "PAUSED" : "RUNNING", s->sc->name,
+             (unsigned long long)s->done, (unsigned long long)s->horizon, s->rate, elapsed, s->speed, db);
+    attron(A_REVERSE);
+    mvaddnstr(0, 0, line, width);
+    for (int x = (int)strlen(line); x < width; x++)
+        addch(' ');
+    attroff(A_REVERSE);
+}
+
+static void draw_table(const dash_shared *s, int top, int width)
+{
+    mvaddnstr(top, 0, "  policy         visits  conv%   revenue    profit disc.spend  disc%    regret", width);
+    int best = leader(s);
+    for (int p = 0; p < s->n_policies; p++) {
+        const dsim_metrics *m = &s->metrics[p];
+        double v = m->visits ? (double)m->visits : 1.0;
+        char row[256];
+        snprintf(row, sizeof row, "%c %-12.12s %8llu %6.2f %9.0f %9.0f %10.0f %6.2f %9.0f", marks[p],
+                 s->configs[p]->name, (unsigned long long)m->visits, 100.0 * (double)m->purchases / v, m->revenue,
+                 m->profit, m->discount_spend, 100.0 * m->discount_offered / v, m->regret);
+        if (p == best && s->done > 0)
+            attron(A_BOLD | (has_colors() ? COLOR_PAIR(1) : A_STANDOUT));
+        mvaddnstr(top + 1 + p, 0, row, width);
+        if (p == best && s->done > 0)
+            attroff(A_BOLD | (has_colors() ? COLOR_PAIR(1) : A_STANDOUT));
+    }
+}
+
+static void draw_chart(const dash_shared *s, int top, int width, int height)
+{
+    if (height < 5 || width < 20)
+        return;
+    /* The stored points, then where every policy stands now (the chart runs up to the current visit). */
+    static double with_now[DASH_MAX_POLICIES][DASH_POINTS + 1];
+    const double *series[DASH_MAX_POLICIES];
+    for (int p = 0; p < s->n_policies; p++) {
+        memcpy(with_now[p], s->series[p], sizeof(double) * s->n_points);
+        with_now[p][s->n_points] = s->metrics[p].reward;
+        series[p] = with_now[p];
+    }
+    dash_chart c;
+    double x_max = (double)s->done;
+    if (dash_chart_layout(&c, width, height, series, s->n_policies, s->n_points + 1, x_max, marks))
+        return;
+    for (int r = 0; r < c.height; r++)
+        for (int col = 0; col < c.width; col++) {
+            int who = c.series[r * c.width + col];
+            if (who >= 0 && has_colors())
+                attron(COLOR_PAIR(2 + who % 6));
+            mvaddch(top + r, col, (chtype)(unsigned char)c.cell[r * c.width + col]);
+            if (who >= 0 && has_colors())
+                attroff(COLOR_PAIR(2 + who % 6));
+        }
+    /* live shocks: a '!' on the x axis at their visit */
+    int plot_w = width - DASH_CHART_LABEL - 1;
+    for (int k = 0; k < s->n_marks && x_max > 0; k++) {
+        int col = DASH_CHART_LABEL + 1 + (int)llround((double)s->mark_visit[k] / x_max * (plot_w - 1));
+        if (col < width)
+            mvaddch(top + height - 2, col, '!');
+    }
+    dash_chart_free(&c);
+}
+
+static const char *const help_lines[] = {
+    "keys",
+    "  p        pause / resume",
+    "  space    one visit (when paused)",
+    "  + / -    faster / slower (x10 visits a tick)",
+    "  s        trigger the next configured shock now",
+    "  ?        this help (any key closes it)",
+    "  q        quit, saving the runs so far",
+};
+
+static void draw_help(int rows, int cols)
+{
+    int n = (int)(sizeof help_lines / sizeof help_lines[0]), w = 56, top = (rows - n - 2) / 2, left = (cols - w) / 2;
+    if (top < 0)
+        top = 0;
+    if (left < 0)
+        left = 0;
+    for (int r = 0; r < n + 2; r++) {
+        mvhline(top + r, left, ' ', w);
+        if (r == 0 || r == n + 1)
+            mvhline(top + r, left, '-', w);
+    }
+    for (int i = 0; i < n; i++)
+        mvaddnstr(top + 1 + i, left + 2, help_lines[i], w - 4);
+}
+
+static void draw(const dash_shared *s, const char *db, double elapsed, bool help, const char *message)
+{
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    erase();
+    draw_status(s, elapsed, db, cols);
+    draw_table(s, 2, cols);
+    int chart_top = 3 + s->n_policies + 1, chart_h = rows - chart_top - 3;
+    mvaddnstr(chart_top - 1, 0, "cumulative objective", cols);
+    draw_chart(s, chart_top, cols, chart_h);
+    if (message[0])
+        mvaddnstr(rows - 2, 0, message, cols);
+    if (s->error[0])
+        mvaddnstr(rows - 2, 0, s->error, cols);
+    attron(A_DIM);
+    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  ? help  q quit", cols);
+    attroff(A_DIM);
+    if (help)
+        draw_help(rows, cols);
+    refresh();
+}
+
+/* Every policy's run so far, stored as a finished run of the visits done, with its series. */
+static int save_snapshot(const dash_shared *s, const char *db)
+{
+    dsim_store *store = NULL;
+    int rc = dsim_store_open(&store, db);
+    for (int p = 0; p < s->n_policies && !rc; p++) {
+        int64_t id;
+        rc = dsim_store_run_begin(store, s->sc, s->configs[p], s->seed, s->done, &id);
+        /* The chart's points (only the objective is kept for them), then the totals at the last visit. */
+        dsim_metrics m = {0};
+        for (size_t i = 1; i < s->n_points && s->series_visit[i] < s->done && !rc; i++) {
+            m.reward = s->series[p][i];
+            rc = dsim_store_series_add(store, s->series_visit[i], &m);
+        }
+        if (!rc && s->done > 0)
+            rc = dsim_store_series_add(store, s->done, &s->metrics[p]);
+        if (!rc)
+            rc = dsim_store_run_end(store, DSIM_RUN_DONE, &s->metrics[p], NULL);
+    }
+    dsim_store_close(store);
+    return rc;
+}
+
+int dash_run(dash_shared *s, const char *db)
+{
+    setlocale(LC_ALL, "");
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    atexit(restore_terminal);
+    if (!initscr())
+        return 1;
+    screen_active = true;
+    cbreak();
+    noecho();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    timeout(100); /* ten redraws a second while idle; at once on a key */
+    if (has_colors() && !getenv("NO_COLOR")) {
+        start_color();
+        use_default_colors();
+        init_pair(1, COLOR_GREEN, -1);
+        const short series_colors[6] = {COLOR_YELLOW, COLOR_CYAN, COLOR_MAGENTA, COLOR_GREEN, COLOR_RED, COLOR_BLUE};
+        for (int i = 0; i < 6; i++)
+            init_pair((short)(2 + i), series_colors[i], -1);
+    }
+    pthread_t worker;
+    if (pthread_create(&worker, NULL, dash_worker, s) != 0) {
+        restore_terminal();
+        fprintf(stderr, "dsim: dash: cannot start the simulation thread\n");
+        return 1;
+    }
+    double started = now();
+    bool help = false;
+    char message[256] = "";
+    int next_shock = 0;
+    dash_shared view;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        view = *s; /* a consistent copy to draw from, the lock held only for the copy */
+        pthread_mutex_unlock(&s->lock);
+        draw(&view, db, now() - started, help, message);
+        int key = getch();
+        if (stop_requested)
+            key = 'q';
+        if (key == ERR)
+            continue;
+        if (help) {
+            help = false;
+            continue;
+        }
+        pthread_mutex_lock(&s->lock);
+        switch (key) {
+        case 'q':
+        case 'Q':
+            s->quit = true;
+            break;
+        case 'p':
+        case 'P':
+            s->paused = !s->paused;
+            break;
+        case ' ':
+            s->step = s->paused;
+            break;
+        case '+':
+        case '=':
+            s->speed = s->speed < DASH_MAX_SPEED ? s->speed * 10 : s->speed;
+            break;
+        case '-':
+            s->speed = s->speed > 1 ? s->speed / 10 : 1;
+            break;
+        case 's':
+        case 'S':
+            if (s->sc->n_shocks == 0) {
+                snprintf(message, sizeof message, "the scenario configures no shock");
+            } else {
+                s->shock = next_shock;
+                snprintf(message, sizeof message, "shock %s applied at visit %llu", s->sc->shocks[next_shock].name,
+                         (unsigned long long)s->done);
+                next_shock = (next_shock + 1) % s->sc->n_shocks;
+            }
+            break;
+        case '?':
+            help = true;
+            break;
+        default:
+            break;
+        }
+        bool quit = s->quit;
+        pthread_mutex_unlock(&s->lock);
+        if (quit)
+            break;
+    }
+    pthread_join(worker, NULL);
+    restore_terminal();
+    if (s->error[0]) {
+        fprintf(stderr, "dsim: dash: %s\n", s->error);
+        return 1;
+    }
+    if (save_snapshot(s, db)) {
+        fprintf(stderr, "dsim: dash: %s\n", dsim_errmsg());
+        return 1;
+    }
+    printf("saved %d runs of %llu visits to %s\n", s->n_policies, (unsigned long long)s->done, db);
+    return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * dash.h — `dsim dash`: policies competing live in the terminal (dash.c), the simulation in a worker
+ * thread (worker.c) and the screen in the main thread.
+ */
+#ifndef DSIM_DASH_DASH_H
+#define DSIM_DASH_DASH_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dsim/policy.h"
+#include "dsim/scenario.h"
+#include "dsim/sim.h"
+
+#define DASH_MAX_POLICIES 8
+#define DASH_POINTS 1024 /* series points kept; halved (every other one) when full */
+#define DASH_MAX_MARKS 16
+#define DASH_MAX_SPEED 100000 /* visits per tick at which the worker stops pausing between ticks */
+
+/* What the main thread asks, what the worker reports: everything under `lock`. */
+typedef struct {
+    pthread_mutex_t lock;
+    /* setup, read-only once the worker runs */
+    const dsim_scenario *sc;
+    const dsim_policy_config *configs[DASH_MAX_POLICIES];
+    int n_policies;
+    uint64_t seed, horizon;
+    /* requests */
+    bool paused, quit, step;
+    int speed;        /* visits per policy and tick */
+    int shock;        /* index into sc->shocks to apply now, or −1 */
+    /* reports */
+    dsim_metrics metrics[DASH_MAX_POLICIES];
+    double series[DASH_MAX_POLICIES][DASH_POINTS]; /* cumulative objective */
+    uint64_t series_visit[DASH_POINTS];
+    size_t n_points;
+    uint64_t every;   /* visits between series points */
+    uint64_t done;    /* visits so far (every policy alike) */
+    double rate;      /* visits per second, all policies together */
+    uint64_t mark_visit[DASH_MAX_MARKS]; /* live shocks, for the chart */
+    char mark_name[DASH_MAX_MARKS][DSIM_NAME_MAX];
+    int n_marks;
+    char error[512];  /* the worker stopped on this */
+    bool finished;    /* the horizon was reached */
+} dash_shared;
+
+/** The worker thread's body: runs the policies' sims in lockstep until `quit`. */
+void *dash_worker(void *shared);
+
+/** The whole `dsim dash` session on a terminal. @return the exit status. */
+int dash_run(dash_shared *s, const char *db);
+
+#endif

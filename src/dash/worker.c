@@ -1,0 +1,112 @@
+/*
+ * worker.c — the dashboard's simulation thread: one sim per policy on the same seed (common random
+ * numbers), advanced in lockstep by `speed` visits a tick; it applies the live shocks the screen asks for
+ * and publishes totals and series points under the shared lock. The screen never waits on it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "dash/dash.h"
+#include "dsim/error.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void nap(void)
+{
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Keep at most DASH_POINTS points: when full, drop every other one and double the spacing. */
+static void add_point(dash_shared *s)
+{
+    if (s->n_points == DASH_POINTS) {
+        for (size_t i = 0; i < DASH_POINTS / 2; i++) {
+            s->series_visit[i] = s->series_visit[2 * i + 1];
+            for (int p = 0; p < s->n_policies; p++)
+                s->series[p][i] = s->series[p][2 * i + 1];
+        }
+        s->n_points = DASH_POINTS / 2;
+        s->every *= 2;
+    }
+    s->series_visit[s->n_points] = s->done;
+    for (int p = 0; p < s->n_policies; p++)
+        s->series[p][s->n_points] = s->metrics[p].reward;
+    s->n_points++;
+}
+
+void *dash_worker(void *arg)
+{
+    dash_shared *s = arg;
+    dsim_sim *sims[DASH_MAX_POLICIES] = {0};
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = s->horizon;
+    int rc = DSIM_OK;
+    for (int p = 0; p < s->n_policies && !rc; p++)
+        rc = dsim_sim_create(&sims[p], s->sc, s->configs[p], s->seed, &options);
+    double window_start = now();
+    uint64_t window_visits = 0;
+    pthread_mutex_lock(&s->lock);
+    if (rc)
+        snprintf(s->error, sizeof s->error, "%s", dsim_errmsg());
+    add_point(s); /* the origin: nothing earned at visit 0 */
+    while (!s->quit && !rc) {
+        bool run = (!s->paused || s->step) && !s->finished;
+        uint64_t n = s->step ? 1 : (uint64_t)s->speed;
+        int shock = s->shock;
+        s->step = false;
+        s->shock = -1;
+        pthread_mutex_unlock(&s->lock);
+
+        for (int p = 0; p < s->n_policies && shock >= 0 && !rc; p++)
+            rc = dsim_sim_shock_now(sims[p], &s->sc->shocks[shock]);
+        dsim_metrics m[DASH_MAX_POLICIES];
+        bool finished = false;
+        if (run) {
+            for (int p = 0; p < s->n_policies && !rc; p++) {
+                int r = dsim_sim_advance(sims[p], n);
+                finished |= r == DSIM_DONE || dsim_sim_visits_done(sims[p]) >= s->horizon;
+                if (r != DSIM_OK && r != DSIM_DONE)
+                    rc = r;
+                dsim_sim_metrics(sims[p], &m[p]);
+            }
+            window_visits += n * (uint64_t)s->n_policies;
+        }
+        if (!run || n < DASH_MAX_SPEED)
+            nap(); /* a tick every 20 ms: `speed` sets the pace, the top speed runs flat out */
+
+        pthread_mutex_lock(&s->lock);
+        if (rc) {
+            snprintf(s->error, sizeof s->error, "%s", dsim_errmsg());
+            break;
+        }
+        if (shock >= 0 && s->n_marks < DASH_MAX_MARKS) {
+            s->mark_visit[s->n_marks] = s->done;
+            snprintf(s->mark_name[s->n_marks++], DSIM_NAME_MAX, "%s", s->sc->shocks[shock].name);
+        }
+        if (run) {
+            memcpy(s->metrics, m, sizeof(dsim_metrics) * (size_t)s->n_policies);
+            uint64_t before = s->done;
+            s->done = dsim_sim_visits_done(sims[0]);
+            if (s->done / s->every != before / s->every || finished)
+                add_point(s);
+            s->finished = finished;
+        }
+        double t = now();
+        if (t - window_start >= 0.5) {
+            s->rate = (double)window_visits / (t - window_start);
+            window_start = t;
+            window_visits = 0;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    for (int p = 0; p < s->n_policies; p++)
+        dsim_sim_free(sims[p]);
+    return NULL;
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# test_dash.sh — the dashboard in a real terminal: `dsim dash` inside tmux at 80×24 and 160×50; keys sent
+# (pause, speed, shock, help, quit) and the screen read back with capture-pane; after quit the database
+# holds the snapshot and the terminal is given back. Also: not a terminal → exit 2.
+#
+# usage: test_dash.sh PATH/TO/dsim SOURCE_DIR
+set -u
+DSIM=$1
+SRC=$2
+WORK=$(mktemp -d /tmp/dsim_dash_XXXXXX)
+SOCK=$WORK/tmux.sock
+trap 'tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+screen() { tmux -S "$SOCK" capture-pane -t dash -p; }
+# wait_for TEXT: poll the screen for up to 5 s
+wait_for() { for _ in $(seq 50); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+# wait_re REGEX: the same for an extended regular expression
+wait_re() { for _ in $(seq 50); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
+
+for size in 80x24 160x50; do
+    w=${size%x*}
+    h=${size#*x}
+    db=$WORK/dash_$size.db
+    tmux -S "$SOCK" new-session -d -s dash -x "$w" -y "$h" \
+        "cd '$SRC' && '$DSIM' dash competitor_sale -p none -p fixed10 -p thompson --db '$db'; echo \"exit \$?\"; sleep 30"
+    check "$size: the table shows every policy" wait_for "thompson"
+    check "$size: running" wait_for "RUNNING"
+    check "$size: visits under way" wait_re ' [1-9][0-9]* / 200000 visits'
+    check "$size: rows of numbers" wait_re '^\* none +[1-9][0-9]* +[0-9.]+'
+    check "$size: the chart's axis" wait_re '^ +\+-{20,}'
+    check "$size: the chart's 0 label" wait_re '^ +0 \|'
+    tmux -S "$SOCK" send-keys -t dash p
+    check "$size: p pauses" wait_for "PAUSED"
+    tmux -S "$SOCK" send-keys -t dash +
+    check "$size: + speeds up" wait_for "speed 1000"
+    tmux -S "$SOCK" send-keys -t dash s
+    check "$size: s triggers the scenario's shock" wait_for "shock sale applied at visit"
+    check "$size: the shock is marked on the chart" wait_re '^ +\+-*!'
+    tmux -S "$SOCK" send-keys -t dash '?'
+    check "$size: ? shows the help" wait_for "trigger the next configured shock now"
+    tmux -S "$SOCK" send-keys -t dash x
+    check "$size: any key closes the help" bash -c "sleep 0.3; ! tmux -S '$SOCK' capture-pane -t dash -p | grep -qF 'this help (any key closes it)'"
+    tmux -S "$SOCK" send-keys -t dash q
+    check "$size: q quits with status 0" wait_for "exit 0"
+    check "$size: the terminal is restored (no dashboard left on screen)" bash -c "! tmux -S '$SOCK' capture-pane -t dash -p | grep -qF 'cumulative objective'"
+    check "$size: the snapshot holds the three runs" test "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE status = 'done'")" = 3
+    got=$(sqlite3 "$db" "SELECT count(*) FROM summary WHERE run_id IN (SELECT run_id FROM series)")
+    check "$size: each run stored with its summary and series ($got)" test "$got" = 3
+    tmux -S "$SOCK" kill-session -t dash
+done
+
+"$DSIM" dash competitor_sale </dev/null >out.txt 2>err.txt
+check "not a terminal: exit 2" test $? -eq 2
+check "not a terminal: points to dsim run" grep -qF "needs a terminal (stdin and stdout); for runs without one use dsim run" err.txt
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
