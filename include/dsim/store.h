@@ -17,7 +17,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 5
+#define DSIM_STORE_SCHEMA_VERSION 6
 
 typedef struct dsim_store dsim_store;
 
@@ -34,6 +34,9 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
                          uint64_t visits, int64_t *run_id);
 /** Add a checkpoint of the cumulative metrics at `visit` to the open run. */
 int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m);
+
+/** Record the open run's seq-th live change (dsim dash), made at `visit`. */
+int dsim_store_change_add(dsim_store *st, int seq, uint64_t visit, const char *change);
 
 /** Log one decision of the open run (`events`; committed with the run). */
 int dsim_store_event_add(dsim_store *st, const dsim_log_event *e);

@@ -58,6 +58,7 @@ int cmd_dash(int argc, char **argv)
     }
     dash_shared s = {.sc = sc, .n_policies = o.n_policies, .seed = sc->seed, .speed = 100, .shock = -1, .every = 1};
     s.horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
+    s.outside_utility = sc->behaviour.outside_utility;
     s.every = s.horizon / 400 ? s.horizon / 400 : 1;
     dsim_policy_config *configs[DASH_MAX_POLICIES] = {0};
     for (int p = 0; p < o.n_policies && !status; p++) {

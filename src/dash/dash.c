@@ -86,7 +86,7 @@ static void draw_table(const dash_shared *s, int top, int width)
     }
 }
 
-static void draw_chart(const dash_shared *s, int top, int width, int height)
+static void draw_chart(const dash_shared *s, int metric, int top, int width, int height)
 {
     if (height < 5 || width < 20)
         return;
@@ -94,8 +94,9 @@ static void draw_chart(const dash_shared *s, int top, int width, int height)
     static double with_now[DASH_MAX_POLICIES][DASH_POINTS + 1];
     const double *series[DASH_MAX_POLICIES];
     for (int p = 0; p < s->n_policies; p++) {
-        memcpy(with_now[p], s->series[p], sizeof(double) * s->n_points);
-        with_now[p][s->n_points] = s->metrics[p].reward;
+        const dsim_metrics *m = &s->metrics[p];
+        memcpy(with_now[p], metric ? s->conversion[p] : s->series[p], sizeof(double) * s->n_points);
+        with_now[p][s->n_points] = !metric ? m->reward : m->visits ? (double)m->purchases / (double)m->visits : 0.0;
         series[p] = with_now[p];
     }
     dash_chart c;
@@ -127,6 +128,10 @@ static const char *const help_lines[] = {
     "  space    one visit (when paused)",
     "  + / -    faster / slower (x10 visits a tick)",
     "  s        trigger the next configured shock now",
+    "  e / E    everyone's price sensitivity x1.25 / /1.25",
+    "  o / O    outside option +0.5 / -0.5 (buying less / more)",
+    "  m        chart: cumulative objective / conversion rate",
+    "  w        save a snapshot of the runs now",
     "  ?        this help (any key closes it)",
     "  q        quit, saving the runs so far",
 };
@@ -147,7 +152,7 @@ static void draw_help(int rows, int cols)
         mvaddnstr(top + 1 + i, left + 2, help_lines[i], w - 4);
 }
 
-static void draw(const dash_shared *s, const char *db, double elapsed, bool help, const char *message)
+static void draw(const dash_shared *s, const char *db, double elapsed, int metric, bool help, const char *message)
 {
     int rows, cols;
     getmaxyx(stdscr, rows, cols);
@@ -155,14 +160,16 @@ static void draw(const dash_shared *s, const char *db, double elapsed, bool help
     draw_status(s, elapsed, db, cols);
     draw_table(s, 2, cols);
     int chart_top = 3 + s->n_policies + 1, chart_h = rows - chart_top - 3;
-    mvaddnstr(chart_top - 1, 0, "cumulative objective", cols);
-    draw_chart(s, chart_top, cols, chart_h);
+    mvaddnstr(chart_top - 1, 0, metric ? "conversion rate (purchases per visit so far)" : "cumulative objective",
+              cols);
+    draw_chart(s, metric, chart_top, cols, chart_h);
     if (message[0])
         mvaddnstr(rows - 2, 0, message, cols);
     if (s->error[0])
         mvaddnstr(rows - 2, 0, s->error, cols);
     attron(A_DIM);
-    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  ? help  q quit", cols);
+    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  w save  ? help  q quit",
+              cols);
     attroff(A_DIM);
     if (help)
         draw_help(rows, cols);
@@ -185,11 +192,44 @@ static int save_snapshot(const dash_shared *s, const char *db)
         }
         if (!rc && s->done > 0)
             rc = dsim_store_series_add(store, s->done, &s->metrics[p]);
+        for (int k = 0; k < s->n_changes && !rc; k++)
+            rc = dsim_store_change_add(store, k, s->change_visit[k], s->change[k]);
         if (!rc)
             rc = dsim_store_run_end(store, DSIM_RUN_DONE, &s->metrics[p], NULL);
     }
     dsim_store_close(store);
     return rc;
+}
+
+/* Note a live change, in order, for the snapshot. */
+static void record_change(dash_shared *s, const char *what)
+{
+    if (s->n_changes == DASH_MAX_CHANGES)
+        return;
+    s->change_visit[s->n_changes] = s->done;
+    snprintf(s->change[s->n_changes++], sizeof s->change[0], "%s", what);
+}
+
+/* e/E: every segment's price sensitivity ×1.25 or ÷1.25; o/O: the outside option ±0.5. As a shock built on
+   the spot, applied by the worker between visits. */
+static void market_change(dash_shared *s, int key, char *message, size_t n)
+{
+    dsim_shock_config c = {.elasticity_factor = 1.0, .share = -1, .outside_utility = NAN, .at_visit = -1, .at_day = -1};
+    snprintf(c.segment, sizeof c.segment, "all");
+    if (key == 'e' || key == 'E') {
+        c.elasticity_factor = key == 'e' ? 1.25 : 0.8;
+        snprintf(c.name, sizeof c.name, "sensitivity x%g", c.elasticity_factor);
+        snprintf(message, n, "price sensitivity x%g for every segment at visit %llu", c.elasticity_factor,
+                 (unsigned long long)s->done);
+    } else {
+        s->outside_utility += key == 'o' ? 0.5 : -0.5;
+        c.outside_utility = s->outside_utility;
+        snprintf(c.name, sizeof c.name, "outside option %g", s->outside_utility);
+        snprintf(message, n, "outside option set to %g at visit %llu", s->outside_utility, (unsigned long long)s->done);
+    }
+    s->custom = c;
+    s->custom_pending = true;
+    record_change(s, message);
 }
 
 int dash_run(dash_shared *s, const char *db)
@@ -221,7 +261,8 @@ int dash_run(dash_shared *s, const char *db)
         return 1;
     }
     double started = now();
-    bool help = false;
+    bool help = false, save_now = false;
+    int metric = 0;
     char message[256] = "";
     int next_shock = 0;
     dash_shared view;
@@ -229,7 +270,15 @@ int dash_run(dash_shared *s, const char *db)
         pthread_mutex_lock(&s->lock);
         view = *s; /* a consistent copy to draw from, the lock held only for the copy */
         pthread_mutex_unlock(&s->lock);
-        draw(&view, db, now() - started, help, message);
+        if (save_now) { /* outside the lock: the worker keeps running while the database is written */
+            save_now = false;
+            if (save_snapshot(&view, db))
+                snprintf(message, sizeof message, "saving failed: %s", dsim_errmsg());
+            else
+                snprintf(message, sizeof message, "saved %d runs of %llu visits to %s", view.n_policies,
+                         (unsigned long long)view.done, db);
+        }
+        draw(&view, db, now() - started, metric, help, message);
         int key = getch();
         if (stop_requested)
             key = 'q';
@@ -267,8 +316,23 @@ int dash_run(dash_shared *s, const char *db)
                 s->shock = next_shock;
                 snprintf(message, sizeof message, "shock %s applied at visit %llu", s->sc->shocks[next_shock].name,
                          (unsigned long long)s->done);
+                record_change(s, message);
                 next_shock = (next_shock + 1) % s->sc->n_shocks;
             }
+            break;
+        case 'e':
+        case 'E':
+        case 'o':
+        case 'O':
+            market_change(s, key, message, sizeof message);
+            break;
+        case 'm':
+        case 'M':
+            metric = !metric;
+            break;
+        case 'w':
+        case 'W':
+            save_now = true;
             break;
         case '?':
             help = true;

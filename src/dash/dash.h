@@ -17,6 +17,7 @@
 #define DASH_POINTS 1024 /* series points kept; halved (every other one) when full */
 #define DASH_MAX_MARKS 16
 #define DASH_MAX_SPEED 100000 /* visits per tick at which the worker stops pausing between ticks */
+#define DASH_MAX_CHANGES 64
 
 /* What the main thread asks, what the worker reports: everything under `lock`. */
 typedef struct {
@@ -30,9 +31,12 @@ typedef struct {
     bool paused, quit, step;
     int speed;        /* visits per policy and tick */
     int shock;        /* index into sc->shocks to apply now, or −1 */
+    bool custom_pending;          /* a market change made with the keys, to apply now */
+    dsim_shock_config custom;
     /* reports */
     dsim_metrics metrics[DASH_MAX_POLICIES];
-    double series[DASH_MAX_POLICIES][DASH_POINTS]; /* cumulative objective */
+    double series[DASH_MAX_POLICIES][DASH_POINTS];     /* cumulative objective */
+    double conversion[DASH_MAX_POLICIES][DASH_POINTS]; /* purchases per visit so far */
     uint64_t series_visit[DASH_POINTS];
     size_t n_points;
     uint64_t every;   /* visits between series points */
@@ -41,6 +45,10 @@ typedef struct {
     uint64_t mark_visit[DASH_MAX_MARKS]; /* live shocks, for the chart */
     char mark_name[DASH_MAX_MARKS][DSIM_NAME_MAX];
     int n_marks;
+    char change[DASH_MAX_CHANGES][128]; /* every live change, in order */
+    uint64_t change_visit[DASH_MAX_CHANGES];
+    int n_changes;
+    double outside_utility;             /* V0 as the keys have set it */
     char error[512];  /* the worker stopped on this */
     bool finished;    /* the horizon was reached */
 } dash_shared;

@@ -29,15 +29,20 @@ static void add_point(dash_shared *s)
     if (s->n_points == DASH_POINTS) {
         for (size_t i = 0; i < DASH_POINTS / 2; i++) {
             s->series_visit[i] = s->series_visit[2 * i + 1];
-            for (int p = 0; p < s->n_policies; p++)
+            for (int p = 0; p < s->n_policies; p++) {
                 s->series[p][i] = s->series[p][2 * i + 1];
+                s->conversion[p][i] = s->conversion[p][2 * i + 1];
+            }
         }
         s->n_points = DASH_POINTS / 2;
         s->every *= 2;
     }
     s->series_visit[s->n_points] = s->done;
-    for (int p = 0; p < s->n_policies; p++)
-        s->series[p][s->n_points] = s->metrics[p].reward;
+    for (int p = 0; p < s->n_policies; p++) {
+        const dsim_metrics *m = &s->metrics[p];
+        s->series[p][s->n_points] = m->reward;
+        s->conversion[p][s->n_points] = m->visits ? (double)m->purchases / (double)m->visits : 0.0;
+    }
     s->n_points++;
 }
 
@@ -60,12 +65,17 @@ void *dash_worker(void *arg)
         bool run = (!s->paused || s->step) && !s->finished;
         uint64_t n = s->step ? 1 : (uint64_t)s->speed;
         int shock = s->shock;
+        bool custom = s->custom_pending;
+        dsim_shock_config change = s->custom;
         s->step = false;
         s->shock = -1;
+        s->custom_pending = false;
         pthread_mutex_unlock(&s->lock);
 
         for (int p = 0; p < s->n_policies && shock >= 0 && !rc; p++)
             rc = dsim_sim_shock_now(sims[p], &s->sc->shocks[shock]);
+        for (int p = 0; p < s->n_policies && custom && !rc; p++)
+            rc = dsim_sim_shock_now(sims[p], &change);
         dsim_metrics m[DASH_MAX_POLICIES];
         bool finished = false;
         if (run) {
@@ -86,9 +96,9 @@ void *dash_worker(void *arg)
             snprintf(s->error, sizeof s->error, "%s", dsim_errmsg());
             break;
         }
-        if (shock >= 0 && s->n_marks < DASH_MAX_MARKS) {
+        if ((shock >= 0 || custom) && s->n_marks < DASH_MAX_MARKS) {
             s->mark_visit[s->n_marks] = s->done;
-            snprintf(s->mark_name[s->n_marks++], DSIM_NAME_MAX, "%s", s->sc->shocks[shock].name);
+            snprintf(s->mark_name[s->n_marks++], DSIM_NAME_MAX, "%s", shock >= 0 ? s->sc->shocks[shock].name : change.name);
         }
         if (run) {
             memcpy(s->metrics, m, sizeof(dsim_metrics) * (size_t)s->n_policies);

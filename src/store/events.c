@@ -1,7 +1,7 @@
 /*
  * events.c — logged feedback in the result database: one `events` row per decision of a run made with
  * --log-events, written inside the run's transaction, and read back row by row; and the `ope` rows of
- * the evaluations made on such logs.
+ * the evaluations made on such logs, and the live changes of a dashboard's snapshot.
  *
  * The context and the distribution are blobs of float64 in the machine's byte order, little-endian on every
  * platform dsim builds on (checked at compile time), so numpy.frombuffer(blob, "<f8") reads them.
@@ -122,6 +122,23 @@ int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row)
     if (!isnan(row->truth))
         sqlite3_bind_double(s, 15, row->truth);
     int rc = sqlite3_step(s) == SQLITE_DONE ? DSIM_OK : dsim__store_error(st, "recording an evaluation");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int dsim_store_change_add(dsim_store *st, int seq, uint64_t visit, const char *change)
+{
+    if (!st->open_run)
+        return dsim_error_set(DSIM_EINVAL, "%s: no open run", st->path);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO changes (run_id, seq, visit, change) VALUES (?, ?, ?, ?)", -1, &s,
+                           NULL) != SQLITE_OK)
+        return dsim__store_error(st, "recording a live change");
+    sqlite3_bind_int64(s, 1, st->open_run);
+    sqlite3_bind_int(s, 2, seq);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)visit);
+    sqlite3_bind_text(s, 4, change, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? DSIM_OK : dsim__store_error(st, "recording a live change");
     sqlite3_finalize(s);
     return rc;
 }

@@ -57,6 +57,10 @@ static const char *const migrations[] = {
     "  normal_lo REAL, normal_hi REAL, bootstrap_lo REAL, bootstrap_hi REAL, bootstrap INTEGER,"
     "  ess REAL, max_weight REAL, mean_weight REAL, support_violation REAL,"
     "  truth REAL);", /* the on-policy value when --truth could run it, else NULL */
+    /* 5 → 6: the live changes made in `dsim dash`, in order, with each run of its snapshot */
+    "CREATE TABLE changes (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL, visit INTEGER NOT NULL, change TEXT NOT NULL, PRIMARY KEY (run_id, seq))"
+    "  WITHOUT ROWID;",
 };
 
 int dsim__store_migrate(sqlite3 *db, const char *path)

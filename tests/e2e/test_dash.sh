@@ -40,6 +40,14 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" send-keys -t dash s
     check "$size: s triggers the scenario's shock" wait_for "shock sale applied at visit"
     check "$size: the shock is marked on the chart" wait_re '^ +\+-*!'
+    tmux -S "$SOCK" send-keys -t dash e
+    check "$size: e raises everyone's price sensitivity" wait_for "price sensitivity x1.25 for every segment"
+    tmux -S "$SOCK" send-keys -t dash o
+    check "$size: o moves the outside option" wait_for "outside option set to"
+    tmux -S "$SOCK" send-keys -t dash m
+    check "$size: m switches the chart to conversion" wait_for "conversion rate (purchases per visit so far)"
+    tmux -S "$SOCK" send-keys -t dash w
+    check "$size: w saves a snapshot now" wait_for "saved 3 runs of"
     tmux -S "$SOCK" send-keys -t dash '?'
     check "$size: ? shows the help" wait_for "trigger the next configured shock now"
     tmux -S "$SOCK" send-keys -t dash x
@@ -47,9 +55,11 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" send-keys -t dash q
     check "$size: q quits with status 0" wait_for "exit 0"
     check "$size: the terminal is restored (no dashboard left on screen)" bash -c "! tmux -S '$SOCK' capture-pane -t dash -p | grep -qF 'cumulative objective'"
-    check "$size: the snapshot holds the three runs" test "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE status = 'done'")" = 3
+    check "$size: two snapshots (w, then quit) of three runs" test "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE status = 'done'")" = 6
+    changes=$(sqlite3 "$db" "SELECT group_concat(substr(change, 1, 12), '|') FROM (SELECT change FROM changes WHERE run_id = 6 ORDER BY seq)")
+    check "$size: the live changes recorded in order ($changes)" test "$changes" = "shock sale a|price sensit|outside opti"
     got=$(sqlite3 "$db" "SELECT count(*) FROM summary WHERE run_id IN (SELECT run_id FROM series)")
-    check "$size: each run stored with its summary and series ($got)" test "$got" = 3
+    check "$size: each run stored with its summary and series ($got)" test "$got" = 6
     tmux -S "$SOCK" kill-session -t dash
 done
 
