@@ -122,6 +122,26 @@ static void draw_chart(const dash_shared *s, int metric, int top, int width, int
     dash_chart_free(&c);
 }
 
+/* How often each policy gave each level: one bar per level and policy, scaled to the panel's width. */
+static void draw_levels(const dash_shared *s, int top, int width, int height)
+{
+    int n_levels = s->sc->discounts.n_levels, row = top;
+    int bar_w = width - 24;
+    for (int p = 0; p < s->n_policies && row < top + height; p++) {
+        uint64_t total = 0;
+        for (int l = 0; l < n_levels; l++)
+            total += s->metrics[p].level_count[l];
+        mvprintw(row++, 0, "%c %.20s", marks[p], s->configs[p]->name);
+        for (int l = 0; l < n_levels && row < top + height; l++, row++) {
+            double share = total ? (double)s->metrics[p].level_count[l] / (double)total : 0.0;
+            mvprintw(row, 2, "%5.1f %% %5.1f %% ", 100 * s->sc->discounts.levels[l], 100 * share);
+            int n = bar_w > 0 ? (int)lround(share * bar_w) : 0;
+            if (n > 0)
+                mvhline(row, 20, ACS_CKBOARD, n);
+        }
+    }
+}
+
 static const char *const help_lines[] = {
     "keys",
     "  p        pause / resume",
@@ -131,6 +151,7 @@ static const char *const help_lines[] = {
     "  e / E    everyone's price sensitivity x1.25 / /1.25",
     "  o / O    outside option +0.5 / -0.5 (buying less / more)",
     "  m        chart: cumulative objective / conversion rate",
+    "  l        the discount levels each policy gives / the chart",
     "  w        save a snapshot of the runs now",
     "  ?        this help (any key closes it)",
     "  q        quit, saving the runs so far",
@@ -152,7 +173,8 @@ static void draw_help(int rows, int cols)
         mvaddnstr(top + 1 + i, left + 2, help_lines[i], w - 4);
 }
 
-static void draw(const dash_shared *s, const char *db, double elapsed, int metric, bool help, const char *message)
+static void draw(const dash_shared *s, const char *db, double elapsed, int metric, bool levels, bool help,
+                 const char *message)
 {
     int rows, cols;
     getmaxyx(stdscr, rows, cols);
@@ -160,15 +182,20 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     draw_status(s, elapsed, db, cols);
     draw_table(s, 2, cols);
     int chart_top = 3 + s->n_policies + 1, chart_h = rows - chart_top - 3;
-    mvaddnstr(chart_top - 1, 0, metric ? "conversion rate (purchases per visit so far)" : "cumulative objective",
-              cols);
-    draw_chart(s, metric, chart_top, cols, chart_h);
+    if (levels) {
+        mvaddnstr(chart_top - 1, 0, "discount levels given (level, share of decisions)", cols);
+        draw_levels(s, chart_top, cols, chart_h + 1);
+    } else {
+        mvaddnstr(chart_top - 1, 0, metric ? "conversion rate (purchases per visit so far)" : "cumulative objective",
+                  cols);
+        draw_chart(s, metric, chart_top, cols, chart_h);
+    }
     if (message[0])
         mvaddnstr(rows - 2, 0, message, cols);
     if (s->error[0])
         mvaddnstr(rows - 2, 0, s->error, cols);
     attron(A_DIM);
-    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  w save  ? help  q quit",
+    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  l levels  w save  ? help  q quit",
               cols);
     attroff(A_DIM);
     if (help)
@@ -261,7 +288,7 @@ int dash_run(dash_shared *s, const char *db)
         return 1;
     }
     double started = now();
-    bool help = false, save_now = false;
+    bool help = false, save_now = false, levels = false;
     int metric = 0;
     char message[256] = "";
     int next_shock = 0;
@@ -278,7 +305,7 @@ int dash_run(dash_shared *s, const char *db)
                 snprintf(message, sizeof message, "saved %d runs of %llu visits to %s", view.n_policies,
                          (unsigned long long)view.done, db);
         }
-        draw(&view, db, now() - started, metric, help, message);
+        draw(&view, db, now() - started, metric, levels, help, message);
         int key = getch();
         if (stop_requested)
             key = 'q';
@@ -329,6 +356,11 @@ int dash_run(dash_shared *s, const char *db)
         case 'm':
         case 'M':
             metric = !metric;
+            levels = false;
+            break;
+        case 'l':
+        case 'L':
+            levels = !levels;
             break;
         case 'w':
         case 'W':

@@ -46,6 +46,9 @@ for size in 80x24 160x50; do
     check "$size: o moves the outside option" wait_for "outside option set to"
     tmux -S "$SOCK" send-keys -t dash m
     check "$size: m switches the chart to conversion" wait_for "conversion rate (purchases per visit so far)"
+    tmux -S "$SOCK" send-keys -t dash l
+    check "$size: l shows the discount levels each policy gives" wait_re '10\.0 % 100\.0 %'
+    tmux -S "$SOCK" send-keys -t dash l
     tmux -S "$SOCK" send-keys -t dash w
     check "$size: w saves a snapshot now" wait_for "saved 3 runs of"
     tmux -S "$SOCK" send-keys -t dash '?'
