@@ -91,6 +91,9 @@ int dsim_store_runs(dsim_store *st, dsim_run_row **rows, size_t *n_rows);
 /** One run with its texts and level counts. @return 0, DSIM_ENOTFOUND or DSIM_ESTORE. Release with dsim_store_row_clear(). */
 int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row);
 void dsim_store_rows_free(dsim_run_row *rows, size_t n_rows);
+/** Call `each` on every checkpoint of a run, in visit order, with the metrics in dsim_metric_defs order. */
+int dsim_store_series_each(dsim_store *st, int64_t run_id,
+                           int (*each)(uint64_t visit, const double *values, void *data), void *data);
 /** Release the texts of one row (from dsim_store_run_get()) without freeing the row itself. */
 void dsim_store_row_clear(dsim_run_row *row);
 

@@ -1,22 +1,27 @@
 /*
- * cmd_dash.c — `dsim dash SCENARIO [-p POLICY]... [--visits N] [--db FILE]`: parse, load and check
- * everything, refuse anything but a terminal, then hand over to the dashboard (src/dash/).
+ * cmd_dash.c — `dsim dash SCENARIO [-p POLICY]... [--visits N] [--db FILE]` and `dsim dash --db FILE
+ * [RUN...]`: parse, load and check everything, refuse anything but a terminal, then hand over to the
+ * dashboard (src/dash/), live or replaying stored runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "dash/dash.h"
 #include "dsim/error.h"
+#include "core/text.h"
 #include "dsim/rank.h"
+#include "dsim/store.h"
 
 static const char *const default_policies[] = {"none", "fixed10", "thompson", "linucb", NULL};
 
 static void dash_usage(FILE *out)
 {
     fprintf(out,
-            "usage: dsim dash SCENARIO [-p POLICY]... [--visits N] [--db FILE]\n\n"
+            "usage: dsim dash SCENARIO [-p POLICY]... [--visits N] [--db FILE]\n"
+            "       dsim dash --db FILE [RUN]...      (stored runs, read only; default: every finished run)\n\n"
             "Runs the policies live on one seed of SCENARIO (common random numbers) and shows them compete: a\n"
             "table, a chart of the cumulative objective, the state of the run; keys pause, step, change the\n"
             "speed and trigger the scenario's shocks (press ? for all). On quit the runs so far are stored.\n"
@@ -29,8 +34,68 @@ static void dash_usage(FILE *out)
             DASH_MAX_POLICIES);
 }
 
+/* `dsim dash --db FILE [RUN...]`: every argument but --db's value a run number (or none at all). */
+static bool replay_request(int argc, char **argv, const char **db, int64_t *runs, int *n_runs)
+{
+    *db = NULL;
+    *n_runs = 0;
+    for (int i = 1; i < argc; i++) {
+        unsigned long long id;
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            *db = argv[++i];
+        else if (dsim__parse_u64(argv[i], &id) && *n_runs < DASH_MAX_POLICIES)
+            runs[(*n_runs)++] = (int64_t)id;
+        else
+            return false;
+    }
+    return *db != NULL;
+}
+
+static int replay(const char *db, int64_t *runs, int n_runs)
+{
+    dsim_store *store = NULL;
+    int status = cli_open_existing(db, &store);
+    if (status)
+        return status;
+    if (n_runs == 0) { /* every finished run, up to the dashboard's limit */
+        dsim_run_row *rows = NULL;
+        size_t n = 0;
+        if (dsim_store_runs(store, &rows, &n) == DSIM_OK)
+            for (size_t i = 0; i < n && n_runs < DASH_MAX_POLICIES; i++)
+                if (rows[i].has_summary)
+                    runs[n_runs++] = rows[i].id;
+        dsim_store_rows_free(rows, n);
+    }
+    dash_shared s;
+    dsim_scenario *sc = NULL;
+    dsim_policy_config *configs[DASH_MAX_POLICIES] = {0};
+    int rc = n_runs ? dash_replay(store, db, runs, n_runs, &s, &sc, configs)
+                    : dsim_error_set(DSIM_ENOTFOUND, "%s: no finished run to show", db);
+    dsim_store_close(store);
+    if (rc) {
+        cli_error("%s", dsim_errmsg());
+        status = rc == DSIM_ENOTFOUND ? EXIT_USAGE : EXIT_RUNTIME;
+    } else {
+        status = dash_show(&s, db);
+    }
+    for (int p = 0; p < DASH_MAX_POLICIES; p++)
+        dsim_policy_config_free(configs[p]);
+    dsim_scenario_free(sc);
+    return status;
+}
+
 int cmd_dash(int argc, char **argv)
 {
+    const char *replay_db;
+    int64_t runs[DASH_MAX_POLICIES];
+    int n_runs;
+    if (replay_request(argc, argv, &replay_db, runs, &n_runs)) {
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+            cli_error("dash: needs a terminal (stdin and stdout); to read stored runs without one use dsim show");
+            return EXIT_USAGE;
+        }
+        return replay(replay_db, runs, n_runs);
+    }
     static const cli_study_spec spec = {
         .command = "dash", .missing = "a SCENARIO", .one = "one SCENARIO", .horizon = "visits", .output = "db",
         .max_seeds = 1, .default_policies = default_policies, .usage = dash_usage,

@@ -259,14 +259,15 @@ static void market_change(dash_shared *s, int key, char *message, size_t n)
     record_change(s, message);
 }
 
-int dash_run(dash_shared *s, const char *db)
+/* The terminal in the dashboard's modes, restored at exit and on signals. @return 0 or −1. */
+static int screen_start(void)
 {
     setlocale(LC_ALL, "");
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     atexit(restore_terminal);
     if (!initscr())
-        return 1;
+        return -1;
     screen_active = true;
     cbreak();
     noecho();
@@ -281,6 +282,40 @@ int dash_run(dash_shared *s, const char *db)
         for (int i = 0; i < 6; i++)
             init_pair((short)(2 + i), series_colors[i], -1);
     }
+    return 0;
+}
+
+int dash_show(const dash_shared *s, const char *db)
+{
+    if (screen_start())
+        return 1;
+    bool help = false, levels = false;
+    int metric = 0;
+    double started = now();
+    for (;;) {
+        draw(s, db, now() - started, metric, levels, help, "replay of stored runs (read only)");
+        int key = getch();
+        if (stop_requested || key == 'q' || key == 'Q')
+            break;
+        if (key == ERR)
+            continue;
+        if (help)
+            help = false;
+        else if (key == 'm' || key == 'M')
+            metric = !metric, levels = false;
+        else if (key == 'l' || key == 'L')
+            levels = !levels;
+        else if (key == '?')
+            help = true;
+    }
+    restore_terminal();
+    return 0;
+}
+
+int dash_run(dash_shared *s, const char *db)
+{
+    if (screen_start())
+        return 1;
     pthread_t worker;
     if (pthread_create(&worker, NULL, dash_worker, s) != 0) {
         restore_terminal();

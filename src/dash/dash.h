@@ -59,4 +59,13 @@ void *dash_worker(void *shared);
 /** The whole `dsim dash` session on a terminal. @return the exit status. */
 int dash_run(dash_shared *s, const char *db);
 
+/** Stored runs in the same views, read only (keys m, l, ?, q). @return the exit status. */
+int dash_show(const dash_shared *s, const char *db);
+
+struct dsim_store;
+/** Fill `s` from stored runs (replay.c); the scenario (of the first run) and the configs are made here and
+ *  owned by the caller. @return 0, DSIM_ENOTFOUND or DSIM_ESTORE. */
+int dash_replay(struct dsim_store *st, const char *db, const int64_t *runs, int n_runs, dash_shared *s,
+                dsim_scenario **sc, dsim_policy_config **configs);
+
 #endif

@@ -399,3 +399,28 @@ void dsim_store_rows_free(dsim_run_row *rows, size_t n_rows)
         dsim_store_row_clear(&rows[i]);
     free(rows);
 }
+
+int dsim_store_series_each(dsim_store *st, int64_t run_id,
+                           int (*each)(uint64_t visit, const double *values, void *data), void *data)
+{
+    char sql[2048];
+    size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT visit");
+    for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        used += (size_t)snprintf(sql + used, sizeof sql - used, ", %s", dsim_metric_defs[i].name);
+    snprintf(sql + used, sizeof sql - used, " FROM series WHERE run_id = ? ORDER BY visit");
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "reading a run's series");
+    sqlite3_bind_int64(s, 1, run_id);
+    double values[64];
+    int rc = DSIM_OK, step;
+    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        for (size_t i = 0; i < dsim_n_metric_defs; i++)
+            values[i] = sqlite3_column_double(s, 1 + (int)i);
+        rc = each((uint64_t)sqlite3_column_int64(s, 0), values, data);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = dsim__store_error(st, "reading a run's series");
+    sqlite3_finalize(s);
+    return rc;
+}

@@ -66,6 +66,20 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" kill-session -t dash
 done
 
+# Replay: the stored runs in the same views, read only.
+db=$WORK/dash_80x24.db
+tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "'$DSIM' dash --db '$db' 4 5 6; echo \"exit \$?\"; sleep 30"
+check "replay: read only" wait_for "replay of stored runs (read only)"
+check "replay: the runs' policies" wait_re '^\+ thompson +[1-9]'
+check "replay: their chart" wait_re '^ +\+-{20,}'
+tmux -S "$SOCK" send-keys -t dash l
+check "replay: their levels" wait_for "discount levels given"
+tmux -S "$SOCK" send-keys -t dash q
+check "replay: q quits with status 0" wait_for "exit 0"
+tmux -S "$SOCK" kill-session -t dash
+"$DSIM" dash --db "$db" 99 </dev/null >out.txt 2>err.txt
+check "replay without a terminal: exit 2" test $? -eq 2
+
 "$DSIM" dash competitor_sale </dev/null >out.txt 2>err.txt
 check "not a terminal: exit 2" test $? -eq 2
 check "not a terminal: points to dsim run" grep -qF "needs a terminal (stdin and stdout); for runs without one use dsim run" err.txt
