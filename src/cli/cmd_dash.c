@@ -20,18 +20,20 @@ static const char *const default_policies[] = {"none", "fixed10", "thompson", "l
 static void dash_usage(FILE *out)
 {
     fprintf(out,
-            "usage: dsim dash SCENARIO [-p POLICY]... [--visits N] [--db FILE]\n"
+            "usage: dsim dash SCENARIO [-p POLICY]... [--visits N] [--seeds K] [--db FILE]\n"
             "       dsim dash --db FILE [RUN]...      (stored runs, read only; default: every finished run)\n\n"
-            "Runs the policies live on one seed of SCENARIO (common random numbers) and shows them compete: a\n"
+            "Runs the policies live on seeds of SCENARIO (common random numbers) and shows them compete: a\n"
             "table, a chart of the cumulative objective, the state of the run; keys pause, step, change the\n"
             "speed and trigger the scenario's shocks (press ? for all). On quit the runs so far are stored.\n"
             "Needs a terminal; for batch work use dsim run.\n\n"
             "  -p, --policy P    a policy file or NAME (repeatable, up to %d); default: none, fixed10,\n"
             "                    thompson, linucb\n"
             "  --visits N        horizon (default: the scenario's)\n"
+            "  --seeds K         run seeds seed … seed+K−1 of every policy (up to %d): the table shows\n"
+            "                    means with 95 %% intervals, the chart the means\n"
             "  --db FILE         where the snapshot is stored (default " DEFAULT_DB ")\n\n"
             "example:\n  dsim dash competitor_sale -p fixed10 -p thompson\n",
-            DASH_MAX_POLICIES);
+            DASH_MAX_POLICIES, DASH_MAX_SEEDS);
 }
 
 /* `dsim dash --db FILE [RUN...]`: every argument but --db's value a run number (or none at all). */
@@ -66,7 +68,7 @@ static int replay(const char *db, int64_t *runs, int n_runs)
                     runs[n_runs++] = rows[i].id;
         dsim_store_rows_free(rows, n);
     }
-    dash_shared s;
+    static dash_shared s;
     dsim_scenario *sc = NULL;
     dsim_policy_config *configs[DASH_MAX_POLICIES] = {0};
     int rc = n_runs ? dash_replay(store, db, runs, n_runs, &s, &sc, configs)
@@ -98,7 +100,7 @@ int cmd_dash(int argc, char **argv)
     }
     static const cli_study_spec spec = {
         .command = "dash", .missing = "a SCENARIO", .one = "one SCENARIO", .horizon = "visits", .output = "db",
-        .max_seeds = 1, .default_policies = default_policies, .usage = dash_usage,
+        .max_seeds = DASH_MAX_SEEDS, .default_policies = default_policies, .usage = dash_usage,
     };
     cli_study_options o;
     int status = cli_parse_study_options(argc, argv, &spec, &o);
@@ -121,7 +123,9 @@ int cmd_dash(int argc, char **argv)
         dsim_scenario_free(sc);
         return EXIT_USAGE;
     }
-    dash_shared s = {.sc = sc, .n_policies = o.n_policies, .seed = sc->seed, .speed = 100, .shock = -1, .every = 1};
+    static dash_shared s; /* large (the series): not on the stack */
+    s = (dash_shared){.sc = sc, .n_policies = o.n_policies, .seed = sc->seed, .n_seeds = (int)o.seeds, .speed = 100,
+                      .shock = -1, .every = 1};
     s.horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
     s.outside_utility = sc->behaviour.outside_utility;
     s.every = s.horizon / 400 ? s.horizon / 400 : 1;

@@ -67,23 +67,64 @@ static void draw_status(const dash_shared *s, double elapsed, const char *db, in
     attroff(A_REVERSE);
 }
 
-static void draw_table(const dash_shared *s, int top, int width)
+/* The table's numeric columns, each a figure of one seed's totals. */
+typedef struct {
+    const char *format, *hw_format;
+    double (*of)(const dsim_metrics *m);
+} table_column;
+
+static double per_visit(double x, const dsim_metrics *m) { return m->visits ? x / (double)m->visits : 0.0; }
+static double col_visits(const dsim_metrics *m) { return (double)m->visits; }
+static double col_conversion(const dsim_metrics *m) { return 100 * per_visit((double)m->purchases, m); }
+static double col_revenue(const dsim_metrics *m) { return m->revenue; }
+static double col_profit(const dsim_metrics *m) { return m->profit; }
+static double col_spend(const dsim_metrics *m) { return m->discount_spend; }
+static double col_discount(const dsim_metrics *m) { return 100 * per_visit(m->discount_offered, m); }
+static double col_regret(const dsim_metrics *m) { return m->regret; }
+
+static const table_column columns[] = {
+    {" %8.0f", " %8s", col_visits},  {" %6.2f", " %6s", col_conversion}, {" %9.0f", " %9s", col_revenue},
+    {" %9.0f", " %9s", col_profit},  {" %10.0f", " %10s", col_spend},   {" %6.2f", " %6s", col_discount},
+    {" %9.0f", " %9s", col_regret},
+};
+#define N_COLUMNS (sizeof columns / sizeof columns[0])
+
+/* One row of means over the seeds; with several seeds, a second row of their 95 % half-widths. */
+static int draw_policy(const dash_shared *s, int p, int row, int width, bool lead)
+{
+    char line[256], hw_line[256];
+    int used = snprintf(line, sizeof line, "%c %-12.12s", marks[p], s->configs[p]->name);
+    int hw_used = snprintf(hw_line, sizeof hw_line, "  %-12s", s->n_seeds > 1 ? "  ± 95 %" : "");
+    for (size_t c = 0; c < N_COLUMNS; c++) {
+        double x[DASH_MAX_SEEDS];
+        for (int k = 0; k < s->n_seeds; k++)
+            x[k] = columns[c].of(&s->seed_metrics[p][k]);
+        dsim_estimate e = dsim_estimate_mean(x, (size_t)s->n_seeds);
+        char hw[32];
+        snprintf(hw, sizeof hw, columns[c].format + 1, e.half_width);
+        used += snprintf(line + used, sizeof line - (size_t)used, columns[c].format, e.mean);
+        hw_used += snprintf(hw_line + hw_used, sizeof hw_line - (size_t)hw_used, columns[c].hw_format, hw);
+    }
+    if (lead)
+        attron(A_BOLD | (has_colors() ? COLOR_PAIR(1) : A_STANDOUT));
+    mvaddnstr(row, 0, line, width);
+    if (lead)
+        attroff(A_BOLD | (has_colors() ? COLOR_PAIR(1) : A_STANDOUT));
+    if (s->n_seeds < 2)
+        return 1;
+    attron(A_DIM);
+    mvaddnstr(row + 1, 0, hw_line, width);
+    attroff(A_DIM);
+    return 2;
+}
+
+static int draw_table(const dash_shared *s, int top, int width)
 {
     mvaddnstr(top, 0, "  policy         visits  conv%   revenue    profit disc.spend  disc%    regret", width);
-    int best = leader(s);
-    for (int p = 0; p < s->n_policies; p++) {
-        const dsim_metrics *m = &s->metrics[p];
-        double v = m->visits ? (double)m->visits : 1.0;
-        char row[256];
-        snprintf(row, sizeof row, "%c %-12.12s %8llu %6.2f %9.0f %9.0f %10.0f %6.2f %9.0f", marks[p],
-                 s->configs[p]->name, (unsigned long long)m->visits, 100.0 * (double)m->purchases / v, m->revenue,
-                 m->profit, m->discount_spend, 100.0 * m->discount_offered / v, m->regret);
-        if (p == best && s->done > 0)
-            attron(A_BOLD | (has_colors() ? COLOR_PAIR(1) : A_STANDOUT));
-        mvaddnstr(top + 1 + p, 0, row, width);
-        if (p == best && s->done > 0)
-            attroff(A_BOLD | (has_colors() ? COLOR_PAIR(1) : A_STANDOUT));
-    }
+    int best = leader(s), row = top + 1;
+    for (int p = 0; p < s->n_policies; p++)
+        row += draw_policy(s, p, row, width, p == best && s->done > 0);
+    return row;
 }
 
 static void draw_chart(const dash_shared *s, int metric, int top, int width, int height)
@@ -180,8 +221,7 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     getmaxyx(stdscr, rows, cols);
     erase();
     draw_status(s, elapsed, db, cols);
-    draw_table(s, 2, cols);
-    int chart_top = 3 + s->n_policies + 1, chart_h = rows - chart_top - 3;
+    int chart_top = draw_table(s, 2, cols) + 1, chart_h = rows - chart_top - 3;
     if (levels) {
         mvaddnstr(chart_top - 1, 0, "discount levels given (level, share of decisions)", cols);
         draw_levels(s, chart_top, cols, chart_h + 1);
@@ -208,22 +248,24 @@ static int save_snapshot(const dash_shared *s, const char *db)
 {
     dsim_store *store = NULL;
     int rc = dsim_store_open(&store, db);
-    for (int p = 0; p < s->n_policies && !rc; p++) {
-        int64_t id;
-        rc = dsim_store_run_begin(store, s->sc, s->configs[p], s->seed, s->done, &id);
-        /* The chart's points (only the objective is kept for them), then the totals at the last visit. */
-        dsim_metrics m = {0};
-        for (size_t i = 1; i < s->n_points && s->series_visit[i] < s->done && !rc; i++) {
-            m.reward = s->series[p][i];
-            rc = dsim_store_series_add(store, s->series_visit[i], &m);
+    for (int p = 0; p < s->n_policies && !rc; p++)
+        for (int k = 0; k < s->n_seeds && !rc; k++) {
+            int64_t id;
+            const dsim_metrics *final = &s->seed_metrics[p][k];
+            rc = dsim_store_run_begin(store, s->sc, s->configs[p], s->seed + (uint64_t)k, s->done, &id);
+            /* The chart's points (the objective only, the seeds' mean), then the seed's totals at the end. */
+            dsim_metrics m = {0};
+            for (size_t i = 1; i < s->n_points && s->series_visit[i] < s->done && !rc; i++) {
+                m.reward = s->series[p][i];
+                rc = dsim_store_series_add(store, s->series_visit[i], &m);
+            }
+            if (!rc && s->done > 0)
+                rc = dsim_store_series_add(store, s->done, final);
+            for (int c = 0; c < s->n_changes && !rc; c++)
+                rc = dsim_store_change_add(store, c, s->change_visit[c], s->change[c]);
+            if (!rc)
+                rc = dsim_store_run_end(store, DSIM_RUN_DONE, final, NULL);
         }
-        if (!rc && s->done > 0)
-            rc = dsim_store_series_add(store, s->done, &s->metrics[p]);
-        for (int k = 0; k < s->n_changes && !rc; k++)
-            rc = dsim_store_change_add(store, k, s->change_visit[k], s->change[k]);
-        if (!rc)
-            rc = dsim_store_run_end(store, DSIM_RUN_DONE, &s->metrics[p], NULL);
-    }
     dsim_store_close(store);
     return rc;
 }
@@ -337,7 +379,7 @@ int dash_run(dash_shared *s, const char *db)
             if (save_snapshot(&view, db))
                 snprintf(message, sizeof message, "saving failed: %s", dsim_errmsg());
             else
-                snprintf(message, sizeof message, "saved %d runs of %llu visits to %s", view.n_policies,
+                snprintf(message, sizeof message, "saved %d runs of %llu visits to %s", view.n_policies * view.n_seeds,
                          (unsigned long long)view.done, db);
         }
         draw(&view, db, now() - started, metric, levels, help, message);
@@ -422,6 +464,6 @@ int dash_run(dash_shared *s, const char *db)
         fprintf(stderr, "dsim: dash: %s\n", dsim_errmsg());
         return 1;
     }
-    printf("saved %d runs of %llu visits to %s\n", s->n_policies, (unsigned long long)s->done, db);
+    printf("saved %d runs of %llu visits to %s\n", s->n_policies * s->n_seeds, (unsigned long long)s->done, db);
     return 0;
 }

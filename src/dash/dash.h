@@ -14,6 +14,7 @@
 #include "dsim/sim.h"
 
 #define DASH_MAX_POLICIES 8
+#define DASH_MAX_SEEDS 10
 #define DASH_POINTS 1024 /* series points kept; halved (every other one) when full */
 #define DASH_MAX_MARKS 16
 #define DASH_MAX_SPEED 100000 /* visits per tick at which the worker stops pausing between ticks */
@@ -26,7 +27,8 @@ typedef struct {
     const dsim_scenario *sc;
     const dsim_policy_config *configs[DASH_MAX_POLICIES];
     int n_policies;
-    uint64_t seed, horizon;
+    uint64_t seed, horizon; /* seeds seed … seed + n_seeds − 1 */
+    int n_seeds;
     /* requests */
     bool paused, quit, step;
     int speed;        /* visits per policy and tick */
@@ -34,9 +36,10 @@ typedef struct {
     bool custom_pending;          /* a market change made with the keys, to apply now */
     dsim_shock_config custom;
     /* reports */
-    dsim_metrics metrics[DASH_MAX_POLICIES];
-    double series[DASH_MAX_POLICIES][DASH_POINTS];     /* cumulative objective */
-    double conversion[DASH_MAX_POLICIES][DASH_POINTS]; /* purchases per visit so far */
+    dsim_metrics seed_metrics[DASH_MAX_POLICIES][DASH_MAX_SEEDS];
+    dsim_metrics metrics[DASH_MAX_POLICIES]; /* summed over the seeds */
+    double series[DASH_MAX_POLICIES][DASH_POINTS];     /* cumulative objective, mean over the seeds */
+    double conversion[DASH_MAX_POLICIES][DASH_POINTS]; /* purchases per visit so far, all seeds */
     uint64_t series_visit[DASH_POINTS];
     size_t n_points;
     uint64_t every;   /* visits between series points */

@@ -66,6 +66,7 @@ int dash_replay(dsim_store *st, const char *db, const int64_t *runs, int n_runs,
     memset(s, 0, sizeof *s);
     s->shock = -1;
     s->speed = 1;
+    s->n_seeds = 1;
     s->finished = true;
     int rc = DSIM_OK;
     for (int p = 0; p < n_runs && !rc; p++) {
@@ -85,6 +86,7 @@ int dash_replay(dsim_store *st, const char *db, const int64_t *runs, int n_runs,
         }
         if (!rc) {
             metrics_of(&row, &s->metrics[p]);
+            s->seed_metrics[p][0] = s->metrics[p];
             s->done = s->metrics[p].visits > s->done ? s->metrics[p].visits : s->done;
             s->configs[p] = configs[p];
             s->n_policies = p + 1;

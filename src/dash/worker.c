@@ -1,6 +1,6 @@
 /*
- * worker.c — the dashboard's simulation thread: one sim per policy on the same seed (common random
- * numbers), advanced in lockstep by `speed` visits a tick; it applies the live shocks the screen asks for
+ * worker.c — the dashboard's simulation thread: one sim per policy and seed (common random numbers across
+ * policies), advanced in lockstep by `speed` visits a tick; it applies the live shocks the screen asks for
  * and publishes totals and series points under the shared lock. The screen never waits on it.
  */
 #include <stdio.h>
@@ -23,6 +23,26 @@ static void nap(void)
     nanosleep(&ts, NULL);
 }
 
+/* The seeds' totals added up (the table takes means and intervals from the per-seed totals). */
+static void sum_metrics(dsim_metrics *sum, const dsim_metrics *m, int k)
+{
+    *sum = m[0];
+    for (int i = 1; i < k; i++) {
+        sum->arrivals += m[i].arrivals;
+        sum->visits += m[i].visits;
+        sum->purchases += m[i].purchases;
+        sum->clicks += m[i].clicks;
+        sum->revenue += m[i].revenue;
+        sum->profit += m[i].profit;
+        sum->discount_spend += m[i].discount_spend;
+        sum->discount_offered += m[i].discount_offered;
+        sum->reward += m[i].reward;
+        sum->regret += m[i].regret;
+        for (int l = 0; l < DSIM_MAX_LEVELS; l++)
+            sum->level_count[l] += m[i].level_count[l];
+    }
+}
+
 /* Keep at most DASH_POINTS points: when full, drop every other one and double the spacing. */
 static void add_point(dash_shared *s)
 {
@@ -40,7 +60,7 @@ static void add_point(dash_shared *s)
     s->series_visit[s->n_points] = s->done;
     for (int p = 0; p < s->n_policies; p++) {
         const dsim_metrics *m = &s->metrics[p];
-        s->series[p][s->n_points] = m->reward;
+        s->series[p][s->n_points] = m->reward / s->n_seeds;
         s->conversion[p][s->n_points] = m->visits ? (double)m->purchases / (double)m->visits : 0.0;
     }
     s->n_points++;
@@ -49,12 +69,13 @@ static void add_point(dash_shared *s)
 void *dash_worker(void *arg)
 {
     dash_shared *s = arg;
-    dsim_sim *sims[DASH_MAX_POLICIES] = {0};
+    static dsim_sim *sims[DASH_MAX_POLICIES][DASH_MAX_SEEDS];
     dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
     options.visits = s->horizon;
-    int rc = DSIM_OK;
+    int rc = DSIM_OK, K = s->n_seeds;
     for (int p = 0; p < s->n_policies && !rc; p++)
-        rc = dsim_sim_create(&sims[p], s->sc, s->configs[p], s->seed, &options);
+        for (int k = 0; k < K && !rc; k++)
+            rc = dsim_sim_create(&sims[p][k], s->sc, s->configs[p], s->seed + (uint64_t)k, &options);
     double window_start = now();
     uint64_t window_visits = 0;
     pthread_mutex_lock(&s->lock);
@@ -72,21 +93,25 @@ void *dash_worker(void *arg)
         s->custom_pending = false;
         pthread_mutex_unlock(&s->lock);
 
-        for (int p = 0; p < s->n_policies && shock >= 0 && !rc; p++)
-            rc = dsim_sim_shock_now(sims[p], &s->sc->shocks[shock]);
-        for (int p = 0; p < s->n_policies && custom && !rc; p++)
-            rc = dsim_sim_shock_now(sims[p], &change);
-        dsim_metrics m[DASH_MAX_POLICIES];
+        for (int p = 0; p < s->n_policies && !rc; p++)
+            for (int k = 0; k < K && !rc; k++) {
+                if (shock >= 0)
+                    rc = dsim_sim_shock_now(sims[p][k], &s->sc->shocks[shock]);
+                if (custom && !rc)
+                    rc = dsim_sim_shock_now(sims[p][k], &change);
+            }
+        static dsim_metrics m[DASH_MAX_POLICIES][DASH_MAX_SEEDS];
         bool finished = false;
         if (run) {
-            for (int p = 0; p < s->n_policies && !rc; p++) {
-                int r = dsim_sim_advance(sims[p], n);
-                finished |= r == DSIM_DONE || dsim_sim_visits_done(sims[p]) >= s->horizon;
-                if (r != DSIM_OK && r != DSIM_DONE)
-                    rc = r;
-                dsim_sim_metrics(sims[p], &m[p]);
-            }
-            window_visits += n * (uint64_t)s->n_policies;
+            for (int p = 0; p < s->n_policies && !rc; p++)
+                for (int k = 0; k < K && !rc; k++) {
+                    int r = dsim_sim_advance(sims[p][k], n);
+                    finished |= r == DSIM_DONE || dsim_sim_visits_done(sims[p][k]) >= s->horizon;
+                    if (r != DSIM_OK && r != DSIM_DONE)
+                        rc = r;
+                    dsim_sim_metrics(sims[p][k], &m[p][k]);
+                }
+            window_visits += n * (uint64_t)(s->n_policies * K);
         }
         if (!run || n < DASH_MAX_SPEED)
             nap(); /* a tick every 20 ms: `speed` sets the pace, the top speed runs flat out */
@@ -101,9 +126,12 @@ void *dash_worker(void *arg)
             snprintf(s->mark_name[s->n_marks++], DSIM_NAME_MAX, "%s", shock >= 0 ? s->sc->shocks[shock].name : change.name);
         }
         if (run) {
-            memcpy(s->metrics, m, sizeof(dsim_metrics) * (size_t)s->n_policies);
+            for (int p = 0; p < s->n_policies; p++) {
+                memcpy(s->seed_metrics[p], m[p], sizeof(dsim_metrics) * (size_t)K);
+                sum_metrics(&s->metrics[p], m[p], K);
+            }
             uint64_t before = s->done;
-            s->done = dsim_sim_visits_done(sims[0]);
+            s->done = dsim_sim_visits_done(sims[0][0]);
             if (s->done / s->every != before / s->every || finished)
                 add_point(s);
             s->finished = finished;
@@ -117,6 +145,9 @@ void *dash_worker(void *arg)
     }
     pthread_mutex_unlock(&s->lock);
     for (int p = 0; p < s->n_policies; p++)
-        dsim_sim_free(sims[p]);
+        for (int k = 0; k < K; k++) {
+            dsim_sim_free(sims[p][k]);
+            sims[p][k] = NULL;
+        }
     return NULL;
 }

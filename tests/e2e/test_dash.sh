@@ -66,6 +66,15 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" kill-session -t dash
 done
 
+# Several seeds: means with 95 % intervals; every seed's run in the snapshot.
+db=$WORK/seeds.db
+tmux -S "$SOCK" new-session -d -s dash -x 80 -y 24 "'$DSIM' dash competitor_sale -p none -p fixed10 --seeds 2 --db '$db'; echo \"exit \$?\"; sleep 30"
+check "seeds: intervals under each policy" wait_re '^ +± 95 % +0 +[0-9.]+'
+tmux -S "$SOCK" send-keys -t dash q
+check "seeds: q quits with status 0" wait_for "exit 0"
+check "seeds: a run per policy and seed" test "$(sqlite3 "$db" "SELECT count(*) || ',' || group_concat(DISTINCT seed) FROM runs")" = "4,31,32"
+tmux -S "$SOCK" kill-session -t dash
+
 # Replay: the stored runs in the same views, read only.
 db=$WORK/dash_80x24.db
 tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "'$DSIM' dash --db '$db' 4 5 6; echo \"exit \$?\"; sleep 30"
