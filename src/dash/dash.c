@@ -183,6 +183,33 @@ static void draw_levels(const dash_shared *s, int top, int width, int height)
     }
 }
 
+/* The selected policy's value estimate per level (a first-time visitor), as bars from the smallest. */
+static void draw_values(const dash_shared *s, int top, int width, int height)
+{
+    int p = s->selected, n_levels = s->sc->discounts.n_levels;
+    if (p < 0)
+        return;
+    mvprintw(top, 0, "%c %s: learned value of each level for a first-time visitor", marks[p], s->configs[p]->name);
+    if (!s->values_known) {
+        mvaddnstr(top + 1, 2, "(this policy type keeps no value estimates)", width - 2);
+        return;
+    }
+    double lo = s->values[0], hi = s->values[0];
+    for (int l = 1; l < n_levels; l++) {
+        lo = fmin(lo, s->values[l]);
+        hi = fmax(hi, s->values[l]);
+    }
+    int bar_w = width - 30;
+    for (int l = 0; l < n_levels && l + 1 < height; l++) {
+        char value[32];
+        dash_format_value(s->values[l], value, sizeof value);
+        mvprintw(top + 1 + l, 2, "%5.1f %%  %10s ", 100 * s->sc->discounts.levels[l], value);
+        int n = hi > lo && bar_w > 0 ? (int)lround((s->values[l] - lo) / (hi - lo) * bar_w) : 0;
+        if (n > 0)
+            mvhline(top + 1 + l, 24, ACS_CKBOARD, n);
+    }
+}
+
 static const char *const help_lines[] = {
     "keys",
     "  p        pause / resume",
@@ -193,6 +220,7 @@ static const char *const help_lines[] = {
     "  o / O    outside option +0.5 / -0.5 (buying less / more)",
     "  m        chart: cumulative objective / conversion rate",
     "  l        the discount levels each policy gives / the chart",
+    "  tab      the next policy's learned values per level / the chart",
     "  w        save a snapshot of the runs now",
     "  ?        this help (any key closes it)",
     "  q        quit, saving the runs so far",
@@ -222,7 +250,9 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     erase();
     draw_status(s, elapsed, db, cols);
     int chart_top = draw_table(s, 2, cols) + 1, chart_h = rows - chart_top - 3;
-    if (levels) {
+    if (s->selected >= 0) {
+        draw_values(s, chart_top - 1, cols, chart_h + 2);
+    } else if (levels) {
         mvaddnstr(chart_top - 1, 0, "discount levels given (level, share of decisions)", cols);
         draw_levels(s, chart_top, cols, chart_h + 1);
     } else {
@@ -235,7 +265,7 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     if (s->error[0])
         mvaddnstr(rows - 2, 0, s->error, cols);
     attron(A_DIM);
-    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  l levels  w save  ? help  q quit",
+    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  l levels  tab values  w save  ? help  q quit",
               cols);
     attroff(A_DIM);
     if (help)
@@ -438,6 +468,10 @@ int dash_run(dash_shared *s, const char *db)
         case 'l':
         case 'L':
             levels = !levels;
+            s->selected = -1;
+            break;
+        case '\t': /* the next policy's learned values, then back to the chart */
+            s->selected = s->selected + 1 < s->n_policies ? s->selected + 1 : -1;
             break;
         case 'w':
         case 'W':

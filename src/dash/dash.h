@@ -52,6 +52,9 @@ typedef struct {
     uint64_t change_visit[DASH_MAX_CHANGES];
     int n_changes;
     double outside_utility;             /* V0 as the keys have set it */
+    int selected;     /* the policy whose learned values are shown, or −1 */
+    bool values_known;                 /* its type keeps value estimates */
+    double values[DSIM_MAX_LEVELS];    /* per level, for a first-time visitor, its first seed */
     char error[512];  /* the worker stopped on this */
     bool finished;    /* the horizon was reached */
 } dash_shared;

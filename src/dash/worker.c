@@ -125,6 +125,12 @@ void *dash_worker(void *arg)
             s->mark_visit[s->n_marks] = s->done;
             snprintf(s->mark_name[s->n_marks++], DSIM_NAME_MAX, "%s", shock >= 0 ? s->sc->shocks[shock].name : change.name);
         }
+        if (s->selected >= 0 && s->selected < s->n_policies) {
+            /* What the selected policy has learned, for a shopper it has never seen (first seed). */
+            dsim_context first = {.days_since_visit = -1, .days_since_purchase = -1, .budget_left = 1,
+                                  .mean_price = s->sc->catalog.price_median};
+            s->values_known = dsim_policy_values(dsim_sim_policy(sims[s->selected][0]), &first, s->values) == DSIM_OK;
+        }
         if (run) {
             for (int p = 0; p < s->n_policies; p++) {
                 memcpy(s->seed_metrics[p], m[p], sizeof(dsim_metrics) * (size_t)K);

@@ -3,6 +3,7 @@
  * otherwise give the level with the best mean so far. ε_t = ε / (1 + decay · t); levels never tried come
  * first, in order, so every level is tried once before the means are trusted.
  */
+#include <string.h>
 #include <math.h>
 
 #include "policy/policy_impl.h"
@@ -73,6 +74,14 @@ static int eg_learn(void *state, const dsim_context *ctx, const dsim_feedback *f
     return DSIM_OK;
 }
 
+/* The mean reward each level has brought so far. */
+static void eg_values(const void *state, const dsim_context *ctx, double *out)
+{
+    (void)ctx;
+    const eg_state *s = state;
+    memcpy(out, s->arms.mean, sizeof(double) * (size_t)s->arms.n_levels);
+}
+
 const dsim_policy_type dsim_policy_epsilon_greedy = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "epsilon_greedy",
@@ -85,4 +94,5 @@ const dsim_policy_type dsim_policy_epsilon_greedy = {
     .act = eg_act,
     .distribution = eg_distribution,
     .learn = eg_learn,
+    .values = eg_values,
 };

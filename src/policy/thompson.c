@@ -130,6 +130,15 @@ static int ts_learn(void *state, const dsim_context *ctx, const dsim_feedback *f
     return DSIM_OK;
 }
 
+/* The posterior mean of each level's reward: P(sale) times the value of a sale. */
+static void ts_values(const void *state, const dsim_context *ctx, double *out)
+{
+    (void)ctx;
+    const ts_state *s = state;
+    for (int l = 0; l < s->n_levels; l++)
+        out[l] = s->alpha[l] / (s->alpha[l] + s->beta[l]) * ts_value(s, l);
+}
+
 const dsim_policy_type dsim_policy_thompson = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "thompson",
@@ -141,5 +150,6 @@ const dsim_policy_type dsim_policy_thompson = {
     .act = ts_act,
     .distribution = ts_distribution,
     .learn = ts_learn,
+    .values = ts_values,
     .free = ts_free,
 };

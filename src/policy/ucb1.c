@@ -7,6 +7,7 @@
  * (Garivier & Moulines 2011), which forgets a market that has shifted (a level that drops out of the
  * window is tried again).
  */
+#include <string.h>
 #include <math.h>
 
 #include "policy/policy_impl.h"
@@ -68,6 +69,14 @@ static int ucb_learn(void *state, const dsim_context *ctx, const dsim_feedback *
     return DSIM_OK;
 }
 
+/* The mean reward each level has brought so far. */
+static void ucb_values(const void *state, const dsim_context *ctx, double *out)
+{
+    (void)ctx;
+    const ucb_state *s = state;
+    memcpy(out, s->arms.mean, sizeof(double) * (size_t)s->arms.n_levels);
+}
+
 const dsim_policy_type dsim_policy_ucb1 = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "ucb1",
@@ -80,4 +89,5 @@ const dsim_policy_type dsim_policy_ucb1 = {
     .act = ucb_act,
     .distribution = ucb_distribution,
     .learn = ucb_learn,
+    .values = ucb_values,
 };

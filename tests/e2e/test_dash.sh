@@ -49,6 +49,9 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" send-keys -t dash l
     check "$size: l shows the discount levels each policy gives" wait_re '10\.0 % 100\.0 %'
     tmux -S "$SOCK" send-keys -t dash l
+    tmux -S "$SOCK" send-keys -t dash Tab Tab Tab
+    check "$size: tab shows a policy's learned values per level" wait_re '^\+ thompson: learned value of each level'
+    tmux -S "$SOCK" send-keys -t dash Tab
     tmux -S "$SOCK" send-keys -t dash w
     check "$size: w saves a snapshot now" wait_for "saved 3 runs of"
     tmux -S "$SOCK" send-keys -t dash '?'

@@ -86,6 +86,50 @@ static void test_ucb1__finds_the_best_level_with_sublinear_regret(void **state)
     check_learner("ucb1");
 }
 
+/* What the dashboard shows as a policy's learned values: for ε-greedy and UCB1 the mean reward each level
+   has brought, for Thompson sampling the posterior mean P(sale) × value of a sale. */
+static void test_values__are_the_means_learned(void **state)
+{
+    (void)state;
+    const double levels[3] = {0, 0.1, 0.2};
+    dsim_policy_env env = {.n_levels = 3, .levels = levels, .objective = DSIM_OBJECTIVE_PROFIT, .reward_scale = 10,
+                           .mean_price = 40, .mean_cost = 25, .n_categories = 1, .n_customers = 1, .seed = 1,
+                           .n_groups = 1};
+    const char *types[2] = {"epsilon_greedy", "ucb1"};
+    dsim_context ctx = {.days_since_visit = -1, .days_since_purchase = -1, .budget_left = 1};
+    for (int t = 0; t < 2; t++) {
+        dsim_policy_config *cfg = NULL;
+        dsim_policy *p = NULL;
+        ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find(types[t])));
+        ASSERT_OK(dsim_policy_alloc(&p, cfg, &env));
+        const int level[3] = {1, 1, 0};
+        const double reward[3] = {2, 4, 1};
+        for (int i = 0; i < 3; i++) {
+            dsim_feedback fb = {.level = level[i], .purchased = true, .position = 0, .reward = reward[i]};
+            ASSERT_OK(dsim_policy_learn(p, &ctx, &fb));
+        }
+        double v[3];
+        ASSERT_OK(dsim_policy_values(p, &ctx, v));
+        assert_true(v[0] == 1.0 && v[1] == 3.0 && v[2] == 0.0);
+        dsim_policy_free(p);
+        dsim_policy_config_free(cfg);
+    }
+    dsim_policy_config *cfg = NULL;
+    dsim_policy *p = NULL;
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("thompson")));
+    ASSERT_OK(dsim_policy_alloc(&p, cfg, &env));
+    double before[3], after[3];
+    ASSERT_OK(dsim_policy_values(p, &ctx, before));
+    for (int i = 0; i < 20; i++) { /* level 2 never sells: its posterior P(sale) falls */
+        dsim_feedback fb = {.level = 2, .purchased = false, .position = -1, .reward = 0};
+        ASSERT_OK(dsim_policy_learn(p, &ctx, &fb));
+    }
+    ASSERT_OK(dsim_policy_values(p, &ctx, after));
+    assert_true(after[2] < before[2] / 5 && after[0] == before[0]);
+    dsim_policy_free(p);
+    dsim_policy_config_free(cfg);
+}
+
 static void test_oracle__has_zero_pseudo_regret(void **state)
 {
     (void)state;
@@ -113,6 +157,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thompson__finds_the_best_level_with_sublinear_regret),
         cmocka_unit_test(test_ucb1__finds_the_best_level_with_sublinear_regret),
+        cmocka_unit_test(test_values__are_the_means_learned),
         cmocka_unit_test(test_oracle__has_zero_pseudo_regret),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
