@@ -37,6 +37,15 @@ for size in 80x24 160x50; do
     check "$size: p pauses" wait_for "PAUSED"
     tmux -S "$SOCK" send-keys -t dash +
     check "$size: + speeds up" wait_for "speed 1000"
+    # key to screen: from sending p (resume) to RUNNING on the screen, polled every 10 ms through tmux
+    t0=$(date +%s%N)
+    tmux -S "$SOCK" send-keys -t dash p
+    for _ in $(seq 300); do screen | grep -qF RUNNING && break; sleep 0.01; done
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    echo "# $size: key to screen in $ms ms (tmux and polling included)"
+    check "$size: a key shows within 100 ms plus tmux's own delay ($ms ms < 300)" test "$ms" -lt 300
+    tmux -S "$SOCK" send-keys -t dash p
+    check "$size: paused again" wait_for "PAUSED"
     tmux -S "$SOCK" send-keys -t dash s
     check "$size: s triggers the scenario's shock" wait_for "shock sale applied at visit"
     check "$size: the shock is marked on the chart" wait_re '^ +\+-*!'
