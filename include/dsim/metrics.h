@@ -31,6 +31,9 @@ typedef struct {
     uint64_t quality_visits;    /* visits whose ranking was measured against the truth */
     double precision_sum, recall_sum, ndcg_sum; /* Σ over those visits */
     uint64_t level_count[DSIM_MAX_LEVELS];
+    /* by the shoppers' (hidden) segment: what the simulator sees of whom a policy discounts */
+    uint64_t segment_visits[DSIM_MAX_SEGMENTS], segment_discounted[DSIM_MAX_SEGMENTS];
+    uint64_t segment_purchases[DSIM_MAX_SEGMENTS];
 } dsim_metrics;
 
 /** A named figure computed from the totals. */

@@ -20,6 +20,8 @@
 #include "dsim/store.h"
 
 static const char marks[DASH_MAX_POLICIES + 1] = "*o+x#@%&";
+
+enum { PANEL_CHART, PANEL_LEVELS, PANEL_SEGMENTS }; /* what fills the space under the table */
 static volatile sig_atomic_t stop_requested;
 static bool screen_active;
 
@@ -210,6 +212,30 @@ static void draw_values(const dash_shared *s, int top, int width, int height)
     }
 }
 
+/* Per segment (hidden from the policies, known to the simulator): the share of its visits each policy
+   discounted and their conversion — whom the policy learned to discount. */
+static void draw_segments(const dash_shared *s, int top, int width, int height)
+{
+    mvaddnstr(top, 0, "by segment: share of visits discounted / conversion (the segments are hidden from the policies)",
+              width);
+    int row = top + 1;
+    char line[256];
+    int used = snprintf(line, sizeof line, "  %-14s", "policy");
+    for (int g = 0; g < s->sc->n_segments && used < (int)sizeof line - 20; g++)
+        used += snprintf(line + used, sizeof line - (size_t)used, " %19.19s", s->sc->segments[g].name);
+    mvaddnstr(row++, 0, line, width);
+    for (int p = 0; p < s->n_policies && row < top + height; p++, row++) {
+        const dsim_metrics *m = &s->metrics[p];
+        used = snprintf(line, sizeof line, "%c %-14.14s", marks[p], s->configs[p]->name);
+        for (int g = 0; g < s->sc->n_segments && used < (int)sizeof line - 20; g++) {
+            double v = m->segment_visits[g] ? (double)m->segment_visits[g] : 1.0;
+            used += snprintf(line + used, sizeof line - (size_t)used, "   %5.1f %% / %5.1f %%",
+                             100.0 * (double)m->segment_discounted[g] / v, 100.0 * (double)m->segment_purchases[g] / v);
+        }
+        mvaddnstr(row, 0, line, width);
+    }
+}
+
 static const char *const help_lines[] = {
     "keys",
     "  p        pause / resume",
@@ -221,6 +247,7 @@ static const char *const help_lines[] = {
     "  m        chart: cumulative objective / conversion rate",
     "  l        the discount levels each policy gives / the chart",
     "  tab      the next policy's learned values per level / the chart",
+    "  g        by segment: share discounted and conversion / the chart",
     "  w        save a snapshot of the runs now",
     "  ?        this help (any key closes it)",
     "  q        quit, saving the runs so far",
@@ -242,9 +269,10 @@ static void draw_help(int rows, int cols)
         mvaddnstr(top + 1 + i, left + 2, help_lines[i], w - 4);
 }
 
-static void draw(const dash_shared *s, const char *db, double elapsed, int metric, bool levels, bool help,
+static void draw(const dash_shared *s, const char *db, double elapsed, int metric, int panel, bool help,
                  const char *message)
 {
+    bool levels = panel == PANEL_LEVELS;
     int rows, cols;
     getmaxyx(stdscr, rows, cols);
     erase();
@@ -255,6 +283,8 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     } else if (levels) {
         mvaddnstr(chart_top - 1, 0, "discount levels given (level, share of decisions)", cols);
         draw_levels(s, chart_top, cols, chart_h + 1);
+    } else if (panel == PANEL_SEGMENTS) {
+        draw_segments(s, chart_top - 1, cols, chart_h + 2);
     } else {
         mvaddnstr(chart_top - 1, 0, metric ? "conversion rate (purchases per visit so far)" : "cumulative objective",
                   cols);
@@ -265,7 +295,7 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     if (s->error[0])
         mvaddnstr(rows - 2, 0, s->error, cols);
     attron(A_DIM);
-    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  l levels  tab values  w save  ? help  q quit",
+    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  l levels  g segments  tab values  w save  ? help  q quit",
               cols);
     attroff(A_DIM);
     if (help)
@@ -361,11 +391,11 @@ int dash_show(const dash_shared *s, const char *db)
 {
     if (screen_start())
         return 1;
-    bool help = false, levels = false;
-    int metric = 0;
+    bool help = false;
+    int metric = 0, panel = PANEL_CHART;
     double started = now();
     for (;;) {
-        draw(s, db, now() - started, metric, levels, help, "replay of stored runs (read only)");
+        draw(s, db, now() - started, metric, panel, help, "replay of stored runs (read only)");
         int key = getch();
         if (stop_requested || key == 'q' || key == 'Q')
             break;
@@ -374,9 +404,9 @@ int dash_show(const dash_shared *s, const char *db)
         if (help)
             help = false;
         else if (key == 'm' || key == 'M')
-            metric = !metric, levels = false;
+            metric = !metric, panel = PANEL_CHART;
         else if (key == 'l' || key == 'L')
-            levels = !levels;
+            panel = panel == PANEL_LEVELS ? PANEL_CHART : PANEL_LEVELS;
         else if (key == '?')
             help = true;
     }
@@ -395,7 +425,8 @@ int dash_run(dash_shared *s, const char *db)
         return 1;
     }
     double started = now();
-    bool help = false, save_now = false, levels = false;
+    bool help = false, save_now = false;
+    int panel = PANEL_CHART;
     int metric = 0;
     char message[256] = "";
     int next_shock = 0;
@@ -412,7 +443,7 @@ int dash_run(dash_shared *s, const char *db)
                 snprintf(message, sizeof message, "saved %d runs of %llu visits to %s", view.n_policies * view.n_seeds,
                          (unsigned long long)view.done, db);
         }
-        draw(&view, db, now() - started, metric, levels, help, message);
+        draw(&view, db, now() - started, metric, panel, help, message);
         int key = getch();
         if (stop_requested)
             key = 'q';
@@ -463,11 +494,16 @@ int dash_run(dash_shared *s, const char *db)
         case 'm':
         case 'M':
             metric = !metric;
-            levels = false;
+            panel = PANEL_CHART;
             break;
         case 'l':
         case 'L':
-            levels = !levels;
+            panel = panel == PANEL_LEVELS ? PANEL_CHART : PANEL_LEVELS;
+            s->selected = -1;
+            break;
+        case 'g':
+        case 'G':
+            panel = panel == PANEL_SEGMENTS ? PANEL_CHART : PANEL_SEGMENTS;
             s->selected = -1;
             break;
         case '\t': /* the next policy's learned values, then back to the chart */

@@ -40,6 +40,11 @@ static void sum_metrics(dsim_metrics *sum, const dsim_metrics *m, int k)
         sum->regret += m[i].regret;
         for (int l = 0; l < DSIM_MAX_LEVELS; l++)
             sum->level_count[l] += m[i].level_count[l];
+        for (int g = 0; g < DSIM_MAX_SEGMENTS; g++) {
+            sum->segment_visits[g] += m[i].segment_visits[g];
+            sum->segment_discounted[g] += m[i].segment_discounted[g];
+            sum->segment_purchases[g] += m[i].segment_purchases[g];
+        }
     }
 }
 

@@ -565,6 +565,10 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     dsim_ranker_observe(sim->ranker, &seen);
     account(&sim->metrics, sc, levels, sc->discounts.scope == DSIM_SCOPE_ITEM ? sim->slate_size : 1, &outcome,
             regret);
+    int segment = dsim_world_shopper_segment(w, u);
+    sim->metrics.segment_visits[segment]++;
+    sim->metrics.segment_discounted[segment] += outcome.discount_shown > 0;
+    sim->metrics.segment_purchases[segment] += outcome.position >= 0;
     memcpy(sim->last.item_levels, levels, sizeof levels);
     sim->last.outcome = outcome;
     return DSIM_OK;

@@ -58,6 +58,9 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" send-keys -t dash l
     check "$size: l shows the discount levels each policy gives" wait_re '10\.0 % 100\.0 %'
     tmux -S "$SOCK" send-keys -t dash l
+    tmux -S "$SOCK" send-keys -t dash g
+    check "$size: g shows each segment's discounted share and conversion" wait_re '^o fixed10 +100\.0 % / +[0-9.]+ %'
+    tmux -S "$SOCK" send-keys -t dash g
     tmux -S "$SOCK" send-keys -t dash Tab Tab Tab
     check "$size: tab shows a policy's learned values per level" wait_re '^\+ thompson: learned value of each level'
     tmux -S "$SOCK" send-keys -t dash Tab
