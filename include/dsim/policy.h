@@ -137,6 +137,9 @@ typedef struct dsim_policy_type {
     void (*free)(void *state);
     /** The agent's current value estimate of each level for this context (scaled reward). May be NULL. */
     void (*values)(const void *state, const dsim_context *ctx, double *out);
+    /** The one parameter that may change while the policy runs (ε, α, a learning rate): its name in the
+        policy file and where it lives in the state. May be NULL. */
+    double *(*knob)(void *state, const char **name);
 } dsim_policy_type;
 
 /** @return the NULL-terminated list of all registered policy types. */
@@ -192,6 +195,16 @@ bool dsim_policy_is_clairvoyant(const dsim_policy *p);
 void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *truth, gsl_rng *rng,
                      bool want_propensity, dsim_action *out);
 void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs);
+
+/**
+ * The parameter a running policy lets one change (ε of ε-greedy, c of UCB1, α of LinUCB, v of linear TS, the
+ * learning rate of Q-learning). @param name out: its name. @return its current value, or NAN when the type
+ * has none.
+ */
+double dsim_policy_knob(const dsim_policy *p, const char **name);
+
+/** Set that parameter (clamped at 0). @return 0, or DSIM_ENOTFOUND when the type has none. */
+int dsim_policy_set_knob(dsim_policy *p, double value);
 
 /** @return the levels (actions) the policy chooses among. */
 int dsim_policy_n_levels(const dsim_policy *p);

@@ -192,6 +192,8 @@ static void draw_values(const dash_shared *s, int top, int width, int height)
     if (p < 0)
         return;
     mvprintw(top, 0, "%c %s: learned value of each level for a first-time visitor", marks[p], s->configs[p]->name);
+    if (s->knob_name[0])
+        mvprintw(top + 1 + n_levels, 2, "%s = %.4g  ([ and ] change it)", s->knob_name, s->knob_value);
     if (!s->values_known) {
         mvaddnstr(top + 1, 2, "(this policy type keeps no value estimates)", width - 2);
         return;
@@ -247,6 +249,7 @@ static const char *const help_lines[] = {
     "  m        chart: cumulative objective / conversion rate",
     "  l        the discount levels each policy gives / the chart",
     "  tab      the next policy's learned values per level / the chart",
+    "  [ / ]    that policy's live parameter (e, c, alpha, v) x0.8 / x1.25",
     "  g        by segment: share discounted and conversion / the chart",
     "  w        save a snapshot of the runs now",
     "  ?        this help (any key closes it)",
@@ -505,6 +508,18 @@ int dash_run(dash_shared *s, const char *db)
         case 'G':
             panel = panel == PANEL_SEGMENTS ? PANEL_CHART : PANEL_SEGMENTS;
             s->selected = -1;
+            break;
+        case '[':
+        case ']':
+            if (s->selected < 0 || !s->knob_name[0]) {
+                snprintf(message, sizeof message, "tab to a policy with a live parameter first");
+            } else {
+                double factor = key == ']' ? 1.25 : 0.8;
+                s->knob_factor = factor;
+                snprintf(message, sizeof message, "%s: %s %.4g -> %.4g at visit %llu", s->configs[s->selected]->name,
+                         s->knob_name, s->knob_value, s->knob_value * factor, (unsigned long long)s->done);
+                record_change(s, message);
+            }
             break;
         case '\t': /* the next policy's learned values, then back to the chart */
             s->selected = s->selected + 1 < s->n_policies ? s->selected + 1 : -1;

@@ -53,6 +53,9 @@ typedef struct {
     int n_changes;
     double outside_utility;             /* V0 as the keys have set it */
     int selected;     /* the policy whose learned values are shown, or −1 */
+    double knob_factor;            /* request: multiply the selected policy's knob by this (0: none) */
+    char knob_name[32];            /* the selected policy's live parameter, "" if it has none */
+    double knob_value;
     bool values_known;                 /* its type keeps value estimates */
     double values[DSIM_MAX_LEVELS];    /* per level, for a first-time visitor, its first seed */
     char error[512];  /* the worker stopped on this */

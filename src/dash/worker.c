@@ -131,6 +131,15 @@ void *dash_worker(void *arg)
             snprintf(s->mark_name[s->n_marks++], DSIM_NAME_MAX, "%s", shock >= 0 ? s->sc->shocks[shock].name : change.name);
         }
         if (s->selected >= 0 && s->selected < s->n_policies) {
+            /* A live parameter change on every seed's copy of the policy, then what it is now. */
+            const char *name = NULL;
+            for (int k = 0; k < K && s->knob_factor > 0; k++) {
+                dsim_policy *policy = dsim_sim_policy(sims[s->selected][k]);
+                dsim_policy_set_knob(policy, dsim_policy_knob(policy, &name) * s->knob_factor);
+            }
+            s->knob_factor = 0;
+            s->knob_value = dsim_policy_knob(dsim_sim_policy(sims[s->selected][0]), &name);
+            snprintf(s->knob_name, sizeof s->knob_name, "%s", name ? name : "");
             /* What the selected policy has learned, for a shopper it has never seen (first seed). */
             dsim_context first = {.days_since_visit = -1, .days_since_purchase = -1, .budget_left = 1,
                                   .mean_price = s->sc->catalog.price_median};

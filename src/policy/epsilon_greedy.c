@@ -82,6 +82,12 @@ static void eg_values(const void *state, const dsim_context *ctx, double *out)
     memcpy(out, s->arms.mean, sizeof(double) * (size_t)s->arms.n_levels);
 }
 
+static double *eg_knob(void *state, const char **name)
+{
+    *name = "epsilon";
+    return &((eg_state *)state)->epsilon;
+}
+
 const dsim_policy_type dsim_policy_epsilon_greedy = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "epsilon_greedy",
@@ -94,5 +100,6 @@ const dsim_policy_type dsim_policy_epsilon_greedy = {
     .act = eg_act,
     .distribution = eg_distribution,
     .learn = eg_learn,
+    .knob = eg_knob,
     .values = eg_values,
 };

@@ -93,6 +93,12 @@ static int lin_ts_learn(void *state, const dsim_context *ctx, const dsim_feedbac
     return dsim__linear_arms_learn(&((lin_ts_state *)state)->arms, ctx, fb);
 }
 
+static double *lin_ts_knob(void *state, const char **name)
+{
+    *name = "v";
+    return &((lin_ts_state *)state)->v;
+}
+
 const dsim_policy_type dsim_policy_lin_ts = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "lin_ts",
@@ -105,5 +111,6 @@ const dsim_policy_type dsim_policy_lin_ts = {
     .act = lin_ts_act,
     .distribution = lin_ts_distribution,
     .learn = lin_ts_learn,
+    .knob = lin_ts_knob,
     .free = lin_ts_free,
 };

@@ -68,6 +68,12 @@ static int linucb_learn(void *state, const dsim_context *ctx, const dsim_feedbac
     return dsim__linear_arms_learn(&((linucb_state *)state)->arms, ctx, fb);
 }
 
+static double *linucb_knob(void *state, const char **name)
+{
+    *name = "alpha";
+    return &((linucb_state *)state)->alpha;
+}
+
 const dsim_policy_type dsim_policy_linucb = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "linucb",
@@ -80,5 +86,6 @@ const dsim_policy_type dsim_policy_linucb = {
     .act = linucb_act,
     .distribution = linucb_distribution,
     .learn = linucb_learn,
+    .knob = linucb_knob,
     .free = linucb_free,
 };

@@ -147,6 +147,12 @@ static int td_learn(void *state, const dsim_context *ctx, const dsim_feedback *f
     return DSIM_OK;
 }
 
+static double *td_knob(void *state, const char **name)
+{
+    *name = "alpha";
+    return &((td_state *)state)->alpha;
+}
+
 const dsim_policy_type dsim_policy_q_learning = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "q_learning",
@@ -159,6 +165,7 @@ const dsim_policy_type dsim_policy_q_learning = {
     .act = td_act,
     .distribution = td_distribution,
     .learn = td_learn,
+    .knob = td_knob,
     .free = td_free,
     .values = td_values,
 };
@@ -175,6 +182,7 @@ const dsim_policy_type dsim_policy_sarsa = {
     .act = td_act,
     .distribution = td_distribution,
     .learn = td_learn,
+    .knob = td_knob,
     .free = td_free,
     .values = td_values,
 };

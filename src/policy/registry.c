@@ -255,6 +255,24 @@ struct dsim_policy {
     void *state;
 };
 
+double dsim_policy_knob(const dsim_policy *p, const char **name)
+{
+    *name = NULL;
+    if (!p->type->knob)
+        return NAN;
+    return *p->type->knob(p->state, name);
+}
+
+int dsim_policy_set_knob(dsim_policy *p, double value)
+{
+    const char *name;
+    if (!p->type->knob)
+        return dsim_error_set(DSIM_ENOTFOUND, "policy type %s has no parameter to change while it runs",
+                              p->type->name);
+    *p->type->knob(p->state, &name) = value > 0 ? value : 0.0;
+    return DSIM_OK;
+}
+
 int dsim_policy_n_levels(const dsim_policy *p)
 {
     return p->env.n_levels;

@@ -77,6 +77,12 @@ static void ucb_values(const void *state, const dsim_context *ctx, double *out)
     memcpy(out, s->arms.mean, sizeof(double) * (size_t)s->arms.n_levels);
 }
 
+static double *ucb_knob(void *state, const char **name)
+{
+    *name = "c";
+    return &((ucb_state *)state)->c;
+}
+
 const dsim_policy_type dsim_policy_ucb1 = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "ucb1",
@@ -89,5 +95,6 @@ const dsim_policy_type dsim_policy_ucb1 = {
     .act = ucb_act,
     .distribution = ucb_distribution,
     .learn = ucb_learn,
+    .knob = ucb_knob,
     .values = ucb_values,
 };

@@ -90,6 +90,19 @@ check "seeds: q quits with status 0" wait_for "exit 0"
 check "seeds: a run per policy and seed" test "$(sqlite3 "$db" "SELECT count(*) || ',' || group_concat(DISTINCT seed) FROM runs")" = "4,31,32"
 tmux -S "$SOCK" kill-session -t dash
 
+# A policy's live parameter: tab to it, ] raises it, the change is recorded.
+db=$WORK/knob.db
+tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "'$DSIM' dash default -p epsilon_greedy --db '$db'; echo \"exit \$?\"; sleep 30"
+check "knob: running" wait_for "RUNNING"
+tmux -S "$SOCK" send-keys -t dash Tab
+check "knob: the selected policy's parameter is shown" wait_for "epsilon = 0.05  ([ and ] change it)"
+tmux -S "$SOCK" send-keys -t dash ']'
+check "knob: ] raises it" wait_for "epsilon = 0.0625  ([ and ] change it)"
+tmux -S "$SOCK" send-keys -t dash q
+check "knob: q quits with status 0" wait_for "exit 0"
+check "knob: the change is recorded" test "$(sqlite3 "$db" "SELECT count(*) FROM changes WHERE change LIKE 'epsilon_greedy: epsilon 0.05 -> 0.0625%'")" = 1
+tmux -S "$SOCK" kill-session -t dash
+
 # Replay: the stored runs in the same views, read only.
 db=$WORK/dash_80x24.db
 tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "'$DSIM' dash --db '$db' 4 5 6; echo \"exit \$?\"; sleep 30"

@@ -130,6 +130,42 @@ static void test_values__are_the_means_learned(void **state)
     dsim_policy_config_free(cfg);
 }
 
+/* A running policy's knob: ε-greedy's ε set to 0 makes it greedy, to 1 uniform; types without one say so. */
+static void test_knob__changes_a_running_policy(void **state)
+{
+    (void)state;
+    const double levels[3] = {0, 0.1, 0.2};
+    dsim_policy_env env = {.n_levels = 3, .levels = levels, .objective = DSIM_OBJECTIVE_PROFIT, .reward_scale = 10,
+                           .mean_price = 40, .mean_cost = 25, .n_categories = 1, .n_customers = 1, .seed = 1,
+                           .n_groups = 1};
+    dsim_context ctx = {.days_since_visit = -1, .days_since_purchase = -1, .budget_left = 1};
+    dsim_policy_config *cfg = NULL;
+    dsim_policy *p = NULL;
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("epsilon_greedy")));
+    ASSERT_OK(dsim_policy_alloc(&p, cfg, &env));
+    for (int l = 0; l < 3; l++) { /* every level tried; level 2 pays most */
+        dsim_feedback fb = {.level = l, .purchased = true, .position = 0, .reward = l};
+        ASSERT_OK(dsim_policy_learn(p, &ctx, &fb));
+    }
+    const char *name;
+    assert_true(dsim_policy_knob(p, &name) == 0.1 && strcmp(name, "epsilon") == 0);
+    double probs[3];
+    ASSERT_OK(dsim_policy_set_knob(p, 0.0));
+    dsim_policy_distribution(p, &ctx, NULL, probs);
+    assert_true(probs[2] == 1.0 && probs[0] == 0.0);
+    ASSERT_OK(dsim_policy_set_knob(p, 1.0));
+    dsim_policy_distribution(p, &ctx, NULL, probs);
+    assert_true(fabs(probs[0] - 1.0 / 3) < 1e-12 && fabs(probs[2] - 1.0 / 3) < 1e-12);
+    dsim_policy_free(p);
+    dsim_policy_config_free(cfg);
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("thompson")));
+    ASSERT_OK(dsim_policy_alloc(&p, cfg, &env));
+    assert_true(isnan(dsim_policy_knob(p, &name)) && name == NULL);
+    assert_int_equal(dsim_policy_set_knob(p, 1.0), DSIM_ENOTFOUND);
+    dsim_policy_free(p);
+    dsim_policy_config_free(cfg);
+}
+
 static void test_oracle__has_zero_pseudo_regret(void **state)
 {
     (void)state;
@@ -158,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_thompson__finds_the_best_level_with_sublinear_regret),
         cmocka_unit_test(test_ucb1__finds_the_best_level_with_sublinear_regret),
         cmocka_unit_test(test_values__are_the_means_learned),
+        cmocka_unit_test(test_knob__changes_a_running_policy),
         cmocka_unit_test(test_oracle__has_zero_pseudo_regret),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
