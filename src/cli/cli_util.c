@@ -2,7 +2,9 @@
  * cli_util.c — finding shipped scenario and policy files, reporting errors, and the clock.
  */
 #include <stdarg.h>
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +31,29 @@ int cli_exit_status(int dsim_rc)
     return dsim_rc == DSIM_ECONFIG || dsim_rc == DSIM_EIO || dsim_rc == DSIM_EINVAL || dsim_rc == DSIM_ENOTFOUND
                ? EXIT_USAGE
                : EXIT_RUNTIME;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t cli_list_files(const char *kind, char **names, size_t max)
+{
+    char dir_path[1024];
+    snprintf(dir_path, sizeof dir_path, "%s/%s", cli_data_dir(kind), kind);
+    DIR *dir = opendir(dir_path);
+    if (!dir)
+        return 0;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(dir)) && n < max;) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".ini") == 0 && (names[n] = strndup(e->d_name, len - 4)))
+            n++;
+    }
+    closedir(dir);
+    qsort(names, n, sizeof names[0], compare_names);
+    return n;
 }
 
 const char *cli_data_dir(const char *kind)

@@ -125,7 +125,7 @@ int cmd_dash(int argc, char **argv)
     }
     static dash_shared s; /* large (the series): not on the stack */
     s = (dash_shared){.sc = sc, .n_policies = o.n_policies, .seed = sc->seed, .n_seeds = (int)o.seeds, .speed = 100,
-                      .shock = -1, .every = 1, .selected = -1};
+                      .shock = -1, .every = 1, .selected = -1, .remove = -1};
     s.horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
     s.outside_utility = sc->behaviour.outside_utility;
     s.every = s.horizon / 400 ? s.horizon / 400 : 1;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "dash/chart.h"
 #include "dsim/error.h"
 #include "dsim/store.h"
@@ -238,6 +239,72 @@ static void draw_segments(const dash_shared *s, int top, int width, int height)
     }
 }
 
+/* Note a live change, in order, for the snapshot. */
+static void record_change(dash_shared *s, const char *what)
+{
+    if (s->n_changes == DASH_MAX_CHANGES)
+        return;
+    s->change_visit[s->n_changes] = s->done;
+    snprintf(s->change[s->n_changes++], sizeof s->change[0], "%s", what);
+}
+
+/* The shipped policies to add one from: a cursor on a list. */
+typedef struct {
+    bool open;
+    char *names[128];
+    size_t n;
+    int cursor;
+} chooser;
+
+static void draw_chooser(const chooser *c, int rows, int cols)
+{
+    int shown = (int)c->n < rows - 6 ? (int)c->n : rows - 6, w = 50, left = (cols - w) / 2, top = 2;
+    int first = c->cursor >= shown ? c->cursor - shown + 1 : 0;
+    if (left < 0)
+        left = 0;
+    mvhline(top, left, '-', w);
+    mvaddnstr(top + 1, left, "  add a policy (up/down, enter; esc: cancel)", w);
+    for (int i = 0; i < shown; i++) {
+        mvhline(top + 2 + i, left, ' ', w);
+        if (first + i == c->cursor)
+            attron(A_REVERSE);
+        mvaddnstr(top + 2 + i, left + 2, c->names[first + i], w - 4);
+        if (first + i == c->cursor)
+            attroff(A_REVERSE);
+    }
+    mvhline(top + 2 + shown, left, '-', w);
+}
+
+/* A key while the chooser is open; on enter, the chosen policy's file is loaded and checked, and handed to
+   the worker. */
+static void choose_key(chooser *c, int key, dash_shared *s, dsim_policy_config **owned, int *n_owned, char *message,
+                       size_t n)
+{
+    if (key == KEY_UP || key == 'k')
+        c->cursor = c->cursor > 0 ? c->cursor - 1 : 0;
+    else if (key == KEY_DOWN || key == 'j')
+        c->cursor = c->cursor + 1 < (int)c->n ? c->cursor + 1 : c->cursor;
+    else if (key == 27 || key == 'q')
+        c->open = false;
+    else if (key == '\n' || key == KEY_ENTER) {
+        c->open = false;
+        char path[1024];
+        dsim_policy_config *cfg = NULL;
+        if (s->n_policies >= DASH_MAX_POLICIES || *n_owned >= 32) {
+            snprintf(message, n, "at most %d policies", DASH_MAX_POLICIES);
+        } else if (cli_find_file("policies", c->names[c->cursor], path, sizeof path) ||
+                   dsim_policy_config_load(&cfg, path) || dsim_policy_config_check(cfg, s->sc)) {
+            snprintf(message, n, "%s: %s", c->names[c->cursor], dsim_errmsg());
+            dsim_policy_config_free(cfg);
+        } else {
+            owned[(*n_owned)++] = cfg;
+            s->add = cfg;
+            snprintf(message, n, "added %s at visit %llu", cfg->name, (unsigned long long)s->done);
+            record_change(s, message);
+        }
+    }
+}
+
 static const char *const help_lines[] = {
     "keys",
     "  p        pause / resume",
@@ -252,6 +319,7 @@ static const char *const help_lines[] = {
     "  [ / ]    that policy's live parameter (e, c, alpha, v) x0.8 / x1.25",
     "  g        by segment: share discounted and conversion / the chart",
     "  w        save a snapshot of the runs now",
+    "  a / x    add a shipped policy (caught up) / drop the selected one",
     "  ?        this help (any key closes it)",
     "  q        quit, saving the runs so far",
 };
@@ -273,7 +341,7 @@ static void draw_help(int rows, int cols)
 }
 
 static void draw(const dash_shared *s, const char *db, double elapsed, int metric, int panel, bool help,
-                 const char *message)
+                 const chooser *choosing, const char *message)
 {
     bool levels = panel == PANEL_LEVELS;
     int rows, cols;
@@ -298,11 +366,13 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     if (s->error[0])
         mvaddnstr(rows - 2, 0, s->error, cols);
     attron(A_DIM);
-    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  l levels  g segments  tab values  w save  ? help  q quit",
+    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  l levels  g segments  tab values  a/x add/drop  w save  ? help  q quit",
               cols);
     attroff(A_DIM);
     if (help)
         draw_help(rows, cols);
+    if (choosing && choosing->open)
+        draw_chooser(choosing, rows, cols);
     refresh();
 }
 
@@ -333,14 +403,6 @@ static int save_snapshot(const dash_shared *s, const char *db)
     return rc;
 }
 
-/* Note a live change, in order, for the snapshot. */
-static void record_change(dash_shared *s, const char *what)
-{
-    if (s->n_changes == DASH_MAX_CHANGES)
-        return;
-    s->change_visit[s->n_changes] = s->done;
-    snprintf(s->change[s->n_changes++], sizeof s->change[0], "%s", what);
-}
 
 /* e/E: every segment's price sensitivity ×1.25 or ÷1.25; o/O: the outside option ±0.5. As a shock built on
    the spot, applied by the worker between visits. */
@@ -398,7 +460,7 @@ int dash_show(const dash_shared *s, const char *db)
     int metric = 0, panel = PANEL_CHART;
     double started = now();
     for (;;) {
-        draw(s, db, now() - started, metric, panel, help, "replay of stored runs (read only)");
+        draw(s, db, now() - started, metric, panel, help, NULL, "replay of stored runs (read only)");
         int key = getch();
         if (stop_requested || key == 'q' || key == 'Q')
             break;
@@ -429,7 +491,9 @@ int dash_run(dash_shared *s, const char *db)
     }
     double started = now();
     bool help = false, save_now = false;
-    int panel = PANEL_CHART;
+    int panel = PANEL_CHART, n_owned = 0;
+    chooser choosing = {0};
+    dsim_policy_config *owned[32]; /* the policies added live, freed at the end */
     int metric = 0;
     char message[256] = "";
     int next_shock = 0;
@@ -446,7 +510,7 @@ int dash_run(dash_shared *s, const char *db)
                 snprintf(message, sizeof message, "saved %d runs of %llu visits to %s", view.n_policies * view.n_seeds,
                          (unsigned long long)view.done, db);
         }
-        draw(&view, db, now() - started, metric, panel, help, message);
+        draw(&view, db, now() - started, metric, panel, help, &choosing, message);
         int key = getch();
         if (stop_requested)
             key = 'q';
@@ -457,7 +521,29 @@ int dash_run(dash_shared *s, const char *db)
             continue;
         }
         pthread_mutex_lock(&s->lock);
+        if (choosing.open) {
+            choose_key(&choosing, key, s, owned, &n_owned, message, sizeof message);
+            pthread_mutex_unlock(&s->lock);
+            continue;
+        }
         switch (key) {
+        case 'a':
+        case 'A':
+            if (!choosing.n)
+                choosing.n = cli_list_files("policies", choosing.names, 128);
+            choosing.open = choosing.n > 0;
+            break;
+        case 'x':
+        case 'X':
+            if (s->selected < 0 || s->n_policies < 2) {
+                snprintf(message, sizeof message, "tab to a policy first (and keep one)");
+            } else {
+                snprintf(message, sizeof message, "removed %s at visit %llu", s->configs[s->selected]->name,
+                         (unsigned long long)s->done);
+                record_change(s, message);
+                s->remove = s->selected;
+            }
+            break;
         case 'q':
         case 'Q':
             s->quit = true;
@@ -541,14 +627,19 @@ int dash_run(dash_shared *s, const char *db)
     }
     pthread_join(worker, NULL);
     restore_terminal();
+    for (size_t i = 0; i < choosing.n; i++)
+        free(choosing.names[i]);
+    int status = 0;
     if (s->error[0]) {
         fprintf(stderr, "dsim: dash: %s\n", s->error);
-        return 1;
-    }
-    if (save_snapshot(s, db)) {
+        status = 1;
+    } else if (save_snapshot(s, db)) {
         fprintf(stderr, "dsim: dash: %s\n", dsim_errmsg());
-        return 1;
+        status = 1;
+    } else {
+        printf("saved %d runs of %llu visits to %s\n", s->n_policies * s->n_seeds, (unsigned long long)s->done, db);
     }
-    printf("saved %d runs of %llu visits to %s\n", s->n_policies * s->n_seeds, (unsigned long long)s->done, db);
-    return 0;
+    for (int i = 0; i < n_owned; i++)
+        dsim_policy_config_free(owned[i]);
+    return status;
 }

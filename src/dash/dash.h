@@ -54,6 +54,8 @@ typedef struct {
     double outside_utility;             /* V0 as the keys have set it */
     int selected;     /* the policy whose learned values are shown, or −1 */
     double knob_factor;            /* request: multiply the selected policy's knob by this (0: none) */
+    const dsim_policy_config *add; /* request: a policy to add (caught up to the current visit), or NULL */
+    int remove;                    /* request: the policy to drop, or −1 */
     char knob_name[32];            /* the selected policy's live parameter, "" if it has none */
     double knob_value;
     bool values_known;                 /* its type keeps value estimates */

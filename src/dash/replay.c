@@ -66,6 +66,7 @@ int dash_replay(dsim_store *st, const char *db, const int64_t *runs, int n_runs,
     memset(s, 0, sizeof *s);
     s->shock = -1;
     s->selected = -1;
+    s->remove = -1;
     s->speed = 1;
     s->n_seeds = 1;
     s->finished = true;

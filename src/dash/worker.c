@@ -71,6 +71,53 @@ static void add_point(dash_shared *s)
     s->n_points++;
 }
 
+/* A new policy's sims on every seed, run up to the others' visit: its chart points are taken at the same
+   visits as theirs, so it joins the race as if it had run from the start. Outside the lock. */
+static int catch_up(dash_shared *s, const dsim_policy_config *cfg, dsim_sim **sims, const uint64_t *visits,
+                    size_t n_points, uint64_t done, double *series, double *conversion, dsim_metrics *m)
+{
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = s->horizon;
+    int rc = DSIM_OK, K = s->n_seeds;
+    for (int k = 0; k < K && !rc; k++)
+        rc = dsim_sim_create(&sims[k], s->sc, cfg, s->seed + (uint64_t)k, &options);
+    for (size_t i = 0; i <= n_points && !rc; i++) {
+        uint64_t to = i < n_points ? visits[i] : done;
+        for (int k = 0; k < K && !rc; k++) {
+            uint64_t at = dsim_sim_visits_done(sims[k]);
+            int r = to > at ? dsim_sim_advance(sims[k], to - at) : DSIM_OK;
+            if (r != DSIM_OK && r != DSIM_DONE)
+                rc = r;
+            dsim_sim_metrics(sims[k], &m[k]);
+        }
+        if (i < n_points) {
+            dsim_metrics sum;
+            sum_metrics(&sum, m, K);
+            series[i] = sum.reward / K;
+            conversion[i] = sum.visits ? (double)sum.purchases / (double)sum.visits : 0.0;
+        }
+    }
+    return rc;
+}
+
+/* Drop policy p: its sims, and its place in every per-policy array. Under the lock. */
+static void drop(dash_shared *s, dsim_sim *(*sims)[DASH_MAX_SEEDS], int p)
+{
+    for (int k = 0; k < s->n_seeds; k++)
+        dsim_sim_free(sims[p][k]);
+    for (int q = p; q + 1 < s->n_policies; q++) {
+        memcpy(sims[q], sims[q + 1], sizeof sims[q]);
+        s->configs[q] = s->configs[q + 1];
+        s->metrics[q] = s->metrics[q + 1];
+        memcpy(s->seed_metrics[q], s->seed_metrics[q + 1], sizeof s->seed_metrics[q]);
+        memcpy(s->series[q], s->series[q + 1], sizeof s->series[q]);
+        memcpy(s->conversion[q], s->conversion[q + 1], sizeof s->conversion[q]);
+    }
+    s->n_policies--;
+    memset(sims[s->n_policies], 0, sizeof sims[0]);
+    s->selected = -1;
+}
+
 void *dash_worker(void *arg)
 {
     dash_shared *s = arg;
@@ -90,6 +137,40 @@ void *dash_worker(void *arg)
     while (!s->quit && !rc) {
         bool run = (!s->paused || s->step) && !s->finished;
         uint64_t n = s->step ? 1 : (uint64_t)s->speed;
+        if (s->remove >= 0 && s->remove < s->n_policies)
+            drop(s, sims, s->remove);
+        s->remove = -1;
+        const dsim_policy_config *adding = s->n_policies < DASH_MAX_POLICIES ? s->add : NULL;
+        s->add = NULL;
+        if (adding) {
+            static uint64_t visits[DASH_POINTS];
+            static double series[DASH_POINTS], conversion[DASH_POINTS];
+            dsim_metrics added[DASH_MAX_SEEDS];
+            dsim_sim *new_sims[DASH_MAX_SEEDS] = {0};
+            size_t n_points = s->n_points;
+            uint64_t done = s->done;
+            memcpy(visits, s->series_visit, sizeof(uint64_t) * n_points);
+            pthread_mutex_unlock(&s->lock);
+            rc = catch_up(s, adding, new_sims, visits, n_points, done, series, conversion, added);
+            pthread_mutex_lock(&s->lock);
+            int p = s->n_policies;
+            if (rc || s->n_points != n_points || s->done != done) { /* failed, or the others moved on (cannot) */
+                for (int k = 0; k < K; k++)
+                    dsim_sim_free(new_sims[k]);
+            } else {
+                memcpy(sims[p], new_sims, sizeof new_sims);
+                s->configs[p] = adding;
+                memcpy(s->seed_metrics[p], added, sizeof(dsim_metrics) * (size_t)K);
+                sum_metrics(&s->metrics[p], added, K);
+                memcpy(s->series[p], series, sizeof(double) * n_points);
+                memcpy(s->conversion[p], conversion, sizeof(double) * n_points);
+                s->n_policies++;
+            }
+            if (rc) {
+                snprintf(s->error, sizeof s->error, "adding %s: %s", adding->name, dsim_errmsg());
+                break;
+            }
+        }
         int shock = s->shock;
         bool custom = s->custom_pending;
         dsim_shock_config change = s->custom;

@@ -103,6 +103,26 @@ check "knob: q quits with status 0" wait_for "exit 0"
 check "knob: the change is recorded" test "$(sqlite3 "$db" "SELECT count(*) FROM changes WHERE change LIKE 'epsilon_greedy: epsilon 0.05 -> 0.0625%'")" = 1
 tmux -S "$SOCK" kill-session -t dash
 
+# Adding a shipped policy (caught up to the others' visit) and dropping one, live.
+db=$WORK/add.db
+tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "'$DSIM' dash default -p none -p fixed10 --db '$db'; echo \"exit \$?\"; sleep 30"
+check "add: running" wait_re ' [1-9][0-9]* / 200000 visits'
+tmux -S "$SOCK" send-keys -t dash a
+check "add: the shipped policies to choose from" wait_for "add a policy (up/down, enter; esc: cancel)"
+n=$("$DSIM" policies | tail -1 | tr ' ' '\n' | grep -v '^$' | grep -n '^linucb$' | cut -d: -f1)
+for _ in $(seq $((n - 1))); do tmux -S "$SOCK" send-keys -t dash Down; done
+tmux -S "$SOCK" send-keys -t dash Enter
+check "add: linucb joins the table at the others' visit" wait_re '^\+ linucb +[1-9][0-9]* '
+tmux -S "$SOCK" send-keys -t dash Tab
+tmux -S "$SOCK" send-keys -t dash x
+check "add: x drops the selected policy" wait_for "removed none at visit"
+check "add: none has left the table" bash -c "sleep 0.3; ! tmux -S '$SOCK' capture-pane -t dash -p | grep -qE '^. none +[0-9]'"
+tmux -S "$SOCK" send-keys -t dash q
+check "add: q quits with status 0" wait_for "exit 0"
+check "add: the snapshot has fixed10 and linucb" test "$(sqlite3 "$db" "SELECT group_concat(policy_name) FROM runs")" = "fixed10,linucb"
+check "add: both changes recorded in order" test "$(sqlite3 "$db" "SELECT group_concat(substr(change, 1, 13), '|') FROM (SELECT change FROM changes WHERE run_id = 1 ORDER BY seq)")" = "added linucb |removed none "
+tmux -S "$SOCK" kill-session -t dash
+
 # Replay: the stored runs in the same views, read only.
 db=$WORK/dash_80x24.db
 tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "'$DSIM' dash --db '$db' 4 5 6; echo \"exit \$?\"; sleep 30"
