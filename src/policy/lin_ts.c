@@ -99,6 +99,12 @@ static double *lin_ts_knob(void *state, const char **name)
     return &((lin_ts_state *)state)->v;
 }
 
+/* Each level's posterior mean reward for this context (in reward units). */
+static void lin_ts_values(const void *state, const dsim_context *ctx, double *out)
+{
+    dsim__linear_arms_means(&((const lin_ts_state *)state)->arms, ctx, out);
+}
+
 const dsim_policy_type dsim_policy_lin_ts = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "lin_ts",
@@ -111,6 +117,7 @@ const dsim_policy_type dsim_policy_lin_ts = {
     .act = lin_ts_act,
     .distribution = lin_ts_distribution,
     .learn = lin_ts_learn,
+    .values = lin_ts_values,
     .knob = lin_ts_knob,
     .free = lin_ts_free,
 };

@@ -104,6 +104,14 @@ static void scores(const dsim__linear_arms *a, const double *x, double *mean, do
     }
 }
 
+void dsim__linear_arms_means(const dsim__linear_arms *a, const dsim_context *ctx, double *mean)
+{
+    double x[DSIM_MAX_FEATURE_DIM];
+    dsim__feature_map_build(&a->map, ctx, x);
+    for (int l = 0; l < a->n_levels; l++)
+        mean[l] = dsim__ridge_predict(&a->model[l], x);
+}
+
 void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2)
 {
     double z[DSIM_MAX_LEVELS * DSIM_MAX_FEATURE_DIM];

@@ -74,6 +74,12 @@ static double *linucb_knob(void *state, const char **name)
     return &((linucb_state *)state)->alpha;
 }
 
+/* Each level's predicted reward for this context (in reward units), without the exploration bonus. */
+static void linucb_values(const void *state, const dsim_context *ctx, double *out)
+{
+    dsim__linear_arms_means(&((const linucb_state *)state)->arms, ctx, out);
+}
+
 const dsim_policy_type dsim_policy_linucb = {
     .version = DSIM_POLICY_TYPE_VERSION,
     .name = "linucb",
@@ -86,6 +92,7 @@ const dsim_policy_type dsim_policy_linucb = {
     .act = linucb_act,
     .distribution = linucb_distribution,
     .learn = linucb_learn,
+    .values = linucb_values,
     .knob = linucb_knob,
     .free = linucb_free,
 };

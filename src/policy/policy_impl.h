@@ -103,6 +103,8 @@ typedef struct {
 
 int dsim__linear_arms_init(dsim__linear_arms *a, const dsim_policy_env *env, double lambda);
 void dsim__linear_arms_free(dsim__linear_arms *a);
+/** mean[l] ← θ_l·x(ctx) for every level: each level's predicted reward (in reward units). */
+void dsim__linear_arms_means(const dsim__linear_arms *a, const dsim_context *ctx, double *mean);
 /** mean[l] ← θ_l·x and width2[l] ← xᵀA_l⁻¹x for every level (the same values as the per-model calls). */
 void dsim__linear_arms_scores(const dsim__linear_arms *a, const double *x, double *mean, double *width2);
 /**

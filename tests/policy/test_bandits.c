@@ -114,6 +114,24 @@ static void test_values__are_the_means_learned(void **state)
         dsim_policy_free(p);
         dsim_policy_config_free(cfg);
     }
+    /* The linear agents: each level's predicted reward; a level never tried keeps the prior's 0. */
+    const char *linear[2] = {"linucb", "lin_ts"};
+    for (int t = 0; t < 2; t++) {
+        dsim_policy_config *cfg = NULL;
+        dsim_policy *p = NULL;
+        ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find(linear[t])));
+        ASSERT_OK(dsim_policy_alloc(&p, cfg, &env));
+        for (int i = 0; i < 50; i++) {
+            dsim_feedback fb = {.level = 0, .purchased = true, .position = 0, .reward = 15};
+            ASSERT_OK(dsim_policy_learn(p, &ctx, &fb));
+        }
+        double v[3];
+        ASSERT_OK(dsim_policy_values(p, &ctx, v));
+        printf("# %s values: %.4f %.4f %.4f\n", linear[t], v[0], v[1], v[2]);
+        assert_true(v[0] > 0.5 && v[1] == 0.0 && v[2] == 0.0);
+        dsim_policy_free(p);
+        dsim_policy_config_free(cfg);
+    }
     dsim_policy_config *cfg = NULL;
     dsim_policy *p = NULL;
     ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("thompson")));
