@@ -7,6 +7,7 @@
 #include "dash/dash.h"
 
 #include <curses.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
@@ -20,7 +21,11 @@
 #include "dsim/error.h"
 #include "dsim/store.h"
 
-static const char marks[DASH_MAX_POLICIES + 1] = "*o+x#@%&";
+/* Each policy's mark: shapes on a UTF-8 terminal, ASCII elsewhere (chosen when the screen starts). */
+static const char *const ascii_marks[DASH_MAX_POLICIES] = {"*", "o", "+", "x", "#", "@", "%", "&"};
+static const char *const utf8_marks[DASH_MAX_POLICIES] = {"●", "○", "◆", "◇", "■", "□", "▲", "△"};
+static const char *const *marks = ascii_marks;
+static const char *plus_minus = "+/-";
 
 enum { PANEL_CHART, PANEL_LEVELS, PANEL_SEGMENTS }; /* what fills the space under the table */
 static volatile sig_atomic_t stop_requested;
@@ -96,8 +101,10 @@ static const table_column columns[] = {
 static int draw_policy(const dash_shared *s, int p, int row, int width, bool lead)
 {
     char line[256], hw_line[256];
-    int used = snprintf(line, sizeof line, "%c %-12.12s", marks[p], s->configs[p]->name);
-    int hw_used = snprintf(hw_line, sizeof hw_line, "  %-12s", s->n_seeds > 1 ? "  ± 95 %" : "");
+    int used = snprintf(line, sizeof line, "%s %-12.12s", marks[p], s->configs[p]->name);
+    char label[16];
+    snprintf(label, sizeof label, "  %s 95 %%", plus_minus);
+    int hw_used = snprintf(hw_line, sizeof hw_line, "  %-12s", s->n_seeds > 1 ? label : "");
     for (size_t c = 0; c < N_COLUMNS; c++) {
         double x[DASH_MAX_SEEDS];
         for (int k = 0; k < s->n_seeds; k++)
@@ -145,15 +152,19 @@ static void draw_chart(const dash_shared *s, int metric, int top, int width, int
     }
     dash_chart c;
     double x_max = (double)s->done;
-    if (dash_chart_layout(&c, width, height, series, s->n_policies, s->n_points + 1, x_max, marks))
+    if (dash_chart_layout(&c, width, height, series, s->n_policies, s->n_points + 1, x_max, "*o+x#@%&"))
         return;
     for (int r = 0; r < c.height; r++)
         for (int col = 0; col < c.width; col++) {
             int who = c.series[r * c.width + col];
-            if (who >= 0 && has_colors())
+            if (who < 0) {
+                mvaddch(top + r, col, (chtype)(unsigned char)c.cell[r * c.width + col]);
+                continue;
+            }
+            if (has_colors())
                 attron(COLOR_PAIR(2 + who % 6));
-            mvaddch(top + r, col, (chtype)(unsigned char)c.cell[r * c.width + col]);
-            if (who >= 0 && has_colors())
+            mvaddstr(top + r, col, marks[who]);
+            if (has_colors())
                 attroff(COLOR_PAIR(2 + who % 6));
         }
     /* live shocks: a '!' on the x axis at their visit */
@@ -175,7 +186,7 @@ static void draw_levels(const dash_shared *s, int top, int width, int height)
         uint64_t total = 0;
         for (int l = 0; l < n_levels; l++)
             total += s->metrics[p].level_count[l];
-        mvprintw(row++, 0, "%c %.20s", marks[p], s->configs[p]->name);
+        mvprintw(row++, 0, "%s %.20s", marks[p], s->configs[p]->name);
         for (int l = 0; l < n_levels && row < top + height; l++, row++) {
             double share = total ? (double)s->metrics[p].level_count[l] / (double)total : 0.0;
             mvprintw(row, 2, "%5.1f %% %5.1f %% ", 100 * s->sc->discounts.levels[l], 100 * share);
@@ -192,7 +203,7 @@ static void draw_values(const dash_shared *s, int top, int width, int height)
     int p = s->selected, n_levels = s->sc->discounts.n_levels;
     if (p < 0)
         return;
-    mvprintw(top, 0, "%c %s: learned value of each level for a first-time visitor", marks[p], s->configs[p]->name);
+    mvprintw(top, 0, "%s %s: learned value of each level for a first-time visitor", marks[p], s->configs[p]->name);
     if (s->knob_name[0])
         mvprintw(top + 1 + n_levels, 2, "%s = %.4g  ([ and ] change it)", s->knob_name, s->knob_value);
     if (!s->values_known) {
@@ -229,7 +240,7 @@ static void draw_segments(const dash_shared *s, int top, int width, int height)
     mvaddnstr(row++, 0, line, width);
     for (int p = 0; p < s->n_policies && row < top + height; p++, row++) {
         const dsim_metrics *m = &s->metrics[p];
-        used = snprintf(line, sizeof line, "%c %-14.14s", marks[p], s->configs[p]->name);
+        used = snprintf(line, sizeof line, "%s %-14.14s", marks[p], s->configs[p]->name);
         for (int g = 0; g < s->sc->n_segments && used < (int)sizeof line - 20; g++) {
             double v = m->segment_visits[g] ? (double)m->segment_visits[g] : 1.0;
             used += snprintf(line + used, sizeof line - (size_t)used, "   %5.1f %% / %5.1f %%",
@@ -430,6 +441,9 @@ static void market_change(dash_shared *s, int key, char *message, size_t n)
 static int screen_start(void)
 {
     setlocale(LC_ALL, "");
+    bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    marks = utf8 ? utf8_marks : ascii_marks;
+    plus_minus = utf8 ? "±" : "+/-";
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     atexit(restore_terminal);

@@ -10,6 +10,8 @@ SRC=$2
 WORK=$(mktemp -d /tmp/dsim_dash_XXXXXX)
 SOCK=$WORK/tmux.sock
 trap 'tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
+# The checks read ASCII marks; one session at the end checks the UTF-8 ones.
+export LC_ALL=C
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
@@ -84,7 +86,7 @@ done
 # Several seeds: means with 95 % intervals; every seed's run in the snapshot.
 db=$WORK/seeds.db
 tmux -S "$SOCK" new-session -d -s dash -x 80 -y 24 "'$DSIM' dash competitor_sale -p none -p fixed10 --seeds 2 --db '$db'; echo \"exit \$?\"; sleep 30"
-check "seeds: intervals under each policy" wait_re '^ +± 95 % +0 +[0-9.]+'
+check "seeds: intervals under each policy" wait_re '^ +\+/- 95 % +0 +[0-9.]+'
 tmux -S "$SOCK" send-keys -t dash q
 check "seeds: q quits with status 0" wait_for "exit 0"
 check "seeds: a run per policy and seed" test "$(sqlite3 "$db" "SELECT count(*) || ',' || group_concat(DISTINCT seed) FROM runs")" = "4,31,32"
@@ -136,6 +138,13 @@ check "replay: q quits with status 0" wait_for "exit 0"
 tmux -S "$SOCK" kill-session -t dash
 "$DSIM" dash --db "$db" 99 </dev/null >out.txt 2>err.txt
 check "replay without a terminal: exit 2" test $? -eq 2
+
+# On a UTF-8 terminal the policies' marks are shapes; the axes stay ASCII.
+tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "LC_ALL=C.UTF-8 '$DSIM' dash default -p none -p fixed10 --db '$WORK/utf8.db'; sleep 30"
+check "UTF-8: shapes mark the policies" wait_re '^○ fixed10 +[0-9]'
+check "UTF-8: and their lines" wait_re '[●○]{3}'
+tmux -S "$SOCK" send-keys -t dash q
+tmux -S "$SOCK" kill-session -t dash
 
 "$DSIM" dash competitor_sale </dev/null >out.txt 2>err.txt
 check "not a terminal: exit 2" test $? -eq 2
