@@ -320,6 +320,7 @@ static const char *const help_lines[] = {
     "keys",
     "  p        pause / resume",
     "  space    one visit (when paused)",
+    "  r        restart every policy on new seeds",
     "  + / -    faster / slower (x10 visits a tick)",
     "  s        trigger the next configured shock now",
     "  e / E    everyone's price sensitivity x1.25 / /1.25",
@@ -377,7 +378,7 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     if (s->error[0])
         mvaddnstr(rows - 2, 0, s->error, cols);
     attron(A_DIM);
-    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  s shock  e/E o/O market  m chart  l levels  g segments  tab values  a/x add/drop  w save  ? help  q quit",
+    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  r restart  s shock  e/E o/O market  m chart  l levels  g segments  tab values  a/x add/drop  w save  ? help  q quit",
               cols);
     attroff(A_DIM);
     if (help)
@@ -541,6 +542,13 @@ int dash_run(dash_shared *s, const char *db)
             continue;
         }
         switch (key) {
+        case 'r':
+        case 'R':
+            s->restart = true;
+            snprintf(message, sizeof message, "restarted on seed %llu at visit %llu",
+                     (unsigned long long)(s->seed + (uint64_t)s->n_seeds), (unsigned long long)s->done);
+            record_change(s, message);
+            break;
         case 'a':
         case 'A':
             if (!choosing.n)

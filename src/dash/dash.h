@@ -56,6 +56,7 @@ typedef struct {
     double knob_factor;            /* request: multiply the selected policy's knob by this (0: none) */
     const dsim_policy_config *add; /* request: a policy to add (caught up to the current visit), or NULL */
     int remove;                    /* request: the policy to drop, or −1 */
+    bool restart;                  /* request: start every policy again on the next unused seeds */
     char knob_name[32];            /* the selected policy's live parameter, "" if it has none */
     double knob_value;
     bool values_known;                 /* its type keeps value estimates */

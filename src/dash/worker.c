@@ -137,6 +137,28 @@ void *dash_worker(void *arg)
     while (!s->quit && !rc) {
         bool run = (!s->paused || s->step) && !s->finished;
         uint64_t n = s->step ? 1 : (uint64_t)s->speed;
+        if (s->restart) {
+            /* New seeds, the same policies as built: every sim made again, the chart from the origin. */
+            s->restart = false;
+            s->seed += (uint64_t)K;
+            for (int p = 0; p < s->n_policies && !rc; p++)
+                for (int k = 0; k < K && !rc; k++) {
+                    dsim_sim_free(sims[p][k]);
+                    sims[p][k] = NULL;
+                    rc = dsim_sim_create(&sims[p][k], s->sc, s->configs[p], s->seed + (uint64_t)k, &options);
+                }
+            memset(s->metrics, 0, sizeof s->metrics);
+            memset(s->seed_metrics, 0, sizeof s->seed_metrics);
+            s->done = 0;
+            s->n_points = 0;
+            s->n_marks = 0;
+            s->finished = false;
+            add_point(s);
+            if (rc) {
+                snprintf(s->error, sizeof s->error, "%s", dsim_errmsg());
+                break;
+            }
+        }
         if (s->remove >= 0 && s->remove < s->n_policies)
             drop(s, sims, s->remove);
         s->remove = -1;

@@ -125,6 +125,20 @@ check "add: the snapshot has fixed10 and linucb" test "$(sqlite3 "$db" "SELECT g
 check "add: both changes recorded in order" test "$(sqlite3 "$db" "SELECT group_concat(substr(change, 1, 13), '|') FROM (SELECT change FROM changes WHERE run_id = 1 ORDER BY seq)")" = "added linucb |removed none "
 tmux -S "$SOCK" kill-session -t dash
 
+# Restart on new seeds, a resized window, and Ctrl-C: the terminal back, the runs saved.
+db=$WORK/restart.db
+tmux -S "$SOCK" new-session -d -s dash -x 80 -y 24 "'$DSIM' dash competitor_sale -p none -p fixed10 --db '$db'; echo \"exit \$?\"; sleep 30"
+check "restart: running" wait_re ' [1-9][0-9]* / 200000 visits'
+tmux -S "$SOCK" send-keys -t dash r
+check "restart: r starts again on the next seed" wait_for "restarted on seed 32"
+tmux -S "$SOCK" resize-window -t dash -x 130 -y 40
+check "resize: the table and chart fill the new size" wait_re '^ +\+-{110,}'
+tmux -S "$SOCK" send-keys -t dash C-c
+check "Ctrl-C: exit status 0" wait_for "exit 0"
+check "Ctrl-C: the terminal is restored" bash -c "! tmux -S '$SOCK' capture-pane -t dash -p | grep -qF 'cumulative objective'"
+check "Ctrl-C: the runs saved, on the new seed" test "$(sqlite3 "$db" "SELECT count(*) || ',' || min(seed) FROM runs")" = "2,32"
+tmux -S "$SOCK" kill-session -t dash
+
 # Replay: the stored runs in the same views, read only.
 db=$WORK/dash_80x24.db
 tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "'$DSIM' dash --db '$db' 4 5 6; echo \"exit \$?\"; sleep 30"
