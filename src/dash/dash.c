@@ -323,7 +323,8 @@ static const char *const help_lines[] = {
     "  r        restart every policy on new seeds",
     "  + / -    faster / slower (x10 visits a tick)",
     "  s        trigger the next configured shock now",
-    "  e / E    everyone's price sensitivity x1.25 / /1.25",
+    "  e / E    price sensitivity x1.25 / /1.25 (every segment,",
+    "  < / >    or the one these choose)",
     "  o / O    outside option +0.5 / -0.5 (buying less / more)",
     "  m        chart: cumulative objective / conversion rate",
     "  l        the discount levels each policy gives / the chart",
@@ -418,15 +419,19 @@ static int save_snapshot(const dash_shared *s, const char *db)
 
 /* e/E: every segment's price sensitivity ×1.25 or ÷1.25; o/O: the outside option ±0.5. As a shock built on
    the spot, applied by the worker between visits. */
-static void market_change(dash_shared *s, int key, char *message, size_t n)
+static void market_change(dash_shared *s, int key, int segment, char *message, size_t n)
 {
     dsim_shock_config c = {.elasticity_factor = 1.0, .share = -1, .outside_utility = NAN, .at_visit = -1, .at_day = -1};
-    snprintf(c.segment, sizeof c.segment, "all");
+    snprintf(c.segment, sizeof c.segment, "%s", segment < 0 ? "all" : s->sc->segments[segment].name);
     if (key == 'e' || key == 'E') {
         c.elasticity_factor = key == 'e' ? 1.25 : 0.8;
         snprintf(c.name, sizeof c.name, "sensitivity x%g", c.elasticity_factor);
-        snprintf(message, n, "price sensitivity x%g for every segment at visit %llu", c.elasticity_factor,
-                 (unsigned long long)s->done);
+        if (segment < 0)
+            snprintf(message, n, "price sensitivity x%g for every segment at visit %llu", c.elasticity_factor,
+                     (unsigned long long)s->done);
+        else
+            snprintf(message, n, "price sensitivity x%g for segment %s at visit %llu", c.elasticity_factor,
+                     c.segment, (unsigned long long)s->done);
     } else {
         s->outside_utility += key == 'o' ? 0.5 : -0.5;
         c.outside_utility = s->outside_utility;
@@ -506,7 +511,7 @@ int dash_run(dash_shared *s, const char *db)
     }
     double started = now();
     bool help = false, save_now = false;
-    int panel = PANEL_CHART, n_owned = 0;
+    int panel = PANEL_CHART, n_owned = 0, segment = -1; /* segment: e / E's target, −1 for all */
     chooser choosing = {0};
     dsim_policy_config *owned[32]; /* the policies added live, freed at the end */
     int metric = 0;
@@ -542,6 +547,13 @@ int dash_run(dash_shared *s, const char *db)
             continue;
         }
         switch (key) {
+        case '>':
+        case '<': /* which segment e / E act on: every one, or one at a time */
+            segment = key == '>' ? (segment + 1 < s->sc->n_segments ? segment + 1 : -1)
+                                 : (segment >= 0 ? segment - 1 : s->sc->n_segments - 1);
+            snprintf(message, sizeof message, "e / E now act on %s",
+                     segment < 0 ? "every segment" : s->sc->segments[segment].name);
+            break;
         case 'r':
         case 'R':
             s->restart = true;
@@ -600,7 +612,7 @@ int dash_run(dash_shared *s, const char *db)
         case 'E':
         case 'o':
         case 'O':
-            market_change(s, key, message, sizeof message);
+            market_change(s, key, segment, message, sizeof message);
             break;
         case 'm':
         case 'M':

@@ -53,6 +53,10 @@ for size in 80x24 160x50; do
     check "$size: the shock is marked on the chart" wait_re '^ +\+-*!'
     tmux -S "$SOCK" send-keys -t dash e
     check "$size: e raises everyone's price sensitivity" wait_for "price sensitivity x1.25 for every segment"
+    tmux -S "$SOCK" send-keys -t dash '>'
+    check "$size: > picks a segment for e" wait_for "e / E now act on"
+    tmux -S "$SOCK" send-keys -t dash E
+    check "$size: E lowers that segment's price sensitivity" wait_re 'price sensitivity x0.8 for segment [a-z]+ at visit'
     tmux -S "$SOCK" send-keys -t dash o
     check "$size: o moves the outside option" wait_for "outside option set to"
     tmux -S "$SOCK" send-keys -t dash m
@@ -77,7 +81,7 @@ for size in 80x24 160x50; do
     check "$size: the terminal is restored (no dashboard left on screen)" bash -c "! tmux -S '$SOCK' capture-pane -t dash -p | grep -qF 'cumulative objective'"
     check "$size: two snapshots (w, then quit) of three runs" test "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE status = 'done'")" = 6
     changes=$(sqlite3 "$db" "SELECT group_concat(substr(change, 1, 12), '|') FROM (SELECT change FROM changes WHERE run_id = 6 ORDER BY seq)")
-    check "$size: the live changes recorded in order ($changes)" test "$changes" = "shock sale a|price sensit|outside opti"
+    check "$size: the live changes recorded in order ($changes)" test "$changes" = "shock sale a|price sensit|price sensit|outside opti"
     got=$(sqlite3 "$db" "SELECT count(*) FROM summary WHERE run_id IN (SELECT run_id FROM series)")
     check "$size: each run stored with its summary and series ($got)" test "$got" = 6
     tmux -S "$SOCK" kill-session -t dash
