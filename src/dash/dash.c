@@ -203,26 +203,31 @@ static void draw_values(const dash_shared *s, int top, int width, int height)
     int p = s->selected, n_levels = s->sc->discounts.n_levels;
     if (p < 0)
         return;
-    mvprintw(top, 0, "%s %s: learned value of each level for a first-time visitor", marks[p], s->configs[p]->name);
+    mvprintw(top, 0, "%s %s: learned value of each level for three kinds of shopper", marks[p], s->configs[p]->name);
     if (s->knob_name[0])
-        mvprintw(top + 1 + n_levels, 2, "%s = %.4g  ([ and ] change it)", s->knob_name, s->knob_value);
+        mvprintw(top + 2 + n_levels, 2, "%s = %.4g  ([ and ] change it)", s->knob_name, s->knob_value);
     if (!s->values_known) {
         mvaddnstr(top + 1, 2, "(this policy type keeps no value estimates)", width - 2);
         return;
     }
-    double lo = s->values[0], hi = s->values[0];
+    mvprintw(top + 1, 2, "%7s  %12s %12s %12s   (bars: %s)", "level", dash_profile_names[0], dash_profile_names[1],
+             dash_profile_names[2], dash_profile_names[0]);
+    const double *v = s->values[0];
+    double lo = v[0], hi = v[0];
     for (int l = 1; l < n_levels; l++) {
-        lo = fmin(lo, s->values[l]);
-        hi = fmax(hi, s->values[l]);
+        lo = fmin(lo, v[l]);
+        hi = fmax(hi, v[l]);
     }
-    int bar_w = width - 30;
-    for (int l = 0; l < n_levels && l + 1 < height; l++) {
-        char value[32];
-        dash_format_value(s->values[l], value, sizeof value);
-        mvprintw(top + 1 + l, 2, "%5.1f %%  %10s ", 100 * s->sc->discounts.levels[l], value);
-        int n = hi > lo && bar_w > 0 ? (int)lround((s->values[l] - lo) / (hi - lo) * bar_w) : 0;
+    int bar_w = width - 52;
+    for (int l = 0; l < n_levels && l + 2 < height; l++) {
+        char cell[DASH_PROFILES][32];
+        for (int k = 0; k < DASH_PROFILES; k++)
+            dash_format_value(s->values[k][l], cell[k], sizeof cell[k]);
+        mvprintw(top + 2 + l, 2, "%5.1f %%  %12s %12s %12s ", 100 * s->sc->discounts.levels[l], cell[0], cell[1],
+                 cell[2]);
+        int n = hi > lo && bar_w > 0 ? (int)lround((v[l] - lo) / (hi - lo) * bar_w) : 0;
         if (n > 0)
-            mvhline(top + 1 + l, 24, ACS_CKBOARD, n);
+            mvhline(top + 2 + l, 50, ACS_CKBOARD, n);
     }
 }
 
@@ -328,7 +333,7 @@ static const char *const help_lines[] = {
     "  o / O    outside option +0.5 / -0.5 (buying less / more)",
     "  m        chart: cumulative objective / conversion rate",
     "  l        the discount levels each policy gives / the chart",
-    "  tab      the next policy's learned values per level / the chart",
+    "  tab      next policy's learned values (3 kinds of shopper)",
     "  [ / ]    that policy's live parameter (e, c, alpha, v) x0.8 / x1.25",
     "  g        by segment: share discounted and conversion / the chart",
     "  w        save a snapshot of the runs now",

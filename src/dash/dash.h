@@ -19,6 +19,7 @@
 #define DASH_MAX_MARKS 16
 #define DASH_MAX_SPEED 100000 /* visits per tick at which the worker stops pausing between ticks */
 #define DASH_MAX_CHANGES 64
+#define DASH_PROFILES 3 /* shoppers a policy's learned values are shown for: new, regular, deal-trained */
 
 /* What the main thread asks, what the worker reports: everything under `lock`. */
 typedef struct {
@@ -60,10 +61,13 @@ typedef struct {
     char knob_name[32];            /* the selected policy's live parameter, "" if it has none */
     double knob_value;
     bool values_known;                 /* its type keeps value estimates */
-    double values[DSIM_MAX_LEVELS];    /* per level, for a first-time visitor, its first seed */
+    double values[DASH_PROFILES][DSIM_MAX_LEVELS]; /* per shopper profile and level, its first seed */
     char error[512];  /* the worker stopped on this */
     bool finished;    /* the horizon was reached */
 } dash_shared;
+
+/** The shoppers a policy's learned values are shown for, as the contexts it would see (worker.c). */
+extern const char *const dash_profile_names[DASH_PROFILES];
 
 /** The worker thread's body: runs the policies' sims in lockstep until `quit`. */
 void *dash_worker(void *shared);

@@ -23,6 +23,8 @@ static void nap(void)
     nanosleep(&ts, NULL);
 }
 
+const char *const dash_profile_names[DASH_PROFILES] = {"new", "regular", "deal-trained"};
+
 /* The seeds' totals added up (the table takes means and intervals from the per-seed totals). */
 static void sum_metrics(dsim_metrics *sum, const dsim_metrics *m, int k)
 {
@@ -243,10 +245,21 @@ void *dash_worker(void *arg)
             s->knob_factor = 0;
             s->knob_value = dsim_policy_knob(dsim_sim_policy(sims[s->selected][0]), &name);
             snprintf(s->knob_name, sizeof s->knob_name, "%s", name ? name : "");
-            /* What the selected policy has learned, for a shopper it has never seen (first seed). */
-            dsim_context first = {.days_since_visit = -1, .days_since_purchase = -1, .budget_left = 1,
-                                  .mean_price = s->sc->catalog.price_median};
-            s->values_known = dsim_policy_values(dsim_sim_policy(sims[s->selected][0]), &first, s->values) == DSIM_OK;
+            /* What the selected policy has learned (first seed), for three kinds of shopper: for Q-learning
+               these fall in different state buckets, for the linear agents they are different contexts. */
+            double price = s->sc->catalog.price_median;
+            const dsim_context profiles[DASH_PROFILES] = {
+                {.days_since_visit = -1, .days_since_purchase = -1, .budget_left = 1, .mean_price = price},
+                {.n_visits = 8, .n_purchases = 4, .n_discounted = 1, .days_since_visit = 7, .days_since_purchase = 14,
+                 .purchase_rate = 0.5, .discount_rate = 0.125, .budget_left = 1, .mean_price = price},
+                {.n_visits = 8, .n_purchases = 3, .n_discounted = 7, .n_discounted_purchases = 3, .days_since_visit = 7,
+                 .days_since_purchase = 7, .purchase_rate = 0.375, .discount_rate = 0.875, .recent_discount_rate = 0.9,
+                 .recent_discount_level = 0.2, .budget_left = 1, .mean_price = price},
+            };
+            const dsim_policy *policy = dsim_sim_policy(sims[s->selected][0]);
+            s->values_known = true;
+            for (int k = 0; k < DASH_PROFILES && s->values_known; k++)
+                s->values_known = dsim_policy_values(policy, &profiles[k], s->values[k]) == DSIM_OK;
         }
         if (run) {
             for (int p = 0; p < s->n_policies; p++) {

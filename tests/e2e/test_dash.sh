@@ -69,6 +69,7 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" send-keys -t dash g
     tmux -S "$SOCK" send-keys -t dash Tab Tab Tab
     check "$size: tab shows a policy's learned values per level" wait_re '^\+ thompson: learned value of each level'
+    check "$size: for three kinds of shopper" wait_re 'level +new +regular +deal-trained'
     tmux -S "$SOCK" send-keys -t dash Tab
     tmux -S "$SOCK" send-keys -t dash w
     check "$size: w saves a snapshot now" wait_for "saved 3 runs of"
