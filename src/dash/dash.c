@@ -321,6 +321,18 @@ static void choose_key(chooser *c, int key, dash_shared *s, dsim_policy_config *
     }
 }
 
+/* A chart under its title line, which carries the legend: each policy's mark and name. */
+static void draw_chart_titled(const dash_shared *s, int metric, int top, int width, int height)
+{
+    mvaddnstr(top, 0, metric ? "conversion rate (purchases per visit so far)" : "cumulative objective", width);
+    int x = metric ? 46 : 22;
+    for (int p = 0; p < s->n_policies && x < width - 4; p++) {
+        mvprintw(top, x, "%s %.14s", marks[p], s->configs[p]->name);
+        x += 3 + (int)strnlen(s->configs[p]->name, 14) + 1;
+    }
+    draw_chart(s, metric, top + 1, width, height - 1);
+}
+
 static const char *const help_lines[] = {
     "keys",
     "  p        pause / resume",
@@ -374,10 +386,12 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
         draw_levels(s, chart_top, cols, chart_h + 1);
     } else if (panel == PANEL_SEGMENTS) {
         draw_segments(s, chart_top - 1, cols, chart_h + 2);
+    } else if (chart_h >= 24) { /* room for both charts, one above the other */
+        int half = chart_h / 2;
+        draw_chart_titled(s, 0, chart_top - 1, cols, half - 1);
+        draw_chart_titled(s, 1, chart_top + half - 1, cols, chart_h - half + 1);
     } else {
-        mvaddnstr(chart_top - 1, 0, metric ? "conversion rate (purchases per visit so far)" : "cumulative objective",
-                  cols);
-        draw_chart(s, metric, chart_top, cols, chart_h);
+        draw_chart_titled(s, metric, chart_top - 1, cols, chart_h + 1);
     }
     if (message[0])
         mvaddnstr(rows - 2, 0, message, cols);

@@ -35,6 +35,11 @@ for size in 80x24 160x50; do
     check "$size: rows of numbers" wait_re '^\* none +[1-9][0-9]* +[0-9.]+'
     check "$size: the chart's axis" wait_re '^ +\+-{20,}'
     check "$size: the chart's 0 label" wait_re '^ +0 \|'
+    check "$size: a legend with every policy" wait_re '^cumulative objective +\* none +o fixed10 +\+ thompson'
+    if [[ $size == 160x50 ]]; then
+        check "$size: both charts, objective and conversion" wait_for "conversion rate (purchases per visit so far)"
+        check "$size: colour escapes on a colour terminal" bash -c "tmux -S '$SOCK' capture-pane -t dash -e -p | grep -qE $'\e\\[(3[0-7]|38;)'"
+    fi
     tmux -S "$SOCK" send-keys -t dash p
     check "$size: p pauses" wait_for "PAUSED"
     tmux -S "$SOCK" send-keys -t dash +
@@ -157,6 +162,13 @@ check "replay: q quits with status 0" wait_for "exit 0"
 tmux -S "$SOCK" kill-session -t dash
 "$DSIM" dash --db "$db" 99 </dev/null >out.txt 2>err.txt
 check "replay without a terminal: exit 2" test $? -eq 2
+
+# NO_COLOR: no colour escapes at all.
+tmux -S "$SOCK" new-session -d -s dash -x 160 -y 50 "NO_COLOR=1 '$DSIM' dash default -p none -p fixed10 --db '$WORK/mono.db'; sleep 30"
+check "NO_COLOR: running" wait_for "RUNNING"
+check "NO_COLOR: monochrome" bash -c "sleep 0.5; ! tmux -S '$SOCK' capture-pane -t dash -e -p | grep -qE $'\e\\[(3[0-7]|38;)'"
+tmux -S "$SOCK" send-keys -t dash q
+tmux -S "$SOCK" kill-session -t dash
 
 # On a UTF-8 terminal the policies' marks are shapes; the axes stay ASCII.
 tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "LC_ALL=C.UTF-8 '$DSIM' dash default -p none -p fixed10 --db '$WORK/utf8.db'; sleep 30"
