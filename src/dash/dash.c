@@ -65,9 +65,16 @@ static void draw_status(const dash_shared *s, double elapsed, const char *db, in
 {
     char line[512];
     /* The state first: an 80-column terminal cuts the end. */
-    snprintf(line, sizeof line, " %s | %s | %llu / %llu visits | %.0f visits/s | %.0f s | speed %d | db %s",
-             s->error[0] ? "STOPPED" : s->finished ? "FINISHED" : s->paused ? "PAUSED" : "RUNNING", s->sc->name,
-             (unsigned long long)s->done, (unsigned long long)s->horizon, s->rate, elapsed, s->speed, db);
+    char seeds[48];
+    if (s->n_seeds > 1)
+        snprintf(seeds, sizeof seeds, "seeds %llu-%llu", (unsigned long long)s->seed,
+                 (unsigned long long)(s->seed + (uint64_t)s->n_seeds - 1));
+    else
+        snprintf(seeds, sizeof seeds, "seed %llu", (unsigned long long)s->seed);
+    snprintf(line, sizeof line, " %s | %llu / %llu visits | speed %d | %s | %s | %.0f visits/s | %.0f s | db %s",
+             s->error[0] ? "STOPPED" : s->finished ? "FINISHED" : s->paused ? "PAUSED" : "RUNNING",
+             (unsigned long long)s->done, (unsigned long long)s->horizon, s->speed, seeds, s->sc->name, s->rate, elapsed,
+             db);
     attron(A_REVERSE);
     mvaddnstr(0, 0, line, width);
     for (int x = (int)strlen(line); x < width; x++)

@@ -18,10 +18,10 @@ ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 screen() { tmux -S "$SOCK" capture-pane -t dash -p; }
-# wait_for TEXT: poll the screen for up to 5 s
-wait_for() { for _ in $(seq 50); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+# wait_for TEXT: poll the screen for up to 10 s
+wait_for() { for _ in $(seq 100); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
 # wait_re REGEX: the same for an extended regular expression
-wait_re() { for _ in $(seq 50); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
+wait_re() { for _ in $(seq 100); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
 
 for size in 80x24 160x50; do
     w=${size%x*}
@@ -141,12 +141,14 @@ tmux -S "$SOCK" new-session -d -s dash -x 80 -y 24 "'$DSIM' dash competitor_sale
 check "restart: running" wait_re ' [1-9][0-9]* / 200000 visits'
 tmux -S "$SOCK" send-keys -t dash r
 check "restart: r starts again on the next seed" wait_for "restarted on seed 32"
+check "restart: the status line shows the new seed" wait_for "| seed 32 |"
 tmux -S "$SOCK" resize-window -t dash -x 130 -y 40
 check "resize: the table and chart fill the new size" wait_re '^ +\+-{110,}'
 tmux -S "$SOCK" send-keys -t dash C-c
 check "Ctrl-C: exit status 0" wait_for "exit 0"
 check "Ctrl-C: the terminal is restored" bash -c "! tmux -S '$SOCK' capture-pane -t dash -p | grep -qF 'cumulative objective'"
-check "Ctrl-C: the runs saved, on the new seed" test "$(sqlite3 "$db" "SELECT count(*) || ',' || min(seed) FROM runs")" = "2,32"
+got=$(sqlite3 "$db" "SELECT count(*) || ',' || min(seed) FROM runs")
+check "Ctrl-C: the runs saved, on the new seed ($got)" test "$got" = "2,32"
 tmux -S "$SOCK" kill-session -t dash
 
 # Replay: the stored runs in the same views, read only.
