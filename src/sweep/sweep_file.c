@@ -1,0 +1,291 @@
+/*
+ * sweep_file.c — sweep files (dsim/sweep.h): reading them, numbering their cells, and writing each cell's
+ * scenario as the base scenario's text with the axes' keys set, so that the scenario loader checks every
+ * value exactly as it checks a file.
+ */
+#include "dsim/sweep.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ini.h"
+#include "core/text.h"
+#include "dsim/error.h"
+
+typedef struct {
+    dsim_sweep *sw;
+    const char *origin;
+} reader;
+
+static int on_key(void *user, const char *section, const char *key, const char *value, int line)
+{
+    reader *r = user;
+    dsim_sweep *sw = r->sw;
+    if (strcmp(section, "sweep") == 0) {
+        unsigned long long u;
+        if (strcmp(key, "scenario") == 0) {
+            dsim__strlcpy(sw->scenario, value, sizeof sw->scenario);
+        } else if (strcmp(key, "policies") == 0) {
+            char buf[4096];
+            dsim__strlcpy(buf, value, sizeof buf);
+            for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+                if (sw->n_policies == DSIM_SWEEP_MAX_POLICIES)
+                    return dsim_error_set(DSIM_ECONFIG, "%s:%d: [sweep] policies: at most %d", r->origin, line,
+                                          DSIM_SWEEP_MAX_POLICIES);
+                dsim__strlcpy(sw->policies[sw->n_policies++], tok, sizeof sw->policies[0]);
+            }
+        } else if (strcmp(key, "seeds") == 0) {
+            if (!dsim__parse_u64(value, &u) || u < 1 || u > 1000)
+                return dsim_error_set(DSIM_ECONFIG, "%s:%d: [sweep] seeds: expected a whole number from 1 to 1000, "
+                                      "got '%s'",
+                                      r->origin, line, value);
+            sw->seeds = (int)u;
+        } else if (strcmp(key, "visits") == 0) {
+            if (!dsim__parse_u64(value, &u))
+                return dsim_error_set(DSIM_ECONFIG, "%s:%d: [sweep] visits: expected a whole number, got '%s'",
+                                      r->origin, line, value);
+            sw->visits = u;
+        } else {
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [sweep]: unknown key '%s' (expected scenario, policies, "
+                                  "seeds or visits)",
+                                  r->origin, line, key);
+        }
+        return DSIM_OK;
+    }
+    if (strcmp(section, "axes") != 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: unknown section [%s] (expected [sweep] and [axes])", r->origin,
+                              line, section);
+    if (sw->n_axes == DSIM_SWEEP_MAX_AXES)
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes]: at most %d axes", r->origin, line, DSIM_SWEEP_MAX_AXES);
+    dsim_sweep_axis *a = &sw->axes[sw->n_axes];
+    const char *dot = strrchr(key, '.');
+    if (!dot || dot == key || !dot[1])
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s: expected SECTION.KEY (e.g. catalog.items or "
+                              "segment.NAME.elasticity_mean)",
+                              r->origin, line, key);
+    snprintf(a->section, sizeof a->section, "%.*s", (int)(dot - key), key);
+    dsim__strlcpy(a->key, dot + 1, sizeof a->key);
+    a->line = line;
+    char why[256];
+    a->n_values = dsim__parse_number_list(value, a->values, DSIM_SWEEP_MAX_VALUES, why, sizeof why);
+    if (a->n_values < 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s: %s", r->origin, line, key, why);
+    sw->n_axes++;
+    return DSIM_OK;
+}
+
+int dsim_sweep_load(dsim_sweep *sw, const char *path)
+{
+    memset(sw, 0, sizeof *sw);
+    dsim__strlcpy(sw->path, path, sizeof sw->path);
+    sw->seeds = 1;
+    char *text = NULL;
+    int rc = dsim__read_file(path, &text);
+    if (rc)
+        return rc;
+    reader r = {sw, path};
+    rc = dsim__ini_parse(text, path, on_key, &r);
+    free(text);
+    if (rc)
+        return rc;
+    if (!sw->scenario[0])
+        return dsim_error_set(DSIM_ECONFIG, "%s: [sweep] scenario: expected the base scenario", path);
+    if (sw->n_policies == 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s: [sweep] policies: expected at least one policy", path);
+    sw->n_cells = 1;
+    for (int i = 0; i < sw->n_axes; i++)
+        sw->n_cells *= (size_t)sw->axes[i].n_values;
+    return DSIM_OK;
+}
+
+void dsim_sweep_cell_values(const dsim_sweep *sw, size_t cell, double *values)
+{
+    for (int i = sw->n_axes - 1; i >= 0; i--) {
+        size_t n = (size_t)sw->axes[i].n_values;
+        values[i] = sw->axes[i].values[cell % n];
+        cell /= n;
+    }
+}
+
+/* ---- the cell's scenario text ---------------------------------------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} text;
+
+static int append(text *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = 2 * (t->len + n + 1);
+        char *buf = realloc(t->buf, cap);
+        if (!buf)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory writing a sweep cell's scenario");
+        t->buf = buf;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+    return DSIM_OK;
+}
+
+/* The section a line opens ("[segment.a]" → "segment.a"), or NULL. */
+static bool section_of(const char *line, size_t n, char *out, size_t size)
+{
+    while (n && isspace((unsigned char)*line))
+        line++, n--;
+    if (!n || *line != '[')
+        return false;
+    const char *end = memchr(line, ']', n);
+    if (!end)
+        return false;
+    snprintf(out, size, "%.*s", (int)(end - line - 1), line + 1);
+    return true;
+}
+
+/* The key a line sets, if it is `key = value`. */
+static bool key_of(const char *line, size_t n, char *out, size_t size)
+{
+    while (n && isspace((unsigned char)*line))
+        line++, n--;
+    if (!n || *line == ';' || *line == '#' || *line == '[')
+        return false;
+    const char *eq = memchr(line, '=', n);
+    if (!eq)
+        return false;
+    size_t k = (size_t)(eq - line);
+    while (k && isspace((unsigned char)line[k - 1]))
+        k--;
+    snprintf(out, size, "%.*s", (int)k, line);
+    return true;
+}
+
+/*
+ * base with each axis' key set: a line setting the key in its section is dropped, and `key = value` is
+ * written at the end of the section (a missing section is added at the end).
+ */
+static int overridden(const dsim_sweep *sw, const char *base, const double *values, int only_axis, char **out)
+{
+    text t = {0};
+    bool written[DSIM_SWEEP_MAX_AXES] = {false};
+    char section[DSIM_NAME_MAX * 2] = "", name[DSIM_NAME_MAX * 2], value[64];
+    int rc = DSIM_OK;
+    const char *p = base;
+    while (*p && !rc) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        char opened[DSIM_NAME_MAX * 2];
+        bool opens = section_of(p, n, opened, sizeof opened);
+        /* Leaving a section: write its axes' keys before the next one starts. */
+        for (int i = 0; opens && i < sw->n_axes && !rc; i++)
+            if (!written[i] && (only_axis < 0 || only_axis == i) && strcmp(sw->axes[i].section, section) == 0) {
+                snprintf(value, sizeof value, "%s = %.17g\n", sw->axes[i].key, values[i]);
+                rc = append(&t, value, strlen(value));
+                written[i] = true;
+            }
+        if (opens)
+            dsim__strlcpy(section, opened, sizeof section);
+        bool drop = false;
+        if (!opens && key_of(p, n, name, sizeof name))
+            for (int i = 0; i < sw->n_axes; i++)
+                drop |= (only_axis < 0 || only_axis == i) && strcmp(sw->axes[i].section, section) == 0 &&
+                        strcmp(sw->axes[i].key, name) == 0;
+        if (!drop && !rc) {
+            rc = append(&t, p, n);
+            if (!rc && !nl)
+                rc = append(&t, "\n", 1);
+        }
+        p += n;
+    }
+    for (int i = 0; i < sw->n_axes && !rc; i++) {
+        if (written[i] || (only_axis >= 0 && only_axis != i))
+            continue;
+        if (strcmp(sw->axes[i].section, section) != 0) {
+            snprintf(name, sizeof name, "[%s]\n", sw->axes[i].section);
+            rc = append(&t, name, strlen(name));
+            dsim__strlcpy(section, sw->axes[i].section, sizeof section);
+        }
+        snprintf(value, sizeof value, "%s = %.17g\n", sw->axes[i].key, values[i]);
+        if (!rc)
+            rc = append(&t, value, strlen(value));
+        /* later axes of this same section follow it directly */
+        for (int j = i + 1; j < sw->n_axes && !rc; j++)
+            if (!written[j] && (only_axis < 0 || only_axis == j) && strcmp(sw->axes[j].section, section) == 0) {
+                snprintf(value, sizeof value, "%s = %.17g\n", sw->axes[j].key, values[j]);
+                rc = append(&t, value, strlen(value));
+                written[j] = true;
+            }
+        written[i] = true;
+    }
+    if (rc) {
+        free(t.buf);
+        return rc;
+    }
+    *out = t.buf ? t.buf : strdup("");
+    return *out ? DSIM_OK : dsim_error_set(DSIM_ENOMEM, "out of memory");
+}
+
+/* A segment or shock an axis names must be one of the base scenario's: a new one would change the market. */
+static int check_section(const dsim_sweep *sw, const dsim_sweep_axis *a, const char *base_text)
+{
+    if (strncmp(a->section, "segment.", 8) != 0 && strncmp(a->section, "shock.", 6) != 0)
+        return DSIM_OK;
+    char header[DSIM_NAME_MAX * 2 + 4];
+    snprintf(header, sizeof header, "[%s]", a->section);
+    if (strstr(base_text, header))
+        return DSIM_OK;
+    return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s.%s: the base scenario has no %s section", sw->path, a->line,
+                          a->section, a->key, header);
+}
+
+int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t cell, dsim_scenario **out)
+{
+    for (int i = 0; i < sw->n_axes; i++) {
+        int rc = check_section(sw, &sw->axes[i], base_text);
+        if (rc)
+            return rc;
+    }
+    double values[DSIM_SWEEP_MAX_AXES];
+    dsim_sweep_cell_values(sw, cell, values);
+    /* Each axis alone first, so that a bad key or value is reported against its own line. */
+    for (int i = 0; i < sw->n_axes; i++) {
+        char *t = NULL, origin[64];
+        int rc = overridden(sw, base_text, values, i, &t);
+        if (rc)
+            return rc;
+        snprintf(origin, sizeof origin, "cell %zu", cell);
+        dsim_scenario *sc = NULL;
+        rc = dsim_scenario_parse(&sc, t, origin);
+        free(t);
+        dsim_scenario_free(sc);
+        if (rc) {
+            char why[1024];
+            dsim__strlcpy(why, dsim_errmsg(), sizeof why);
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s.%s = %g: %s", sw->path, sw->axes[i].line,
+                                  sw->axes[i].section, sw->axes[i].key, values[i], why);
+        }
+    }
+    char *t = NULL, origin[DSIM_PATH_MAX + 32];
+    int rc = overridden(sw, base_text, values, -1, &t);
+    if (rc)
+        return rc;
+    snprintf(origin, sizeof origin, "%s (cell %zu)", sw->path, cell);
+    rc = dsim_scenario_parse(out, t, origin);
+    free(t);
+    return rc;
+}
+
+int dsim_sweep_check(const dsim_sweep *sw, const char *base_text)
+{
+    for (size_t c = 0; c < sw->n_cells; c++) {
+        dsim_scenario *sc = NULL;
+        int rc = dsim_sweep_cell_scenario(sw, base_text, c, &sc);
+        dsim_scenario_free(sc);
+        if (rc)
+            return rc;
+    }
+    return DSIM_OK;
+}

@@ -1,0 +1,100 @@
+/*
+ * test_sweep_file.c — sweep files: reading them, the order of the cells, each cell's scenario carrying its
+ * axis values (and nothing set twice), and every kind of bad axis reported against its line.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dsim/sweep.h"
+#include "helpers.h"
+
+static const char base[] = "[scenario]\nshoppers = 100\n[catalog]\nitems = 50\n"
+                           "[segment.a]\nshare = 0.5\nelasticity_mean = 3\n[segment.b]\nshare = 0.5\n";
+
+static int write_sweep(char *path, const char *text)
+{
+    strcpy(path, "/tmp/dsim_sweep_XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    return 0;
+}
+
+static void test_sweep__cells_are_the_product_of_the_axes(void **state)
+{
+    (void)state;
+    char path[64];
+    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none, fixed10\nseeds = 3\nvisits = 500\n"
+                                       "[axes]\nsegment.a.elasticity_mean = 1:2:0.5\ncatalog.items = 100, 200\n"),
+                     0);
+    dsim_sweep sw;
+    ASSERT_OK(dsim_sweep_load(&sw, path));
+    unlink(path);
+    assert_int_equal(sw.n_policies, 2);
+    assert_int_equal(sw.seeds, 3);
+    assert_int_equal(sw.n_axes, 2);
+    assert_int_equal(sw.n_cells, 6);
+    const double expected[6][2] = {{1, 100}, {1, 200}, {1.5, 100}, {1.5, 200}, {2, 100}, {2, 200}};
+    for (size_t c = 0; c < 6; c++) {
+        double v[2];
+        dsim_sweep_cell_values(&sw, c, v);
+        assert_true(v[0] == expected[c][0] && v[1] == expected[c][1]);
+        dsim_scenario *sc = NULL;
+        ASSERT_OK(dsim_sweep_cell_scenario(&sw, base, c, &sc));
+        assert_true(sc->segments[0].elasticity_mean == expected[c][0]);
+        assert_int_equal(sc->catalog.items, (int)expected[c][1]);
+        assert_true(sc->segments[1].elasticity_mean == 2.6); /* untouched: the default */
+        assert_int_equal(sc->shoppers, 100);
+        dsim_scenario_free(sc);
+    }
+    ASSERT_OK(dsim_sweep_check(&sw, base));
+}
+
+static void test_sweep__bad_axes_name_their_line(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *axes, *expected;
+    } cases[] = {
+        {"catalog.itemz = 1, 2\n", ":8: [axes] catalog.itemz = 1: "},
+        {"catalog.items = 3:1:1\n", ":8: [axes] catalog.items: "},
+        {"catalog.items = 0, 10\n", ":8: [axes] catalog.items = 0: "},
+        {"segment.nosuch.share = 0.5\n", ":8: [axes] segment.nosuch.share: the base scenario has no [segment.nosuch]"},
+        {"items = 3\n", ":8: [axes] items: expected SECTION.KEY"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char path[64], text[512];
+        snprintf(text, sizeof text, "[sweep]\nscenario = base\npolicies = none\nseeds = 1\nvisits = 10\n\n[axes]\n%s",
+                 cases[k].axes);
+        assert_int_equal(write_sweep(path, text), 0);
+        dsim_sweep sw;
+        int rc = dsim_sweep_load(&sw, path);
+        if (!rc)
+            rc = dsim_sweep_check(&sw, base);
+        printf("# %s", cases[k].axes);
+        printf("#   %s\n", dsim_errmsg());
+        assert_int_equal(rc, DSIM_ECONFIG);
+        if (!strstr(dsim_errmsg(), cases[k].expected) || !strstr(dsim_errmsg(), path))
+            fail_msg("expected \"%s\" in \"%s\"", cases[k].expected, dsim_errmsg());
+        unlink(path);
+    }
+    char path[64];
+    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\n"), 0);
+    dsim_sweep sw;
+    assert_int_equal(dsim_sweep_load(&sw, path), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "policies: expected at least one policy"));
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sweep__cells_are_the_product_of_the_axes),
+        cmocka_unit_test(test_sweep__bad_axes_name_their_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
