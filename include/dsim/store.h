@@ -17,7 +17,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 6
+#define DSIM_STORE_SCHEMA_VERSION 7
 
 typedef struct dsim_store dsim_store;
 
@@ -60,6 +60,15 @@ typedef struct {
 
 /** Record an evaluation (its own statement, committed at once). */
 int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row);
+
+/** The sweep with this definition (its files' texts), recorded now if new. @param id out */
+int dsim_store_sweep_open(dsim_store *st, const char *path, const char *definition, int64_t *id);
+/** @return 1 if the sweep's run (cell, policy, seed) is done, 0 if not, or a negative error. */
+int dsim_store_sweep_has(dsim_store *st, int64_t sweep, uint64_t cell, int policy, uint64_t seed);
+/** Mark the open run as the sweep's run (cell, policy, seed); committed with the run, so a run is done for
+ *  the sweep exactly when it is finished. `axes` describes the cell ("catalog.items=100 ..."). */
+int dsim_store_sweep_link(dsim_store *st, int64_t sweep, uint64_t cell, int policy, uint64_t seed,
+                          const char *axes);
 
 typedef enum { DSIM_RUN_DONE, DSIM_RUN_FAILED, DSIM_RUN_INTERRUPTED } dsim_run_status;
 

@@ -5,8 +5,15 @@
 #ifndef DSIM_CLI_H
 #define DSIM_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
+
+#include "dsim/metrics.h"
+#include "dsim/policy.h"
+#include "dsim/scenario.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
@@ -79,6 +86,31 @@ typedef struct {
 /** Parse FILE [-p POLICY]... [--HORIZON N] [--seeds K] [--OUTPUT FILE] [--threads N] [-q]. @return 0, -1
  *  (help shown) or EXIT_USAGE with the message printed. */
 int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, cli_study_options *o);
+
+/* ---- one run of a study (study_run.c) ---- */
+
+/** Set by SIGINT / SIGTERM once cli_catch_interrupts() is called: the run in progress ends interrupted. */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_catch_interrupts(void);
+
+/** A progress line on stderr (when enabled: a terminal and not --quiet). */
+typedef struct {
+    int enabled;
+    int run, n_runs;
+    double started, last_shown;
+} cli_progress;
+void cli_progress_show(cli_progress *p, const char *policy, uint64_t seed, uint64_t done, uint64_t total, int force);
+
+/** Called inside the run's transaction just before it is marked done (e.g. to link it to a sweep). */
+typedef int (*cli_before_done)(struct dsim_store *store, void *data);
+
+/**
+ * Run one policy on one seed of a scenario into the store: checkpoints, an optional event log, the final
+ * status. @return EXIT_OK, EXIT_RUNTIME (the run is marked failed) or EXIT_INTERRUPTED.
+ */
+int cli_run_one(struct dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
+                uint64_t visits, bool log_events, cli_progress *prog, cli_before_done before_done, void *data,
+                dsim_metrics *final, int64_t *run_id);
 
 /** @return a monotonic clock in seconds (for rates and progress lines). */
 double cli_now_seconds(void);

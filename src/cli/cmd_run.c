@@ -38,14 +38,6 @@ static const struct {
 #define DELTA_COLUMN (N_COLUMNS - 1)
 #define N_COLUMNS (sizeof table_columns / sizeof table_columns[0])
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
 typedef cli_study_options run_options; /* file: the scenario, horizon: visits, output: the database */
 
 static void run_usage(FILE *out)
@@ -83,113 +75,6 @@ static int parse_options(int argc, char **argv, run_options *o)
     return status;
 }
 
-/* ---- progress ---------------------------------------------------------------------------------------- */
-
-typedef struct {
-    int enabled;
-    int run, n_runs;
-    double started, last_shown;
-} progress;
-
-static void progress_show(progress *p, const char *policy, uint64_t seed, uint64_t done, uint64_t total, int force)
-{
-    if (!p->enabled)
-        return;
-    double t = cli_now_seconds();
-    if (!force && t - p->last_shown < 0.1)
-        return;
-    p->last_shown = t;
-    double rate = done / fmax(t - p->started, 1e-9);
-    fprintf(stderr, "\r\033[Krun %d/%d  %-16s seed %-6llu %5.1f%%  %.2f M visits/s", p->run, p->n_runs, policy,
-            (unsigned long long)seed, 100.0 * (double)done / (double)total, rate / 1e6);
-    fflush(stderr);
-}
-
-/* ---- one run ------------------------------------------------------------------------------------------ */
-
-/* Simulate and store one (policy, seed) run. @return EXIT_OK, EXIT_RUNTIME or EXIT_INTERRUPTED. */
-/* Advance n visits one at a time, logging each decision (a visit of a churned shopper decides nothing). */
-static int advance_logging(dsim_sim *sim, cli_event_writer *writer, uint64_t n)
-{
-    dsim_visit_record r;
-    int rc = DSIM_OK;
-    for (uint64_t i = 0; i < n && rc == DSIM_OK; i++) {
-        if ((rc = dsim_sim_advance(sim, 1)))
-            return rc;
-        dsim_sim_last_visit(sim, &r);
-        if (r.lost || r.n_actions == 0)
-            continue;
-        dsim_log_event e = {.visit = r.visit,
-                            .shopper = r.shopper,
-                            .action = r.action.level,
-                            .propensity = r.action.propensity,
-                            .reward = r.outcome.reward,
-                            .purchased = r.outcome.position >= 0,
-                            .position = r.outcome.position,
-                            .n_actions = r.n_actions};
-        dsim_log_context_encode(&r.context, e.context);
-        memcpy(e.distribution, r.distribution, sizeof(double) * (size_t)r.n_actions);
-        rc = cli_event_writer_push(writer, &e);
-    }
-    return rc;
-}
-
-static int run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
-                   uint64_t visits, bool log_events, progress *prog, dsim_metrics *final, int64_t *run_id)
-{
-    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
-    options.visits = visits;
-    options.log_decisions = log_events;
-    uint64_t horizon = visits ? visits : dsim_scenario_horizon(sc);
-    int rc = dsim_store_run_begin(store, sc, cfg, seed, horizon, run_id);
-    if (rc) {
-        cli_error("%s", dsim_errmsg());
-        return EXIT_RUNTIME;
-    }
-    dsim_sim *sim = NULL;
-    cli_event_writer *writer = NULL;
-    if ((rc = dsim_sim_create(&sim, sc, cfg, seed, &options)) ||
-        (log_events && (rc = cli_event_writer_start(&writer, store)))) {
-        dsim_sim_free(sim);
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", dsim_errmsg());
-        dsim_store_run_end(store, DSIM_RUN_FAILED, NULL, msg);
-        cli_error("%s", msg);
-        return EXIT_RUNTIME;
-    }
-    uint64_t every = horizon / (uint64_t)sc->checkpoints;
-    if (every == 0)
-        every = 1;
-    prog->started = cli_now_seconds();
-    while (!interrupted &&
-           (rc = log_events ? advance_logging(sim, writer, every) : dsim_sim_advance(sim, every)) == DSIM_OK) {
-        dsim_sim_metrics(sim, final);
-        if ((rc = dsim_store_series_add(store, dsim_sim_visits_done(sim), final)))
-            break;
-        progress_show(prog, cfg->name, seed, dsim_sim_visits_done(sim), horizon, 0);
-    }
-    dsim_sim_metrics(sim, final);
-    dsim_sim_free(sim);
-    int written = cli_event_writer_finish(writer); /* every queued event is in before the run ends */
-    if (written && rc == DSIM_DONE)
-        rc = written;
-    if (interrupted) {
-        dsim_store_run_end(store, DSIM_RUN_INTERRUPTED, final, "interrupted by a signal");
-        return EXIT_INTERRUPTED;
-    }
-    if (rc != DSIM_DONE) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", dsim_errmsg());
-        dsim_store_run_end(store, DSIM_RUN_FAILED, final, msg);
-        cli_error("%s", msg);
-        return EXIT_RUNTIME;
-    }
-    if (dsim_store_run_end(store, DSIM_RUN_DONE, final, NULL)) {
-        cli_error("%s", dsim_errmsg());
-        return EXIT_RUNTIME;
-    }
-    return EXIT_OK;
-}
 
 /* ---- the comparison table ------------------------------------------------------------------------------ */
 
@@ -255,16 +140,15 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
 
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    progress prog = {.enabled = !o.quiet && isatty(STDERR_FILENO), .n_runs = o.n_policies * (int)o.seeds};
+    cli_catch_interrupts();
+    cli_progress prog = {.enabled = !o.quiet && isatty(STDERR_FILENO), .n_runs = o.n_policies * (int)o.seeds};
     for (int p = 0; p < o.n_policies && !status; p++) {
         for (uint64_t s = 0; s < o.seeds && !status; s++) {
             uint64_t seed = sc->seed + s;
             dsim_metrics m;
             int64_t run_id;
             prog.run++;
-            status = run_one(store, sc, configs[p], seed, o.horizon, o.log_events, &prog, &m, &run_id);
+            status = cli_run_one(store, sc, configs[p], seed, o.horizon, o.log_events, &prog, NULL, NULL, &m, &run_id);
             if (!first_run)
                 first_run = run_id;
             last_run = run_id;

@@ -61,6 +61,13 @@ static const char *const migrations[] = {
     "CREATE TABLE changes (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     "  seq INTEGER NOT NULL, visit INTEGER NOT NULL, change TEXT NOT NULL, PRIMARY KEY (run_id, seq))"
     "  WITHOUT ROWID;",
+    /* 6 → 7: sweeps (dsim sweep): a definition, and which of its runs are done */
+    "CREATE TABLE sweeps (id INTEGER PRIMARY KEY, created TEXT NOT NULL, path TEXT NOT NULL,"
+    "  definition TEXT NOT NULL UNIQUE);" /* the sweep file, base scenario and policy files, as read */
+    "CREATE TABLE sweep_runs (sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,"
+    "  cell INTEGER NOT NULL, policy INTEGER NOT NULL, seed INTEGER NOT NULL,"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, axes TEXT NOT NULL,"
+    "  PRIMARY KEY (sweep_id, cell, policy, seed)) WITHOUT ROWID;",
 };
 
 int dsim__store_migrate(sqlite3 *db, const char *path)

@@ -167,7 +167,7 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_n_metric_defs);
 }
 
-/* A version-1 database (made by dropping what migrations 2 to 6 add) is upgraded in place when opened,
+/* A version-1 database (made by dropping what migrations 2 to 7 add) is upgraded in place when opened,
    keeps its runs, and has the new columns and tables. */
 static void test_store__a_version_1_database_is_migrated(void **state)
 {
@@ -191,6 +191,8 @@ static void test_store__a_version_1_database_is_migrated(void **state)
                                   "DROP TABLE events;"
                                   "DROP TABLE ope;"
                                   "DROP TABLE changes;"
+                                  "DROP TABLE sweep_runs;"
+                                  "DROP TABLE sweeps;"
                                   "INSERT INTO runs (created, status, scenario_name, scenario_text, policy_name, "
                                   "policy_type, seed, visits, objective, dsim_version) VALUES ('2026-01-01', 'done', "
                                   "'old', '', 'none', 'none', 1, 10, 'profit', '0.0');"
