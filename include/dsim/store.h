@@ -70,6 +70,10 @@ int dsim_store_sweep_has(dsim_store *st, int64_t sweep, uint64_t cell, int polic
 int dsim_store_sweep_link(dsim_store *st, int64_t sweep, uint64_t cell, int policy, uint64_t seed,
                           const char *axes);
 
+/** Call `each` with the objective of every finished run of the sweep, by cell, policy and seed. */
+int dsim_store_sweep_results(dsim_store *st, int64_t sweep,
+                             int (*each)(uint64_t cell, int policy, double reward, void *data), void *data);
+
 typedef enum { DSIM_RUN_DONE, DSIM_RUN_FAILED, DSIM_RUN_INTERRUPTED } dsim_run_status;
 
 /**

@@ -63,3 +63,22 @@ int dsim_store_sweep_link(dsim_store *st, int64_t sweep, uint64_t cell, int poli
     sqlite3_finalize(s);
     return rc;
 }
+
+int dsim_store_sweep_results(dsim_store *st, int64_t sweep,
+                             int (*each)(uint64_t cell, int policy, double reward, void *data), void *data)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT sr.cell, sr.policy, m.reward FROM sweep_runs sr JOIN summary m ON m.run_id = "
+                           "sr.run_id WHERE sr.sweep_id = ? ORDER BY sr.cell, sr.policy, sr.seed",
+                           -1, &s, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "reading the sweep's results");
+    sqlite3_bind_int64(s, 1, sweep);
+    int rc = DSIM_OK, step;
+    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW)
+        rc = each((uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1), sqlite3_column_double(s, 2), data);
+    if (!rc && step != SQLITE_DONE)
+        rc = dsim__store_error(st, "reading the sweep's results");
+    sqlite3_finalize(s);
+    return rc;
+}

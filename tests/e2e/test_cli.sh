@@ -155,6 +155,22 @@ check "--skip-bad-rows counts what it skips" bash -c "[[ $? -eq 0 ]] && grep -qF
 awk -F, 'BEGIN { OFS = "," } NR == 2 { $18 = 7 } NR <= 3 { print }' log.csv >seven.csv
 bad "ope: action outside the policy's levels" "action 7 is not a level of fixed10" ope --log seven.csv --scenario "$DATA/small.ini" -p fixed10
 
+# ---- dsim sweep: every cell x policy x seed, resumable ---------------------------------------------------
+printf '[sweep]\nscenario = %s\npolicies = none, fixed10\nseeds = 2\nvisits = 2000\n[axes]\nsegment.bargain.elasticity_mean = 2, 4\n' "$DATA/small.ini" >sweep.ini
+out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
+check "sweep exits 0" test $? -eq 0
+check "sweep runs every cell x policy x seed" grep -q "2 cells x 2 policies x 2 seeds = 8 runs; 8 run now, 0 done before" <<<"$out"
+check "sweep summarises each cell and its best policy" test "$(grep -c '^  best: ' <<<"$out")" = 2
+check "sweep links its runs" test "$(q sweep.db "SELECT count(*) FROM sweep_runs")" = 8
+out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
+check "sweep run again skips what is done" grep -q "0 run now, 8 done before" <<<"$out"
+timeout -s KILL 0.1 "$DSIM" sweep sweep.ini --db killed.db -q >/dev/null 2>&1
+"$DSIM" sweep sweep.ini --db killed.db -q >/dev/null 2>&1
+check "sweep killed (kill -9) and resumed: the same summary as uninterrupted" \
+    test "$("$DSIM" sweep sweep.ini --db killed.db --summary)" = "$("$DSIM" sweep sweep.ini --db sweep.db --summary)"
+printf '[sweep]\nscenario = %s\npolicies = none\n[axes]\ncatalog.itemz = 10, 20\n' "$DATA/small.ini" >badsweep.ini
+bad "sweep: an axis naming an unknown key" "badsweep.ini:5: [axes] catalog.itemz = 10: cell 0:14: [catalog]: unknown key 'itemz'; did you mean 'items'?" sweep badsweep.ini
+
 # ---- dsim bandit ---------------------------------------------------------------------------------------------
 out=$("$DSIM" bandit chapelle_li -p ucb1 -p thompson --seeds 3 --rounds 2000 --csv curves.csv 2>err.txt)
 check "bandit exits 0" test $? -eq 0
