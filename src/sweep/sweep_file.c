@@ -171,7 +171,7 @@ static int overridden(const dsim_sweep *sw, const char *base, const double *valu
 {
     text t = {0};
     bool written[DSIM_SWEEP_MAX_AXES] = {false};
-    char section[DSIM_NAME_MAX * 2] = "", name[DSIM_NAME_MAX * 2], value[64];
+    char section[DSIM_NAME_MAX * 2] = "", name[DSIM_NAME_MAX * 2 + 8], value[DSIM_NAME_MAX * 2 + 40];
     int rc = DSIM_OK;
     const char *p = base;
     while (*p && !rc) {
