@@ -18,11 +18,12 @@
 #include "dsim/sweep.h"
 
 static const char sweep_usage[] =
-    "usage: dsim sweep FILE [--db FILE] [--summary] [--quiet]\n\n"
+    "usage: dsim sweep FILE [--db FILE] [--summary] [--csv FILE] [--quiet]\n\n"
     "Runs every cell x policy x seed of the sweep FILE (a base scenario, policies, seeds, visits and axes that\n"
     "set scenario keys to lists or FROM:TO:STEP ranges; see dsim/sweep.h and the README), skipping the runs\n"
     "a previous, interrupted call already finished, then prints each cell's policies with their mean\n"
-    "objective and 95 %% interval, and the best. --summary prints that without running.\n\n"
+    "objective and 95 %% interval, and the best. --summary prints that without running; --csv FILE also\n"
+    "writes it as CSV (cell, axis values, policy, seeds, mean, ci95_half_width, best, significantly_best).\n\n"
     "example:\n  dsim sweep scenarios/sweeps/elasticity.ini --db sweep.db\n";
 
 typedef struct {
@@ -67,12 +68,18 @@ static int collect(uint64_t cell, int policy, double reward, void *data)
     return DSIM_OK;
 }
 
-static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, const char *const *names)
+static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, const char *const *names, FILE *csv)
 {
     results r = {sw, calloc(sw->n_cells * (size_t)sw->n_policies * (size_t)sw->seeds, sizeof(double)),
                  calloc(sw->n_cells * (size_t)sw->n_policies, sizeof(int))};
     int rc = r.rewards && r.counts ? dsim_store_sweep_results(store, id, collect, &r)
                                    : dsim_error_set(DSIM_ENOMEM, "out of memory");
+    if (csv) {
+        fprintf(csv, "cell");
+        for (int i = 0; i < sw->n_axes; i++)
+            fprintf(csv, ",%s.%s", sw->axes[i].section, sw->axes[i].key);
+        fprintf(csv, ",policy,seeds,mean,ci95_half_width,best,significantly_best\n");
+    }
     for (uint64_t c = 0; c < sw->n_cells && !rc; c++) {
         char cell[512];
         describe_cell(sw, c, cell, sizeof cell);
@@ -94,6 +101,16 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
         if (best >= 0)
             printf("  best: %s%s\n", names[best], significant ? " (its 95 % interval is above every other's)"
                                                               : " (intervals overlap: not significantly best)");
+        double v[DSIM_SWEEP_MAX_AXES];
+        dsim_sweep_cell_values(sw, c, v);
+        for (int p = 0; csv && p < sw->n_policies; p++) {
+            fprintf(csv, "%llu", (unsigned long long)c);
+            for (int i = 0; i < sw->n_axes; i++)
+                fprintf(csv, ",%.17g", v[i]);
+            size_t at = c * (size_t)sw->n_policies + (size_t)p;
+            fprintf(csv, ",%s,%d,%.17g,%.17g,%d,%d\n", names[p], r.counts[at], est[p].mean, est[p].half_width,
+                    p == best, p == best && significant);
+        }
     }
     free(r.rewards);
     free(r.counts);
@@ -105,17 +122,20 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
 int cmd_sweep(int argc, char **argv)
 {
     static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"csv", required_argument, NULL, 'c'},
                                              {"summary", no_argument, NULL, 's'},
                                              {"quiet", no_argument, NULL, 'q'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *db = DEFAULT_DB;
+    const char *db = DEFAULT_DB, *csv_path = NULL;
     bool summary_only = false, quiet = false;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (c == 'd')
             db = optarg;
+        else if (c == 'c')
+            csv_path = optarg;
         else if (c == 's')
             summary_only = true;
         else if (c == 'q')
@@ -220,8 +240,17 @@ int cmd_sweep(int argc, char **argv)
     if (!summary_only && status != EXIT_USAGE)
         printf("sweep %s: %zu cells x %d policies x %d seeds = %zu runs; %zu run now, %zu done before\n\n",
                argv[optind], sw.n_cells, sw.n_policies, sw.seeds, total, done_runs, skipped);
-    if (status == EXIT_OK && print_summary(store, &sw, id, names)) {
+    FILE *csv = status == EXIT_OK && csv_path ? fopen(csv_path, "w") : NULL;
+    if (status == EXIT_OK && csv_path && !csv) {
+        cli_error("sweep: cannot write %s", csv_path);
+        status = EXIT_USAGE;
+    }
+    if (status == EXIT_OK && print_summary(store, &sw, id, names, csv)) {
         cli_error("%s", dsim_errmsg());
+        status = EXIT_RUNTIME;
+    }
+    if (csv && fclose(csv) != 0 && status == EXIT_OK) {
+        cli_error("sweep: writing %s failed", csv_path);
         status = EXIT_RUNTIME;
     }
     dsim_store_close(store);

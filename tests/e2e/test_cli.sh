@@ -164,6 +164,9 @@ check "sweep summarises each cell and its best policy" test "$(grep -c '^  best:
 check "sweep links its runs" test "$(q sweep.db "SELECT count(*) FROM sweep_runs")" = 8
 out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
 check "sweep run again skips what is done" grep -q "0 run now, 8 done before" <<<"$out"
+"$DSIM" sweep sweep.ini --db sweep.db --summary --csv sweep.csv >/dev/null 2>err.txt
+check "sweep summary as CSV: a header and a row per cell and policy" test "$(head -1 sweep.csv),$(($(wc -l <sweep.csv) - 1))" = "cell,segment.bargain.elasticity_mean,policy,seeds,mean,ci95_half_width,best,significantly_best,4"
+check "sweep CSV: one best per cell" test "$(awk -F, 'NR > 1 && $7 == 1' sweep.csv | wc -l)" = 2
 timeout -s KILL 0.1 "$DSIM" sweep sweep.ini --db killed.db -q >/dev/null 2>&1
 "$DSIM" sweep sweep.ini --db killed.db -q >/dev/null 2>&1
 check "sweep killed (kill -9) and resumed: the same summary as uninterrupted" \
