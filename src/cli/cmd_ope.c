@@ -283,12 +283,6 @@ typedef struct {
     dsim_policy_config *config; /* a dsim policy's, for --truth; NULL otherwise */
 } target_slot;
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 static int make_target(const char *spec, const source *src, target_slot *slot)
 {
     unsigned long long k;
@@ -310,7 +304,7 @@ static int make_target(const char *spec, const source *src, target_slot *slot)
             dsim_policy_config_parse(&slot->config, text, spec);
         return dsim_ope_target_deterministic(&slot->target, (int)k) ? EXIT_RUNTIME : EXIT_OK;
     }
-    if (ends_with(spec, ".csv")) {
+    if (dsim__ends_with(spec, ".csv")) {
         if (dsim_ope_target_table(&slot->target, spec)) {
             cli_error("%s", dsim_errmsg());
             return EXIT_USAGE;

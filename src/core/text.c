@@ -148,3 +148,9 @@ int dsim__parse_number_list(const char *text, double *out, int max, char *why, s
         snprintf(why, why_size, "expected a comma-separated list of numbers, got an empty list");
     return n > 0 ? n : -1;
 }
+
+bool dsim__ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}

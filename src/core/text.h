@@ -24,6 +24,9 @@ bool dsim__parse_u64(const char *text, unsigned long long *out);
  */
 int dsim__parse_number_list(const char *text, double *out, int max, char *why, size_t why_size);
 
+/** @return whether s ends with suffix. */
+bool dsim__ends_with(const char *s, const char *suffix);
+
 /** Copy src into dst of size n, truncating; dst is always terminated. */
 void dsim__strlcpy(char *dst, const char *src, size_t n);
 

@@ -1,6 +1,6 @@
 /*
  * vectors_file.c — embedding vectors from outside dsim: a NumPy .npy array or a CSV file with an id column
- * (parsed by libcsv), checked row by row against the scenario.
+ * (read row by row by core/csv_rows.c), checked against the scenario.
  *
  * The .npy format (NumPy's format.py): the magic "\x93NUMPY", a version byte pair, the header's length
  * (2 bytes little-endian in version 1, 4 in versions 2 and 3), then the header, a Python dict literal with
@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
-
+#include "core/csv_rows.h"
 #include "core/text.h"
 #include "dsim/error.h"
 
@@ -30,12 +29,6 @@ static void resolve(const dsim_scenario *sc, const char *path, char *out, size_t
         snprintf(out, n, "%s", path);
     else
         snprintf(out, n, "%.*s/%s", (int)(slash - sc->path), sc->path, path);
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
 /* ---- .npy ---------------------------------------------------------------------------------------------- */
@@ -190,116 +183,65 @@ typedef struct {
     uint32_t rows;
     int d;
     float *out;
-    size_t row;     /* rows completed, the header included */
-    int field;      /* fields of the current row so far */
-    long id;        /* of the current row, or −1 */
-    float *values;  /* (d,) of the current row */
-    size_t *seen;   /* (rows,) the file row that gave each id, 0 for none yet */
-    int rc;
+    float *values; /* (d,) of the current row */
+    size_t *seen;  /* (rows,) the file row that gave each id, 0 for none yet */
+    size_t data_rows;
 } csv_state;
 
-static void trim(const char *s, size_t len, char *out, size_t n)
-{
-    while (len && isspace((unsigned char)*s))
-        s++, len--;
-    while (len && isspace((unsigned char)s[len - 1]))
-        len--;
-    snprintf(out, n, "%.*s", (int)len, s);
-}
-
-static void csv_field(void *text, size_t len, void *data)
+/* One row of the CSV (core/csv_rows.c): the header, then an id and d numbers. */
+static int csv_row(char **fields, int n, size_t row, void *data)
 {
     csv_state *st = data;
-    int column = st->field++;
-    if (st->rc)
-        return;
-    char value[128];
-    trim(text, len, value, sizeof value);
-    size_t row = st->row + 1;
-    if (row == 1) {
-        if (column == 0 && strcmp(value, "id") != 0)
-            st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row 1, column 1: expected the header `id`, got '%s' (the "
-                                    "first row names the columns: id, then one per dimension)",
-                                    st->file, value);
-        return;
-    }
+    if (row == 1 && n > 0 && strcmp(fields[0], "id") != 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s: row 1, column 1: expected the header `id`, got '%s' (the first row "
+                              "names the columns: id, then one per dimension)",
+                              st->file, fields[0]);
+    if (n != st->d + 1)
+        return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: %d columns; expected %d (id, then one per dimension: the "
+                              "scenario's embedding_dim is %d)",
+                              st->file, row, n, st->d + 1, st->d);
+    if (row == 1)
+        return DSIM_OK;
     char *end;
-    if (column == 0) {
-        errno = 0;
-        long id = strtol(value, &end, 10);
-        if (end == value || *end || errno || id < 0 || id >= (long)st->rows)
-            st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: id '%s' names no %s of the scenario (expected "
-                                    "0..%u)",
-                                    st->file, row, value, st->what, st->rows - 1);
-        else if (st->seen[id])
-            st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: id %ld appears twice (first on row %zu)", st->file,
-                                    row, id, st->seen[id]);
-        st->id = id;
-        return;
+    errno = 0;
+    long id = strtol(fields[0], &end, 10);
+    if (end == fields[0] || *end || errno || id < 0 || id >= (long)st->rows)
+        return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: id '%s' names no %s of the scenario (expected 0..%u)",
+                              st->file, row, fields[0], st->what, st->rows - 1);
+    if (st->seen[id])
+        return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: id %ld appears twice (first on row %zu)", st->file, row, id,
+                              st->seen[id]);
+    for (int c = 1; c <= st->d; c++) {
+        double v = strtod(fields[c], &end);
+        if (end == fields[c] || *end)
+            return dsim_error_set(DSIM_ECONFIG, "%s: row %zu, column %d: expected a number, got '%s'", st->file, row,
+                                  c + 1, fields[c]);
+        if (!isfinite((float)v))
+            return dsim_error_set(DSIM_ECONFIG, "%s: row %zu (%s %ld), column %d: %s is not a finite float", st->file,
+                                  row, st->what, id, c + 1, fields[c]);
+        st->values[c - 1] = (float)v;
     }
-    if (column > st->d)
-        return; /* counted, reported at the end of the row */
-    double v = strtod(value, &end);
-    if (end == value || *end)
-        st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu, column %d: expected a number, got '%s'", st->file, row,
-                                column + 1, value);
-    else if (!isfinite((float)v))
-        st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu (%s %ld), column %d: %s is not a finite float", st->file,
-                                row, st->what, st->id, column + 1, value);
-    else
-        st->values[column - 1] = (float)v;
-}
-
-static void csv_row(int terminator, void *data)
-{
-    (void)terminator;
-    csv_state *st = data;
-    st->row++;
-    int fields = st->field;
-    st->field = 0;
-    if (st->rc)
-        return;
-    if (fields != st->d + 1) {
-        st->rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: %d columns; expected %d (id, then one per dimension: "
-                                "the scenario's embedding_dim is %d)",
-                                st->file, st->row, fields, st->d + 1, st->d);
-        return;
-    }
-    if (st->row == 1)
-        return;
-    st->seen[st->id] = st->row;
+    st->seen[id] = row;
+    st->data_rows++;
     if (st->out)
-        memcpy(st->out + (size_t)st->id * (size_t)st->d, st->values, sizeof(float) * (size_t)st->d);
+        memcpy(st->out + (size_t)id * (size_t)st->d, st->values, sizeof(float) * (size_t)st->d);
+    return DSIM_OK;
 }
 
-static int csv_read(const char *file, FILE *f, const char *what, uint32_t rows, int d, float *out)
+static int csv_read(const char *file, const char *what, uint32_t rows, int d, float *out)
 {
-    struct csv_parser parser;
-    if (csv_init(&parser, 0) != 0)
-        return dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", file);
-    csv_state st = {.file = file, .what = what, .rows = rows, .d = d, .out = out, .id = -1};
+    csv_state st = {.file = file, .what = what, .rows = rows, .d = d, .out = out};
     st.values = malloc(sizeof(float) * (size_t)d);
     st.seen = calloc(rows, sizeof(size_t));
-    if (!st.values || !st.seen)
-        st.rc = dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", file);
-    char buf[65536];
-    size_t n;
-    while (!st.rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        if (csv_parse(&parser, buf, n, csv_field, csv_row, &st) != n && !st.rc)
-            st.rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: %s", file, st.row + 1,
-                                   csv_strerror(csv_error(&parser)));
-    if (!st.rc)
-        csv_fini(&parser, csv_field, csv_row, &st);
-    if (!st.rc && st.row == 0)
-        st.rc = dsim_error_set(DSIM_ECONFIG, "%s: empty; expected a header `id,...` and one row per %s", file, what);
-    for (uint32_t i = 0; i < rows && !st.rc; i++)
+    int rc = st.values && st.seen ? dsim__csv_each(file, csv_row, &st)
+                                  : dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", file);
+    for (uint32_t i = 0; i < rows && !rc; i++)
         if (!st.seen[i])
-            st.rc = dsim_error_set(DSIM_ECONFIG, "%s: no row for %s %u (every %s needs a vector; %zu rows read)",
-                                   file, what, i, what, st.row - 1);
-    csv_free(&parser);
+            rc = dsim_error_set(DSIM_ECONFIG, "%s: no row for %s %u (every %s needs a vector; %zu rows read)", file,
+                                what, i, what, st.data_rows);
     free(st.values);
     free(st.seen);
-    return st.rc;
+    return rc;
 }
 
 int dsim__vectors_read(const dsim_scenario *sc, const char *path, const char *what, uint32_t rows, float *out)
@@ -310,7 +252,11 @@ int dsim__vectors_read(const dsim_scenario *sc, const char *path, const char *wh
     if (!f)
         return dsim_error_set(DSIM_ECONFIG, "%s: cannot open the %s embeddings: %s", file, what, strerror(errno));
     int d = sc->catalog.embedding_dim;
-    int rc = ends_with(file, ".npy") ? npy_read(file, f, what, rows, d, out) : csv_read(file, f, what, rows, d, out);
+    if (!dsim__ends_with(file, ".npy")) {
+        fclose(f);
+        return csv_read(file, what, rows, d, out);
+    }
+    int rc = npy_read(file, f, what, rows, d, out);
     fclose(f);
     return rc;
 }
