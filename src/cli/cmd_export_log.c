@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/text.h"
 #include "dsim/error.h"
 #include "dsim/store.h"
 
@@ -48,14 +47,12 @@ int cmd_export_log(int argc, char **argv)
         }
         csv = optarg;
     }
-    const char *spec = optind == argc - 1 ? argv[optind] : NULL, *colon = spec ? strrchr(spec, ':') : NULL;
-    unsigned long long run;
-    if (!spec || !colon || colon == spec || !dsim__parse_u64(colon + 1, &run) || !csv) {
+    char db[1024];
+    long long run;
+    if (optind != argc - 1 || !cli_split_run(argv[optind], db, sizeof db, &run) || !csv) {
         cli_error("export-log: expected DB:RUN and --csv FILE (see dsim export-log --help)");
         return EXIT_USAGE;
     }
-    char db[1024];
-    snprintf(db, sizeof db, "%.*s", (int)(colon - spec), spec);
     dsim_store *store = NULL;
     int status = cli_open_existing(db, &store);
     if (status)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/text.h"
 #include "dsim/error.h"
 #include "dsim/store.h"
 
@@ -54,6 +55,17 @@ int cli_open_existing(const char *db, dsim_store **store)
         return EXIT_RUNTIME;
     }
     return EXIT_OK;
+}
+
+bool cli_split_run(const char *spec, char *db, size_t n, long long *run)
+{
+    const char *colon = strrchr(spec, ':');
+    unsigned long long id;
+    if (!colon || colon == spec || !dsim__parse_u64(colon + 1, &id))
+        return false;
+    snprintf(db, n, "%.*s", (int)(colon - spec), spec);
+    *run = (long long)id;
+    return true;
 }
 
 static const char list_usage[] = "usage: dsim list [--db FILE]\n\n"

@@ -181,18 +181,6 @@ typedef struct {
     bool from_run;
 } source;
 
-/* "DB:RUN" → the database and the run; false if `spec` is not of that form. */
-static bool split_run(const char *spec, char *db, size_t n, long long *run)
-{
-    const char *colon = strrchr(spec, ':');
-    unsigned long long id;
-    if (!colon || colon == spec || !dsim__parse_u64(colon + 1, &id))
-        return false;
-    snprintf(db, n, "%.*s", (int)(colon - spec), spec);
-    *run = (long long)id;
-    return true;
-}
-
 /* The Open Bandit directory's log: its one CSV other than item_context.csv. */
 static int obd_file(const char *dir, char *path, size_t n)
 {
@@ -203,8 +191,7 @@ static int obd_file(const char *dir, char *path, size_t n)
     }
     int found = 0;
     for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0 && strcmp(e->d_name, "item_context.csv") != 0) {
+        if (dsim__ends_with(e->d_name, ".csv") && strcmp(e->d_name, "item_context.csv") != 0) {
             snprintf(path, n, "%s/%s", dir, e->d_name);
             found++;
         }
@@ -225,7 +212,7 @@ static int load_source(const ope_options *o, source *src)
     struct stat st;
     int rc;
     memset(src, 0, sizeof *src);
-    if (split_run(o->log, db, sizeof db, &run)) {
+    if (cli_split_run(o->log, db, sizeof db, &run)) {
         dsim_store *store = NULL;
         int status = cli_open_existing(db, &store);
         if (status)
