@@ -12,43 +12,32 @@
 #include "dsim/ope.h"
 #include "dsim/store.h"
 
+/* Reallocate one column to `count` elements; on failure the old column stays (freed with the log). */
+#define GROW_COLUMN(log, field, count, ok)                                                                    \
+    do {                                                                                                       \
+        void *grown_ = realloc((log)->field, sizeof *(log)->field * (count));                                  \
+        if (grown_)                                                                                            \
+            (log)->field = grown_;                                                                             \
+        else                                                                                                   \
+            (ok) = false;                                                                                      \
+    } while (0)
+
 static int grow(dsim_ope_log *log)
 {
     size_t cap = log->capacity ? 2 * log->capacity : 4096, c = (size_t)log->n_context;
-    float *context = realloc(log->context, sizeof(float) * cap * (c ? c : 1));
-    if (context)
-        log->context = context;
-    int16_t *action = realloc(log->action, sizeof(int16_t) * cap);
-    if (action)
-        log->action = action;
-    int8_t *position = realloc(log->position, sizeof(int8_t) * cap);
-    if (position)
-        log->position = position;
-    double *propensity = realloc(log->propensity, sizeof(double) * cap);
-    if (propensity)
-        log->propensity = propensity;
-    double *reward = realloc(log->reward, sizeof(double) * cap);
-    if (reward)
-        log->reward = reward;
-    bool ok = context && action && position && propensity && reward;
-    if (ok && log->shopper) {
-        uint32_t *shopper = realloc(log->shopper, sizeof(uint32_t) * cap);
-        ok = shopper != NULL;
-        if (shopper)
-            log->shopper = shopper;
-    }
-    if (ok && log->visit) {
-        uint64_t *visit = realloc(log->visit, sizeof(uint64_t) * cap);
-        ok = visit != NULL;
-        if (visit)
-            log->visit = visit;
-    }
-    if (ok && log->logged_dist) {
-        double *dist = realloc(log->logged_dist, sizeof(double) * cap * (size_t)log->n_actions);
-        ok = dist != NULL;
-        if (dist)
-            log->logged_dist = dist;
-    }
+    bool ok = true;
+    GROW_COLUMN(log, context, cap * (c ? c : 1), ok);
+    GROW_COLUMN(log, action, cap, ok);
+    GROW_COLUMN(log, position, cap, ok);
+    GROW_COLUMN(log, propensity, cap, ok);
+    GROW_COLUMN(log, reward, cap, ok);
+    /* the optional columns exist only in logs that carry them */
+    if (log->shopper)
+        GROW_COLUMN(log, shopper, cap, ok);
+    if (log->visit)
+        GROW_COLUMN(log, visit, cap, ok);
+    if (log->logged_dist)
+        GROW_COLUMN(log, logged_dist, cap * (size_t)log->n_actions, ok);
     if (!ok)
         return dsim_error_set(DSIM_ENOMEM, "out of memory reading the log %s (%zu rows)", log->origin, log->n);
     log->capacity = cap;
