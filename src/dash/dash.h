@@ -47,7 +47,6 @@ typedef struct {
     uint64_t done;    /* visits so far (every policy alike) */
     double rate;      /* visits per second, all policies together */
     uint64_t mark_visit[DASH_MAX_MARKS]; /* live shocks, for the chart */
-    char mark_name[DASH_MAX_MARKS][DSIM_NAME_MAX];
     int n_marks;
     char change[DASH_MAX_CHANGES][128]; /* every live change, in order */
     uint64_t change_visit[DASH_MAX_CHANGES];

@@ -231,10 +231,8 @@ void *dash_worker(void *arg)
             snprintf(s->error, sizeof s->error, "%s", dsim_errmsg());
             break;
         }
-        if ((shock >= 0 || custom) && s->n_marks < DASH_MAX_MARKS) {
-            s->mark_visit[s->n_marks] = s->done;
-            snprintf(s->mark_name[s->n_marks++], DSIM_NAME_MAX, "%s", shock >= 0 ? s->sc->shocks[shock].name : change.name);
-        }
+        if ((shock >= 0 || custom) && s->n_marks < DASH_MAX_MARKS)
+            s->mark_visit[s->n_marks++] = s->done;
         if (s->selected >= 0 && s->selected < s->n_policies) {
             /* A live parameter change on every seed's copy of the policy, then what it is now. */
             const char *name = NULL;
