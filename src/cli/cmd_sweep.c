@@ -22,7 +22,7 @@ static const char sweep_usage[] =
     "Runs every cell x policy x seed of the sweep FILE (a base scenario, policies, seeds, visits and axes that\n"
     "set scenario keys to lists or FROM:TO:STEP ranges; see dsim/sweep.h and the README), skipping the runs\n"
     "a previous, interrupted call already finished, then prints each cell's policies with their mean\n"
-    "objective and 95 %% interval, and the best. --summary prints that without running; --csv FILE also\n"
+    "objective and 95 % interval, and the best. --summary prints that without running; --csv FILE also\n"
     "writes it as CSV (cell, axis values, policy, seeds, mean, ci95_half_width, best, significantly_best).\n\n"
     "example:\n  dsim sweep scenarios/sweeps/elasticity.ini --db sweep.db\n";
 
@@ -91,8 +91,11 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
             est[p] = dsim_estimate_mean(r.rewards + at * (size_t)sw->seeds, (size_t)r.counts[at]);
             if (r.counts[at] && (best < 0 || est[p].mean > est[best].mean))
                 best = p;
-            printf("  %-20s %14.1f ± %-12.1f (%d of %d seeds)\n", names[p], est[p].mean, est[p].half_width,
-                   r.counts[at], sw->seeds);
+            if (r.counts[at])
+                printf("  %-20s %14.1f ± %-12.1f (%d of %d seeds)\n", names[p], est[p].mean, est[p].half_width,
+                       r.counts[at], sw->seeds);
+            else
+                printf("  %-20s %29s (0 of %d seeds)\n", names[p], "not run yet", sw->seeds);
         }
         /* Significantly best: its interval lies above every other policy's. */
         bool significant = best >= 0;

@@ -171,6 +171,10 @@ timeout -s KILL 0.1 "$DSIM" sweep sweep.ini --db killed.db -q >/dev/null 2>&1
 "$DSIM" sweep sweep.ini --db killed.db -q >/dev/null 2>&1
 check "sweep killed (kill -9) and resumed: the same summary as uninterrupted" \
     test "$("$DSIM" sweep sweep.ini --db killed.db --summary)" = "$("$DSIM" sweep sweep.ini --db sweep.db --summary)"
+out=$("$DSIM" sweep "$SRC/scenarios/sweeps/elasticity.ini" --db unrun.db --summary 2>err.txt)
+check "the shipped example sweep (help, README): 14 cells, nothing run yet" \
+    test "$(grep -c '^cell ' <<<"$out"),$(grep -c 'not run yet (0 of 5 seeds)' <<<"$out")" = "14,42"
+check "sweep help prints its percent sign once" grep -q "95 % interval" <<<"$("$DSIM" sweep --help)"
 printf '[sweep]\nscenario = %s\npolicies = none\n[axes]\ncatalog.itemz = 10, 20\n' "$DATA/small.ini" >badsweep.ini
 bad "sweep: an axis naming an unknown key" "badsweep.ini:5: [axes] catalog.itemz = 10: cell 0:14: [catalog]: unknown key 'itemz'; did you mean 'items'?" sweep badsweep.ini
 
