@@ -20,7 +20,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <signal.h>
+
+#include "dsim/metrics.h"
+#include "dsim/policy.h"
 #include "dsim/scenario.h"
+#include "dsim/store.h"
 
 #define DSIM_SWEEP_MAX_AXES 8
 #define DSIM_SWEEP_MAX_VALUES 256
@@ -66,5 +71,89 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
 
 /** Check every cell's scenario (as dsim_sweep_cell_scenario), so a bad axis stops the sweep before any run. */
 int dsim_sweep_check(const dsim_sweep *sw, const char *base_text);
+
+/* ---- running a sweep: its runs, computed by workers and stored by one writer ---------------------------- */
+
+/**
+ * A sweep's runs are numbered task = (cell · n_policies + policy) · seeds + k, the run of `policy` in `cell`
+ * on seed (the cell scenario's seed + k). Shards and workers divide the sweep by these numbers.
+ */
+typedef struct {
+    size_t cell;
+    int policy;
+    int seed_index; /* k */
+} dsim_sweep_task;
+
+/** @return the number of runs in the sweep (cells × policies × seeds). */
+size_t dsim_sweep_n_tasks(const dsim_sweep *sw);
+dsim_sweep_task dsim_sweep_task_of(const dsim_sweep *sw, size_t task);
+
+/** "segment.bargain.elasticity_mean=2 catalog.items=100": the cell's axis values, for people. */
+void dsim_sweep_describe_cell(const dsim_sweep *sw, size_t cell, char *out, size_t n);
+
+/**
+ * What running a sweep's tasks needs, loaded once by whoever runs them (a worker process, an MPI rank, the
+ * writer): the sweep, the base scenario's text and the policies, all borrowed; and the scenario of the last
+ * cell used, kept because consecutive tasks share their cell.
+ */
+typedef struct {
+    const dsim_sweep *sw;
+    const char *base_text;
+    dsim_policy_config *const *policies; /* (sw->n_policies,) */
+    const volatile sig_atomic_t *stop;   /* when set, a run in progress ends DSIM_EINTERRUPTED (may be NULL) */
+    size_t cell;                         /* of `scenario` */
+    dsim_scenario *scenario;             /* owned; NULL until a task needs it */
+} dsim_sweep_runner;
+
+#define DSIM_SWEEP_RUNNER_INIT(sw, base_text, policies) {(sw), (base_text), (policies), NULL, 0, NULL}
+
+/** Release the runner's cached scenario (the borrowed parts stay the caller's). */
+void dsim_sweep_runner_clear(dsim_sweep_runner *r);
+
+/** The scenario of a task's cell (borrowed from the runner, valid until its next call) and the task's seed. */
+int dsim_sweep_runner_task(dsim_sweep_runner *r, size_t task, const dsim_scenario **sc, uint64_t *seed);
+
+/** One checkpoint of a run: the cumulative metrics after `visit` visits. */
+typedef struct {
+    uint64_t visit;
+    dsim_metrics metrics;
+} dsim_sweep_point;
+
+/**
+ * One computed run, as a worker hands it to the writer: a fixed-size head, then `n_points` checkpoints.
+ * Plain data, so a worker process or MPI rank of the same build sends it as bytes.
+ */
+typedef struct {
+    uint64_t task;
+    int32_t status;   /* DSIM_OK, or the error that ended the run (then `error` says why) */
+    uint32_t n_points;
+    uint64_t horizon; /* visits the run was set up for */
+    dsim_metrics final;
+    char error[512];
+} dsim_sweep_result_head;
+
+typedef struct {
+    dsim_sweep_result_head head;
+    dsim_sweep_point *points; /* (n_points,), owned */
+    size_t capacity;
+} dsim_sweep_result;
+
+/** Make room for n points in `res` (keeping none). @return 0 or DSIM_ENOMEM. */
+int dsim_sweep_result_reserve(dsim_sweep_result *res, size_t n);
+void dsim_sweep_result_clear(dsim_sweep_result *res);
+
+/**
+ * Simulate one task of the sweep into `out` (its points reused). A run that fails is still a result: its
+ * status and message say why, for the writer to record. @return 0, or DSIM_ECONFIG when the task's cell has
+ * no valid scenario (nothing to record), or DSIM_EINTERRUPTED when `stop` was set.
+ */
+int dsim_sweep_run_task(dsim_sweep_runner *r, size_t task, dsim_sweep_result *out);
+
+/**
+ * Write a computed run into the store as one of sweep `sweep_id`'s runs: the run, its series and summary,
+ * and its link to the sweep, committed together (or, for a failed run, the run marked failed with its
+ * message). @return 0 or DSIM_ESTORE.
+ */
+int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_id, const dsim_sweep_result *res);
 
 #endif

@@ -1,9 +1,11 @@
 /*
- * cmd_sweep.c — `dsim sweep FILE [--db FILE] [--summary] [-q]`: every cell × policy × seed of a sweep, one
- * run after another, into one database; run again, it finds the sweep by its definition and skips the runs
- * already done, so an interrupted sweep resumes. Then, per cell, each policy's mean objective with its 95 %
- * interval and the best policy.
+ * cmd_sweep.c — `dsim sweep FILE [-j N] [--shard I/N] [--db FILE] [--summary] [--csv FILE] [-q]`: every cell ×
+ * policy × seed of a sweep, computed by worker processes (or MPI ranks) and written by this one into one
+ * database. Run again, it finds the sweep by its definition and skips the runs already done, so an
+ * interrupted sweep resumes. Then, per cell, each policy's mean objective with its 95 % interval and the
+ * best policy.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,44 +14,31 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/sweep_pool.h"
 #include "core/ini.h"
 #include "dsim/error.h"
 #include "dsim/store.h"
 #include "dsim/sweep.h"
 
 static const char sweep_usage[] =
-    "usage: dsim sweep FILE [--db FILE] [--summary] [--csv FILE] [--quiet]\n\n"
+    "usage: dsim sweep FILE [-j N] [--shard I/N] [--db FILE] [--summary] [--csv FILE] [--quiet]\n\n"
     "Runs every cell x policy x seed of the sweep FILE (a base scenario, policies, seeds, visits and axes that\n"
-    "set scenario keys to lists or FROM:TO:STEP ranges; see dsim/sweep.h and the README), skipping the runs\n"
-    "a previous, interrupted call already finished, then prints each cell's policies with their mean\n"
-    "objective and 95 % interval, and the best. --summary prints that without running; --csv FILE also\n"
-    "writes it as CSV (cell, axis values, policy, seeds, mean, ci95_half_width, best, significantly_best).\n\n"
-    "example:\n  dsim sweep scenarios/sweeps/elasticity.ini --db sweep.db\n";
-
-typedef struct {
-    const dsim_sweep *sw;
-    int64_t id;
-    uint64_t cell, seed;
-    int policy;
-    char axes[512];
-} link_data;
-
-static int link_run(dsim_store *store, void *data)
-{
-    link_data *l = data;
-    return dsim_store_sweep_link(store, l->id, l->cell, l->policy, l->seed, l->axes);
-}
-
-static void describe_cell(const dsim_sweep *sw, uint64_t cell, char *out, size_t n)
-{
-    double v[DSIM_SWEEP_MAX_AXES];
-    dsim_sweep_cell_values(sw, cell, v);
-    size_t used = 0;
-    out[0] = '\0';
-    for (int i = 0; i < sw->n_axes && used < n; i++)
-        used += (size_t)snprintf(out + used, n - used, "%s%s.%s=%g", i ? " " : "", sw->axes[i].section,
-                                 sw->axes[i].key, v[i]);
-}
+    "set scenario keys to lists or FROM:TO:STEP ranges; see the README), skipping the runs a previous,\n"
+    "interrupted call already finished, then prints each cell's policies with their mean objective and\n"
+    "95 % interval, and the best.\n\n"
+    "  -j, --jobs N    worker processes computing runs (default: one per core); this process writes\n"
+    "  --shard I/N     run only the I-th (0 ... N-1) of N deterministic slices of the runs, e.g. one per\n"
+    "                  job of a Slurm array; combine the shards' databases with dsim merge\n"
+    "  --db FILE       the result database (default " DEFAULT_DB ")\n"
+    "  --summary       print the summary of what is stored, without running anything\n"
+    "  --csv FILE      also write the summary as CSV (cell, axis values, policy, seeds, mean,\n"
+    "                  ci95_half_width, best, significantly_best)\n"
+    "  -q, --quiet     no progress on stderr\n\n"
+    "Under mpirun (a build with -DDSIM_WITH_MPI=ON), rank 0 writes the database and the other ranks\n"
+    "compute the runs.\n\n"
+    "examples:\n"
+    "  dsim sweep scenarios/sweeps/elasticity.ini --db sweep.db -j 2\n"
+    "  dsim sweep scenarios/sweeps/elasticity.ini --db shard1.db --shard 1/4\n";
 
 /* ---- the summary -------------------------------------------------------------------------------------- */
 
@@ -82,7 +71,7 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
     }
     for (uint64_t c = 0; c < sw->n_cells && !rc; c++) {
         char cell[512];
-        describe_cell(sw, c, cell, sizeof cell);
+        dsim_sweep_describe_cell(sw, c, cell, sizeof cell);
         printf("cell %llu: %s\n", (unsigned long long)c, cell[0] ? cell : "(no axes)");
         int best = -1;
         dsim_estimate est[DSIM_SWEEP_MAX_POLICIES];
@@ -120,32 +109,271 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
     return rc;
 }
 
+/* ---- loading the sweep ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    const char *file, *db, *csv_path;
+    bool summary_only, quiet;
+    int jobs;                   /* worker processes; 0: one per core */
+    unsigned shard, n_shards;   /* run only the tasks t with t mod n_shards = shard */
+} sweep_options;
+
+/* The sweep file, base scenario and policies, read once by every process of the sweep. */
+typedef struct {
+    dsim_sweep sw;
+    char *sweep_text, *base;
+    dsim_policy_config *configs[DSIM_SWEEP_MAX_POLICIES];
+    const char *names[DSIM_SWEEP_MAX_POLICIES];
+    char *definition; /* the texts the sweep is found by in a database */
+} sweep_files;
+
+static void files_free(sweep_files *f)
+{
+    for (int p = 0; p < f->sw.n_policies; p++)
+        dsim_policy_config_free(f->configs[p]);
+    free(f->base);
+    free(f->sweep_text);
+    free(f->definition);
+}
+
+/* @return EXIT_OK or EXIT_USAGE (message printed). */
+static int files_load(sweep_files *f, const char *file)
+{
+    char path[1024];
+    dsim_scenario *first = NULL;
+    int status = EXIT_OK;
+    if (dsim_sweep_load(&f->sw, file) || dsim__read_file(file, &f->sweep_text)) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_USAGE;
+    }
+    if ((status = cli_find_file("scenarios", f->sw.scenario, path, sizeof path)))
+        return status;
+    if (dsim__read_file(path, &f->base) || dsim_sweep_check(&f->sw, f->base) ||
+        dsim_sweep_cell_scenario(&f->sw, f->base, 0, &first)) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_USAGE;
+    }
+    size_t def_len = strlen(f->sweep_text) + strlen(f->base) + 2;
+    for (int p = 0; p < f->sw.n_policies && !status; p++) {
+        if ((status = cli_find_file("policies", f->sw.policies[p], path, sizeof path)))
+            break;
+        if (dsim_policy_config_load(&f->configs[p], path) || dsim_policy_config_check(f->configs[p], first)) {
+            cli_error("%s", dsim_errmsg());
+            status = EXIT_USAGE;
+            break;
+        }
+        f->names[p] = f->configs[p]->name;
+        def_len += (f->configs[p]->text ? strlen(f->configs[p]->text) : strlen(f->configs[p]->name)) + 1;
+    }
+    dsim_scenario_free(first);
+    if (status)
+        return status;
+    /* The definition: the sweep file, the base scenario and the policies, as read. */
+    if (!(f->definition = malloc(def_len + 1))) {
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    size_t used = (size_t)snprintf(f->definition, def_len + 1, "%s\f%s", f->sweep_text, f->base);
+    for (int p = 0; p < f->sw.n_policies; p++)
+        used += (size_t)snprintf(f->definition + used, def_len + 1 - used, "\f%s",
+                                 f->configs[p]->text ? f->configs[p]->text : f->configs[p]->name);
+    return EXIT_OK;
+}
+
+/* ---- progress on stderr ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    bool shown, tty;
+    size_t total, done; /* runs of this sweep (or shard), and of those done, before or now */
+    size_t run_now, to_run;
+    double started, last_shown;
+} progress;
+
+static void format_duration(double s, char *out, size_t n)
+{
+    if (!isfinite(s))
+        snprintf(out, n, "--");
+    else if (s < 60)
+        snprintf(out, n, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(out, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(out, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+/* A bar redrawn in place on a terminal; elsewhere (a batch job's log) a plain line every 10 s. */
+static void progress_show(progress *p, bool last)
+{
+    if (!p->shown)
+        return;
+    double now = cli_now_seconds();
+    if (!last && now - p->last_shown < (p->tty ? 0.1 : 10.0))
+        return;
+    p->last_shown = now;
+    double rate = p->run_now ? (double)p->run_now / (now - p->started) : NAN;
+    char eta[32];
+    format_duration((double)(p->to_run - p->run_now) / rate, eta, sizeof eta);
+    if (p->tty) {
+        char bar[31];
+        int filled = p->total ? (int)(30 * p->done / p->total) : 30;
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < filled ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r\033[K[%s] %zu/%zu runs  %.2f runs/s  ETA %s", bar, p->done, p->total, rate, eta);
+        if (last)
+            fputs("\r\033[K", stderr);
+    } else if (!last) {
+        fprintf(stderr, "sweep: %zu/%zu runs done, %.2f runs/s, ETA %s\n", p->done, p->total, rate, eta);
+    }
+    fflush(stderr);
+}
+
+/* ---- the writer ------------------------------------------------------------------------------------------- */
+
+/* The runs of this shard not yet done for the sweep, in task order. */
+static int pending_tasks(dsim_store *store, dsim_sweep_runner *runner, int64_t id, const sweep_options *o,
+                         size_t **out, size_t *n_pending, size_t *n_in_shard)
+{
+    size_t n = dsim_sweep_n_tasks(runner->sw);
+    size_t *tasks = malloc((n / o->n_shards + 1) * sizeof *tasks);
+    if (!tasks)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    *n_pending = *n_in_shard = 0;
+    for (size_t t = o->shard; t < n; t += o->n_shards) {
+        const dsim_scenario *sc;
+        uint64_t seed;
+        dsim_sweep_task task = dsim_sweep_task_of(runner->sw, t);
+        int rc = dsim_sweep_runner_task(runner, t, &sc, &seed), has = 0;
+        if (rc || (has = dsim_store_sweep_has(store, id, task.cell, task.policy, seed)) < 0) {
+            free(tasks);
+            return rc ? rc : has;
+        }
+        ++*n_in_shard;
+        if (!has)
+            tasks[(*n_pending)++] = t;
+    }
+    *out = tasks;
+    return DSIM_OK;
+}
+
+static void report_failure(const sweep_files *f, const dsim_sweep_result *res)
+{
+    dsim_sweep_task t = dsim_sweep_task_of(&f->sw, res->head.task);
+    char cell[512];
+    dsim_sweep_describe_cell(&f->sw, t.cell, cell, sizeof cell);
+    cli_error("sweep: run %llu (cell %zu%s%s, %s, seed %d of %d) failed: %s", (unsigned long long)res->head.task,
+              t.cell, cell[0] ? ": " : "", cell, f->names[t.policy], t.seed_index + 1, f->sw.seeds, res->head.error);
+}
+
+/*
+ * Hand the pending runs to the workers, one at a time to whichever is idle, and store each result as it
+ * comes. A failed run stops the handing out; the runs in flight are still stored. @return an exit status.
+ */
+static int write_runs(const sweep_pool_type *type, sweep_pool *pool, dsim_store *store, dsim_sweep_runner *writer,
+                      const sweep_files *f, int64_t id, const size_t *tasks, size_t n, progress *prog,
+                      double *writer_seconds)
+{
+    size_t next = 0;
+    int busy = 0, status = EXIT_OK;
+    for (int w = 0; w < type->n_workers(pool) && next < n; w++, busy++)
+        if (type->submit(pool, w, tasks[next++]))
+            return cli_error("%s", dsim_errmsg()), EXIT_RUNTIME;
+    dsim_sweep_result res = {0};
+    while (busy > 0) {
+        int w, rc = type->collect(pool, &w, &res);
+        if (rc) {
+            if (rc != DSIM_EINTERRUPTED)
+                cli_error("sweep: %s", dsim_errmsg());
+            status = rc == DSIM_EINTERRUPTED ? EXIT_INTERRUPTED : EXIT_RUNTIME;
+            break;
+        }
+        busy--;
+        double t0 = cli_now_seconds();
+        rc = dsim_sweep_store_result(writer, store, id, &res);
+        *writer_seconds += cli_now_seconds() - t0;
+        if (rc) {
+            cli_error("%s", dsim_errmsg());
+            status = EXIT_RUNTIME;
+        } else if (res.head.status != DSIM_OK) {
+            report_failure(f, &res);
+            status = EXIT_RUNTIME;
+        } else {
+            prog->run_now++;
+            prog->done++;
+            progress_show(prog, false);
+        }
+        if (status == EXIT_OK && next < n) {
+            if (type->submit(pool, w, tasks[next++])) {
+                cli_error("sweep: %s", dsim_errmsg());
+                status = EXIT_RUNTIME;
+            } else {
+                busy++;
+            }
+        }
+    }
+    dsim_sweep_result_clear(&res);
+    progress_show(prog, true);
+    return status;
+}
+
 /* ---- the command ---------------------------------------------------------------------------------------- */
 
-int cmd_sweep(int argc, char **argv)
+static int parse_shard(const char *spec, sweep_options *o)
+{
+    char *end;
+    unsigned long i = strtoul(spec, &end, 10), n = 0;
+    bool ok = end != spec && *end == '/' && isdigit((unsigned char)end[1]);
+    if (ok) {
+        n = strtoul(end + 1, &end, 10);
+        ok = *end == '\0' && n >= 1 && n <= 1000000 && i < n;
+    }
+    if (!ok) {
+        cli_error("sweep: --shard %s: expected I/N with N >= 1 and 0 <= I < N (e.g. --shard 0/4 ... --shard 3/4)",
+                  spec);
+        return EXIT_USAGE;
+    }
+    o->shard = (unsigned)i;
+    o->n_shards = (unsigned)n;
+    return EXIT_OK;
+}
+
+/* @return EXIT_OK, -1 (help shown) or EXIT_USAGE. */
+static int parse_options(int argc, char **argv, sweep_options *o)
 {
     static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
                                              {"csv", required_argument, NULL, 'c'},
+                                             {"jobs", required_argument, NULL, 'j'},
+                                             {"shard", required_argument, NULL, 'S'},
                                              {"summary", no_argument, NULL, 's'},
                                              {"quiet", no_argument, NULL, 'q'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *db = DEFAULT_DB, *csv_path = NULL;
-    bool summary_only = false, quiet = false;
+    *o = (sweep_options){.db = DEFAULT_DB, .n_shards = 1};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'c')
-            csv_path = optarg;
-        else if (c == 's')
-            summary_only = true;
-        else if (c == 'q')
-            quiet = true;
-        else if (c == 'h') {
+    while ((c = getopt_long(argc, argv, ":j:qh", longopts, NULL)) != -1) {
+        char *end;
+        if (c == 'd') {
+            o->db = optarg;
+        } else if (c == 'c') {
+            o->csv_path = optarg;
+        } else if (c == 'j') {
+            long j = strtol(optarg, &end, 10);
+            if (end == optarg || *end || j < 1 || j > 1024) {
+                cli_error("sweep: -j %s: expected a number of workers from 1 to 1024", optarg);
+                return EXIT_USAGE;
+            }
+            o->jobs = (int)j;
+        } else if (c == 'S') {
+            if (parse_shard(optarg, o))
+                return EXIT_USAGE;
+        } else if (c == 's') {
+            o->summary_only = true;
+        } else if (c == 'q') {
+            o->quiet = true;
+        } else if (c == 'h') {
             fputs(sweep_usage, stdout);
-            return EXIT_OK;
+            return -1;
         } else {
             cli_error("sweep: %s '%s' (see dsim sweep --help)", c == ':' ? "option needs a value:" : "unknown option",
                       argv[optind - 1]);
@@ -156,112 +384,119 @@ int cmd_sweep(int argc, char **argv)
         cli_error("sweep: expected one sweep FILE (see dsim sweep --help)");
         return EXIT_USAGE;
     }
-    dsim_sweep sw;
-    char path[1024], *sweep_text = NULL, *base = NULL;
-    int status = EXIT_OK;
-    if (dsim_sweep_load(&sw, argv[optind]) || dsim__read_file(argv[optind], &sweep_text)) {
+    o->file = argv[optind];
+    if (o->jobs == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        o->jobs = cores > 0 ? (int)cores : 1;
+    }
+    return EXIT_OK;
+}
+
+/* Run what is left of the sweep (or shard) and report it. @return an exit status. */
+static int run_sweep(const sweep_options *o, const sweep_files *f, const sweep_pool_type *type, sweep_pool *pool,
+                     dsim_store *store, int64_t id)
+{
+    dsim_sweep_runner writer = DSIM_SWEEP_RUNNER_INIT(&f->sw, f->base, f->configs);
+    size_t *tasks = NULL, n_pending = 0, n_in_shard = 0;
+    if (pending_tasks(store, &writer, id, o, &tasks, &n_pending, &n_in_shard)) {
         cli_error("%s", dsim_errmsg());
-        return EXIT_USAGE;
+        dsim_sweep_runner_clear(&writer);
+        return EXIT_RUNTIME;
     }
-    dsim_policy_config *configs[DSIM_SWEEP_MAX_POLICIES] = {0};
-    const char *names[DSIM_SWEEP_MAX_POLICIES];
-    dsim_scenario *first = NULL;
-    size_t def_len = strlen(sweep_text) + 2;
-    if ((status = cli_find_file("scenarios", sw.scenario, path, sizeof path)))
-        goto done;
-    if (dsim__read_file(path, &base) || dsim_sweep_check(&sw, base) || dsim_sweep_cell_scenario(&sw, base, 0, &first)) {
-        cli_error("%s", dsim_errmsg());
-        status = EXIT_USAGE;
-        goto done;
+    int workers = type->n_workers(pool);
+    progress prog = {.shown = !o->quiet, .tty = isatty(STDERR_FILENO), .total = n_in_shard,
+                     .done = n_in_shard - n_pending, .to_run = n_pending, .started = cli_now_seconds()};
+    prog.last_shown = prog.started;
+    if (prog.shown && !prog.tty)
+        fprintf(stderr, "sweep: %zu runs to do, %zu done before; %d worker%s\n", n_pending, prog.done, workers,
+                workers == 1 ? "" : "s");
+    double writer_seconds = 0;
+    int status = write_runs(type, pool, store, &writer, f, id, tasks, n_pending, &prog, &writer_seconds);
+    double seconds = cli_now_seconds() - prog.started;
+    char shard[64] = "";
+    if (o->n_shards > 1)
+        snprintf(shard, sizeof shard, "shard %u/%u has %zu: ", o->shard, o->n_shards, n_in_shard);
+    printf("sweep %s: %zu cells x %d policies x %d seeds = %zu runs; %s%zu run now, %zu done before\n\n", o->file,
+           f->sw.n_cells, f->sw.n_policies, f->sw.seeds, dsim_sweep_n_tasks(&f->sw), shard, prog.run_now,
+           n_in_shard - n_pending);
+    if (!o->quiet && prog.run_now)
+        fprintf(stderr, "sweep: %zu runs in %.2f s with %d %s worker%s: %.2f runs/s; the writer was busy %.1f %% "
+                "of that time\n",
+                prog.run_now, seconds, workers, type->name, workers == 1 ? "" : "s", (double)prog.run_now / seconds,
+                100 * writer_seconds / seconds);
+    if (status == EXIT_INTERRUPTED)
+        cli_error("sweep interrupted: %zu of %zu runs are done; the same command goes on from there", prog.done,
+                  n_in_shard);
+    free(tasks);
+    dsim_sweep_runner_clear(&writer);
+    return status;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    sweep_options o;
+    int status = parse_options(argc, argv, &o);
+    if (status)
+        return status < 0 ? EXIT_OK : status;
+    sweep_files f = {0};
+    if ((status = files_load(&f, o.file))) {
+        files_free(&f);
+        return status;
     }
-    def_len += strlen(base) + 2;
-    for (int p = 0; p < sw.n_policies; p++) {
-        if ((status = cli_find_file("policies", sw.policies[p], path, sizeof path)))
-            goto done;
-        if (dsim_policy_config_load(&configs[p], path) || dsim_policy_config_check(configs[p], first)) {
-            cli_error("%s", dsim_errmsg());
-            status = EXIT_USAGE;
-            goto done;
-        }
-        names[p] = configs[p]->name;
-        def_len += (configs[p]->text ? strlen(configs[p]->text) : strlen(configs[p]->name)) + 2;
+    dsim_sweep_runner runner = DSIM_SWEEP_RUNNER_INIT(&f.sw, f.base, f.configs);
+    runner.stop = &cli_interrupted;
+    const sweep_pool_type *type = o.jobs == 1 ? &sweep_pool_inline : &sweep_pool_fork;
+#ifdef DSIM_WITH_MPI
+    int rank = 0, n_ranks = sweep_mpi_init(&rank);
+    if (n_ranks < 0) {
+        cli_error("sweep: MPI_Init failed");
+        files_free(&f);
+        return EXIT_RUNTIME;
     }
-    /* The definition the sweep is found by: its file, the base scenario and the policies, as read. */
-    char *definition = malloc(def_len + 1);
-    if (!definition) {
-        cli_error("out of memory");
-        status = EXIT_RUNTIME;
-        goto done;
+    if (rank != 0) { /* a worker rank: compute what rank 0 hands out */
+        status = sweep_mpi_work(&runner) ? EXIT_RUNTIME : EXIT_OK;
+        dsim_sweep_runner_clear(&runner);
+        files_free(&f);
+        sweep_mpi_finalize();
+        return status;
     }
-    size_t used = (size_t)snprintf(definition, def_len + 1, "%s\f%s", sweep_text, base);
-    for (int p = 0; p < sw.n_policies; p++)
-        used += (size_t)snprintf(definition + used, def_len + 1 - used, "\f%s",
-                                 configs[p]->text ? configs[p]->text : configs[p]->name);
+    if (n_ranks > 1)
+        type = &sweep_pool_mpi;
+#endif
+    /* Workers first, so that they are forked before the database is open (SQLite forbids sharing it). */
+    sweep_pool *pool = NULL;
     dsim_store *store = NULL;
     int64_t id = 0;
-    if (dsim_store_open(&store, db) || dsim_store_sweep_open(store, argv[optind], definition, &id)) {
-        cli_error("%s", dsim_errmsg());
-        free(definition);
-        dsim_store_close(store);
-        status = EXIT_RUNTIME;
-        goto done;
-    }
-    free(definition);
-    size_t total = sw.n_cells * (size_t)sw.n_policies * (size_t)sw.seeds, done_runs = 0, skipped = 0;
-    cli_progress prog = {.enabled = !quiet && isatty(STDERR_FILENO), .n_runs = (int)total};
     cli_catch_interrupts();
-    for (uint64_t cell = 0; cell < sw.n_cells && !status && !summary_only; cell++) {
-        dsim_scenario *sc = NULL;
-        if (dsim_sweep_cell_scenario(&sw, base, cell, &sc)) {
-            cli_error("%s", dsim_errmsg());
-            status = EXIT_USAGE;
-            break;
-        }
-        for (int p = 0; p < sw.n_policies && !status; p++)
-            for (int k = 0; k < sw.seeds && !status; k++) {
-                link_data l = {&sw, id, cell, sc->seed + (uint64_t)k, p, ""};
-                describe_cell(&sw, cell, l.axes, sizeof l.axes);
-                prog.run++;
-                int has = dsim_store_sweep_has(store, id, cell, p, l.seed);
-                if (has < 0) {
-                    cli_error("%s", dsim_errmsg());
-                    status = EXIT_RUNTIME;
-                } else if (has) {
-                    skipped++;
-                } else {
-                    dsim_metrics m;
-                    int64_t run_id;
-                    status = cli_run_one(store, sc, configs[p], l.seed, sw.visits, false, &prog, link_run, &l, &m,
-                                         &run_id);
-                    done_runs += status == EXIT_OK;
-                }
-            }
-        dsim_scenario_free(sc);
+    bool workers_needed = !o.summary_only || (type != &sweep_pool_inline && type != &sweep_pool_fork);
+    if (workers_needed && type->start(&pool, &runner, o.jobs)) {
+        cli_error("sweep: %s", dsim_errmsg());
+        status = EXIT_RUNTIME;
+    } else if (dsim_store_open(&store, o.db) || dsim_store_sweep_open(store, o.file, f.definition, &id)) {
+        cli_error("%s", dsim_errmsg());
+        status = EXIT_RUNTIME;
+    } else if (!o.summary_only) {
+        status = run_sweep(&o, &f, type, pool, store, id);
     }
-    if (prog.enabled)
-        fprintf(stderr, "\r\033[K");
-    if (!summary_only && status != EXIT_USAGE)
-        printf("sweep %s: %zu cells x %d policies x %d seeds = %zu runs; %zu run now, %zu done before\n\n",
-               argv[optind], sw.n_cells, sw.n_policies, sw.seeds, total, done_runs, skipped);
-    FILE *csv = status == EXIT_OK && csv_path ? fopen(csv_path, "w") : NULL;
-    if (status == EXIT_OK && csv_path && !csv) {
-        cli_error("sweep: cannot write %s", csv_path);
+    FILE *csv = status == EXIT_OK && o.csv_path ? fopen(o.csv_path, "w") : NULL;
+    if (status == EXIT_OK && o.csv_path && !csv) {
+        cli_error("sweep: cannot write %s", o.csv_path);
         status = EXIT_USAGE;
     }
-    if (status == EXIT_OK && print_summary(store, &sw, id, names, csv)) {
+    if (status == EXIT_OK && print_summary(store, &f.sw, id, f.names, csv)) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
     }
     if (csv && fclose(csv) != 0 && status == EXIT_OK) {
-        cli_error("sweep: writing %s failed", csv_path);
+        cli_error("sweep: writing %s failed", o.csv_path);
         status = EXIT_RUNTIME;
     }
     dsim_store_close(store);
-done:
-    for (int p = 0; p < sw.n_policies; p++)
-        dsim_policy_config_free(configs[p]);
-    dsim_scenario_free(first);
-    free(base);
-    free(sweep_text);
+    type->stop(pool, status);
+    dsim_sweep_runner_clear(&runner);
+    files_free(&f);
+#ifdef DSIM_WITH_MPI
+    sweep_mpi_finalize();
+#endif
     return status;
 }

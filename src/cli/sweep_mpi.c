@@ -1,0 +1,131 @@
+/*
+ * sweep_mpi.c — the `mpi` worker pool of a sweep (sweep_pool.h), built with -DDSIM_WITH_MPI=ON.
+ *
+ * `mpirun -n P dsim sweep FILE`: every rank reads the sweep; rank 0 is the writer and hands out runs one at
+ * a time (so fast and slow cells balance themselves), ranks 1 … P−1 compute them and send each back as its
+ * head and its checkpoints, plain bytes (every rank runs the same build). With one rank, rank 0 computes
+ * the runs itself. A run is a message of MPI_BYTEs, as results are plain data of one build on every rank.
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/sweep_pool.h"
+#include "dsim/error.h"
+
+enum { TAG_TASK = 1, TAG_STOP, TAG_HEAD, TAG_POINTS };
+
+int sweep_mpi_init(int *rank)
+{
+    *rank = 0;
+    /* Only under a launcher: a plain `dsim sweep` of an MPI build must not need one. */
+    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK"))
+        return 1;
+    int size = 1;
+    if (MPI_Init(NULL, NULL) != MPI_SUCCESS)
+        return -1;
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    return size;
+}
+
+void sweep_mpi_finalize(void)
+{
+    int initialised = 0, finalised = 0;
+    MPI_Initialized(&initialised);
+    MPI_Finalized(&finalised);
+    if (initialised && !finalised)
+        MPI_Finalize();
+}
+
+int sweep_mpi_work(dsim_sweep_runner *runner)
+{
+    dsim_sweep_result res = {0};
+    int rc = DSIM_OK;
+    for (;;) {
+        unsigned long long task;
+        MPI_Status st;
+        MPI_Recv(&task, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+        if (st.MPI_TAG == TAG_STOP)
+            break;
+        if ((rc = dsim_sweep_run_task(runner, (size_t)task, &res))) {
+            res.head = (dsim_sweep_result_head){.task = task, .status = rc};
+            snprintf(res.head.error, sizeof res.head.error, "%s", dsim_errmsg());
+        }
+        MPI_Send(&res.head, (int)sizeof res.head, MPI_BYTE, 0, TAG_HEAD, MPI_COMM_WORLD);
+        MPI_Send(res.points, (int)(res.head.n_points * sizeof res.points[0]), MPI_BYTE, 0, TAG_POINTS,
+                 MPI_COMM_WORLD);
+    }
+    dsim_sweep_result_clear(&res);
+    return DSIM_OK;
+}
+
+/* ---- rank 0's side -------------------------------------------------------------------------------------- */
+
+struct sweep_pool {
+    dsim_sweep_runner *runner;
+    int n_ranks;
+    size_t own_task; /* with one rank, the run rank 0 computes itself */
+};
+
+static int mpi_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
+{
+    (void)n_workers; /* the ranks decide */
+    sweep_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    p->runner = runner;
+    MPI_Comm_size(MPI_COMM_WORLD, &p->n_ranks);
+    *out = p;
+    return DSIM_OK;
+}
+
+static int mpi_n_workers(const sweep_pool *pool)
+{
+    return pool->n_ranks > 1 ? pool->n_ranks - 1 : 1;
+}
+
+static int mpi_submit(sweep_pool *pool, int worker, size_t task)
+{
+    if (pool->n_ranks == 1) {
+        pool->own_task = task;
+        return DSIM_OK;
+    }
+    unsigned long long t = task;
+    MPI_Send(&t, 1, MPI_UNSIGNED_LONG_LONG, worker + 1, TAG_TASK, MPI_COMM_WORLD);
+    return DSIM_OK;
+}
+
+static int mpi_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
+{
+    if (pool->n_ranks == 1) {
+        *worker = 0;
+        return dsim_sweep_run_task(pool->runner, pool->own_task, res);
+    }
+    MPI_Status st;
+    MPI_Recv(&res->head, (int)sizeof res->head, MPI_BYTE, MPI_ANY_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &st);
+    *worker = st.MPI_SOURCE - 1;
+    uint32_t n_points = res->head.n_points;
+    if (dsim_sweep_result_reserve(res, n_points))
+        return DSIM_ENOMEM;
+    res->head.n_points = n_points;
+    MPI_Recv(res->points, (int)(n_points * sizeof res->points[0]), MPI_BYTE, st.MPI_SOURCE, TAG_POINTS,
+             MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    return DSIM_OK;
+}
+
+static void mpi_stop(sweep_pool *pool, int status)
+{
+    if (!pool)
+        return;
+    if (status != 0) { /* busy ranks would never be collected: end them all, with the writer's status */
+        fflush(NULL);
+        MPI_Abort(MPI_COMM_WORLD, status);
+    }
+    unsigned long long none = 0;
+    for (int r = 1; r < pool->n_ranks; r++)
+        MPI_Send(&none, 1, MPI_UNSIGNED_LONG_LONG, r, TAG_STOP, MPI_COMM_WORLD);
+    free(pool);
+}
+
+const sweep_pool_type sweep_pool_mpi = {"mpi", mpi_start, mpi_n_workers, mpi_submit, mpi_collect, mpi_stop};
