@@ -74,6 +74,23 @@ int dsim_store_sweep_link(dsim_store *st, int64_t sweep, uint64_t cell, int poli
 int dsim_store_sweep_results(dsim_store *st, int64_t sweep,
                              int (*each)(uint64_t cell, int policy, double reward, void *data), void *data);
 
+/** What dsim_store_merge() did. */
+typedef struct {
+    size_t inputs;                 /* merged */
+    size_t runs_added;             /* finished sweep runs copied into the output */
+    size_t runs_present;           /* finished sweep runs of the inputs the output already had */
+    char sweep_path[DSIM_PATH_MAX]; /* the sweep file, as its first input recorded it */
+} dsim_store_merge_stats;
+
+/**
+ * Combine the databases of one sweep's shards into `out_path` (created if needed): each input's finished
+ * sweep runs, with everything stored about them, under new run ids; runs the output has already are
+ * skipped, so merging is idempotent. Every input is checked before anything is written: it must be a dsim
+ * database of this schema version holding exactly one sweep, the same in all inputs. Each input is then
+ * copied in its own transaction. @return 0, DSIM_EINVAL (bad input, nothing written) or DSIM_ESTORE.
+ */
+int dsim_store_merge(const char *out_path, const char *const *in_paths, size_t n_in, dsim_store_merge_stats *stats);
+
 typedef enum { DSIM_RUN_DONE, DSIM_RUN_FAILED, DSIM_RUN_INTERRUPTED } dsim_run_status;
 
 /**

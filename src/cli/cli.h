@@ -32,6 +32,7 @@ int cmd_show(int argc, char **argv);
 int cmd_ope(int argc, char **argv);
 int cmd_dash(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_export_log(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_scenario_keys(int argc, char **argv);

@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"list", "list the runs in a result database", cmd_list},
     {"show", "show one run: summary, discount levels given, configuration", cmd_show},
     {"sweep", "run every cell x policy x seed of a sweep file, resumably, and summarise", cmd_sweep},
+    {"merge", "combine the databases of a sweep's shards into one", cmd_merge},
     {"dash", "watch policies compete live in the terminal, and change the market", cmd_dash},
     {"ope", "estimate target policies' value from a log of another policy's decisions", cmd_ope},
     {"export-log", "write a run's logged decisions as a CSV log", cmd_export_log},

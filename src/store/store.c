@@ -27,7 +27,7 @@ int dsim__store_error(const dsim_store *st, const char *what)
     return dsim_error_set(DSIM_ESTORE, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
-static int exec(dsim_store *st, const char *sql)
+int dsim__store_exec(dsim_store *st, const char *sql)
 {
     char *err = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
@@ -87,7 +87,7 @@ int dsim_store_open(dsim_store **out, const char *path)
         goto done;
     }
     sqlite3_busy_timeout(st->db, 10000);
-    if ((rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")))
+    if ((rc = dsim__store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")))
         goto done;
     if ((rc = dsim__store_migrate(st->db, path)))
         goto done;
@@ -154,7 +154,7 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
         goto done;
     }
     *run_id = sqlite3_last_insert_rowid(st->db);
-    if ((rc = exec(st, "BEGIN IMMEDIATE;")))
+    if ((rc = dsim__store_exec(st, "BEGIN IMMEDIATE;")))
         goto done;
     st->open_run = *run_id;
     st->n_levels = sc->discounts.n_levels;
@@ -252,7 +252,7 @@ int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metric
     if (!rc)
         rc = write_status(st, status, error);
     if (!rc)
-        rc = exec(st, "COMMIT;");
+        rc = dsim__store_exec(st, "COMMIT;");
     if (rc) {
         /* Keep the first message; roll back and record the failure on its own. */
         char msg[1024];

@@ -23,6 +23,9 @@ struct dsim_store {
 /** Set DSIM_ESTORE with the path, what was being done and SQLite's message. @return DSIM_ESTORE. */
 int dsim__store_error(const dsim_store *st, const char *what);
 
+/** Run SQL statements; on failure DSIM_ESTORE with the path and SQLite's message. */
+int dsim__store_exec(dsim_store *st, const char *sql);
+
 /** Bring the database to the latest schema version. @return 0 or DSIM_ESTORE. */
 int dsim__store_migrate(sqlite3 *db, const char *path);
 

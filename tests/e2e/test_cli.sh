@@ -7,21 +7,7 @@
 set -u
 DSIM=$1
 SRC=$2
-DATA=$SRC/tests/data
-WORK=$(mktemp -d /tmp/dsim_e2e_XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK" || exit 1
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
-check() { # check NAME COMMAND...: passes when COMMAND succeeds
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-q() { sqlite3 -batch -noheader "$1" "$2"; }
+source "$(dirname "$0")/lib.sh" e2e
 
 # ---- a run, read back with sqlite3 ---------------------------------------------------------------------
 out=$("$DSIM" run "$DATA/small.ini" -p none -p fixed10 -p thompson --seeds 2 --db runs.db 2>err.txt)
@@ -48,18 +34,6 @@ check "same seed gives byte-identical series and summaries" cmp -s <(dump a.db) 
 check "and the same as in the multi-seed study" test "$(q runs.db "SELECT profit FROM summary s JOIN runs r ON r.id = s.run_id WHERE r.policy_name = 'thompson' AND r.seed = 7")" = "$(q a.db "SELECT profit FROM summary")"
 
 # ---- bad input: exit 2, a message naming file and line, nothing written -----------------------------------------
-bad() { # bad NAME EXPECTED_MESSAGE ARGS...
-    local name=$1 expected=$2
-    shift 2
-    rm -f bad.db
-    "$DSIM" "$@" --db bad.db >out.txt 2>err.txt
-    local rc=$?
-    if [[ $rc -eq 2 ]] && grep -qF -- "$expected" err.txt && [[ ! -e bad.db ]]; then
-        ok "bad input: $name"
-    else
-        not_ok "bad input: $name (exit $rc, stderr: $(cat err.txt))"
-    fi
-}
 seg=$'\n[segment.a]\nshare = 1\n'
 printf '[scenario]\nvisitz = 10%s' "$seg" >unknown_key.ini
 printf '[scenaro]\nvisits = 10%s' "$seg" >unknown_section.ini
@@ -155,29 +129,6 @@ check "--skip-bad-rows counts what it skips" bash -c "[[ $? -eq 0 ]] && grep -qF
 awk -F, 'BEGIN { OFS = "," } NR == 2 { $18 = 7 } NR <= 3 { print }' log.csv >seven.csv
 bad "ope: action outside the policy's levels" "action 7 is not a level of fixed10" ope --log seven.csv --scenario "$DATA/small.ini" -p fixed10
 
-# ---- dsim sweep: every cell x policy x seed, resumable ---------------------------------------------------
-printf '[sweep]\nscenario = %s\npolicies = none, fixed10\nseeds = 2\nvisits = 2000\n[axes]\nsegment.bargain.elasticity_mean = 2, 4\n' "$DATA/small.ini" >sweep.ini
-out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
-check "sweep exits 0" test $? -eq 0
-check "sweep runs every cell x policy x seed" grep -q "2 cells x 2 policies x 2 seeds = 8 runs; 8 run now, 0 done before" <<<"$out"
-check "sweep summarises each cell and its best policy" test "$(grep -c '^  best: ' <<<"$out")" = 2
-check "sweep links its runs" test "$(q sweep.db "SELECT count(*) FROM sweep_runs")" = 8
-out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
-check "sweep run again skips what is done" grep -q "0 run now, 8 done before" <<<"$out"
-"$DSIM" sweep sweep.ini --db sweep.db --summary --csv sweep.csv >/dev/null 2>err.txt
-check "sweep summary as CSV: a header and a row per cell and policy" test "$(head -1 sweep.csv),$(($(wc -l <sweep.csv) - 1))" = "cell,segment.bargain.elasticity_mean,policy,seeds,mean,ci95_half_width,best,significantly_best,4"
-check "sweep CSV: one best per cell" test "$(awk -F, 'NR > 1 && $7 == 1' sweep.csv | wc -l)" = 2
-timeout -s KILL 0.1 "$DSIM" sweep sweep.ini --db killed.db -q >/dev/null 2>&1
-"$DSIM" sweep sweep.ini --db killed.db -q >/dev/null 2>&1
-check "sweep killed (kill -9) and resumed: the same summary as uninterrupted" \
-    test "$("$DSIM" sweep sweep.ini --db killed.db --summary)" = "$("$DSIM" sweep sweep.ini --db sweep.db --summary)"
-out=$("$DSIM" sweep "$SRC/scenarios/sweeps/elasticity.ini" --db unrun.db --summary 2>err.txt)
-check "the shipped example sweep (help, README): 14 cells, nothing run yet" \
-    test "$(grep -c '^cell ' <<<"$out"),$(grep -c 'not run yet (0 of 5 seeds)' <<<"$out")" = "14,42"
-check "sweep help prints its percent sign once" grep -q "95 % interval" <<<"$("$DSIM" sweep --help)"
-printf '[sweep]\nscenario = %s\npolicies = none\n[axes]\ncatalog.itemz = 10, 20\n' "$DATA/small.ini" >badsweep.ini
-bad "sweep: an axis naming an unknown key" "badsweep.ini:5: [axes] catalog.itemz = 10: cell 0:14: [catalog]: unknown key 'itemz'; did you mean 'items'?" sweep badsweep.ini
-
 # ---- dsim bandit ---------------------------------------------------------------------------------------------
 out=$("$DSIM" bandit chapelle_li -p ucb1 -p thompson --seeds 3 --rounds 2000 --csv curves.csv 2>err.txt)
 check "bandit exits 0" test $? -eq 0
@@ -247,5 +198,4 @@ check "Ctrl-C at the terminal exits 130" grep -q "EXIT=130" tty_exit.txt
 check "and marks the run interrupted" test "$(q tty.db "SELECT status FROM runs")" = interrupted
 tmux -L "$sock" kill-server 2>/dev/null
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

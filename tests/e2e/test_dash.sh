@@ -7,16 +7,11 @@
 set -u
 DSIM=$1
 SRC=$2
-WORK=$(mktemp -d /tmp/dsim_dash_XXXXXX)
+cleanup() { tmux -S "$SOCK" kill-server 2>/dev/null; }
+source "$(dirname "$0")/lib.sh" dash
 SOCK=$WORK/tmux.sock
-trap 'tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
 # The checks read ASCII marks; one session at the end checks the UTF-8 ones.
 export LC_ALL=C
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 screen() { tmux -S "$SOCK" capture-pane -t dash -p; }
 # wait_for TEXT: poll the screen for up to 10 s
 wait_for() { for _ in $(seq 100); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
@@ -183,5 +178,4 @@ tmux -S "$SOCK" kill-session -t dash
 check "not a terminal: exit 2" test $? -eq 2
 check "not a terminal: points to dsim run" grep -qF "needs a terminal (stdin and stdout); for runs without one use dsim run" err.txt
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

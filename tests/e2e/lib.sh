@@ -1,0 +1,34 @@
+# lib.sh — what the end-to-end test scripts share: a scratch directory, TAP-style checks and a count.
+#
+# usage (at the top of a test script): DSIM=$1 SRC=$2; source "$(dirname "$0")/lib.sh" NAME
+# sets WORK (removed on exit, after the function `cleanup` if the script defines one) and cd's into it.
+WORK=$(mktemp -d "/tmp/dsim_${1:-e2e}_XXXXXX")
+trap 'declare -F cleanup >/dev/null && cleanup; rm -rf "$WORK"' EXIT
+cd "$WORK" || exit 1
+DATA=$SRC/tests/data
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+check() { # check NAME COMMAND...: passes when COMMAND succeeds
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+bad() { # bad NAME EXPECTED_MESSAGE ARGS...: exit 2, the message on stderr, bad.db not created
+    local name=$1 expected=$2
+    shift 2
+    rm -f bad.db
+    "$DSIM" "$@" --db bad.db >out.txt 2>err.txt
+    local rc=$?
+    if [[ $rc -eq 2 ]] && grep -qF -- "$expected" err.txt && [[ ! -e bad.db ]]; then
+        ok "bad input: $name"
+    else
+        not_ok "bad input: $name (exit $rc, stderr: $(cat err.txt))"
+    fi
+}
+finish() { # the last line of every script: the count and the exit status
+    echo "$passed passed, $failed failed"
+    [[ $failed -eq 0 ]]
+}

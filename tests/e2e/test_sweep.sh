@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# test_sweep.sh — `dsim sweep` and `dsim merge` end to end: every cell x policy x seed stored and summarised;
+# -j 1 and -j 2 give byte-identical summaries; killed (kill -9, Ctrl-C, a worker killed) mid-way and run
+# again, the summary is byte-identical to an uninterrupted sweep's; shards merged equal the whole; the
+# progress bar on a real terminal (tmux); bad input exits 2 and writes nothing.
+#
+# usage: test_sweep.sh PATH/TO/dsim SOURCE_DIR
+set -u
+DSIM=$1
+SRC=$2
+cleanup() { tmux -L "dsim_sweep_$$" kill-server 2>/dev/null; }
+source "$(dirname "$0")/lib.sh" sweep
+
+# ---- every cell x policy x seed, stored, summarised, skipped when done ------------------------------------
+printf '[sweep]\nscenario = %s\npolicies = none, fixed10\nseeds = 2\nvisits = 2000\n[axes]\nsegment.bargain.elasticity_mean = 2, 4\n' "$DATA/small.ini" >sweep.ini
+out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
+check "sweep exits 0" test $? -eq 0
+check "sweep runs every cell x policy x seed" grep -q "2 cells x 2 policies x 2 seeds = 8 runs; 8 run now, 0 done before" <<<"$out"
+check "sweep summarises each cell and its best policy" test "$(grep -c '^  best: ' <<<"$out")" = 2
+check "sweep links its runs" test "$(q sweep.db "SELECT count(*) FROM sweep_runs")" = 8
+out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
+check "sweep run again skips what is done" grep -q "0 run now, 8 done before" <<<"$out"
+"$DSIM" sweep sweep.ini --db sweep.db --summary --csv sweep.csv >/dev/null 2>err.txt
+check "sweep summary as CSV: a header and a row per cell and policy" test "$(head -1 sweep.csv),$(($(wc -l <sweep.csv) - 1))" = "cell,segment.bargain.elasticity_mean,policy,seeds,mean,ci95_half_width,best,significantly_best,4"
+check "sweep CSV: one best per cell" test "$(awk -F, 'NR > 1 && $7 == 1' sweep.csv | wc -l)" = 2
+out=$("$DSIM" sweep "$SRC/scenarios/sweeps/elasticity.ini" --db unrun.db --summary 2>err.txt)
+check "the shipped example sweep (help, README): 14 cells, nothing run yet" \
+    test "$(grep -c '^cell ' <<<"$out"),$(grep -c 'not run yet (0 of 5 seeds)' <<<"$out")" = "14,42"
+check "sweep help prints its percent sign once" grep -q "95 % interval" <<<"$("$DSIM" sweep --help)"
+printf '[sweep]\nscenario = %s\npolicies = none\n[axes]\ncatalog.itemz = 10, 20\n' "$DATA/small.ini" >badsweep.ini
+bad "sweep: an axis naming an unknown key" "badsweep.ini:5: [axes] catalog.itemz = 10: cell 0:14: [catalog]: unknown key 'itemz'; did you mean 'items'?" sweep badsweep.ini
+
+# ---- in parallel: the same results, resumable after any interruption -------------------------------------------
+# 24 runs of about 0.1 s: long enough to be stopped mid-way.
+printf '[sweep]\nscenario = %s\npolicies = none, fixed10, thompson\nseeds = 4\nvisits = 100000\n[axes]\nsegment.bargain.elasticity_mean = 2, 4\n' "$DATA/small.ini" >long.ini
+"$DSIM" sweep long.ini --db ref.db -j 1 -q >/dev/null 2>&1
+"$DSIM" sweep long.ini --db ref.db --summary >ref.txt
+check "reference sweep (-j 1): 24 runs done" test "$(q ref.db "SELECT count(*) FROM sweep_runs")" = 24
+"$DSIM" sweep long.ini --db j2.db -j 2 >/dev/null 2>err.txt
+check "-j 2: the summary is byte-identical to -j 1's" cmp -s ref.txt <("$DSIM" sweep long.ini --db j2.db --summary)
+check "-j 2: not a terminal, plain lines: what is to do" grep -q "^sweep: 24 runs to do, 0 done before; 2 workers$" err.txt
+check "-j 2: and the rate and the writer's share at the end" \
+    grep -qE "^sweep: 24 runs in [0-9.]+ s with 2 fork workers: [0-9.]+ runs/s; the writer was busy [0-9.]+ % of that time$" err.txt
+
+# done_runs DB: the sweep's finished runs so far (0 while the database is not there yet)
+done_runs() { q "$1" "SELECT count(*) FROM sweep_runs" 2>/dev/null || echo 0; }
+# wait_runs DB N: until N runs are done (at most 20 s)
+wait_runs() { for _ in $(seq 1000); do (($(done_runs "$1") >= $2)) && return 0; sleep 0.02; done; return 1; }
+
+"$DSIM" sweep long.ini --db kill9.db -j 2 -q >/dev/null 2>&1 &
+writer=$!
+wait_runs kill9.db 3
+kill -9 "$writer"
+wait "$writer" 2>/dev/null
+sleep 0.2
+partial=$(done_runs kill9.db)
+check "kill -9 mid-way: some runs done, not all ($partial of 24)" test "$partial" -ge 3 -a "$partial" -lt 24
+check "kill -9 of the writer takes its workers along" bash -c "! pgrep -f '[s]weep long.ini --db kill9.db' >/dev/null"
+out=$("$DSIM" sweep long.ini --db kill9.db -j 2 -q 2>/dev/null)
+check "run again: it does only the rest" grep -q "; $((24 - partial)) run now, $partial done before" <<<"$out"
+check "and the summary is byte-identical to the uninterrupted sweep's" \
+    cmp -s ref.txt <("$DSIM" sweep long.ini --db kill9.db --summary)
+
+"$DSIM" sweep long.ini --db int.db -j 2 >/dev/null 2>err.txt &
+writer=$!
+wait_runs int.db 3
+kill -INT "$writer"
+wait "$writer"
+status=$?
+check "Ctrl-C (SIGINT) mid-way: exit 130" test "$status" -eq 130
+check "and says how to go on" grep -qE "sweep interrupted: [0-9]+ of 24 runs are done; the same command goes on from there" err.txt
+check "and leaves no run half-written" test "$(q int.db "SELECT count(*) FROM runs WHERE status <> 'done'")" = 0
+"$DSIM" sweep long.ini --db int.db -j 2 -q >/dev/null 2>&1
+check "run again: byte-identical summary" cmp -s ref.txt <("$DSIM" sweep long.ini --db int.db --summary)
+
+"$DSIM" sweep long.ini --db worker.db -j 2 -q >/dev/null 2>err.txt &
+writer=$!
+wait_runs worker.db 2
+kill -9 "$(pgrep -P "$writer" | head -1)"
+wait "$writer"
+status=$?
+check "a worker killed: the writer stops with exit 1" test "$status" -eq 1
+check "and names what happened" grep -qE "sweep: worker [12] was killed by signal 9" err.txt
+"$DSIM" sweep long.ini --db worker.db -j 2 -q >/dev/null 2>&1
+check "run again: byte-identical summary" cmp -s ref.txt <("$DSIM" sweep long.ini --db worker.db --summary)
+
+# ---- the progress bar on a terminal -------------------------------------------------------------------------------
+sock=dsim_sweep_$$
+tmux -L "$sock" new-session -d -x 120 -y 10 "'$DSIM' sweep long.ini --db tty.db -j 2 >/dev/null; sleep 30"
+bar='\[[#.]{30}\] [0-9]+/24 runs  [0-9.]+ runs/s  ETA ([0-9]+s|--)'
+for _ in $(seq 200); do
+    screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
+    grep -qE "$bar" <<<"$screen" && break
+    sleep 0.02
+done
+check "a progress bar with done/total, runs/s and ETA on a terminal" grep -qE "$bar" <<<"$screen"
+tmux -L "$sock" kill-server 2>/dev/null
+
+# ---- shards and merge ---------------------------------------------------------------------------------------------
+for i in 0 1 2; do
+    out=$("$DSIM" sweep long.ini --db shard$i.db --shard $i/3 -q 2>/dev/null)
+done
+check "--shard 2/3: every third run" grep -q "24 runs; shard 2/3 has 8: 8 run now, 0 done before" <<<"$out"
+check "shards take disjoint runs" test "$(q shard0.db "SELECT group_concat(cell || policy || seed) FROM sweep_runs")" != "$(q shard1.db "SELECT group_concat(cell || policy || seed) FROM sweep_runs")"
+out=$("$DSIM" merge all.db shard0.db shard1.db shard2.db 2>err.txt)
+check "merge: three shards, 24 runs" grep -q "merged 3 databases into all.db: sweep long.ini, 24 runs added, 0 already there" <<<"$out"
+check "merged shards: the summary is byte-identical to the whole sweep's" \
+    cmp -s ref.txt <("$DSIM" sweep long.ini --db all.db --summary)
+dump() { q "$1" "SELECT sr.cell, sr.policy, sr.seed, s.* FROM sweep_runs sr JOIN series s ON s.run_id = sr.run_id ORDER BY 1, 2, 3, s.visit" | cut -d'|' -f1-3,5-; }
+check "merged runs keep every checkpoint of their series" cmp -s <(dump ref.db) <(dump all.db)
+out=$("$DSIM" merge all.db shard1.db 2>err.txt)
+check "merging again adds nothing twice" grep -q "0 runs added, 8 already there" <<<"$out"
+out=$("$DSIM" sweep long.ini --db all.db -q 2>/dev/null)
+check "the merged database is complete: nothing left to run" grep -q "; 0 run now, 24 done before" <<<"$out"
+
+# ---- bad input: exit 2, a message, nothing written -------------------------------------------------------------------
+bad "--shard out of range" "--shard 3/3: expected I/N with N >= 1 and 0 <= I < N" sweep long.ini --shard 3/3
+bad "--shard of nothing" "--shard 0/0: expected I/N" sweep long.ini --shard 0/0
+bad "--shard not I/N" "--shard half: expected I/N" sweep long.ini --shard half
+bad "-j 0" "-j 0: expected a number of workers from 1 to 1024" sweep long.ini -j 0
+printf '[sweep]\nscenario = %s\npolicies = none\n[axes]\ncatalog.items = 10:5:1\n' "$DATA/small.ini" >empty.ini
+bad "an empty range" "empty.ini:5: [axes] catalog.items:" sweep empty.ini
+"$DSIM" sweep sweep.ini --db other.db -q >/dev/null 2>&1
+merge_bad() { # merge_bad NAME EXPECTED_MESSAGE INPUTS...: exit 2, the message, no output database
+    local name=$1 expected=$2
+    shift 2
+    rm -f new.db
+    "$DSIM" merge new.db "$@" >out.txt 2>err.txt
+    local rc=$?
+    if [[ $rc -eq 2 ]] && grep -qF -- "$expected" err.txt && [[ ! -e new.db ]]; then
+        ok "bad input: merge: $name"
+    else
+        not_ok "bad input: merge: $name (exit $rc, stderr: $(cat err.txt))"
+    fi
+}
+merge_bad "shards of different sweeps" "other.db holds a different sweep (sweep.ini) from shard0.db (long.ini)" shard0.db other.db
+echo "not a database" >junk.db
+merge_bad "not a database" "junk.db: not a dsim result database" junk.db
+merge_bad "a missing input" "nope.db: no such database" shard0.db nope.db
+cp ref.db two.db && "$DSIM" sweep sweep.ini --db two.db -q >/dev/null 2>&1
+merge_bad "an input holding two sweeps" "two.db: holds 2 sweeps; dsim merge combines the shards of one sweep" two.db
+"$DSIM" merge shard0.db shard0.db >/dev/null 2>err.txt
+check "bad input: merge: the output is an input" bash -c "[[ $? -eq 2 ]] && grep -qF 'shard0.db is both the output and an input' err.txt"
+
+finish
