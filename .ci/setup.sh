@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 packages=(gcc libc6-dev make cmake pkg-config libgsl-dev libsqlite3-dev libncurses-dev libopenblas-dev libinih-dev
           libcmocka-dev libcsv-dev sqlite3 tmux)
+# The optional MPI driver of dsim sweep (-DDSIM_WITH_MPI=ON) needs Debian's OpenMPI.
+[[ " $* " == *" -DDSIM_WITH_MPI=ON "* ]] && packages+=(libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
