@@ -106,16 +106,12 @@ typedef struct {
 } cli_progress;
 void cli_progress_show(cli_progress *p, const char *policy, uint64_t seed, uint64_t done, uint64_t total, int force);
 
-/** Called inside the run's transaction just before it is marked done (e.g. to link it to a sweep). */
-typedef int (*cli_before_done)(struct dsim_store *store, void *data);
-
 /**
  * Run one policy on one seed of a scenario into the store: checkpoints, an optional event log, the final
  * status. @return EXIT_OK, EXIT_RUNTIME (the run is marked failed) or EXIT_INTERRUPTED.
  */
 int cli_run_one(struct dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
-                uint64_t visits, bool log_events, cli_progress *prog, cli_before_done before_done, void *data,
-                dsim_metrics *final, int64_t *run_id);
+                uint64_t visits, bool log_events, cli_progress *prog, dsim_metrics *final, int64_t *run_id);
 
 /** @return a monotonic clock in seconds (for rates and progress lines). */
 double cli_now_seconds(void);

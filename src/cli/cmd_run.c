@@ -148,7 +148,7 @@ int cmd_run(int argc, char **argv)
             dsim_metrics m;
             int64_t run_id;
             prog.run++;
-            status = cli_run_one(store, sc, configs[p], seed, o.horizon, o.log_events, &prog, NULL, NULL, &m, &run_id);
+            status = cli_run_one(store, sc, configs[p], seed, o.horizon, o.log_events, &prog, &m, &run_id);
             if (!first_run)
                 first_run = run_id;
             last_run = run_id;

@@ -1,7 +1,8 @@
 /*
- * study_run.c — one run of a study (dsim run, dsim sweep): the sim advanced checkpoint by checkpoint into
- * the store, its decisions logged when asked, a progress line on a terminal, Ctrl-C honoured; the run is
- * marked done, failed or interrupted, never left looking complete.
+ * study_run.c — one run of `dsim run`: the sim advanced checkpoint by checkpoint into the store (so a long
+ * run is visible as it goes), its decisions logged when asked, a progress line on a terminal, Ctrl-C
+ * honoured; the run is marked done, failed or interrupted, never left looking complete. (A sweep's runs
+ * are computed whole by workers instead: src/sweep/sweep_run.c.)
  */
 #include <math.h>
 #include <signal.h>
@@ -73,8 +74,7 @@ static int advance_logging(dsim_sim *sim, cli_event_writer *writer, uint64_t n)
 }
 
 int cli_run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
-                uint64_t visits, bool log_events, cli_progress *prog, cli_before_done before_done, void *data,
-                dsim_metrics *final, int64_t *run_id)
+                uint64_t visits, bool log_events, cli_progress *prog, dsim_metrics *final, int64_t *run_id)
 {
     dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
     options.visits = visits;
@@ -117,13 +117,6 @@ int cli_run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy_co
         return EXIT_INTERRUPTED;
     }
     if (rc != DSIM_DONE) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", dsim_errmsg());
-        dsim_store_run_end(store, DSIM_RUN_FAILED, final, msg);
-        cli_error("%s", msg);
-        return EXIT_RUNTIME;
-    }
-    if (before_done && (rc = before_done(store, data))) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", dsim_errmsg());
         dsim_store_run_end(store, DSIM_RUN_FAILED, final, msg);
