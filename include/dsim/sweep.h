@@ -10,6 +10,7 @@
  *   [axes]
  *   segment.bargain.elasticity_mean = 1.5:4.5:0.5   ; SECTION.KEY = list or FROM:TO:STEP
  *   catalog.items = 1000, 10000
+ *   ranking.embeddings = noisy, history                ; words, for keys that take one
  *
  * An axis names a scenario key as SECTION.KEY ([segment.NAME] and [shock.NAME] sections as segment.NAME.KEY);
  * the last axis varies fastest.
@@ -17,6 +18,7 @@
 #ifndef DSIM_SWEEP_H
 #define DSIM_SWEEP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,13 +32,15 @@
 #define DSIM_SWEEP_MAX_AXES 8
 #define DSIM_SWEEP_MAX_VALUES 256
 #define DSIM_SWEEP_MAX_POLICIES 32
+#define DSIM_SWEEP_WORD_MAX 32
 
 typedef struct {
     char section[DSIM_NAME_MAX * 2]; /* "segment.bargain" */
     char key[DSIM_NAME_MAX];         /* "elasticity_mean" */
     int line;                        /* in the sweep file */
     int n_values;
-    double values[DSIM_SWEEP_MAX_VALUES];
+    double values[DSIM_SWEEP_MAX_VALUES];                 /* NAN where the value is a word */
+    char words[DSIM_SWEEP_MAX_VALUES][DSIM_SWEEP_WORD_MAX]; /* "" where the value is a number */
 } dsim_sweep_axis;
 
 typedef struct {
@@ -58,8 +62,14 @@ typedef struct {
  */
 int dsim_sweep_load(dsim_sweep *out, const char *path);
 
-/** The axes' values of cell `cell` (0 … n_cells − 1), last axis fastest. @param values (n_axes,) out */
+/** The axes' values of cell `cell` (0 … n_cells − 1), last axis fastest; NAN for a word. @param values (n_axes,) out */
 void dsim_sweep_cell_values(const dsim_sweep *sw, size_t cell, double *values);
+
+/**
+ * Axis `axis`'s value in cell `cell` as text: a word as written; a number with all its digits (`exact`: as
+ * the cell's scenario and the CSV summary get it) or shortest (%g, for people).
+ */
+void dsim_sweep_cell_value_text(const dsim_sweep *sw, size_t cell, int axis, bool exact, char *out, size_t n);
 
 /**
  * The scenario of one cell: the base scenario's text with every axis key set to the cell's value, parsed

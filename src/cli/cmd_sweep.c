@@ -93,12 +93,13 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
         if (best >= 0)
             printf("  best: %s%s\n", names[best], significant ? " (its 95 % interval is above every other's)"
                                                               : " (intervals overlap: not significantly best)");
-        double v[DSIM_SWEEP_MAX_AXES];
-        dsim_sweep_cell_values(sw, c, v);
         for (int p = 0; csv && p < sw->n_policies; p++) {
             fprintf(csv, "%llu", (unsigned long long)c);
-            for (int i = 0; i < sw->n_axes; i++)
-                fprintf(csv, ",%.17g", v[i]);
+            for (int i = 0; i < sw->n_axes; i++) {
+                char v[DSIM_SWEEP_WORD_MAX];
+                dsim_sweep_cell_value_text(sw, c, i, true, v, sizeof v);
+                fprintf(csv, ",%s", v);
+            }
             size_t at = c * (size_t)sw->n_policies + (size_t)p;
             fprintf(csv, ",%s,%d,%.17g,%.17g,%d,%d\n", names[p], r.counts[at], est[p].mean, est[p].half_width,
                     p == best, p == best && significant);

@@ -6,6 +6,7 @@
 #include "dsim/sweep.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,56 @@ typedef struct {
     dsim_sweep *sw;
     const char *origin;
 } reader;
+
+/* A word an axis may set a key to (an enumerated value such as `history`): letters, digits, _ . / -. */
+static bool is_word(const char *s)
+{
+    if (!isalpha((unsigned char)*s))
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("_./-", *s))
+            return false;
+    return true;
+}
+
+/* An axis' comma-separated values: numbers, FROM:TO:STEP ranges and words. @return n_values or -1. */
+static int parse_values(const char *list, dsim_sweep_axis *a, char *why, size_t why_size)
+{
+    char buf[4096];
+    dsim__strlcpy(buf, list, sizeof buf);
+    a->n_values = 0;
+    for (char *save = NULL, *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*item))
+            item++;
+        for (size_t len = strlen(item); len && isspace((unsigned char)item[len - 1]);)
+            item[--len] = '\0';
+        int room = DSIM_SWEEP_MAX_VALUES - a->n_values;
+        int n = is_word(item) && !strchr(item, ':') ? 0
+                                                    : dsim__parse_number_list(item, a->values + a->n_values, room, why,
+                                                                              why_size);
+        if (n < 0)
+            return -1;
+        for (int i = a->n_values; i < a->n_values + n; i++)
+            a->words[i][0] = '\0';
+        if (n == 0) { /* a word */
+            if (room == 0) {
+                snprintf(why, why_size, "more than %d values", DSIM_SWEEP_MAX_VALUES);
+                return -1;
+            }
+            if (strlen(item) >= DSIM_SWEEP_WORD_MAX) {
+                snprintf(why, why_size, "'%s' is longer than %d characters", item, DSIM_SWEEP_WORD_MAX - 1);
+                return -1;
+            }
+            dsim__strlcpy(a->words[a->n_values], item, DSIM_SWEEP_WORD_MAX);
+            a->values[a->n_values] = NAN;
+            n = 1;
+        }
+        a->n_values += n;
+    }
+    if (a->n_values == 0)
+        snprintf(why, why_size, "expected a comma-separated list of values, got an empty list");
+    return a->n_values ? a->n_values : -1;
+}
 
 static int on_key(void *user, const char *section, const char *key, const char *value, int line)
 {
@@ -69,8 +120,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     dsim__strlcpy(a->key, dot + 1, sizeof a->key);
     a->line = line;
     char why[256];
-    a->n_values = dsim__parse_number_list(value, a->values, DSIM_SWEEP_MAX_VALUES, why, sizeof why);
-    if (a->n_values < 0)
+    if (parse_values(value, a, why, sizeof why) < 0)
         return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s: %s", r->origin, line, key, why);
     sw->n_axes++;
     return DSIM_OK;
@@ -100,13 +150,33 @@ int dsim_sweep_load(dsim_sweep *sw, const char *path)
     return DSIM_OK;
 }
 
-void dsim_sweep_cell_values(const dsim_sweep *sw, size_t cell, double *values)
+/* The index of each axis' value in cell `cell`, last axis fastest. */
+static void cell_indices(const dsim_sweep *sw, size_t cell, int *index)
 {
     for (int i = sw->n_axes - 1; i >= 0; i--) {
         size_t n = (size_t)sw->axes[i].n_values;
-        values[i] = sw->axes[i].values[cell % n];
+        index[i] = (int)(cell % n);
         cell /= n;
     }
+}
+
+void dsim_sweep_cell_values(const dsim_sweep *sw, size_t cell, double *values)
+{
+    int index[DSIM_SWEEP_MAX_AXES];
+    cell_indices(sw, cell, index);
+    for (int i = 0; i < sw->n_axes; i++)
+        values[i] = sw->axes[i].values[index[i]];
+}
+
+void dsim_sweep_cell_value_text(const dsim_sweep *sw, size_t cell, int axis, bool exact, char *out, size_t n)
+{
+    int index[DSIM_SWEEP_MAX_AXES];
+    cell_indices(sw, cell, index);
+    const dsim_sweep_axis *a = &sw->axes[axis];
+    if (a->words[index[axis]][0])
+        snprintf(out, n, "%s", a->words[index[axis]]);
+    else
+        snprintf(out, n, exact ? "%.17g" : "%g", a->values[index[axis]]);
 }
 
 /* ---- the cell's scenario text ---------------------------------------------------------------------------- */
@@ -167,11 +237,14 @@ static bool key_of(const char *line, size_t n, char *out, size_t size)
  * base with each axis' key set: a line setting the key in its section is dropped, and `key = value` is
  * written at the end of the section (a missing section is added at the end).
  */
-static int overridden(const dsim_sweep *sw, const char *base, const double *values, int only_axis, char **out)
+static int overridden(const dsim_sweep *sw, const char *base, size_t cell, int only_axis, char **out)
 {
+    char v[DSIM_SWEEP_MAX_AXES][DSIM_SWEEP_WORD_MAX];
+    for (int i = 0; i < sw->n_axes; i++)
+        dsim_sweep_cell_value_text(sw, cell, i, true, v[i], sizeof v[i]);
     text t = {0};
     bool written[DSIM_SWEEP_MAX_AXES] = {false};
-    char section[DSIM_NAME_MAX * 2] = "", name[DSIM_NAME_MAX * 2 + 8], value[DSIM_NAME_MAX * 2 + 40];
+    char section[DSIM_NAME_MAX * 2] = "", name[DSIM_NAME_MAX * 2 + 8], value[512];
     int rc = DSIM_OK;
     const char *p = base;
     while (*p && !rc) {
@@ -182,7 +255,7 @@ static int overridden(const dsim_sweep *sw, const char *base, const double *valu
         /* Leaving a section: write its axes' keys before the next one starts. */
         for (int i = 0; opens && i < sw->n_axes && !rc; i++)
             if (!written[i] && (only_axis < 0 || only_axis == i) && strcmp(sw->axes[i].section, section) == 0) {
-                snprintf(value, sizeof value, "%s = %.17g\n", sw->axes[i].key, values[i]);
+                snprintf(value, sizeof value, "%s = %s\n", sw->axes[i].key, v[i]);
                 rc = append(&t, value, strlen(value));
                 written[i] = true;
             }
@@ -208,13 +281,13 @@ static int overridden(const dsim_sweep *sw, const char *base, const double *valu
             rc = append(&t, name, strlen(name));
             dsim__strlcpy(section, sw->axes[i].section, sizeof section);
         }
-        snprintf(value, sizeof value, "%s = %.17g\n", sw->axes[i].key, values[i]);
+        snprintf(value, sizeof value, "%s = %s\n", sw->axes[i].key, v[i]);
         if (!rc)
             rc = append(&t, value, strlen(value));
         /* later axes of this same section follow it directly */
         for (int j = i + 1; j < sw->n_axes && !rc; j++)
             if (!written[j] && (only_axis < 0 || only_axis == j) && strcmp(sw->axes[j].section, section) == 0) {
-                snprintf(value, sizeof value, "%s = %.17g\n", sw->axes[j].key, values[j]);
+                snprintf(value, sizeof value, "%s = %s\n", sw->axes[j].key, v[j]);
                 rc = append(&t, value, strlen(value));
                 written[j] = true;
             }
@@ -248,12 +321,10 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
         if (rc)
             return rc;
     }
-    double values[DSIM_SWEEP_MAX_AXES];
-    dsim_sweep_cell_values(sw, cell, values);
     /* Each axis alone first, so that a bad key or value is reported against its own line. */
     for (int i = 0; i < sw->n_axes; i++) {
         char *t = NULL, origin[64];
-        int rc = overridden(sw, base_text, values, i, &t);
+        int rc = overridden(sw, base_text, cell, i, &t);
         if (rc)
             return rc;
         snprintf(origin, sizeof origin, "cell %zu", cell);
@@ -262,14 +333,15 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
         free(t);
         dsim_scenario_free(sc);
         if (rc) {
-            char why[1024];
+            char why[1024], value[DSIM_SWEEP_WORD_MAX];
             dsim__strlcpy(why, dsim_errmsg(), sizeof why);
-            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s.%s = %g: %s", sw->path, sw->axes[i].line,
-                                  sw->axes[i].section, sw->axes[i].key, values[i], why);
+            dsim_sweep_cell_value_text(sw, cell, i, false, value, sizeof value);
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s.%s = %s: %s", sw->path, sw->axes[i].line,
+                                  sw->axes[i].section, sw->axes[i].key, value, why);
         }
     }
     char *t = NULL, origin[DSIM_PATH_MAX + 32];
-    int rc = overridden(sw, base_text, values, -1, &t);
+    int rc = overridden(sw, base_text, cell, -1, &t);
     if (rc)
         return rc;
     snprintf(origin, sizeof origin, "%s (cell %zu)", sw->path, cell);

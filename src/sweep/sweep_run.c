@@ -28,13 +28,14 @@ dsim_sweep_task dsim_sweep_task_of(const dsim_sweep *sw, size_t task)
 
 void dsim_sweep_describe_cell(const dsim_sweep *sw, size_t cell, char *out, size_t n)
 {
-    double v[DSIM_SWEEP_MAX_AXES];
-    dsim_sweep_cell_values(sw, cell, v);
     size_t used = 0;
     out[0] = '\0';
-    for (int i = 0; i < sw->n_axes && used < n; i++)
-        used += (size_t)snprintf(out + used, n - used, "%s%s.%s=%g", i ? " " : "", sw->axes[i].section,
-                                 sw->axes[i].key, v[i]);
+    for (int i = 0; i < sw->n_axes && used < n; i++) {
+        char v[DSIM_SWEEP_WORD_MAX];
+        dsim_sweep_cell_value_text(sw, cell, i, false, v, sizeof v);
+        used += (size_t)snprintf(out + used, n - used, "%s%s.%s=%s", i ? " " : "", sw->axes[i].section,
+                                 sw->axes[i].key, v);
+    }
 }
 
 /* ---- the runner ----------------------------------------------------------------------------------------- */

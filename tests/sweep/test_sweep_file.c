@@ -2,6 +2,7 @@
  * test_sweep_file.c — sweep files: reading them, the order of the cells, each cell's scenario carrying its
  * axis values (and nothing set twice), and every kind of bad axis reported against its line.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,42 @@ static void test_sweep__cells_are_the_product_of_the_axes(void **state)
     ASSERT_OK(dsim_sweep_check(&sw, base));
 }
 
+static void test_sweep__axes_take_words_for_keys_that_take_one(void **state)
+{
+    (void)state;
+    char path[64];
+    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\n"
+                                       "[axes]\nranking.embeddings = noisy, history\ndiscounts.objective = revenue,"
+                                       "profit\nranking.embedding_noise = 0.1, 0.3\n"),
+                     0);
+    dsim_sweep sw;
+    ASSERT_OK(dsim_sweep_load(&sw, path));
+    unlink(path);
+    assert_int_equal(sw.n_cells, 8);
+    char text[64];
+    dsim_sweep_cell_value_text(&sw, 7, 0, true, text, sizeof text);
+    assert_string_equal(text, "history");
+    dsim_sweep_cell_value_text(&sw, 7, 1, true, text, sizeof text);
+    assert_string_equal(text, "profit");
+    dsim_sweep_cell_value_text(&sw, 7, 2, true, text, sizeof text);
+    assert_string_equal(text, "0.29999999999999999"); /* every digit into the scenario: the same double */
+    dsim_sweep_cell_value_text(&sw, 7, 2, false, text, sizeof text);
+    assert_string_equal(text, "0.3");
+    double v[3];
+    dsim_sweep_cell_values(&sw, 7, v);
+    assert_true(isnan(v[0]) && isnan(v[1]) && v[2] == 0.3);
+    dsim_scenario *sc = NULL;
+    ASSERT_OK(dsim_sweep_cell_scenario(&sw, base, 7, &sc));
+    assert_int_equal(sc->ranking.embeddings, DSIM_EMBEDDINGS_HISTORY);
+    assert_int_equal(sc->discounts.objective, DSIM_OBJECTIVE_PROFIT);
+    assert_true(sc->ranking.embedding_noise == 0.3);
+    dsim_scenario_free(sc);
+    ASSERT_OK(dsim_sweep_cell_scenario(&sw, base, 0, &sc));
+    assert_int_equal(sc->ranking.embeddings, DSIM_EMBEDDINGS_NOISY);
+    assert_int_equal(sc->discounts.objective, DSIM_OBJECTIVE_REVENUE);
+    dsim_scenario_free(sc);
+}
+
 static void test_sweep__bad_axes_name_their_line(void **state)
 {
     (void)state;
@@ -65,6 +102,9 @@ static void test_sweep__bad_axes_name_their_line(void **state)
         {"catalog.items = 0, 10\n", ":8: [axes] catalog.items = 0: "},
         {"segment.nosuch.share = 0.5\n", ":8: [axes] segment.nosuch.share: the base scenario has no [segment.nosuch]"},
         {"items = 3\n", ":8: [axes] items: expected SECTION.KEY"},
+        {"ranking.embeddings = noisy, histroy\n", ":8: [axes] ranking.embeddings = histroy: "},
+        {"catalog.items = 10, many\n", ":8: [axes] catalog.items = many: "},
+        {"catalog.items = 10, 2x\n", ":8: [axes] catalog.items: expected a number, got '2x'"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char path[64], text[512];
@@ -94,6 +134,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep__cells_are_the_product_of_the_axes),
+        cmocka_unit_test(test_sweep__axes_take_words_for_keys_that_take_one),
         cmocka_unit_test(test_sweep__bad_axes_name_their_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
