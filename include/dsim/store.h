@@ -29,9 +29,15 @@ int dsim_store_open(dsim_store **out, const char *path);
 /** Close; a run still open is marked failed. NULL is a no-op. */
 void dsim_store_close(dsim_store *st);
 
-/** Record a new run as 'running' (committed at once) and open its transaction. */
+/** Record a new run as 'running' (committed at once, unless whole runs are set) and open its transaction. */
 int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_policy_config *policy, uint64_t seed,
                          uint64_t visits, int64_t *run_id);
+/**
+ * Write each run in one transaction from dsim_store_run_begin() to dsim_store_run_end(), its 'running' row
+ * included: for runs computed before they are written (sweeps), which a crash must not leave half-there.
+ */
+void dsim_store_set_whole_runs(dsim_store *st, bool whole);
+
 /** Add a checkpoint of the cumulative metrics at `visit` to the open run. */
 int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m);
 

@@ -153,16 +153,16 @@ int dsim_sweep_result_reserve(dsim_sweep_result *res, size_t n);
 void dsim_sweep_result_clear(dsim_sweep_result *res);
 
 /**
- * Simulate one task of the sweep into `out` (its points reused). A run that fails is still a result: its
- * status and message say why, for the writer to record. @return 0, or DSIM_ECONFIG when the task's cell has
- * no valid scenario (nothing to record), or DSIM_EINTERRUPTED when `stop` was set.
+ * Simulate one task of the sweep into `out` (its points reused). A run that fails, or whose cell has no
+ * valid scenario, is still a result: its status and message say why, for the writer to record or report.
+ * @return 0, or DSIM_EINTERRUPTED when `stop` was set (then there is no result).
  */
 int dsim_sweep_run_task(dsim_sweep_runner *r, size_t task, dsim_sweep_result *out);
 
 /**
  * Write a computed run into the store as one of sweep `sweep_id`'s runs: the run, its series and summary,
  * and its link to the sweep, committed together (or, for a failed run, the run marked failed with its
- * message). @return 0 or DSIM_ESTORE.
+ * message). @return 0, DSIM_ESTORE, or the result's own error when its cell has no scenario to record.
  */
 int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_id, const dsim_sweep_result *res);
 

@@ -52,7 +52,7 @@ static int collect(uint64_t cell, int policy, double reward, void *data)
 {
     results *r = data;
     size_t at = cell * (size_t)r->sw->n_policies + (size_t)policy;
-    if (cell < r->sw->n_cells && policy < r->sw->n_policies && r->counts[at] < r->sw->seeds)
+    if (cell < r->sw->n_cells && policy >= 0 && policy < r->sw->n_policies && r->counts[at] < r->sw->seeds)
         r->rewards[at * (size_t)r->sw->seeds + (size_t)r->counts[at]++] = reward;
     return DSIM_OK;
 }
@@ -154,7 +154,7 @@ static int files_load(sweep_files *f, const char *file)
         cli_error("%s", dsim_errmsg());
         return EXIT_USAGE;
     }
-    size_t def_len = strlen(f->sweep_text) + strlen(f->base) + 2;
+    size_t def_len = strlen("dsim " DSIM_VERSION) + strlen(f->sweep_text) + strlen(f->base) + 3;
     for (int p = 0; p < f->sw.n_policies && !status; p++) {
         if ((status = cli_find_file("policies", f->sw.policies[p], path, sizeof path)))
             break;
@@ -169,12 +169,14 @@ static int files_load(sweep_files *f, const char *file)
     dsim_scenario_free(first);
     if (status)
         return status;
-    /* The definition: the sweep file, the base scenario and the policies, as read. */
+    /* The definition: the sweep file, the base scenario and the policies, as read, and the dsim that runs
+       them (another version may simulate differently, so its runs are another sweep's). */
     if (!(f->definition = malloc(def_len + 1))) {
         cli_error("out of memory");
         return EXIT_RUNTIME;
     }
-    size_t used = (size_t)snprintf(f->definition, def_len + 1, "%s\f%s", f->sweep_text, f->base);
+    size_t used = (size_t)snprintf(f->definition, def_len + 1, "dsim %s\f%s\f%s", DSIM_VERSION, f->sweep_text,
+                                   f->base);
     for (int p = 0; p < f->sw.n_policies; p++)
         used += (size_t)snprintf(f->definition + used, def_len + 1 - used, "\f%s",
                                  f->configs[p]->text ? f->configs[p]->text : f->configs[p]->name);
@@ -360,8 +362,8 @@ static int parse_options(int argc, char **argv, sweep_options *o)
             o->csv_path = optarg;
         } else if (c == 'j') {
             long j = strtol(optarg, &end, 10);
-            if (end == optarg || *end || j < 1 || j > 1024) {
-                cli_error("sweep: -j %s: expected a number of workers from 1 to 1024", optarg);
+            if (end == optarg || *end || j < 1 || j > 256) {
+                cli_error("sweep: -j %s: expected a number of workers from 1 to 256", optarg);
                 return EXIT_USAGE;
             }
             o->jobs = (int)j;
@@ -446,7 +448,10 @@ int cmd_sweep(int argc, char **argv)
     }
     dsim_sweep_runner runner = DSIM_SWEEP_RUNNER_INIT(&f.sw, f.base, f.configs);
     runner.stop = &cli_interrupted;
-    const sweep_pool_type *type = o.jobs == 1 ? &sweep_pool_inline : &sweep_pool_fork;
+    /* No more workers than runs in this shard: each costs a process and two pipes. */
+    size_t n_in_shard = (dsim_sweep_n_tasks(&f.sw) - o.shard + o.n_shards - 1) / o.n_shards;
+    int jobs = n_in_shard < (size_t)o.jobs ? (int)n_in_shard + (n_in_shard == 0) : o.jobs;
+    const sweep_pool_type *type = jobs == 1 ? &sweep_pool_inline : &sweep_pool_fork;
 #ifdef DSIM_WITH_MPI
     int rank = 0, n_ranks = sweep_mpi_init(&rank);
     if (n_ranks < 0) {
@@ -461,8 +466,8 @@ int cmd_sweep(int argc, char **argv)
         sweep_mpi_finalize();
         return status;
     }
-    if (n_ranks > 1)
-        type = &sweep_pool_mpi;
+    if (n_ranks > 0) /* no fork after MPI_Init: one rank computes inline */
+        type = n_ranks == 1 ? &sweep_pool_inline : &sweep_pool_mpi;
 #endif
     /* Workers first, so that they are forked before the database is open (SQLite forbids sharing it). */
     sweep_pool *pool = NULL;
@@ -470,15 +475,17 @@ int cmd_sweep(int argc, char **argv)
     int64_t id = 0;
     cli_catch_interrupts();
     bool workers_needed = !o.summary_only || (type != &sweep_pool_inline && type != &sweep_pool_fork);
-    if (workers_needed && type->start(&pool, &runner, o.jobs)) {
+    if (workers_needed && type->start(&pool, &runner, jobs)) {
         cli_error("sweep: %s", dsim_errmsg());
         status = EXIT_RUNTIME;
     } else if (dsim_store_open(&store, o.db) || dsim_store_sweep_open(store, o.file, f.definition, &id)) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
     } else if (!o.summary_only) {
+        dsim_store_set_whole_runs(store, true); /* a run is stored whole or not at all */
         status = run_sweep(&o, &f, type, pool, store, id);
     }
+    type->stop(pool, status); /* the workers are done (or, under MPI after a failure, every rank ends here) */
     FILE *csv = status == EXIT_OK && o.csv_path ? fopen(o.csv_path, "w") : NULL;
     if (status == EXIT_OK && o.csv_path && !csv) {
         cli_error("sweep: cannot write %s", o.csv_path);
@@ -493,7 +500,6 @@ int cmd_sweep(int argc, char **argv)
         status = EXIT_RUNTIME;
     }
     dsim_store_close(store);
-    type->stop(pool, status);
     dsim_sweep_runner_clear(&runner);
     files_free(&f);
 #ifdef DSIM_WITH_MPI

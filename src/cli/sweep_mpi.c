@@ -3,12 +3,13 @@
  *
  * `mpirun -n P dsim sweep FILE`: every rank reads the sweep; rank 0 is the writer and hands out runs one at
  * a time (so fast and slow cells balance themselves), ranks 1 … P−1 compute them and send each back as its
- * head and its checkpoints, plain bytes (every rank runs the same build). With one rank, rank 0 computes
- * the runs itself. A run is a message of MPI_BYTEs, as results are plain data of one build on every rank.
+ * head and its checkpoints: MPI_BYTEs, as results are plain data and every rank runs the same build. (With
+ * one rank, cmd_sweep.c computes the runs inline instead: no fork after MPI_Init.)
  */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "cli/sweep_pool.h"
 #include "dsim/error.h"
@@ -20,7 +21,7 @@ int sweep_mpi_init(int *rank)
     *rank = 0;
     /* Only under a launcher: a plain `dsim sweep` of an MPI build must not need one. */
     if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK"))
-        return 1;
+        return 0;
     int size = 1;
     if (MPI_Init(NULL, NULL) != MPI_SUCCESS)
         return -1;
@@ -48,16 +49,14 @@ int sweep_mpi_work(dsim_sweep_runner *runner)
         MPI_Recv(&task, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
         if (st.MPI_TAG == TAG_STOP)
             break;
-        if ((rc = dsim_sweep_run_task(runner, (size_t)task, &res))) {
-            res.head = (dsim_sweep_result_head){.task = task, .status = rc};
-            snprintf(res.head.error, sizeof res.head.error, "%s", dsim_errmsg());
-        }
+        if ((rc = dsim_sweep_run_task(runner, (size_t)task, &res)))
+            break; /* cannot happen: a worker rank has no stop flag */
         MPI_Send(&res.head, (int)sizeof res.head, MPI_BYTE, 0, TAG_HEAD, MPI_COMM_WORLD);
         MPI_Send(res.points, (int)(res.head.n_points * sizeof res.points[0]), MPI_BYTE, 0, TAG_POINTS,
                  MPI_COMM_WORLD);
     }
     dsim_sweep_result_clear(&res);
-    return DSIM_OK;
+    return rc;
 }
 
 /* ---- rank 0's side -------------------------------------------------------------------------------------- */
@@ -65,7 +64,6 @@ int sweep_mpi_work(dsim_sweep_runner *runner)
 struct sweep_pool {
     dsim_sweep_runner *runner;
     int n_ranks;
-    size_t own_task; /* with one rank, the run rank 0 computes itself */
 };
 
 static int mpi_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
@@ -82,15 +80,12 @@ static int mpi_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
 
 static int mpi_n_workers(const sweep_pool *pool)
 {
-    return pool->n_ranks > 1 ? pool->n_ranks - 1 : 1;
+    return pool->n_ranks - 1;
 }
 
 static int mpi_submit(sweep_pool *pool, int worker, size_t task)
 {
-    if (pool->n_ranks == 1) {
-        pool->own_task = task;
-        return DSIM_OK;
-    }
+    (void)pool;
     unsigned long long t = task;
     MPI_Send(&t, 1, MPI_UNSIGNED_LONG_LONG, worker + 1, TAG_TASK, MPI_COMM_WORLD);
     return DSIM_OK;
@@ -98,12 +93,16 @@ static int mpi_submit(sweep_pool *pool, int worker, size_t task)
 
 static int mpi_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
 {
-    if (pool->n_ranks == 1) {
-        *worker = 0;
-        return dsim_sweep_run_task(pool->runner, pool->own_task, res);
-    }
+    /* Probe rather than block, so that Ctrl-C reaching rank 0 ends the sweep as interrupted. */
     MPI_Status st;
-    MPI_Recv(&res->head, (int)sizeof res->head, MPI_BYTE, MPI_ANY_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &st);
+    for (int ready = 0; !ready;) {
+        if (pool->runner->stop && *pool->runner->stop)
+            return dsim_error_set(DSIM_EINTERRUPTED, "interrupted");
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &ready, &st);
+        if (!ready)
+            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    MPI_Recv(&res->head, (int)sizeof res->head, MPI_BYTE, st.MPI_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &st);
     *worker = st.MPI_SOURCE - 1;
     uint32_t n_points = res->head.n_points;
     if (dsim_sweep_result_reserve(res, n_points))
@@ -116,12 +115,12 @@ static int mpi_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
 
 static void mpi_stop(sweep_pool *pool, int status)
 {
-    if (!pool)
-        return;
-    if (status != 0) { /* busy ranks would never be collected: end them all, with the writer's status */
+    if (status != 0) { /* busy (or waiting) ranks would never be collected: end them all, with this status */
         fflush(NULL);
         MPI_Abort(MPI_COMM_WORLD, status);
     }
+    if (!pool)
+        return;
     unsigned long long none = 0;
     for (int r = 1; r < pool->n_ranks; r++)
         MPI_Send(&none, 1, MPI_UNSIGNED_LONG_LONG, r, TAG_STOP, MPI_COMM_WORLD);

@@ -25,6 +25,7 @@ struct sweep_pool {
     dsim_sweep_runner *runner;
     int n_workers;
     size_t inline_task;
+    void (*old_sigpipe)(int); /* restored when the pool stops */
     struct worker {
         pid_t pid;
         int task_fd, result_fd; /* the writer's ends */
@@ -74,7 +75,7 @@ static int inline_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
 static void inline_stop(sweep_pool *pool, int status)
 {
     (void)status;
-    free(pool);
+    free(pool); /* NULL: no-op */
 }
 
 const sweep_pool_type sweep_pool_inline = {"inline", inline_start, pool_n_workers, inline_submit, inline_collect,
@@ -116,11 +117,8 @@ static void work(dsim_sweep_runner *runner, int task_fd, int result_fd)
     dsim_sweep_result res = {0};
     uint64_t task;
     while (read_all(task_fd, &task, sizeof task) == (ssize_t)sizeof task) {
-        int rc = dsim_sweep_run_task(runner, task, &res);
-        if (rc) { /* nothing to simulate (the cell has no scenario): a failed run all the same */
-            res.head = (dsim_sweep_result_head){.task = task, .status = rc};
-            snprintf(res.head.error, sizeof res.head.error, "%s", dsim_errmsg());
-        }
+        if (dsim_sweep_run_task(runner, task, &res) != DSIM_OK)
+            _exit(1); /* cannot happen: a worker has no stop flag */
         if (write_all(result_fd, &res.head, sizeof res.head) ||
             write_all(result_fd, res.points, res.head.n_points * sizeof res.points[0]))
             _exit(1);
@@ -142,8 +140,13 @@ static int fork_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers
     if (rc)
         return rc;
     *out = p;
-    signal(SIGPIPE, SIG_IGN); /* a worker that died shows as EPIPE, not as the writer's death */
+    p->old_sigpipe = signal(SIGPIPE, SIG_IGN); /* a worker that died shows as EPIPE, not as the writer's death */
     pid_t writer = getpid();
+    /* Ctrl-C arriving while forking must reach the writer only: blocked until the worker ignores it. */
+    sigset_t interrupts, old_mask;
+    sigemptyset(&interrupts);
+    sigaddset(&interrupts, SIGINT);
+    sigaddset(&interrupts, SIGTERM);
     for (int i = 0; i < n_workers; i++) {
         int task[2], result[2];
         if (pipe(task) != 0)
@@ -154,15 +157,15 @@ static int fork_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers
             return dsim_error_set(DSIM_EIO, "starting worker %d: pipe: %s", i + 1, strerror(errno));
         }
         fflush(NULL); /* nothing buffered is written twice */
+        sigprocmask(SIG_BLOCK, &interrupts, &old_mask);
         pid_t pid = fork();
-        if (pid < 0) {
-            close(task[0]), close(task[1]), close(result[0]), close(result[1]);
-            return dsim_error_set(DSIM_EIO, "starting worker %d: fork: %s", i + 1, strerror(errno));
-        }
         if (pid == 0) {
-            /* Ctrl-C is the writer's to handle; a writer killed outright (kill -9) takes its workers along. */
+            /* Interrupts are the writer's to handle (it ends its workers); a writer killed outright (kill -9)
+               takes its workers along. */
             signal(SIGINT, SIG_IGN);
-            signal(SIGTERM, SIG_DFL);
+            signal(SIGTERM, SIG_IGN);
+            runner->stop = NULL;
+            sigprocmask(SIG_SETMASK, &old_mask, NULL);
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (getppid() != writer)
                 _exit(1);
@@ -171,6 +174,11 @@ static int fork_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers
             close(task[1]);
             close(result[0]);
             work(runner, task[0], result[1]);
+        }
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        if (pid < 0) {
+            close(task[0]), close(task[1]), close(result[0]), close(result[1]);
+            return dsim_error_set(DSIM_EIO, "starting worker %d: fork: %s", i + 1, strerror(errno));
         }
         close(task[0]);
         close(result[1]);
@@ -190,12 +198,19 @@ static int fork_submit(sweep_pool *pool, int worker, size_t task)
     return DSIM_OK;
 }
 
-/* Why a worker's pipe closed: how the process ended. */
+static bool stopped(const sweep_pool *pool)
+{
+    return pool->runner->stop && *pool->runner->stop;
+}
+
+/* Why a worker's pipe closed: how the process ended (or an interrupt, if one came meanwhile). */
 static int worker_died(sweep_pool *pool, int worker)
 {
     struct worker *w = &pool->workers[worker];
     int wstatus = 0;
     close_fd(&w->result_fd);
+    if (stopped(pool))
+        return dsim_error_set(DSIM_EINTERRUPTED, "interrupted");
     if (waitpid(w->pid, &wstatus, 0) == w->pid) {
         w->pid = -1;
         if (WIFSIGNALED(wstatus))
@@ -210,16 +225,24 @@ static int worker_died(sweep_pool *pool, int worker)
 static int fork_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
 {
     struct pollfd fds[pool->n_workers];
+    /* Interrupts stay blocked except inside ppoll, so one arriving after the check still wakes it. */
+    sigset_t interrupts, old_mask;
+    sigemptyset(&interrupts);
+    sigaddset(&interrupts, SIGINT);
+    sigaddset(&interrupts, SIGTERM);
     for (;;) {
-        int n = 0;
         for (int i = 0; i < pool->n_workers; i++)
             fds[i] = (struct pollfd){.fd = pool->workers[i].busy ? pool->workers[i].result_fd : -1, .events = POLLIN};
-        if (pool->runner->stop && *pool->runner->stop)
+        sigprocmask(SIG_BLOCK, &interrupts, &old_mask);
+        int n = stopped(pool) ? 0 : ppoll(fds, (nfds_t)pool->n_workers, NULL, &old_mask);
+        int err = errno;
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        if (stopped(pool))
             return dsim_error_set(DSIM_EINTERRUPTED, "interrupted");
-        if ((n = poll(fds, (nfds_t)pool->n_workers, -1)) < 0 && errno == EINTR)
+        if (n < 0 && err == EINTR)
             continue;
         if (n < 0)
-            return dsim_error_set(DSIM_EIO, "waiting for the workers: %s", strerror(errno));
+            return dsim_error_set(DSIM_EIO, "waiting for the workers: %s", strerror(err));
         for (int i = 0; i < pool->n_workers; i++) {
             if (!fds[i].revents)
                 continue;
@@ -254,6 +277,8 @@ static void fork_stop(sweep_pool *pool, int status)
     for (int i = 0; i < pool->n_workers; i++)
         if (pool->workers[i].pid > 0)
             waitpid(pool->workers[i].pid, NULL, 0);
+    if (pool->old_sigpipe != SIG_ERR)
+        signal(SIGPIPE, pool->old_sigpipe);
     free(pool);
 }
 

@@ -28,7 +28,8 @@ typedef struct {
      * DSIM_EINTERRUPTED when runner->stop was set, or an error (a worker died) with its message.
      */
     int (*collect)(sweep_pool *pool, int *worker, dsim_sweep_result *res);
-    /** End the workers and free the pool: politely when `status` is 0, at once otherwise. NULL: no-op. */
+    /** End the workers and free the pool: politely when `status` is 0, at once otherwise (the MPI pool then
+     *  aborts every rank, with `status`, even when `pool` is NULL). */
     void (*stop)(sweep_pool *pool, int status);
 } sweep_pool_type;
 
@@ -39,8 +40,8 @@ extern const sweep_pool_type sweep_pool_fork;
 extern const sweep_pool_type sweep_pool_mpi;
 
 /**
- * Under mpirun (the launcher's environment is set), initialise MPI. @return the number of ranks (1 when not
- * under mpirun, MPI then untouched), and this process's rank in `rank`.
+ * Under mpirun (the launcher's environment is set), initialise MPI. @return the number of ranks (0 when not
+ * under mpirun: MPI then untouched), and this process's rank in `rank`; -1 if MPI_Init failed.
  */
 int sweep_mpi_init(int *rank);
 /** A rank other than 0: compute the runs rank 0 hands out until it says stop. @return 0 or an error. */

@@ -132,8 +132,12 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
         "INSERT INTO runs (created, status, scenario_name, scenario_path, scenario_text, policy_name, policy_type,"
         " policy_path, policy_text, seed, visits, objective, dsim_version, pid)"
         " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-        return dsim__store_error(st, "recording the run");
+    if (st->whole_runs && (rc = dsim__store_exec(st, "BEGIN IMMEDIATE;")))
+        return rc;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        rc = dsim__store_error(st, "recording the run");
+        goto done;
+    }
     sqlite3_bind_text(stmt, 1, created, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(stmt, 2, sc->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(stmt, 3, sc->path, -1, SQLITE_TRANSIENT);
@@ -154,14 +158,21 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
         goto done;
     }
     *run_id = sqlite3_last_insert_rowid(st->db);
-    if ((rc = dsim__store_exec(st, "BEGIN IMMEDIATE;")))
+    if (!st->whole_runs && (rc = dsim__store_exec(st, "BEGIN IMMEDIATE;")))
         goto done;
     st->open_run = *run_id;
     st->n_levels = sc->discounts.n_levels;
     memcpy(st->levels, sc->discounts.levels, sizeof st->levels);
 done:
     sqlite3_finalize(stmt);
+    if (rc && st->whole_runs)
+        sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
     return rc;
+}
+
+void dsim_store_set_whole_runs(dsim_store *st, bool whole)
+{
+    st->whole_runs = whole;
 }
 
 static void bind_metrics(sqlite3_stmt *stmt, int first, const dsim_metrics *m)

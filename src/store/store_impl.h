@@ -16,6 +16,7 @@ struct dsim_store {
     sqlite3_stmt *insert_series;
     sqlite3_stmt *insert_event; /* prepared on first use (events.c) */
     int64_t open_run;           /* 0 when no run is open */
+    bool whole_runs;            /* the 'running' row is not committed first (dsim_store_set_whole_runs) */
     int n_levels;               /* of the open run's scenario */
     double levels[DSIM_MAX_LEVELS];
 };

@@ -97,15 +97,17 @@ int dsim_sweep_run_task(dsim_sweep_runner *r, size_t task, dsim_sweep_result *ou
 {
     const dsim_scenario *sc;
     uint64_t seed;
+    memset(&out->head, 0, sizeof out->head);
+    out->head.task = task;
     int rc = dsim_sweep_runner_task(r, task, &sc, &seed);
-    if (rc)
-        return rc;
+    if (rc) {
+        fail(out, rc);
+        return DSIM_OK;
+    }
     dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
     options.visits = r->sw->visits;
     uint64_t horizon = options.visits ? options.visits : dsim_scenario_horizon(sc);
     uint64_t every = horizon / (uint64_t)sc->checkpoints ? horizon / (uint64_t)sc->checkpoints : 1;
-    memset(&out->head, 0, sizeof out->head);
-    out->head.task = task;
     out->head.horizon = horizon;
     if ((rc = dsim_sweep_result_reserve(out, horizon / every + 1))) {
         fail(out, rc);
@@ -139,6 +141,8 @@ int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_
     int64_t run_id;
     dsim_sweep_task t = dsim_sweep_task_of(r->sw, res->head.task);
     int rc = dsim_sweep_runner_task(r, res->head.task, &sc, &seed);
+    if (rc && res->head.status != DSIM_OK) /* no scenario to record the run against: its own error says why */
+        return dsim_error_set(res->head.status, "%s", res->head.error);
     if (rc || (rc = dsim_store_run_begin(st, sc, r->policies[t.policy], seed, res->head.horizon, &run_id)))
         return rc;
     if (res->head.status != DSIM_OK)

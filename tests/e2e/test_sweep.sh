@@ -55,6 +55,8 @@ wait "$writer" 2>/dev/null
 sleep 0.2
 partial=$(done_runs kill9.db)
 check "kill -9 mid-way: some runs done, not all ($partial of 24)" test "$partial" -ge 3 -a "$partial" -lt 24
+check "kill -9 leaves no run half-written (each is stored whole)" \
+    test "$(q kill9.db "SELECT count(*) FROM runs WHERE status <> 'done'")" = 0
 check "kill -9 of the writer takes its workers along" bash -c "! pgrep -f '[s]weep long.ini --db kill9.db' >/dev/null"
 out=$("$DSIM" sweep long.ini --db kill9.db -j 2 -q 2>/dev/null)
 check "run again: it does only the rest" grep -q "; $((24 - partial)) run now, $partial done before" <<<"$out"
@@ -72,6 +74,18 @@ check "and says how to go on" grep -qE "sweep interrupted: [0-9]+ of 24 runs are
 check "and leaves no run half-written" test "$(q int.db "SELECT count(*) FROM runs WHERE status <> 'done'")" = 0
 "$DSIM" sweep long.ini --db int.db -j 2 -q >/dev/null 2>&1
 check "run again: byte-identical summary" cmp -s ref.txt <("$DSIM" sweep long.ini --db int.db --summary)
+
+# SIGTERM to the whole process group (Slurm's scancel, timeout): the workers ignore it, the writer ends them.
+setsid "$DSIM" sweep long.ini --db term.db -j 2 -q >/dev/null 2>err.txt &
+writer=$!
+wait_runs term.db 3
+kill -TERM -- -"$writer"
+wait "$writer"
+status=$?
+check "SIGTERM to the process group: exit 130, interrupted" \
+    bash -c "[[ $status -eq 130 ]] && grep -q 'sweep interrupted: ' err.txt"
+"$DSIM" sweep long.ini --db term.db -j 2 -q >/dev/null 2>&1
+check "run again: byte-identical summary" cmp -s ref.txt <("$DSIM" sweep long.ini --db term.db --summary)
 
 "$DSIM" sweep long.ini --db worker.db -j 2 -q >/dev/null 2>err.txt &
 writer=$!
@@ -117,7 +131,7 @@ check "the merged database is complete: nothing left to run" grep -q "; 0 run no
 bad "--shard out of range" "--shard 3/3: expected I/N with N >= 1 and 0 <= I < N" sweep long.ini --shard 3/3
 bad "--shard of nothing" "--shard 0/0: expected I/N" sweep long.ini --shard 0/0
 bad "--shard not I/N" "--shard half: expected I/N" sweep long.ini --shard half
-bad "-j 0" "-j 0: expected a number of workers from 1 to 1024" sweep long.ini -j 0
+bad "-j 0" "-j 0: expected a number of workers from 1 to 256" sweep long.ini -j 0
 printf '[sweep]\nscenario = %s\npolicies = none\n[axes]\ncatalog.items = 10:5:1\n' "$DATA/small.ini" >empty.ini
 bad "an empty range" "empty.ini:5: [axes] catalog.items:" sweep empty.ini
 "$DSIM" sweep sweep.ini --db other.db -q >/dev/null 2>&1
