@@ -43,9 +43,7 @@ static int parse_values(const char *list, dsim_sweep_axis *a, char *why, size_t 
         for (size_t len = strlen(item); len && isspace((unsigned char)item[len - 1]);)
             item[--len] = '\0';
         int room = DSIM_SWEEP_MAX_VALUES - a->n_values;
-        int n = is_word(item) && !strchr(item, ':') ? 0
-                                                    : dsim__parse_number_list(item, a->values + a->n_values, room, why,
-                                                                              why_size);
+        int n = is_word(item) ? 0 : dsim__parse_number_list(item, a->values + a->n_values, room, why, why_size);
         if (n < 0)
             return -1;
         for (int i = a->n_values; i < a->n_values + n; i++)
@@ -144,9 +142,16 @@ int dsim_sweep_load(dsim_sweep *sw, const char *path)
         return dsim_error_set(DSIM_ECONFIG, "%s: [sweep] scenario: expected the base scenario", path);
     if (sw->n_policies == 0)
         return dsim_error_set(DSIM_ECONFIG, "%s: [sweep] policies: expected at least one policy", path);
+    /* Bounded, so that the run numbers and the summary's tables cannot overflow. */
+    double runs = (double)sw->n_policies * sw->seeds;
     sw->n_cells = 1;
-    for (int i = 0; i < sw->n_axes; i++)
+    for (int i = 0; i < sw->n_axes; i++) {
         sw->n_cells *= (size_t)sw->axes[i].n_values;
+        runs *= sw->axes[i].n_values;
+    }
+    if (runs > DSIM_SWEEP_MAX_RUNS)
+        return dsim_error_set(DSIM_ECONFIG, "%s: %.0f runs (cells x policies x seeds); at most %.0f in one sweep",
+                              path, runs, (double)DSIM_SWEEP_MAX_RUNS);
     return DSIM_OK;
 }
 

@@ -123,6 +123,15 @@ static void test_sweep__bad_axes_name_their_line(void **state)
         unlink(path);
     }
     char path[64];
+    /* 256^4 cells: more runs than one sweep may have (the run numbers would overflow the summary's tables). */
+    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\n[axes]\ncatalog.items = 1:256:1\n"
+                                       "catalog.categories = 1:256:1\nscenario.shoppers = 1:256:1\n"
+                                       "scenario.visits = 1:256:1\n"),
+                     0);
+    dsim_sweep sw_big;
+    assert_int_equal(dsim_sweep_load(&sw_big, path), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), ": 4294967296 runs (cells x policies x seeds); at most 100000000"));
+    unlink(path);
     assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\n"), 0);
     dsim_sweep sw;
     assert_int_equal(dsim_sweep_load(&sw, path), DSIM_ECONFIG);
