@@ -6,7 +6,8 @@
  * Dataset file. A target policy is turned into one number per row pair: its importance weight
  * w_i = π(a_i | x_i) / p_i and, with a reward model q̂ fitted on the log by cross-fitting, its
  * model-predicted value Σ_a π(a | x_i) q̂(x_i, a). Every estimator is then a function of the per-row
- * (w_i, r_i, q̂(x_i, a_i), Σ_a π q̂) (dsim_ope_terms), which is also what the bootstrap resamples.
+ * (w_i, r_i, q̂(x_i, a_i), Σ_a π q̂) (dsim_ope_terms). A log of any length streams through in chunks: running
+ * sums of the terms (dsim_ope_sums) give every estimate, its intervals and the diagnostics.
  */
 #ifndef DSIM_OPE_H
 #define DSIM_OPE_H
@@ -157,5 +158,25 @@ void dsim_ope_diagnose(const dsim_ope_terms *t, dsim_ope_diagnostics *out);
 /** Estimate with both intervals; `bootstrap` resamples drawn from a generator keyed by `seed`. */
 int dsim_ope_evaluate(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning, int bootstrap,
                       uint64_t seed, dsim_ope_result *out);
+
+/* ---- a log streamed through in chunks (bounded memory) ---- */
+
+/** Past this many rows the bootstrap resamples this many random blocks of rows instead of the rows. */
+#define DSIM_OPE_BLOCKS 4096
+
+/** Running sums of one target's terms: every estimator, its intervals and the diagnostics, in O(1) rows. */
+typedef struct dsim_ope_sums dsim_ope_sums;
+
+/** @param n_rows the rows that will be added (they decide the bootstrap's blocks) @param seed of the blocks */
+int dsim_ope_sums_alloc(dsim_ope_sums **out, const dsim_ope_tuning *tuning, size_t n_rows, uint64_t seed);
+void dsim_ope_sums_free(dsim_ope_sums *s);
+/** Add a chunk's terms; `first_row` numbers its first row in the whole log (rows 0 … n_rows − 1 of the sums
+ *  are first_row mod n_rows for a short log). */
+void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_row);
+size_t dsim_ope_sums_rows(const dsim_ope_sums *s);
+void dsim_ope_sums_diagnose(const dsim_ope_sums *s, dsim_ope_diagnostics *out);
+/** The estimate with both intervals, as dsim_ope_evaluate() on the same rows. */
+int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int bootstrap, uint64_t seed,
+                           dsim_ope_result *out);
 
 #endif

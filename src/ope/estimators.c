@@ -1,5 +1,6 @@
 /*
- * estimators.c — the off-policy estimators, their intervals and the importance weights' diagnostics.
+ * estimators.c — the off-policy estimators, their intervals and the importance weights' diagnostics, over
+ * a log of any length in bounded memory.
  *
  * Definitions as in the Open Bandit Pipeline's documentation (Saito et al. 2021, obp.ope), so that results
  * compare with it. For row i with logged action a_i, propensity p_i, reward r_i, weight w_i = π(a_i|x_i)/p_i,
@@ -14,8 +15,13 @@
  *   Switch-DR  q̂_π,i + 1[w_i ≤ τ] w_i (r_i − q̂_i)            (Wang, Agarwal & Dudík 2017)
  *   DR-os      q̂_π,i + λ w_i / (w_i² + λ) (r_i − q̂_i)        (Su, Dimakopoulou, Krishnamurthy & Dudík 2020)
  *
- * The normal interval is the mean ± z_0.975 × the terms' standard error; the bootstrap interval is the
- * 2.5 % and 97.5 % quantiles of the estimate over resamples of the rows (with replacement).
+ * Each term is written a_i + b_i / w̄ (b = 0 but for the self-normalised two), so that running sums of a,
+ * b, a², ab, b² and w give every estimate and its normal interval without keeping the rows: the log can
+ * stream through (dsim_ope_sums). The normal interval is the mean ± z_0.975 × the terms' standard error.
+ * The bootstrap interval is the 2.5 % and 97.5 % quantiles of the estimate over resamples with
+ * replacement of the rows, or, past DSIM_OPE_BLOCKS rows, of as many blocks of rows dealt at random (a
+ * keyed hash of the row number): the sums of a block are all a resample needs, so memory stays bounded,
+ * and for a mean of independent rows resampling random blocks gives the same spread as resampling rows.
  */
 #include "dsim/ope.h"
 
@@ -46,109 +52,235 @@ void dsim_ope_terms_free(dsim_ope_terms *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Row i's term as a + b / w̄. */
+static void parts(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning, size_t i,
+                  double *a, double *b)
+{
+    double w = t->w[i], r = t->r[i], residual = r - t->q_taken[i];
+    *b = 0.0;
+    switch (e) {
+    case DSIM_OPE_DM:
+        *a = t->q_pi[i];
+        return;
+    case DSIM_OPE_IPS:
+        *a = w * r;
+        return;
+    case DSIM_OPE_CIPS:
+        *a = fmin(w, tuning->clip) * r;
+        return;
+    case DSIM_OPE_SNIPS:
+        *a = 0.0;
+        *b = w * r;
+        return;
+    case DSIM_OPE_DR:
+        *a = t->q_pi[i] + w * residual;
+        return;
+    case DSIM_OPE_SNDR:
+        *a = t->q_pi[i];
+        *b = w * residual;
+        return;
+    case DSIM_OPE_SWITCH_DR:
+        *a = t->q_pi[i] + (w <= tuning->switch_tau ? w * residual : 0.0);
+        return;
+    case DSIM_OPE_DROS:
+        *a = t->q_pi[i] + tuning->shrink * w / (w * w + tuning->shrink) * residual;
+        return;
+    case DSIM_OPE_COUNT:
+        break;
+    }
+    *a = NAN;
+}
+
+/* The mean of a + b / w̄ from the sums (a self-normalised term is 0 where every weight is 0). */
+static double mean_of(double n, double sum_w, double sum_a, double sum_b)
+{
+    return n > 0 ? (sum_a + (sum_w > 0 ? sum_b * n / sum_w : 0.0)) / n : NAN;
+}
+
 static size_t row_of(const size_t *index, size_t k)
 {
     return index ? index[k] : k;
 }
 
-/* Row i's term; `mean_w` is only read by the self-normalised estimators. */
-static double term(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning, size_t i,
-                   double mean_w)
-{
-    double w = t->w[i], r = t->r[i], residual = r - t->q_taken[i];
-    switch (e) {
-    case DSIM_OPE_DM:
-        return t->q_pi[i];
-    case DSIM_OPE_IPS:
-        return w * r;
-    case DSIM_OPE_CIPS:
-        return fmin(w, tuning->clip) * r;
-    case DSIM_OPE_SNIPS:
-        return mean_w > 0 ? w * r / mean_w : 0.0;
-    case DSIM_OPE_DR:
-        return t->q_pi[i] + w * residual;
-    case DSIM_OPE_SNDR:
-        return t->q_pi[i] + (mean_w > 0 ? w * residual / mean_w : 0.0);
-    case DSIM_OPE_SWITCH_DR:
-        return t->q_pi[i] + (w <= tuning->switch_tau ? w * residual : 0.0);
-    case DSIM_OPE_DROS:
-        return t->q_pi[i] + tuning->shrink * w / (w * w + tuning->shrink) * residual;
-    case DSIM_OPE_COUNT:
-        break;
-    }
-    return NAN;
-}
-
-static double mean_weight(const dsim_ope_terms *t, const size_t *index, size_t n)
-{
-    double sum = 0;
-    for (size_t k = 0; k < n; k++)
-        sum += t->w[row_of(index, k)];
-    return n ? sum / (double)n : 0.0;
-}
-
 double dsim_ope_estimate(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning,
                          const size_t *index, size_t n)
 {
-    double mean_w = mean_weight(t, index, n), sum = 0;
-    for (size_t k = 0; k < n; k++)
-        sum += term(e, t, tuning, row_of(index, k), mean_w);
-    return n ? sum / (double)n : NAN;
+    double sum_w = 0, sum_a = 0, sum_b = 0, a, b;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = row_of(index, k);
+        parts(e, t, tuning, i, &a, &b);
+        sum_w += t->w[i];
+        sum_a += a;
+        sum_b += b;
+    }
+    return mean_of((double)n, sum_w, sum_a, sum_b);
 }
 
-void dsim_ope_diagnose(const dsim_ope_terms *t, dsim_ope_diagnostics *out)
+/* ---- running sums: a log streamed through in chunks ------------------------------------------------------ */
+
+typedef struct {
+    double a, b;
+} block_sums;
+
+struct dsim_ope_sums {
+    dsim_ope_tuning tuning;
+    uint64_t seed;
+    size_t n_blocks;           /* rows up to DSIM_OPE_BLOCKS, else DSIM_OPE_BLOCKS */
+    double n, sum_w, sum_w2, max_w, violations;
+    double sum_a[DSIM_OPE_COUNT], sum_b[DSIM_OPE_COUNT];
+    double sum_aa[DSIM_OPE_COUNT], sum_ab[DSIM_OPE_COUNT], sum_bb[DSIM_OPE_COUNT];
+    double *block_n, *block_w; /* (n_blocks) */
+    block_sums *blocks;        /* (n_blocks, DSIM_OPE_COUNT) */
+};
+
+int dsim_ope_sums_alloc(dsim_ope_sums **out, const dsim_ope_tuning *tuning, size_t n_rows, uint64_t seed)
 {
-    double sum = 0, sum2 = 0, max = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        sum += t->w[i];
-        sum2 += t->w[i] * t->w[i];
-        max = fmax(max, t->w[i]);
+    dsim_ope_sums *s = calloc(1, sizeof *s);
+    size_t m = n_rows < DSIM_OPE_BLOCKS ? (n_rows ? n_rows : 1) : DSIM_OPE_BLOCKS;
+    if (s) {
+        s->block_n = calloc(m, sizeof(double));
+        s->block_w = calloc(m, sizeof(double));
+        s->blocks = calloc(m * DSIM_OPE_COUNT, sizeof(block_sums));
     }
+    if (!s || !s->block_n || !s->block_w || !s->blocks) {
+        dsim_ope_sums_free(s);
+        return dsim_error_set(DSIM_ENOMEM, "out of memory for the estimators' sums");
+    }
+    s->tuning = *tuning;
+    s->seed = seed;
+    s->n_blocks = m;
+    *out = s;
+    return DSIM_OK;
+}
+
+void dsim_ope_sums_free(dsim_ope_sums *s)
+{
+    if (!s)
+        return;
+    free(s->block_n);
+    free(s->block_w);
+    free(s->blocks);
+    free(s);
+}
+
+/* The block of row `row`: the row itself in a short log, else a keyed hash of it (splitmix64's finaliser). */
+static size_t block_of(const dsim_ope_sums *s, size_t row)
+{
+    if (s->n_blocks < DSIM_OPE_BLOCKS)
+        return row % s->n_blocks;
+    uint64_t z = (uint64_t)row + s->seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e5b9ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (size_t)((z ^ (z >> 31)) % s->n_blocks);
+}
+
+void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_row)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        double w = t->w[i];
+        size_t k = block_of(s, first_row + i);
+        s->n += 1;
+        s->sum_w += w;
+        s->sum_w2 += w * w;
+        s->max_w = fmax(s->max_w, w);
+        s->block_n[k] += 1;
+        s->block_w[k] += w;
+        block_sums *bs = s->blocks + k * DSIM_OPE_COUNT;
+        for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+            double a, b;
+            parts((dsim_ope_estimator)e, t, &s->tuning, i, &a, &b);
+            s->sum_a[e] += a;
+            s->sum_b[e] += b;
+            s->sum_aa[e] += a * a;
+            s->sum_ab[e] += a * b;
+            s->sum_bb[e] += b * b;
+            bs[e].a += a;
+            bs[e].b += b;
+        }
+    }
+    s->violations += t->support_violation * (double)t->n;
+}
+
+size_t dsim_ope_sums_rows(const dsim_ope_sums *s)
+{
+    return (size_t)s->n;
+}
+
+void dsim_ope_sums_diagnose(const dsim_ope_sums *s, dsim_ope_diagnostics *out)
+{
     *out = (dsim_ope_diagnostics){
-        .ess = sum2 > 0 ? sum * sum / sum2 : 0.0,
-        .max_weight = max,
-        .mean_weight = t->n ? sum / (double)t->n : 0.0,
-        .support_violation = t->support_violation,
+        .ess = s->sum_w2 > 0 ? s->sum_w * s->sum_w / s->sum_w2 : 0.0,
+        .max_weight = s->max_w,
+        .mean_weight = s->n > 0 ? s->sum_w / s->n : 0.0,
+        .support_violation = s->n > 0 ? s->violations / s->n : 0.0,
     };
 }
 
-int dsim_ope_evaluate(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning, int bootstrap,
-                      uint64_t seed, dsim_ope_result *out)
+int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int bootstrap, uint64_t seed,
+                           dsim_ope_result *out)
 {
-    size_t n = t->n;
-    double *terms = calloc(n ? n : 1, sizeof(double));
-    if (!terms)
-        return dsim_error_set(DSIM_ENOMEM, "out of memory evaluating %s", names[e]);
-    double mean_w = mean_weight(t, NULL, n);
-    for (size_t i = 0; i < n; i++)
-        terms[i] = term(e, t, tuning, i, mean_w);
-    double value = gsl_stats_mean(terms, 1, n);
-    double se = n > 1 ? gsl_stats_sd_m(terms, 1, n, value) / sqrt((double)n) : NAN;
-    double z = gsl_cdf_ugaussian_Pinv(0.975);
+    double n = s->n, value = mean_of(n, s->sum_w, s->sum_a[e], s->sum_b[e]);
+    /* Σ (a + b / w̄)² − n · mean², over n − 1: the terms' sample variance. */
+    double inv = s->sum_w > 0 ? n / s->sum_w : 0.0;
+    double sum_sq = s->sum_aa[e] + 2 * inv * s->sum_ab[e] + inv * inv * s->sum_bb[e];
+    double var = n > 1 ? fmax(sum_sq - n * value * value, 0.0) / (n - 1) : NAN;
+    double se = sqrt(var / n), z = gsl_cdf_ugaussian_Pinv(0.975);
     *out = (dsim_ope_result){value, value - z * se, value + z * se, NAN, NAN};
-    free(terms);
     if (bootstrap <= 0 || n == 0)
         return DSIM_OK;
 
-    size_t *index = malloc(sizeof(size_t) * n);
     double *estimates = malloc(sizeof(double) * (size_t)bootstrap);
     gsl_rng *rng = dsim_rng_alloc();
     int rc = DSIM_OK;
-    if (!index || !estimates || !rng) {
+    if (!estimates || !rng) {
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory bootstrapping %s", names[e]);
     } else {
+        size_t m = s->n_blocks;
         for (int b = 0; b < bootstrap; b++) {
             dsim_rng_key(rng, seed, DSIM_STREAM_BOOTSTRAP, (uint64_t)b);
-            for (size_t k = 0; k < n; k++)
-                index[k] = (size_t)gsl_rng_uniform_int(rng, n);
-            estimates[b] = dsim_ope_estimate(e, t, tuning, index, n);
+            double rn = 0, rw = 0, ra = 0, rb = 0;
+            for (size_t k = 0; k < m; k++) {
+                size_t pick = (size_t)gsl_rng_uniform_int(rng, m);
+                rn += s->block_n[pick];
+                rw += s->block_w[pick];
+                ra += s->blocks[pick * DSIM_OPE_COUNT + (size_t)e].a;
+                rb += s->blocks[pick * DSIM_OPE_COUNT + (size_t)e].b;
+            }
+            estimates[b] = mean_of(rn, rw, ra, rb);
         }
         gsl_sort(estimates, 1, (size_t)bootstrap);
         out->bootstrap_lo = gsl_stats_quantile_from_sorted_data(estimates, 1, (size_t)bootstrap, 0.025);
         out->bootstrap_hi = gsl_stats_quantile_from_sorted_data(estimates, 1, (size_t)bootstrap, 0.975);
     }
-    free(index);
     free(estimates);
     gsl_rng_free(rng);
+    return rc;
+}
+
+/* ---- a log held whole ------------------------------------------------------------------------------------- */
+
+void dsim_ope_diagnose(const dsim_ope_terms *t, dsim_ope_diagnostics *out)
+{
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    dsim_ope_sums *s = NULL;
+    if (dsim_ope_sums_alloc(&s, &tuning, 1, 0)) {
+        *out = (dsim_ope_diagnostics){0};
+        return;
+    }
+    dsim_ope_sums_add(s, t, 0);
+    dsim_ope_sums_diagnose(s, out);
+    dsim_ope_sums_free(s);
+}
+
+int dsim_ope_evaluate(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning, int bootstrap,
+                      uint64_t seed, dsim_ope_result *out)
+{
+    dsim_ope_sums *s = NULL;
+    int rc = dsim_ope_sums_alloc(&s, tuning, t->n, seed);
+    if (rc)
+        return rc;
+    dsim_ope_sums_add(s, t, 0);
+    rc = dsim_ope_sums_evaluate(s, e, bootstrap, seed, out);
+    dsim_ope_sums_free(s);
     return rc;
 }
