@@ -22,7 +22,7 @@
 #define DSIM_OPE_MAX_CONTEXT 128
 
 /** A log held by columns. */
-typedef struct {
+typedef struct dsim_ope_log {
     size_t n;                /* rows */
     int n_actions;           /* actions are 0 … n_actions − 1 */
     int n_positions;         /* positions are 0 … n_positions − 1; 0: the log has none */
@@ -39,11 +39,22 @@ typedef struct {
     double *logged_dist;     /* (n, n_actions) the logging policy's distribution, or NULL */
     size_t capacity;
     char origin[600];        /* where it came from, for messages */
+    bool action_seen[DSIM_OPE_MAX_ACTIONS]; /* actions the logger took anywhere in the log */
+    /* Chunked reading (dsim_ope_stream): every chunk_rows rows are handed to on_chunk and the log emptied,
+       so it holds one chunk; first_row numbers its row 0 in the whole log. */
+    size_t first_row, chunk_rows;
+    int (*on_chunk)(struct dsim_ope_log *chunk, void *data);
+    void *chunk_data;
 } dsim_ope_log;
 
-/** Append one row (grows the columns). @return 0 or DSIM_ENOMEM. */
+/** Append one row (grows the columns; in chunked reading, hands a full chunk on first). @return 0,
+ *  DSIM_ENOMEM or what on_chunk returned. */
 int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int position, double propensity,
                       double reward);
+/** In chunked reading, hand the rows held on (the readers call it at the end). */
+int dsim_ope_log_flush(dsim_ope_log *log);
+/** Rows read so far (in chunked reading, those handed on included). */
+size_t dsim_ope_log_rows(const dsim_ope_log *log);
 void dsim_ope_log_free(dsim_ope_log *log);
 
 /** Drop the first `rows` rows (the slice a target was trained on). */
@@ -70,6 +81,26 @@ int dsim_ope_log_read_csv(dsim_ope_log *log, const char *path, bool skip_bad_row
  */
 int dsim_ope_log_read_obd(dsim_ope_log *log, const char *path);
 
+/**
+ * A log of any length in bounded memory: read once, in chunks, into an unlinked file under $TMPDIR (or
+ * /tmp), then read back a chunk at a time, as often as an evaluation needs. Read it with one of
+ * dsim_ope_stream_read_*() (the same formats and errors as dsim_ope_log_read_*()), then pass over it with
+ * dsim_ope_stream_each().
+ */
+typedef struct dsim_ope_stream dsim_ope_stream;
+int dsim_ope_stream_alloc(dsim_ope_stream **out, size_t chunk_rows);
+void dsim_ope_stream_free(dsim_ope_stream *s);
+int dsim_ope_stream_read_csv(dsim_ope_stream *s, const char *path, bool skip_bad_rows, size_t *skipped);
+int dsim_ope_stream_read_obd(dsim_ope_stream *s, const char *path);
+int dsim_ope_stream_read_db(dsim_ope_stream *s, struct dsim_store *st, const char *db, int64_t run_id);
+/** The whole log's header — columns, actions, positions, origin, actions seen — with no rows held;
+ *  dsim_ope_log_rows() of it is the log's length. */
+const dsim_ope_log *dsim_ope_stream_header(const dsim_ope_stream *s);
+/** Call `each` on rows [from, to) of the log, in order, a chunk at a time (chunk->first_row numbers them).
+ *  @return 0, DSIM_EIO, or what `each` returned. */
+int dsim_ope_stream_each(dsim_ope_stream *s, size_t from, size_t to,
+                         int (*each)(const dsim_ope_log *chunk, void *data), void *data);
+
 /** A target policy to evaluate (src/ope/targets.c). */
 typedef struct dsim_ope_target dsim_ope_target;
 
@@ -94,6 +125,11 @@ typedef struct dsim_ope_reward_model dsim_ope_reward_model;
 /** Fit one ridge model (penalty `ridge`) per action and fold. @return 0, DSIM_ENOMEM or DSIM_ENUMERIC. */
 int dsim_ope_model_fit(dsim_ope_reward_model **out, const dsim_ope_log *log, int folds, double ridge);
 void dsim_ope_model_free(dsim_ope_reward_model *m);
+/** The same, fed a chunk at a time (row r of the whole log goes to fold r mod K): begin, add, finish. */
+int dsim_ope_model_begin(dsim_ope_reward_model **out, int n_context, int folds, double ridge);
+int dsim_ope_model_add(dsim_ope_reward_model *m, const dsim_ope_log *chunk);
+/** Solve every fold's and action's model (actions 0 … n_actions − 1). */
+int dsim_ope_model_finish(dsim_ope_reward_model *m, int n_actions);
 
 /** The per-row quantities every estimator is made of, for one target policy. */
 typedef struct {

@@ -11,6 +11,7 @@
 #include "core/text.h"
 #include "dsim/error.h"
 #include "dsim/ope.h"
+#include "ope/log_impl.h"
 
 typedef struct {
     dsim_ope_log *log;
@@ -133,24 +134,26 @@ static int read_row(char **fields, int n, size_t row, void *data)
         }
         context[j] = (float)v;
     }
-    size_t i = log->n;
     if ((rc = dsim_ope_log_push(log, context, (int)action, (int)position, propensity, reward)))
         return rc;
+    size_t i = log->n - 1; /* after the push: it may have handed a chunk on */
     unsigned long long u = 0;
     if (log->visit)
-        log->visit[i] = dsim__parse_u64(fields[c->visit], &u) ? u : i;
+        log->visit[i] = dsim__parse_u64(fields[c->visit], &u) ? u : log->first_row + i;
     if (log->shopper)
         log->shopper[i] = dsim__parse_u64(fields[c->shopper], &u) ? (uint32_t)u : 0;
     return DSIM_OK;
 }
 
-static int read_log(dsim_ope_log *log, const char *path, bool obd, bool skip_bad_rows, size_t *skipped)
+int dsim__ope_read_csv(dsim_ope_log *log, const char *path, bool obd, bool skip_bad_rows, size_t *skipped)
 {
-    memset(log, 0, sizeof *log);
+    dsim__ope_log_reset(log);
     dsim__strlcpy(log->origin, path, sizeof log->origin);
     csv_log c = {.log = log, .path = path, .obd = obd, .skip_bad_rows = skip_bad_rows};
     int rc = dsim__csv_each(path, read_row, &c);
-    if (!rc && log->n == 0)
+    if (!rc)
+        rc = dsim_ope_log_flush(log);
+    if (!rc && dsim_ope_log_rows(log) == 0)
         rc = dsim_error_set(DSIM_ECONFIG, "%s: no rows%s", path, c.skipped ? " (every row was skipped)" : "");
     if (skipped)
         *skipped = c.skipped;
@@ -161,10 +164,12 @@ static int read_log(dsim_ope_log *log, const char *path, bool obd, bool skip_bad
 
 int dsim_ope_log_read_csv(dsim_ope_log *log, const char *path, bool skip_bad_rows, size_t *skipped)
 {
-    return read_log(log, path, false, skip_bad_rows, skipped);
+    memset(log, 0, sizeof *log);
+    return dsim__ope_read_csv(log, path, false, skip_bad_rows, skipped);
 }
 
 int dsim_ope_log_read_obd(dsim_ope_log *log, const char *path)
 {
-    return read_log(log, path, true, false, NULL);
+    memset(log, 0, sizeof *log);
+    return dsim__ope_read_csv(log, path, true, false, NULL);
 }

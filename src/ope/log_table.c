@@ -1,5 +1,6 @@
 /*
- * log_table.c — a log held by columns in memory, and reading one from a dsim run's events.
+ * log_table.c — a log held by columns in memory (whole, or a chunk at a time), and reading one from a dsim
+ * run's events.
  *
  * Per row it keeps the context as float32 and the rest compactly (about 4 × columns + 28 bytes), so a
  * 10^7-row log of dsim's 15 context columns takes under 1 GB.
@@ -11,6 +12,7 @@
 #include "dsim/error.h"
 #include "dsim/ope.h"
 #include "dsim/store.h"
+#include "ope/log_impl.h"
 
 /* Reallocate one column to `count` elements; on failure the old column stays (freed with the log). */
 #define GROW_COLUMN(log, field, count, ok)                                                                    \
@@ -44,9 +46,39 @@ static int grow(dsim_ope_log *log)
     return DSIM_OK;
 }
 
+int dsim_ope_log_flush(dsim_ope_log *log)
+{
+    if (!log->on_chunk || log->n == 0)
+        return DSIM_OK;
+    int rc = log->on_chunk(log, log->chunk_data);
+    log->first_row += log->n;
+    log->n = 0;
+    return rc;
+}
+
+size_t dsim_ope_log_rows(const dsim_ope_log *log)
+{
+    return log->first_row + log->n;
+}
+
+/* Empty a log for a reader, keeping a stream's chunked reading. */
+void dsim__ope_log_reset(dsim_ope_log *log)
+{
+    dsim_ope_log keep = *log;
+    memset(log, 0, sizeof *log);
+    log->chunk_rows = keep.chunk_rows;
+    log->on_chunk = keep.on_chunk;
+    log->chunk_data = keep.chunk_data;
+}
+
 int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int position, double propensity,
                       double reward)
 {
+    if (log->chunk_rows && log->n == log->chunk_rows) {
+        int rc = dsim_ope_log_flush(log);
+        if (rc)
+            return rc;
+    }
     if (log->n == log->capacity) {
         int rc = grow(log);
         if (rc)
@@ -58,6 +90,7 @@ int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int p
     log->position[i] = (int8_t)position;
     log->propensity[i] = propensity;
     log->reward[i] = reward;
+    log->action_seen[action] = true;
     if (action >= log->n_actions)
         log->n_actions = action + 1;
     if (position >= log->n_positions)
@@ -102,7 +135,7 @@ void dsim_ope_log_drop_head(dsim_ope_log *log, size_t rows)
 static int push_event(const dsim_log_event *e, void *data)
 {
     dsim_ope_log *log = data;
-    if (log->n == 0) {
+    if (dsim_ope_log_rows(log) == 0) {
         log->n_actions = e->n_actions; /* the distribution's width, when logged */
         log->shopper = malloc(sizeof(uint32_t));
         log->visit = malloc(sizeof(uint64_t));
@@ -114,10 +147,10 @@ static int push_event(const dsim_log_event *e, void *data)
     float context[DSIM_LOG_CONTEXT_COLUMNS];
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         context[j] = (float)e->context[j];
-    size_t i = log->n;
     int rc = dsim_ope_log_push(log, context, e->action, -1, e->propensity, e->reward);
     if (rc)
         return rc;
+    size_t i = log->n - 1; /* after the push: it may have handed a chunk on */
     log->shopper[i] = e->shopper;
     log->visit[i] = e->visit;
     if (log->logged_dist)
@@ -128,12 +161,20 @@ static int push_event(const dsim_log_event *e, void *data)
 int dsim_ope_log_read_db(dsim_ope_log *log, dsim_store *st, const char *db, int64_t run_id)
 {
     memset(log, 0, sizeof *log);
+    return dsim__ope_read_db(log, st, db, run_id);
+}
+
+int dsim__ope_read_db(dsim_ope_log *log, dsim_store *st, const char *db, int64_t run_id)
+{
+    dsim__ope_log_reset(log);
     snprintf(log->origin, sizeof log->origin, "%s:%lld", db, (long long)run_id);
     log->n_context = DSIM_LOG_CONTEXT_COLUMNS;
     log->dsim_context = true;
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         dsim__strlcpy(log->context_names[j], dsim_log_context_names[j], sizeof log->context_names[j]);
     int rc = dsim_store_events_each(st, run_id, push_event, log);
+    if (!rc)
+        rc = dsim_ope_log_flush(log);
     if (rc)
         dsim_ope_log_free(log);
     return rc;

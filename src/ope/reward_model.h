@@ -8,16 +8,17 @@
 
 struct dsim_ope_reward_model {
     int folds, dim, n_actions;
-    double *theta;        /* (folds, n_actions, dim) */
+    double ridge;
+    double *gram[DSIM_OPE_MAX_ACTIONS];   /* per action (folds, dim, dim), lower triangle; NULL: never taken */
+    double *moment[DSIM_OPE_MAX_ACTIONS]; /* per action (folds, dim) */
+    double *shift;                        /* (dim − 1) the first row's context, subtracted in the sums */
+    bool shifted;
+    double *theta;        /* (folds, n_actions, dim), once finished */
     double *mean, *scale; /* (dim − 1) standardisation of the context columns */
 };
-
-/** Fit K = `folds` models per action with ridge penalty `ridge`. @return 0, DSIM_ENOMEM or DSIM_ENUMERIC. */
-int dsim_ope_reward_model_fit(dsim_ope_reward_model *m, const dsim_ope_log *log, int folds, double ridge);
 
 /** q̂(x_i, a) from the model that did not see row i's fold. */
 double dsim_ope_reward_model_predict(const dsim_ope_reward_model *m, const dsim_ope_log *log, size_t i, int action);
 
-void dsim_ope_reward_model_free(dsim_ope_reward_model *m);
 
 #endif
