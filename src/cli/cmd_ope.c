@@ -20,7 +20,7 @@
 #include "dsim/store.h"
 
 #define MAX_TARGETS 16
-#define AUTO_BOOTSTRAP_ROWS 1000000 /* above this, no bootstrap unless asked for */
+#define LOG_CHUNK_ROWS 65536 /* rows held in memory at a time, whatever the log's length */
 
 static const char ope_usage[] =
     "usage: dsim ope --log LOG [-p POLICY]... [--estimators LIST] [--bootstrap N] [--folds K] [--truth]\n"
@@ -34,8 +34,8 @@ static const char ope_usage[] =
     "                     probability, optionally position), or a policy file / NAME of policies/NAME.ini\n"
     "                     (logs with dsim's context only); default: uniform\n"
     "  --estimators LIST  comma-separated, from dm, ips, cips, snips, dr, sndr, switch-dr, dr-os (default: all)\n"
-    "  --bootstrap N      bootstrap resamples (default 200 up to 10^6 rows, none above: B resamples cost\n"
-    "                     B passes over the log; 0: none)\n"
+    "  --bootstrap N      bootstrap resamples (default 200; 0: none); past 4096 rows they resample 4096\n"
+    "                     random blocks of rows, so they cost no pass over the log\n"
     "  --folds K          cross-fitting folds of the reward model (default 5)\n"
     "  --train-frac F     dsim policy targets first learn from the log's first F of rows (their logged\n"
     "                     actions and rewards); every target is then judged on the rest\n"
@@ -93,7 +93,7 @@ static int parse_options(int argc, char **argv, ope_options *o)
         {"train-frac", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *o = (ope_options){.db = DEFAULT_DB, .bootstrap = -1, .folds = 5, .seed = 1};
+    *o = (ope_options){.db = DEFAULT_DB, .bootstrap = 200, .folds = 5, .seed = 1};
     for (int e = 0; e < DSIM_OPE_COUNT; e++)
         o->estimators[e] = true;
     unsigned long long v;
@@ -175,7 +175,9 @@ static int parse_options(int argc, char **argv, ope_options *o)
 /* ---- the log and the scenario its policies live in ------------------------------------------------------ */
 
 typedef struct {
-    dsim_ope_log log;
+    dsim_ope_stream *stream; /* the log, streamed: memory holds one chunk whatever its length */
+    const dsim_ope_log *log; /* its header: columns, actions, origin; dsim_ope_log_rows() its length */
+    size_t n;                /* rows */
     dsim_scenario *sc; /* the run's (DB log) or --scenario's, or NULL */
     uint64_t seed, visits;
     bool from_run;
@@ -212,6 +214,11 @@ static int load_source(const ope_options *o, source *src)
     struct stat st;
     int rc;
     memset(src, 0, sizeof *src);
+    if (dsim_ope_stream_alloc(&src->stream, LOG_CHUNK_ROWS)) {
+        cli_error("ope: %s", dsim_errmsg());
+        return EXIT_RUNTIME;
+    }
+    src->log = dsim_ope_stream_header(src->stream);
     if (cli_split_run(o->log, db, sizeof db, &run)) {
         dsim_store *store = NULL;
         int status = cli_open_existing(db, &store);
@@ -220,7 +227,7 @@ static int load_source(const ope_options *o, source *src)
         dsim_run_row row;
         rc = dsim_store_run_get(store, run, &row);
         if (!rc) {
-            rc = dsim_ope_log_read_db(&src->log, store, db, run);
+            rc = dsim_ope_stream_read_db(src->stream, store, db, run);
             if (!rc && dsim_scenario_parse(&src->sc, row.scenario_text, row.scenario_name))
                 rc = DSIM_ECONFIG;
             src->seed = row.seed;
@@ -233,23 +240,25 @@ static int load_source(const ope_options *o, source *src)
             cli_error("%s", dsim_errmsg());
             return rc == DSIM_ENOTFOUND || rc == DSIM_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
         }
+        src->n = dsim_ope_log_rows(src->log);
         return EXIT_OK;
     }
     if (stat(o->log, &st) == 0 && S_ISDIR(st.st_mode)) {
         int status = obd_file(o->log, path, sizeof path);
         if (status)
             return status;
-        rc = dsim_ope_log_read_obd(&src->log, path);
+        rc = dsim_ope_stream_read_obd(src->stream, path);
     } else {
         size_t skipped = 0;
-        rc = dsim_ope_log_read_csv(&src->log, o->log, o->skip_bad_rows, &skipped);
+        rc = dsim_ope_stream_read_csv(src->stream, o->log, o->skip_bad_rows, &skipped);
         if (!rc && skipped)
             fprintf(stderr, "dsim: ope: skipped %zu malformed rows of %s\n", skipped, o->log);
     }
     if (rc) {
         cli_error("%s", dsim_errmsg());
-        return rc == DSIM_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        return rc == DSIM_ENOMEM || rc == DSIM_EIO ? EXIT_RUNTIME : EXIT_USAGE;
     }
+    src->n = dsim_ope_log_rows(src->log);
     if (o->scenario) {
         int status = cli_find_file("scenarios", o->scenario, path, sizeof path);
         if (status)
@@ -282,8 +291,8 @@ static int make_target(const char *spec, const source *src, target_slot *slot)
         return dsim_ope_target_uniform(&slot->target) ? EXIT_RUNTIME : EXIT_OK;
     }
     if (strncmp(spec, "action=", 7) == 0) {
-        if (!dsim__parse_u64(spec + 7, &k) || k >= (unsigned long long)src->log.n_actions) {
-            cli_error("ope: -p %s: the log has actions 0 … %d", spec, src->log.n_actions - 1);
+        if (!dsim__parse_u64(spec + 7, &k) || k >= (unsigned long long)src->log->n_actions) {
+            cli_error("ope: -p %s: the log has actions 0 … %d", spec, src->log->n_actions - 1);
             return EXIT_USAGE;
         }
         snprintf(text, sizeof text, "[policy]\ntype = fixed\nlevel = %llu\n", k);
@@ -302,7 +311,7 @@ static int make_target(const char *spec, const source *src, target_slot *slot)
     int status = cli_find_file("policies", spec, path, sizeof path);
     if (status)
         return status;
-    if (!src->log.dsim_context || !src->sc) {
+    if (!src->log->dsim_context || !src->sc) {
         cli_error("ope: -p %s: a dsim policy needs a log with dsim's context and its scenario (a DB:RUN log, or "
                   "--scenario FILE for a CSV log)",
                   spec);
@@ -361,20 +370,21 @@ static void print_diagnostics(const dsim_ope_diagnostics *d, size_t n)
 }
 
 /* One target's table: every chosen estimator with its intervals (and error against the truth), stored. */
-static int report(const ope_options *o, const source *src, const char *name, const dsim_ope_terms *terms,
-                  double truth, const dsim_ope_tuning *tuning, dsim_store *store)
+static int report(const ope_options *o, const source *src, const char *name, const dsim_ope_sums *sums,
+                  double truth, dsim_store *store)
 {
     printf("\npolicy %s%s\n", name,
            !o->truth || !isnan(truth) ? "" : " (no truth: not a dsim policy, or not a DB:RUN log)");
     printf("  %-10s %12s   %-27s %-27s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
            isnan(truth) ? "" : "  |error| / truth");
     dsim_ope_diagnostics d;
-    dsim_ope_diagnose(terms, &d);
+    dsim_ope_sums_diagnose(sums, &d);
+    size_t rows = dsim_ope_sums_rows(sums);
     for (int e = 0; e < DSIM_OPE_COUNT; e++) {
         if (!o->estimators[e])
             continue;
         dsim_ope_result r;
-        if (dsim_ope_evaluate((dsim_ope_estimator)e, terms, tuning, o->bootstrap, o->seed, &r)) {
+        if (dsim_ope_sums_evaluate(sums, (dsim_ope_estimator)e, o->bootstrap, o->seed, &r)) {
             cli_error("%s", dsim_errmsg());
             return EXIT_RUNTIME;
         }
@@ -385,7 +395,7 @@ static int report(const ope_options *o, const source *src, const char *name, con
         if (!isnan(truth))
             printf("  %.4f", fabs(r.value - truth) / fabs(truth));
         printf("\n");
-        dsim_ope_row row = {src->log.origin, name, dsim_ope_estimator_name((dsim_ope_estimator)e), src->log.n,
+        dsim_ope_row row = {src->log->origin, name, dsim_ope_estimator_name((dsim_ope_estimator)e), rows,
                             r.value, r.normal_lo, r.normal_hi, r.bootstrap_lo, r.bootstrap_hi, o->bootstrap, d.ess,
                             d.max_weight, d.mean_weight, d.support_violation, truth};
         if (dsim_store_ope_add(store, &row)) {
@@ -395,7 +405,81 @@ static int report(const ope_options *o, const source *src, const char *name, con
     }
     if (!isnan(truth))
         printf("  truth (on-policy, frozen, same scenario, seed and visits): %.6g\n", truth);
-    print_diagnostics(&d, src->log.n);
+    print_diagnostics(&d, rows);
+    return EXIT_OK;
+}
+
+/* ---- the passes over the log ------------------------------------------------------------------------------ */
+
+typedef struct {
+    target_slot *targets;
+    int n_targets;
+    dsim_ope_reward_model *model;
+    dsim_ope_sums **sums;
+    size_t first_evaluated; /* the rows before it trained the targets */
+} passes;
+
+/* Training: dsim policy targets learn from the log's first rows. */
+static int train_chunk(const dsim_ope_log *chunk, void *data)
+{
+    passes *ps = data;
+    for (int t = 0; t < ps->n_targets; t++) {
+        int rc = dsim_ope_target_train(ps->targets[t].target, chunk, chunk->n);
+        if (rc)
+            return rc;
+    }
+    return DSIM_OK;
+}
+
+static int model_chunk(const dsim_ope_log *chunk, void *data)
+{
+    return dsim_ope_model_add(((passes *)data)->model, chunk);
+}
+
+/* Every target's terms on the chunk, into its running sums. */
+static int terms_chunk(const dsim_ope_log *chunk, void *data)
+{
+    passes *ps = data;
+    for (int t = 0; t < ps->n_targets; t++) {
+        dsim_ope_terms terms;
+        int rc = dsim_ope_terms_build(&terms, chunk, ps->targets[t].target, ps->model);
+        if (rc)
+            return rc;
+        dsim_ope_sums_add(ps->sums[t], &terms, chunk->first_row - ps->first_evaluated);
+        dsim_ope_terms_free(&terms);
+    }
+    return DSIM_OK;
+}
+
+/*
+ * The passes an evaluation makes over the log, each a chunk at a time: the targets' training on the first
+ * `train` rows, the reward model's sums on the rest, then every target's terms into its sums.
+ * @return an exit status, with the message printed.
+ */
+static int evaluate(const ope_options *o, const source *src, size_t train, passes *ps)
+{
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    int rc = train ? dsim_ope_stream_each(src->stream, 0, train, train_chunk, ps) : DSIM_OK;
+    if (rc) {
+        cli_error("%s", dsim_errmsg());
+        return cli_exit_status(rc);
+    }
+    if ((rc = dsim_ope_model_begin(&ps->model, src->log->n_context, o->folds, 1.0)) ||
+        (rc = dsim_ope_stream_each(src->stream, train, src->n, model_chunk, ps)) ||
+        (rc = dsim_ope_model_finish(ps->model, src->log->n_actions))) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_RUNTIME;
+    }
+    for (int t = 0; t < ps->n_targets; t++)
+        if (dsim_ope_sums_alloc(&ps->sums[t], &tuning, src->n - train, o->seed)) {
+            cli_error("%s", dsim_errmsg());
+            return EXIT_RUNTIME;
+        }
+    ps->first_evaluated = train;
+    if ((rc = dsim_ope_stream_each(src->stream, train, src->n, terms_chunk, ps))) {
+        cli_error("%s", dsim_errmsg());
+        return cli_exit_status(rc);
+    }
     return EXIT_OK;
 }
 
@@ -406,69 +490,48 @@ int cmd_ope(int argc, char **argv)
     if (status)
         return status < 0 ? EXIT_OK : status;
     source src;
-    if ((status = load_source(&o, &src)))
-        return status;
     target_slot targets[MAX_TARGETS] = {0};
-    dsim_ope_terms terms[MAX_TARGETS] = {0};
+    dsim_ope_sums *sums[MAX_TARGETS] = {0};
     double truth[MAX_TARGETS];
-    dsim_ope_reward_model *model = NULL;
+    passes ps = {.targets = targets, .n_targets = o.n_policies, .sums = sums};
     dsim_store *store = NULL;
+    status = load_source(&o, &src);
     for (int t = 0; t < o.n_policies && !status; t++)
         status = make_target(o.policies[t], &src, &targets[t]);
-    size_t train = (size_t)(o.train_frac * (double)src.log.n);
-    for (int t = 0; t < o.n_policies && !status && train; t++)
-        if (dsim_ope_target_train(targets[t].target, &src.log, train)) {
-            cli_error("%s", dsim_errmsg());
-            status = EXIT_USAGE;
-        }
+    size_t train = (size_t)(o.train_frac * (double)src.n);
+    if (!status && src.n - train < 2) {
+        cli_error("ope: %s: fewer than 2 rows to evaluate", src.log->origin);
+        status = EXIT_USAGE;
+    }
+    /* Everything that can fail on the input is done before the database is opened. */
+    if (!status)
+        status = evaluate(&o, &src, train, &ps);
     if (!status && train) {
-        dsim_ope_log_drop_head(&src.log, train);
-        printf("targets trained on the first %zu rows; judged on the remaining %zu\n", train, src.log.n);
+        printf("targets trained on the first %zu rows; judged on the remaining %zu\n", train, src.n - train);
         if (o.truth)
             printf("(--truth runs the targets as built, untrained: compare with care)\n");
     }
-    if (!status && src.log.n < 2) {
-        cli_error("ope: %s: fewer than 2 rows to evaluate", src.log.origin);
-        status = EXIT_USAGE;
-    }
-    if (!status && dsim_ope_model_fit(&model, &src.log, o.folds, 1.0)) {
-        cli_error("%s", dsim_errmsg());
-        status = EXIT_RUNTIME;
-    }
-    /* Everything that can fail on the input is done before the database is opened. */
-    for (int t = 0; t < o.n_policies && !status; t++) {
-        if (dsim_ope_terms_build(&terms[t], &src.log, targets[t].target, model)) {
-            cli_error("%s", dsim_errmsg());
-            status = EXIT_USAGE;
-        }
+    for (int t = 0; t < o.n_policies && !status; t++)
         truth[t] = o.truth ? true_value(&src, targets[t].config) : NAN;
-    }
     if (!status && dsim_store_open(&store, o.db)) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
     }
-    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
     if (!status)
-        printf("log %s: %zu decisions, %d actions%s\n", src.log.origin, src.log.n, src.log.n_actions,
-               src.log.n_positions ? ", with positions" : "");
-    if (!status && o.bootstrap < 0) {
-        o.bootstrap = src.log.n <= AUTO_BOOTSTRAP_ROWS ? 200 : 0;
-        if (!o.bootstrap)
-            printf("(normal intervals only: a bootstrap of %zu rows takes minutes; ask with --bootstrap N)\n",
-                   src.log.n);
-    }
+        printf("log %s: %zu decisions, %d actions%s\n", src.log->origin, src.n, src.log->n_actions,
+               src.log->n_positions ? ", with positions" : "");
     for (int t = 0; t < o.n_policies && !status; t++)
-        status = report(&o, &src, dsim_ope_target_name(targets[t].target), &terms[t], truth[t], &tuning, store);
+        status = report(&o, &src, dsim_ope_target_name(targets[t].target), sums[t], truth[t], store);
     if (!status)
         printf("\nestimates are per decision; stored in %s (table ope)\n", o.db);
     dsim_store_close(store);
-    dsim_ope_model_free(model);
+    dsim_ope_model_free(ps.model);
     for (int t = 0; t < o.n_policies; t++) {
-        dsim_ope_terms_free(&terms[t]);
+        dsim_ope_sums_free(sums[t]);
         dsim_ope_target_free(targets[t].target);
         dsim_policy_config_free(targets[t].config);
     }
-    dsim_ope_log_free(&src.log);
+    dsim_ope_stream_free(src.stream);
     dsim_scenario_free(src.sc);
     return status;
 }

@@ -232,11 +232,11 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
 }
 
 /* The actions the logger never takes in row i: from its logged distribution, else the log's never-seen ones. */
-static bool logger_never_takes(const dsim_ope_log *log, const bool *seen, size_t i, int a)
+static bool logger_never_takes(const dsim_ope_log *log, size_t i, int a)
 {
     if (log->logged_dist)
         return log->logged_dist[i * (size_t)log->n_actions + (size_t)a] <= 0;
-    return !seen[a];
+    return !log->action_seen[a];
 }
 
 int dsim_ope_terms_build(dsim_ope_terms *out, const dsim_ope_log *log, const dsim_ope_target *target,
@@ -254,9 +254,6 @@ int dsim_ope_terms_build(dsim_ope_terms *out, const dsim_ope_log *log, const dsi
         dsim_ope_terms_free(out);
         return dsim_error_set(DSIM_ENOMEM, "out of memory evaluating %s on %zu rows", target->name, n);
     }
-    bool seen[DSIM_OPE_MAX_ACTIONS] = {false};
-    for (size_t i = 0; i < n; i++)
-        seen[log->action[i]] = true;
     double pi[DSIM_OPE_MAX_ACTIONS];
     size_t violations = 0;
     for (size_t i = 0; i < n; i++) {
@@ -272,7 +269,7 @@ int dsim_ope_terms_build(dsim_ope_terms *out, const dsim_ope_log *log, const dsi
         for (int b = 0; b < A; b++) {
             if (pi[b] > 0 && model)
                 q_pi += pi[b] * dsim_ope_reward_model_predict(model, log, i, b);
-            if (logger_never_takes(log, seen, i, b))
+            if (logger_never_takes(log, i, b))
                 unsupported += pi[b];
         }
         out->q_taken[i] = model ? dsim_ope_reward_model_predict(model, log, i, a) : 0.0;
