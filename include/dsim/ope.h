@@ -57,8 +57,6 @@ int dsim_ope_log_flush(dsim_ope_log *log);
 size_t dsim_ope_log_rows(const dsim_ope_log *log);
 void dsim_ope_log_free(dsim_ope_log *log);
 
-/** Drop the first `rows` rows (the slice a target was trained on). */
-void dsim_ope_log_drop_head(dsim_ope_log *log, size_t rows);
 
 struct dsim_store;
 /** Read the events of run `run_id` of an open result database (`db` names it in messages). @return 0,

@@ -111,25 +111,6 @@ void dsim_ope_log_free(dsim_ope_log *log)
     memset(log, 0, sizeof *log);
 }
 
-void dsim_ope_log_drop_head(dsim_ope_log *log, size_t rows)
-{
-    if (rows > log->n)
-        rows = log->n;
-    size_t keep = log->n - rows, c = (size_t)log->n_context, a = (size_t)log->n_actions;
-    memmove(log->context, log->context + rows * c, sizeof(float) * keep * c);
-    memmove(log->action, log->action + rows, sizeof(int16_t) * keep);
-    memmove(log->position, log->position + rows, sizeof(int8_t) * keep);
-    memmove(log->propensity, log->propensity + rows, sizeof(double) * keep);
-    memmove(log->reward, log->reward + rows, sizeof(double) * keep);
-    if (log->shopper)
-        memmove(log->shopper, log->shopper + rows, sizeof(uint32_t) * keep);
-    if (log->visit)
-        memmove(log->visit, log->visit + rows, sizeof(uint64_t) * keep);
-    if (log->logged_dist)
-        memmove(log->logged_dist, log->logged_dist + rows * a, sizeof(double) * keep * a);
-    log->n = keep;
-}
-
 /* ---- a dsim run's events ------------------------------------------------------------------------------ */
 
 static int push_event(const dsim_log_event *e, void *data)
