@@ -36,7 +36,8 @@ typedef struct dsim_ope_log {
     double *reward;          /* (n) */
     uint32_t *shopper;       /* (n), or NULL */
     uint64_t *visit;         /* (n), or NULL */
-    double *logged_dist;     /* (n, n_actions) the logging policy's distribution, or NULL */
+    double *logged_dist;     /* (n, dist_width) the logging policy's distribution, or NULL */
+    int dist_width;          /* its levels: the logging policy's, fixed by the first row */
     size_t capacity;
     char origin[600];        /* where it came from, for messages */
     bool action_seen[DSIM_OPE_MAX_ACTIONS]; /* actions the logger took anywhere in the log */

@@ -417,6 +417,7 @@ typedef struct {
     dsim_ope_reward_model *model;
     dsim_ope_sums **sums;
     size_t first_evaluated; /* the rows before it trained the targets */
+    bool seen[DSIM_OPE_MAX_ACTIONS]; /* the actions the logger took in the evaluated rows */
 } passes;
 
 /* Training: dsim policy targets learn from the log's first rows. */
@@ -433,16 +434,23 @@ static int train_chunk(const dsim_ope_log *chunk, void *data)
 
 static int model_chunk(const dsim_ope_log *chunk, void *data)
 {
-    return dsim_ope_model_add(((passes *)data)->model, chunk);
+    passes *ps = data;
+    for (size_t i = 0; i < chunk->n; i++)
+        ps->seen[chunk->action[i]] = true;
+    return dsim_ope_model_add(ps->model, chunk);
 }
 
 /* Every target's terms on the chunk, into its running sums. */
 static int terms_chunk(const dsim_ope_log *chunk, void *data)
 {
     passes *ps = data;
+    /* Support is judged on the evaluated rows: an action the logger took only while the targets trained
+       gives no evidence about the rows judged. */
+    dsim_ope_log judged = *chunk;
+    memcpy(judged.action_seen, ps->seen, sizeof judged.action_seen);
     for (int t = 0; t < ps->n_targets; t++) {
         dsim_ope_terms terms;
-        int rc = dsim_ope_terms_build(&terms, chunk, ps->targets[t].target, ps->model);
+        int rc = dsim_ope_terms_build(&terms, &judged, ps->targets[t].target, ps->model);
         if (rc)
             return rc;
         dsim_ope_sums_add(ps->sums[t], &terms, chunk->first_row - ps->first_evaluated);
@@ -456,30 +464,31 @@ static int terms_chunk(const dsim_ope_log *chunk, void *data)
  * `train` rows, the reward model's sums on the rest, then every target's terms into its sums.
  * @return an exit status, with the message printed.
  */
+/* A pass's failure: the input's (a target that cannot read it: 2) or the machine's (memory, disk: 1). */
+static int pass_status(int rc)
+{
+    cli_error("%s", dsim_errmsg());
+    return rc == DSIM_EIO || rc == DSIM_ENOMEM ? EXIT_RUNTIME : cli_exit_status(rc);
+}
+
 static int evaluate(const ope_options *o, const source *src, size_t train, passes *ps)
 {
     dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
     int rc = train ? dsim_ope_stream_each(src->stream, 0, train, train_chunk, ps) : DSIM_OK;
-    if (rc) {
-        cli_error("%s", dsim_errmsg());
-        return cli_exit_status(rc);
-    }
+    if (rc)
+        return pass_status(rc);
     if ((rc = dsim_ope_model_begin(&ps->model, src->log->n_context, o->folds, 1.0)) ||
         (rc = dsim_ope_stream_each(src->stream, train, src->n, model_chunk, ps)) ||
-        (rc = dsim_ope_model_finish(ps->model, src->log->n_actions))) {
-        cli_error("%s", dsim_errmsg());
-        return EXIT_RUNTIME;
-    }
+        (rc = dsim_ope_model_finish(ps->model, src->log->n_actions)))
+        return pass_status(rc);
     for (int t = 0; t < ps->n_targets; t++)
         if (dsim_ope_sums_alloc(&ps->sums[t], &tuning, src->n - train, o->seed)) {
             cli_error("%s", dsim_errmsg());
             return EXIT_RUNTIME;
         }
     ps->first_evaluated = train;
-    if ((rc = dsim_ope_stream_each(src->stream, train, src->n, terms_chunk, ps))) {
-        cli_error("%s", dsim_errmsg());
-        return cli_exit_status(rc);
-    }
+    if ((rc = dsim_ope_stream_each(src->stream, train, src->n, terms_chunk, ps)))
+        return pass_status(rc);
     return EXIT_OK;
 }
 

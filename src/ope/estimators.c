@@ -16,8 +16,8 @@
  *   DR-os      q̂_π,i + λ w_i / (w_i² + λ) (r_i − q̂_i)        (Su, Dimakopoulou, Krishnamurthy & Dudík 2020)
  *
  * Each term is written a_i + b_i / w̄ (b = 0 but for the self-normalised two), so that running sums of a,
- * b, a², ab, b² and w give every estimate and its normal interval without keeping the rows: the log can
- * stream through (dsim_ope_sums). The normal interval is the mean ± z_0.975 × the terms' standard error.
+ * b, w and of the second moments of a and b (about the first row's, against cancellation) give every
+ * estimate and its normal interval without keeping the rows: the log can stream through (dsim_ope_sums). The normal interval is the mean ± z_0.975 × the terms' standard error.
  * The bootstrap interval is the 2.5 % and 97.5 % quantiles of the estimate over resamples with
  * replacement of the rows, or, past DSIM_OPE_BLOCKS rows, of as many blocks of rows dealt at random (a
  * keyed hash of the row number): the sums of a block are all a resample needs, so memory stays bounded,
@@ -26,6 +26,7 @@
 #include "dsim/ope.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,9 +126,14 @@ typedef struct {
 struct dsim_ope_sums {
     dsim_ope_tuning tuning;
     uint64_t seed;
+    bool by_row;               /* up to DSIM_OPE_BLOCKS rows: each row is its own block */
     size_t n_blocks;           /* rows up to DSIM_OPE_BLOCKS, else DSIM_OPE_BLOCKS */
     double n, sum_w, sum_w2, max_w, violations;
     double sum_a[DSIM_OPE_COUNT], sum_b[DSIM_OPE_COUNT];
+    /* Second moments about the first row's (a₀, b₀), so the variance does not cancel when the terms are
+       far from 0 relative to their spread. */
+    double a0[DSIM_OPE_COUNT], b0[DSIM_OPE_COUNT];
+    double sum_da[DSIM_OPE_COUNT], sum_db[DSIM_OPE_COUNT];
     double sum_aa[DSIM_OPE_COUNT], sum_ab[DSIM_OPE_COUNT], sum_bb[DSIM_OPE_COUNT];
     double *block_n, *block_w; /* (n_blocks) */
     block_sums *blocks;        /* (n_blocks, DSIM_OPE_COUNT) */
@@ -148,6 +154,7 @@ int dsim_ope_sums_alloc(dsim_ope_sums **out, const dsim_ope_tuning *tuning, size
     }
     s->tuning = *tuning;
     s->seed = seed;
+    s->by_row = n_rows <= DSIM_OPE_BLOCKS;
     s->n_blocks = m;
     *out = s;
     return DSIM_OK;
@@ -166,7 +173,7 @@ void dsim_ope_sums_free(dsim_ope_sums *s)
 /* The block of row `row`: the row itself in a short log, else a keyed hash of it (splitmix64's finaliser). */
 static size_t block_of(const dsim_ope_sums *s, size_t row)
 {
-    if (s->n_blocks < DSIM_OPE_BLOCKS)
+    if (s->by_row)
         return row % s->n_blocks;
     uint64_t z = (uint64_t)row + s->seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e5b9ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -189,11 +196,18 @@ void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_r
         for (int e = 0; e < DSIM_OPE_COUNT; e++) {
             double a, b;
             parts((dsim_ope_estimator)e, t, &s->tuning, i, &a, &b);
+            if (s->n == 1) {
+                s->a0[e] = a;
+                s->b0[e] = b;
+            }
+            double da = a - s->a0[e], db = b - s->b0[e];
             s->sum_a[e] += a;
             s->sum_b[e] += b;
-            s->sum_aa[e] += a * a;
-            s->sum_ab[e] += a * b;
-            s->sum_bb[e] += b * b;
+            s->sum_da[e] += da;
+            s->sum_db[e] += db;
+            s->sum_aa[e] += da * da;
+            s->sum_ab[e] += da * db;
+            s->sum_bb[e] += db * db;
             bs[e].a += a;
             bs[e].b += b;
         }
@@ -220,10 +234,11 @@ int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int boo
                            dsim_ope_result *out)
 {
     double n = s->n, value = mean_of(n, s->sum_w, s->sum_a[e], s->sum_b[e]);
-    /* Σ (a + b / w̄)² − n · mean², over n − 1: the terms' sample variance. */
+    /* The terms t = a + b / w̄ about t₀ = a₀ + b₀ / w̄: Σ (t − t₀)² − n (t̄ − t₀)², over n − 1. */
     double inv = s->sum_w > 0 ? n / s->sum_w : 0.0;
+    double mean_d = n > 0 ? (s->sum_da[e] + inv * s->sum_db[e]) / n : 0.0;
     double sum_sq = s->sum_aa[e] + 2 * inv * s->sum_ab[e] + inv * inv * s->sum_bb[e];
-    double var = n > 1 ? fmax(sum_sq - n * value * value, 0.0) / (n - 1) : NAN;
+    double var = n > 1 ? fmax(sum_sq - n * mean_d * mean_d, 0.0) / (n - 1) : NAN;
     double se = sqrt(var / n), z = gsl_cdf_ugaussian_Pinv(0.975);
     *out = (dsim_ope_result){value, value - z * se, value + z * se, NAN, NAN};
     if (bootstrap <= 0 || n == 0)

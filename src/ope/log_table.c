@@ -39,7 +39,7 @@ static int grow(dsim_ope_log *log)
     if (log->visit)
         GROW_COLUMN(log, visit, cap, ok);
     if (log->logged_dist)
-        GROW_COLUMN(log, logged_dist, cap * (size_t)log->n_actions, ok);
+        GROW_COLUMN(log, logged_dist, cap * (size_t)log->dist_width, ok);
     if (!ok)
         return dsim_error_set(DSIM_ENOMEM, "out of memory reading the log %s (%zu rows)", log->origin, log->n);
     log->capacity = cap;
@@ -117,7 +117,7 @@ static int push_event(const dsim_log_event *e, void *data)
 {
     dsim_ope_log *log = data;
     if (dsim_ope_log_rows(log) == 0) {
-        log->n_actions = e->n_actions; /* the distribution's width, when logged */
+        log->n_actions = log->dist_width = e->n_actions; /* the distribution's width, when logged */
         log->shopper = malloc(sizeof(uint32_t));
         log->visit = malloc(sizeof(uint64_t));
         if (e->n_actions > 0)
@@ -128,6 +128,9 @@ static int push_event(const dsim_log_event *e, void *data)
     float context[DSIM_LOG_CONTEXT_COLUMNS];
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         context[j] = (float)e->context[j];
+    if (log->logged_dist && e->n_actions != log->dist_width)
+        return dsim_error_set(DSIM_ECONFIG, "%s: visit %llu: a distribution over %d levels, earlier ones over %d",
+                              log->origin, (unsigned long long)e->visit, e->n_actions, log->dist_width);
     int rc = dsim_ope_log_push(log, context, e->action, -1, e->propensity, e->reward);
     if (rc)
         return rc;
@@ -135,7 +138,8 @@ static int push_event(const dsim_log_event *e, void *data)
     log->shopper[i] = e->shopper;
     log->visit[i] = e->visit;
     if (log->logged_dist)
-        memcpy(log->logged_dist + i * (size_t)log->n_actions, e->distribution, sizeof(double) * (size_t)log->n_actions);
+        memcpy(log->logged_dist + i * (size_t)log->dist_width, e->distribution,
+               sizeof(double) * (size_t)log->dist_width);
     return DSIM_OK;
 }
 

@@ -145,7 +145,7 @@ static void row_context(const dsim_ope_log *log, size_t i, dsim_context *ctx)
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         x[j] = log->context[i * (size_t)log->n_context + (size_t)j];
     dsim_log_context_decode(x, ctx);
-    ctx->visit = log->visit ? log->visit[i] : i;
+    ctx->visit = log->visit ? log->visit[i] : log->first_row + i;
     ctx->shopper = log->shopper ? log->shopper[i] : 0;
 }
 
@@ -160,7 +160,7 @@ int dsim_ope_target_train(dsim_ope_target *t, const dsim_ope_log *log, size_t ro
     for (size_t i = 0; i < rows && i < log->n; i++) {
         if (log->action[i] >= levels)
             return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: action %d is not a level of %s (0 … %d)", log->origin,
-                                  i + 2, log->action[i], t->name, levels - 1);
+                                  log->first_row + i + 2, log->action[i], t->name, levels - 1);
         dsim_context ctx;
         row_context(log, i, &ctx);
         /* What the log tells of the visit: the level, the reward, whether it sold (a reward other than 0). */
@@ -219,7 +219,7 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
         int levels = dsim_policy_n_levels(t->policy);
         if (log->action[i] >= levels)
             return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: action %d is not a level of %s (0 … %d)", log->origin,
-                                  i + 2, log->action[i], t->name, levels - 1);
+                                  log->first_row + i + 2, log->action[i], t->name, levels - 1);
         if (A > levels) /* levels beyond the policy's: probability 0 */
             memset(pi, 0, sizeof(double) * (size_t)A);
         dsim_context ctx;
@@ -235,7 +235,7 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
 static bool logger_never_takes(const dsim_ope_log *log, size_t i, int a)
 {
     if (log->logged_dist)
-        return log->logged_dist[i * (size_t)log->n_actions + (size_t)a] <= 0;
+        return a >= log->dist_width || log->logged_dist[i * (size_t)log->dist_width + (size_t)a] <= 0;
     return !log->action_seen[a];
 }
 

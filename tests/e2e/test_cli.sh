@@ -126,6 +126,10 @@ check "a 2 MB line: exit 2 naming the row, nothing stored" bash -c "[[ $? -eq 2 
 printf 'action,propensity,reward\n0,0.5,1\n1,0,1\n1,0.5,0\n' >skip.csv
 "$DSIM" ope --log skip.csv --skip-bad-rows --estimators ips --bootstrap 0 --db skip.db >out.txt 2>err.txt
 check "--skip-bad-rows counts what it skips" bash -c "[[ $? -eq 0 ]] && grep -qF 'skipped 1 malformed rows of skip.csv' err.txt && grep -q '2 decisions' out.txt"
+# Action 3 only in the rows the targets train on: the judged rows never show it, so support is violated.
+awk 'BEGIN { print "x,action,propensity,reward"; for (i = 0; i < 100; i++) print i % 7 "," (i < 20 ? i % 4 : i % 3) ",0.25," i % 2 }' >support.csv
+out=$("$DSIM" ope --log support.csv -p uniform --train-frac 0.25 --estimators ips --bootstrap 0 --db support.db 2>err.txt)
+check "ope --train-frac: support judged on the rows evaluated" grep -q "support violated on 100.0 % of rows" <<<"$out"
 awk -F, 'BEGIN { OFS = "," } NR == 2 { $18 = 7 } NR <= 3 { print }' log.csv >seven.csv
 bad "ope: action outside the policy's levels" "action 7 is not a level of fixed10" ope --log seven.csv --scenario "$DATA/small.ini" -p fixed10
 

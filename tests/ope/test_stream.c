@@ -139,11 +139,12 @@ static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(voi
     dsim_ope_log_free(&whole);
 }
 
-/* Up to 4096 rows the bootstrap is the row bootstrap: the same resamples as drawing row numbers. */
+/* Up to 4096 rows (4096 included) the bootstrap is the row bootstrap: the same resamples as drawing row
+   numbers. */
 static void test_stream__a_short_logs_bootstrap_resamples_rows(void **state)
 {
     (void)state;
-    enum { N = 3000, B = 300 };
+    enum { N = DSIM_OPE_BLOCKS, B = 300 };
     static double w[N], r[N], q[N], qpi[N];
     for (int i = 0; i < N; i++) {
         w[i] = 0.5 + (i % 7) * 0.2;
@@ -175,11 +176,47 @@ static void test_stream__a_short_logs_bootstrap_resamples_rows(void **state)
     gsl_rng_free(rng);
 }
 
+/* Terms far from 0 relative to their spread: the standard error does not cancel away. */
+static void test_stream__the_standard_error_survives_a_large_mean(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    static double w[N], r[N], q[N], qpi[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = 1.0;
+        qpi[i] = 1e4 + (i % 2 ? 1e-4 : -1e-4); /* sd exactly 1e-4 (population) */
+    }
+    dsim_ope_terms t = {.n = N, .w = w, .r = r, .q_taken = q, .q_pi = qpi};
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    dsim_ope_result res;
+    ASSERT_OK(dsim_ope_evaluate(DSIM_OPE_DM, &t, &tuning, 0, 1, &res));
+    double half = 1.959963984540054 * 1e-4 * sqrt((double)N / (N - 1)) / sqrt((double)N);
+    printf("# half-width %.6e, exact %.6e\n", (res.normal_hi - res.normal_lo) / 2, half);
+    assert_true(fabs((res.normal_hi - res.normal_lo) / 2 - half) < 1e-3 * half);
+}
+
+/* A stream holds one log. */
+static void test_stream__a_stream_is_read_once(void **state)
+{
+    (void)state;
+    char path[64];
+    write_log(path);
+    dsim_ope_stream *stream = NULL;
+    ASSERT_OK(dsim_ope_stream_alloc(&stream, CHUNK));
+    ASSERT_OK(dsim_ope_stream_read_csv(stream, path, false, NULL));
+    assert_int_equal(dsim_ope_stream_read_csv(stream, path, false, NULL), DSIM_EINVAL);
+    assert_int_equal(dsim_ope_log_rows(dsim_ope_stream_header(stream)), ROWS);
+    unlink(path);
+    dsim_ope_stream_free(stream);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream__a_streamed_log_gives_exactly_the_whole_logs_results),
         cmocka_unit_test(test_stream__a_short_logs_bootstrap_resamples_rows),
+        cmocka_unit_test(test_stream__the_standard_error_survives_a_large_mean),
+        cmocka_unit_test(test_stream__a_stream_is_read_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
