@@ -65,6 +65,10 @@ static int read_sweep(const char *path, char **definition, char *sweep_path, siz
 done:
     sqlite3_finalize(s);
     sqlite3_close(db);
+    if (rc) {
+        free(*definition);
+        *definition = NULL;
+    }
     return rc;
 }
 
