@@ -80,19 +80,28 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
             est[p] = dsim_estimate_mean(r.rewards + at * (size_t)sw->seeds, (size_t)r.counts[at]);
             if (r.counts[at] && (best < 0 || est[p].mean > est[best].mean))
                 best = p;
-            if (r.counts[at])
+            if (r.counts[at] >= 2)
                 printf("  %-20s %14.1f ± %-12.1f (%d of %d seeds)\n", names[p], est[p].mean, est[p].half_width,
                        r.counts[at], sw->seeds);
+            else if (r.counts[at] == 1)
+                printf("  %-20s %14.1f   %-12s (1 of %d seeds: no interval)\n", names[p], est[p].mean, "", sw->seeds);
             else
                 printf("  %-20s %29s (0 of %d seeds)\n", names[p], "not run yet", sw->seeds);
         }
-        /* Significantly best: its interval lies above every other policy's. */
-        bool significant = best >= 0;
+        /* Significantly best: its interval lies above every other policy's (an interval needs 2 seeds). */
+        bool intervals = best >= 0, significant = best >= 0;
+        for (int p = 0; p < sw->n_policies && best >= 0; p++) {
+            size_t at = c * (size_t)sw->n_policies + (size_t)p;
+            intervals &= r.counts[at] >= 2 && isfinite(est[p].half_width);
+        }
+        significant &= intervals;
         for (int p = 0; p < sw->n_policies && significant; p++)
             significant = p == best || !(est[best].mean - est[best].half_width <= est[p].mean + est[p].half_width);
         if (best >= 0)
-            printf("  best: %s%s\n", names[best], significant ? " (its 95 % interval is above every other's)"
-                                                              : " (intervals overlap: not significantly best)");
+            printf("  best: %s%s\n", names[best],
+                   !intervals    ? " (fewer than 2 seeds of some policy: no interval to judge significance)"
+                   : significant ? " (its 95 % interval is above every other's)"
+                                 : " (intervals overlap: not significantly best)");
         for (int p = 0; csv && p < sw->n_policies; p++) {
             fprintf(csv, "%llu", (unsigned long long)c);
             for (int i = 0; i < sw->n_axes; i++) {

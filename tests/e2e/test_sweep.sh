@@ -114,6 +114,9 @@ tmux -L "$sock" kill-server 2>/dev/null
 for i in 0 1 2; do
     out=$("$DSIM" sweep long.ini --db shard$i.db --shard $i/3 -q 2>/dev/null)
 done
+out1=$("$DSIM" sweep sweep.ini --db half.db --shard 0/2 -q 2>/dev/null)
+check "one seed per policy (a shard of a 2-seed sweep): no interval, no claim of significance" \
+    test "$(grep -c 'best: .* (fewer than 2 seeds of some policy: no interval to judge significance)' <<<"$out1")" = 2
 check "--shard 2/3: every third run" grep -q "24 runs; shard 2/3 has 8: 8 run now, 0 done before" <<<"$out"
 check "shards take disjoint runs" test "$(q shard0.db "SELECT group_concat(cell || policy || seed) FROM sweep_runs")" != "$(q shard1.db "SELECT group_concat(cell || policy || seed) FROM sweep_runs")"
 out=$("$DSIM" merge all.db shard0.db shard1.db shard2.db 2>err.txt)
