@@ -13,10 +13,10 @@ SOCK=$WORK/tmux.sock
 # The checks read ASCII marks; one session at the end checks the UTF-8 ones.
 export LC_ALL=C
 screen() { tmux -S "$SOCK" capture-pane -t dash -p; }
-# wait_for TEXT: poll the screen for up to 10 s
-wait_for() { for _ in $(seq 100); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+# wait_for TEXT: poll the screen for up to 30 s (a loaded CI machine can be slow to draw the first frames)
+wait_for() { for _ in $(seq 300); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
 # wait_re REGEX: the same for an extended regular expression
-wait_re() { for _ in $(seq 100); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
+wait_re() { for _ in $(seq 300); do screen | grep -qE -- "$1" && return 0; sleep 0.1; done; return 1; }
 
 for size in 80x24 160x50; do
     w=${size%x*}
