@@ -67,10 +67,11 @@ int dsim_sweep_load(dsim_sweep *out, const char *path);
 void dsim_sweep_cell_values(const dsim_sweep *sw, size_t cell, double *values);
 
 /**
- * Axis `axis`'s value in cell `cell` as text: a word as written; a number with all its digits (`exact`: as
- * the cell's scenario and the CSV summary get it) or shortest (%g, for people).
+ * Axis `axis`'s value in cell `cell` as text: a word as written, a number in the fewest digits that read
+ * back as the same double (as the cell's scenario, its description and the CSV summary get it). A range's
+ * values are the doubles nearest FROM + i·STEP written in decimal (0.1:0.5:0.1 has 0.3).
  */
-void dsim_sweep_cell_value_text(const dsim_sweep *sw, size_t cell, int axis, bool exact, char *out, size_t n);
+void dsim_sweep_cell_value_text(const dsim_sweep *sw, size_t cell, int axis, char *out, size_t n);
 
 /**
  * The scenario of one cell: the base scenario's text with every axis key set to the cell's value, parsed

@@ -106,7 +106,7 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
             fprintf(csv, "%llu", (unsigned long long)c);
             for (int i = 0; i < sw->n_axes; i++) {
                 char v[DSIM_SWEEP_WORD_MAX];
-                dsim_sweep_cell_value_text(sw, c, i, true, v, sizeof v);
+                dsim_sweep_cell_value_text(sw, c, i, v, sizeof v);
                 fprintf(csv, ",%s", v);
             }
             size_t at = c * (size_t)sw->n_policies + (size_t)p;

@@ -118,8 +118,13 @@ static int expand_range(const char *item, double *out, int n, int max, char *why
         snprintf(why, why_size, "range '%s' has %.0f values, more than the %d allowed", item, count, max - n);
         return -1;
     }
-    for (int i = 0; i < (int)count; i++)
-        out[n++] = from + i * step;
+    /* The double nearest each decimal FROM + i·STEP: 0.1:0.5:0.1 gives 0.3, not from + 2·step's
+       0.30000000000000004 (the sum's few ulps of error vanish at 15 significant digits). */
+    for (int i = 0; i < (int)count; i++) {
+        char digits[32];
+        snprintf(digits, sizeof digits, "%.15g", from + i * step);
+        out[n++] = strtod(digits, NULL);
+    }
     return n;
 }
 

@@ -173,15 +173,22 @@ void dsim_sweep_cell_values(const dsim_sweep *sw, size_t cell, double *values)
         values[i] = sw->axes[i].values[index[i]];
 }
 
-void dsim_sweep_cell_value_text(const dsim_sweep *sw, size_t cell, int axis, bool exact, char *out, size_t n)
+void dsim_sweep_cell_value_text(const dsim_sweep *sw, size_t cell, int axis, char *out, size_t n)
 {
     int index[DSIM_SWEEP_MAX_AXES];
     cell_indices(sw, cell, index);
     const dsim_sweep_axis *a = &sw->axes[axis];
-    if (a->words[index[axis]][0])
+    if (a->words[index[axis]][0]) {
         snprintf(out, n, "%s", a->words[index[axis]]);
-    else
-        snprintf(out, n, exact ? "%.17g" : "%g", a->values[index[axis]]);
+        return;
+    }
+    /* The fewest digits that read back as the same double: 0.3, not 0.29999999999999999. */
+    double v = a->values[index[axis]];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(out, n, "%.*g", digits, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
 }
 
 /* ---- the cell's scenario text ---------------------------------------------------------------------------- */
@@ -246,7 +253,7 @@ static int overridden(const dsim_sweep *sw, const char *base, size_t cell, int o
 {
     char v[DSIM_SWEEP_MAX_AXES][DSIM_SWEEP_WORD_MAX];
     for (int i = 0; i < sw->n_axes; i++)
-        dsim_sweep_cell_value_text(sw, cell, i, true, v[i], sizeof v[i]);
+        dsim_sweep_cell_value_text(sw, cell, i, v[i], sizeof v[i]);
     text t = {0};
     bool written[DSIM_SWEEP_MAX_AXES] = {false};
     char section[DSIM_NAME_MAX * 2] = "", name[DSIM_NAME_MAX * 2 + 8], value[512];
@@ -340,7 +347,7 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
         if (rc) {
             char why[1024], value[DSIM_SWEEP_WORD_MAX];
             dsim__strlcpy(why, dsim_errmsg(), sizeof why);
-            dsim_sweep_cell_value_text(sw, cell, i, false, value, sizeof value);
+            dsim_sweep_cell_value_text(sw, cell, i, value, sizeof value);
             return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s.%s = %s: %s", sw->path, sw->axes[i].line,
                                   sw->axes[i].section, sw->axes[i].key, value, why);
         }

@@ -32,7 +32,7 @@ void dsim_sweep_describe_cell(const dsim_sweep *sw, size_t cell, char *out, size
     out[0] = '\0';
     for (int i = 0; i < sw->n_axes && used < n; i++) {
         char v[DSIM_SWEEP_WORD_MAX];
-        dsim_sweep_cell_value_text(sw, cell, i, false, v, sizeof v);
+        dsim_sweep_cell_value_text(sw, cell, i, v, sizeof v);
         used += (size_t)snprintf(out + used, n - used, "%s%s.%s=%s", i ? " " : "", sw->axes[i].section,
                                  sw->axes[i].key, v);
     }

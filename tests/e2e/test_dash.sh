@@ -171,6 +171,7 @@ tmux -S "$SOCK" kill-session -t dash
 tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "LC_ALL=C.UTF-8 '$DSIM' dash default -p none -p fixed10 --db '$WORK/utf8.db'; sleep 30"
 check "UTF-8: shapes mark the policies" wait_re '^○ fixed10 +[0-9]'
 check "UTF-8: and their lines" wait_re '[●○]{3}'
+[[ $failed -eq 0 ]] || { echo "# the UTF-8 screen:"; screen | sed 's/^/# /'; }
 tmux -S "$SOCK" send-keys -t dash q
 tmux -S "$SOCK" kill-session -t dash
 

@@ -68,14 +68,12 @@ static void test_sweep__axes_take_words_for_keys_that_take_one(void **state)
     unlink(path);
     assert_int_equal(sw.n_cells, 8);
     char text[64];
-    dsim_sweep_cell_value_text(&sw, 7, 0, true, text, sizeof text);
+    dsim_sweep_cell_value_text(&sw, 7, 0, text, sizeof text);
     assert_string_equal(text, "history");
-    dsim_sweep_cell_value_text(&sw, 7, 1, true, text, sizeof text);
+    dsim_sweep_cell_value_text(&sw, 7, 1, text, sizeof text);
     assert_string_equal(text, "profit");
-    dsim_sweep_cell_value_text(&sw, 7, 2, true, text, sizeof text);
-    assert_string_equal(text, "0.29999999999999999"); /* every digit into the scenario: the same double */
-    dsim_sweep_cell_value_text(&sw, 7, 2, false, text, sizeof text);
-    assert_string_equal(text, "0.3");
+    dsim_sweep_cell_value_text(&sw, 7, 2, text, sizeof text);
+    assert_string_equal(text, "0.3"); /* the fewest digits that read back as the same double */
     double v[3];
     dsim_sweep_cell_values(&sw, 7, v);
     assert_true(isnan(v[0]) && isnan(v[1]) && v[2] == 0.3);
@@ -89,6 +87,32 @@ static void test_sweep__axes_take_words_for_keys_that_take_one(void **state)
     assert_int_equal(sc->ranking.embeddings, DSIM_EMBEDDINGS_NOISY);
     assert_int_equal(sc->discounts.objective, DSIM_OBJECTIVE_REVENUE);
     dsim_scenario_free(sc);
+}
+
+/* A range's values are the doubles nearest its decimal steps, and their text reads back exactly. */
+static void test_sweep__ranges_are_decimal(void **state)
+{
+    (void)state;
+    char path[64];
+    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\n"
+                                       "[axes]\nranking.embedding_noise = 0.1:0.7:0.1\n"),
+                     0);
+    dsim_sweep sw;
+    ASSERT_OK(dsim_sweep_load(&sw, path));
+    unlink(path);
+    const char *expected[] = {"0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"};
+    assert_int_equal(sw.n_cells, 7);
+    for (size_t c = 0; c < 7; c++) {
+        char text[64];
+        dsim_sweep_cell_value_text(&sw, c, 0, text, sizeof text);
+        assert_string_equal(text, expected[c]);
+        assert_true(sw.axes[0].values[c] == strtod(expected[c], NULL));
+    }
+    double third = 1.0 / 3.0;
+    char text[64];
+    sw.axes[0].values[0] = third; /* a double that needs 17 digits still reads back */
+    dsim_sweep_cell_value_text(&sw, 0, 0, text, sizeof text);
+    assert_true(strtod(text, NULL) == third);
 }
 
 static void test_sweep__bad_axes_name_their_line(void **state)
@@ -144,6 +168,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep__cells_are_the_product_of_the_axes),
         cmocka_unit_test(test_sweep__axes_take_words_for_keys_that_take_one),
+        cmocka_unit_test(test_sweep__ranges_are_decimal),
         cmocka_unit_test(test_sweep__bad_axes_name_their_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
