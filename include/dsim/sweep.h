@@ -33,6 +33,7 @@
 #define DSIM_SWEEP_MAX_VALUES 256
 #define DSIM_SWEEP_MAX_POLICIES 32
 #define DSIM_SWEEP_WORD_MAX 32
+#define DSIM_SWEEP_MAX_CELLS 100000   /* checked one by one before a sweep runs: about 20 s at most */
 #define DSIM_SWEEP_MAX_RUNS 100000000 /* cells × policies × seeds */
 
 typedef struct {

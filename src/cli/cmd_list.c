@@ -50,9 +50,10 @@ int cli_open_existing(const char *db, dsim_store **store)
         cli_error("no result database at %s (run `dsim run` first, or give --db FILE)", db);
         return EXIT_USAGE;
     }
-    if (dsim_store_open(store, db)) {
+    int rc = dsim_store_open(store, db);
+    if (rc) {
         cli_error("%s", dsim_errmsg());
-        return EXIT_RUNTIME;
+        return cli_exit_status(rc); /* not a database: bad input */
     }
     return EXIT_OK;
 }

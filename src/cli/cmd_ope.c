@@ -522,9 +522,10 @@ int cmd_ope(int argc, char **argv)
     }
     for (int t = 0; t < o.n_policies && !status; t++)
         truth[t] = o.truth ? true_value(&src, targets[t].config) : NAN;
-    if (!status && dsim_store_open(&store, o.db)) {
+    int rc = status ? DSIM_OK : dsim_store_open(&store, o.db);
+    if (rc) {
         cli_error("%s", dsim_errmsg());
-        status = EXIT_RUNTIME;
+        status = cli_exit_status(rc); /* a path that cannot be a database is bad input */
     }
     if (!status)
         printf("log %s: %zu decisions, %d actions%s\n", src.log->origin, src.n, src.log->n_actions,

@@ -134,9 +134,10 @@ int cmd_run(int argc, char **argv)
         status = EXIT_RUNTIME;
         goto done;
     }
-    if (dsim_store_open(&store, o.output)) {
+    int rc = dsim_store_open(&store, o.output);
+    if (rc) {
         cli_error("%s", dsim_errmsg());
-        status = EXIT_RUNTIME;
+        status = cli_exit_status(rc); /* a path that cannot be a database is bad input */
         goto done;
     }
 

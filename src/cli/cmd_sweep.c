@@ -6,6 +6,7 @@
  * best policy.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -61,8 +62,9 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
 {
     results r = {sw, calloc(sw->n_cells * (size_t)sw->n_policies * (size_t)sw->seeds, sizeof(double)),
                  calloc(sw->n_cells * (size_t)sw->n_policies, sizeof(int))};
-    int rc = r.rewards && r.counts ? dsim_store_sweep_results(store, id, collect, &r)
-                                   : dsim_error_set(DSIM_ENOMEM, "out of memory");
+    int rc = !r.rewards || !r.counts ? dsim_error_set(DSIM_ENOMEM, "out of memory")
+             : store                 ? dsim_store_sweep_results(store, id, collect, &r)
+                                     : DSIM_OK; /* no database yet: nothing run */
     if (csv) {
         fprintf(csv, "cell");
         for (int i = 0; i < sw->n_axes; i++)
@@ -483,11 +485,29 @@ int cmd_sweep(int argc, char **argv)
     dsim_store *store = NULL;
     int64_t id = 0;
     cli_catch_interrupts();
+    /* The CSV is opened first, so a path that cannot be written stops the sweep before it runs. */
+    FILE *csv = o.csv_path ? fopen(o.csv_path, "w") : NULL;
+    if (o.csv_path && !csv) {
+        cli_error("sweep: cannot write %s: %s", o.csv_path, strerror(errno));
+        dsim_sweep_runner_clear(&runner);
+        files_free(&f);
+#ifdef DSIM_WITH_MPI
+        sweep_mpi_finalize();
+#endif
+        return EXIT_USAGE;
+    }
     bool workers_needed = !o.summary_only || (type != &sweep_pool_inline && type != &sweep_pool_fork);
+    int rc;
     if (workers_needed && type->start(&pool, &runner, jobs)) {
         cli_error("sweep: %s", dsim_errmsg());
         status = EXIT_RUNTIME;
-    } else if (dsim_store_open(&store, o.db) || dsim_store_sweep_open(store, o.file, f.definition, &id)) {
+    } else if (o.summary_only && access(o.db, F_OK) != 0) {
+        /* Nothing run yet, and no database to create for it: the plan, every run "not run yet". */
+    } else if ((rc = o.summary_only ? cli_open_existing(o.db, &store) : dsim_store_open(&store, o.db))) {
+        if (!o.summary_only)
+            cli_error("%s", dsim_errmsg());
+        status = o.summary_only ? rc : cli_exit_status(rc);
+    } else if ((rc = dsim_store_sweep_open(store, o.file, f.definition, &id))) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
     } else if (!o.summary_only) {
@@ -495,11 +515,6 @@ int cmd_sweep(int argc, char **argv)
         status = run_sweep(&o, &f, type, pool, store, id);
     }
     type->stop(pool, status); /* the workers are done (or, under MPI after a failure, every rank ends here) */
-    FILE *csv = status == EXIT_OK && o.csv_path ? fopen(o.csv_path, "w") : NULL;
-    if (status == EXIT_OK && o.csv_path && !csv) {
-        cli_error("sweep: cannot write %s", o.csv_path);
-        status = EXIT_USAGE;
-    }
     if (status == EXIT_OK && print_summary(store, &f.sw, id, f.names, csv)) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
@@ -508,6 +523,8 @@ int cmd_sweep(int argc, char **argv)
         cli_error("sweep: writing %s failed", o.csv_path);
         status = EXIT_RUNTIME;
     }
+    if (csv && status != EXIT_OK)
+        remove(o.csv_path); /* no summary half-written or left empty */
     dsim_store_close(store);
     dsim_sweep_runner_clear(&runner);
     files_free(&f);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dsim/error.h"
 
@@ -81,6 +82,12 @@ int dsim__read_file(const char *path, char **out)
     FILE *f = fopen(path, "rb");
     if (!f)
         return dsim_error_set(DSIM_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* A directory or a pipe has no size to read it by (and a FIFO would block). */
+        rc = dsim_error_set(DSIM_EIO, "%s: not a regular file", path);
+        goto done;
+    }
     if (fseek(f, 0, SEEK_END) != 0) {
         rc = dsim_error_set(DSIM_EIO, "%s: cannot read: %s", path, strerror(errno));
         goto done;

@@ -87,6 +87,10 @@ static int bad_row(csv_log *c, size_t row, const char *column, const char *value
     return dsim_error_set(DSIM_ECONFIG, "%s: row %zu, column %s: '%s' %s", c->path, row, column, value, why);
 }
 
+/* Bounds that keep weights, rewards and their squared sums over 10^9 rows finite in double precision. */
+#define MIN_PROPENSITY 1e-50
+#define MAX_REWARD 1e50
+
 static bool parse_number(const char *s, double *out)
 {
     char *end;
@@ -114,8 +118,11 @@ static int read_row(char **fields, int n, size_t row, void *data)
         rc = bad_row(c, row, c->obd ? "item_id" : "action", a, "is not an action (a whole number 0 … 255)");
     else if (!parse_number(p, &propensity) || !(propensity > 0 && propensity <= 1))
         rc = bad_row(c, row, c->obd ? "propensity_score" : "propensity", p, "is not a propensity in (0, 1]");
-    else if (!parse_number(r, &reward) || !isfinite(reward))
-        rc = bad_row(c, row, c->obd ? "click" : "reward", r, "is not a finite reward");
+    else if (propensity < MIN_PROPENSITY)
+        rc = bad_row(c, row, c->obd ? "propensity_score" : "propensity", p,
+                     "is below 1e-50: its importance weight would swamp every estimate");
+    else if (!parse_number(r, &reward) || !(fabs(reward) <= MAX_REWARD))
+        rc = bad_row(c, row, c->obd ? "click" : "reward", r, "is not a finite reward within ±1e50");
     else if (c->position >= 0 && fields[c->position][0] &&
              (!parse_number(fields[c->position], &position) || position != floor(position) || position < 0 ||
               position > 100))
@@ -129,7 +136,7 @@ static int read_row(char **fields, int n, size_t row, void *data)
     for (int j = 0; j < log->n_context; j++) {
         const char *s = fields[c->context[j]];
         if (!parse_number(s, &v) || !isfinite((float)v)) {
-            rc = bad_row(c, row, log->context_names[j], s, "is not a finite number");
+            rc = bad_row(c, row, log->context_names[j], s, "is not a finite number within ±3.4e38 (single precision)");
             return rc > 0 ? DSIM_OK : rc;
         }
         context[j] = (float)v;

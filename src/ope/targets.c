@@ -59,6 +59,13 @@ int dsim_ope_target_deterministic(dsim_ope_target **out, int action)
 
 int dsim_ope_target_policy(dsim_ope_target **out, dsim_policy *policy, const char *name)
 {
+    if (dsim_policy_config_of(policy)->type->flags & DSIM_POLICY_CLAIRVOYANT) {
+        int rc = dsim_error_set(DSIM_ECONFIG, "%s: a clairvoyant policy (type %s) reads each visit's hidden expected "
+                                "rewards, which a log does not carry: it cannot be judged offline",
+                                name, dsim_policy_config_of(policy)->type->name);
+        dsim_policy_free(policy);
+        return rc;
+    }
     if (!(*out = target_new(TARGET_POLICY, name)))
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     (*out)->policy = policy;

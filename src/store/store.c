@@ -56,7 +56,7 @@ static int make_parent_dir(const char *path)
         return DSIM_OK;
     *slash = '\0';
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return dsim_error_set(DSIM_ESTORE, "%s: cannot create directory %s: %s", path, dir, strerror(errno));
+        return dsim_error_set(DSIM_EINVAL, "%s: cannot create directory %s: %s", path, dir, strerror(errno));
     return DSIM_OK;
 }
 
@@ -74,6 +74,8 @@ static const char *metric_insert_sql(const char *table, char *buf, size_t n)
 
 int dsim_store_open(dsim_store **out, const char *path)
 {
+    if (!*path)
+        return dsim_error_set(DSIM_EINVAL, "the result database needs a file name (--db FILE)");
     int rc = make_parent_dir(path);
     if (rc)
         return rc;
@@ -98,6 +100,11 @@ int dsim_store_open(dsim_store **out, const char *path)
     }
 done:
     if (rc) {
+        /* A path that cannot be a database (a directory, another kind of file, no way to create it) is the
+           caller's input, not a failure of the store. */
+        int code = st->db ? sqlite3_errcode(st->db) : SQLITE_CANTOPEN;
+        if (rc == DSIM_ESTORE && (code == SQLITE_CANTOPEN || code == SQLITE_NOTADB))
+            rc = DSIM_EINVAL;
         dsim_store_close(st);
         return rc;
     }

@@ -149,6 +149,10 @@ int dsim_sweep_load(dsim_sweep *sw, const char *path)
         sw->n_cells *= (size_t)sw->axes[i].n_values;
         runs *= sw->axes[i].n_values;
     }
+    if (runs / ((double)sw->n_policies * sw->seeds) > DSIM_SWEEP_MAX_CELLS)
+        return dsim_error_set(DSIM_ECONFIG, "%s: %.0f cells (the product of the axes' lengths); at most %d in one "
+                              "sweep (each cell's scenario is checked before the first run)",
+                              path, runs / ((double)sw->n_policies * sw->seeds), DSIM_SWEEP_MAX_CELLS);
     if (runs > DSIM_SWEEP_MAX_RUNS)
         return dsim_error_set(DSIM_ECONFIG, "%s: %.0f runs (cells x policies x seeds); at most %.0f in one sweep",
                               path, runs, (double)DSIM_SWEEP_MAX_RUNS);

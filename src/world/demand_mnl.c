@@ -78,6 +78,10 @@ void dsim_world_true_utilities(const dsim_world *w, uint32_t u, float *out)
     }
 }
 
+/* The largest utility V − V0 the model exponentiates: e^600 ≈ 4e260 leaves room for sums and products
+   of a slate's weights and prices within a double. */
+#define MAX_UTILITY 600.0
+
 /* e^x, skipping the call where x is exactly 0 (level 0 has no discount and no deal bonus). */
 static double exp_or_one(double x)
 {
@@ -135,13 +139,20 @@ __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void 
             memcpy(&keep, w->log_keep + l0, sizeof keep);
             memcpy(&gain, level_gain + l0, sizeof gain);
             memcpy(&loss, level_loss + l0, sizeof loss);
+            bool direct = !factorised;
             if (factorised) {
                 mask8 in_gain = lr + keep <= 0;
                 weight = SELECT8(in_gain, item_gain * gain, item_loss * loss);
-            } else {
+                for (int l = 0; l < 8; l++)
+                    direct |= isinf(weight[l]); /* two finite factors, an infinite product */
+            }
+            if (direct) {
+                /* Utilities are capped at MAX_UTILITY: e^V stays finite (a sale that certain is certain
+                   either way), so extreme price sensitivities give no inf/inf downstream. */
                 for (int l = l0; l < l0 + 8; l++) {
                     double x = lr + w->log_keep[l];
-                    weight[l - l0] = l < n_levels ? exp(base - beta * (x <= 0 ? x : kappa * x) + deal[l]) : 0.0;
+                    weight[l - l0] =
+                        l < n_levels ? exp(fmin(base - beta * (x <= 0 ? x : kappa * x) + deal[l], MAX_UTILITY)) : 0.0;
                 }
             }
             lanes8 odds = weight * exp_bias, logistic = examine * odds / (1.0 + odds);

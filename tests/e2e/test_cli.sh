@@ -182,6 +182,31 @@ check "interrupted run is marked interrupted" test "$(q int.db "SELECT status FR
 check "interrupted run has no summary" test "$(q int.db "SELECT count(*) FROM summary")" = 0
 check "interrupted run says so" grep -q "marked interrupted" int_err.txt
 
+# ---- found by a fuzzing pass: each exits 2 with its message and writes nothing, or runs without NaN --------
+"$DSIM" run default -p random --visits 1000 --log-events --db fuzzlog.db -q >/dev/null 2>&1
+bad "ope: a clairvoyant target" "oracle: a clairvoyant policy (type oracle) reads each visit's hidden expected rewards" ope --log fuzzlog.db:1 -p oracle
+printf 'x,action,propensity,reward\n1,0,0.5,1.7e308\n' >hugereward.csv
+bad "ope: a reward beyond 1e50" "hugereward.csv: row 2, column reward: '1.7e308' is not a finite reward within ±1e50" ope --log hugereward.csv
+printf 'x,action,propensity,reward\n1,0,1e-300,1\n' >tinyprop.csv
+bad "ope: a propensity below 1e-50" "tinyprop.csv: row 2, column propensity: '1e-300' is below 1e-50" ope --log tinyprop.csv
+mkdir -p adir.ini
+bad "a directory as the scenario" "adir.ini: not a regular file" run adir.ini
+db_bad() { # db_bad NAME EXPECTED DB: the run refuses the --db path with exit 2
+    "$DSIM" run "$DATA/small.ini" -p none --visits 100 --db "$3" >out.txt 2>err.txt
+    local rc=$?
+    if [[ $rc -eq 2 ]] && grep -qF -- "$2" err.txt; then ok "bad input: $1"; else not_ok "bad input: $1 (exit $rc, $(cat err.txt))"; fi
+}
+db_bad "--db empty" "the result database needs a file name (--db FILE)" ""
+db_bad "--db a directory" "adir.ini: cannot open" adir.ini
+echo "not a database" >notadb.db
+db_bad "--db not a database" "notadb.db: file is not a database" notadb.db
+db_bad "--db where no directory can be made" "cannot create directory /proc/dsim_nope" /proc/dsim_nope/x.db
+printf '[scenario]\nvisits = 2000\n[segment.a]\nshare = 1\nelasticity_mean = 20\nelasticity_sd = 100\n' >extreme.ini
+out=$("$DSIM" run extreme.ini -p none -p oracle --db extreme.db 2>err.txt)
+check "extreme price sensitivity (β in the thousands): no NaN printed" bash -c '! grep -qi nan "$1"' _ <(echo "$out")
+check "and a finite, non-negative regret stored for each run" \
+    test "$(q extreme.db "SELECT count(*) FROM summary WHERE regret >= 0 AND regret < 1e300")" = 2
+
 # ---- in a real terminal (tmux): the progress line, then Ctrl-C typed at the keyboard ----------------------------------
 sock="dsim_e2e_$$"
 tmux -L "$sock" new-session -d -x 120 -y 10 \

@@ -24,6 +24,7 @@ check "sweep run again skips what is done" grep -q "0 run now, 8 done before" <<
 check "sweep summary as CSV: a header and a row per cell and policy" test "$(head -1 sweep.csv),$(($(wc -l <sweep.csv) - 1))" = "cell,segment.bargain.elasticity_mean,policy,seeds,mean,ci95_half_width,best,significantly_best,4"
 check "sweep CSV: one best per cell" test "$(awk -F, 'NR > 1 && $7 == 1' sweep.csv | wc -l)" = 2
 out=$("$DSIM" sweep "$SRC/scenarios/sweeps/elasticity.ini" --db unrun.db --summary 2>err.txt)
+check "--summary of a sweep never run creates no database" test ! -e unrun.db
 check "the shipped example sweep (help, README): 14 cells, nothing run yet" \
     test "$(grep -c '^cell ' <<<"$out"),$(grep -c 'not run yet (0 of 5 seeds)' <<<"$out")" = "14,42"
 check "sweep help prints its percent sign once" grep -q "95 % interval" <<<"$("$DSIM" sweep --help)"
@@ -135,6 +136,7 @@ bad "--shard out of range" "--shard 3/3: expected I/N with N >= 1 and 0 <= I < N
 bad "--shard of nothing" "--shard 0/0: expected I/N" sweep long.ini --shard 0/0
 bad "--shard not I/N" "--shard half: expected I/N" sweep long.ini --shard half
 bad "-j 0" "-j 0: expected a number of workers from 1 to 256" sweep long.ini -j 0
+bad "an unwritable --csv, found before anything runs" "sweep: cannot write /proc/dsim_nope/x.csv" sweep sweep.ini --csv /proc/dsim_nope/x.csv
 printf '[sweep]\nscenario = %s\npolicies = none\n[axes]\ncatalog.items = 10:5:1\n' "$DATA/small.ini" >empty.ini
 bad "an empty range" "empty.ini:5: [axes] catalog.items:" sweep empty.ini
 "$DSIM" sweep sweep.ini --db other.db -q >/dev/null 2>&1

@@ -147,14 +147,21 @@ static void test_sweep__bad_axes_name_their_line(void **state)
         unlink(path);
     }
     char path[64];
-    /* 256^4 cells: more runs than one sweep may have (the run numbers would overflow the summary's tables). */
+    /* 256^4 cells: more than one sweep may have (each is checked before the first run). */
     assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\n[axes]\ncatalog.items = 1:256:1\n"
                                        "catalog.categories = 1:256:1\nscenario.shoppers = 1:256:1\n"
                                        "scenario.visits = 1:256:1\n"),
                      0);
     dsim_sweep sw_big;
     assert_int_equal(dsim_sweep_load(&sw_big, path), DSIM_ECONFIG);
-    assert_non_null(strstr(dsim_errmsg(), ": 4294967296 runs (cells x policies x seeds); at most 100000000"));
+    assert_non_null(strstr(dsim_errmsg(), ": 4294967296 cells (the product of the axes' lengths); at most 100000"));
+    unlink(path);
+    /* 65,536 cells x 2 policies x 1000 seeds: more runs than the run numbers and summary tables allow. */
+    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = a, b\nseeds = 1000\n[axes]\n"
+                                       "catalog.items = 1:256:1\ncatalog.categories = 1:256:1\n"),
+                     0);
+    assert_int_equal(dsim_sweep_load(&sw_big, path), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), ": 131072000 runs (cells x policies x seeds); at most 100000000"));
     unlink(path);
     assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\n"), 0);
     dsim_sweep sw;
