@@ -79,7 +79,11 @@ static int parse_estimators(const char *list, bool *use)
         }
         use[found] = true;
     }
-    return EXIT_OK;
+    for (int e = 0; e < DSIM_OPE_COUNT; e++)
+        if (use[e])
+            return EXIT_OK;
+    cli_error("ope: --estimators: expected at least one of dm, ips, cips, snips, dr, sndr, switch-dr, dr-os");
+    return EXIT_USAGE;
 }
 
 static int parse_options(int argc, char **argv, ope_options *o)

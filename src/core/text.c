@@ -128,8 +128,28 @@ static int expand_range(const char *item, double *out, int n, int max, char *why
     return n;
 }
 
+bool dsim__list_has_empty_item(const char *text)
+{
+    for (const char *item = text;; item++) {
+        const char *end = strchr(item, ',');
+        size_t len = end ? (size_t)(end - item) : strlen(item);
+        bool blank = true;
+        for (size_t i = 0; i < len && blank; i++)
+            blank = isspace((unsigned char)item[i]);
+        if (blank)
+            return true;
+        if (!end)
+            return false;
+        item = end;
+    }
+}
+
 int dsim__parse_number_list(const char *text, double *out, int max, char *why, size_t why_size)
 {
+    if (dsim__list_has_empty_item(text)) {
+        snprintf(why, why_size, "an empty item in the list '%s' (a doubled or trailing comma?)", text);
+        return -1;
+    }
     char buf[4096];
     dsim__strlcpy(buf, text, sizeof buf);
     int n = 0;

@@ -24,6 +24,9 @@ bool dsim__parse_u64(const char *text, unsigned long long *out);
  */
 int dsim__parse_number_list(const char *text, double *out, int max, char *why, size_t why_size);
 
+/** @return whether a comma-separated list has an empty (or blank) item: "0,,5", "0,5,", ",0", "". */
+bool dsim__list_has_empty_item(const char *text);
+
 /** @return whether s ends with suffix. */
 bool dsim__ends_with(const char *s, const char *suffix);
 

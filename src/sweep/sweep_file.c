@@ -18,6 +18,7 @@
 typedef struct {
     dsim_sweep *sw;
     const char *origin;
+    int key_line[4]; /* where [sweep]'s scenario, policies, seeds and visits were set (0: not yet) */
 } reader;
 
 /* A word an axis may set a key to (an enumerated value such as `history`): letters, digits, _ . / -. */
@@ -34,6 +35,10 @@ static bool is_word(const char *s)
 /* An axis' comma-separated values: numbers, FROM:TO:STEP ranges and words. @return n_values or -1. */
 static int parse_values(const char *list, dsim_sweep_axis *a, char *why, size_t why_size)
 {
+    if (dsim__list_has_empty_item(list)) {
+        snprintf(why, why_size, "an empty item in the list '%s' (a doubled or trailing comma?)", list);
+        return -1;
+    }
     char buf[4096];
     dsim__strlcpy(buf, list, sizeof buf);
     a->n_values = 0;
@@ -73,6 +78,14 @@ static int on_key(void *user, const char *section, const char *key, const char *
     reader *r = user;
     dsim_sweep *sw = r->sw;
     if (strcmp(section, "sweep") == 0) {
+        static const char *const keys[4] = {"scenario", "policies", "seeds", "visits"};
+        for (int k = 0; k < 4; k++)
+            if (strcmp(key, keys[k]) == 0) {
+                if (r->key_line[k])
+                    return dsim_error_set(DSIM_ECONFIG, "%s:%d: [sweep] %s: set twice (first on line %d)", r->origin,
+                                          line, key, r->key_line[k]);
+                r->key_line[k] = line;
+            }
         unsigned long long u;
         if (strcmp(key, "scenario") == 0) {
             dsim__strlcpy(sw->scenario, value, sizeof sw->scenario);
@@ -116,6 +129,10 @@ static int on_key(void *user, const char *section, const char *key, const char *
                               r->origin, line, key);
     snprintf(a->section, sizeof a->section, "%.*s", (int)(dot - key), key);
     dsim__strlcpy(a->key, dot + 1, sizeof a->key);
+    for (int i = 0; i < sw->n_axes; i++)
+        if (strcmp(sw->axes[i].section, a->section) == 0 && strcmp(sw->axes[i].key, a->key) == 0)
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s: set twice (first on line %d)", r->origin, line, key,
+                                  sw->axes[i].line);
     a->line = line;
     char why[256];
     if (parse_values(value, a, why, sizeof why) < 0)
@@ -133,7 +150,7 @@ int dsim_sweep_load(dsim_sweep *sw, const char *path)
     int rc = dsim__read_file(path, &text);
     if (rc)
         return rc;
-    reader r = {sw, path};
+    reader r = {sw, path, {0}};
     rc = dsim__ini_parse(text, path, on_key, &r);
     free(text);
     if (rc)

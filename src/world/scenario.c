@@ -62,6 +62,9 @@ static int parse_levels(const char *value, dsim_scenario *sc, const char *where,
     dsim__strlcpy(buf, value, sizeof buf);
     int n = 0;
     char *save = NULL;
+    if (*value && dsim__list_has_empty_item(value))
+        return dsim_error_set(DSIM_ECONFIG, "%s: levels: an empty item in '%s' (a doubled or trailing comma?)", where,
+                              value);
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         double pct;
         if (!dsim__parse_double(tok, &pct))

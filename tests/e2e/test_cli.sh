@@ -191,6 +191,9 @@ printf 'x,action,propensity,reward\n1,0,1e-300,1\n' >tinyprop.csv
 bad "ope: a propensity below 1e-50" "tinyprop.csv: row 2, column propensity: '1e-300' is below 1e-50" ope --log tinyprop.csv
 mkdir -p adir.ini
 bad "a directory as the scenario" "adir.ini: not a regular file" run adir.ini
+printf '[discounts]\nlevels = 0,,5\n[segment.a]\nshare = 1\n' >emptyitem.ini
+bad "an empty item in a list" "emptyitem.ini:2: [discounts]: levels: an empty item in '0,,5'" run emptyitem.ini
+bad "ope: --estimators with none" "--estimators: expected at least one of dm, ips" ope --log hugereward.csv --estimators ""
 db_bad() { # db_bad NAME EXPECTED DB: the run refuses the --db path with exit 2
     "$DSIM" run "$DATA/small.ini" -p none --visits 100 --db "$3" >out.txt 2>err.txt
     local rc=$?

@@ -129,6 +129,8 @@ static void test_sweep__bad_axes_name_their_line(void **state)
         {"ranking.embeddings = noisy, histroy\n", ":8: [axes] ranking.embeddings = histroy: "},
         {"catalog.items = 10, many\n", ":8: [axes] catalog.items = many: "},
         {"catalog.items = 10, 2x\n", ":8: [axes] catalog.items: expected a number, got '2x'"},
+        {"catalog.items = 10, , 20\n", ":8: [axes] catalog.items: an empty item in the list"},
+        {"catalog.items = 10\ncatalog.items = 20\n", ":9: [axes] catalog.items: set twice (first on line 8)"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char path[64], text[512];
@@ -162,6 +164,10 @@ static void test_sweep__bad_axes_name_their_line(void **state)
                      0);
     assert_int_equal(dsim_sweep_load(&sw_big, path), DSIM_ECONFIG);
     assert_non_null(strstr(dsim_errmsg(), ": 131072000 runs (cells x policies x seeds); at most 100000000"));
+    unlink(path);
+    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\nseeds = 2\nseeds = 3\n"), 0);
+    assert_int_equal(dsim_sweep_load(&sw_big, path), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), ":5: [sweep] seeds: set twice (first on line 4)"));
     unlink(path);
     assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\n"), 0);
     dsim_sweep sw;
