@@ -160,8 +160,14 @@ static int files_load(sweep_files *f, const char *file)
     }
     if ((status = cli_find_file("scenarios", f->sw.scenario, path, sizeof path)))
         return status;
-    if (dsim__read_file(path, &f->base) || dsim_sweep_check(&f->sw, f->base) ||
-        dsim_sweep_cell_scenario(&f->sw, f->base, 0, &first)) {
+    /* The base scenario alone first, so that its own mistakes are named by its own file and line. */
+    if (dsim__read_file(path, &f->base) || dsim_scenario_parse(&first, f->base, path)) {
+        cli_error("%s", dsim_errmsg());
+        return EXIT_USAGE;
+    }
+    dsim_scenario_free(first);
+    first = NULL;
+    if (dsim_sweep_check(&f->sw, f->base) || dsim_sweep_cell_scenario(&f->sw, f->base, 0, &first)) {
         cli_error("%s", dsim_errmsg());
         return EXIT_USAGE;
     }

@@ -136,6 +136,9 @@ bad "--shard out of range" "--shard 3/3: expected I/N with N >= 1 and 0 <= I < N
 bad "--shard of nothing" "--shard 0/0: expected I/N" sweep long.ini --shard 0/0
 bad "--shard not I/N" "--shard half: expected I/N" sweep long.ini --shard half
 bad "-j 0" "-j 0: expected a number of workers from 1 to 256" sweep long.ini -j 0
+printf '[scenario]\nvisitz = 10\n[segment.a]\nshare = 1\n' >badbase.ini
+printf '[sweep]\nscenario = badbase.ini\npolicies = none\n[axes]\ncatalog.items = 100, 200\n' >onbadbase.ini
+bad "a bad base scenario is named by its own file and line" "badbase.ini:2: [scenario]: unknown key 'visitz'" sweep onbadbase.ini
 bad "an unwritable --csv, found before anything runs" "sweep: cannot write /proc/dsim_nope/x.csv" sweep sweep.ini --csv /proc/dsim_nope/x.csv
 printf '[sweep]\nscenario = %s\npolicies = none\n[axes]\ncatalog.items = 10:5:1\n' "$DATA/small.ini" >empty.ini
 bad "an empty range" "empty.ini:5: [axes] catalog.items:" sweep empty.ini
