@@ -81,6 +81,7 @@ void dsim_world_true_utilities(const dsim_world *w, uint32_t u, float *out)
 /* The largest utility V − V0 the model exponentiates: e^600 ≈ 4e260 leaves room for sums and products
    of a slate's weights and prices within a double. */
 #define MAX_UTILITY 600.0
+#define MAX_WEIGHT 3.7730203009299397e260 /* e^MAX_UTILITY */
 
 /* e^x, skipping the call where x is exactly 0 (level 0 has no discount and no deal bonus). */
 static double exp_or_one(double x)
@@ -110,15 +111,18 @@ __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void 
     }
     double level_gain[DSIM_LANES] = {0}, level_loss[DSIM_LANES] = {0}, deal[DSIM_LANES] = {0};
     bool levels_finite = true;
+    double max_gain = 0, max_loss = 0; /* the largest level factors: bound every product below */
     for (int l = 0; l < n_levels; l++) {
         deal[l] = sc->discounts.levels[l] > 0 ? gamma : 0.0;
         if (lr_min + w->log_keep[l] <= 0) {
             level_gain[l] = exp_or_one(-beta * w->log_keep[l] + deal[l]);
             levels_finite &= isnormal(level_gain[l]);
+            max_gain = fmax(max_gain, level_gain[l]);
         }
         if (lr_max + w->log_keep[l] > 0) {
             level_loss[l] = exp_or_one(-beta * kappa * w->log_keep[l] + deal[l]);
             levels_finite &= isnormal(level_loss[l]);
+            max_loss = fmax(max_loss, level_loss[l]);
         }
     }
     double min_log_keep = INFINITY, max_log_keep = -INFINITY, exp_bias = w->click_odds_scale;
@@ -132,21 +136,19 @@ __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void 
         double item_gain = gains ? exp(base - beta * lr) : 1.0;
         double item_loss = losses ? exp(base - beta * kappa * lr) : 1.0;
         double examine = w->examine[j];
-        /* Lanes past n_levels have zero level factors, so zero weight and zero click. */
-        bool factorised = levels_finite && isnormal(item_gain) && isnormal(item_loss);
+        /* Lanes past n_levels have zero level factors, so zero weight and zero click. A row whose factors
+           are not normal, or whose products could pass e^MAX_UTILITY, is computed directly, capped. */
+        bool factorised = levels_finite && isnormal(item_gain) && isnormal(item_loss) &&
+                          item_gain * max_gain <= MAX_WEIGHT && item_loss * max_loss <= MAX_WEIGHT;
         for (int l0 = 0; l0 < lanes; l0 += 8) {
             lanes8 keep, gain, loss, weight;
             memcpy(&keep, w->log_keep + l0, sizeof keep);
             memcpy(&gain, level_gain + l0, sizeof gain);
             memcpy(&loss, level_loss + l0, sizeof loss);
-            bool direct = !factorised;
             if (factorised) {
                 mask8 in_gain = lr + keep <= 0;
                 weight = SELECT8(in_gain, item_gain * gain, item_loss * loss);
-                for (int l = 0; l < 8; l++)
-                    direct |= isinf(weight[l]); /* two finite factors, an infinite product */
-            }
-            if (direct) {
+            } else {
                 /* Utilities are capped at MAX_UTILITY: e^V stays finite (a sale that certain is certain
                    either way), so extreme price sensitivities give no inf/inf downstream. */
                 for (int l = l0; l < l0 + 8; l++) {
