@@ -468,7 +468,7 @@ int cmd_sweep(int argc, char **argv)
     /* No more workers than runs in this shard: each costs a process and two pipes. */
     size_t n_in_shard = (dsim_sweep_n_tasks(&f.sw) - o.shard + o.n_shards - 1) / o.n_shards;
     int jobs = n_in_shard < (size_t)o.jobs ? (int)n_in_shard + (n_in_shard == 0) : o.jobs;
-    const sweep_pool_type *type = jobs == 1 ? &sweep_pool_inline : &sweep_pool_fork;
+    const sweep_pool_type *type = jobs == 1 || o.summary_only ? &sweep_pool_inline : &sweep_pool_fork;
 #ifdef DSIM_WITH_MPI
     int rank = 0, n_ranks = sweep_mpi_init(&rank);
     if (n_ranks < 0) {
@@ -491,28 +491,20 @@ int cmd_sweep(int argc, char **argv)
     dsim_store *store = NULL;
     int64_t id = 0;
     cli_catch_interrupts();
-    /* The CSV is opened first, so a path that cannot be written stops the sweep before it runs. */
-    FILE *csv = o.csv_path ? fopen(o.csv_path, "w") : NULL;
-    if (o.csv_path && !csv) {
-        cli_error("sweep: cannot write %s: %s", o.csv_path, strerror(errno));
-        dsim_sweep_runner_clear(&runner);
-        files_free(&f);
-#ifdef DSIM_WITH_MPI
-        sweep_mpi_finalize();
-#endif
-        return EXIT_USAGE;
-    }
-    bool workers_needed = !o.summary_only || (type != &sweep_pool_inline && type != &sweep_pool_fork);
+    /* The CSV first, so that a path that cannot be written stops the sweep before it runs. */
+    FILE *csv = NULL;
     int rc;
-    if (workers_needed && type->start(&pool, &runner, jobs)) {
+    if (o.csv_path && !(csv = fopen(o.csv_path, "w"))) {
+        cli_error("sweep: cannot write %s: %s", o.csv_path, strerror(errno));
+        status = EXIT_USAGE;
+    } else if (type->start(&pool, &runner, jobs)) {
         cli_error("sweep: %s", dsim_errmsg());
         status = EXIT_RUNTIME;
     } else if (o.summary_only && access(o.db, F_OK) != 0) {
         /* Nothing run yet, and no database to create for it: the plan, every run "not run yet". */
-    } else if ((rc = o.summary_only ? cli_open_existing(o.db, &store) : dsim_store_open(&store, o.db))) {
-        if (!o.summary_only)
-            cli_error("%s", dsim_errmsg());
-        status = o.summary_only ? rc : cli_exit_status(rc);
+    } else if ((rc = dsim_store_open(&store, o.db))) {
+        cli_error("%s", dsim_errmsg());
+        status = cli_exit_status(rc); /* a path that cannot be a database is bad input */
     } else if ((rc = dsim_store_sweep_open(store, o.file, f.definition, &id))) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
