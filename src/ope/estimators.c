@@ -133,7 +133,6 @@ struct dsim_ope_sums {
     /* Second moments about the first row's (a₀, b₀), so the variance does not cancel when the terms are
        far from 0 relative to their spread. */
     double a0[DSIM_OPE_COUNT], b0[DSIM_OPE_COUNT];
-    double sum_da[DSIM_OPE_COUNT], sum_db[DSIM_OPE_COUNT];
     double sum_aa[DSIM_OPE_COUNT], sum_ab[DSIM_OPE_COUNT], sum_bb[DSIM_OPE_COUNT];
     double *block_n, *block_w; /* (n_blocks) */
     block_sums *blocks;        /* (n_blocks, DSIM_OPE_COUNT) */
@@ -203,8 +202,6 @@ void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_r
             double da = a - s->a0[e], db = b - s->b0[e];
             s->sum_a[e] += a;
             s->sum_b[e] += b;
-            s->sum_da[e] += da;
-            s->sum_db[e] += db;
             s->sum_aa[e] += da * da;
             s->sum_ab[e] += da * db;
             s->sum_bb[e] += db * db;
@@ -236,7 +233,7 @@ int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int boo
     double n = s->n, value = mean_of(n, s->sum_w, s->sum_a[e], s->sum_b[e]);
     /* The terms t = a + b / w̄ about t₀ = a₀ + b₀ / w̄: Σ (t − t₀)² − n (t̄ − t₀)², over n − 1. */
     double inv = s->sum_w > 0 ? n / s->sum_w : 0.0;
-    double mean_d = n > 0 ? (s->sum_da[e] + inv * s->sum_db[e]) / n : 0.0;
+    double mean_d = n > 0 ? value - (s->a0[e] + inv * s->b0[e]) : 0.0;
     double sum_sq = s->sum_aa[e] + 2 * inv * s->sum_ab[e] + inv * inv * s->sum_bb[e];
     double var = n > 1 ? fmax(sum_sq - n * mean_d * mean_d, 0.0) / (n - 1) : NAN;
     double se = sqrt(var / n), z = gsl_cdf_ugaussian_Pinv(0.975);
