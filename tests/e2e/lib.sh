@@ -28,6 +28,16 @@ bad() { # bad NAME EXPECTED_MESSAGE ARGS...: exit 2, the message on stderr, bad.
         not_ok "bad input: $name (exit $rc, stderr: $(cat err.txt))"
     fi
 }
+wait_screen() { # wait_screen REGEX TMUX_ARGS...: up to 30 s for the pane to match; the last capture in $screen
+    local re=$1
+    shift
+    for _ in $(seq 300); do
+        screen=$(tmux "$@" capture-pane -p 2>/dev/null)
+        grep -qE -- "$re" <<<"$screen" && return 0
+        sleep 0.1
+    done
+    return 1
+}
 finish() { # the last line of every script: the count and the exit status
     echo "$passed passed, $failed failed"
     [[ $failed -eq 0 ]]

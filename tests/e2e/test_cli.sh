@@ -214,14 +214,9 @@ check "and a finite, non-negative regret stored for each run" \
 sock="dsim_e2e_$$"
 tmux -L "$sock" new-session -d -x 120 -y 10 \
     "cd '$WORK' && '$DSIM' run default -p thompson --visits 5000000 --db tty.db; echo EXIT=\$? >tty_exit.txt; sleep 30"
-screen=""
 # The line appears at the first checkpoint (1 % of the run): well within 30 s even in a sanitizer build.
-for _ in $(seq 300); do
-    screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
-    grep -q "M visits/s" <<<"$screen" && break
-    sleep 0.1
-done
-check "progress line on a terminal" grep -qE "run 1/1 +thompson +seed 1 +[0-9.]+% +[0-9.]+ M visits/s" <<<"$screen"
+check "progress line on a terminal" \
+    wait_screen "run 1/1 +thompson +seed 1 +[0-9.]+% +[0-9.]+ M visits/s" -L "$sock"
 tmux -L "$sock" send-keys C-c
 for _ in $(seq 100); do
     [[ -s tty_exit.txt ]] && break

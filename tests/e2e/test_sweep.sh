@@ -102,13 +102,8 @@ check "run again: byte-identical summary" cmp -s ref.txt <("$DSIM" sweep long.in
 # ---- the progress bar on a terminal -------------------------------------------------------------------------------
 sock=dsim_sweep_$$
 tmux -L "$sock" new-session -d -x 120 -y 10 "'$DSIM' sweep long.ini --db tty.db -j 2 >/dev/null; sleep 30"
-bar='\[[#.]{30}\] [0-9]+/24 runs  [0-9.]+ runs/s  ETA ([0-9]+s|--)'
-for _ in $(seq 200); do
-    screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
-    grep -qE "$bar" <<<"$screen" && break
-    sleep 0.02
-done
-check "a progress bar with done/total, runs/s and ETA on a terminal" grep -qE "$bar" <<<"$screen"
+check "a progress bar with done/total, runs/s and ETA on a terminal" \
+    wait_screen '\[[#.]{30}\] [0-9]+/24 runs  [0-9.]+ runs/s  ETA ([0-9]+s|--)' -L "$sock"
 tmux -L "$sock" kill-server 2>/dev/null
 
 # ---- shards and merge ---------------------------------------------------------------------------------------------
@@ -119,7 +114,7 @@ out1=$("$DSIM" sweep sweep.ini --db half.db --shard 0/2 -q 2>/dev/null)
 check "one seed per policy (a shard of a 2-seed sweep): no interval, no claim of significance" \
     test "$(grep -c 'best: .* (fewer than 2 seeds of some policy: no interval to judge significance)' <<<"$out1")" = 2
 check "--shard 2/3: every third run" grep -q "24 runs; shard 2/3 has 8: 8 run now, 0 done before" <<<"$out"
-check "shards take disjoint runs" test "$(q shard0.db "SELECT group_concat(cell || policy || seed) FROM sweep_runs")" != "$(q shard1.db "SELECT group_concat(cell || policy || seed) FROM sweep_runs")"
+check "the three shards' runs are disjoint and cover the sweep" test "$(q shard0.db "ATTACH 'shard1.db' AS s1; ATTACH 'shard2.db' AS s2; SELECT count(*), count(DISTINCT cell || ' ' || policy || ' ' || seed) FROM (SELECT cell, policy, seed FROM sweep_runs UNION ALL SELECT cell, policy, seed FROM s1.sweep_runs UNION ALL SELECT cell, policy, seed FROM s2.sweep_runs)")" = "24|24"
 out=$("$DSIM" merge all.db shard0.db shard1.db shard2.db 2>err.txt)
 check "merge: three shards, 24 runs" grep -q "merged 3 databases into all.db: sweep long.ini, 24 runs added, 0 already there" <<<"$out"
 check "merged shards: the summary is byte-identical to the whole sweep's" \
