@@ -60,9 +60,6 @@ void dsim_ope_log_free(dsim_ope_log *log);
 
 
 struct dsim_store;
-/** Read the events of run `run_id` of an open result database (`db` names it in messages). @return 0,
- *  DSIM_ENOTFOUND, DSIM_ESTORE or DSIM_ENOMEM. */
-int dsim_ope_log_read_db(dsim_ope_log *log, struct dsim_store *st, const char *db, int64_t run_id);
 
 /**
  * Read a CSV log (streaming, libcsv): a header naming the columns, then one row per decision. Required:
@@ -91,6 +88,8 @@ int dsim_ope_stream_alloc(dsim_ope_stream **out, size_t chunk_rows);
 void dsim_ope_stream_free(dsim_ope_stream *s);
 int dsim_ope_stream_read_csv(dsim_ope_stream *s, const char *path, bool skip_bad_rows, size_t *skipped);
 int dsim_ope_stream_read_obd(dsim_ope_stream *s, const char *path);
+/** The events of run `run_id` of an open result database (`db` names it in messages). @return 0,
+ *  DSIM_ENOTFOUND, DSIM_ESTORE, DSIM_ENOMEM or DSIM_EIO. */
 int dsim_ope_stream_read_db(dsim_ope_stream *s, struct dsim_store *st, const char *db, int64_t run_id);
 /** The whole log's header — columns, actions, positions, origin, actions seen — with no rows held;
  *  dsim_ope_log_rows() of it is the log's length. */

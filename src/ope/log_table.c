@@ -143,12 +143,6 @@ static int push_event(const dsim_log_event *e, void *data)
     return DSIM_OK;
 }
 
-int dsim_ope_log_read_db(dsim_ope_log *log, dsim_store *st, const char *db, int64_t run_id)
-{
-    memset(log, 0, sizeof *log);
-    return dsim__ope_read_db(log, st, db, run_id);
-}
-
 int dsim__ope_read_db(dsim_ope_log *log, dsim_store *st, const char *db, int64_t run_id)
 {
     dsim__ope_log_reset(log);
