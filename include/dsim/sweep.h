@@ -151,7 +151,8 @@ typedef struct {
     size_t capacity;
 } dsim_sweep_result;
 
-/** Make room for n points in `res` (keeping none). @return 0 or DSIM_ENOMEM. */
+/** Make room for n points in `res` (its head untouched; the points' contents not kept). @return 0 or
+ *  DSIM_ENOMEM. */
 int dsim_sweep_result_reserve(dsim_sweep_result *res, size_t n);
 void dsim_sweep_result_clear(dsim_sweep_result *res);
 

@@ -104,11 +104,9 @@ static int mpi_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
     }
     MPI_Recv(&res->head, (int)sizeof res->head, MPI_BYTE, st.MPI_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &st);
     *worker = st.MPI_SOURCE - 1;
-    uint32_t n_points = res->head.n_points;
-    if (dsim_sweep_result_reserve(res, n_points))
+    if (dsim_sweep_result_reserve(res, res->head.n_points))
         return DSIM_ENOMEM;
-    res->head.n_points = n_points;
-    MPI_Recv(res->points, (int)(n_points * sizeof res->points[0]), MPI_BYTE, st.MPI_SOURCE, TAG_POINTS,
+    MPI_Recv(res->points, (int)(res->head.n_points * sizeof res->points[0]), MPI_BYTE, st.MPI_SOURCE, TAG_POINTS,
              MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     return DSIM_OK;
 }

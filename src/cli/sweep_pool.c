@@ -251,12 +251,10 @@ static int fork_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
             *worker = i;
             if (read_all(w->result_fd, &res->head, sizeof res->head) != (ssize_t)sizeof res->head)
                 return worker_died(pool, i);
-            uint32_t n_points = res->head.n_points;
-            if (dsim_sweep_result_reserve(res, n_points))
+            size_t bytes = res->head.n_points * sizeof res->points[0];
+            if (dsim_sweep_result_reserve(res, res->head.n_points))
                 return DSIM_ENOMEM;
-            res->head.n_points = n_points;
-            if (read_all(w->result_fd, res->points, n_points * sizeof res->points[0]) !=
-                (ssize_t)(n_points * sizeof res->points[0]))
+            if (read_all(w->result_fd, res->points, bytes) != (ssize_t)bytes)
                 return worker_died(pool, i);
             return DSIM_OK;
         }

@@ -68,7 +68,6 @@ int dsim_sweep_runner_task(dsim_sweep_runner *r, size_t task, const dsim_scenari
 
 int dsim_sweep_result_reserve(dsim_sweep_result *res, size_t n)
 {
-    res->head.n_points = 0;
     if (n <= res->capacity)
         return DSIM_OK;
     dsim_sweep_point *p = realloc(res->points, n * sizeof *p);
