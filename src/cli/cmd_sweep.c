@@ -205,7 +205,7 @@ static int files_load(sweep_files *f, const char *file)
 typedef struct {
     bool shown, tty;
     size_t total, done; /* runs of this sweep (or shard), and of those done, before or now */
-    size_t run_now, to_run;
+    size_t run_now;     /* of those done, by this call (its rate) */
     double started, last_shown;
 } progress;
 
@@ -232,7 +232,7 @@ static void progress_show(progress *p, bool last)
     p->last_shown = now;
     double rate = p->run_now ? (double)p->run_now / (now - p->started) : NAN;
     char eta[32];
-    format_duration((double)(p->to_run - p->run_now) / rate, eta, sizeof eta);
+    format_duration((double)(p->total - p->done) / rate, eta, sizeof eta);
     if (p->tty) {
         char bar[31];
         int filled = p->total ? (int)(30 * p->done / p->total) : 30;
@@ -295,9 +295,12 @@ static int write_runs(const sweep_pool_type *type, sweep_pool *pool, dsim_store 
 {
     size_t next = 0;
     int busy = 0, status = EXIT_OK;
-    for (int w = 0; w < type->n_workers(pool) && next < n; w++, busy++)
-        if (type->submit(pool, w, tasks[next++]))
-            return cli_error("%s", dsim_errmsg()), EXIT_RUNTIME;
+    for (int w = 0; w < type->n_workers(pool) && next < n; w++, busy++) {
+        if (type->submit(pool, w, tasks[next++])) {
+            cli_error("sweep: %s", dsim_errmsg());
+            return EXIT_RUNTIME;
+        }
+    }
     dsim_sweep_result res = {0};
     while (busy > 0) {
         int w, rc = type->collect(pool, &w, &res);
@@ -425,7 +428,7 @@ static int run_sweep(const sweep_options *o, const sweep_files *f, const sweep_p
     }
     int workers = type->n_workers(pool);
     progress prog = {.shown = !o->quiet, .tty = isatty(STDERR_FILENO), .total = n_in_shard,
-                     .done = n_in_shard - n_pending, .to_run = n_pending, .started = cli_now_seconds()};
+                     .done = n_in_shard - n_pending, .started = cli_now_seconds()};
     prog.last_shown = prog.started;
     if (prog.shown && !prog.tty)
         fprintf(stderr, "sweep: %zu runs to do, %zu done before; %d worker%s\n", n_pending, prog.done, workers,
