@@ -16,17 +16,23 @@ check() { # check NAME COMMAND...: passes when COMMAND succeeds
     if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 q() { sqlite3 -batch -noheader "$1" "$2"; }
-bad() { # bad NAME EXPECTED_MESSAGE ARGS...: exit 2, the message on stderr, bad.db not created
-    local name=$1 expected=$2
-    shift 2
-    rm -f bad.db
-    "$DSIM" "$@" --db bad.db >out.txt 2>err.txt
+refused() { # refused NAME EXPECTED_MESSAGE UNWRITTEN ARGS...: dsim ARGS exits 2 with the message on stderr
+            # and does not create the file UNWRITTEN ("": no such check)
+    local name=$1 expected=$2 unwritten=$3
+    shift 3
+    [[ -n $unwritten ]] && rm -f "$unwritten"
+    "$DSIM" "$@" >out.txt 2>err.txt
     local rc=$?
-    if [[ $rc -eq 2 ]] && grep -qF -- "$expected" err.txt && [[ ! -e bad.db ]]; then
+    if [[ $rc -eq 2 ]] && grep -qF -- "$expected" err.txt && [[ -z $unwritten || ! -e $unwritten ]]; then
         ok "bad input: $name"
     else
         not_ok "bad input: $name (exit $rc, stderr: $(cat err.txt))"
     fi
+}
+bad() { # bad NAME EXPECTED_MESSAGE ARGS...: refused, with --db bad.db not created
+    local name=$1 expected=$2
+    shift 2
+    refused "$name" "$expected" bad.db "$@" --db bad.db
 }
 wait_screen() { # wait_screen REGEX TMUX_ARGS...: up to 30 s for the pane to match; the last capture in $screen
     local re=$1
