@@ -13,28 +13,27 @@
 static const char base[] = "[scenario]\nshoppers = 100\n[catalog]\nitems = 50\n"
                            "[segment.a]\nshare = 0.5\nelasticity_mean = 3\n[segment.b]\nshare = 0.5\n";
 
-static int write_sweep(char *path, const char *text)
+/* Load a sweep file of this text from a temporary file (named in `path`, removed after). @return the load's. */
+static int load_sweep(dsim_sweep *sw, const char *text, char *path)
 {
     strcpy(path, "/tmp/dsim_sweep_XXXXXX");
     int fd = mkstemp(path);
-    if (fd < 0)
-        return -1;
+    assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
     fputs(text, f);
     fclose(f);
-    return 0;
+    int rc = dsim_sweep_load(sw, path);
+    unlink(path);
+    return rc;
 }
 
 static void test_sweep__cells_are_the_product_of_the_axes(void **state)
 {
     (void)state;
     char path[64];
-    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none, fixed10\nseeds = 3\nvisits = 500\n"
-                                       "[axes]\nsegment.a.elasticity_mean = 1:2:0.5\ncatalog.items = 100, 200\n"),
-                     0);
     dsim_sweep sw;
-    ASSERT_OK(dsim_sweep_load(&sw, path));
-    unlink(path);
+    ASSERT_OK(load_sweep(&sw, "[sweep]\nscenario = base\npolicies = none, fixed10\nseeds = 3\nvisits = 500\n"
+                              "[axes]\nsegment.a.elasticity_mean = 1:2:0.5\ncatalog.items = 100, 200\n", path));
     assert_int_equal(sw.n_policies, 2);
     assert_int_equal(sw.seeds, 3);
     assert_int_equal(sw.n_axes, 2);
@@ -59,13 +58,10 @@ static void test_sweep__axes_take_words_for_keys_that_take_one(void **state)
 {
     (void)state;
     char path[64];
-    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\n"
-                                       "[axes]\nranking.embeddings = noisy, history\ndiscounts.objective = revenue,"
-                                       "profit\nranking.embedding_noise = 0.1, 0.3\n"),
-                     0);
     dsim_sweep sw;
-    ASSERT_OK(dsim_sweep_load(&sw, path));
-    unlink(path);
+    ASSERT_OK(load_sweep(&sw, "[sweep]\nscenario = base\npolicies = none\n"
+                              "[axes]\nranking.embeddings = noisy, history\ndiscounts.objective = revenue,"
+                              "profit\nranking.embedding_noise = 0.1, 0.3\n", path));
     assert_int_equal(sw.n_cells, 8);
     char text[64];
     dsim_sweep_cell_value_text(&sw, 7, 0, text, sizeof text);
@@ -94,12 +90,9 @@ static void test_sweep__ranges_are_decimal(void **state)
 {
     (void)state;
     char path[64];
-    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\n"
-                                       "[axes]\nranking.embedding_noise = 0.1:0.7:0.1\n"),
-                     0);
     dsim_sweep sw;
-    ASSERT_OK(dsim_sweep_load(&sw, path));
-    unlink(path);
+    ASSERT_OK(load_sweep(&sw, "[sweep]\nscenario = base\npolicies = none\n"
+                              "[axes]\nranking.embedding_noise = 0.1:0.7:0.1\n", path));
     const char *expected[] = {"0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"};
     assert_int_equal(sw.n_cells, 7);
     for (size_t c = 0; c < 7; c++) {
@@ -136,9 +129,8 @@ static void test_sweep__bad_axes_name_their_line(void **state)
         char path[64], text[512];
         snprintf(text, sizeof text, "[sweep]\nscenario = base\npolicies = none\nseeds = 1\nvisits = 10\n\n[axes]\n%s",
                  cases[k].axes);
-        assert_int_equal(write_sweep(path, text), 0);
         dsim_sweep sw;
-        int rc = dsim_sweep_load(&sw, path);
+        int rc = load_sweep(&sw, text, path);
         if (!rc)
             rc = dsim_sweep_check(&sw, base);
         printf("# %s", cases[k].axes);
@@ -146,34 +138,23 @@ static void test_sweep__bad_axes_name_their_line(void **state)
         assert_int_equal(rc, DSIM_ECONFIG);
         if (!strstr(dsim_errmsg(), cases[k].expected) || !strstr(dsim_errmsg(), path))
             fail_msg("expected \"%s\" in \"%s\"", cases[k].expected, dsim_errmsg());
-        unlink(path);
     }
     char path[64];
-    /* 256^4 cells: more than one sweep may have (each is checked before the first run). */
-    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\n[axes]\ncatalog.items = 1:256:1\n"
-                                       "catalog.categories = 1:256:1\nscenario.shoppers = 1:256:1\n"
-                                       "scenario.visits = 1:256:1\n"),
-                     0);
-    dsim_sweep sw_big;
-    assert_int_equal(dsim_sweep_load(&sw_big, path), DSIM_ECONFIG);
-    assert_non_null(strstr(dsim_errmsg(), ": 4294967296 cells (the product of the axes' lengths); at most 100000"));
-    unlink(path);
-    /* 65,536 cells x 2 policies x 1000 seeds: more runs than the run numbers and summary tables allow. */
-    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = a, b\nseeds = 1000\n[axes]\n"
-                                       "catalog.items = 1:256:1\ncatalog.categories = 1:256:1\n"),
-                     0);
-    assert_int_equal(dsim_sweep_load(&sw_big, path), DSIM_ECONFIG);
-    assert_non_null(strstr(dsim_errmsg(), ": 131072000 runs (cells x policies x seeds); at most 100000000"));
-    unlink(path);
-    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\npolicies = none\nseeds = 2\nseeds = 3\n"), 0);
-    assert_int_equal(dsim_sweep_load(&sw_big, path), DSIM_ECONFIG);
-    assert_non_null(strstr(dsim_errmsg(), ":5: [sweep] seeds: set twice (first on line 4)"));
-    unlink(path);
-    assert_int_equal(write_sweep(path, "[sweep]\nscenario = base\n"), 0);
     dsim_sweep sw;
-    assert_int_equal(dsim_sweep_load(&sw, path), DSIM_ECONFIG);
+    /* 256^4 cells: more than one sweep may have (each is checked before the first run). */
+    assert_int_equal(load_sweep(&sw, "[sweep]\nscenario = base\npolicies = none\n[axes]\ncatalog.items = 1:256:1\n"
+                                     "catalog.categories = 1:256:1\nscenario.shoppers = 1:256:1\n"
+                                     "scenario.visits = 1:256:1\n", path), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), ": 4294967296 cells (the product of the axes' lengths); at most 100000"));
+    /* 65,536 cells x 2 policies x 1000 seeds: more runs than the run numbers and summary tables allow. */
+    assert_int_equal(load_sweep(&sw, "[sweep]\nscenario = base\npolicies = a, b\nseeds = 1000\n[axes]\n"
+                                     "catalog.items = 1:256:1\ncatalog.categories = 1:256:1\n", path), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), ": 131072000 runs (cells x policies x seeds); at most 100000000"));
+    assert_int_equal(load_sweep(&sw, "[sweep]\nscenario = base\npolicies = none\nseeds = 2\nseeds = 3\n", path),
+                     DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), ":5: [sweep] seeds: set twice (first on line 4)"));
+    assert_int_equal(load_sweep(&sw, "[sweep]\nscenario = base\n", path), DSIM_ECONFIG);
     assert_non_null(strstr(dsim_errmsg(), "policies: expected at least one policy"));
-    unlink(path);
 }
 
 int main(void)
