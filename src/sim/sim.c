@@ -481,7 +481,8 @@ static int rank_ahead(dsim_sim *sim, uint64_t t)
                                    sim->batch_items, sim->batch_scores);
 }
 
-/* A fresh visit record; the logged context and distribution (a kilobyte) are only cleared, not zeroed. */
+/* A fresh visit record; the logged context and distribution (a kilobyte) are only cleared, not zeroed, and
+   the item levels are written at the visit's end (or zeroed for a lost visit). */
 static void begin_record(dsim_visit_record *r, uint64_t t, uint32_t u, dsim_sim *sim)
 {
     r->visit = t;
@@ -490,7 +491,6 @@ static void begin_record(dsim_visit_record *r, uint64_t t, uint32_t u, dsim_sim 
     r->slate = sim->slate;
     r->slate_size = sim->slate_size;
     r->action = (dsim_action){0, 0.0};
-    memset(r->item_levels, 0, sizeof r->item_levels);
     memset(r->item_propensity, 0, sizeof r->item_propensity);
     r->expected = sim->expected;
     r->outcome = (dsim_outcome){0};
@@ -541,6 +541,7 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     if (!dsim_world_shopper_active(w, u)) {
         sim->metrics.lost_visits++;
         sim->last.lost = true;
+        memset(sim->last.item_levels, 0, sizeof sim->last.item_levels);
         return DSIM_OK;
     }
 
