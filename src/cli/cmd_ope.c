@@ -463,11 +463,6 @@ static int terms_chunk(const dsim_ope_log *chunk, void *data)
     return DSIM_OK;
 }
 
-/*
- * The passes an evaluation makes over the log, each a chunk at a time: the targets' training on the first
- * `train` rows, the reward model's sums on the rest, then every target's terms into its sums.
- * @return an exit status, with the message printed.
- */
 /* A pass's failure: the input's (a target that cannot read it: 2) or the machine's (memory, disk: 1). */
 static int pass_status(int rc)
 {
@@ -475,6 +470,11 @@ static int pass_status(int rc)
     return rc == DSIM_EIO || rc == DSIM_ENOMEM ? EXIT_RUNTIME : cli_exit_status(rc);
 }
 
+/*
+ * The passes an evaluation makes over the log, each a chunk at a time: the targets' training on the first
+ * `train` rows, the reward model's sums on the rest, then every target's terms into its sums.
+ * @return an exit status, with the message printed.
+ */
 static int evaluate(const ope_options *o, const source *src, size_t train, passes *ps)
 {
     dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
