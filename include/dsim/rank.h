@@ -67,6 +67,7 @@ void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items,
  * cblas_sgemm of the shoppers' estimated vectors (n × d) against a block of the catalog (d × block) at a
  * time, then a partial top-K per row (no sort of the catalog). Scores equal the per-visit ranker's up to
  * float rounding (the BLAS sums in its own order), so items whose scores tie within rounding may swap.
+ * Requires 1 ≤ k ≤ DSIM_MAX_CANDIDATES.
  * @param shoppers  (n,)
  * @param items     (n, k) out, row-major
  * @param scores    (n, k) out
@@ -96,11 +97,13 @@ int dsim_ranker_refresh(dsim_ranker *r, uint64_t visit);
 int dsim_ranker_reserve(dsim_ranker *r, int n);
 
 /**
- * Threads the ranking GEMM may use (OpenBLAS's setting is process-wide). The `dsim` command uses 1: a run is
- * one thread, and many runs go in parallel instead. A GEMM computes every score on one thread whatever the
- * count, so the slates do not depend on it.
+ * Threads that rank a batch (default 1). A batch is cut into tiles (up to 256 visits × 4,096 items) the
+ * same way whatever the count, and each tile is one single-threaded sgemm of its own shape, so the
+ * slates and scores are the same bits for any count; dsim runs OpenBLAS itself on one thread. More
+ * threads help only when a batch has several tiles (a catalog over 4,096 items, or a batch over 256).
+ * @return 0 or DSIM_ENOMEM (the threads' workspace).
  */
-void dsim_ranker_set_threads(int n);
+int dsim_ranker_set_threads(dsim_ranker *r, int n);
 
 /** A performance hint: start loading a shopper's estimated vector into cache. */
 void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper);

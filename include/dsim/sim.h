@@ -22,10 +22,11 @@ typedef struct {
     bool log_decisions;   /* keep each visit's context and the policy's distribution in the visit record
                              (scope visit), and take the propensity from that distribution */
     bool frozen;          /* the policy never learns: it acts as it was built (offline evaluation's truth) */
+    int ranking_threads;  /* threads ranking a batch (dsim_ranker_set_threads); the results do not depend on it */
 } dsim_sim_options;
 
-#define DSIM_SIM_OPTIONS_VERSION 1
-#define DSIM_SIM_OPTIONS_INIT {DSIM_SIM_OPTIONS_VERSION, 0, false, false, false}
+#define DSIM_SIM_OPTIONS_VERSION 2
+#define DSIM_SIM_OPTIONS_INIT {DSIM_SIM_OPTIONS_VERSION, 0, false, false, false, 1}
 
 typedef struct dsim_sim dsim_sim;
 

@@ -14,6 +14,7 @@
 #include "dsim/metrics.h"
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
+#include "dsim/sim.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
@@ -107,11 +108,12 @@ typedef struct {
 void cli_progress_show(cli_progress *p, const char *policy, uint64_t seed, uint64_t done, uint64_t total, int force);
 
 /**
- * Run one policy on one seed of a scenario into the store: checkpoints, an optional event log, the final
- * status. @return EXIT_OK, EXIT_RUNTIME (the run is marked failed) or EXIT_INTERRUPTED.
+ * Run one policy on one seed of a scenario into the store: checkpoints, an optional event log (when
+ * options->log_decisions), the final status. @return EXIT_OK, EXIT_RUNTIME (the run is marked failed) or
+ * EXIT_INTERRUPTED.
  */
 int cli_run_one(struct dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
-                uint64_t visits, bool log_events, cli_progress *prog, dsim_metrics *final, int64_t *run_id);
+                const dsim_sim_options *options, cli_progress *prog, dsim_metrics *final, int64_t *run_id);
 
 /** @return a monotonic clock in seconds (for rates and progress lines). */
 double cli_now_seconds(void);

@@ -37,7 +37,6 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    dsim_ranker_set_threads(1);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

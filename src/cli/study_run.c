@@ -74,12 +74,10 @@ static int advance_logging(dsim_sim *sim, cli_event_writer *writer, uint64_t n)
 }
 
 int cli_run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
-                uint64_t visits, bool log_events, cli_progress *prog, dsim_metrics *final, int64_t *run_id)
+                const dsim_sim_options *options, cli_progress *prog, dsim_metrics *final, int64_t *run_id)
 {
-    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
-    options.visits = visits;
-    options.log_decisions = log_events;
-    uint64_t horizon = visits ? visits : dsim_scenario_horizon(sc);
+    bool log_events = options->log_decisions;
+    uint64_t horizon = options->visits ? options->visits : dsim_scenario_horizon(sc);
     int rc = dsim_store_run_begin(store, sc, cfg, seed, horizon, run_id);
     if (rc) {
         cli_error("%s", dsim_errmsg());
@@ -87,7 +85,7 @@ int cli_run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy_co
     }
     dsim_sim *sim = NULL;
     cli_event_writer *writer = NULL;
-    if ((rc = dsim_sim_create(&sim, sc, cfg, seed, &options)) ||
+    if ((rc = dsim_sim_create(&sim, sc, cfg, seed, options)) ||
         (log_events && (rc = cli_event_writer_start(&writer, store)))) {
         dsim_sim_free(sim);
         char msg[1024];

@@ -40,7 +40,7 @@ typedef float floats16 __attribute__((vector_size(16 * sizeof(float))));
 typedef int32_t ints16 __attribute__((vector_size(16 * sizeof(float))));
 enum { LANES = 16 };
 
-static int insert(float s, uint32_t item, int k, int filled, uint32_t *items, float *scores)
+int dsim__ranker_insert(float s, uint32_t item, int k, int filled, uint32_t *items, float *scores)
 {
     if (filled == k && s <= scores[k - 1])
         return filled;
@@ -115,11 +115,11 @@ __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) int dsim__ra
             continue;
         for (size_t l = 0; l < LANES; l++)
             if (row[c + l] >= floor)
-                filled = insert(row[c + l], first + (uint32_t)(c + l), k, filled, items, scores);
+                filled = dsim__ranker_insert(row[c + l], first + (uint32_t)(c + l), k, filled, items, scores);
     }
     for (; c < m; c++)
         if (row[c] >= floor)
-            filled = insert(row[c], first + (uint32_t)c, k, filled, items, scores);
+            filled = dsim__ranker_insert(row[c], first + (uint32_t)c, k, filled, items, scores);
     return filled;
 }
 

@@ -90,6 +90,7 @@ int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, uint64_t seed)
     r->sc = sc;
     r->world = w;
     r->seed = seed;
+    r->threads = 1;
     r->n_items = dsim_world_n_items(w);
     r->n_shoppers = dsim_world_n_shoppers(w);
     r->dim = dsim_world_dim(w);
@@ -142,7 +143,9 @@ void dsim_ranker_free(dsim_ranker *r)
     free(r->last_bought_day);
     free(r->batch_users);
     free(r->batch_scores);
-    free(r->batch_filled);
+    free(r->list_items);
+    free(r->list_scores);
+    free(r->list_filled);
     free(r);
 }
 

@@ -35,11 +35,15 @@ struct dsim_ranker {
     double purchase_logit[2]; /* the shop's model P(buy | shown) = σ(θ0 + θ1 · score), fitted online */
     double mean_discount;    /* EWMA of the discount shown: what a price after discount assumes */
 
-    /* batch workspace, grown by dsim_ranker_reserve() */
-    int capacity;        /* visits it holds */
-    float *batch_users;  /* (capacity, d) */
-    float *batch_scores; /* (min(capacity, RANK_ROWS), block) */
-    int *batch_filled;   /* (capacity,) */
+    /* batch workspace (batch.c), grown by dsim_ranker_reserve() and dsim_ranker_set_threads() */
+    int threads;             /* threads ranking a batch's tiles, 1 unless set */
+    int capacity;            /* visits it holds */
+    int threads_capacity;    /* threads it holds score matrices for */
+    float *batch_users;      /* (capacity, d) */
+    float *batch_scores;     /* (threads_capacity, min(capacity, RANK_ROWS), block): a tile's scores per thread */
+    uint32_t *list_items;    /* (lists, MAX_CANDIDATES): each row's top k of one block, for a wave's tiles */
+    float *list_scores;      /* (lists, MAX_CANDIDATES) */
+    int *list_filled;        /* (lists,) */
 };
 
 /*
@@ -88,5 +92,8 @@ enum { DSIM__RANK_BLOCK = 4096, DSIM__RANK_ROWS = 256 };
  */
 int dsim__ranker_merge(const float *row, uint32_t first, uint32_t m, int k, int filled, uint32_t *items,
                        float *scores);
+
+/** Insert one scored item into such a list (after the entries of equal score). @return the entries in use. */
+int dsim__ranker_insert(float s, uint32_t item, int k, int filled, uint32_t *items, float *scores);
 
 #endif

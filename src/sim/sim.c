@@ -132,7 +132,8 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
         sim->history[u] = (shopper_history){0, 0, 0, 0, NAN, NAN, 0.0f, 0.0f};
     rc = dsim_ranker_alloc(&sim->ranker, world, dsim_world_seed(world));
     sim->batch = sim->sc->ranking.batch;
-    if (rc || (rc = dsim_ranker_reserve(sim->ranker, sim->batch)))
+    if (rc || (rc = dsim_ranker_set_threads(sim->ranker, options->ranking_threads)) ||
+        (rc = dsim_ranker_reserve(sim->ranker, sim->batch)))
         goto done;
     sim->candidates = dsim_ranker_candidates(sim->ranker);
     size_t slots = (size_t)sim->batch * (size_t)sim->candidates;

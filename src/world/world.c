@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/blas.h"
 #include "core/text.h"
 #include "dsim/error.h"
 #include "dsim/rng.h"
@@ -129,6 +130,7 @@ int dsim_world_alloc(dsim_world **out, const dsim_scenario *sc, uint64_t seed)
     dsim_world *w = calloc(1, sizeof *w);
     if (!w)
         return dsim_error_set(DSIM_ENOMEM, "out of memory allocating the world");
+    dsim__blas_single_thread(); /* the true utilities' sgemv */
     w->sc = sc;
     w->seed = seed;
     w->n_items = (uint32_t)sc->catalog.items;

@@ -113,7 +113,6 @@ static void bench(int items, int d)
 
 int main(void)
 {
-    dsim_ranker_set_threads(1);
     const int items[] = {1000, 10000, 100000}, dims[] = {32, 64};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 2; j++)

@@ -152,11 +152,12 @@ static dsim_scenario *item_scope_scenario(void)
     return sc;
 }
 
-static dsim_metrics run_to_end(const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed)
+static dsim_metrics run_threads(const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed, int threads)
 {
     dsim_sim *sim = NULL;
     dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
     options.want_propensity = true;
+    options.ranking_threads = threads;
     ASSERT_OK(dsim_sim_create(&sim, sc, cfg, seed, &options));
     while (dsim_sim_advance(sim, 5000) == DSIM_OK)
         ;
@@ -164,6 +165,11 @@ static dsim_metrics run_to_end(const dsim_scenario *sc, const dsim_policy_config
     dsim_sim_metrics(sim, &m);
     dsim_sim_free(sim);
     return m;
+}
+
+static dsim_metrics run_to_end(const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed)
+{
+    return run_threads(sc, cfg, seed, 1);
 }
 
 /* With fixed estimates the retrieval batch is only a way of computing: batches of 1 (the per-visit exact
@@ -184,6 +190,29 @@ static void test_sim__the_ranking_batch_does_not_change_a_run(void **state)
             first = m;
         else
             assert_memory_equal(&m, &first, sizeof m);
+    }
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+/* Nor do the ranking threads, by construction: a batch is cut into the same tiles whatever their number
+   and each tile is one single-threaded sgemm, so the runs are the same bits with 1, 2 or 3 threads — on any
+   BLAS kernel (CI runs this under several OPENBLAS_CORETYPE values). 9,000 items are three catalog blocks,
+   batches of 600 visits three row chunks. */
+static void test_sim__ranking_threads_do_not_change_a_run(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    sc->catalog.items = 9000;
+    sc->ranking.batch = 600;
+    sc->visits = 6000;
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("thompson")));
+    dsim_metrics first = run_threads(sc, cfg, 5, 1);
+    assert_true(first.visits + first.lost_visits == 6000 && first.purchases > 0);
+    for (int threads = 2; threads <= 3; threads++) {
+        dsim_metrics m = run_threads(sc, cfg, 5, threads);
+        assert_memory_equal(&m, &first, sizeof m);
     }
     dsim_policy_config_free(cfg);
     dsim_scenario_free(sc);
@@ -294,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_sim__shock_scales_elasticity_at_its_visit),
         cmocka_unit_test(test_sim__budget_stops_discounts_once_spent),
         cmocka_unit_test(test_sim__the_ranking_batch_does_not_change_a_run),
+        cmocka_unit_test(test_sim__ranking_threads_do_not_change_a_run),
         cmocka_unit_test(test_sim__item_scope_with_one_level_for_all_equals_visit_scope),
         cmocka_unit_test(test_sim__item_scope_decides_each_item),
         cmocka_unit_test(test_sim__visit_loop_does_not_allocate),
