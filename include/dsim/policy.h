@@ -140,6 +140,11 @@ typedef struct dsim_policy_type {
     /** The one parameter that may change while the policy runs (ε, α, a learning rate): its name in the
         policy file and where it lives in the state. May be NULL. */
     double *(*knob)(void *state, const char **name);
+    /** For types whose distribution has no closed form (a Monte Carlo estimate that may give a level no
+        mass): the propensity of the chosen `level`, estimated so that it is never 0 and its inverse is
+        unbiased for 1 / P(level), which keeps IPS-type estimators unbiased. act() reports the same value.
+        `rng` is keyed by the caller. May be NULL: the propensity is then distribution()'s entry. */
+    double (*propensity)(const void *state, const dsim_context *ctx, int level, gsl_rng *rng);
 } dsim_policy_type;
 
 /** @return the NULL-terminated list of all registered policy types. */
@@ -195,6 +200,11 @@ bool dsim_policy_is_clairvoyant(const dsim_policy *p);
 void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *truth, gsl_rng *rng,
                      bool want_propensity, dsim_action *out);
 void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs);
+/** @return true when the type's propensities are estimates from its own `propensity` function. */
+bool dsim_policy_samples_propensity(const dsim_policy *p);
+/** The propensity of `level` for types that sample it (dsim_policy_samples_propensity); `rng` keyed by the
+ *  caller (stream DSIM_STREAM_POLICY_PROPENSITY, index: the visit). */
+double dsim_policy_propensity(const dsim_policy *p, const dsim_context *ctx, int level, gsl_rng *rng);
 
 /**
  * The parameter a running policy lets one change (ε of ε-greedy, c of UCB1, α of LinUCB, v of linear TS, the

@@ -105,6 +105,18 @@ void dsim__one_hot(double *probs, int n, int level)
         probs[i] = i == level ? 1.0 : 0.0;
 }
 
+double dsim__sampled_propensity(dsim__draw_fn draw, const void *state, const void *arg, int level, gsl_rng *rng)
+{
+    uint64_t wins = 0, draws = 0;
+    while (wins < DSIM__PROPENSITY_WINS && draws < DSIM__PROPENSITY_MAX_DRAWS) {
+        draws++;
+        wins += draw(state, arg, rng) == level;
+    }
+    if (wins == DSIM__PROPENSITY_WINS)
+        return (double)wins / (double)draws;
+    return ((double)wins + 1) / ((double)draws + 1);
+}
+
 int dsim__level_from_percent(const dsim_policy_env *env, double percent, const char *param)
 {
     for (int l = 0; l < env->n_levels; l++)

@@ -9,7 +9,8 @@
  * g_l ~ N(m_l·x, v² xᵀP_l⁻¹x) and gives argmax σ(g_l) · value_l, value_l the running mean reward of a sale
  * at level l (started, like `thompson`, from the catalog's mean price after the discount).
  * The distribution has no closed form; like `thompson` it is estimated from `propensity_draws` draws on a
- * stream keyed by the number of updates.
+ * stream keyed by the number of updates, and the chosen level's propensity by inverse binomial sampling
+ * (dsim__sampled_propensity: never 0, its inverse unbiased).
  */
 #include <math.h>
 
@@ -88,18 +89,35 @@ static void lts_distribution(const void *state, const dsim_context *ctx, const d
         probs[lts_draw(s, mean, sd, s->dist_rng)] += 1.0 / s->draws;
 }
 
+typedef struct {
+    double mean[DSIM_MAX_LEVELS], sd[DSIM_MAX_LEVELS];
+} lts_posterior_scores;
+
+static int lts_draw_fn(const void *state, const void *arg, gsl_rng *rng)
+{
+    const lts_posterior_scores *post = arg;
+    return lts_draw(state, post->mean, post->sd, rng);
+}
+
+static double lts_propensity(const void *state, const dsim_context *ctx, int level, gsl_rng *rng)
+{
+    lts_posterior_scores post;
+    lts_posterior(state, ctx, post.mean, post.sd);
+    return dsim__sampled_propensity(lts_draw_fn, state, &post, level, rng);
+}
+
 static void lts_act(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
                     dsim_action *out)
 {
+    (void)truth;
     const lts_state *s = state;
-    double mean[DSIM_MAX_LEVELS], sd[DSIM_MAX_LEVELS];
-    lts_posterior(s, ctx, mean, sd);
-    out->level = lts_draw(s, mean, sd, rng);
+    lts_posterior_scores post;
+    lts_posterior(s, ctx, post.mean, post.sd);
+    out->level = lts_draw(s, post.mean, post.sd, rng);
     out->propensity = NAN;
     if (want_propensity) {
-        double probs[DSIM_MAX_LEVELS];
-        lts_distribution(state, ctx, truth, probs);
-        out->propensity = probs[out->level];
+        dsim_rng_key(s->dist_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, ctx->visit);
+        out->propensity = dsim__sampled_propensity(lts_draw_fn, s, &post, out->level, s->dist_rng);
     }
 }
 
@@ -138,4 +156,5 @@ const dsim_policy_type dsim_policy_logistic_ts = {
     .distribution = lts_distribution,
     .learn = lts_learn,
     .free = lts_free,
+    .propensity = lts_propensity,
 };

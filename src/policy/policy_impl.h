@@ -52,6 +52,19 @@ double dsim__sale_value(const dsim_policy_env *env, int level);
  */
 double dsim__reward_unit(const dsim_policy_env *env);
 
+/*
+ * The propensity of a level chosen by a randomised argmax with no closed form (Thompson sampling's):
+ * inverse binomial sampling. Draw until `level` has won DSIM__PROPENSITY_WINS times; after N draws,
+ * WINS / N estimates p, never 0, and N / WINS is exactly unbiased for 1 / p (N is negative binomial, with
+ * mean WINS / p), so an IPS weight π / p̂ is unbiased, with relative SD √((1 − p) / WINS) ≈ 18 %.
+ * Expected cost: WINS / p draws, so WINS × (levels) draws averaged over the levels a policy chooses
+ * (a level is chosen with probability p). Past DSIM__PROPENSITY_MAX_DRAWS draws (p below about 3e-5,
+ * a level chosen that rarely) it returns (wins + 1) / (draws + 1).
+ */
+enum { DSIM__PROPENSITY_WINS = 32, DSIM__PROPENSITY_MAX_DRAWS = 1 << 20 };
+typedef int (*dsim__draw_fn)(const void *state, const void *arg, gsl_rng *rng);
+double dsim__sampled_propensity(dsim__draw_fn draw, const void *state, const void *arg, int level, gsl_rng *rng);
+
 /** probs ← the distribution that puts all mass on `level`. */
 void dsim__one_hot(double *probs, int n, int level);
 

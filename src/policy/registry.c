@@ -412,12 +412,25 @@ void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *trut
     assert(!dsim_policy_is_clairvoyant(p) || truth);
     p->type->act(p->state, ctx, dsim_policy_is_clairvoyant(p) ? truth : NULL, rng, want_propensity, out);
     assert(out->level >= 0 && out->level < p->env.n_levels);
-    assert(!want_propensity || (out->propensity >= 0 && out->propensity <= 1 + 1e-12));
+    assert(!want_propensity || (out->propensity > 0 && out->propensity <= 1 + 1e-12));
 }
 
 void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs)
 {
     p->type->distribution(p->state, ctx, dsim_policy_is_clairvoyant(p) ? truth : NULL, probs);
+}
+
+bool dsim_policy_samples_propensity(const dsim_policy *p)
+{
+    return p->type->propensity != NULL;
+}
+
+double dsim_policy_propensity(const dsim_policy *p, const dsim_context *ctx, int level, gsl_rng *rng)
+{
+    assert(p->type->propensity && level >= 0 && level < p->env.n_levels);
+    double q = p->type->propensity(p->state, ctx, level, rng);
+    assert(q > 0 && q <= 1);
+    return q;
 }
 
 int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb)

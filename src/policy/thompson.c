@@ -6,11 +6,12 @@
  * after the discount, minus mean cost for profit, with `value_prior_weight` pseudo-purchases). A visit
  * draws θ_l for every level and gives argmax θ_l · v̂_l (Chapelle & Li 2011, Beta-Bernoulli).
  *
- * The probability of each level under this draw has no closed form. It is estimated, like the Open Bandit
- * Pipeline does for its Bernoulli TS logs, from `propensity_draws` posterior draws on a stream keyed by the
- * number of updates so far, so distribution() is deterministic for a given state and act()'s propensity
- * equals distribution()'s entry. That costs draws × levels Beta samples, so act() only computes it when
- * the caller asks for a propensity.
+ * The probability of each level under this draw has no closed form. distribution() estimates it, like the
+ * Open Bandit Pipeline does for its Bernoulli TS logs, from `propensity_draws` posterior draws on a stream
+ * keyed by the number of updates so far (deterministic for a given state; a level rarer than about
+ * 1 / draws may get no mass). The propensity of the level actually chosen, which IPS divides by, is
+ * estimated apart by inverse binomial sampling (dsim__sampled_propensity): never 0, its inverse unbiased.
+ * Both cost Beta samples, so act() only computes the propensity when the caller asks for it.
  *
  * With `discount = γ < 1`, every visit first shrinks all evidence toward the prior by γ — discounted
  * Thompson sampling (Raj & Kalyani 2017) — so the posterior reflects roughly the last 1/(1 − γ) visits and
@@ -94,15 +95,28 @@ static void ts_distribution(const void *state, const dsim_context *ctx, const do
         probs[ts_draw(s, s->dist_rng)] += 1.0 / s->draws;
 }
 
+static int ts_draw_fn(const void *state, const void *arg, gsl_rng *rng)
+{
+    (void)arg;
+    return ts_draw(state, rng);
+}
+
+static double ts_propensity(const void *state, const dsim_context *ctx, int level, gsl_rng *rng)
+{
+    (void)ctx;
+    return dsim__sampled_propensity(ts_draw_fn, state, NULL, level, rng);
+}
+
 static void ts_act(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
                    dsim_action *out)
 {
-    out->level = ts_draw(state, rng);
+    (void)truth;
+    const ts_state *s = state;
+    out->level = ts_draw(s, rng);
     out->propensity = NAN;
     if (want_propensity) {
-        double probs[DSIM_MAX_LEVELS];
-        ts_distribution(state, ctx, truth, probs);
-        out->propensity = probs[out->level];
+        dsim_rng_key(s->dist_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, ctx->visit);
+        out->propensity = ts_propensity(s, ctx, out->level, s->dist_rng);
     }
 }
 
@@ -152,4 +166,5 @@ const dsim_policy_type dsim_policy_thompson = {
     .learn = ts_learn,
     .values = ts_values,
     .free = ts_free,
+    .propensity = ts_propensity,
 };

@@ -342,15 +342,18 @@ static int visit_visit_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx,
     dsim_world *w = sim->world;
     dsim_action action = {0, 1.0};
     bool logging = sim->options.log_decisions;
+    /* When logging, the propensity is read off the distribution, computed once, unless the policy samples
+       it apart (its distribution is a Monte Carlo estimate that may give the chosen level no mass). */
+    bool sampled = dsim_policy_samples_propensity(sim->policy);
     if (!budget_spent) {
-        /* When logging, the propensity is read off the distribution, computed once. */
         dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
-        dsim_policy_act(sim->policy, ctx, sim->expected, sim->policy_rng, sim->options.want_propensity && !logging,
-                        &action);
+        dsim_policy_act(sim->policy, ctx, sim->expected, sim->policy_rng,
+                        logging ? sampled : sim->options.want_propensity, &action);
     }
     if (logging) {
         record_decision(sim, ctx, budget_spent);
-        action.propensity = sim->last.distribution[action.level];
+        if (budget_spent || !sampled)
+            action.propensity = sim->last.distribution[action.level];
     }
     dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
     dsim_world_visit(w, &sim->model, action.level, sim->choice_rng, outcome);

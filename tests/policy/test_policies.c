@@ -1,7 +1,8 @@
 /*
  * test_policies.c — the contract every registered policy type must keep, checked by looping over
  * dsim_policy_types(): alloc/free, determinism, actions in range, distributions that sum to 1, and a
- * propensity equal to the distribution's entry for the chosen level. Plus policy-file parsing.
+ * propensity in (0, 1] equal to the distribution's entry for the chosen level (or, for types that sample
+ * it, an estimate of its own, checked in test_bandits). Plus policy-file parsing.
  */
 #include <glob.h>
 #include <math.h>
@@ -74,7 +75,11 @@ static void test_policies__every_type_keeps_the_contract(void **state)
             assert_true(x.level >= 0 && x.level < env.n_levels);
             if (x.level != y.level || x.propensity != y.propensity)
                 fail_msg("%s: not deterministic at step %llu", (*t)->name, (unsigned long long)step);
-            if (fabs(x.propensity - probs[x.level]) > 1e-12)
+            if (x.propensity <= 0 || x.propensity > 1)
+                fail_msg("%s: propensity %g of the level chosen", (*t)->name, x.propensity);
+            /* Sampled propensities are estimates of their own (test_bandits checks them); the others are
+               the distribution's entry. */
+            if (!dsim_policy_samples_propensity(a) && fabs(x.propensity - probs[x.level]) > 1e-12)
                 fail_msg("%s: propensity %.6f but distribution gives %.6f", (*t)->name, x.propensity, probs[x.level]);
 
             dsim_rng_key(outcome_rng, 2, DSIM_STREAM_CHOICE, step);
@@ -159,10 +164,80 @@ static void test_policies__policy_files_are_checked(void **state)
     dsim_scenario_free(sc);
 }
 
+/*
+ * Thompson-type propensities are sampled (inverse binomial sampling, 32 wins): never 0, and the inverse is
+ * unbiased for 1 / p. After 30 visits of feedback that make the higher levels rare, take the level nearest
+ * p = 1 % (the plain 256-draw frequency gives it 0 for 8 % of keys: an infinite IPS weight); the mean of
+ * 1 / p̂ over R = 1,000 independently keyed estimates must lie within 4 standard errors of 1 / p, with p
+ * from distribution() at 10^6 draws. SE: √((1 − p) / 32) / p / √R for the mean (0.6 % of 1/p) and
+ * √((1 − p) / (p · 10^6)) / p for the reference (1 %), in quadrature: a bias over about 5 % fails.
+ */
+static void test_policies__sampled_propensities_have_unbiased_inverses(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = NULL;
+    dsim_world *w = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, market_text, "market.ini"));
+    ASSERT_OK(dsim_world_alloc(&w, sc, 3));
+    dsim_policy_env env;
+    dsim_policy_env_for_world(&env, w);
+    gsl_rng *rng = dsim_rng_alloc();
+    uint32_t slate[3] = {1, 2, 3};
+    float scores[3] = {0.9f, 0.8f, 0.7f};
+    const char *types[] = {"thompson", "logistic_ts"};
+    for (int t = 0; t < 2; t++) {
+        dsim_policy_config *cfg = NULL;
+        dsim_policy *p = NULL;
+        const dsim_policy_type *type = dsim_policy_type_find(types[t]);
+        ASSERT_OK(dsim_policy_config_default(&cfg, type));
+        for (int i = 0; i < type->n_params; i++)
+            if (strcmp(type->params[i].name, "propensity_draws") == 0)
+                cfg->params[i] = 1e6;
+        ASSERT_OK(dsim_policy_alloc(&p, cfg, &env));
+        assert_true(dsim_policy_samples_propensity(p));
+        dsim_context ctx = make_context(0, slate, scores);
+        /* Level 0 sells often, the others seldom: after this, the top level is rarely drawn. */
+        for (uint64_t step = 0; step < 30; step++) {
+            int level = (int)(step % (uint64_t)env.n_levels);
+            bool bought = level == 0 ? step % 2 == 0 : step % 9 == 0;
+            dsim_feedback fb = {.level = level, .purchased = bought, .reward = bought ? 10.0 : 0.0,
+                                .position = bought ? 0 : -1};
+            ASSERT_OK(dsim_policy_learn(p, &ctx, &fb));
+        }
+        double probs[DSIM_MAX_LEVELS];
+        dsim_policy_distribution(p, &ctx, NULL, probs);
+        int rare = 1; /* the level nearest p = 1 % */
+        for (int l = 1; l < env.n_levels; l++)
+            if (fabs(log(probs[l] / 0.01)) < fabs(log(probs[rare] / 0.01)))
+                rare = l;
+        double prob = probs[rare];
+        enum { R = 1000, WINS = 32 };
+        double sum = 0;
+        for (int r = 0; r < R; r++) {
+            dsim_rng_key(rng, 99, DSIM_STREAM_POLICY_PROPENSITY, (uint64_t)r);
+            double q = dsim_policy_propensity(p, &ctx, rare, rng);
+            assert_true(q > 0 && q <= 1);
+            sum += 1 / q;
+        }
+        double mean = sum / R, se = sqrt((1 - prob) / WINS) / prob / sqrt(R);
+        double truth_se = sqrt((1 - prob) / (prob * 1e6)) / prob; /* of 1/p from 10^6 draws */
+        printf("# %s: level %d, p = %.5f: mean 1/p-hat %.2f, 1/p %.2f, %.2f SE\n", types[t], rare, prob, mean,
+               1 / prob, (mean - 1 / prob) / hypot(se, truth_se));
+        assert_true(prob > 0.003 && prob < 0.03);
+        assert_true(fabs(mean - 1 / prob) < 4 * hypot(se, truth_se));
+        dsim_policy_free(p);
+        dsim_policy_config_free(cfg);
+    }
+    gsl_rng_free(rng);
+    dsim_world_free(w);
+    dsim_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policies__every_type_keeps_the_contract),
+        cmocka_unit_test(test_policies__sampled_propensities_have_unbiased_inverses),
         cmocka_unit_test(test_policies__every_shipped_policy_file_fits_the_default_scenario),
         cmocka_unit_test(test_policies__policy_files_are_checked),
     };
