@@ -10,6 +10,7 @@
 #ifndef DSIM_SCENARIO_H
 #define DSIM_SCENARIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -192,6 +193,13 @@ int dsim_scenario_parse(dsim_scenario **out, const char *text, const char *origi
 
 /** Check the cross-key rules (shares sum to 1, levels ascending, ...). @return 0 or DSIM_ECONFIG. */
 int dsim_scenario_check(const dsim_scenario *sc);
+
+/**
+ * @return true when shoppers remember: some segment's reference discount moves with what it is shown
+ * (memory < 1) or its shoppers churn. Then today's discount changes tomorrow's demand, a policy that plans
+ * can beat the myopic oracle, and low myopic regret need not mean high reward.
+ */
+bool dsim_scenario_has_memory(const dsim_scenario *sc);
 
 /** @return the horizon in visits (days converted with the total arrival rate). */
 uint64_t dsim_scenario_horizon(const dsim_scenario *sc);

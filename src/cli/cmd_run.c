@@ -32,7 +32,7 @@ static const struct {
 } table_columns[] = {
     {"conversion", "conversion %", 100, "%.3f"}, {"revenue", "revenue", 1, "%.0f"},
     {"profit", "profit", 1, "%.0f"},             {"discount_spend", "disc. spend", 1, "%.0f"},
-    {"avg_discount", "avg disc. %", 100, "%.2f"}, {"regret", "regret", 1, "%.0f"},
+    {"avg_discount", "avg disc. %", 100, "%.2f"}, {"regret", "myopic regret", 1, "%.0f"},
     {"reward", "Δ objective", 1, "%+.0f"}, /* paired difference to the first policy, same seeds */
 };
 #define DELTA_COLUMN (N_COLUMNS - 1)
@@ -175,10 +175,18 @@ int cmd_run(int argc, char **argv)
            o.seeds, o.seeds > 1 ? "s" : "", dsim_objective_name(sc->discounts.objective),
            o.seeds > 1 ? ", mean ± 95 % CI across seeds" : "");
     print_table(&o, configs, values);
-    printf("\nregret: expected %s lost against the myopic oracle, summed over visits.\n"
+    printf("\nmyopic regret: expected %s lost against the myopic oracle (the best level for each visit alone),\n"
+           "summed over visits.\n"
            "Δ objective: %s minus %s's on the same seeds (paired, common random numbers).\n",
            dsim_objective_name(sc->discounts.objective), dsim_objective_name(sc->discounts.objective), configs[0]->name);
-    printf("stored as runs %lld–%lld in %s\n", (long long)first_run, (long long)last_run, o.output);
+    if (dsim_scenario_has_memory(sc))
+        printf("note: shoppers here remember (reference discounts move, or they churn): a policy that plans can\n"
+               "beat the myopic oracle, so low myopic regret need not mean a high %s; judge by Δ objective.\n",
+               dsim_objective_name(sc->discounts.objective));
+    if (first_run == last_run)
+        printf("stored as run %lld in %s\n", (long long)first_run, o.output);
+    else
+        printf("stored as runs %lld–%lld in %s\n", (long long)first_run, (long long)last_run, o.output);
 done:
     dsim_store_close(store);
     free(values);

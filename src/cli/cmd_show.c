@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "core/text.h"
@@ -14,6 +15,21 @@ static const char show_usage[] = "usage: dsim show RUN [--db FILE]\n\n"
                                  "Shows run RUN (a number from `dsim list`): its final metrics, how often each\n"
                                  "discount level was given, and the scenario and policy files it ran with.\n\n"
                                  "example:\n  dsim show 3\n";
+
+/* Money and counts in fixed notation (1527870.42, not 1.52787e+06); ratios to six significant digits. */
+static const char *format_metric(const dsim_metric_def *def, double value)
+{
+    static char text[64];
+    static const char *const counts[] = {"visits", "clicks", "purchases", "shoppers"};
+    const char *format = "%.6g";
+    if (strcmp(def->unit, "currency") == 0 || strncmp(def->unit, "objective", 9) == 0)
+        format = "%.2f";
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (strcmp(def->unit, counts[i]) == 0)
+            format = "%.0f";
+    snprintf(text, sizeof text, format, value);
+    return text;
+}
 
 int cmd_show(int argc, char **argv)
 {
@@ -47,7 +63,8 @@ int cmd_show(int argc, char **argv)
     if (r.has_summary) {
         printf("\nsummary\n");
         for (size_t i = 0; i < dsim_n_metric_defs; i++)
-            printf("  %-22s %16.6g  %s\n", dsim_metric_defs[i].name, r.summary[i], dsim_metric_defs[i].unit);
+            printf("  %-22s %16s  %s\n", dsim_metric_defs[i].name, format_metric(&dsim_metric_defs[i], r.summary[i]),
+                   dsim_metric_defs[i].unit);
     }
     if (r.n_levels) {
         uint64_t total = 0;

@@ -137,7 +137,7 @@ static int draw_policy(const dash_shared *s, int p, int row, int width, bool lea
 
 static int draw_table(const dash_shared *s, int top, int width)
 {
-    mvaddnstr(top, 0, "  policy         visits  conv%   revenue    profit disc.spend  disc%    regret", width);
+    mvaddnstr(top, 0, "  policy         visits  conv%   revenue    profit disc.spend  disc% myo.regret", width);
     int best = leader(s), row = top + 1;
     for (int p = 0; p < s->n_policies; p++)
         row += draw_policy(s, p, row, width, p == best && s->done > 0);

@@ -435,6 +435,16 @@ double dsim_scenario_arrivals_per_day(const dsim_scenario *sc)
     return rate;
 }
 
+bool dsim_scenario_has_memory(const dsim_scenario *sc)
+{
+    for (int s = 0; s < sc->n_segments; s++) {
+        const dsim_segment_config *g = &sc->segments[s];
+        if (g->share > 0 && (g->memory < 1 || g->churn_base > 0 || g->churn_unhappy > 0))
+            return true;
+    }
+    return false;
+}
+
 uint64_t dsim_scenario_horizon(const dsim_scenario *sc)
 {
     if (sc->visits > 0)

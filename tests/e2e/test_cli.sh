@@ -26,6 +26,13 @@ check "fixed10 gives only 10 % or nothing (budget-free scenario: only 10 %)" \
     test "$(q runs.db "SELECT sum(l.visits) FROM levels l JOIN runs r ON r.id = l.run_id WHERE r.policy_name = 'fixed10' AND l.percent <> 10")" = 0
 check "user_version is the schema version" test "$(q runs.db "PRAGMA user_version")" = 7
 
+check "one run is 'stored as run N'" bash -c "'$DSIM' run '$DATA/memoryless.ini' -p none --visits 500 --db one.db | grep -qx 'stored as run 1 in one.db'"
+check "the table names myopic regret" grep -q "myopic regret" <<<"$out"
+check "a market with memory prints the note on myopic regret" grep -q "^note: shoppers here remember" <<<"$out"
+check "a memoryless market does not" bash -c "! '$DSIM' run '$DATA/memoryless.ini' -p none --visits 500 --db one.db | grep -q '^note:'"
+check "show prints money in fixed notation" bash -c "'$DSIM' show 1 --db runs.db | grep -qE '^  profit +[0-9]+\.[0-9]{2}  currency$'"
+check "show gives discounted_share as a fraction" bash -c "'$DSIM' show 1 --db runs.db | grep -qE '^  discounted_share +[0-9.]+  fraction of visits$'"
+
 # ---- same seed, same bytes ----------------------------------------------------------------------------------
 "$DSIM" run "$DATA/small.ini" -p thompson --db a.db -q >/dev/null
 "$DSIM" run "$DATA/small.ini" -p thompson --db b.db -q >/dev/null
