@@ -19,8 +19,8 @@ typedef struct {
     int version;          /* DSIM_SIM_OPTIONS_VERSION */
     uint64_t visits;      /* horizon override; 0: the scenario's horizon */
     bool want_propensity; /* ask the policy for the propensity of each action (costly for some types) */
-    bool log_decisions;   /* keep each visit's context and the policy's distribution in the visit record
-                             (scope visit), and take the propensity from that distribution */
+    bool log_decisions;   /* keep each visit's context and the policy's distribution in the visit record,
+                             and take the propensity from it (scope visit only: refused for scope item) */
     bool frozen;          /* the policy never learns: it acts as it was built (offline evaluation's truth) */
     int ranking_threads;  /* threads ranking a batch (dsim_ranker_set_threads); the results do not depend on it */
 } dsim_sim_options;

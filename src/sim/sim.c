@@ -110,6 +110,9 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     int rc = dsim_policy_scope_check(dsim_policy_config_of(policy), dsim_world_scenario(world));
     if (rc)
         return rc;
+    if (options->log_decisions && dsim_world_scenario(world)->discounts.scope == DSIM_SCOPE_ITEM)
+        return dsim_error_set(DSIM_EINVAL, "logging decisions needs [discounts] scope = visit: item decisions "
+                                           "are not logged yet");
     dsim_sim *sim = calloc(1, sizeof *sim);
     if (!sim)
         return dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");

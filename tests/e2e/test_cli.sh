@@ -64,6 +64,7 @@ bad "empty levels" "levels.ini:2: [discounts]: levels: expected a comma-separate
 bad "unknown demand model" "demand.ini:2: [behaviour]: demand: expected mnl, valuation or linear, got 'logit'" run demand.ini
 check "bad bandit file: exit 2 naming file, line and key" bash -c "'$DSIM' bandit descending.ini 2>&1 >/dev/null | grep -qF 'descending.ini:3: [bandit]: prices: expected ascending prices, got 0.4 after 0.5'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
 bad "a planning agent in scope item" "[policy] type = q_learning learns from a shopper's successive visits" run item_scope.ini -p q_learning
+bad "--log-events in scope item" "item_scope.ini: --log-events logs one decision per visit, and [discounts] scope = item decides each item apart" run item_scope.ini --log-events
 bad "level not offered" "level12.ini:3: [policy] level = 12: the scenario offers no such level" run "$DATA/small.ini" -p level12.ini
 bad "unknown policy type" "thomson.ini:2: [policy] type: unknown policy type 'thomson'; did you mean 'thompson'?" run "$DATA/small.ini" -p thomson.ini
 bad "unknown feature" "feature.ini:4: [policy] features: unknown feature 'recency' (known: bias, visits, visit_recency," run "$DATA/small.ini" -p feature.ini
