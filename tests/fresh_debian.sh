@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fresh_debian.sh — check README's Quick start on a fresh Debian 12: a debootstrap minbase chroot (as root),
-# a clone of this checkout inside it, then both Quick start commands, timed.
+# a clone of this checkout's committed HEAD inside it, then both Quick start commands, timed.
 #
 # The mirror is the one this machine's apt uses (deb822 .sources or a one-line sources.list), so the check
 # runs wherever apt works. The chroot gets its own proc, devpts and tmpfs mounts — never a bind of the host's
@@ -27,7 +27,6 @@ mount -t proc proc "$root/proc"
 mount -t tmpfs tmpfs "$root/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
 ln -sf pts/ptmx "$root/dev/ptmx"
-cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
 git clone -q . "$root/root/dsim"
 chroot "$root" /bin/bash -c 'cd /root/dsim && time (bash .ci/setup.sh && build/dsim run default)'
 chroot "$root" /bin/bash -c 'cd /root/dsim && time (bash .ci/setup.sh && ctest --test-dir build --output-on-failure)'

@@ -17,7 +17,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 7
+#define DSIM_STORE_SCHEMA_VERSION 8
 
 typedef struct dsim_store dsim_store;
 
@@ -29,9 +29,24 @@ int dsim_store_open(dsim_store **out, const char *path);
 /** Close; a run still open is marked failed. NULL is a no-op. */
 void dsim_store_close(dsim_store *st);
 
-/** Record a new run as 'running' (committed at once, unless whole runs are set) and open its transaction. */
+/** Where a run came from: `runs.source` ('run', 'sweep', 'dash'). */
+typedef enum { DSIM_SOURCE_RUN, DSIM_SOURCE_SWEEP, DSIM_SOURCE_DASH, DSIM_SOURCE_COUNT } dsim_run_source;
+const char *dsim_run_source_name(dsim_run_source source);
+
+/** A run's provenance, so that incomparable runs can be told apart (a dashboard snapshot of 1,940 visits,
+ *  a run whose market was changed live, a sweep's cell). */
+typedef struct {
+    dsim_run_source source;
+    uint64_t planned_visits; /* the horizon it was started for (a snapshot stores fewer visits) */
+    bool changed_live;       /* its market or a policy parameter was changed while it ran (dsim dash) */
+} dsim_run_origin;
+
+/**
+ * Record a new run of `visits` visits as 'running' (committed at once, unless whole runs are set) and open its
+ * transaction. `origin` NULL: a plain `dsim run` that planned exactly `visits`.
+ */
 int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_policy_config *policy, uint64_t seed,
-                         uint64_t visits, int64_t *run_id);
+                         uint64_t visits, const dsim_run_origin *origin, int64_t *run_id);
 /**
  * Write each run in one transaction from dsim_store_run_begin() to dsim_store_run_end(), its 'running' row
  * included: for runs computed before they are written (sweeps), which a crash must not leave half-there.
@@ -112,6 +127,9 @@ typedef struct {
     char scenario_name[DSIM_NAME_MAX], policy_name[DSIM_NAME_MAX], policy_type[DSIM_NAME_MAX];
     char objective[16], dsim_version[16];
     uint64_t seed, visits;
+    char source[8];          /* 'run', 'sweep' or 'dash' */
+    uint64_t planned_visits; /* 0 when unknown (a dashboard snapshot stored before schema version 8) */
+    bool changed_live;
     bool has_summary;
     double summary[32];   /* in dsim_metric_defs order */
     char *scenario_text;  /* owned; only from dsim_store_run_get() */
@@ -122,8 +140,17 @@ typedef struct {
     uint64_t level_visits[DSIM_MAX_LEVELS];
 } dsim_run_row;
 
-/** All runs, oldest first. @param rows out: array owned by the caller, free with dsim_store_rows_free(). */
-int dsim_store_runs(dsim_store *st, dsim_run_row **rows, size_t *n_rows);
+/** Which runs dsim_store_runs() lists: each field NULL for any, else the exact value. */
+typedef struct {
+    const char *scenario, *policy, *source, *status;
+} dsim_run_filter;
+
+/** The runs that pass `filter` (NULL: all), oldest first. @param rows out: array owned by the caller, free
+ *  with dsim_store_rows_free(). */
+int dsim_store_runs(dsim_store *st, const dsim_run_filter *filter, dsim_run_row **rows, size_t *n_rows);
+/** Call `each` on every live change recorded with a run (dsim dash), in order. */
+int dsim_store_changes_each(dsim_store *st, int64_t run_id,
+                            int (*each)(int seq, uint64_t visit, const char *change, void *data), void *data);
 /** One run with its texts and level counts. @return 0, DSIM_ENOTFOUND or DSIM_ESTORE. Release with dsim_store_row_clear(). */
 int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row);
 void dsim_store_rows_free(dsim_run_row *rows, size_t n_rows);

@@ -62,7 +62,7 @@ static int replay(const char *db, int64_t *runs, int n_runs)
     if (n_runs == 0) { /* every finished run, up to the dashboard's limit */
         dsim_run_row *rows = NULL;
         size_t n = 0;
-        if (dsim_store_runs(store, &rows, &n) == DSIM_OK)
+        if (dsim_store_runs(store, NULL, &rows, &n) == DSIM_OK)
             for (size_t i = 0; i < n && n_runs < DASH_MAX_POLICIES; i++)
                 if (rows[i].has_summary)
                     runs[n_runs++] = rows[i].id;

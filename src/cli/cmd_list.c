@@ -69,15 +69,73 @@ bool cli_split_run(const char *spec, char *db, size_t n, long long *run)
     return true;
 }
 
-static const char list_usage[] = "usage: dsim list [--db FILE]\n\n"
-                                 "Lists the runs stored in the result database (default " DEFAULT_DB ").\n\n"
-                                 "example:\n  dsim list --db results/study.db\n";
+static const char list_usage[] =
+    "usage: dsim list [--scenario NAME] [--policy NAME] [--source run|sweep|dash] [--status STATUS] [--db FILE]\n\n"
+    "Lists the runs stored in the result database (default " DEFAULT_DB "), oldest first, with where each came\n"
+    "from: `run` (dsim run), `sweep` (a sweep's cell) or `dash` (a dashboard snapshot); `live` marks a run\n"
+    "whose market or parameters were changed while it ran, and a snapshot shows its visits of those planned.\n\n"
+    "  --scenario NAME   only runs of this scenario\n"
+    "  --policy NAME     only runs of this policy\n"
+    "  --source SOURCE   only runs from run, sweep or dash\n"
+    "  --status STATUS   only runs that are running, done, failed or interrupted\n\n"
+    "example:\n  dsim list --scenario default --source run --status done\n";
+
+static int parse_list_options(int argc, char **argv, const char **db, dsim_run_filter *filter)
+{
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"scenario", required_argument, NULL, 'c'},
+                                             {"policy", required_argument, NULL, 'p'},
+                                             {"source", required_argument, NULL, 's'},
+                                             {"status", required_argument, NULL, 't'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    static const char *const sources[] = {"run", "sweep", "dash"};
+    static const char *const statuses[] = {"running", "done", "failed", "interrupted"};
+    *db = DEFAULT_DB;
+    *filter = (dsim_run_filter){0};
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        const char *const *words = c == 's' ? sources : c == 't' ? statuses : NULL;
+        size_t n_words = c == 's' ? 3 : 4;
+        if (words) {
+            size_t i = 0;
+            while (i < n_words && strcmp(optarg, words[i]) != 0)
+                i++;
+            if (i == n_words) {
+                const char *near = dsim__nearest(optarg, words, n_words);
+                cli_error("list: --%s: expected %s, got '%s'%s%s%s", c == 's' ? "source" : "status",
+                          c == 's' ? "run, sweep or dash" : "running, done, failed or interrupted", optarg,
+                          near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+                return EXIT_USAGE;
+            }
+        }
+        switch (c) {
+        case 'd': *db = optarg; break;
+        case 'c': filter->scenario = optarg; break;
+        case 'p': filter->policy = optarg; break;
+        case 's': filter->source = optarg; break;
+        case 't': filter->status = optarg; break;
+        case 'h': fputs(list_usage, stdout); return -1;
+        default:
+            cli_error("list: %s '%s'", c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+            fputs(list_usage, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error("list: unexpected argument '%s'", argv[optind]);
+        fputs(list_usage, stderr);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
 
 int cmd_list(int argc, char **argv)
 {
     const char *db;
-    int n_args;
-    int status = cli_parse_db_options(argc, argv, list_usage, &db, NULL, 0, &n_args);
+    dsim_run_filter filter;
+    int status = parse_list_options(argc, argv, &db, &filter);
     if (status)
         return status < 0 ? EXIT_OK : status;
     dsim_store *store = NULL;
@@ -85,7 +143,7 @@ int cmd_list(int argc, char **argv)
         return status;
     dsim_run_row *rows = NULL;
     size_t n = 0;
-    if (dsim_store_runs(store, &rows, &n)) {
+    if (dsim_store_runs(store, &filter, &rows, &n)) {
         cli_error("%s", dsim_errmsg());
         dsim_store_close(store);
         return EXIT_RUNTIME;
@@ -94,19 +152,26 @@ int cmd_list(int argc, char **argv)
     for (size_t i = 0; i < dsim_n_metric_defs; i++)
         if (strcmp(dsim_metric_defs[i].name, "reward") == 0)
             reward = i;
-    printf("%5s  %-20s  %-11s  %-16s  %-16s  %8s  %10s  %-11s  %14s\n", "run", "created", "status", "scenario", "policy",
-           "seed", "visits", "objective", "total");
+    printf("%5s  %-20s  %-11s  %-10s  %-16s  %-16s  %8s  %17s  %-11s  %14s\n", "run", "created", "status", "source",
+           "scenario", "policy", "seed", "visits", "objective", "total");
     for (size_t i = 0; i < n; i++) {
         const dsim_run_row *r = &rows[i];
         char total[32] = "-";
         if (r->has_summary)
             snprintf(total, sizeof total, "%.2f", r->summary[reward]);
-        printf("%5lld  %-20s  %-11s  %-16s  %-16s  %8llu  %10llu  %-11s  %14s\n", (long long)r->id, r->created, r->status,
-               r->scenario_name, r->policy_name, (unsigned long long)r->seed, (unsigned long long)r->visits,
-               r->objective, total);
+        char source[16], visits[48];
+        snprintf(source, sizeof source, "%s%s", r->source, r->changed_live ? " live" : "");
+        if (r->planned_visits && r->planned_visits != r->visits)
+            snprintf(visits, sizeof visits, "%llu/%llu", (unsigned long long)r->visits,
+                     (unsigned long long)r->planned_visits);
+        else
+            snprintf(visits, sizeof visits, "%llu", (unsigned long long)r->visits);
+        printf("%5lld  %-20s  %-11s  %-10s  %-16s  %-16s  %8llu  %17s  %-11s  %14s\n", (long long)r->id, r->created,
+               r->status, source, r->scenario_name, r->policy_name, (unsigned long long)r->seed, visits, r->objective,
+               total);
     }
     if (n == 0)
-        printf("(no runs)\n");
+        printf(filter.scenario || filter.policy || filter.source || filter.status ? "(no runs match)\n" : "(no runs)\n");
     dsim_store_rows_free(rows, n);
     dsim_store_close(store);
     return EXIT_OK;

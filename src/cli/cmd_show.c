@@ -31,6 +31,31 @@ static const char *format_metric(const dsim_metric_def *def, double value)
     return text;
 }
 
+static int print_change(int seq, uint64_t visit, const char *change, void *data)
+{
+    (void)seq, (void)data;
+    printf("  at visit %llu: %s\n", (unsigned long long)visit, change);
+    return 0;
+}
+
+/* Where the run came from, so that a snapshot or a run changed live is not taken for an ordinary run. */
+static void print_origin(dsim_store *store, const dsim_run_row *r)
+{
+    printf("source %s", r->source);
+    if (strcmp(r->source, "dash") == 0 && r->planned_visits)
+        printf(" (a dashboard snapshot after %llu of %llu planned visits)", (unsigned long long)r->visits,
+               (unsigned long long)r->planned_visits);
+    else if (strcmp(r->source, "dash") == 0)
+        printf(" (a dashboard snapshot; the visits planned were not recorded)");
+    else if (r->planned_visits && r->planned_visits != r->visits)
+        printf("; planned %llu visits", (unsigned long long)r->planned_visits);
+    printf("\n");
+    if (r->changed_live) {
+        printf("changed live (its figures mix markets or parameters):\n");
+        dsim_store_changes_each(store, r->id, print_change, NULL);
+    }
+}
+
 int cmd_show(int argc, char **argv)
 {
     const char *db;
@@ -58,6 +83,7 @@ int cmd_show(int argc, char **argv)
            r.scenario_name, (unsigned long long)r.seed, (unsigned long long)r.visits, r.objective);
     printf("status %s; created %s, finished %s; dsim %s\n", r.status, r.created, *r.finished ? r.finished : "-",
            r.dsim_version);
+    print_origin(store, &r);
     if (r.error)
         printf("error: %s\n", r.error);
     if (r.has_summary) {

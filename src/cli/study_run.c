@@ -78,7 +78,7 @@ int cli_run_one(dsim_store *store, const dsim_scenario *sc, const dsim_policy_co
 {
     bool log_events = options->log_decisions;
     uint64_t horizon = options->visits ? options->visits : dsim_scenario_horizon(sc);
-    int rc = dsim_store_run_begin(store, sc, cfg, seed, horizon, run_id);
+    int rc = dsim_store_run_begin(store, sc, cfg, seed, horizon, NULL, run_id);
     if (rc) {
         cli_error("%s", dsim_errmsg());
         return EXIT_RUNTIME;

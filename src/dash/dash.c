@@ -424,7 +424,8 @@ static int save_snapshot(const dash_shared *s, const char *db)
         for (int k = 0; k < s->n_seeds && !rc; k++) {
             int64_t id;
             const dsim_metrics *final = &s->seed_metrics[p][k];
-            rc = dsim_store_run_begin(store, s->sc, s->configs[p], s->seed + (uint64_t)k, s->done, &id);
+            dsim_run_origin origin = {DSIM_SOURCE_DASH, s->horizon, s->n_changes > 0};
+            rc = dsim_store_run_begin(store, s->sc, s->configs[p], s->seed + (uint64_t)k, s->done, &origin, &id);
             /* The chart's points (the objective only, the seeds' mean), then the seed's totals at the end. */
             dsim_metrics m = {0};
             for (size_t i = 1; i < s->n_points && s->series_visit[i] < s->done && !rc; i++) {

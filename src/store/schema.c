@@ -68,9 +68,26 @@ static const char *const migrations[] = {
     "  cell INTEGER NOT NULL, policy INTEGER NOT NULL, seed INTEGER NOT NULL,"
     "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, axes TEXT NOT NULL,"
     "  PRIMARY KEY (sweep_id, cell, policy, seed)) WITHOUT ROWID;",
+    /* 7 → 8: where each run came from. Older runs: a sweep's are known by their sweep_runs link, a dashboard
+       snapshot with live changes by its changes rows; a snapshot without changes cannot be told from a run
+       (its planned_visits stays NULL only when it is known to be a snapshot). */
+    "ALTER TABLE runs ADD COLUMN source TEXT NOT NULL DEFAULT 'run';"
+    "ALTER TABLE runs ADD COLUMN planned_visits INTEGER;"
+    "ALTER TABLE runs ADD COLUMN changed_live INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE runs SET source = 'sweep' WHERE id IN (SELECT run_id FROM sweep_runs);"
+    "UPDATE runs SET source = 'dash', changed_live = 1 WHERE id IN (SELECT run_id FROM changes);"
+    "UPDATE runs SET planned_visits = visits WHERE source <> 'dash';",
 };
 
+_Static_assert(sizeof migrations / sizeof migrations[0] == DSIM_STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
 int dsim__store_migrate(sqlite3 *db, const char *path)
+{
+    return dsim__store_migrate_to(db, path, (int)(sizeof migrations / sizeof migrations[0]));
+}
+
+int dsim__store_migrate_to(sqlite3 *db, const char *path, int latest)
 {
     sqlite3_stmt *stmt = NULL;
     int version = 0;
@@ -80,7 +97,6 @@ int dsim__store_migrate(sqlite3 *db, const char *path)
         version = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
 
-    int latest = (int)(sizeof migrations / sizeof migrations[0]);
     if (version > latest)
         return dsim_error_set(DSIM_ESTORE, "%s: schema version %d is newer than this dsim knows (%d); upgrade dsim",
                               path, version, latest);

@@ -126,9 +126,18 @@ void dsim_store_close(dsim_store *st)
 
 /* ---- writing ---------------------------------------------------------------------------------------- */
 
-int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_policy_config *policy, uint64_t seed,
-                         uint64_t visits, int64_t *run_id)
+const char *dsim_run_source_name(dsim_run_source source)
 {
+    static const char *const names[DSIM_SOURCE_COUNT] = {"run", "sweep", "dash"};
+    return source < DSIM_SOURCE_COUNT ? names[source] : "?";
+}
+
+int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_policy_config *policy, uint64_t seed,
+                         uint64_t visits, const dsim_run_origin *origin, int64_t *run_id)
+{
+    dsim_run_origin plain = {DSIM_SOURCE_RUN, visits, false};
+    if (!origin)
+        origin = &plain;
     if (st->open_run)
         return dsim_error_set(DSIM_EINVAL, "%s: run %lld is still open", st->path, (long long)st->open_run);
     char created[32];
@@ -137,8 +146,8 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
     int rc = DSIM_OK;
     const char *sql =
         "INSERT INTO runs (created, status, scenario_name, scenario_path, scenario_text, policy_name, policy_type,"
-        " policy_path, policy_text, seed, visits, objective, dsim_version, pid)"
-        " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " policy_path, policy_text, seed, visits, objective, dsim_version, pid, source, planned_visits, changed_live)"
+        " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     if (st->whole_runs && (rc = dsim__store_exec(st, "BEGIN IMMEDIATE;")))
         return rc;
     if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
@@ -160,6 +169,9 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
     sqlite3_bind_text(stmt, 11, dsim_objective_name(sc->discounts.objective), -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 12, DSIM_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 13, (sqlite3_int64)getpid());
+    sqlite3_bind_text(stmt, 14, dsim_run_source_name(origin->source), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 15, (sqlite3_int64)origin->planned_visits);
+    sqlite3_bind_int(stmt, 16, origin->changed_live);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         rc = dsim__store_error(st, "recording the run");
         goto done;
@@ -299,8 +311,8 @@ static char *dup_text(sqlite3_stmt *stmt, int col)
 
 #define RUN_COLUMNS                                                                                              \
     "r.id, r.created, r.finished, r.status, r.scenario_name, r.policy_name, r.policy_type, r.objective,"         \
-    " r.dsim_version, r.seed, r.visits, r.error, s.run_id"
-enum { N_RUN_COLUMNS = 13 };
+    " r.dsim_version, r.seed, r.visits, r.error, r.source, r.planned_visits, r.changed_live, s.run_id"
+enum { N_RUN_COLUMNS = 16 };
 
 static void read_row(sqlite3_stmt *stmt, dsim_run_row *row)
 {
@@ -317,7 +329,10 @@ static void read_row(sqlite3_stmt *stmt, dsim_run_row *row)
     row->seed = (uint64_t)sqlite3_column_int64(stmt, 9);
     row->visits = (uint64_t)sqlite3_column_int64(stmt, 10);
     row->error = dup_text(stmt, 11);
-    row->has_summary = sqlite3_column_type(stmt, 12) != SQLITE_NULL;
+    copy_text(row->source, sizeof row->source, stmt, 12);
+    row->planned_visits = (uint64_t)sqlite3_column_int64(stmt, 13);
+    row->changed_live = sqlite3_column_int(stmt, 14) != 0;
+    row->has_summary = sqlite3_column_type(stmt, 15) != SQLITE_NULL;
     for (size_t i = 0; i < dsim_n_metric_defs && row->has_summary; i++)
         row->summary[i] = sqlite3_column_double(stmt, N_RUN_COLUMNS + (int)i);
 }
@@ -331,15 +346,25 @@ static const char *select_runs_sql(char *buf, size_t n, const char *where)
     return buf;
 }
 
-int dsim_store_runs(dsim_store *st, dsim_run_row **rows, size_t *n_rows)
+int dsim_store_runs(dsim_store *st, const dsim_run_filter *filter, dsim_run_row **rows, size_t *n_rows)
 {
     char sql[2048];
     sqlite3_stmt *stmt = NULL;
     dsim_run_row *out = NULL;
     size_t n = 0, cap = 0;
     int rc = DSIM_OK, step;
-    if (sqlite3_prepare_v2(st->db, select_runs_sql(sql, sizeof sql, ""), -1, &stmt, NULL) != SQLITE_OK)
+    dsim_run_filter any = {0};
+    if (!filter)
+        filter = &any;
+    /* A NULL parameter matches every row: one statement serves every combination of filters. */
+    const char *where = "WHERE (?1 IS NULL OR r.scenario_name = ?1) AND (?2 IS NULL OR r.policy_name = ?2)"
+                        " AND (?3 IS NULL OR r.source = ?3) AND (?4 IS NULL OR r.status = ?4)";
+    if (sqlite3_prepare_v2(st->db, select_runs_sql(sql, sizeof sql, where), -1, &stmt, NULL) != SQLITE_OK)
         return dsim__store_error(st, "listing runs");
+    const char *values[] = {filter->scenario, filter->policy, filter->source, filter->status};
+    for (int i = 0; i < 4; i++)
+        if (values[i])
+            sqlite3_bind_text(stmt, i + 1, values[i], -1, SQLITE_STATIC);
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
@@ -362,6 +387,24 @@ int dsim_store_runs(dsim_store *st, dsim_run_row **rows, size_t *n_rows)
     *rows = out;
     *n_rows = n;
     return DSIM_OK;
+}
+
+int dsim_store_changes_each(dsim_store *st, int64_t run_id,
+                            int (*each)(int seq, uint64_t visit, const char *change, void *data), void *data)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = DSIM_OK, step;
+    if (sqlite3_prepare_v2(st->db, "SELECT seq, visit, change FROM changes WHERE run_id = ? ORDER BY seq", -1, &stmt,
+                           NULL) != SQLITE_OK)
+        return dsim__store_error(st, "reading live changes");
+    sqlite3_bind_int64(stmt, 1, run_id);
+    while (!rc && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+        rc = each(sqlite3_column_int(stmt, 0), (uint64_t)sqlite3_column_int64(stmt, 1),
+                  (const char *)sqlite3_column_text(stmt, 2), data);
+    if (!rc && step != SQLITE_DONE)
+        rc = dsim__store_error(st, "reading live changes");
+    sqlite3_finalize(stmt);
+    return rc;
 }
 
 int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row)

@@ -29,5 +29,7 @@ int dsim__store_exec(dsim_store *st, const char *sql);
 
 /** Bring the database to the latest schema version. @return 0 or DSIM_ESTORE. */
 int dsim__store_migrate(sqlite3 *db, const char *path);
+/** Migrate only up to schema version `target` (tests build databases of every earlier version). */
+int dsim__store_migrate_to(sqlite3 *db, const char *path, int target);
 
 #endif

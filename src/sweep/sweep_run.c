@@ -142,7 +142,8 @@ int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_
     int rc = dsim_sweep_runner_task(r, res->head.task, &sc, &seed);
     if (rc && res->head.status != DSIM_OK) /* no scenario to record the run against: its own error says why */
         return dsim_error_set(res->head.status, "%s", res->head.error);
-    if (rc || (rc = dsim_store_run_begin(st, sc, r->policies[t.policy], seed, res->head.horizon, &run_id)))
+    if (rc || (rc = dsim_store_run_begin(st, sc, r->policies[t.policy], seed, res->head.horizon,
+                                         &(dsim_run_origin){DSIM_SOURCE_SWEEP, res->head.horizon, false}, &run_id)))
         return rc;
     if (res->head.status != DSIM_OK)
         return dsim_store_run_end(st, DSIM_RUN_FAILED, &res->head.final, res->head.error);

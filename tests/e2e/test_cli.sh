@@ -24,7 +24,7 @@ check "scenario text stored" test "$(q runs.db "SELECT count(*) FROM runs WHERE 
 check "final checkpoint equals summary" test "$(q runs.db "SELECT count(*) FROM series s JOIN summary m ON m.run_id = s.run_id AND s.visit = 20000 AND s.profit = m.profit")" = 6
 check "fixed10 gives only 10 % or nothing (budget-free scenario: only 10 %)" \
     test "$(q runs.db "SELECT sum(l.visits) FROM levels l JOIN runs r ON r.id = l.run_id WHERE r.policy_name = 'fixed10' AND l.percent <> 10")" = 0
-check "user_version is the schema version" test "$(q runs.db "PRAGMA user_version")" = 7
+check "user_version is the schema version" test "$(q runs.db "PRAGMA user_version")" = 8
 
 check "one run is 'stored as run N'" bash -c "'$DSIM' run '$DATA/memoryless.ini' -p none --visits 500 --db one.db | grep -qx 'stored as run 1 in one.db'"
 check "the table names myopic regret" grep -q "myopic regret" <<<"$out"
@@ -169,8 +169,13 @@ check "bandit is reproducible" cmp -s a.txt b.txt
 # ---- read commands ----------------------------------------------------------------------------------------------
 list=$("$DSIM" list --db runs.db)
 check "list shows every run" test "$(grep -c ' done ' <<<"$list")" = 6
+check "list shows where runs came from" test "$(grep -cE ' done +run ' <<<"$list")" = 6
+check "list --policy --source --status filter" test "$("$DSIM" list --db runs.db --policy thompson --source run --status done | grep -c ' thompson ')" = 2
+check "list: no sweep runs here" test "$("$DSIM" list --db runs.db --source sweep)" = "$(printf '%s\n' "$(head -1 <<<"$list")" '(no runs match)')"
+bad "list --source with a typo" "list: --source: expected run, sweep or dash, got 'swep' (did you mean 'sweep'?)" list --source swep
 show=$("$DSIM" show 3 --db runs.db)
 check "show prints the summary" grep -q "^  profit " <<<"$show"
+check "show prints the source" grep -qx "source run" <<<"$show"
 check "show prints the levels given" grep -q "10.0 %" <<<"$show"
 check "show prints the configuration" grep -q "\[segment.bargain\]" <<<"$show"
 check "list of a missing database exits 2" bash -c "'$DSIM' list --db missing.db 2>/dev/null; [[ \$? -eq 2 ]] && [[ ! -e missing.db ]]"

@@ -86,6 +86,9 @@ for size in 80x24 160x50; do
     check "$size: two snapshots (w, then quit) of three runs" test "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE status = 'done'")" = 6
     changes=$(sqlite3 "$db" "SELECT group_concat(substr(change, 1, 12), '|') FROM (SELECT change FROM changes WHERE run_id = 6 ORDER BY seq)")
     check "$size: the live changes recorded in order ($changes)" test "$changes" = "shock sale a|price sensit|price sensit|outside opti"
+    check "$size: snapshots are stored as source dash, changed live, with the visits planned" \
+        test "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE source = 'dash' AND changed_live = 1 AND planned_visits > visits")" = 6
+    check "$size: show prints the snapshot's live changes" bash -c "'$DSIM' show 6 --db '$db' | grep -q '^  at visit [0-9]*: shock sale'"
     got=$(sqlite3 "$db" "SELECT count(*) FROM summary WHERE run_id IN (SELECT run_id FROM series)")
     check "$size: each run stored with its summary and series ($got)" test "$got" = 6
     tmux -S "$SOCK" kill-session -t dash

@@ -18,6 +18,7 @@ check "sweep exits 0" test $? -eq 0
 check "sweep runs every cell x policy x seed" grep -q "2 cells x 2 policies x 2 seeds = 8 runs; 8 run now, 0 done before" <<<"$out"
 check "sweep summarises each cell and its best policy" test "$(grep -c '^  best: ' <<<"$out")" = 2
 check "sweep links its runs" test "$(q sweep.db "SELECT count(*) FROM sweep_runs")" = 8
+check "a sweep's runs say so (source sweep)" test "$(q sweep.db "SELECT count(*) FROM runs WHERE source = 'sweep' AND planned_visits = visits")" = 8
 out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
 check "sweep run again skips what is done" grep -q "0 run now, 8 done before" <<<"$out"
 "$DSIM" sweep sweep.ini --db sweep.db --summary --csv sweep.csv >/dev/null 2>err.txt

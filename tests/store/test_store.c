@@ -11,6 +11,7 @@
 #include "dsim/sim.h"
 #include "dsim/store.h"
 #include "helpers.h"
+#include "store/store_impl.h"
 
 static char dir[64];
 
@@ -56,7 +57,7 @@ static void test_store__a_run_is_written_and_read_back(void **state)
     dsim_sim *sim = NULL;
     ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 7, NULL));
     int64_t id = 0;
-    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 7, dsim_sim_horizon(sim), &id));
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 7, dsim_sim_horizon(sim), NULL, &id));
     dsim_metrics m;
     while (dsim_sim_advance(sim, 2000) == DSIM_OK) {
         dsim_sim_metrics(sim, &m);
@@ -81,7 +82,7 @@ static void test_store__a_run_is_written_and_read_back(void **state)
     /* And through dsim's readers. */
     dsim_run_row *rows = NULL;
     size_t n = 0;
-    ASSERT_OK(dsim_store_runs(st, &rows, &n));
+    ASSERT_OK(dsim_store_runs(st, NULL, &rows, &n));
     assert_int_equal(n, 1);
     assert_string_equal(rows[0].policy_name, "fixed10");
     assert_string_equal(rows[0].status, "done");
@@ -113,13 +114,13 @@ static void test_store__failed_and_unfinished_runs_never_look_complete(void **st
     ASSERT_OK(dsim_store_open(&st, path));
     int64_t id;
     dsim_metrics m = {.visits = 10};
-    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 1, 100, &id));
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 1, 100, NULL, &id));
     ASSERT_OK(dsim_store_series_add(st, 10, &m));
     ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_FAILED, &m, "out of luck"));
-    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 2, 100, &id));
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 2, 100, NULL, &id));
     ASSERT_OK(dsim_store_series_add(st, 10, &m));
     ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_INTERRUPTED, &m, NULL));
-    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 3, 100, &id));
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 3, 100, NULL, &id));
     dsim_store_close(st); /* closing with the run still open marks it failed */
 
     assert_true(query_double(path, "SELECT count(*) FROM summary") == 0);
@@ -167,46 +168,79 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_n_metric_defs);
 }
 
-/* A version-1 database (made by dropping what migrations 2 to 7 add) is upgraded in place when opened,
-   keeps its runs, and has the new columns and tables. */
-static void test_store__a_version_1_database_is_migrated(void **state)
+/* A database of every earlier schema version (0 to 7, built by the real migrations up to that version) is
+   upgraded in place when opened, keeps its runs, gains every later column and table, and learns where
+   they came from: a sweep's run from its
+   sweep_runs link, a dashboard snapshot with live changes from its changes rows, the rest as plain runs
+   that planned the visits they have. */
+static void test_store__every_earlier_version_is_migrated_with_run_sources(void **state)
 {
     (void)state;
-    char path[128];
-    snprintf(path, sizeof path, "%s/v1.db", dir);
-    dsim_store *st = NULL;
-    ASSERT_OK(dsim_store_open(&st, path));
-    dsim_store_close(st);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "ALTER TABLE series DROP COLUMN top3_purchase_share;"
-                                  "ALTER TABLE summary DROP COLUMN top3_purchase_share;"
-                                  "ALTER TABLE series DROP COLUMN precision_at_k;"
-                                  "ALTER TABLE series DROP COLUMN recall_at_k;"
-                                  "ALTER TABLE series DROP COLUMN ndcg_at_k;"
-                                  "ALTER TABLE summary DROP COLUMN precision_at_k;"
-                                  "ALTER TABLE summary DROP COLUMN recall_at_k;"
-                                  "ALTER TABLE summary DROP COLUMN ndcg_at_k;"
-                                  "DROP TABLE events;"
-                                  "DROP TABLE ope;"
-                                  "DROP TABLE changes;"
-                                  "DROP TABLE sweep_runs;"
-                                  "DROP TABLE sweeps;"
-                                  "INSERT INTO runs (created, status, scenario_name, scenario_text, policy_name, "
-                                  "policy_type, seed, visits, objective, dsim_version) VALUES ('2026-01-01', 'done', "
-                                  "'old', '', 'none', 'none', 1, 10, 'profit', '0.0');"
-                                  "PRAGMA user_version = 1;",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
-    ASSERT_OK(dsim_store_open(&st, path));
-    dsim_store_close(st);
-    assert_true(query_double(path, "PRAGMA user_version") == DSIM_STORE_SCHEMA_VERSION);
-    assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary') WHERE name IN "
-                                   "('top3_purchase_share', 'precision_at_k', 'recall_at_k', 'ndcg_at_k')") == 4);
-    assert_true(query_double(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events'") == 1);
-    assert_true(query_double(path, "SELECT count(*) FROM runs WHERE scenario_name = 'old'") == 1);
+    for (int version = 0; version < DSIM_STORE_SCHEMA_VERSION; version++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/version%d.db", dir, version);
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        ASSERT_OK(dsim__store_migrate_to(db, path, version));
+        const char *run = "INSERT INTO runs (id, created, status, scenario_name, scenario_text, policy_name, "
+                          "policy_type, seed, visits, objective, dsim_version) VALUES (%d, '2026-01-01', 'done', "
+                          "'old', '', 'none', 'none', 1, %d, 'profit', '0.0');";
+        char sql[512];
+        int n_runs = 0;
+        if (version >= 1) {
+            snprintf(sql, sizeof sql, run, 1, 100);
+            assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+            n_runs++;
+        }
+        if (version >= 6) {
+            snprintf(sql, sizeof sql, run, 2, 40);
+            assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+            assert_int_equal(sqlite3_exec(db, "INSERT INTO changes VALUES (2, 0, 10, 'elasticity x1.25');", NULL,
+                                          NULL, NULL),
+                             SQLITE_OK);
+            n_runs++;
+        }
+        if (version >= 7) {
+            snprintf(sql, sizeof sql, run, 3, 100);
+            assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+            assert_int_equal(sqlite3_exec(db,
+                                          "INSERT INTO sweeps VALUES (1, '2026-01-01', 's.ini', 'def');"
+                                          "INSERT INTO sweep_runs VALUES (1, 0, 0, 1, 3, 'a=1');",
+                                          NULL, NULL, NULL),
+                             SQLITE_OK);
+            n_runs++;
+        }
+        sqlite3_close(db);
+        dsim_store *st = NULL;
+        ASSERT_OK(dsim_store_open(&st, path));
+        dsim_store_close(st);
+        assert_true(query_double(path, "PRAGMA user_version") == DSIM_STORE_SCHEMA_VERSION);
+        assert_true(query_double(path, "SELECT count(*) FROM runs") == n_runs);
+        assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary') WHERE name IN "
+                                       "('top3_purchase_share', 'precision_at_k', 'recall_at_k', 'ndcg_at_k')") == 4);
+        assert_true(query_double(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('events', 'ope', "
+                                       "'changes', 'sweeps', 'sweep_runs')") == 5);
+        if (version >= 1)
+            assert_true(query_double(path, "SELECT count(*) FROM runs WHERE id = 1 AND source = 'run' AND "
+                                           "planned_visits = 100 AND changed_live = 0") == 1);
+        if (version >= 6)
+            assert_true(query_double(path, "SELECT count(*) FROM runs WHERE id = 2 AND source = 'dash' AND "
+                                           "planned_visits IS NULL AND changed_live = 1") == 1);
+        if (version >= 7)
+            assert_true(query_double(path, "SELECT count(*) FROM runs WHERE id = 3 AND source = 'sweep' AND "
+                                           "planned_visits = 100 AND changed_live = 0") == 1);
+        /* The filters of dsim list. */
+        ASSERT_OK(dsim_store_open(&st, path));
+        dsim_run_row *rows = NULL;
+        size_t n = 0;
+        ASSERT_OK(dsim_store_runs(st, &(dsim_run_filter){.source = "run", .status = "done"}, &rows, &n));
+        assert_int_equal(n, version >= 1 ? 1 : 0);
+        dsim_store_rows_free(rows, n);
+        ASSERT_OK(dsim_store_runs(st, &(dsim_run_filter){.scenario = "old", .policy = "none"}, &rows, &n));
+        assert_int_equal(n, (size_t)n_runs);
+        dsim_store_rows_free(rows, n);
+        dsim_store_close(st);
+    }
 }
 
 int main(void)
@@ -216,7 +250,7 @@ int main(void)
         cmocka_unit_test(test_store__failed_and_unfinished_runs_never_look_complete),
         cmocka_unit_test(test_store__newer_schema_is_refused_and_wal_is_on),
         cmocka_unit_test(test_store__metric_columns_match_the_metric_table),
-        cmocka_unit_test(test_store__a_version_1_database_is_migrated),
+        cmocka_unit_test(test_store__every_earlier_version_is_migrated_with_run_sources),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

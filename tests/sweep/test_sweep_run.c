@@ -162,7 +162,7 @@ static void test_sweep_run__stored_runs_are_done_and_failed_ones_not(void **stat
     assert_int_equal(dsim_store_sweep_has(st, id, 0, 1, seed + 1), 0);
     dsim_run_row *rows = NULL;
     size_t n = 0;
-    ASSERT_OK(dsim_store_runs(st, &rows, &n));
+    ASSERT_OK(dsim_store_runs(st, NULL, &rows, &n));
     assert_int_equal(n, 2);
     assert_string_equal(rows[1].status, "failed");
     dsim_store_rows_free(rows, n);
@@ -182,7 +182,7 @@ static double sweep_total(const char *path, const char *definition, int *n_runs)
     ASSERT_OK(dsim_store_sweep_results(st, id, add_reward, &total));
     dsim_run_row *rows = NULL;
     size_t n = 0;
-    ASSERT_OK(dsim_store_runs(st, &rows, &n));
+    ASSERT_OK(dsim_store_runs(st, NULL, &rows, &n));
     *n_runs = (int)n;
     dsim_store_rows_free(rows, n);
     dsim_store_close(st);
