@@ -63,7 +63,7 @@ typedef struct {
  */
 dsim_ranking_quality dsim_ranking_quality_of(const uint32_t *slate, int k, const uint32_t *relevant, int r);
 
-/** Mean and 95 % confidence half-width (Student t) of a sample. */
+/** Mean and confidence half-width (Student t) of a sample. */
 typedef struct {
     double mean;
     double half_width; /* NAN when n < 2 */
@@ -72,5 +72,7 @@ typedef struct {
 
 /** @param x (n,) @return mean ± t_{0.975, n−1} · s / √n. */
 dsim_estimate dsim_estimate_mean(const double *x, size_t n);
+/** The same at another confidence: mean ± t_{1−(1−confidence)/2, n−1} · s / √n. */
+dsim_estimate dsim_estimate_mean_at(const double *x, size_t n, double confidence);
 
 #endif

@@ -91,9 +91,11 @@ int dsim_store_sweep_has(dsim_store *st, int64_t sweep, uint64_t cell, int polic
 int dsim_store_sweep_link(dsim_store *st, int64_t sweep, uint64_t cell, int policy, uint64_t seed,
                           const char *axes);
 
-/** Call `each` with the objective of every finished run of the sweep, by cell, policy and seed. */
+/** Call `each` with the summary of every finished run of the sweep (`metrics` in dsim_metric_defs order),
+ *  by cell, policy and seed. */
 int dsim_store_sweep_results(dsim_store *st, int64_t sweep,
-                             int (*each)(uint64_t cell, int policy, double reward, void *data), void *data);
+                             int (*each)(uint64_t cell, int policy, uint64_t seed, const double *metrics, void *data),
+                             void *data);
 
 /** What dsim_store_merge() did. */
 typedef struct {

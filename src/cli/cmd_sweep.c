@@ -32,8 +32,10 @@ static const char sweep_usage[] =
     "                  job of a Slurm array; combine the shards' databases with dsim merge\n"
     "  --db FILE       the result database (default " DEFAULT_DB ")\n"
     "  --summary       print the summary of what is stored, without running anything\n"
-    "  --csv FILE      also write the summary as CSV (cell, axis values, policy, seeds, mean,\n"
-    "                  ci95_half_width, best, significantly_best)\n"
+    "  --csv FILE      also write the summary as CSV: cell, one column per axis, policy, seeds, every\n"
+    "                  summary metric and its 95 % half-width (METRIC, METRIC_ci95), the paired Δ of the\n"
+    "                  objective to the first policy (delta_vs_FIRST, _ci95, delta_pairs), best,\n"
+    "                  significantly_best\n"
     "  -q, --quiet     no progress on stderr\n\n"
     "Under mpirun (a build with -DDSIM_WITH_MPI=ON), rank 0 writes the database and the other ranks\n"
     "compute the runs.\n\n"
@@ -43,81 +45,179 @@ static const char sweep_usage[] =
 
 /* ---- the summary -------------------------------------------------------------------------------------- */
 
+/*
+ * Policies are compared on common random numbers: in a cell, every policy runs on the same seeds, so the
+ * question "is B better than A here" is answered by the differences B − A seed by seed (paired), whose
+ * spread leaves out what the seeds share (the world drawn, the shoppers' order). Intervals of each policy's
+ * own total overlap long after the paired differences are clear of zero.
+ *
+ * Best: the highest mean objective. Significantly best: its paired differences to every other policy are
+ * all above zero with 95 % family-wise confidence: each of the P − 1 comparisons a Student t interval at
+ * 1 − 0.05 / (P − 1) (Bonferroni), on the seeds both policies have.
+ */
 typedef struct {
     const dsim_sweep *sw;
-    double *rewards; /* (cells, policies, seeds) */
+    double *metrics; /* (cells, policies, seeds, n_metric_defs) in seed order */
+    uint64_t *seeds; /* (cells, policies, seeds): each stored run's seed, ascending */
     int *counts;     /* (cells, policies) */
 } results;
 
-static int collect(uint64_t cell, int policy, double reward, void *data)
+static size_t slot(const dsim_sweep *sw, uint64_t cell, int policy)
+{
+    return cell * (size_t)sw->n_policies + (size_t)policy;
+}
+
+static int collect(uint64_t cell, int policy, uint64_t seed, const double *metrics, void *data)
 {
     results *r = data;
-    size_t at = cell * (size_t)r->sw->n_policies + (size_t)policy;
-    if (cell < r->sw->n_cells && policy >= 0 && policy < r->sw->n_policies && r->counts[at] < r->sw->seeds)
-        r->rewards[at * (size_t)r->sw->seeds + (size_t)r->counts[at]++] = reward;
+    if (cell >= r->sw->n_cells || policy < 0 || policy >= r->sw->n_policies)
+        return DSIM_OK;
+    size_t at = slot(r->sw, cell, policy);
+    if (r->counts[at] == r->sw->seeds)
+        return DSIM_OK;
+    size_t k = at * (size_t)r->sw->seeds + (size_t)r->counts[at]++;
+    r->seeds[k] = seed;
+    memcpy(r->metrics + k * dsim_n_metric_defs, metrics, sizeof(double) * dsim_n_metric_defs);
     return DSIM_OK;
+}
+
+/* Metric m of each stored run of (cell, policy), into out. @return the runs. */
+static int metric_of(const results *r, uint64_t cell, int policy, size_t m, double *out)
+{
+    size_t at = slot(r->sw, cell, policy);
+    for (int k = 0; k < r->counts[at]; k++)
+        out[k] = r->metrics[(at * (size_t)r->sw->seeds + (size_t)k) * dsim_n_metric_defs + m];
+    return r->counts[at];
+}
+
+/* Metric m of policy p minus policy q on the seeds both ran (a merge of the two ascending seed lists). */
+static int paired(const results *r, uint64_t cell, int p, int q, size_t m, double *diff)
+{
+    size_t a = slot(r->sw, cell, p), b = slot(r->sw, cell, q), sa = a * (size_t)r->sw->seeds,
+           sb = b * (size_t)r->sw->seeds;
+    int i = 0, j = 0, n = 0;
+    while (i < r->counts[a] && j < r->counts[b]) {
+        if (r->seeds[sa + (size_t)i] < r->seeds[sb + (size_t)j]) {
+            i++;
+        } else if (r->seeds[sa + (size_t)i] > r->seeds[sb + (size_t)j]) {
+            j++;
+        } else {
+            diff[n++] = r->metrics[(sa + (size_t)i) * dsim_n_metric_defs + m] -
+                        r->metrics[(sb + (size_t)j) * dsim_n_metric_defs + m];
+            i++, j++;
+        }
+    }
+    return n;
+}
+
+/* Is `best` significantly best in the cell (see above)? -1 when some comparison has fewer than 2 pairs. */
+static int significantly_best(const results *r, uint64_t cell, int best, size_t reward, double *diff)
+{
+    int others = 0;
+    for (int q = 0; q < r->sw->n_policies; q++)
+        others += q != best && r->counts[slot(r->sw, cell, q)] > 0;
+    if (others == 0)
+        return -1;
+    bool above = true;
+    for (int q = 0; q < r->sw->n_policies; q++) {
+        if (q == best || r->counts[slot(r->sw, cell, q)] == 0)
+            continue;
+        int n = paired(r, cell, best, q, reward, diff);
+        dsim_estimate d = dsim_estimate_mean_at(diff, (size_t)n, 1 - 0.05 / others);
+        if (n < 2 || !isfinite(d.half_width))
+            return -1;
+        above &= d.mean - d.half_width > 0;
+    }
+    return above;
+}
+
+static void csv_header(FILE *csv, const dsim_sweep *sw, const char *first)
+{
+    fprintf(csv, "cell");
+    for (int i = 0; i < sw->n_axes; i++)
+        fprintf(csv, ",%s.%s", sw->axes[i].section, sw->axes[i].key);
+    fprintf(csv, ",policy,seeds");
+    for (size_t m = 0; m < dsim_n_metric_defs; m++)
+        fprintf(csv, ",%s,%s_ci95", dsim_metric_defs[m].name, dsim_metric_defs[m].name);
+    fprintf(csv, ",delta_vs_%s,delta_vs_%s_ci95,delta_pairs,best,significantly_best\n", first, first);
+}
+
+static void csv_row(FILE *csv, const results *r, uint64_t c, int p, const char *name, dsim_estimate delta, int best,
+                    int significant, double *scratch)
+{
+    const dsim_sweep *sw = r->sw;
+    fprintf(csv, "%llu", (unsigned long long)c);
+    for (int i = 0; i < sw->n_axes; i++) {
+        char v[DSIM_SWEEP_WORD_MAX];
+        dsim_sweep_cell_value_text(sw, c, i, v, sizeof v);
+        fprintf(csv, ",%s", v);
+    }
+    fprintf(csv, ",%s,%d", name, r->counts[slot(sw, c, p)]);
+    for (size_t m = 0; m < dsim_n_metric_defs; m++) {
+        dsim_estimate e = dsim_estimate_mean(scratch, (size_t)metric_of(r, c, p, m, scratch));
+        fprintf(csv, ",%.17g,%.17g", e.mean, e.half_width);
+    }
+    fprintf(csv, ",%.17g,%.17g,%zu,%d,%d\n", delta.mean, delta.half_width, delta.n, p == best,
+            p == best && significant == 1);
 }
 
 static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, const char *const *names, FILE *csv)
 {
-    results r = {sw, calloc(sw->n_cells * (size_t)sw->n_policies * (size_t)sw->seeds, sizeof(double)),
+    size_t runs = sw->n_cells * (size_t)sw->n_policies * (size_t)sw->seeds;
+    results r = {sw, calloc(runs * dsim_n_metric_defs, sizeof(double)), calloc(runs, sizeof(uint64_t)),
                  calloc(sw->n_cells * (size_t)sw->n_policies, sizeof(int))};
-    int rc = !r.rewards || !r.counts ? dsim_error_set(DSIM_ENOMEM, "out of memory")
-             : store                 ? dsim_store_sweep_results(store, id, collect, &r)
-                                     : DSIM_OK; /* no database yet: nothing run */
-    if (csv) {
-        fprintf(csv, "cell");
-        for (int i = 0; i < sw->n_axes; i++)
-            fprintf(csv, ",%s.%s", sw->axes[i].section, sw->axes[i].key);
-        fprintf(csv, ",policy,seeds,mean,ci95_half_width,best,significantly_best\n");
-    }
+    double *scratch = malloc(sizeof(double) * (size_t)sw->seeds);
+    size_t reward = (size_t)(dsim_metric_find("reward") - dsim_metric_defs);
+    int rc = !r.metrics || !r.seeds || !r.counts || !scratch ? dsim_error_set(DSIM_ENOMEM, "out of memory")
+             : store ? dsim_store_sweep_results(store, id, collect, &r)
+                     : DSIM_OK; /* no database yet: nothing run */
+    if (csv && !rc)
+        csv_header(csv, sw, names[0]);
+    if (!rc)
+        printf("objective: mean ± 95 %% interval across seeds; Δ: minus %s's on the same seeds (paired);\n"
+               "best: the highest mean, significantly so when its paired differences to every other policy are all\n"
+               "above 0 with 95 %% family-wise confidence (Bonferroni over the comparisons)\n\n",
+               names[0]);
     for (uint64_t c = 0; c < sw->n_cells && !rc; c++) {
         char cell[512];
         dsim_sweep_describe_cell(sw, c, cell, sizeof cell);
         printf("cell %llu: %s\n", (unsigned long long)c, cell[0] ? cell : "(no axes)");
         int best = -1;
-        dsim_estimate est[DSIM_SWEEP_MAX_POLICIES];
+        dsim_estimate est[DSIM_SWEEP_MAX_POLICIES], delta[DSIM_SWEEP_MAX_POLICIES];
         for (int p = 0; p < sw->n_policies; p++) {
-            size_t at = c * (size_t)sw->n_policies + (size_t)p;
-            est[p] = dsim_estimate_mean(r.rewards + at * (size_t)sw->seeds, (size_t)r.counts[at]);
-            if (r.counts[at] && (best < 0 || est[p].mean > est[best].mean))
+            int n = r.counts[slot(sw, c, p)];
+            est[p] = dsim_estimate_mean(scratch, (size_t)metric_of(&r, c, p, reward, scratch));
+            delta[p] = dsim_estimate_mean(scratch, (size_t)paired(&r, c, p, 0, reward, scratch));
+            if (n && (best < 0 || est[p].mean > est[best].mean))
                 best = p;
-            if (r.counts[at] >= 2)
-                printf("  %-20s %14.1f ± %-12.1f (%d of %d seeds)\n", names[p], est[p].mean, est[p].half_width,
-                       r.counts[at], sw->seeds);
-            else if (r.counts[at] == 1)
-                printf("  %-20s %14.1f   %-12s (1 of %d seeds: no interval)\n", names[p], est[p].mean, "", sw->seeds);
+            char delta_text[64] = "";
+            if (p > 0 && delta[p].n >= 2)
+                snprintf(delta_text, sizeof delta_text, "Δ %+.1f ± %.1f", delta[p].mean, delta[p].half_width);
+            else if (p > 0 && delta[p].n == 1)
+                snprintf(delta_text, sizeof delta_text, "Δ %+.1f (1 pair: no interval)", delta[p].mean);
+            if (n >= 2)
+                printf("  %-20s %14.1f ± %-12.1f (%d of %d seeds)  %s\n", names[p], est[p].mean, est[p].half_width, n,
+                       sw->seeds, delta_text);
+            else if (n == 1)
+                printf("  %-20s %14.1f   %-12s (1 of %d seeds: no interval)  %s\n", names[p], est[p].mean, "",
+                       sw->seeds, delta_text);
             else
                 printf("  %-20s %29s (0 of %d seeds)\n", names[p], "not run yet", sw->seeds);
         }
-        /* Significantly best: its interval lies above every other policy's (an interval needs 2 seeds). */
-        bool intervals = best >= 0, significant = best >= 0;
-        for (int p = 0; p < sw->n_policies && best >= 0; p++) {
-            size_t at = c * (size_t)sw->n_policies + (size_t)p;
-            intervals &= r.counts[at] >= 2 && isfinite(est[p].half_width);
-        }
-        significant &= intervals;
-        for (int p = 0; p < sw->n_policies && significant; p++)
-            significant = p == best || !(est[best].mean - est[best].half_width <= est[p].mean + est[p].half_width);
+        int significant = best >= 0 ? significantly_best(&r, c, best, reward, scratch) : -1;
         if (best >= 0)
             printf("  best: %s%s\n", names[best],
-                   !intervals    ? " (fewer than 2 seeds of some policy: no interval to judge significance)"
-                   : significant ? " (its 95 % interval is above every other's)"
-                                 : " (intervals overlap: not significantly best)");
-        for (int p = 0; csv && p < sw->n_policies; p++) {
-            fprintf(csv, "%llu", (unsigned long long)c);
-            for (int i = 0; i < sw->n_axes; i++) {
-                char v[DSIM_SWEEP_WORD_MAX];
-                dsim_sweep_cell_value_text(sw, c, i, v, sizeof v);
-                fprintf(csv, ",%s", v);
-            }
-            size_t at = c * (size_t)sw->n_policies + (size_t)p;
-            fprintf(csv, ",%s,%d,%.17g,%.17g,%d,%d\n", names[p], r.counts[at], est[p].mean, est[p].half_width,
-                    p == best, p == best && significant);
-        }
+                   significant < 0   ? " (fewer than 2 seeds shared with some policy: no interval to judge significance)"
+                   : significant > 0 ? " (significantly: paired Δ to every other policy above 0)"
+                                     : " (not significantly: some paired Δ interval reaches 0)");
+        for (int p = 0; csv && p < sw->n_policies; p++)
+            csv_row(csv, &r, c, p, names[p], p > 0 ? delta[p] : (dsim_estimate){0, 0, (size_t)r.counts[slot(sw, c, 0)]},
+                    best, significant, scratch);
     }
-    free(r.rewards);
+    free(r.metrics);
+    free(r.seeds);
     free(r.counts);
+    free(scratch);
     return rc;
 }
 

@@ -83,13 +83,24 @@ dsim_ranking_quality dsim_ranking_quality_of(const uint32_t *slate, int k, const
     return (dsim_ranking_quality){hits / k, hits / r, ideal > 0 ? dcg / ideal : 0.0};
 }
 
-dsim_estimate dsim_estimate_mean(const double *x, size_t n)
+/* mean ± t_{quantile, n−1} · s / √n */
+static dsim_estimate estimate_mean(const double *x, size_t n, double quantile)
 {
     dsim_estimate e = {.mean = NAN, .half_width = NAN, .n = n};
     if (n == 0)
         return e;
     e.mean = gsl_stats_mean(x, 1, n);
     if (n >= 2)
-        e.half_width = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * gsl_stats_sd_m(x, 1, n, e.mean) / sqrt((double)n);
+        e.half_width = gsl_cdf_tdist_Pinv(quantile, (double)(n - 1)) * gsl_stats_sd_m(x, 1, n, e.mean) / sqrt((double)n);
     return e;
+}
+
+dsim_estimate dsim_estimate_mean(const double *x, size_t n)
+{
+    return estimate_mean(x, n, 0.975);
+}
+
+dsim_estimate dsim_estimate_mean_at(const double *x, size_t n, double confidence)
+{
+    return estimate_mean(x, n, 1 - (1 - confidence) / 2);
 }

@@ -4,6 +4,7 @@
  * run's own transaction.
  */
 #include "dsim/error.h"
+#include "dsim/metrics.h"
 #include "store/store_impl.h"
 
 int dsim_store_sweep_open(dsim_store *st, const char *path, const char *definition, int64_t *id)
@@ -65,18 +66,27 @@ int dsim_store_sweep_link(dsim_store *st, int64_t sweep, uint64_t cell, int poli
 }
 
 int dsim_store_sweep_results(dsim_store *st, int64_t sweep,
-                             int (*each)(uint64_t cell, int policy, double reward, void *data), void *data)
+                             int (*each)(uint64_t cell, int policy, uint64_t seed, const double *metrics, void *data),
+                             void *data)
 {
+    char sql[2048];
+    size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT sr.cell, sr.policy, sr.seed");
+    for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        used += (size_t)snprintf(sql + used, sizeof sql - used, ", m.%s", dsim_metric_defs[i].name);
+    snprintf(sql + used, sizeof sql - used, " FROM sweep_runs sr JOIN summary m ON m.run_id = sr.run_id"
+                                            " WHERE sr.sweep_id = ? ORDER BY sr.cell, sr.policy, sr.seed");
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT sr.cell, sr.policy, m.reward FROM sweep_runs sr JOIN summary m ON m.run_id = "
-                           "sr.run_id WHERE sr.sweep_id = ? ORDER BY sr.cell, sr.policy, sr.seed",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         return dsim__store_error(st, "reading the sweep's results");
     sqlite3_bind_int64(s, 1, sweep);
     int rc = DSIM_OK, step;
-    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW)
-        rc = each((uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1), sqlite3_column_double(s, 2), data);
+    double metrics[64];
+    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        for (size_t i = 0; i < dsim_n_metric_defs; i++)
+            metrics[i] = sqlite3_column_double(s, 3 + (int)i);
+        rc = each((uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1), (uint64_t)sqlite3_column_int64(s, 2),
+                  metrics, data);
+    }
     if (!rc && step != SQLITE_DONE)
         rc = dsim__store_error(st, "reading the sweep's results");
     sqlite3_finalize(s);

@@ -22,8 +22,23 @@ check "a sweep's runs say so (source sweep)" test "$(q sweep.db "SELECT count(*)
 out=$("$DSIM" sweep sweep.ini --db sweep.db -q 2>err.txt)
 check "sweep run again skips what is done" grep -q "0 run now, 8 done before" <<<"$out"
 "$DSIM" sweep sweep.ini --db sweep.db --summary --csv sweep.csv >/dev/null 2>err.txt
-check "sweep summary as CSV: a header and a row per cell and policy" test "$(head -1 sweep.csv),$(($(wc -l <sweep.csv) - 1))" = "cell,segment.bargain.elasticity_mean,policy,seeds,mean,ci95_half_width,best,significantly_best,4"
-check "sweep CSV: one best per cell" test "$(awk -F, 'NR > 1 && $7 == 1' sweep.csv | wc -l)" = 2
+check "sweep summary as CSV: a row per cell and policy" test "$(($(wc -l <sweep.csv) - 1))" = 4
+check "sweep CSV: one column per axis key, no 'axes' column" bash -c "head -1 sweep.csv | grep -q '^cell,segment.bargain.elasticity_mean,policy,seeds,' && ! head -1 sweep.csv | grep -qE '(^|,)axes(,|$)'"
+for column in conversion conversion_ci95 ctr revenue profit discount_spend regret reward reward_ci95 delta_vs_none delta_vs_none_ci95 delta_pairs best significantly_best; do
+    check "sweep CSV has column $column" bash -c "head -1 sweep.csv | tr , '\\n' | grep -qx '$column'"
+done
+col() { awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } { print $c }' sweep.csv; }
+check "sweep CSV: one best per cell" test "$(col best | grep -c '^1$')" = 2
+# The paired difference by hand: fixed10 minus none on each seed of the cell, averaged.
+by_hand=$(q sweep.db "SELECT group_concat(printf('%.6f', d), ' ') FROM (SELECT avg(f.reward - n.reward) AS d FROM sweep_runs a JOIN summary f ON f.run_id = a.run_id JOIN sweep_runs b ON b.cell = a.cell AND b.seed = a.seed AND b.policy = 0 JOIN summary n ON n.run_id = b.run_id WHERE a.policy = 1 GROUP BY a.cell ORDER BY a.cell)")
+from_csv=$(paste -d, <(col policy) <(col delta_vs_none) | awk -F, '$1 == "fixed10" { printf "%s%.6f", sep, $2; sep = " " }')
+check "sweep CSV: the paired delta is fixed10 - none seed by seed ($from_csv = $by_hand)" test "$from_csv" = "$by_hand"
+# Oracle against none on 4 seeds: the unpaired intervals overlap in cell 0, the paired differences do not.
+printf '[sweep]\nscenario = %s\npolicies = none, oracle\nseeds = 4\nvisits = 2000\n[axes]\nsegment.bargain.elasticity_mean = 2, 4\n' "$DATA/small.ini" >paired.ini
+out=$("$DSIM" sweep paired.ini --db paired.db -q -j 1 2>err.txt)
+check "sweep: significance from paired differences (cell 0: oracle significantly best)" \
+    bash -c "grep -A3 '^cell 0' <<<\"\$1\" | grep -qx '  best: oracle (significantly: paired Δ to every other policy above 0)'" _ "$out"
+check "sweep: the summary states its rule" grep -q "Bonferroni over the comparisons" <<<"$out"
 out=$("$DSIM" sweep "$SRC/scenarios/sweeps/elasticity.ini" --db unrun.db --summary 2>err.txt)
 check "--summary of a sweep never run creates no database" test ! -e unrun.db
 check "the shipped example sweep (help, README): 14 cells, nothing run yet" \
@@ -113,7 +128,7 @@ for i in 0 1 2; do
 done
 out1=$("$DSIM" sweep sweep.ini --db half.db --shard 0/2 -q 2>/dev/null)
 check "one seed per policy (a shard of a 2-seed sweep): no interval, no claim of significance" \
-    test "$(grep -c 'best: .* (fewer than 2 seeds of some policy: no interval to judge significance)' <<<"$out1")" = 2
+    test "$(grep -c 'best: .* (fewer than 2 seeds shared with some policy: no interval to judge significance)' <<<"$out1")" = 2
 check "--shard 2/3: every third run" grep -q "24 runs; shard 2/3 has 8: 8 run now, 0 done before" <<<"$out"
 check "the three shards' runs are disjoint and cover the sweep" test "$(q shard0.db "ATTACH 'shard1.db' AS s1; ATTACH 'shard2.db' AS s2; SELECT count(*), count(DISTINCT cell || ' ' || policy || ' ' || seed) FROM (SELECT cell, policy, seed FROM sweep_runs UNION ALL SELECT cell, policy, seed FROM s1.sweep_runs UNION ALL SELECT cell, policy, seed FROM s2.sweep_runs)")" = "24|24"
 out=$("$DSIM" merge all.db shard0.db shard1.db shard2.db 2>err.txt)

@@ -124,10 +124,10 @@ static int64_t run_shard(fixture *f, const char *path, const char *definition, s
     return id;
 }
 
-static int add_reward(uint64_t cell, int policy, double reward, void *data)
+static int add_reward(uint64_t cell, int policy, uint64_t seed, const double *metrics, void *data)
 {
-    (void)cell, (void)policy;
-    *(double *)data += reward;
+    (void)cell, (void)policy, (void)seed;
+    *(double *)data += metrics[dsim_metric_find("reward") - dsim_metric_defs];
     return 0;
 }
 
