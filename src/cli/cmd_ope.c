@@ -342,21 +342,34 @@ static int make_target(const char *spec, const source *src, target_slot *slot)
     return EXIT_OK;
 }
 
-/* The target's true value per decision: run it on-policy, frozen, in the log's scenario, seed and horizon. */
-static double true_value(const source *src, const dsim_policy_config *cfg)
+/*
+ * The target's true value per decision: run it on-policy, frozen, in the log's scenario, seed and horizon.
+ * A dsim policy target runs as it was evaluated — the same object, trained on the log's first rows when
+ * --train-frac says so — so the truth is of the policy judged; the others run from their configuration.
+ */
+static double true_value(const source *src, const target_slot *slot)
 {
     dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
     options.visits = src->visits;
     options.frozen = true;
     dsim_sim *sim = NULL;
-    if (!cfg || !src->from_run || dsim_sim_create(&sim, src->sc, cfg, src->seed, &options))
+    dsim_world *world = NULL;
+    dsim_policy *policy = dsim_ope_target_policy_of(slot->target);
+    if (!slot->config || !src->from_run)
         return NAN;
-    while (dsim_sim_advance(sim, 100000) == DSIM_OK)
-        ;
-    dsim_metrics m;
-    dsim_sim_metrics(sim, &m);
+    int rc = policy ? dsim_world_alloc(&world, src->sc, src->seed) || dsim_sim_alloc(&sim, world, policy, &options)
+                    : dsim_sim_create(&sim, src->sc, slot->config, src->seed, &options);
+    double value = NAN;
+    if (!rc) {
+        while (dsim_sim_advance(sim, 100000) == DSIM_OK)
+            ;
+        dsim_metrics m;
+        dsim_sim_metrics(sim, &m);
+        value = m.visits ? m.reward / (double)m.visits : NAN;
+    }
     dsim_sim_free(sim);
-    return m.visits ? m.reward / (double)m.visits : NAN;
+    dsim_world_free(world);
+    return value;
 }
 
 /* ---- the command ----------------------------------------------------------------------------------------- */
@@ -374,10 +387,16 @@ static void print_diagnostics(const dsim_ope_diagnostics *d, size_t n)
 }
 
 /* One target's table: every chosen estimator with its intervals (and error against the truth), stored. */
-static int report(const ope_options *o, const source *src, const char *name, const dsim_ope_sums *sums,
-                  double truth, dsim_store *store)
+static int report(const ope_options *o, const source *src, const target_slot *slot, size_t train,
+                  const dsim_ope_sums *sums, double truth, dsim_store *store)
 {
-    printf("\npolicy %s%s\n", name,
+    const char *name = dsim_ope_target_name(slot->target);
+    char how[96] = "";
+    if (dsim_ope_target_policy_of(slot->target) && train)
+        snprintf(how, sizeof how, " (trained on the log's first %zu rows, then frozen)", train);
+    else if (dsim_ope_target_policy_of(slot->target))
+        snprintf(how, sizeof how, " (as built: untrained, frozen)");
+    printf("\npolicy %s%s%s\n", name, how,
            !o->truth || !isnan(truth) ? "" : " (no truth: not a dsim policy, or not a DB:RUN log)");
     printf("  %-10s %12s   %-27s %-27s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
            isnan(truth) ? "" : "  |error| / truth");
@@ -407,8 +426,12 @@ static int report(const ope_options *o, const source *src, const char *name, con
             return EXIT_RUNTIME;
         }
     }
+    if (o->estimators[DSIM_OPE_DM])
+        printf("  dm: its intervals are conditional on the fitted reward model (they leave out the model's own\n"
+               "      error, so they can miss the truth by the model's bias)\n");
     if (!isnan(truth))
-        printf("  truth (on-policy, frozen, same scenario, seed and visits): %.6g\n", truth);
+        printf("  truth (on-policy, frozen%s, same scenario, seed and visits): %.6g\n",
+               dsim_ope_target_policy_of(slot->target) && train ? ", as trained" : "", truth);
     print_diagnostics(&d, rows);
     return EXIT_OK;
 }
@@ -519,13 +542,10 @@ int cmd_ope(int argc, char **argv)
     /* Everything that can fail on the input is done before the database is opened. */
     if (!status)
         status = evaluate(&o, &src, train, &ps);
-    if (!status && train) {
+    if (!status && train)
         printf("targets trained on the first %zu rows; judged on the remaining %zu\n", train, src.n - train);
-        if (o.truth)
-            printf("(--truth runs the targets as built, untrained: compare with care)\n");
-    }
     for (int t = 0; t < o.n_policies && !status; t++)
-        truth[t] = o.truth ? true_value(&src, targets[t].config) : NAN;
+        truth[t] = o.truth ? true_value(&src, &targets[t]) : NAN;
     int rc = status ? DSIM_OK : dsim_store_open(&store, o.db);
     if (rc) {
         cli_error("%s", dsim_errmsg());
@@ -535,7 +555,7 @@ int cmd_ope(int argc, char **argv)
         printf("log %s: %zu decisions, %d actions%s\n", src.log->origin, src.n, src.log->n_actions,
                src.log->n_positions ? ", with positions" : "");
     for (int t = 0; t < o.n_policies && !status; t++)
-        status = report(&o, &src, dsim_ope_target_name(targets[t].target), sums[t], truth[t], store);
+        status = report(&o, &src, &targets[t], train, sums[t], truth[t], store);
     if (!status)
         printf("\nestimates are per decision; stored in %s (table ope)\n", o.db);
     dsim_store_close(store);

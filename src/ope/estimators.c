@@ -16,8 +16,14 @@
  *   DR-os      q̂_π,i + λ w_i / (w_i² + λ) (r_i − q̂_i)        (Su, Dimakopoulou, Krishnamurthy & Dudík 2020)
  *
  * Each term is written a_i + b_i / w̄ (b = 0 but for the self-normalised two), so that running sums of a,
- * b, w and of the second moments of a and b (about the first row's, against cancellation) give every
- * estimate and its normal interval without keeping the rows: the log can stream through (dsim_ope_sums). The normal interval is the mean ± z_0.975 × the terms' standard error.
+ * b, w and of the second moments of a, b and w (about the first row's, against cancellation) give every
+ * estimate and its normal interval without keeping the rows: the log can stream through (dsim_ope_sums).
+ * The normal interval is the estimate ± z_0.975 × its standard error: the terms' own for the plain
+ * estimators; for the self-normalised ones (SNIPS, SNDR), a ratio of two means, the delta method's, from
+ * the influence terms φ_i = a_i + (b_i − β w_i) / w̄ with β = Σb / Σw (the ratio; Swaminathan & Joachims
+ * 2015, §4): treating w̄ as a constant overstates the spread, since w̄ and Σb move together.
+ * DM's interval is conditional on the fitted reward model: it counts the rows' spread around the model's
+ * predictions, not the model's own error, so it can miss the truth by the model's bias.
  * The bootstrap interval is the 2.5 % and 97.5 % quantiles of the estimate over resamples with
  * replacement of the rows, or, past DSIM_OPE_BLOCKS rows, of as many blocks of rows dealt at random (a
  * keyed hash of the row number): the sums of a block are all a resample needs, so memory stays bounded,
@@ -132,8 +138,9 @@ struct dsim_ope_sums {
     double sum_a[DSIM_OPE_COUNT], sum_b[DSIM_OPE_COUNT];
     /* Second moments about the first row's (a₀, b₀), so the variance does not cancel when the terms are
        far from 0 relative to their spread. */
-    double a0[DSIM_OPE_COUNT], b0[DSIM_OPE_COUNT];
+    double a0[DSIM_OPE_COUNT], b0[DSIM_OPE_COUNT], w0;
     double sum_aa[DSIM_OPE_COUNT], sum_ab[DSIM_OPE_COUNT], sum_bb[DSIM_OPE_COUNT];
+    double sum_aw[DSIM_OPE_COUNT], sum_bw[DSIM_OPE_COUNT], sum_ww; /* with w − w₀, for the delta method */
     double *block_n, *block_w; /* (n_blocks) */
     block_sums *blocks;        /* (n_blocks, DSIM_OPE_COUNT) */
 };
@@ -186,6 +193,10 @@ void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_r
         double w = t->w[i];
         size_t k = block_of(s, first_row + i);
         s->n += 1;
+        if (s->n == 1)
+            s->w0 = w;
+        double dw = w - s->w0;
+        s->sum_ww += dw * dw;
         s->sum_w += w;
         s->sum_w2 += w * w;
         s->max_w = fmax(s->max_w, w);
@@ -205,6 +216,8 @@ void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_r
             s->sum_aa[e] += da * da;
             s->sum_ab[e] += da * db;
             s->sum_bb[e] += db * db;
+            s->sum_aw[e] += da * dw;
+            s->sum_bw[e] += db * dw;
             bs[e].a += a;
             bs[e].b += b;
         }
@@ -231,10 +244,15 @@ int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int boo
                            dsim_ope_result *out)
 {
     double n = s->n, value = mean_of(n, s->sum_w, s->sum_a[e], s->sum_b[e]);
-    /* The terms t = a + b / w̄ about t₀ = a₀ + b₀ / w̄: Σ (t − t₀)² − n (t̄ − t₀)², over n − 1. */
-    double inv = s->sum_w > 0 ? n / s->sum_w : 0.0;
-    double mean_d = n > 0 ? value - (s->a0[e] + inv * s->b0[e]) : 0.0;
-    double sum_sq = s->sum_aa[e] + 2 * inv * s->sum_ab[e] + inv * inv * s->sum_bb[e];
+    /* The influence terms φ = a + (b − β w) / w̄ about φ₀ = a₀ + (b₀ − β w₀) / w̄ (β = 0 for the plain
+       estimators, whose φ are their terms): Σ (φ − φ₀)² − n (φ̄ − φ₀)², over n − 1. */
+    double inv = s->sum_w > 0 ? n / s->sum_w : 0.0, beta = s->sum_w > 0 ? s->sum_b[e] / s->sum_w : 0.0;
+    double mean_phi = value - beta; /* φ̄ = ā + b̄ / w̄ − β */
+    double phi0 = s->a0[e] + inv * (s->b0[e] - beta * s->w0);
+    double mean_d = n > 0 ? mean_phi - phi0 : 0.0;
+    double c = beta * inv; /* φ − φ₀ = (a − a₀) + inv (b − b₀) − c (w − w₀) */
+    double sum_sq = s->sum_aa[e] + inv * inv * s->sum_bb[e] + c * c * s->sum_ww + 2 * inv * s->sum_ab[e] -
+                    2 * c * s->sum_aw[e] - 2 * inv * c * s->sum_bw[e];
     double var = n > 1 ? fmax(sum_sq - n * mean_d * mean_d, 0.0) / (n - 1) : NAN;
     double se = sqrt(var / n), z = gsl_cdf_ugaussian_Pinv(0.975);
     *out = (dsim_ope_result){value, value - z * se, value + z * se, NAN, NAN};

@@ -149,6 +149,13 @@ int dsim__ope_read_db(dsim_ope_log *log, dsim_store *st, const char *db, int64_t
     snprintf(log->origin, sizeof log->origin, "%s:%lld", db, (long long)run_id);
     log->n_context = DSIM_LOG_CONTEXT_COLUMNS;
     log->dsim_context = true;
+    /* A logger whose propensities are sampled logs a Monte Carlo distribution, whose zeros are not zeros. */
+    dsim_run_row run;
+    if (dsim_store_run_get(st, run_id, &run) == DSIM_OK) {
+        const dsim_policy_type *type = dsim_policy_type_find(run.policy_type);
+        log->dist_estimated = type && type->propensity;
+        dsim_store_row_clear(&run);
+    }
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         dsim__strlcpy(log->context_names[j], dsim_log_context_names[j], sizeof log->context_names[j]);
     int rc = dsim_store_events_each(st, run_id, push_event, log);

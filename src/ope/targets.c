@@ -185,6 +185,11 @@ const char *dsim_ope_target_name(const dsim_ope_target *t)
     return t->name;
 }
 
+dsim_policy *dsim_ope_target_policy_of(const dsim_ope_target *t)
+{
+    return t->kind == TARGET_POLICY ? t->policy : NULL;
+}
+
 void dsim_ope_target_free(dsim_ope_target *t)
 {
     if (t)
@@ -238,10 +243,11 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
     return DSIM_OK;
 }
 
-/* The actions the logger never takes in row i: from its logged distribution, else the log's never-seen ones. */
+/* The actions the logger never takes in row i: from its logged distribution when exact, else the log's
+   never-seen ones. */
 static bool logger_never_takes(const dsim_ope_log *log, size_t i, int a)
 {
-    if (log->logged_dist)
+    if (log->logged_dist && !log->dist_estimated)
         return a >= log->dist_width || log->logged_dist[i * (size_t)log->dist_width + (size_t)a] <= 0;
     return !log->action_seen[a];
 }

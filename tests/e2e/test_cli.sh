@@ -108,6 +108,14 @@ check "ope stores its estimates" test "$(q ope.db "SELECT count(*) FROM ope WHER
 check "IPS of the logging policy itself is the log's mean reward" test "$(q ope.db "SELECT round(estimate - truth, 9) FROM ope WHERE policy = 'uniform' AND estimator = 'ips'")" = "0.0"
 out=$("$DSIM" ope --log ope.db:1 -p linucb --train-frac 0.5 --estimators ips --bootstrap 0 --db ope.db 2>err.txt)
 check "ope --train-frac trains on the first half and judges the rest" bash -c "[[ $? -eq 0 ]] && grep -q 'trained on the first 1487 rows; judged on the remaining 1488' <<<\"\$1\"" _ "$out"
+out=$("$DSIM" ope --log ope.db:1 -p linucb --train-frac 0.5 --truth --estimators dm,ips --bootstrap 0 --db ope.db 2>err.txt)
+check "ope says a target was trained, then frozen" grep -q "^policy linucb (trained on the log's first 1487 rows, then frozen)" <<<"$out"
+check "ope --truth of a trained target is the trained target's" grep -q "truth (on-policy, frozen, as trained, " <<<"$out"
+trained_truth=$(awk '/truth \(on-policy/ {print $NF}' <<<"$out")
+out=$("$DSIM" ope --log ope.db:1 -p linucb --truth --estimators dm,ips --bootstrap 0 --db ope.db 2>err.txt)
+check "ope says an untrained target is judged as built" grep -q "^policy linucb (as built: untrained, frozen)" <<<"$out"
+check "the untrained target's truth differs from the trained one's" test "$(awk '/truth \(on-policy/ {print $NF}' <<<"$out")" != "$trained_truth"
+check "ope labels DM's intervals model-conditional" grep -q "dm: its intervals are conditional on the fitted reward model" <<<"$out"
 out=$("$DSIM" ope --log log.csv -p uniform --estimators ips,snips --bootstrap 0 --db ope.db 2>err.txt)
 check "ope on the exported CSV gives the same IPS" test "$(awk '$1 == "ips" {print $2}' <<<"$out")" = "$(q ope.db "SELECT printf('%.6g', estimate) FROM ope WHERE policy = 'uniform' AND estimator = 'ips' LIMIT 1")"
 out=$("$DSIM" ope --log "$DATA/obd/random/men" -p uniform -p action=3 --bootstrap 0 --db ope.db 2>err.txt)
@@ -128,6 +136,8 @@ for run in $(q roundtrip.db "SELECT id FROM runs ORDER BY id"); do
         ! grep -qiE 'nan|inf' rt_out.txt || roundtrip_failed+=" $(q roundtrip.db "SELECT policy_name FROM runs WHERE id = $run")"
 done
 check "every policy's log round-trips through export-log and ope (failed:${roundtrip_failed:- none})" test -z "$roundtrip_failed"
+thompson_run=$(q roundtrip.db "SELECT id FROM runs WHERE policy_name = 'thompson'")
+check "a Thompson log's Monte Carlo zeros are not support violations" bash -c "'$DSIM' ope --log roundtrip.db:$thompson_run -p '$SRC/policies/linucb.ini' --estimators ips --bootstrap 0 --db rt_ope.db | grep -q 'support violated on 0.0 % of rows'"
 ope_bad() { # ope_bad NAME EXPECTED CSV_CONTENT
     printf '%b' "$3" >bad_log.csv
     rm -f bad.db
