@@ -13,7 +13,8 @@
 static const char export_usage[] =
     "usage: dsim export-log DB:RUN --csv FILE\n\n"
     "Writes the decisions of run RUN of database DB (made with dsim run --log-events) as a CSV log: visit,\n"
-    "shopper, the context columns, action, propensity, reward, purchased, bought_position (empty: none).\n\n"
+    "shopper, the context columns, action, propensity, reward, purchased, bought_position (the slate position\n"
+    "bought from, numbered from 1; empty: none).\n\n"
     "example:\n  dsim export-log results/dsim.db:3 --csv run3.csv\n";
 
 static int write_event(const dsim_log_event *e, void *data)
@@ -24,7 +25,7 @@ static int write_event(const dsim_log_event *e, void *data)
         fprintf(f, ",%.17g", e->context[j]);
     fprintf(f, ",%d,%.17g,%.17g,%d,", e->action, e->propensity, e->reward, e->purchased);
     if (e->position >= 0)
-        fprintf(f, "%d", e->position);
+        fprintf(f, "%d", e->position + 1); /* numbered from 1, like every position in dsim's files */
     return fputc('\n', f) == EOF ? dsim_error_set(DSIM_EIO, "writing the CSV log failed") : DSIM_OK;
 }
 

@@ -124,13 +124,14 @@ static int read_row(char **fields, int n, size_t row, void *data)
     else if (!parse_number(r, &reward) || !(fabs(reward) <= MAX_REWARD))
         rc = bad_row(c, row, c->obd ? "click" : "reward", r, "is not a finite reward within ±1e50");
     else if (c->position >= 0 && fields[c->position][0] &&
-             (!parse_number(fields[c->position], &position) || position != floor(position) || position < 0 ||
+             (!parse_number(fields[c->position], &position) || position != floor(position) || position < 1 ||
               position > 100))
-        rc = bad_row(c, row, "position", fields[c->position], "is not a position (a whole number 0 … 100)");
+        rc = bad_row(c, row, "position", fields[c->position],
+                     "is not a position (a whole number 1 … 100: positions are numbered from 1)");
     if (rc)
         return rc > 0 ? DSIM_OK : rc;
-    if (c->obd)
-        position -= 1; /* OBD counts positions from 1 */
+    if (position > 0)
+        position -= 1; /* files number positions from 1, as the Open Bandit Dataset does; dsim from 0 */
     dsim_ope_log *log = c->log;
     float context[DSIM_OPE_MAX_CONTEXT];
     for (int j = 0; j < log->n_context; j++) {

@@ -3,9 +3,9 @@
  * row", and the per-row terms (weight, reward, model predictions) every estimator is made of.
  *
  * Kinds: uniform over the log's actions; deterministic (always one action); a table of probabilities from
- * a CSV file (columns `action`, `probability`, optionally `position`: the form in which other tools hand
- * over a policy's action distribution); and any dsim policy, asked for its distribution() on the row's
- * context (the log must carry dsim's context columns).
+ * a CSV file (columns `action`, `probability`, optionally `position`, numbered from 1 as in the logs: the
+ * form in which other tools hand over a policy's action distribution); and any dsim policy, asked for its
+ * distribution() on the row's context (the log must carry dsim's context columns).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +28,8 @@ struct dsim_ope_target {
     int n_actions;                                       /* table: actions it covers */
     bool by_position;                                    /* table: a row per (action, position) */
     double table[TABLE_POSITIONS][DSIM_OPE_MAX_ACTIONS]; /* table: P(action | position), position 0 if none */
+    bool position_given[TABLE_POSITIONS];                /* table: the positions it gives a distribution for */
+    char path[DSIM_PATH_MAX];                            /* table: its file, for messages */
     dsim_policy *policy;                                 /* policy: owned */
 };
 
@@ -112,9 +114,13 @@ static int table_row(char **fields, int n, size_t row, void *data)
     if (!dsim__parse_double(fields[r->probability], &p) || p < 0 || p > 1)
         return dsim_error_set(DSIM_ECONFIG, "%s: row %zu, column probability: '%s' is not a probability in [0, 1]",
                               r->path, row, fields[r->probability]);
-    if (r->position >= 0 && (!dsim__parse_u64(fields[r->position], &pos) || pos >= TABLE_POSITIONS))
-        return dsim_error_set(DSIM_ECONFIG, "%s: row %zu, column position: '%s' is not a position (0 … %d)", r->path,
-                              row, fields[r->position], TABLE_POSITIONS - 1);
+    if (r->position >= 0 && (!dsim__parse_u64(fields[r->position], &pos) || pos < 1 || pos > TABLE_POSITIONS))
+        return dsim_error_set(DSIM_ECONFIG,
+                              "%s: row %zu, column position: '%s' is not a position (1 … %d: positions are numbered "
+                              "from 1, as in the logs)",
+                              r->path, row, fields[r->position], TABLE_POSITIONS);
+    if (r->position >= 0)
+        pos -= 1;
     r->t->table[pos][a] = p;
     if ((int)a >= r->t->n_actions)
         r->t->n_actions = (int)a + 1;
@@ -128,14 +134,17 @@ int dsim_ope_target_table(dsim_ope_target **out, const char *path)
     if (!t)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     table_reader r = {.t = t, .path = path};
+    dsim__strlcpy(t->path, path, sizeof t->path);
     int rc = dsim__csv_each(path, table_row, &r);
     for (int pos = 0; !rc && pos < (t->by_position ? TABLE_POSITIONS : 1); pos++) {
         double sum = 0;
         for (int a = 0; a < t->n_actions; a++)
             sum += t->table[pos][a];
+        t->position_given[pos] = sum > 0;
         if (sum > 0 && fabs(sum - 1) > 1e-6)
-            rc = dsim_error_set(DSIM_ECONFIG, "%s: the probabilities%s sum to %.9g, expected 1", path,
-                                t->by_position ? " of a position" : "", sum);
+            rc = t->by_position ? dsim_error_set(DSIM_ECONFIG, "%s: the probabilities of position %d sum to %.9g, "
+                                                 "expected 1", path, pos + 1, sum)
+                                : dsim_error_set(DSIM_ECONFIG, "%s: the probabilities sum to %.9g, expected 1", path, sum);
     }
     if (rc) {
         free(t);
@@ -217,8 +226,10 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
         return DSIM_OK;
     case TARGET_TABLE: {
         int pos = t->by_position && log->position[i] >= 0 ? log->position[i] : 0;
-        if (pos >= TABLE_POSITIONS)
-            pos = TABLE_POSITIONS - 1;
+        if (pos >= TABLE_POSITIONS || !t->position_given[pos])
+            return dsim_error_set(DSIM_ECONFIG, "%s: no probabilities for position %d, which row %zu of %s has "
+                                  "(positions are numbered from 1)",
+                                  t->path, pos + 1, log->first_row + i + 2, log->origin);
         for (int a = 0; a < A && a < t->n_actions; a++)
             pi[a] = t->table[pos][a];
         return DSIM_OK;

@@ -138,6 +138,18 @@ done
 check "every policy's log round-trips through export-log and ope (failed:${roundtrip_failed:- none})" test -z "$roundtrip_failed"
 thompson_run=$(q roundtrip.db "SELECT id FROM runs WHERE policy_name = 'thompson'")
 check "a Thompson log's Monte Carlo zeros are not support violations" bash -c "'$DSIM' ope --log roundtrip.db:$thompson_run -p '$SRC/policies/linucb.ini' --estimators ips --bootstrap 0 --db rt_ope.db | grep -q 'support violated on 0.0 % of rows'"
+# Positions are numbered from 1 in logs and tables alike (the Open Bandit Dataset's own numbering): a table
+# written from OBD's position column evaluates each row at its own slot, as a hand computation does.
+men="$DATA/obd/random/men/men.csv"
+awk 'BEGIN { print "position,action,probability"; for (p = 1; p <= 3; p++) { z = 0; for (a = 0; a < 34; a++) z += (a % 3 == p - 1) ? 5 : 1; for (a = 0; a < 34; a++) printf "%d,%d,%.17g\n", p, a, ((a % 3 == p - 1) ? 5 : 1) / z } }' >bypos.csv
+out=$("$DSIM" ope --log "$DATA/obd/random/men" -p bypos.csv --estimators ips,snips --bootstrap 0 --db ope.db 2>err.txt)
+got=$(awk '$1 == "ips" || $1 == "snips" { printf "%s%s %s", sep, $1, $2; sep = " " }' <<<"$out")
+hand=$(awk -F, 'NR == FNR { if (FNR > 1) pi[$1 "," $2] = $3; next } FNR > 1 { w = pi[$4 "," $3] / $6; sw += w; swr += w * $5; n++ } END { printf "ips %.6g snips %.6g", swr / n, swr / sw }' bypos.csv "$men")
+check "a by-position table on OBD: every row at its own slot ($got = $hand)" test "$got" = "$hand"
+grep -v '^3,' bypos.csv >twopos.csv
+refused "a table without a position the log has" "twopos.csv: no probabilities for position 3, which row 2 of" "" ope --log "$DATA/obd/random/men" -p twopos.csv --db ope.db
+printf 'action,propensity,reward,position\n0,0.5,1,0\n' >pos0.csv
+refused "position 0 in a log" "row 2, column position: '0' is not a position (a whole number 1 … 100: positions are numbered from 1)" "" ope --log pos0.csv --db ope.db
 ope_bad() { # ope_bad NAME EXPECTED CSV_CONTENT
     printf '%b' "$3" >bad_log.csv
     rm -f bad.db

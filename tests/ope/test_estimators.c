@@ -87,7 +87,7 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fprintf(f, "position,action,probability\n0,0,0.9\n0,1,0.1\n1,0,0.3\n1,1,0.7\n");
+    fprintf(f, "position,action,probability\n1,0,0.9\n1,1,0.1\n2,0,0.3\n2,1,0.7\n"); /* numbered from 1 */
     fclose(f);
     ASSERT_OK(dsim_ope_target_table(&table, path));
     unlink(path);
@@ -108,6 +108,16 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
     for (size_t i = 0; i < 6; i++)
         assert_true(fabs(t.w[i] - pi_taken[i] / log.propensity[i]) < 1e-15);
     dsim_ope_terms_free(&t);
+    /* A table that leaves out a position the log has is refused, naming it (never a silent 0). */
+    dsim_ope_target *first_only = NULL;
+    f = fopen(path, "w");
+    fprintf(f, "position,action,probability\n1,0,0.5\n1,1,0.5\n");
+    fclose(f);
+    ASSERT_OK(dsim_ope_target_table(&first_only, path));
+    unlink(path);
+    assert_int_equal(dsim_ope_terms_build(&t, &log, first_only, NULL), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "no probabilities for position 2, which row 3 of tiny has"));
+    dsim_ope_target_free(first_only);
     dsim_ope_target_free(uniform);
     dsim_ope_target_free(always1);
     dsim_ope_target_free(table);
