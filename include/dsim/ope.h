@@ -218,4 +218,19 @@ void dsim_ope_sums_diagnose(const dsim_ope_sums *s, dsim_ope_diagnostics *out);
 int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int bootstrap, uint64_t seed,
                            dsim_ope_result *out);
 
+/**
+ * Add a chunk's terms paired with those of a base target on the same rows (`base` row for row): as
+ * dsim_ope_sums_add(), and also the cross moments that dsim_ope_sums_difference() needs. A sums is paired
+ * for all its rows or for none.
+ */
+void dsim_ope_sums_add_paired(dsim_ope_sums *s, const dsim_ope_terms *t, const dsim_ope_terms *base, size_t first_row);
+/**
+ * This target's estimate minus the base target's, on the same rows: the normal interval from the
+ * difference of the two influence terms row by row (the delta method for the self-normalised estimators),
+ * the bootstrap from the same resamples of both (paired). `base` is the base target's own sums, allocated
+ * with the same rows and seed. @return 0, DSIM_EINVAL (not added paired) or DSIM_ENOMEM.
+ */
+int dsim_ope_sums_difference(const dsim_ope_sums *s, const dsim_ope_sums *base, dsim_ope_estimator e, int bootstrap,
+                             uint64_t seed, dsim_ope_result *out);
+
 #endif

@@ -436,6 +436,37 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
     return EXIT_OK;
 }
 
+/* Each target against the first, on the same rows: the paired difference of every estimator, and the lift. */
+static int report_differences(const ope_options *o, const target_slot *targets, dsim_ope_sums *const *sums,
+                              int n_targets)
+{
+    const char *first = dsim_ope_target_name(targets[0].target);
+    printf("\ndifferences to %s (paired: each target minus %s on the same rows; lift: the difference over\n"
+           "%s's estimate)\n",
+           first, first, first);
+    printf("  %-16s %-10s %12s   %-27s %-27s %9s\n", "policy", "estimator", "difference", "95 % normal",
+           "95 % bootstrap", "lift");
+    for (int t = 1; t < n_targets; t++)
+        for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+            if (!o->estimators[e])
+                continue;
+            dsim_ope_result d, base;
+            if (dsim_ope_sums_difference(sums[t], sums[0], (dsim_ope_estimator)e, o->bootstrap, o->seed, &d) ||
+                dsim_ope_sums_evaluate(sums[0], (dsim_ope_estimator)e, 0, o->seed, &base)) {
+                cli_error("%s", dsim_errmsg());
+                return EXIT_RUNTIME;
+            }
+            char normal[64], boot[64], lift[32] = "-";
+            snprintf(normal, sizeof normal, "[%.6g, %.6g]", d.normal_lo, d.normal_hi);
+            snprintf(boot, sizeof boot, isnan(d.bootstrap_lo) ? "-" : "[%.6g, %.6g]", d.bootstrap_lo, d.bootstrap_hi);
+            if (base.value != 0)
+                snprintf(lift, sizeof lift, "%+.2f %%", 100 * d.value / fabs(base.value));
+            printf("  %-16s %-10s %12.6g   %-27s %-27s %9s\n", dsim_ope_target_name(targets[t].target),
+                   dsim_ope_estimator_name((dsim_ope_estimator)e), d.value, normal, boot, lift);
+        }
+    return EXIT_OK;
+}
+
 /* ---- the passes over the log ------------------------------------------------------------------------------ */
 
 typedef struct {
@@ -475,15 +506,22 @@ static int terms_chunk(const dsim_ope_log *chunk, void *data)
        gives no evidence about the rows judged. */
     dsim_ope_log judged = *chunk;
     memcpy(judged.action_seen, ps->seen, sizeof judged.action_seen);
-    for (int t = 0; t < ps->n_targets; t++) {
+    /* The first target's terms stay until the others are added paired with them (their differences). */
+    dsim_ope_terms first;
+    int rc = dsim_ope_terms_build(&first, &judged, ps->targets[0].target, ps->model);
+    if (rc)
+        return rc;
+    size_t row = chunk->first_row - ps->first_evaluated;
+    dsim_ope_sums_add(ps->sums[0], &first, row);
+    for (int t = 1; t < ps->n_targets && !rc; t++) {
         dsim_ope_terms terms;
-        int rc = dsim_ope_terms_build(&terms, &judged, ps->targets[t].target, ps->model);
-        if (rc)
-            return rc;
-        dsim_ope_sums_add(ps->sums[t], &terms, chunk->first_row - ps->first_evaluated);
+        if ((rc = dsim_ope_terms_build(&terms, &judged, ps->targets[t].target, ps->model)))
+            break;
+        dsim_ope_sums_add_paired(ps->sums[t], &terms, &first, row);
         dsim_ope_terms_free(&terms);
     }
-    return DSIM_OK;
+    dsim_ope_terms_free(&first);
+    return rc;
 }
 
 /* A pass's failure: the input's (a target that cannot read it: 2) or the machine's (memory, disk: 1). */
@@ -556,6 +594,8 @@ int cmd_ope(int argc, char **argv)
                src.log->n_positions ? ", with positions" : "");
     for (int t = 0; t < o.n_policies && !status; t++)
         status = report(&o, &src, &targets[t], train, sums[t], truth[t], store);
+    if (!status && o.n_policies > 1)
+        status = report_differences(&o, targets, sums, o.n_policies);
     if (!status)
         printf("\nestimates are per decision; stored in %s (table ope)\n", o.db);
     dsim_store_close(store);

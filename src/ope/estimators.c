@@ -143,6 +143,10 @@ struct dsim_ope_sums {
     double sum_aw[DSIM_OPE_COUNT], sum_bw[DSIM_OPE_COUNT], sum_ww; /* with w − w₀, for the delta method */
     double *block_n, *block_w; /* (n_blocks) */
     block_sums *blocks;        /* (n_blocks, DSIM_OPE_COUNT) */
+    /* Paired with a base target (dsim_ope_sums_add_paired): per estimator, the row vector
+       x = (a, b, w, a_base, b_base, w_base), its first row x₀ and Σ (x − x₀)(x − x₀)ᵀ. */
+    bool paired;
+    double x0[DSIM_OPE_COUNT][6], sum_xx[DSIM_OPE_COUNT][6][6];
 };
 
 int dsim_ope_sums_alloc(dsim_ope_sums **out, const dsim_ope_tuning *tuning, size_t n_rows, uint64_t seed)
@@ -187,7 +191,7 @@ static size_t block_of(const dsim_ope_sums *s, size_t row)
     return (size_t)((z ^ (z >> 31)) % s->n_blocks);
 }
 
-void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_row)
+static void add_terms(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_row)
 {
     for (size_t i = 0; i < t->n; i++) {
         double w = t->w[i];
@@ -225,6 +229,12 @@ void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_r
     s->violations += t->support_violation * (double)t->n;
 }
 
+void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_row)
+{
+    s->paired = false; /* rows without their base's: no difference can be taken */
+    add_terms(s, t, first_row);
+}
+
 size_t dsim_ope_sums_rows(const dsim_ope_sums *s)
 {
     return (size_t)s->n;
@@ -238,6 +248,48 @@ void dsim_ope_sums_diagnose(const dsim_ope_sums *s, dsim_ope_diagnostics *out)
         .mean_weight = s->n > 0 ? s->sum_w / s->n : 0.0,
         .support_violation = s->n > 0 ? s->violations / s->n : 0.0,
     };
+}
+
+/*
+ * The percentile bootstrap interval of the estimate (minus the base target's, when `base` is given: the
+ * same resample of blocks for both, so the difference is paired), into out->bootstrap_lo/hi.
+ */
+static int bootstrap_interval(const dsim_ope_sums *s, const dsim_ope_sums *base, dsim_ope_estimator e, int bootstrap,
+                              uint64_t seed, dsim_ope_result *out)
+{
+    if (bootstrap <= 0 || s->n == 0)
+        return DSIM_OK;
+    double *estimates = malloc(sizeof(double) * (size_t)bootstrap);
+    gsl_rng *rng = dsim_rng_alloc();
+    int rc = DSIM_OK;
+    if (!estimates || !rng) {
+        rc = dsim_error_set(DSIM_ENOMEM, "out of memory bootstrapping %s", names[e]);
+    } else {
+        size_t m = s->n_blocks;
+        for (int b = 0; b < bootstrap; b++) {
+            dsim_rng_key(rng, seed, DSIM_STREAM_BOOTSTRAP, (uint64_t)b);
+            double rn = 0, rw = 0, ra = 0, rb = 0, bw = 0, ba = 0, bb = 0;
+            for (size_t k = 0; k < m; k++) {
+                size_t pick = (size_t)gsl_rng_uniform_int(rng, m);
+                rn += s->block_n[pick];
+                rw += s->block_w[pick];
+                ra += s->blocks[pick * DSIM_OPE_COUNT + (size_t)e].a;
+                rb += s->blocks[pick * DSIM_OPE_COUNT + (size_t)e].b;
+                if (base) {
+                    bw += base->block_w[pick];
+                    ba += base->blocks[pick * DSIM_OPE_COUNT + (size_t)e].a;
+                    bb += base->blocks[pick * DSIM_OPE_COUNT + (size_t)e].b;
+                }
+            }
+            estimates[b] = mean_of(rn, rw, ra, rb) - (base ? mean_of(rn, bw, ba, bb) : 0.0);
+        }
+        gsl_sort(estimates, 1, (size_t)bootstrap);
+        out->bootstrap_lo = gsl_stats_quantile_from_sorted_data(estimates, 1, (size_t)bootstrap, 0.025);
+        out->bootstrap_hi = gsl_stats_quantile_from_sorted_data(estimates, 1, (size_t)bootstrap, 0.975);
+    }
+    free(estimates);
+    gsl_rng_free(rng);
+    return rc;
 }
 
 int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int bootstrap, uint64_t seed,
@@ -256,35 +308,60 @@ int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int boo
     double var = n > 1 ? fmax(sum_sq - n * mean_d * mean_d, 0.0) / (n - 1) : NAN;
     double se = sqrt(var / n), z = gsl_cdf_ugaussian_Pinv(0.975);
     *out = (dsim_ope_result){value, value - z * se, value + z * se, NAN, NAN};
-    if (bootstrap <= 0 || n == 0)
-        return DSIM_OK;
+    return bootstrap_interval(s, NULL, e, bootstrap, seed, out);
+}
 
-    double *estimates = malloc(sizeof(double) * (size_t)bootstrap);
-    gsl_rng *rng = dsim_rng_alloc();
-    int rc = DSIM_OK;
-    if (!estimates || !rng) {
-        rc = dsim_error_set(DSIM_ENOMEM, "out of memory bootstrapping %s", names[e]);
-    } else {
-        size_t m = s->n_blocks;
-        for (int b = 0; b < bootstrap; b++) {
-            dsim_rng_key(rng, seed, DSIM_STREAM_BOOTSTRAP, (uint64_t)b);
-            double rn = 0, rw = 0, ra = 0, rb = 0;
-            for (size_t k = 0; k < m; k++) {
-                size_t pick = (size_t)gsl_rng_uniform_int(rng, m);
-                rn += s->block_n[pick];
-                rw += s->block_w[pick];
-                ra += s->blocks[pick * DSIM_OPE_COUNT + (size_t)e].a;
-                rb += s->blocks[pick * DSIM_OPE_COUNT + (size_t)e].b;
-            }
-            estimates[b] = mean_of(rn, rw, ra, rb);
+void dsim_ope_sums_add_paired(dsim_ope_sums *s, const dsim_ope_terms *t, const dsim_ope_terms *base, size_t first_row)
+{
+    bool first = s->n == 0;
+    if (first)
+        s->paired = true;
+    for (size_t i = 0; i < t->n && i < base->n; i++)
+        for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+            double x[6];
+            parts((dsim_ope_estimator)e, t, &s->tuning, i, &x[0], &x[1]);
+            parts((dsim_ope_estimator)e, base, &s->tuning, i, &x[3], &x[4]);
+            x[2] = t->w[i];
+            x[5] = base->w[i];
+            if (first && i == 0)
+                memcpy(s->x0[e], x, sizeof x);
+            for (int j = 0; j < 6; j++)
+                for (int k = 0; k < 6; k++)
+                    s->sum_xx[e][j][k] += (x[j] - s->x0[e][j]) * (x[k] - s->x0[e][k]);
         }
-        gsl_sort(estimates, 1, (size_t)bootstrap);
-        out->bootstrap_lo = gsl_stats_quantile_from_sorted_data(estimates, 1, (size_t)bootstrap, 0.025);
-        out->bootstrap_hi = gsl_stats_quantile_from_sorted_data(estimates, 1, (size_t)bootstrap, 0.975);
+    add_terms(s, t, first_row);
+}
+
+/*
+ * One target's influence term is φ = a + inv (b − β w) for inv = 1/w̄ and β = Σb/Σw (β = 0 for the plain
+ * estimators): linear in its (a, b, w) with coefficients (1, inv, −β inv). The difference of two targets'
+ * φ on the same row is linear in x = (a, b, w, a', b', w') with g = (1, inv, −β inv, −1, −inv', β' inv'), so
+ * its variance is gᵀ Σ g, Σ the covariance of x (from the moments about x₀).
+ */
+int dsim_ope_sums_difference(const dsim_ope_sums *s, const dsim_ope_sums *base, dsim_ope_estimator e, int bootstrap,
+                             uint64_t seed, dsim_ope_result *out)
+{
+    if (!s->paired || base->n != s->n || base->n_blocks != s->n_blocks)
+        return dsim_error_set(DSIM_EINVAL, "a difference of estimates needs sums added paired, on the same rows");
+    double n = s->n;
+    double value = mean_of(n, s->sum_w, s->sum_a[e], s->sum_b[e]) - mean_of(n, base->sum_w, base->sum_a[e], base->sum_b[e]);
+    double inv = s->sum_w > 0 ? n / s->sum_w : 0.0, beta = s->sum_w > 0 ? s->sum_b[e] / s->sum_w : 0.0;
+    double inv_b = base->sum_w > 0 ? n / base->sum_w : 0.0, beta_b = base->sum_w > 0 ? base->sum_b[e] / base->sum_w : 0.0;
+    double g[6] = {1, inv, -beta * inv, -1, -inv_b, beta_b * inv_b};
+    double sum[6] = {s->sum_a[e], s->sum_b[e], s->sum_w, base->sum_a[e], base->sum_b[e], base->sum_w};
+    double mean_d[6], var = NAN;
+    for (int j = 0; j < 6; j++)
+        mean_d[j] = n > 0 ? sum[j] / n - s->x0[e][j] : 0.0;
+    if (n > 1) {
+        var = 0;
+        for (int j = 0; j < 6; j++)
+            for (int k = 0; k < 6; k++)
+                var += g[j] * g[k] * (s->sum_xx[e][j][k] - n * mean_d[j] * mean_d[k]) / (n - 1);
+        var = fmax(var, 0.0);
     }
-    free(estimates);
-    gsl_rng_free(rng);
-    return rc;
+    double se = sqrt(var / n), z = gsl_cdf_ugaussian_Pinv(0.975);
+    *out = (dsim_ope_result){value, value - z * se, value + z * se, NAN, NAN};
+    return bootstrap_interval(s, base, e, bootstrap, seed, out);
 }
 
 /* ---- a log held whole ------------------------------------------------------------------------------------- */

@@ -105,6 +105,10 @@ check "ope on a run exits 0" test $? -eq 0
 check "ope prints every estimator" test "$(grep -cE '^  (dm|ips|cips|snips|dr|sndr|switch-dr|dr-os) ' <<<"$out")" = 16
 check "ope reports the truth" grep -q "truth (on-policy" <<<"$out"
 check "ope stores its estimates" test "$(q ope.db "SELECT count(*) FROM ope WHERE truth IS NOT NULL")" = 16
+diffs=$(awk '/^differences to fixed10/ {d = 1} d && $1 == "uniform" && $2 == "ips" {print $3, $NF == "%" ? $(NF - 1) : $NF}' <<<"$out")
+ests=$(awk '/^policy / {p = $2} $1 == "ips" && NF >= 4 {v[p] = $2} END {printf "%.9g %.9g", v["uniform"] - v["fixed10"], 100 * (v["uniform"] - v["fixed10"]) / v["fixed10"]}' <<<"$out")
+check "ope prints each target's paired difference to the first, and the lift ($diffs ~ $ests)" \
+    awk -v a="$diffs" -v b="$ests" 'BEGIN { split(a, x, " "); split(b, y, " "); exit !(x[1] != "" && (x[1] - y[1]) ^ 2 < 1e-10 && (x[2] - y[2]) ^ 2 < 1e-3) }'
 check "IPS of the logging policy itself is the log's mean reward" test "$(q ope.db "SELECT round(estimate - truth, 9) FROM ope WHERE policy = 'uniform' AND estimator = 'ips'")" = "0.0"
 out=$("$DSIM" ope --log ope.db:1 -p linucb --train-frac 0.5 --estimators ips --bootstrap 0 --db ope.db 2>err.txt)
 check "ope --train-frac trains on the first half and judges the rest" bash -c "[[ $? -eq 0 ]] && grep -q 'trained on the first 1487 rows; judged on the remaining 1488' <<<\"\$1\"" _ "$out"

@@ -213,6 +213,71 @@ static void test_estimators__self_normalised_intervals_use_the_delta_method(void
     assert_true(naive > 1.25); /* the old interval would fail here */
 }
 
+/* Sums of the hand rows, added paired with a base target's. */
+static dsim_ope_sums *paired_sums(const dsim_ope_terms *t, const dsim_ope_terms *base)
+{
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    dsim_ope_sums *s = NULL;
+    ASSERT_OK(dsim_ope_sums_alloc(&s, &tuning, t->n, 5));
+    dsim_ope_sums_add_paired(s, t, base, 0);
+    return s;
+}
+
+/*
+ * A target against another on the same rows (paired): the difference of the estimates, with the normal
+ * interval of the difference of the two influence terms row by row: for IPS w r − w' r, for SNIPS
+ * w (r − V) / w̄ − w' (r − V') / w̄' (by hand, 1e-12). A target against itself: 0 with intervals [0, 0].
+ */
+static void test_estimators__differences_of_targets_are_paired(void **state)
+{
+    (void)state;
+    dsim_ope_terms t = hand_terms();
+    static double w_base[4] = {1.0, 1.5, 0.5, 1.0};
+    dsim_ope_terms base = {.n = 4, .w = w_base, .r = r, .q_taken = q_taken, .q_pi = q_pi};
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    dsim_ope_sums *s = paired_sums(&t, &base), *sb = NULL;
+    ASSERT_OK(dsim_ope_sums_alloc(&sb, &tuning, 4, 5));
+    dsim_ope_sums_add(sb, &base, 0);
+    for (int e = DSIM_OPE_IPS; e <= DSIM_OPE_SNIPS; e += DSIM_OPE_SNIPS - DSIM_OPE_IPS) {
+        double sw = 0, swr = 0, sbw = 0, sbwr = 0;
+        for (int i = 0; i < 4; i++)
+            sw += w[i], swr += w[i] * r[i], sbw += w_base[i], sbwr += w_base[i] * r[i];
+        double d[4], mean = 0, ss = 0;
+        for (int i = 0; i < 4; i++) {
+            d[i] = e == DSIM_OPE_IPS ? w[i] * r[i] - w_base[i] * r[i]
+                                     : w[i] * (r[i] - swr / sw) / (sw / 4) - w_base[i] * (r[i] - sbwr / sbw) / (sbw / 4);
+            mean += d[i] / 4;
+        }
+        for (int i = 0; i < 4; i++)
+            ss += (d[i] - mean) * (d[i] - mean);
+        double delta = e == DSIM_OPE_IPS ? (swr - sbwr) / 4 : swr / sw - sbwr / sbw;
+        dsim_ope_result res;
+        ASSERT_OK(dsim_ope_sums_difference(s, sb, (dsim_ope_estimator)e, 100, 5, &res));
+        printf("# %s difference %.12f (hand %.12f), half-width %.12f (hand %.12f)\n",
+               dsim_ope_estimator_name((dsim_ope_estimator)e), res.value, delta, res.normal_hi - res.value,
+               1.959963984540054 * sqrt(ss / 3 / 4));
+        assert_true(fabs(res.value - delta) < 1e-12);
+        assert_true(fabs((res.normal_hi - res.value) - 1.959963984540054 * sqrt(ss / 3 / 4)) < 1e-12);
+        assert_true(res.bootstrap_lo <= res.value + 1e-12 && res.value - 1e-12 <= res.bootstrap_hi);
+    }
+    dsim_ope_sums *self = paired_sums(&t, &t), *alone = NULL;
+    ASSERT_OK(dsim_ope_sums_alloc(&alone, &tuning, 4, 5));
+    dsim_ope_sums_add(alone, &t, 0);
+    for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+        dsim_ope_result res;
+        ASSERT_OK(dsim_ope_sums_difference(self, alone, (dsim_ope_estimator)e, 50, 5, &res));
+        /* gᵀΣg cancels to rounding: its square root is of order 1e-8 at most */
+        assert_true(res.value == 0 && fabs(res.normal_lo) < 1e-6 && fabs(res.normal_hi) < 1e-6);
+        assert_true(res.bootstrap_lo == 0 && res.bootstrap_hi == 0);
+    }
+    dsim_ope_result res; /* sums not added paired cannot give a difference */
+    assert_int_equal(dsim_ope_sums_difference(alone, s, DSIM_OPE_IPS, 0, 5, &res), DSIM_EINVAL);
+    dsim_ope_sums_free(s);
+    dsim_ope_sums_free(sb);
+    dsim_ope_sums_free(self);
+    dsim_ope_sums_free(alone);
+}
+
 static void test_estimators__the_bootstrap_is_seeded(void **state)
 {
     (void)state;
@@ -283,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_estimators__terms_of_uniform_deterministic_and_table_targets),
         cmocka_unit_test(test_estimators__the_reward_model_recovers_linear_rewards),
         cmocka_unit_test(test_estimators__self_normalised_intervals_use_the_delta_method),
+        cmocka_unit_test(test_estimators__differences_of_targets_are_paired),
         cmocka_unit_test(test_estimators__the_bootstrap_is_seeded),
         cmocka_unit_test(test_estimators__open_bandit_logs),
     };
