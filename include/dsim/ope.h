@@ -109,9 +109,14 @@ typedef struct dsim_ope_target dsim_ope_target;
 int dsim_ope_target_uniform(dsim_ope_target **out);
 /** Always `action`. */
 int dsim_ope_target_deterministic(dsim_ope_target **out, int action);
-/** Probabilities from a CSV file with columns action, probability and optionally position (0-based).
- *  @return 0 or DSIM_ECONFIG naming the file, row and column. */
-int dsim_ope_target_table(dsim_ope_target **out, const char *path);
+/**
+ * Probabilities from a CSV file: a table (columns action, probability and optionally position, numbered
+ * from 1) or, when the header names a `row` column, a per-row target: for each logged row (its number from
+ * 0 in the log's order) the probability of each action, long (row, action, probability) or wide (row,
+ * pi_0 … pi_K). `log` is the log's header (dsim_ope_stream_header), needed for a per-row target.
+ * @return 0 or DSIM_ECONFIG naming the file, row and column.
+ */
+int dsim_ope_target_table(dsim_ope_target **out, const char *path, const dsim_ope_log *log);
 /** A dsim policy (owned from now on), asked for its distribution on each row's context. */
 int dsim_ope_target_policy(dsim_ope_target **out, dsim_policy *policy, const char *name);
 /** Let a dsim policy target learn from the log's first `rows` rows (its logged action, reward, and a sale

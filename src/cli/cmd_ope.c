@@ -305,7 +305,7 @@ static int make_target(const char *spec, const source *src, target_slot *slot)
         return dsim_ope_target_deterministic(&slot->target, (int)k) ? EXIT_RUNTIME : EXIT_OK;
     }
     if (dsim__ends_with(spec, ".csv")) {
-        if (dsim_ope_target_table(&slot->target, spec)) {
+        if (dsim_ope_target_table(&slot->target, spec, src->log)) {
             cli_error("%s", dsim_errmsg());
             return EXIT_USAGE;
         }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/spill.h"
 #include "dsim/error.h"
 #include "dsim/ope.h"
 #include "ope/log_impl.h"
@@ -68,20 +69,16 @@ int dsim_ope_stream_alloc(dsim_ope_stream **out, size_t chunk_rows)
     dsim_ope_stream *s = calloc(1, sizeof *s);
     if (!s)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
-    const char *dir = getenv("TMPDIR");
-    snprintf(s->path, sizeof s->path, "%s/dsim_log_XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(s->path);
+    int fd = dsim__spill_open(s->path, sizeof s->path, "dsim_log", "the log");
     if (fd < 0 || !(s->spill = fdopen(fd, "w+b"))) {
-        int rc = dsim_error_set(DSIM_EIO, "cannot create a temporary file %s for the log: %s", s->path,
-                                strerror(errno));
-        if (fd >= 0) {
-            unlink(s->path);
+        int rc = fd < 0 ? DSIM_EIO
+                        : dsim_error_set(DSIM_EIO, "cannot open the temporary file %s for the log: %s", s->path,
+                                         strerror(errno));
+        if (fd >= 0)
             close(fd);
-        }
         free(s);
         return rc;
     }
-    unlink(s->path); /* gone when closed, whatever happens */
     s->log.chunk_rows = chunk_rows;
     s->log.on_chunk = spill_chunk;
     s->log.chunk_data = s;

@@ -16,8 +16,9 @@
 #include "dsim/error.h"
 #include "dsim/ope.h"
 #include "ope/reward_model.h"
+#include "ope/target_rows.h"
 
-typedef enum { TARGET_UNIFORM, TARGET_DETERMINISTIC, TARGET_TABLE, TARGET_POLICY } target_kind;
+typedef enum { TARGET_UNIFORM, TARGET_DETERMINISTIC, TARGET_TABLE, TARGET_ROWS, TARGET_POLICY } target_kind;
 
 #define TABLE_POSITIONS 16
 
@@ -30,6 +31,7 @@ struct dsim_ope_target {
     double table[TABLE_POSITIONS][DSIM_OPE_MAX_ACTIONS]; /* table: P(action | position), position 0 if none */
     bool position_given[TABLE_POSITIONS];                /* table: the positions it gives a distribution for */
     char path[DSIM_PATH_MAX];                            /* table: its file, for messages */
+    dsim__row_target *rows;                              /* rows: owned */
     dsim_policy *policy;                                 /* policy: owned */
 };
 
@@ -127,12 +129,23 @@ static int table_row(char **fields, int n, size_t row, void *data)
     return DSIM_OK;
 }
 
-int dsim_ope_target_table(dsim_ope_target **out, const char *path)
+int dsim_ope_target_table(dsim_ope_target **out, const char *path, const dsim_ope_log *log)
 {
     const char *slash = strrchr(path, '/');
-    dsim_ope_target *t = target_new(TARGET_TABLE, slash ? slash + 1 : path);
+    bool per_row = dsim__is_row_target(path);
+    dsim_ope_target *t = target_new(per_row ? TARGET_ROWS : TARGET_TABLE, slash ? slash + 1 : path);
     if (!t)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    if (per_row) {
+        int rc = log ? dsim__row_target_read(&t->rows, path, dsim_ope_log_rows(log), log->n_actions)
+                     : dsim_error_set(DSIM_EINVAL, "%s: a per-row target needs its log", path);
+        if (rc) {
+            free(t);
+            return rc;
+        }
+        *out = t;
+        return DSIM_OK;
+    }
     table_reader r = {.t = t, .path = path};
     dsim__strlcpy(t->path, path, sizeof t->path);
     int rc = dsim__csv_each(path, table_row, &r);
@@ -201,8 +214,10 @@ dsim_policy *dsim_ope_target_policy_of(const dsim_ope_target *t)
 
 void dsim_ope_target_free(dsim_ope_target *t)
 {
-    if (t)
+    if (t) {
         dsim_policy_free(t->policy);
+        dsim__row_target_free(t->rows);
+    }
     free(t);
 }
 
@@ -234,6 +249,8 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
             pi[a] = t->table[pos][a];
         return DSIM_OK;
     }
+    case TARGET_ROWS:
+        return dsim__row_target_probabilities(t->rows, log->first_row + i, pi, A);
     case TARGET_POLICY: {
         if (!log->dsim_context)
             return dsim_error_set(DSIM_ECONFIG, "%s: a dsim policy reads dsim's context columns, which the log %s "

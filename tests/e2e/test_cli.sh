@@ -152,6 +152,20 @@ hand=$(awk -F, 'NR == FNR { if (FNR > 1) pi[$1 "," $2] = $3; next } FNR > 1 { w 
 check "a by-position table on OBD: every row at its own slot ($got = $hand)" test "$got" = "$hand"
 grep -v '^3,' bypos.csv >twopos.csv
 refused "a table without a position the log has" "twopos.csv: no probabilities for position 3, which row 2 of" "" ope --log "$DATA/obd/random/men" -p twopos.csv --db ope.db
+# A per-row target (a model scored outside dsim): wide and long forms give the hand computation's IPS.
+awk -F, 'NR > 1 { i = NR - 2; printf "%d", i; for (a = 0; a < 34; a++) printf ",%.17g", (a == i % 34 ? 0.5 : 0.5 / 33); print "" }' "$men" |
+    { printf 'row'; for a in $(seq 0 33); do printf ',pi_%d' "$a"; done; echo; cat; } >wide.csv
+awk -F, 'NR == 1 { print "row,action,probability"; next } { for (a = 0; a < 34; a++) print $1 "," a "," $(a + 2) }' wide.csv >long.csv
+hand=$(awk -F, 'NR == FNR { if (FNR > 1) for (a = 0; a < 34; a++) pi[$1 "," a] = $(a + 2); next } FNR > 1 { w = pi[FNR - 2 "," $3] / $6; sw += w; swr += w * $5; n++ } END { printf "ips %.6g snips %.6g", swr / n, swr / sw }' wide.csv "$men")
+for form in wide long; do
+    out=$("$DSIM" ope --log "$DATA/obd/random/men" -p $form.csv --estimators ips,snips --bootstrap 0 --db ope.db 2>err.txt)
+    got=$(awk '$1 == "ips" || $1 == "snips" { printf "%s%s %s", sep, $1, $2; sep = " " }' <<<"$out")
+    check "a per-row target ($form form) gives the hand computation ($got = $hand)" test "$got" = "$hand"
+done
+grep -v '^7,' wide.csv >gap.csv
+refused "a per-row target without a row of the log" "gap.csv gives no probabilities for row 7 of the log" "" ope --log "$DATA/obd/random/men" -p gap.csv --db ope.db
+sed '1s/^row/visit/' wide.csv >byvisit.csv
+refused "a per-row target by visit (not yet)" "byvisit.csv: row 1: a per-row target names rows by \`row\`" "" ope --log "$DATA/obd/random/men" -p byvisit.csv --db ope.db
 printf 'action,propensity,reward,position\n0,0.5,1,0\n' >pos0.csv
 refused "position 0 in a log" "row 2, column position: '0' is not a position (a whole number 1 … 100: positions are numbered from 1)" "" ope --log pos0.csv --db ope.db
 ope_bad() { # ope_bad NAME EXPECTED CSV_CONTENT

@@ -60,7 +60,8 @@ static void test_estimators__every_estimator_matches_a_hand_computation(void **s
 }
 
 /* A log of six rows, two actions; the uniform target's weights are (1/2) / p, the deterministic target's
-   1/p on its action and 0 elsewhere; the table target reads its probabilities per position. */
+   1/p on its action and 0 elsewhere; the table target reads its probabilities per position; a per-row
+   target (long or wide CSV) gives each row its own. */
 static dsim_ope_log tiny_log(void)
 {
     dsim_ope_log log = {.n_context = 1};
@@ -89,7 +90,7 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
     FILE *f = fdopen(fd, "w");
     fprintf(f, "position,action,probability\n1,0,0.9\n1,1,0.1\n2,0,0.3\n2,1,0.7\n"); /* numbered from 1 */
     fclose(f);
-    ASSERT_OK(dsim_ope_target_table(&table, path));
+    ASSERT_OK(dsim_ope_target_table(&table, path, &log));
     unlink(path);
     dsim_ope_terms t;
     ASSERT_OK(dsim_ope_terms_build(&t, &log, uniform, NULL));
@@ -113,11 +114,43 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
     f = fopen(path, "w");
     fprintf(f, "position,action,probability\n1,0,0.5\n1,1,0.5\n");
     fclose(f);
-    ASSERT_OK(dsim_ope_target_table(&first_only, path));
+    ASSERT_OK(dsim_ope_target_table(&first_only, path, &log));
     unlink(path);
     assert_int_equal(dsim_ope_terms_build(&t, &log, first_only, NULL), DSIM_ECONFIG);
     assert_non_null(strstr(dsim_errmsg(), "no probabilities for position 2, which row 3 of tiny has"));
     dsim_ope_target_free(first_only);
+
+    /* A per-row target, long and wide: row i's own probabilities (row i: P(action 1) = i / 10). */
+    const char *forms[2] = {"row,action,probability\n", "row,pi_0,pi_1\n"};
+    for (int form = 0; form < 2; form++) {
+        dsim_ope_target *rows = NULL;
+        f = fopen(path, "w");
+        fputs(forms[form], f);
+        for (int i = 5; i >= 0; i--) /* any order */
+            if (form == 0)
+                fprintf(f, "%d,0,%.17g\n%d,1,%.17g\n", i, 1 - i / 10.0, i, i / 10.0);
+            else
+                fprintf(f, "%d,%.17g,%.17g\n", i, 1 - i / 10.0, i / 10.0);
+        fclose(f);
+        ASSERT_OK(dsim_ope_target_table(&rows, path, &log));
+        ASSERT_OK(dsim_ope_terms_build(&t, &log, rows, NULL));
+        for (size_t i = 0; i < 6; i++) {
+            double pi = log.action[i] == 1 ? (double)i / 10.0 : 1 - (double)i / 10.0;
+            assert_true(fabs(t.w[i] - pi / log.propensity[i]) < 1e-15);
+        }
+        dsim_ope_terms_free(&t);
+        dsim_ope_target_free(rows);
+    }
+    /* A row left out is refused, naming it. */
+    dsim_ope_target *gap = NULL;
+    f = fopen(path, "w");
+    fprintf(f, "row,pi_0,pi_1\n0,1,0\n1,1,0\n2,1,0\n4,1,0\n5,1,0\n");
+    fclose(f);
+    ASSERT_OK(dsim_ope_target_table(&gap, path, &log));
+    unlink(path);
+    assert_int_equal(dsim_ope_terms_build(&t, &log, gap, NULL), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "gives no probabilities for row 3 of the log"));
+    dsim_ope_target_free(gap);
     dsim_ope_target_free(uniform);
     dsim_ope_target_free(always1);
     dsim_ope_target_free(table);

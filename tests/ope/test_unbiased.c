@@ -74,7 +74,7 @@ static dsim_ope_target *table_target(int k)
         fprintf(f, "%d,%.17g\n", l, target_pi[k][l]);
     fclose(f);
     dsim_ope_target *t = NULL;
-    ASSERT_OK(dsim_ope_target_table(&t, path));
+    ASSERT_OK(dsim_ope_target_table(&t, path, NULL));
     remove(path);
     return t;
 }
