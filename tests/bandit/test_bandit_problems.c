@@ -3,6 +3,11 @@
  * expected reward against a hand computation and against its own draws, common random numbers, and the
  * published results the problems exist to reproduce (Chapelle & Li 2011; Misra, Schwartz & Abernethy
  * 2019), with fixed seeds and tolerances from the spread across seeds.
+ *
+ * Pass rates on fresh seeds (DSIM_SEED_OFFSET = k · 10^6, disjoint sets): Thompson's slope 25 of 25 (it was
+ * 6 of 50 against [0.8, 1.5]·C with 10 seeds), Misra intro 50 of 50 (46 of 50 as "≥ 95.0"), Misra main
+ * 50 of 50, the valuation draws 49 of 50 (the one failure is the setup check that the fresh world's
+ * purchase probability lies in (0.01, 0.99), not the 5-SE claim, whose largest deviation was 2.9 SE).
  */
 #include <math.h>
 #include <string.h>
@@ -96,7 +101,7 @@ static void test_bandit__valuation_draws_follow_the_expected_reward(void **state
                                     "segments = 3\nvaluation_a = 60\nvaluation_b = 40\nperturbation = 0.2\n"
                                     "rounds = 40000\n");
     dsim_bandit *b = NULL;
-    ASSERT_OK(dsim_bandit_alloc(&b, cfg, 3));
+    ASSERT_OK(dsim_bandit_alloc(&b, cfg, test_seed(3)));
     dsim_policy_env env;
     dsim_bandit_policy_env(b, &env);
     const double *mean = dsim_bandit_arm_means(b);
@@ -141,7 +146,7 @@ static study run_study(const char *file, const char *policy_type, const char *pa
         dsim_bandit *b = NULL;
         dsim_policy *policy = NULL;
         dsim_policy_env env;
-        ASSERT_OK(dsim_bandit_alloc(&b, cfg, cfg->seed + (uint64_t)s));
+        ASSERT_OK(dsim_bandit_alloc(&b, cfg, test_seed(cfg->seed + (uint64_t)s)));
         dsim_bandit_policy_env(b, &env);
         ASSERT_OK(dsim_policy_alloc(&policy, pc, &env));
         ASSERT_OK(dsim_bandit_run(b, policy, rounds, r));
@@ -157,19 +162,21 @@ static study run_study(const char *file, const char *policy_type, const char *pa
     return st;
 }
 
-/* Chapelle & Li (2011), Fig. 1: Thompson sampling's regret grows like C ln T, C = 44.7, and UCB1's faster.
-   10^5 rounds (the benchmark runs 10^6); the slope of the second half, averaged over 10 seeds, must lie in
-   [0.8, 1.5]·C with its whole 95 % interval, and UCB1's interval must lie above Thompson's. */
+/* Chapelle & Li (2011), Fig. 1: Thompson sampling's regret grows like C ln T, C = 44.7 (Lai & Robbins'
+   asymptotic constant), and UCB1's faster. At 10^5 rounds (the benchmark runs 10^6) the finite-time slope
+   of the second half sits below C: 39.6 = 0.89 C pooled over 500 fresh seeds, SD 10 per seed. Averaged
+   over 20 seeds its whole 95 % interval (about ±4.7) must lie in [0.65, 1.2]·C, and UCB1's above it. */
 static void test_bandit__thompson_regret_grows_like_lai_robbins(void **state)
 {
     (void)state;
-    study ts = run_study("chapelle_li", "thompson", "", 10, 100000);
-    study ucb = run_study("chapelle_li", "ucb1", "", 10, 100000);
-    dsim_estimate ts_slope = dsim_estimate_mean(ts.slope, 10), ucb_slope = dsim_estimate_mean(ucb.slope, 10);
+    enum { SEEDS = 20 };
+    study ts = run_study("chapelle_li", "thompson", "", SEEDS, 100000);
+    study ucb = run_study("chapelle_li", "ucb1", "", SEEDS, 100000);
+    dsim_estimate ts_slope = dsim_estimate_mean(ts.slope, SEEDS), ucb_slope = dsim_estimate_mean(ucb.slope, SEEDS);
     printf("# regret / ln t: thompson %.1f ± %.1f, ucb1 %.1f ± %.1f; C = 44.7\n", ts_slope.mean,
            ts_slope.half_width, ucb_slope.mean, ucb_slope.half_width);
-    assert_true(ts_slope.mean - ts_slope.half_width >= 0.8 * 44.7);
-    assert_true(ts_slope.mean + ts_slope.half_width <= 1.5 * 44.7);
+    assert_true(ts_slope.mean - ts_slope.half_width >= 0.65 * 44.7);
+    assert_true(ts_slope.mean + ts_slope.half_width <= 1.2 * 44.7);
     assert_true(ucb_slope.mean - ucb_slope.half_width > ts_slope.mean + ts_slope.half_width);
 }
 
@@ -214,7 +221,8 @@ static void test_bandit__ucb_pi_never_plays_a_dominated_price(void **state)
 
 /* Misra et al. (2019), introduction: linear demand 3(1 − p), 1,000 periods. The paper's UCB-tuned earns
    95 % of the optimal profit; ucb_pi's tuned index (which without purchase data reduces to a price-scaled
-   UCB-tuned) must too, over 1,000 seeds, and beat UCB1 with the intervals apart. */
+   UCB-tuned) must too: its mean over 1,000 seeds within 0.5 points of 95 (the paper's rounding; the mean
+   over 1,000 seeds varies by SD 0.09, pooled 95.09), and beat UCB1 with the intervals apart. */
 static void test_bandit__ucb_pi_earns_95_percent_in_misra_intro(void **state)
 {
     (void)state;
@@ -223,7 +231,7 @@ static void test_bandit__ucb_pi_earns_95_percent_in_misra_intro(void **state)
     dsim_estimate t = dsim_estimate_mean(tuned.percent, 1000), u = dsim_estimate_mean(ucb.percent, 100);
     printf("# %% of optimum: ucb_pi tuned %.2f ± %.2f (1,000 seeds), ucb1 %.2f ± %.2f (100 seeds)\n", t.mean,
            t.half_width, u.mean, u.half_width);
-    assert_true(t.mean >= 95.0);
+    assert_true(fabs(t.mean - 95.0) <= 0.5);
     assert_true(t.mean - t.half_width > u.mean + u.half_width);
 }
 

@@ -3,7 +3,10 @@
  * file gives exactly (==) the reward model, estimates, intervals and diagnostics of the same log held
  * whole; a pass over rows [from, to) delivers exactly those rows, numbered; and the bootstrap over a short
  * log is the row bootstrap, resample for resample, while over a long one its blocks' spread matches the
- * normal interval's.
+ * normal interval's (within a fifth, 400 resamples: a 2.5 % quantile of 100 resamples is itself ±10 %).
+ *
+ * Pass rate on fresh seeds (DSIM_SEED_OFFSET = k · 10^6, k = 1…25): 25 of 25; with 100
+ * resamples it was 47 of 50.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -27,7 +30,7 @@ static void write_log(char *path)
     FILE *f = fdopen(fd, "w");
     fputs("x0,x1,x2,action,propensity,reward\n", f);
     gsl_rng *rng = dsim_rng_alloc();
-    dsim_rng_key(rng, 3, 0, 0);
+    dsim_rng_key(rng, test_seed(3), 0, 0);
     for (int i = 0; i < ROWS; i++) {
         double x[3] = {gsl_rng_uniform(rng), 10 + gsl_rng_uniform(rng), 1000 * gsl_rng_uniform(rng)};
         int a = (int)gsl_rng_uniform_int(rng, 4);
@@ -109,12 +112,12 @@ static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(voi
     ASSERT_OK(dsim_ope_model_begin(&p.model, head->n_context, 5, 1.0));
     ASSERT_OK(dsim_ope_stream_each(stream, 0, ROWS, add_to_model, &p));
     ASSERT_OK(dsim_ope_model_finish(p.model, head->n_actions));
-    ASSERT_OK(dsim_ope_sums_alloc(&p.sums, &tuning, ROWS, 7));
+    ASSERT_OK(dsim_ope_sums_alloc(&p.sums, &tuning, ROWS, test_seed(7)));
     ASSERT_OK(dsim_ope_stream_each(stream, 0, ROWS, add_terms, &p));
     for (int e = 0; e < DSIM_OPE_COUNT; e++) {
         dsim_ope_result a, b;
-        ASSERT_OK(dsim_ope_evaluate((dsim_ope_estimator)e, &terms, &tuning, 100, 7, &a));
-        ASSERT_OK(dsim_ope_sums_evaluate(p.sums, (dsim_ope_estimator)e, 100, 7, &b));
+        ASSERT_OK(dsim_ope_evaluate((dsim_ope_estimator)e, &terms, &tuning, 400, test_seed(7), &a));
+        ASSERT_OK(dsim_ope_sums_evaluate(p.sums, (dsim_ope_estimator)e, 400, test_seed(7), &b));
         printf("# %-9s whole %.12f [%.6f, %.6f]  streamed %.12f [%.6f, %.6f]\n",
                dsim_ope_estimator_name((dsim_ope_estimator)e), a.value, a.bootstrap_lo, a.bootstrap_hi, b.value,
                b.bootstrap_lo, b.bootstrap_hi);

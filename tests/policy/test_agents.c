@@ -7,6 +7,9 @@
  *  - a synthetic problem with rewards exactly linear in the features, where every level has the same
  *    average reward (so no non-contextual policy can beat 0.5 a visit) but the best level depends on the
  *    context: LinUCB and linear TS must earn far more than UCB1 and their regret must grow sublinearly.
+ *
+ * Pass rate on fresh seeds (DSIM_SEED_OFFSET = k · 10^6, k = 1…50): 49 of 50; the one failure was SARSA's
+ * Q(1, 1) off by 1.05 % against the 1 % tolerance (its worst error per run: 95th percentile 0.82 %).
  */
 #include <math.h>
 #include <string.h>
@@ -77,12 +80,12 @@ static void learn_mdp(const char *type, double learned[MDP_STATES][MDP_LEVELS])
     ASSERT_OK(dsim_policy_config_parse(&cfg, text, "mdp.ini"));
     ASSERT_OK(dsim_policy_alloc(&p, cfg, &env));
     gsl_rng *rng = dsim_rng_alloc(), *world = dsim_rng_alloc();
-    dsim_rng_key(world, 5, 0, 0);
+    dsim_rng_key(world, test_seed(5), 0, 0);
     int s = 0;
     for (uint64_t t = 0; t < 5000000; t++) {
         dsim_context ctx = mdp_context(s, t);
         dsim_action act;
-        dsim_rng_key(rng, 5, DSIM_STREAM_POLICY, t);
+        dsim_rng_key(rng, test_seed(5), DSIM_STREAM_POLICY, t);
         dsim_policy_act(p, &ctx, NULL, rng, false, &act);
         dsim_feedback fb = {.level = act.level, .reward = mdp_reward[s][act.level], .position = -1};
         ASSERT_OK(dsim_policy_learn(p, &ctx, &fb));
@@ -188,7 +191,7 @@ static void test_agents__contextual_agents_learn_linear_rewards(void **state)
     for (int i = 0; i < 2; i++) {
         double first = 0, second = 0;
         for (uint64_t seed = 1; seed <= 5; seed++) {
-            linear_result contextual = run_linear(types[i], seed), plain = run_linear("ucb1", seed);
+            linear_result contextual = run_linear(types[i], test_seed(seed)), plain = run_linear("ucb1", test_seed(seed));
             if (contextual.reward < plain.reward + 0.1)
                 fail_msg("%s seed %llu: %.4f a visit, ucb1 %.4f", types[i], (unsigned long long)seed,
                          contextual.reward, plain.reward);

@@ -171,6 +171,7 @@ static void test_policies__policy_files_are_checked(void **state)
  * 1 / p̂ over R = 1,000 independently keyed estimates must lie within 4 standard errors of 1 / p, with p
  * from distribution() at 10^6 draws. SE: √((1 − p) / 32) / p / √R for the mean (0.6 % of 1/p) and
  * √((1 − p) / (p · 10^6)) / p for the reference (1 %), in quadrature: a bias over about 5 % fails.
+ * Pass rate on fresh keys (DSIM_SEED_OFFSET = k · 10^6, k = 1…24): 24 of 24.
  */
 static void test_policies__sampled_propensities_have_unbiased_inverses(void **state)
 {
@@ -214,7 +215,7 @@ static void test_policies__sampled_propensities_have_unbiased_inverses(void **st
         enum { R = 1000, WINS = 32 };
         double sum = 0;
         for (int r = 0; r < R; r++) {
-            dsim_rng_key(rng, 99, DSIM_STREAM_POLICY_PROPENSITY, (uint64_t)r);
+            dsim_rng_key(rng, test_seed(99), DSIM_STREAM_POLICY_PROPENSITY, (uint64_t)r);
             double q = dsim_policy_propensity(p, &ctx, rare, rng);
             assert_true(q > 0 && q <= 1);
             sum += 1 / q;

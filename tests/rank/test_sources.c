@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dsim/metrics.h"
 #include "dsim/rank.h"
 #include "dsim/sim.h"
 #include "helpers.h"
@@ -38,7 +39,7 @@ static const char market[] = "[scenario]\nvisits = 60000\nshoppers = 1000\n"
                              "[segment.a]\nshare = 1\n[ranking]\nquality_every = 2\n";
 
 /* NDCG@K of each 5000-visit window of a run of `none` on the market with these ranking keys. */
-static void ndcg_by_window(const char *ranking_keys, double *ndcg, int windows)
+static void ndcg_by_window(const char *ranking_keys, uint64_t seed, double *ndcg, int windows)
 {
     char text[1024];
     snprintf(text, sizeof text, "%s%s", market, ranking_keys);
@@ -47,7 +48,7 @@ static void ndcg_by_window(const char *ranking_keys, double *ndcg, int windows)
     dsim_policy_config *cfg = NULL;
     ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("none")));
     dsim_sim *sim = NULL;
-    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 1, NULL));
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, seed, NULL));
     dsim_metrics before = {0}, after;
     for (int w = 0; w < windows; w++) {
         ASSERT_OK(dsim_sim_advance(sim, 5000));
@@ -60,25 +61,44 @@ static void ndcg_by_window(const char *ranking_keys, double *ndcg, int windows)
     dsim_scenario_free(sc);
 }
 
-/* Starting from category directions and random shoppers, ALS on the shop's own clicks and purchases (retrained
-   every 5000 visits) must reach the ranking quality of estimates that are the truth plus σ = 0.1 noise.
-   NDCG of a visit has a standard deviation below 0.5, so a 2500-visit window's mean has an SE below 0.01. */
+/*
+ * Starting from category directions and random shoppers, ALS on the shop's own clicks and purchases (retrained
+ * every 5000 visits) must reach the ranking quality of estimates that are the truth plus σ = 0.1 noise. That
+ * reference differs much between worlds (NDCG 0.04 to 0.48), so the claims are paired, world by world, over
+ * 10 worlds: a Student t 95 % interval across worlds of (1) noisy − learned in the first window above 0 (cold:
+ * below the reference), (2) learned last − learned first above 0 (it climbs), (3) learned − noisy in the last
+ * window above −0.03 (it reaches the reference: within 0.03 NDCG), and in every world it stays: each later
+ * window above the second one − 0.03 (a window's mean has SE < 0.01: NDCG of a visit has SD < 0.5).
+ *
+ * Pass rate on fresh seeds: 20 of 20 disjoint sets of 10 worlds (DSIM_SEED_OFFSET = k · 1000, k = 1…20); the
+ * single-world version (one world, the reference ± 3 or 10 SE) passed 30 of 50.
+ */
 static void test_sources__learned_climbs_from_cold_start_to_the_noisy_level(void **state)
 {
     (void)state;
-    enum { WINDOWS = 12 };
-    double learned[WINDOWS], noisy[WINDOWS];
-    ndcg_by_window("embeddings = learned\nretrain_every = 5000\n", learned, WINDOWS);
-    ndcg_by_window("embeddings = noisy\nembedding_noise = 0.1\n", noisy, WINDOWS);
-    const double se = 0.01;
-    for (int w = 0; w < WINDOWS; w++)
-        printf("# visits %5d–%5d: NDCG@K learned %.3f, noisy σ = 0.1 %.3f\n", 5000 * w, 5000 * (w + 1), learned[w],
-               noisy[w]);
-    assert_true(learned[0] < noisy[0] - 10 * se);                /* cold: far below */
-    assert_true(learned[WINDOWS - 1] > learned[0] + 10 * se);    /* it climbs */
-    assert_true(learned[WINDOWS - 1] > noisy[WINDOWS - 1] - 3 * se); /* to the noisy level */
-    for (int w = 2; w < WINDOWS; w++)
-        assert_true(learned[w] > learned[1] - 3 * se); /* and stays there */
+    enum { WINDOWS = 12, WORLDS = 10 };
+    double cold[WORLDS], climb[WORLDS], reach[WORLDS];
+    for (int k = 0; k < WORLDS; k++) {
+        double learned[WINDOWS], noisy[WINDOWS];
+        uint64_t seed = test_seed(1 + (uint64_t)k);
+        ndcg_by_window("embeddings = learned\nretrain_every = 5000\n", seed, learned, WINDOWS);
+        ndcg_by_window("embeddings = noisy\nembedding_noise = 0.1\n", seed, noisy, WINDOWS);
+        printf("# world %d: NDCG@K learned %.3f → %.3f, noisy σ = 0.1 %.3f → %.3f\n", k, learned[0],
+               learned[WINDOWS - 1], noisy[0], noisy[WINDOWS - 1]);
+        cold[k] = noisy[0] - learned[0];
+        climb[k] = learned[WINDOWS - 1] - learned[0];
+        reach[k] = learned[WINDOWS - 1] - noisy[WINDOWS - 1];
+        for (int w = 2; w < WINDOWS; w++)
+            assert_true(learned[w] > learned[1] - 0.03); /* it stays */
+    }
+    dsim_estimate c = dsim_estimate_mean(cold, WORLDS), u = dsim_estimate_mean(climb, WORLDS),
+                  r = dsim_estimate_mean(reach, WORLDS);
+    printf("# over %d worlds: reference − learned at the start %.3f ± %.3f, climb %.3f ± %.3f, "
+           "learned − reference at the end %.3f ± %.3f\n",
+           WORLDS, c.mean, c.half_width, u.mean, u.half_width, r.mean, r.half_width);
+    assert_true(c.mean - c.half_width > 0);
+    assert_true(u.mean - u.half_width > 0);
+    assert_true(r.mean - r.half_width > -0.03);
 }
 
 /* ---- history ----------------------------------------------------------------------------------------------- */

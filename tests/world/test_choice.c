@@ -1,6 +1,9 @@
 /*
  * test_choice.c — the choice model: exact probabilities against a hand computation and against the
  * visit's own draws, monotonicity in price and discount, and the shopper state updates.
+ *
+ * Pass rate on fresh draws (DSIM_SEED_OFFSET = k · 10^6 on the draw keys, k = 1…50; the world stays the
+ * one chosen): 50 of 50, the largest deviation 3.6 SE in 750 checks of 5 SE.
  */
 #include <math.h>
 #include <string.h>
@@ -107,7 +110,7 @@ static void test_choice__expected_rewards_match_enumeration_of_click_sets(void *
 {
     (void)state;
     gsl_rng *rng = dsim_rng_alloc();
-    dsim_rng_key(rng, 7, 0, 0);
+    dsim_rng_key(rng, test_seed(7), 0, 0);
     for (int scale = 0; scale < 2; scale++)
         for (int k = 1; k <= DSIM_MAX_SLATE; k++) {
             dsim_slate_model m = {.k = k, .n_levels = DSIM_LANES, .demand = DSIM_DEMAND_MNL};
@@ -175,7 +178,7 @@ static void draws_follow_the_exact_probabilities(const char *demand)
     gsl_rng *rng = dsim_rng_alloc();
     for (int t = 0; t < n; t++) {
         dsim_outcome o;
-        dsim_rng_key(rng, 99, DSIM_STREAM_CHOICE, (uint64_t)t);
+        dsim_rng_key(rng, test_seed(99), DSIM_STREAM_CHOICE, (uint64_t)t);
         dsim_world_visit(m.w, &model, level, rng, &o);
         count[o.position >= 0 ? o.position : 3]++;
     }
@@ -228,7 +231,7 @@ static void mixed_levels_match_their_draws(const char *demand)
     gsl_rng *rng = dsim_rng_alloc();
     for (int t = 0; t < n; t++) {
         dsim_outcome o;
-        dsim_rng_key(rng, 7, DSIM_STREAM_CHOICE, (uint64_t)t);
+        dsim_rng_key(rng, test_seed(7), DSIM_STREAM_CHOICE, (uint64_t)t);
         dsim_world_visit_items(m.w, &model, mixed, rng, &o);
         sum += o.reward;
         sum2 += o.reward * o.reward;
@@ -345,7 +348,7 @@ static void test_choice__reference_discount_moves_toward_offers_at_rate_lambda(v
     int levels[] = {1, 1, 0, 1};
     for (int t = 0; t < 4; t++) {
         dsim_outcome o;
-        dsim_rng_key(rng, 1, DSIM_STREAM_CHOICE, (uint64_t)t);
+        dsim_rng_key(rng, test_seed(1), DSIM_STREAM_CHOICE, (uint64_t)t);
         { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 2, &sm_); dsim_world_visit(m.w, &sm_, levels[t], rng, &o); }
         r = 0.6 * r + 0.4 * m.sc->discounts.levels[levels[t]];
         assert_true(fabs(dsim_world_reference_discount(m.w, u) - r) < 1e-6);
@@ -363,7 +366,7 @@ static void test_choice__a_churned_shopper_stays_gone(void **state)
     gsl_rng *rng = dsim_rng_alloc();
     dsim_outcome o;
     assert_true(dsim_world_shopper_active(m.w, 3));
-    dsim_rng_key(rng, 1, DSIM_STREAM_CHOICE, 0);
+    dsim_rng_key(rng, test_seed(1), DSIM_STREAM_CHOICE, 0);
     { dsim_slate_model sm_; dsim_world_slate_model(m.w, 3, slate, 2, &sm_); dsim_world_visit(m.w, &sm_, 0, rng, &o); }
     assert_true(o.churned);
     assert_false(dsim_world_shopper_active(m.w, 3));
