@@ -78,6 +78,21 @@ static dsim_ope_log tiny_log(void)
     return log;
 }
 
+/* A target file with `text` reads, and its terms on `log` are refused with `message`. */
+static void refused_target(const dsim_ope_log *log, const char *path, const char *text, const char *message)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    dsim_ope_target *t = NULL;
+    dsim_ope_terms terms;
+    ASSERT_OK(dsim_ope_target_table(&t, path, log));
+    assert_int_equal(dsim_ope_terms_build(&terms, log, t, NULL), DSIM_ECONFIG);
+    if (!strstr(dsim_errmsg(), message))
+        fail_msg("expected '%s', got '%s'", message, dsim_errmsg());
+    dsim_ope_target_free(t);
+}
+
 static void test_estimators__terms_of_uniform_deterministic_and_table_targets(void **state)
 {
     (void)state;
@@ -113,15 +128,8 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
         assert_true(fabs(t.w[i] - pi_taken[i] / log.propensity[i]) < 1e-15);
     dsim_ope_terms_free(&t);
     /* A table that leaves out a position the log has is refused, naming it (never a silent 0). */
-    dsim_ope_target *first_only = NULL;
-    f = fopen(path, "w");
-    fprintf(f, "position,action,probability\n1,0,0.5\n1,1,0.5\n");
-    fclose(f);
-    ASSERT_OK(dsim_ope_target_table(&first_only, path, &log));
-    unlink(path);
-    assert_int_equal(dsim_ope_terms_build(&t, &log, first_only, NULL), DSIM_ECONFIG);
-    assert_non_null(strstr(dsim_errmsg(), "no probabilities for position 2, which row 3 of tiny has"));
-    dsim_ope_target_free(first_only);
+    refused_target(&log, path, "position,action,probability\n1,0,0.5\n1,1,0.5\n",
+                   "no probabilities for position 2, which row 3 of tiny has");
 
     /* A per-row target, long and wide: row i's own probabilities (row i: P(action 1) = i / 10). */
     const char *forms[2] = {"row,action,probability\n", "row,pi_0,pi_1\n"};
@@ -145,15 +153,9 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
         dsim_ope_target_free(rows);
     }
     /* A row left out is refused, naming it. */
-    dsim_ope_target *gap = NULL;
-    f = fopen(path, "w");
-    fprintf(f, "row,pi_0,pi_1\n0,1,0\n1,1,0\n2,1,0\n4,1,0\n5,1,0\n");
-    fclose(f);
-    ASSERT_OK(dsim_ope_target_table(&gap, path, &log));
+    refused_target(&log, path, "row,pi_0,pi_1\n0,1,0\n1,1,0\n2,1,0\n4,1,0\n5,1,0\n",
+                   "gives no probabilities for row 3 of the log");
     unlink(path);
-    assert_int_equal(dsim_ope_terms_build(&t, &log, gap, NULL), DSIM_ECONFIG);
-    assert_non_null(strstr(dsim_errmsg(), "gives no probabilities for row 3 of the log"));
-    dsim_ope_target_free(gap);
     dsim_ope_target_free(uniform);
     dsim_ope_target_free(always1);
     dsim_ope_target_free(table);

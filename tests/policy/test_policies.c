@@ -34,15 +34,33 @@ static dsim_context make_context(uint64_t t, const uint32_t *slate, const float 
     };
 }
 
+/* The small market every policy here acts in, and the environment its policies get. */
+typedef struct {
+    dsim_scenario *sc;
+    dsim_world *w;
+    dsim_policy_env env;
+} market;
+
+static market market_open(void)
+{
+    market m = {0};
+    ASSERT_OK(dsim_scenario_parse(&m.sc, market_text, "market.ini"));
+    ASSERT_OK(dsim_world_alloc(&m.w, m.sc, 3));
+    dsim_policy_env_for_world(&m.env, m.w);
+    return m;
+}
+
+static void market_close(market *m)
+{
+    dsim_world_free(m->w);
+    dsim_scenario_free(m->sc);
+}
+
 static void test_policies__every_type_keeps_the_contract(void **state)
 {
     (void)state;
-    dsim_scenario *sc = NULL;
-    dsim_world *w = NULL;
-    ASSERT_OK(dsim_scenario_parse(&sc, market_text, "market.ini"));
-    ASSERT_OK(dsim_world_alloc(&w, sc, 3));
-    dsim_policy_env env;
-    dsim_policy_env_for_world(&env, w);
+    market m = market_open();
+    dsim_policy_env env = m.env;
     gsl_rng *rng = dsim_rng_alloc(), *outcome_rng = dsim_rng_alloc();
     uint32_t slate[3] = {1, 2, 3};
     float scores[3] = {0.9f, 0.8f, 0.7f};
@@ -97,8 +115,7 @@ static void test_policies__every_type_keeps_the_contract(void **state)
     dsim_policy_free(NULL); /* a no-op */
     gsl_rng_free(rng);
     gsl_rng_free(outcome_rng);
-    dsim_world_free(w);
-    dsim_scenario_free(sc);
+    market_close(&m);
 }
 
 static void test_policies__every_shipped_policy_file_fits_the_default_scenario(void **state)
@@ -176,12 +193,8 @@ static void test_policies__policy_files_are_checked(void **state)
 static void test_policies__sampled_propensities_have_unbiased_inverses(void **state)
 {
     (void)state;
-    dsim_scenario *sc = NULL;
-    dsim_world *w = NULL;
-    ASSERT_OK(dsim_scenario_parse(&sc, market_text, "market.ini"));
-    ASSERT_OK(dsim_world_alloc(&w, sc, 3));
-    dsim_policy_env env;
-    dsim_policy_env_for_world(&env, w);
+    market m = market_open();
+    dsim_policy_env env = m.env;
     gsl_rng *rng = dsim_rng_alloc();
     uint32_t slate[3] = {1, 2, 3};
     float scores[3] = {0.9f, 0.8f, 0.7f};
@@ -230,8 +243,7 @@ static void test_policies__sampled_propensities_have_unbiased_inverses(void **st
         dsim_policy_config_free(cfg);
     }
     gsl_rng_free(rng);
-    dsim_world_free(w);
-    dsim_scenario_free(sc);
+    market_close(&m);
 }
 
 int main(void)
