@@ -3,7 +3,8 @@
  * outside dsim, would do on each logged row — the Open Bandit Pipeline's `action_dist`, handed over as CSV.
  *
  * The file may be as long as the log, so it is not held in memory: each row's probabilities go as float64
- * to record `row` of an unlinked spill file (width floats a record; a record never written reads as
+ * to record `row` (or `visit`: the spill file is sparse, so gaps in the ids cost no disk) of an unlinked
+ * spill file (width floats a record; a record never written reads as
  * zeros), with one bit per row saying it was given. The evaluation reads the records back a block of rows
  * at a time, in the log's order, so memory stays bounded whatever the log's length.
  */
@@ -24,6 +25,7 @@
 #include "dsim/scenario.h"
 
 enum { CACHE_ROWS = 4096 };
+#define MAX_VISIT (1ull << 40) /* visit ids a per-row target may name (its spill file is sparse) */
 
 struct dsim__row_target {
     char path[DSIM_PATH_MAX];
@@ -31,7 +33,9 @@ struct dsim__row_target {
     int fd;          /* the spill: record r at r · width floats */
     int width;       /* actions per record */
     size_t n_rows;   /* the log's */
-    uint8_t *given;  /* (n_rows) 1 where the file gave the row a probability */
+    bool by_visit;   /* records are keyed by the log's visit ids, not its row numbers */
+    size_t n_keys;   /* records the bitmap covers: n_rows, or past the largest visit given */
+    uint8_t *given;  /* (n_keys) 1 where the file gave the row (visit) a probability */
     double *cache;   /* (CACHE_ROWS, width) records cache_first … cache_first + cache_n − 1 */
     size_t cache_first, cache_n;
     /* while reading the file */
@@ -72,8 +76,8 @@ static int read_header(dsim__row_target *t, char **fields, int n)
         t->pi_col[a] = -1;
     for (int i = 0; i < n; i++) {
         unsigned long long a;
-        if (strcmp(fields[i], "row") == 0)
-            t->row_col = i;
+        if (strcmp(fields[i], "row") == 0 || strcmp(fields[i], "visit") == 0)
+            t->row_col = i, t->by_visit = fields[i][0] == 'v';
         else if (strcmp(fields[i], "action") == 0)
             t->action_col = i;
         else if (strcmp(fields[i], "probability") == 0)
@@ -81,9 +85,6 @@ static int read_header(dsim__row_target *t, char **fields, int n)
         else if (strncmp(fields[i], "pi_", 3) == 0 && dsim__parse_u64(fields[i] + 3, &a) &&
                  a < (unsigned long long)t->width)
             t->pi_col[a] = i, t->wide = true;
-        else if (strcmp(fields[i], "visit") == 0)
-            return dsim_error_set(DSIM_ECONFIG, "%s: row 1: a per-row target names rows by `row` (the logged row's "
-                                  "number from 0); `visit` is not supported yet", t->path);
         else if (strncmp(fields[i], "pi_", 3) == 0)
             return dsim_error_set(DSIM_ECONFIG, "%s: row 1, column %s: the log has actions 0 … %d", t->path,
                                   fields[i], t->width - 1);
@@ -121,9 +122,21 @@ static int read_line(char **fields, int n, size_t line, void *data)
     if (line == 1)
         return read_header(t, fields, n);
     unsigned long long row;
-    if (t->row_col >= n || !dsim__parse_u64(fields[t->row_col], &row) || row >= t->n_rows)
-        return bad(t, line, "row", t->row_col < n ? fields[t->row_col] : "",
-                   "is not a row of the log (0 … rows − 1, in the log's order)");
+    const char *key = t->by_visit ? "visit" : "row";
+    if (t->row_col >= n || !dsim__parse_u64(fields[t->row_col], &row) ||
+        row >= (t->by_visit ? MAX_VISIT : (unsigned long long)t->n_rows))
+        return bad(t, line, key, t->row_col < n ? fields[t->row_col] : "",
+                   t->by_visit ? "is not a visit id (a whole number below 2^40)"
+                               : "is not a row of the log (0 … rows − 1, in the log's order)");
+    if (row >= t->n_keys) { /* by visit: the bitmap grows to the largest id seen */
+        size_t keys = 2 * (size_t)row + 1;
+        uint8_t *given = realloc(t->given, keys);
+        if (!given)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", t->path);
+        memset(given + t->n_keys, 0, keys - t->n_keys);
+        t->given = given;
+        t->n_keys = keys;
+    }
     t->given[row] = 1;
     double v[DSIM_OPE_MAX_ACTIONS] = {0};
     if (t->wide) {
@@ -154,7 +167,7 @@ int dsim__row_target_read(dsim__row_target **out, const char *path, size_t n_row
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     dsim__strlcpy(t->path, path, sizeof t->path);
     t->width = n_actions;
-    t->n_rows = n_rows;
+    t->n_rows = t->n_keys = n_rows;
     t->fd = dsim__spill_open(t->spill_path, sizeof t->spill_path, "dsim_target", "a per-row target");
     t->given = calloc(n_rows ? n_rows : 1, 1);
     t->cache = malloc(sizeof(double) * CACHE_ROWS * (size_t)n_actions);
@@ -169,12 +182,18 @@ int dsim__row_target_read(dsim__row_target **out, const char *path, size_t n_row
     return DSIM_OK;
 }
 
-int dsim__row_target_probabilities(dsim__row_target *t, size_t row, double *pi, int n_actions)
+int dsim__row_target_probabilities(dsim__row_target *t, size_t row, const uint64_t *visit, double *pi, int n_actions)
 {
-    if (row >= t->n_rows || !t->given[row])
-        return dsim_error_set(DSIM_ECONFIG, "%s gives no probabilities for row %zu of the log", t->path, row);
+    if (t->by_visit && !visit)
+        return dsim_error_set(DSIM_ECONFIG, "%s names rows by visit, and the log has no visit ids (name them by row)",
+                              t->path);
+    const char *key = t->by_visit ? "visit" : "row";
+    if (t->by_visit)
+        row = (size_t)*visit;
+    if (row >= t->n_keys || !t->given[row])
+        return dsim_error_set(DSIM_ECONFIG, "%s gives no probabilities for %s %zu of the log", t->path, key, row);
     if (row < t->cache_first || row >= t->cache_first + t->cache_n) {
-        size_t n = t->n_rows - row < CACHE_ROWS ? t->n_rows - row : CACHE_ROWS;
+        size_t n = t->n_keys - row < CACHE_ROWS ? t->n_keys - row : CACHE_ROWS;
         size_t bytes = n * (size_t)t->width * sizeof(double);
         off_t at = (off_t)((uint64_t)row * (uint64_t)t->width * sizeof(double));
         ssize_t got = pread(t->fd, t->cache, bytes, at);
@@ -190,8 +209,8 @@ int dsim__row_target_probabilities(dsim__row_target *t, size_t row, double *pi, 
     for (int a = 0; a < n_actions; a++)
         sum += pi[a] = a < t->width ? v[a] : 0.0;
     if (fabs(sum - 1) > 1e-6)
-        return dsim_error_set(DSIM_ECONFIG, "%s: the probabilities of row %zu sum to %.9g, expected 1", t->path, row,
-                              sum);
+        return dsim_error_set(DSIM_ECONFIG, "%s: the probabilities of %s %zu sum to %.9g, expected 1", t->path, key,
+                              row, sum);
     return DSIM_OK;
 }
 

@@ -250,7 +250,7 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
         return DSIM_OK;
     }
     case TARGET_ROWS:
-        return dsim__row_target_probabilities(t->rows, log->first_row + i, pi, A);
+        return dsim__row_target_probabilities(t->rows, log->first_row + i, log->visit ? &log->visit[i] : NULL, pi, A);
     case TARGET_POLICY: {
         if (!log->dsim_context)
             return dsim_error_set(DSIM_ECONFIG, "%s: a dsim policy reads dsim's context columns, which the log %s "

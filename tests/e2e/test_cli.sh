@@ -165,7 +165,12 @@ done
 grep -v '^7,' wide.csv >gap.csv
 refused "a per-row target without a row of the log" "gap.csv gives no probabilities for row 7 of the log" "" ope --log "$DATA/obd/random/men" -p gap.csv --db ope.db
 sed '1s/^row/visit/' wide.csv >byvisit.csv
-refused "a per-row target by visit (not yet)" "byvisit.csv: row 1: a per-row target names rows by \`row\`" "" ope --log "$DATA/obd/random/men" -p byvisit.csv --db ope.db
+refused "a per-row target by visit on a log without visit ids" "byvisit.csv names rows by visit, and the log has no visit ids" "" ope --log "$DATA/obd/random/men" -p byvisit.csv --db ope.db
+# By visit id on a run's log (visits have gaps where a shopper had left): uniform given per visit = uniform.
+{ echo "visit,pi_0,pi_1,pi_2"; q ope.db "SELECT visit || ',' || (1.0/3) || ',' || (1.0/3) || ',' || (1 - 2.0/3) FROM events WHERE run_id = 1"; } >visits.csv
+a=$("$DSIM" ope --log ope.db:1 -p visits.csv --estimators ips --bootstrap 0 --db ope.db 2>err.txt | awk '$1 == "ips" {print $2}')
+b=$("$DSIM" ope --log ope.db:1 -p uniform --estimators ips --bootstrap 0 --db ope.db 2>err.txt | awk '$1 == "ips" {print $2}')
+check "a per-row target by visit id equals the same policy as a target ($a = $b)" test -n "$a" -a "$a" = "$b"
 printf 'action,propensity,reward,position\n0,0.5,1,0\n' >pos0.csv
 refused "position 0 in a log" "row 2, column position: '0' is not a position (a whole number 1 … 100: positions are numbered from 1)" "" ope --log pos0.csv --db ope.db
 ope_bad() { # ope_bad NAME EXPECTED CSV_CONTENT
