@@ -19,8 +19,8 @@ typedef struct {
     int version;          /* DSIM_SIM_OPTIONS_VERSION */
     uint64_t visits;      /* horizon override; 0: the scenario's horizon */
     bool want_propensity; /* ask the policy for the propensity of each action (costly for some types) */
-    bool log_decisions;   /* keep each visit's context and the policy's distribution in the visit record,
-                             and take the propensity from it (scope visit only: refused for scope item) */
+    bool log_decisions;   /* keep each decision's context and the policy's distribution in the visit record
+                             (scope item: one per shown item), and its propensity */
     bool frozen;          /* the policy never learns: it acts as it was built (offline evaluation's truth) */
     int ranking_threads;  /* threads ranking a batch (dsim_ranker_set_threads); the results do not depend on it */
 } dsim_sim_options;
@@ -84,6 +84,10 @@ typedef struct {
     dsim_context context;
     int n_actions;                        /* 0 when not recorded */
     double distribution[DSIM_MAX_LEVELS]; /* the policy's probability of each level, before it learned */
+    /* With options.log_decisions, scope item: the same for each item decision, top first (n_actions set too). */
+    int n_item_decisions;                 /* slate_size in scope item when recorded, else 0 */
+    dsim_context item_context[DSIM_MAX_SLATE];
+    double item_distribution[DSIM_MAX_SLATE][DSIM_MAX_LEVELS];
 } dsim_visit_record;
 
 void dsim_sim_last_visit(const dsim_sim *sim, dsim_visit_record *out);

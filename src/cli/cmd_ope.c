@@ -365,7 +365,10 @@ static double true_value(const source *src, const target_slot *slot)
             ;
         dsim_metrics m;
         dsim_sim_metrics(sim, &m);
-        value = m.visits ? m.reward / (double)m.visits : NAN;
+        /* Per decision: a visit is one decision, or in scope item one per shown item. */
+        double decisions = (double)m.visits * (src->sc->discounts.scope == DSIM_SCOPE_ITEM
+                                                   ? src->sc->behaviour.slate_size : 1);
+        value = decisions > 0 ? m.reward / decisions : NAN;
     }
     dsim_sim_free(sim);
     dsim_world_free(world);

@@ -103,12 +103,6 @@ static int load_inputs(const run_options *o, dsim_scenario **sc, dsim_policy_con
         cli_error("%s", dsim_errmsg());
         return EXIT_USAGE;
     }
-    if (o->log_events && (*sc)->discounts.scope == DSIM_SCOPE_ITEM) {
-        cli_error("%s: --log-events logs one decision per visit, and [discounts] scope = item decides each item "
-                  "apart: logging item decisions is not supported yet (run without --log-events, or with "
-                  "scope = visit)", path);
-        return EXIT_USAGE;
-    }
     for (int p = 0; p < o->n_policies; p++) {
         if ((status = cli_find_file("policies", o->policies[p], path, sizeof path)))
             return status;

@@ -47,7 +47,28 @@ void cli_progress_show(cli_progress *p, const char *policy, uint64_t seed, uint6
 /* ---- one run ------------------------------------------------------------------------------------------ */
 
 /* Simulate and store one (policy, seed) run. @return EXIT_OK, EXIT_RUNTIME or EXIT_INTERRUPTED. */
-/* Advance n visits one at a time, logging each decision (a visit of a churned shopper decides nothing). */
+/* The event of one decision: the visit's (item −1), or in scope item the decision of slate position
+   `item`, which earns what that item earned. */
+static dsim_log_event event_of(const dsim_visit_record *r, int item)
+{
+    bool mine = item < 0 || r->outcome.position == item;
+    dsim_log_event e = {.visit = r->visit,
+                        .item = item,
+                        .shopper = r->shopper,
+                        .action = item < 0 ? r->action.level : r->item_levels[item],
+                        .propensity = item < 0 ? r->action.propensity : r->item_propensity[item],
+                        .reward = mine ? r->outcome.reward : 0.0,
+                        .purchased = mine && r->outcome.position >= 0,
+                        .position = mine ? r->outcome.position : -1,
+                        .n_actions = r->n_actions};
+    dsim_log_context_encode(item < 0 ? &r->context : &r->item_context[item], e.context);
+    memcpy(e.distribution, item < 0 ? r->distribution : r->item_distribution[item],
+           sizeof(double) * (size_t)r->n_actions);
+    return e;
+}
+
+/* Advance n visits one at a time, logging each decision: the visit's, or in scope item each shown item's
+   (a visit of a churned shopper decides nothing). */
 static int advance_logging(dsim_sim *sim, cli_event_writer *writer, uint64_t n)
 {
     dsim_visit_record r;
@@ -58,17 +79,14 @@ static int advance_logging(dsim_sim *sim, cli_event_writer *writer, uint64_t n)
         dsim_sim_last_visit(sim, &r);
         if (r.lost || r.n_actions == 0)
             continue;
-        dsim_log_event e = {.visit = r.visit,
-                            .shopper = r.shopper,
-                            .action = r.action.level,
-                            .propensity = r.action.propensity,
-                            .reward = r.outcome.reward,
-                            .purchased = r.outcome.position >= 0,
-                            .position = r.outcome.position,
-                            .n_actions = r.n_actions};
-        dsim_log_context_encode(&r.context, e.context);
-        memcpy(e.distribution, r.distribution, sizeof(double) * (size_t)r.n_actions);
-        rc = cli_event_writer_push(writer, &e);
+        if (r.n_item_decisions == 0) {
+            dsim_log_event e = event_of(&r, -1);
+            rc = cli_event_writer_push(writer, &e);
+        }
+        for (int j = 0; j < r.n_item_decisions && rc == DSIM_OK; j++) {
+            dsim_log_event e = event_of(&r, j);
+            rc = cli_event_writer_push(writer, &e);
+        }
     }
     return rc;
 }

@@ -67,7 +67,9 @@ static int read_header(csv_log *c, char **fields, int n)
         dsim__strlcpy(log->context_names[log->n_context++], fields[i], sizeof log->context_names[0]);
     }
     /* dsim's own columns, all of them and in order: policies can read the context. */
-    log->dsim_context = !c->obd && log->n_context == DSIM_LOG_CONTEXT_COLUMNS;
+    /* dsim's own columns: all of them, or the first 15 of a log written before the item columns */
+    log->dsim_context = !c->obd && (log->n_context == DSIM_LOG_CONTEXT_COLUMNS ||
+                                    log->n_context == DSIM_LOG_CONTEXT_COLUMNS_V1);
     for (int j = 0; j < log->n_context && log->dsim_context; j++)
         log->dsim_context = strcmp(log->context_names[j], dsim_log_context_names[j]) == 0;
     if (c->visit >= 0 && !(log->visit = malloc(sizeof(uint64_t))))

@@ -171,9 +171,9 @@ int dsim_ope_target_table(dsim_ope_target **out, const char *path, const dsim_op
 static void row_context(const dsim_ope_log *log, size_t i, dsim_context *ctx)
 {
     double x[DSIM_LOG_CONTEXT_COLUMNS];
-    for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
+    for (int j = 0; j < log->n_context && j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         x[j] = log->context[i * (size_t)log->n_context + (size_t)j];
-    dsim_log_context_decode(x, ctx);
+    dsim_log_context_decode(x, log->n_context, ctx);
     ctx->visit = log->visit ? log->visit[i] : log->first_row + i;
     ctx->shopper = log->shopper ? log->shopper[i] : 0;
 }

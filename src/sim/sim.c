@@ -110,9 +110,7 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     int rc = dsim_policy_scope_check(dsim_policy_config_of(policy), dsim_world_scenario(world));
     if (rc)
         return rc;
-    if (options->log_decisions && dsim_world_scenario(world)->discounts.scope == DSIM_SCOPE_ITEM)
-        return dsim_error_set(DSIM_EINVAL, "logging decisions needs [discounts] scope = visit: item decisions "
-                                           "are not logged yet");
+
     dsim_sim *sim = calloc(1, sizeof *sim);
     if (!sim)
         return dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
@@ -324,18 +322,25 @@ static double best_of(const double *values, int n)
     return best;
 }
 
-/* For the log: the context and the policy's whole distribution at decision time (before it learns). An
-   exhausted budget forces level 0. */
+/* For the log: the policy's whole distribution at decision time (before it learns). An exhausted budget
+   forces level 0. */
+static void record_distribution(dsim_sim *sim, const dsim_context *ctx, const double *truth, bool budget_spent,
+                                double *distribution)
+{
+    sim->last.n_actions = sim->n_levels;
+    if (budget_spent) {
+        memset(distribution, 0, sizeof(double) * (size_t)sim->n_levels);
+        distribution[0] = 1.0;
+    } else {
+        dsim_policy_distribution(sim->policy, ctx, truth, distribution);
+    }
+}
+
+/* For the log: the visit's context and distribution. */
 static void record_decision(dsim_sim *sim, const dsim_context *ctx, bool budget_spent)
 {
     sim->last.context = *ctx;
-    sim->last.n_actions = sim->n_levels;
-    if (budget_spent) {
-        memset(sim->last.distribution, 0, sizeof(double) * (size_t)sim->n_levels);
-        sim->last.distribution[0] = 1.0;
-    } else {
-        dsim_policy_distribution(sim->policy, ctx, sim->expected, sim->last.distribution);
-    }
+    record_distribution(sim, ctx, sim->expected, budget_spent, sim->last.distribution);
 }
 
 /* Scope visit: one decision, one coupon for the whole slate. */
@@ -427,18 +432,25 @@ static int visit_item_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, 
     int oracle[DSIM_MAX_SLATE];
     double oracle_value = item_oracle(sim, oracle), truth[DSIM_MAX_LEVELS], propensity = 1.0;
     dsim_context item_ctx[DSIM_MAX_SLATE];
+    bool logging = sim->options.log_decisions;
     dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
     for (int j = 0; j < sim->slate_size; j++) {
         dsim_action action = {0, 1.0};
         item_ctx[j] = item_context(sim, ctx, j);
+        const double *given = NULL;
         if (!budget_spent) {
-            const double *given = NULL;
             if (dsim_policy_is_clairvoyant(sim->policy)) {
                 dsim_slate_expected_rewards_mixed(&sim->model, oracle, j, truth);
                 given = truth;
             }
-            dsim_policy_act(sim->policy, &item_ctx[j], given, sim->policy_rng, sim->options.want_propensity,
-                            &action);
+            /* Logged: each item decision's propensity from act(), as the contract makes it equal to the
+               distribution's entry, or sampled apart for the Thompson types. */
+            dsim_policy_act(sim->policy, &item_ctx[j], given, sim->policy_rng,
+                            sim->options.want_propensity || logging, &action);
+        }
+        if (logging) {
+            sim->last.item_context[j] = item_ctx[j];
+            record_distribution(sim, &item_ctx[j], given, budget_spent, sim->last.item_distribution[j]);
         }
         levels[j] = action.level;
         sim->last.item_propensity[j] = action.propensity;
@@ -457,6 +469,8 @@ static int visit_item_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, 
         if (rc)
             return rc;
     }
+    if (logging)
+        sim->last.n_item_decisions = sim->slate_size;
     double chosen;
     dsim_slate_expected_rewards_mixed(&sim->model, levels, -1, &chosen);
     *regret = oracle_value - chosen;
@@ -502,6 +516,7 @@ static void begin_record(dsim_visit_record *r, uint64_t t, uint32_t u, dsim_sim 
     r->expected = sim->expected;
     r->outcome = (dsim_outcome){0};
     r->n_actions = 0;
+    r->n_item_decisions = 0;
 }
 
 /* The visit's slate from its retrieved candidates; on sampled visits, its quality against the truth. */

@@ -24,7 +24,7 @@ int dsim_store_event_add(dsim_store *st, const dsim_log_event *e)
     if (!st->insert_event &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO events (run_id, visit, shopper, action, propensity, reward, purchased, "
-                           "position, context, distribution) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "position, context, distribution, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &st->insert_event, NULL) != SQLITE_OK)
         return dsim__store_error(st, "preparing the events insert");
     sqlite3_stmt *s = st->insert_event;
@@ -45,6 +45,7 @@ int dsim_store_event_add(dsim_store *st, const dsim_log_event *e)
         sqlite3_bind_blob(s, 10, e->distribution, (int)(sizeof(double) * (size_t)e->n_actions), SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 10);
+    sqlite3_bind_int(s, 11, e->item);
     if (sqlite3_step(s) != SQLITE_DONE)
         return dsim__store_error(st, "logging a decision");
     return DSIM_OK;
@@ -56,7 +57,7 @@ int dsim_store_events_each(dsim_store *st, int64_t run_id, int (*each)(const dsi
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT visit, shopper, action, propensity, reward, purchased, position, context, "
-                           "distribution FROM events WHERE run_id = ? ORDER BY visit",
+                           "distribution, item FROM events WHERE run_id = ? ORDER BY visit, item",
                            -1, &s, NULL) != SQLITE_OK)
         return dsim__store_error(st, "reading the events");
     sqlite3_bind_int64(s, 1, run_id);
@@ -72,13 +73,17 @@ int dsim_store_events_each(dsim_store *st, int64_t run_id, int (*each)(const dsi
         e.reward = sqlite3_column_double(s, 4);
         e.purchased = sqlite3_column_int(s, 5) != 0;
         e.position = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6);
-        if (sqlite3_column_bytes(s, 7) != (int)sizeof e.context) {
+        /* Contexts logged before the item columns have the first 15: a visit's decision. */
+        int context_bytes = sqlite3_column_bytes(s, 7);
+        if (context_bytes != (int)sizeof e.context && context_bytes != DSIM_LOG_CONTEXT_COLUMNS_V1 * (int)sizeof(double)) {
             rc = dsim_error_set(DSIM_ESTORE, "%s: run %lld, visit %llu: a context of %d bytes, expected %zu",
-                                st->path, (long long)run_id, (unsigned long long)e.visit, sqlite3_column_bytes(s, 7),
+                                st->path, (long long)run_id, (unsigned long long)e.visit, context_bytes,
                                 sizeof e.context);
             break;
         }
-        memcpy(e.context, sqlite3_column_blob(s, 7), sizeof e.context);
+        memcpy(e.context, sqlite3_column_blob(s, 7), (size_t)context_bytes);
+        /* shorter: the item columns stay 0 (item_position 0: a visit's decision) */
+        e.item = sqlite3_column_int(s, 9);
         int bytes = sqlite3_column_bytes(s, 8);
         if (bytes > 0 && bytes <= (int)sizeof e.distribution && bytes % (int)sizeof(double) == 0) {
             e.n_actions = bytes / (int)sizeof(double);

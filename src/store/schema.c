@@ -77,6 +77,18 @@ static const char *const migrations[] = {
     "UPDATE runs SET source = 'sweep' WHERE id IN (SELECT run_id FROM sweep_runs);"
     "UPDATE runs SET source = 'dash', changed_live = 1 WHERE id IN (SELECT run_id FROM changes);"
     "UPDATE runs SET planned_visits = visits WHERE source <> 'dash';",
+    /* 8 → 9: a decision of discount scope item per shown item: events are keyed by (run, visit, item), item
+       the slate position (−1: a visit's decision); their context has four item columns (older rows keep
+       their 15, read as a visit's). */
+    "CREATE TABLE events_v9 (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  visit INTEGER NOT NULL, item INTEGER NOT NULL DEFAULT -1, shopper INTEGER NOT NULL, action INTEGER NOT NULL,"
+    "  propensity REAL NOT NULL, reward REAL NOT NULL, purchased INTEGER NOT NULL, position INTEGER,"
+    "  context BLOB NOT NULL, distribution BLOB, PRIMARY KEY (run_id, visit, item)) WITHOUT ROWID;"
+    "INSERT INTO events_v9 (run_id, visit, item, shopper, action, propensity, reward, purchased, position, context,"
+    "  distribution) SELECT run_id, visit, -1, shopper, action, propensity, reward, purchased, position, context,"
+    "  distribution FROM events;"
+    "DROP TABLE events;"
+    "ALTER TABLE events_v9 RENAME TO events;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DSIM_STORE_SCHEMA_VERSION,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsim/log.h"
 #include "dsim/sim.h"
 #include "helpers.h"
 
@@ -238,6 +239,50 @@ static void test_sim__item_scope_with_one_level_for_all_equals_visit_scope(void 
     dsim_scenario_free(item);
 }
 
+/* Logging in item scope records each item decision: its context names the item (its position, price,
+   score), its distribution is the policy's for that item and gives the logged propensity, and the run is
+   the same as without logging. */
+static void test_sim__item_scope_logs_each_item_decision(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = item_scope_scenario();
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_default(&cfg, dsim_policy_type_find("epsilon_greedy")));
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.log_decisions = true;
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 5, &options));
+    int k = sc->behaviour.slate_size, logged = 0;
+    while (dsim_sim_advance(sim, 1) == DSIM_OK) {
+        dsim_visit_record v;
+        dsim_sim_last_visit(sim, &v);
+        if (v.lost)
+            continue;
+        assert_int_equal(v.n_item_decisions, k);
+        for (int j = 0; j < k; j++) {
+            const dsim_context *c = &v.item_context[j];
+            assert_true(c->for_item && c->item_position == j && c->item == v.slate[j]);
+            assert_true(v.item_propensity[j] > 0);
+            assert_true(v.item_propensity[j] == v.item_distribution[j][v.item_levels[j]]);
+            double x[DSIM_LOG_CONTEXT_COLUMNS];
+            dsim_context back;
+            dsim_log_context_encode(c, x);
+            dsim_log_context_decode(x, DSIM_LOG_CONTEXT_COLUMNS, &back);
+            assert_true(back.for_item && back.item_position == j && back.item_price == c->item_price &&
+                        back.item_score == c->item_score && back.item_category == c->item_category);
+        }
+        logged++;
+    }
+    dsim_metrics with_log, without;
+    dsim_sim_metrics(sim, &with_log);
+    without = run_to_end(sc, cfg, 5);
+    assert_true(logged > 1000);
+    assert_true(with_log.profit == without.profit && with_log.purchases == without.purchases);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
 /* In item scope every shown item gets its own decision: a random policy's visit propensity is the product
    of the items' (1/3 each), levels differ within a visit, and the oracle has no regret against itself. */
 static void test_sim__item_scope_decides_each_item(void **state)
@@ -326,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_sim__ranking_threads_do_not_change_a_run),
         cmocka_unit_test(test_sim__item_scope_with_one_level_for_all_equals_visit_scope),
         cmocka_unit_test(test_sim__item_scope_decides_each_item),
+        cmocka_unit_test(test_sim__item_scope_logs_each_item_decision),
         cmocka_unit_test(test_sim__visit_loop_does_not_allocate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

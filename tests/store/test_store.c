@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dsim/log.h"
 #include "dsim/sim.h"
 #include "dsim/store.h"
 #include "helpers.h"
@@ -168,7 +169,17 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_n_metric_defs);
 }
 
-/* A database of every earlier schema version (0 to 7, built by the real migrations up to that version) is
+static int old_event_is_a_visits(const dsim_log_event *e, void *data)
+{
+    (void)data;
+    assert_int_equal(e->item, -1);
+    assert_int_equal(e->shopper, 3);
+    for (int j = DSIM_LOG_CONTEXT_COLUMNS_V1; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
+        assert_true(e->context[j] == 0);
+    return 0;
+}
+
+/* A database of every earlier schema version (0 to 8, built by the real migrations up to that version) is
    upgraded in place when opened, keeps its runs, gains every later column and table, and learns where
    they came from: a sweep's run from its
    sweep_runs link, a dashboard snapshot with live changes from its changes rows, the rest as plain runs
@@ -192,6 +203,11 @@ static void test_store__every_earlier_version_is_migrated_with_run_sources(void 
             assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
             n_runs++;
         }
+        if (version >= 4) /* a logged decision of the 15-column context, before the item columns */
+            assert_int_equal(sqlite3_exec(db, "INSERT INTO events (run_id, visit, shopper, action, propensity, reward, "
+                                              "purchased, context) VALUES (1, 0, 3, 1, 0.5, 2.0, 1, zeroblob(120));",
+                                          NULL, NULL, NULL),
+                             SQLITE_OK);
         if (version >= 6) {
             snprintf(sql, sizeof sql, run, 2, 40);
             assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -210,6 +226,13 @@ static void test_store__every_earlier_version_is_migrated_with_run_sources(void 
                              SQLITE_OK);
             n_runs++;
         }
+        if (version >= 8) /* written by a dsim that knew the sources */
+            assert_int_equal(sqlite3_exec(db,
+                                          "UPDATE runs SET planned_visits = visits WHERE id <> 2;"
+                                          "UPDATE runs SET source = 'dash', changed_live = 1 WHERE id = 2;"
+                                          "UPDATE runs SET source = 'sweep' WHERE id = 3;",
+                                          NULL, NULL, NULL),
+                             SQLITE_OK);
         sqlite3_close(db);
         dsim_store *st = NULL;
         ASSERT_OK(dsim_store_open(&st, path));
@@ -229,6 +252,12 @@ static void test_store__every_earlier_version_is_migrated_with_run_sources(void 
         if (version >= 7)
             assert_true(query_double(path, "SELECT count(*) FROM runs WHERE id = 3 AND source = 'sweep' AND "
                                            "planned_visits = 100 AND changed_live = 0") == 1);
+        if (version >= 4) { /* read back as a visit's decision: item −1, the item columns 0 */
+            assert_true(query_double(path, "SELECT count(*) FROM events WHERE item = -1") == 1);
+            ASSERT_OK(dsim_store_open(&st, path));
+            ASSERT_OK(dsim_store_events_each(st, 1, old_event_is_a_visits, NULL));
+            dsim_store_close(st);
+        }
         /* The filters of dsim list. */
         ASSERT_OK(dsim_store_open(&st, path));
         dsim_run_row *rows = NULL;
