@@ -141,6 +141,12 @@ static int draw_table(const dash_shared *s, int top, int width)
     int best = leader(s), row = top + 1;
     for (int p = 0; p < s->n_policies; p++)
         row += draw_policy(s, p, row, width, p == best && s->done > 0);
+    if (dsim_scenario_has_memory(s->sc)) {
+        attron(A_DIM);
+        mvaddnstr(row++, 0, "  myo.regret: vs the myopic oracle; shoppers remember: planning can beat it",
+                  width);
+        attroff(A_DIM);
+    }
     return row;
 }
 

@@ -51,6 +51,8 @@ for size in 80x24 160x50; do
     check "$size: a key shows within 100 ms plus tmux's own delay ($ms ms < 300)" test "$ms" -lt 300
     tmux -S "$SOCK" send-keys -t dash p
     check "$size: paused again" wait_for "PAUSED"
+    check "$size: the table names myopic regret, with the note for a market that remembers" \
+        wait_for "myo.regret: vs the myopic oracle; shoppers remember: planning can beat it"
     tmux -S "$SOCK" send-keys -t dash s
     check "$size: s triggers the scenario's shock" wait_for "shock sale applied at visit"
     check "$size: the shock is marked on the chart" wait_re '^ +\+-*!'
