@@ -38,9 +38,9 @@ typedef struct dsim_ope_log {
     uint64_t *visit;         /* (n), or NULL */
     double *logged_dist;     /* (n, dist_width) the logging policy's distribution, or NULL */
     int dist_width;          /* its levels: the logging policy's, fixed by the first row */
-    bool dist_estimated;     /* the logged distribution is a Monte Carlo estimate (Thompson-type loggers): a
-                                level it gives no mass may still be taken, so support falls back on the
-                                actions seen */
+    bool dist_estimated;     /* the logged distribution is computed numerically (loggers with a propensity()
+                                of their own: Monte Carlo, quadrature): a level it gives no mass may still be
+                                taken, so support falls back on the actions seen */
     size_t capacity;
     char origin[600];        /* where it came from, for messages */
     bool action_seen[DSIM_OPE_MAX_ACTIONS]; /* actions the logger took anywhere in the log */
@@ -123,6 +123,8 @@ int dsim_ope_target_policy(dsim_ope_target **out, dsim_policy *policy, const cha
  *  when the reward is not 0); other targets do not learn. @return 0 or DSIM_ECONFIG. */
 int dsim_ope_target_train(dsim_ope_target *t, const dsim_ope_log *log, size_t rows);
 const char *dsim_ope_target_name(const dsim_ope_target *t);
+/** @return true for a per-row target that names rows by their number in the log (a `row` column). */
+bool dsim_ope_target_numbers_rows(const dsim_ope_target *t);
 /** @return the dsim policy a target asks (borrowed; as trained so far), or NULL for other kinds. */
 dsim_policy *dsim_ope_target_policy_of(const dsim_ope_target *t);
 void dsim_ope_target_free(dsim_ope_target *t);

@@ -140,9 +140,10 @@ typedef struct dsim_policy_type {
     /** The one parameter that may change while the policy runs (ε, α, a learning rate): its name in the
         policy file and where it lives in the state. May be NULL. */
     double *(*knob)(void *state, const char **name);
-    /** For types whose distribution has no closed form (a Monte Carlo estimate that may give a level no
-        mass): the propensity of the chosen `level`, estimated so that it is never 0 and its inverse is
-        unbiased for 1 / P(level), which keeps IPS-type estimators unbiased. act() reports the same value.
+    /** For types whose distribution is computed numerically (a Monte Carlo estimate, or a quadrature whose
+        error can exceed a rare level's probability) and may give the chosen level no mass: the propensity
+        of the chosen `level`, never 0 (sampled where it has no closed form, so that its inverse is
+        unbiased for 1 / P(level), which keeps IPS-type estimators unbiased). act() reports the same value.
         `rng` is keyed by the caller. May be NULL: the propensity is then distribution()'s entry. */
     double (*propensity)(const void *state, const dsim_context *ctx, int level, gsl_rng *rng);
 } dsim_policy_type;

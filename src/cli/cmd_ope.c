@@ -185,6 +185,7 @@ typedef struct {
     dsim_scenario *sc; /* the run's (DB log) or --scenario's, or NULL */
     uint64_t seed, visits;
     bool from_run;
+    size_t skipped; /* malformed rows left out (--skip-bad-rows) */
 } source;
 
 /* The Open Bandit directory's log: its one CSV other than item_context.csv. */
@@ -253,10 +254,9 @@ static int load_source(const ope_options *o, source *src)
             return status;
         rc = dsim_ope_stream_read_obd(src->stream, path);
     } else {
-        size_t skipped = 0;
-        rc = dsim_ope_stream_read_csv(src->stream, o->log, o->skip_bad_rows, &skipped);
-        if (!rc && skipped)
-            fprintf(stderr, "dsim: ope: skipped %zu malformed rows of %s\n", skipped, o->log);
+        rc = dsim_ope_stream_read_csv(src->stream, o->log, o->skip_bad_rows, &src->skipped);
+        if (!rc && src->skipped)
+            fprintf(stderr, "dsim: ope: skipped %zu malformed rows of %s\n", src->skipped, o->log);
     }
     if (rc) {
         cli_error("%s", dsim_errmsg());
@@ -307,6 +307,12 @@ static int make_target(const char *spec, const source *src, target_slot *slot)
     if (dsim__ends_with(spec, ".csv")) {
         if (dsim_ope_target_table(&slot->target, spec, src->log)) {
             cli_error("%s", dsim_errmsg());
+            return EXIT_USAGE;
+        }
+        if (dsim_ope_target_numbers_rows(slot->target) && src->skipped) {
+            /* Its rows are numbered in the file; skipped rows would shift every later one onto another's. */
+            cli_error("ope: -p %s: a per-row target names the log's rows by number, and %zu malformed rows were "
+                      "skipped: fix the log, or name the rows by visit", spec, src->skipped);
             return EXIT_USAGE;
         }
         return EXIT_OK;

@@ -5,6 +5,7 @@
 #ifndef DSIM_OPE_TARGET_ROWS_H
 #define DSIM_OPE_TARGET_ROWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,9 @@ int dsim__is_row_target(const char *path);
  *  NULL when the log has none) for a file keyed by `visit`. @return 0, or DSIM_ECONFIG when the file gives
  *  the row no probabilities or they do not sum to 1, DSIM_EIO. */
 int dsim__row_target_probabilities(dsim__row_target *t, size_t row, const uint64_t *visit, double *pi, int n_actions);
+
+/** @return true when the file names rows by visit id. */
+bool dsim__row_target_by_visit(const dsim__row_target *t);
 
 void dsim__row_target_free(dsim__row_target *t);
 

@@ -207,6 +207,11 @@ const char *dsim_ope_target_name(const dsim_ope_target *t)
     return t->name;
 }
 
+bool dsim_ope_target_numbers_rows(const dsim_ope_target *t)
+{
+    return t->kind == TARGET_ROWS && !dsim__row_target_by_visit(t->rows);
+}
+
 dsim_policy *dsim_ope_target_policy_of(const dsim_ope_target *t)
 {
     return t->kind == TARGET_POLICY ? t->policy : NULL;
@@ -250,6 +255,11 @@ static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size
         return DSIM_OK;
     }
     case TARGET_ROWS:
+        /* A log of discount scope item has a row per item decision, several per visit: a visit id names none. */
+        if (dsim__row_target_by_visit(t->rows) && log->dsim_context && log->n_context == DSIM_LOG_CONTEXT_COLUMNS &&
+            log->context[i * (size_t)log->n_context + DSIM_LOG_CONTEXT_COLUMNS_V1] >= 1)
+            return dsim_error_set(DSIM_ECONFIG, "%s names rows by visit, and %s has a row per item decision (discount "
+                                  "scope item): name them by row", t->name, log->origin);
         return dsim__row_target_probabilities(t->rows, log->first_row + i, log->visit ? &log->visit[i] : NULL, pi, A);
     case TARGET_POLICY: {
         if (!log->dsim_context)

@@ -105,6 +105,11 @@ void dsim__one_hot(double *probs, int n, int level)
         probs[i] = i == level ? 1.0 : 0.0;
 }
 
+uint64_t dsim__decision_index(const dsim_context *ctx)
+{
+    return ctx->for_item ? ctx->visit * DSIM_MAX_SLATE + (uint64_t)ctx->item_position : ctx->visit;
+}
+
 double dsim__sampled_propensity(dsim__draw_fn draw, const void *state, const void *arg, int level, gsl_rng *rng)
 {
     uint64_t wins = 0, draws = 0;

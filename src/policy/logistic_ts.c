@@ -116,7 +116,7 @@ static void lts_act(void *state, const dsim_context *ctx, const double *truth, g
     out->level = lts_draw(s, post.mean, post.sd, rng);
     out->propensity = NAN;
     if (want_propensity) {
-        dsim_rng_key(s->dist_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, ctx->visit);
+        dsim_rng_key(s->dist_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, dsim__decision_index(ctx));
         out->propensity = dsim__sampled_propensity(lts_draw_fn, s, &post, out->level, s->dist_rng);
     }
 }

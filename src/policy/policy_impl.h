@@ -62,6 +62,9 @@ double dsim__reward_unit(const dsim_policy_env *env);
  * a level chosen that rarely) it returns (wins + 1) / (draws + 1).
  */
 enum { DSIM__PROPENSITY_WINS = 32, DSIM__PROPENSITY_MAX_DRAWS = 1 << 20 };
+/** @return the index of a decision for keying its random stream: the visit, or in scope item the visit's
+ *  item decision (so the items of one visit get independent streams). */
+uint64_t dsim__decision_index(const dsim_context *ctx);
 typedef int (*dsim__draw_fn)(const void *state, const void *arg, gsl_rng *rng);
 double dsim__sampled_propensity(dsim__draw_fn draw, const void *state, const void *arg, int level, gsl_rng *rng);
 

@@ -115,7 +115,7 @@ static void ts_act(void *state, const dsim_context *ctx, const double *truth, gs
     out->level = ts_draw(s, rng);
     out->propensity = NAN;
     if (want_propensity) {
-        dsim_rng_key(s->dist_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, ctx->visit);
+        dsim_rng_key(s->dist_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, dsim__decision_index(ctx));
         out->propensity = ts_propensity(s, ctx, out->level, s->dist_rng);
     }
 }

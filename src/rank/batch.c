@@ -42,11 +42,13 @@ static int chunks_per_wave(const dsim_ranker *r, int threads)
 }
 
 /* Grow the workspace for batches of n visits on `threads` threads; nothing shrinks. */
-static int grow(dsim_ranker *r, int n, int threads)
+static int grow(dsim_ranker *r, int n, int threads, int k)
 {
-    if (n <= r->capacity && threads <= r->threads_capacity)
+    if (n <= r->capacity && threads <= r->threads_capacity && k <= r->list_width)
         return DSIM_OK;
+    k = k > r->list_width ? k : r->list_width;
     n = n > r->capacity ? n : r->capacity;
+    n = n > 0 ? n : 1; /* never realloc(p, 0), which frees p */
     threads = threads > r->threads_capacity ? threads : r->threads_capacity;
     size_t rows = n < DSIM__RANK_ROWS ? (size_t)n : DSIM__RANK_ROWS;
     size_t chunks = ((size_t)n + DSIM__RANK_ROWS - 1) / DSIM__RANK_ROWS;
@@ -59,10 +61,10 @@ static int grow(dsim_ranker *r, int n, int threads)
     float *scores = realloc(r->batch_scores, sizeof(float) * (size_t)threads * rows * block_of(r));
     if (scores)
         r->batch_scores = scores;
-    uint32_t *list_items = realloc(r->list_items, sizeof(uint32_t) * lists * DSIM_MAX_CANDIDATES);
+    uint32_t *list_items = realloc(r->list_items, sizeof(uint32_t) * lists * (size_t)k);
     if (list_items)
         r->list_items = list_items;
-    float *list_scores = realloc(r->list_scores, sizeof(float) * lists * DSIM_MAX_CANDIDATES);
+    float *list_scores = realloc(r->list_scores, sizeof(float) * lists * (size_t)k);
     if (list_scores)
         r->list_scores = list_scores;
     int *list_filled = realloc(r->list_filled, sizeof(int) * lists);
@@ -73,18 +75,19 @@ static int grow(dsim_ranker *r, int n, int threads)
                               threads);
     r->capacity = n;
     r->threads_capacity = threads;
+    r->list_width = k;
     return DSIM_OK;
 }
 
 int dsim_ranker_reserve(dsim_ranker *r, int n)
 {
-    return grow(r, n, r->threads);
+    return grow(r, n, r->threads, r->candidates);
 }
 
 int dsim_ranker_set_threads(dsim_ranker *r, int n)
 {
     n = n > 0 ? n : 1;
-    int rc = grow(r, r->capacity, n);
+    int rc = grow(r, r->capacity, n, r->candidates);
     if (!rc)
         r->threads = n;
     return rc;
@@ -120,8 +123,8 @@ static void rank_tile(const wave *w, int t, float *tile_scores)
     for (int i = 0; i < rows; i++) {
         size_t list = ((size_t)(chunk - w->first_chunk) * DSIM__RANK_ROWS + (size_t)i) * (size_t)blocks + (size_t)b;
         r->list_filled[list] =
-            dsim__ranker_merge(tile_scores + (size_t)i * m, first, m, w->k, 0,
-                               r->list_items + list * DSIM_MAX_CANDIDATES, r->list_scores + list * DSIM_MAX_CANDIDATES);
+            dsim__ranker_merge(tile_scores + (size_t)i * m, first, m, w->k, 0, r->list_items + list * (size_t)w->k,
+                               r->list_scores + list * (size_t)w->k);
     }
 }
 
@@ -163,8 +166,8 @@ static void merge_lists(const dsim_ranker *r, size_t first_list, int k, uint32_t
     int filled = 0, blocks = blocks_of(r);
     for (int b = 0; b < blocks; b++) {
         size_t list = first_list + (size_t)b;
-        const uint32_t *list_items = r->list_items + list * DSIM_MAX_CANDIDATES;
-        const float *list_scores = r->list_scores + list * DSIM_MAX_CANDIDATES;
+        const uint32_t *list_items = r->list_items + list * (size_t)k;
+        const float *list_scores = r->list_scores + list * (size_t)k;
         for (int j = 0; j < r->list_filled[list]; j++)
             filled = dsim__ranker_insert(list_scores[j], list_items[j], k, filled, items, scores);
     }
@@ -174,7 +177,7 @@ int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int
                             float *scores)
 {
     assert(k >= 1 && k <= DSIM_MAX_CANDIDATES);
-    int d = r->dim, rc = dsim_ranker_reserve(r, n);
+    int d = r->dim, rc = grow(r, n, r->threads, k); /* nothing to grow for the engine's own k */
     if (rc)
         return rc;
     float *users = r->batch_users;

@@ -41,8 +41,9 @@ struct dsim_ranker {
     int threads_capacity;    /* threads it holds score matrices for */
     float *batch_users;      /* (capacity, d) */
     float *batch_scores;     /* (threads_capacity, min(capacity, RANK_ROWS), block): a tile's scores per thread */
-    uint32_t *list_items;    /* (lists, MAX_CANDIDATES): each row's top k of one block, for a wave's tiles */
-    float *list_scores;      /* (lists, MAX_CANDIDATES) */
+    int list_width;          /* k the lists hold: the candidates, or more if a caller asked */
+    uint32_t *list_items;    /* (lists, list_width): each row's top k of one block, for a wave's tiles */
+    float *list_scores;      /* (lists, list_width) */
     int *list_filled;        /* (lists,) */
 };
 

@@ -157,6 +157,8 @@ positions=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "item_positio
 check "scope item: export-log writes the item columns (positions $positions)" test "$positions" = "1 2 3 4 "
 out=$("$DSIM" ope --log item.csv --scenario item.ini -p uniform --estimators ips --bootstrap 0 --db item.db 2>err.txt)
 check "scope item: the exported CSV gives the same IPS" test "$(awk '$1 == "ips" {print $2}' <<<"$out")" = "$ips"
+{ echo "visit,pi_0,pi_1,pi_2"; q item.db "SELECT DISTINCT visit || ',0.5,0.25,0.25' FROM events"; } >item_visits.csv
+refused "scope item: a per-row target by visit (a visit has several decisions)" "has a row per item decision (discount scope item): name them by row" "" ope --log item.db:1 -p item_visits.csv --db item.db
 # Positions are numbered from 1 in logs and tables alike (the Open Bandit Dataset's own numbering): a table
 # written from OBD's position column evaluates each row at its own slot, as a hand computation does.
 men="$DATA/obd/random/men/men.csv"
@@ -209,6 +211,8 @@ check "a 2 MB line: exit 2 naming the row, nothing stored" bash -c "[[ $? -eq 2 
 printf 'action,propensity,reward\n0,0.5,1\n1,0,1\n1,0.5,0\n' >skip.csv
 "$DSIM" ope --log skip.csv --skip-bad-rows --estimators ips --bootstrap 0 --db skip.db >out.txt 2>err.txt
 check "--skip-bad-rows counts what it skips" bash -c "[[ $? -eq 0 ]] && grep -qF 'skipped 1 malformed rows of skip.csv' err.txt && grep -q '2 decisions' out.txt"
+printf 'row,pi_0,pi_1\n0,0.5,0.5\n1,0.5,0.5\n' >skip_rows.csv
+refused "--skip-bad-rows with a per-row target by number" "a per-row target names the log's rows by number, and 1 malformed rows were skipped" "" ope --log skip.csv --skip-bad-rows -p skip_rows.csv --db skip.db
 # Action 3 only in the rows the targets train on: the judged rows never show it, so support is violated.
 awk 'BEGIN { print "x,action,propensity,reward"; for (i = 0; i < 100; i++) print i % 7 "," (i < 20 ? i % 4 : i % 3) ",0.25," i % 2 }' >support.csv
 out=$("$DSIM" ope --log support.csv -p uniform --train-frac 0.25 --estimators ips --bootstrap 0 --db support.db 2>err.txt)

@@ -152,6 +152,22 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
         dsim_ope_terms_free(&t);
         dsim_ope_target_free(rows);
     }
+    /* A row given twice is refused: in wide form a second line, in long form a second run of lines or the
+       same action again. */
+    const char *twice[3][2] = {
+        {"row,pi_0,pi_1\n0,1,0\n0,0,1\n", "row 3: row 0 is given again (line 2 had it)"},
+        {"row,action,probability\n0,0,1\n1,0,1\n0,1,0\n", "row 4: row 0 of the log is given again"},
+        {"row,action,probability\n0,0,0.5\n0,0,0.5\n", "row 3: row 0, action 0 is given again"},
+    };
+    for (int i = 0; i < 3; i++) {
+        dsim_ope_target *dup = NULL;
+        f = fopen(path, "w");
+        fputs(twice[i][0], f);
+        fclose(f);
+        assert_int_equal(dsim_ope_target_table(&dup, path, &log), DSIM_ECONFIG);
+        if (!strstr(dsim_errmsg(), twice[i][1]))
+            fail_msg("expected '%s', got '%s'", twice[i][1], dsim_errmsg());
+    }
     /* A row left out is refused, naming it. */
     refused_target(&log, path, "row,pi_0,pi_1\n0,1,0\n1,1,0\n2,1,0\n4,1,0\n5,1,0\n",
                    "gives no probabilities for row 3 of the log");

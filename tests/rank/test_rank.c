@@ -29,6 +29,10 @@ static void test_rank__batch_equals_the_per_visit_ranker(void **state)
     dsim_ranker *r = NULL;
     ASSERT_OK(dsim_world_alloc(&w, sc, 3));
     ASSERT_OK(dsim_ranker_alloc(&r, w, 3));
+    /* Threads set before any batch is reserved (an empty workspace must grow, never realloc to 0). */
+    ASSERT_OK(dsim_ranker_set_threads(r, 2));
+    ASSERT_OK(dsim_ranker_set_threads(r, 4));
+    ASSERT_OK(dsim_ranker_set_threads(r, 1));
     uint32_t shoppers[N], *items = malloc(sizeof(uint32_t) * N * K);
     float *scores = malloc(sizeof(float) * N * K);
     for (int v = 0; v < N; v++)
