@@ -15,7 +15,7 @@
 #include "core/ini.h"
 #include "core/text.h"
 #include "dsim/error.h"
-#include "world/scenario_keys.h"
+#include "scenario/scenario_keys.h"
 
 enum { MAX_KEYS = 96 }; /* more than the key table has in any section */
 

@@ -2,8 +2,8 @@
  * scenario_keys.h — the table of every scenario key: section, type, where it is stored, default, range,
  * unit and meaning. Loader, checker and documentation all read this one table.
  */
-#ifndef DSIM_WORLD_SCENARIO_KEYS_H
-#define DSIM_WORLD_SCENARIO_KEYS_H
+#ifndef DSIM_SCENARIO_SCENARIO_KEYS_H
+#define DSIM_SCENARIO_SCENARIO_KEYS_H
 
 #include <stddef.h>
 

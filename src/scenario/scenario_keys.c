@@ -4,7 +4,7 @@
  * Defaults are chosen so that the trade-off is real: with the default segment a discount buys some
  * conversions, but not enough to pay for itself on every shopper.
  */
-#include "world/scenario_keys.h"
+#include "scenario/scenario_keys.h"
 
 #include <math.h>
 #include <stddef.h>
