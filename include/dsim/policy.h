@@ -183,10 +183,6 @@ double dsim_policy_config_param(const dsim_policy_config *cfg, const char *name)
 
 typedef struct dsim_policy dsim_policy;
 
-struct dsim_world;
-/** Fill a policy's env from a world: its scenario's levels and objective, and observable catalog facts. */
-void dsim_policy_env_for_world(dsim_policy_env *env, const struct dsim_world *w);
-
 /**
  * Instantiate a policy. @param cfg borrowed, must outlive the policy.
  * @return 0, DSIM_ENOMEM or DSIM_ECONFIG (e.g. a fixed level the scenario does not offer).

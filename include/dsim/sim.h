@@ -30,6 +30,10 @@ typedef struct {
 
 typedef struct dsim_sim dsim_sim;
 
+/** Fill a policy's env from a world: its scenario's levels and objective, and observable catalog facts (the
+ *  engine's job: policies never see the world). */
+void dsim_sim_policy_env(dsim_policy_env *env, const dsim_world *w);
+
 /**
  * Set up a run of `policy` in `world`. Both are borrowed and must outlive the sim; the world is changed by
  * the run (shopper state, shocks), so give each run a freshly generated world.

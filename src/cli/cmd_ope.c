@@ -338,7 +338,7 @@ static int make_target(const char *spec, const source *src, target_slot *slot)
         cli_error("%s", dsim_errmsg());
         return EXIT_RUNTIME;
     }
-    dsim_policy_env_for_world(&env, w);
+    dsim_sim_policy_env(&env, w);
     int rc = dsim_policy_alloc(&policy, slot->config, &env);
     dsim_world_free(w);
     if (rc || dsim_ope_target_policy(&slot->target, policy, slot->config->name)) {

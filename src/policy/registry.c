@@ -12,7 +12,6 @@
 #include "core/ini.h"
 #include "core/text.h"
 #include "dsim/features.h"
-#include "dsim/world.h"
 #include "policy/policy_impl.h"
 
 /* Every registered type, in the order `dsim policies` lists them. */
@@ -276,36 +275,6 @@ int dsim_policy_set_knob(dsim_policy *p, double value)
 int dsim_policy_n_levels(const dsim_policy *p)
 {
     return p->env.n_levels;
-}
-
-void dsim_policy_env_for_world(dsim_policy_env *env, const dsim_world *w)
-{
-    const dsim_scenario *sc = dsim_world_scenario(w);
-    uint32_t n = dsim_world_n_items(w);
-    double price_sum = 0, cost_sum = 0, best = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        double price = dsim_world_item_price(w, i), cost = dsim_world_item_cost(w, i);
-        price_sum += price;
-        cost_sum += cost;
-        /* The largest reward one visit can bring: the best item bought at the lowest level. */
-        double paid = price * (1 - sc->discounts.levels[0]);
-        double value = sc->discounts.objective == DSIM_OBJECTIVE_REVENUE  ? paid
-                       : sc->discounts.objective == DSIM_OBJECTIVE_PROFIT ? paid - cost
-                                                                           : 1.0;
-        best = fmax(best, value);
-    }
-    *env = (dsim_policy_env){
-        .n_levels = sc->discounts.n_levels,
-        .levels = sc->discounts.levels,
-        .objective = sc->discounts.objective,
-        .reward_scale = best > 0 ? best : 1.0,
-        .mean_price = price_sum / n,
-        .mean_cost = cost_sum / n,
-        .n_categories = sc->catalog.categories,
-        .n_customers = dsim_world_n_shoppers(w),
-        .seed = dsim_world_seed(w),
-        .n_groups = 1,
-    };
 }
 
 int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const dsim_policy_env *env)

@@ -99,6 +99,37 @@ static void schedule_shocks(dsim_sim *sim)
     qsort(sim->shocks, (size_t)sim->n_shocks, sizeof sim->shocks[0], compare_shocks);
 }
 
+/* What a policy may know of the world: the scenario's levels and objective, and observable catalog facts. */
+void dsim_sim_policy_env(dsim_policy_env *env, const dsim_world *w)
+{
+    const dsim_scenario *sc = dsim_world_scenario(w);
+    uint32_t n = dsim_world_n_items(w);
+    double price_sum = 0, cost_sum = 0, best = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double price = dsim_world_item_price(w, i), cost = dsim_world_item_cost(w, i);
+        price_sum += price;
+        cost_sum += cost;
+        /* The largest reward one visit can bring: the best item bought at the lowest level. */
+        double paid = price * (1 - sc->discounts.levels[0]);
+        double value = sc->discounts.objective == DSIM_OBJECTIVE_REVENUE  ? paid
+                       : sc->discounts.objective == DSIM_OBJECTIVE_PROFIT ? paid - cost
+                                                                           : 1.0;
+        best = fmax(best, value);
+    }
+    *env = (dsim_policy_env){
+        .n_levels = sc->discounts.n_levels,
+        .levels = sc->discounts.levels,
+        .objective = sc->discounts.objective,
+        .reward_scale = best > 0 ? best : 1.0,
+        .mean_price = price_sum / n,
+        .mean_cost = cost_sum / n,
+        .n_categories = sc->catalog.categories,
+        .n_customers = dsim_world_n_shoppers(w),
+        .seed = dsim_world_seed(w),
+        .n_groups = 1,
+    };
+}
+
 int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const dsim_sim_options *options)
 {
     dsim_sim_options defaults = DSIM_SIM_OPTIONS_INIT;
@@ -170,7 +201,7 @@ int dsim_sim_create(dsim_sim **out, const dsim_scenario *sc, const dsim_policy_c
     int rc = dsim_world_alloc(&world, sc, seed);
     if (rc)
         return rc;
-    dsim_policy_env_for_world(&env, world);
+    dsim_sim_policy_env(&env, world);
     if ((rc = dsim_policy_alloc(&policy, cfg, &env)) || (rc = dsim_sim_alloc(out, world, policy, options))) {
         dsim_policy_free(policy);
         dsim_world_free(world);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dsim/policy.h"
+#include "dsim/sim.h"
 #include "dsim/rng.h"
 #include "dsim/world.h"
 #include "helpers.h"
@@ -46,7 +47,7 @@ static market market_open(void)
     market m = {0};
     ASSERT_OK(dsim_scenario_parse(&m.sc, market_text, "market.ini"));
     ASSERT_OK(dsim_world_alloc(&m.w, m.sc, 3));
-    dsim_policy_env_for_world(&m.env, m.w);
+    dsim_sim_policy_env(&m.env, m.w);
     return m;
 }
 
