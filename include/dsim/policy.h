@@ -143,9 +143,12 @@ typedef struct dsim_policy_type {
     /** For types whose distribution is computed numerically (a Monte Carlo estimate, or a quadrature whose
         error can exceed a rare level's probability) and may give the chosen level no mass: the propensity
         of the chosen `level`, never 0 (sampled where it has no closed form, so that its inverse is
-        unbiased for 1 / P(level), which keeps IPS-type estimators unbiased). act() reports the same value.
-        `rng` is keyed by the caller. May be NULL: the propensity is then distribution()'s entry. */
-    double (*propensity)(const void *state, const dsim_context *ctx, int level, gsl_rng *rng);
+        unbiased for 1 / P(level), which keeps IPS-type estimators unbiased). `distribution` is this
+        decision's distribution() when the caller has it, else NULL; `rng` is keyed per decision by the
+        wrapper, which also reports this value as act()'s propensity (act() is then never asked for one).
+        May be NULL: the propensity is distribution()'s entry, from act(). */
+    double (*propensity)(const void *state, const dsim_context *ctx, int level, const double *distribution,
+                         gsl_rng *rng);
 } dsim_policy_type;
 
 /** @return the NULL-terminated list of all registered policy types. */
@@ -197,11 +200,12 @@ bool dsim_policy_is_clairvoyant(const dsim_policy *p);
 void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *truth, gsl_rng *rng,
                      bool want_propensity, dsim_action *out);
 void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs);
-/** @return true when the type's propensities are estimates from its own `propensity` function. */
+/** @return true when the type computes its propensities apart, with its own `propensity` function. */
 bool dsim_policy_samples_propensity(const dsim_policy *p);
-/** The propensity of `level` for types that sample it (dsim_policy_samples_propensity); `rng` keyed by the
- *  caller (stream DSIM_STREAM_POLICY_PROPENSITY, index: the visit). */
-double dsim_policy_propensity(const dsim_policy *p, const dsim_context *ctx, int level, gsl_rng *rng);
+/** The propensity of `level` for such types (dsim_policy_samples_propensity), from a stream keyed by the
+ *  decision (DSIM_STREAM_POLICY_PROPENSITY: the visit, or the item decision in scope item);
+ *  `distribution` this decision's distribution() when the caller has it, else NULL. */
+double dsim_policy_propensity(const dsim_policy *p, const dsim_context *ctx, int level, const double *distribution);
 
 /**
  * The parameter a running policy lets one change (ε of ε-greedy, c of UCB1, α of LinUCB, v of linear TS, the

@@ -13,7 +13,6 @@
  * level falls back to inverse binomial sampling (dsim__sampled_propensity) below 1e-9: never 0.
  */
 #include <math.h>
-#include <string.h>
 
 #include "dsim/rng.h"
 #include "policy/policy_impl.h"
@@ -29,14 +28,6 @@ typedef struct {
     dsim__linear_arms arms;
     double v;
     gsl_integration_workspace *quadrature; /* owned; scratch of distribution() */
-    gsl_rng *propensity_rng;               /* owned: the sampled fallback of act()'s propensity */
-    uint64_t seed;
-    /* act()'s quadrature, kept for the distribution() the engine asks next for the same decision (a
-       logged decision would otherwise integrate twice): valid for that decision until the next learn. */
-    uint64_t learned;                     /* learn() calls so far */
-    bool cached;
-    uint64_t cached_decision, cached_learned;
-    double cached_probs[DSIM_MAX_LEVELS];
 } lin_ts_state;
 
 /* Below this, the quadrature's absolute error may exceed the probability itself. */
@@ -46,8 +37,7 @@ static int lin_ts_init(void *state, const dsim_policy_env *env, const double *pa
 {
     lin_ts_state *s = state;
     s->v = params[P_V];
-    s->seed = env->seed;
-    if (!(s->quadrature = dsim__gaussian_argmax_workspace()) || !(s->propensity_rng = dsim_rng_alloc()))
+    if (!(s->quadrature = dsim__gaussian_argmax_workspace()))
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     return dsim__linear_arms_init(&s->arms, env, params[P_LAMBDA]);
 }
@@ -58,7 +48,6 @@ static void lin_ts_free(void *state)
     dsim__linear_arms_free(&s->arms);
     if (s->quadrature)
         gsl_integration_workspace_free(s->quadrature);
-    gsl_rng_free(s->propensity_rng);
 }
 
 /* sd ← v √(xᵀA_l⁻¹x) from the squared widths. */
@@ -80,10 +69,6 @@ static void lin_ts_distribution(const void *state, const dsim_context *ctx, cons
 {
     (void)truth;
     const lin_ts_state *s = state;
-    if (s->cached && s->cached_decision == dsim__decision_index(ctx) && s->cached_learned == s->learned) {
-        memcpy(probs, s->cached_probs, sizeof(double) * (size_t)s->arms.n_levels);
-        return;
-    }
     double mean[DSIM_MAX_LEVELS], sd[DSIM_MAX_LEVELS];
     lin_ts_scores(s, ctx, mean, sd);
     dsim__gaussian_argmax_probabilities(s->quadrature, mean, sd, s->arms.n_levels, probs);
@@ -104,49 +89,40 @@ static int draw_level(const void *state, const void *arg, gsl_rng *rng)
     return dsim__argmax(draw, p->n_levels);
 }
 
-/* The quadrature's probability of `level` (all levels' into probs), or where that is too small to trust, a
-   sampled one. */
-static double propensity_of(const lin_ts_state *s, const score_posterior *p, int level, gsl_rng *rng, double *probs)
-{
-    dsim__gaussian_argmax_probabilities(s->quadrature, p->mean, p->sd, p->n_levels, probs);
-    if (probs[level] >= MIN_QUADRATURE_PROPENSITY)
-        return probs[level];
-    return dsim__sampled_propensity(draw_level, s, p, level, rng);
-}
-
-static double lin_ts_propensity(const void *state, const dsim_context *ctx, int level, gsl_rng *rng)
+/* The quadrature's probability of `level` (the caller's distribution when it has it), or where that is too
+   small to trust, a sampled one. */
+static double lin_ts_propensity(const void *state, const dsim_context *ctx, int level, const double *distribution,
+                                gsl_rng *rng)
 {
     const lin_ts_state *s = state;
     score_posterior p = {.n_levels = s->arms.n_levels};
-    lin_ts_scores(s, ctx, p.mean, p.sd);
     double probs[DSIM_MAX_LEVELS];
-    return propensity_of(s, &p, level, rng, probs);
+    if (!distribution) {
+        lin_ts_distribution(s, ctx, NULL, probs);
+        distribution = probs;
+    }
+    if (distribution[level] >= MIN_QUADRATURE_PROPENSITY)
+        return distribution[level];
+    lin_ts_scores(s, ctx, p.mean, p.sd);
+    return dsim__sampled_propensity(draw_level, s, &p, level, rng);
 }
 
+/* The propensity comes from lin_ts_propensity() (the wrapper asks it). */
 static void lin_ts_act(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
                        dsim_action *out)
 {
-    (void)truth;
+    (void)truth, (void)want_propensity;
     lin_ts_state *s = state;
     score_posterior p = {.n_levels = s->arms.n_levels};
     dsim__linear_arms_scores_for(&s->arms, ctx, p.mean, p.sd);
     widths_to_sd(s, p.sd);
     out->level = draw_level(s, &p, rng);
     out->propensity = NAN;
-    if (want_propensity) {
-        dsim_rng_key(s->propensity_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, dsim__decision_index(ctx));
-        out->propensity = propensity_of(s, &p, out->level, s->propensity_rng, s->cached_probs);
-        s->cached = true;
-        s->cached_decision = dsim__decision_index(ctx);
-        s->cached_learned = s->learned;
-    }
 }
 
 static int lin_ts_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
 {
-    lin_ts_state *s = state;
-    s->learned++;
-    return dsim__linear_arms_learn(&s->arms, ctx, fb);
+    return dsim__linear_arms_learn(&((lin_ts_state *)state)->arms, ctx, fb);
 }
 
 static double *lin_ts_knob(void *state, const char **name)

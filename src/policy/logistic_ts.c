@@ -99,26 +99,26 @@ static int lts_draw_fn(const void *state, const void *arg, gsl_rng *rng)
     return lts_draw(state, post->mean, post->sd, rng);
 }
 
-static double lts_propensity(const void *state, const dsim_context *ctx, int level, gsl_rng *rng)
+/* The distribution is a Monte Carlo estimate, no use for a propensity: always sampled. */
+static double lts_propensity(const void *state, const dsim_context *ctx, int level, const double *distribution,
+                             gsl_rng *rng)
 {
+    (void)distribution;
     lts_posterior_scores post;
     lts_posterior(state, ctx, post.mean, post.sd);
     return dsim__sampled_propensity(lts_draw_fn, state, &post, level, rng);
 }
 
+/* The propensity comes from lts_propensity() (the wrapper asks it). */
 static void lts_act(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
                     dsim_action *out)
 {
-    (void)truth;
+    (void)truth, (void)want_propensity;
     const lts_state *s = state;
-    lts_posterior_scores post;
-    lts_posterior(s, ctx, post.mean, post.sd);
-    out->level = lts_draw(s, post.mean, post.sd, rng);
+    double mean[DSIM_MAX_LEVELS], sd[DSIM_MAX_LEVELS];
+    lts_posterior(s, ctx, mean, sd);
+    out->level = lts_draw(s, mean, sd, rng);
     out->propensity = NAN;
-    if (want_propensity) {
-        dsim_rng_key(s->dist_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, dsim__decision_index(ctx));
-        out->propensity = dsim__sampled_propensity(lts_draw_fn, s, &post, out->level, s->dist_rng);
-    }
 }
 
 static int lts_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)

@@ -12,6 +12,7 @@
 #include "core/ini.h"
 #include "core/text.h"
 #include "dsim/features.h"
+#include "dsim/rng.h"
 #include "policy/policy_impl.h"
 
 /* Every registered type, in the order `dsim policies` lists them. */
@@ -252,6 +253,7 @@ struct dsim_policy {
     dsim_policy_env env;
     double levels[DSIM_MAX_LEVELS];
     void *state;
+    gsl_rng *propensity_rng; /* owned, for types with a propensity() of their own */
 };
 
 double dsim_policy_knob(const dsim_policy *p, const char **name)
@@ -286,7 +288,10 @@ int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const ds
         return dsim_error_set(DSIM_EINVAL, "policy type %s: table version %d, expected %d", t->name, t->version,
                               DSIM_POLICY_TYPE_VERSION);
     dsim_policy *p = calloc(1, sizeof *p);
-    if (!p || !(p->state = calloc(1, t->state_size ? t->state_size : 1))) {
+    if (!p || !(p->state = calloc(1, t->state_size ? t->state_size : 1)) ||
+        (t->propensity && !(p->propensity_rng = dsim_rng_alloc()))) {
+        if (p)
+            free(p->state);
         free(p);
         return dsim_error_set(DSIM_ENOMEM, "out of memory allocating policy %s", cfg->name);
     }
@@ -362,6 +367,7 @@ void dsim_policy_free(dsim_policy *p)
     if (p->type->free && p->state)
         p->type->free(p->state);
     free(p->state);
+    gsl_rng_free(p->propensity_rng);
     free(p);
 }
 
@@ -379,7 +385,10 @@ void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *trut
                      dsim_action *out)
 {
     assert(!dsim_policy_is_clairvoyant(p) || truth);
-    p->type->act(p->state, ctx, dsim_policy_is_clairvoyant(p) ? truth : NULL, rng, want_propensity, out);
+    bool apart = want_propensity && p->type->propensity;
+    p->type->act(p->state, ctx, dsim_policy_is_clairvoyant(p) ? truth : NULL, rng, want_propensity && !apart, out);
+    if (apart)
+        out->propensity = dsim_policy_propensity(p, ctx, out->level, NULL);
     assert(out->level >= 0 && out->level < p->env.n_levels);
     assert(!want_propensity || (out->propensity > 0 && out->propensity <= 1 + 1e-12));
 }
@@ -394,10 +403,11 @@ bool dsim_policy_samples_propensity(const dsim_policy *p)
     return p->type->propensity != NULL;
 }
 
-double dsim_policy_propensity(const dsim_policy *p, const dsim_context *ctx, int level, gsl_rng *rng)
+double dsim_policy_propensity(const dsim_policy *p, const dsim_context *ctx, int level, const double *distribution)
 {
     assert(p->type->propensity && level >= 0 && level < p->env.n_levels);
-    double q = p->type->propensity(p->state, ctx, level, rng);
+    dsim_rng_key(p->propensity_rng, p->env.seed, DSIM_STREAM_POLICY_PROPENSITY, dsim__decision_index(ctx));
+    double q = p->type->propensity(p->state, ctx, level, distribution, p->propensity_rng);
     assert(q > 0 && q <= 1);
     return q;
 }

@@ -10,8 +10,8 @@
  * Open Bandit Pipeline does for its Bernoulli TS logs, from `propensity_draws` posterior draws on a stream
  * keyed by the number of updates so far (deterministic for a given state; a level rarer than about
  * 1 / draws may get no mass). The propensity of the level actually chosen, which IPS divides by, is
- * estimated apart by inverse binomial sampling (dsim__sampled_propensity): never 0, its inverse unbiased.
- * Both cost Beta samples, so act() only computes the propensity when the caller asks for it.
+ * estimated apart by inverse binomial sampling (dsim__sampled_propensity): never 0, its inverse unbiased;
+ * the policy wrapper asks for it only when its caller wants a propensity (it costs Beta samples).
  *
  * With `discount = γ < 1`, every visit first shrinks all evidence toward the prior by γ — discounted
  * Thompson sampling (Raj & Kalyani 2017) — so the posterior reflects roughly the last 1/(1 − γ) visits and
@@ -101,23 +101,21 @@ static int ts_draw_fn(const void *state, const void *arg, gsl_rng *rng)
     return ts_draw(state, rng);
 }
 
-static double ts_propensity(const void *state, const dsim_context *ctx, int level, gsl_rng *rng)
+/* The distribution is a Monte Carlo estimate, no use for a propensity: always sampled. */
+static double ts_propensity(const void *state, const dsim_context *ctx, int level, const double *distribution,
+                            gsl_rng *rng)
 {
-    (void)ctx;
+    (void)ctx, (void)distribution;
     return dsim__sampled_propensity(ts_draw_fn, state, NULL, level, rng);
 }
 
+/* The propensity comes from ts_propensity() (the wrapper asks it). */
 static void ts_act(void *state, const dsim_context *ctx, const double *truth, gsl_rng *rng, bool want_propensity,
                    dsim_action *out)
 {
-    (void)truth;
-    const ts_state *s = state;
-    out->level = ts_draw(s, rng);
+    (void)ctx, (void)truth, (void)want_propensity;
+    out->level = ts_draw(state, rng);
     out->propensity = NAN;
-    if (want_propensity) {
-        dsim_rng_key(s->dist_rng, s->seed, DSIM_STREAM_POLICY_PROPENSITY, dsim__decision_index(ctx));
-        out->propensity = ts_propensity(s, ctx, out->level, s->dist_rng);
-    }
 }
 
 static int ts_learn(void *state, const dsim_context *ctx, const dsim_feedback *fb)
