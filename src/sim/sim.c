@@ -353,11 +353,21 @@ static double best_of(const double *values, int n)
     return best;
 }
 
-/* For the log: the policy's whole distribution at decision time (before it learns). An exhausted budget
-   forces level 0. */
-static void record_distribution(dsim_sim *sim, const dsim_context *ctx, const double *truth, bool budget_spent,
-                                double *distribution)
+/*
+ * One decision on `ctx` (level 0 once the budget is spent), from sim->policy_rng as the caller keyed it.
+ * Logging (`distribution` given), the policy's whole distribution at decision time, before it learns, goes
+ * there and the propensity is its entry, or, for types that compute it apart, computed with it at hand:
+ * a logged decision asks for the distribution once, in either scope.
+ */
+static dsim_action decide(dsim_sim *sim, const dsim_context *ctx, const double *truth, bool budget_spent,
+                          double *distribution)
 {
+    dsim_action action = {0, 1.0};
+    if (!budget_spent)
+        dsim_policy_act(sim->policy, ctx, truth, sim->policy_rng, !distribution && sim->options.want_propensity,
+                        &action);
+    if (!distribution)
+        return action;
     sim->last.n_actions = sim->n_levels;
     if (budget_spent) {
         memset(distribution, 0, sizeof(double) * (size_t)sim->n_levels);
@@ -365,13 +375,10 @@ static void record_distribution(dsim_sim *sim, const dsim_context *ctx, const do
     } else {
         dsim_policy_distribution(sim->policy, ctx, truth, distribution);
     }
-}
-
-/* For the log: the visit's context and distribution. */
-static void record_decision(dsim_sim *sim, const dsim_context *ctx, bool budget_spent)
-{
-    sim->last.context = *ctx;
-    record_distribution(sim, ctx, sim->expected, budget_spent, sim->last.distribution);
+    action.propensity = !budget_spent && dsim_policy_samples_propensity(sim->policy)
+                            ? dsim_policy_propensity(sim->policy, ctx, action.level, distribution)
+                            : distribution[action.level];
+    return action;
 }
 
 /* Scope visit: one decision, one coupon for the whole slate. */
@@ -379,21 +386,11 @@ static int visit_visit_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx,
                              dsim_outcome *outcome, double *regret)
 {
     dsim_world *w = sim->world;
-    dsim_action action = {0, 1.0};
     bool logging = sim->options.log_decisions;
-    /* When logging, the propensity is read off the distribution, computed once, unless the policy samples
-       it apart (its distribution is a Monte Carlo estimate that may give the chosen level no mass). */
-    bool sampled = dsim_policy_samples_propensity(sim->policy);
-    if (!budget_spent) {
-        dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
-        dsim_policy_act(sim->policy, ctx, sim->expected, sim->policy_rng,
-                        logging ? sampled : sim->options.want_propensity, &action);
-    }
-    if (logging) {
-        record_decision(sim, ctx, budget_spent);
-        if (budget_spent || !sampled)
-            action.propensity = sim->last.distribution[action.level];
-    }
+    if (logging)
+        sim->last.context = *ctx;
+    dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
+    dsim_action action = decide(sim, ctx, sim->expected, budget_spent, logging ? sim->last.distribution : NULL);
     dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
     dsim_world_visit(w, &sim->model, action.level, sim->choice_rng, outcome);
     dsim_feedback fb = feedback_of(action.level, outcome);
@@ -466,23 +463,16 @@ static int visit_item_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, 
     bool logging = sim->options.log_decisions;
     dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
     for (int j = 0; j < sim->slate_size; j++) {
-        dsim_action action = {0, 1.0};
         item_ctx[j] = item_context(sim, ctx, j);
         const double *given = NULL;
-        if (!budget_spent) {
-            if (dsim_policy_is_clairvoyant(sim->policy)) {
-                dsim_slate_expected_rewards_mixed(&sim->model, oracle, j, truth);
-                given = truth;
-            }
-            /* Logged: each item decision's propensity from act(), as the contract makes it equal to the
-               distribution's entry, or sampled apart for the Thompson types. */
-            dsim_policy_act(sim->policy, &item_ctx[j], given, sim->policy_rng,
-                            sim->options.want_propensity || logging, &action);
+        if (!budget_spent && dsim_policy_is_clairvoyant(sim->policy)) {
+            dsim_slate_expected_rewards_mixed(&sim->model, oracle, j, truth);
+            given = truth;
         }
-        if (logging) {
+        if (logging)
             sim->last.item_context[j] = item_ctx[j];
-            record_distribution(sim, &item_ctx[j], given, budget_spent, sim->last.item_distribution[j]);
-        }
+        dsim_action action = decide(sim, &item_ctx[j], given, budget_spent,
+                                    logging ? sim->last.item_distribution[j] : NULL);
         levels[j] = action.level;
         sim->last.item_propensity[j] = action.propensity;
         propensity *= action.propensity;
