@@ -129,6 +129,39 @@ typedef struct {
     double a, b;
 } block_sums;
 
+/*
+ * Second moments of a row vector x (up to 6 terms) about its first row x₀, so that a variance does not
+ * cancel when the terms are far from 0 relative to their spread: Σ (x − x₀)(x − x₀)ᵀ, upper triangle.
+ */
+enum { MAX_TERMS = 6 };
+typedef struct {
+    double x0[MAX_TERMS], sum_xx[MAX_TERMS][MAX_TERMS];
+} moments;
+
+static void moments_add(moments *m, const double *x, int dim, bool first_row)
+{
+    if (first_row)
+        memcpy(m->x0, x, sizeof(double) * (size_t)dim);
+    for (int j = 0; j < dim; j++)
+        for (int k = j; k < dim; k++)
+            m->sum_xx[j][k] += (x[j] - m->x0[j]) * (x[k] - m->x0[k]);
+}
+
+/* The sample variance of the linear combination g·x over n rows whose mean is `mean`:
+   gᵀ (Σ (x − x₀)(x − x₀)ᵀ − n (x̄ − x₀)(x̄ − x₀)ᵀ) g / (n − 1), at least 0; NAN below 2 rows. */
+static double moments_variance(const moments *m, const double *g, const double *mean, int dim, double n)
+{
+    if (n < 2)
+        return NAN;
+    double d[MAX_TERMS], var = 0;
+    for (int j = 0; j < dim; j++)
+        d[j] = mean[j] - m->x0[j];
+    for (int j = 0; j < dim; j++)
+        for (int k = 0; k < dim; k++)
+            var += g[j] * g[k] * (m->sum_xx[j < k ? j : k][j < k ? k : j] - n * d[j] * d[k]);
+    return fmax(var / (n - 1), 0.0);
+}
+
 struct dsim_ope_sums {
     dsim_ope_tuning tuning;
     uint64_t seed;
@@ -136,17 +169,12 @@ struct dsim_ope_sums {
     size_t n_blocks;           /* rows up to DSIM_OPE_BLOCKS, else DSIM_OPE_BLOCKS */
     double n, sum_w, sum_w2, max_w, violations;
     double sum_a[DSIM_OPE_COUNT], sum_b[DSIM_OPE_COUNT];
-    /* Second moments about the first row's (a₀, b₀), so the variance does not cancel when the terms are
-       far from 0 relative to their spread. */
-    double a0[DSIM_OPE_COUNT], b0[DSIM_OPE_COUNT], w0;
-    double sum_aa[DSIM_OPE_COUNT], sum_ab[DSIM_OPE_COUNT], sum_bb[DSIM_OPE_COUNT];
-    double sum_aw[DSIM_OPE_COUNT], sum_bw[DSIM_OPE_COUNT], sum_ww; /* with w − w₀, for the delta method */
-    double *block_n, *block_w; /* (n_blocks) */
-    block_sums *blocks;        /* (n_blocks, DSIM_OPE_COUNT) */
-    /* Paired with a base target (dsim_ope_sums_add_paired): per estimator, the row vector
-       x = (a, b, w, a_base, b_base, w_base), its first row x₀ and Σ (x − x₀)(x − x₀)ᵀ. */
+    moments own[DSIM_OPE_COUNT]; /* of (a, b, w) */
+    double *block_n, *block_w;   /* (n_blocks) */
+    block_sums *blocks;          /* (n_blocks, DSIM_OPE_COUNT) */
+    /* Paired with a base target (dsim_ope_sums_add_paired): of (a, b, w, a_base, b_base, w_base). */
     bool paired;
-    double x0[DSIM_OPE_COUNT][6], sum_xx[DSIM_OPE_COUNT][6][6];
+    moments pair[DSIM_OPE_COUNT];
 };
 
 int dsim_ope_sums_alloc(dsim_ope_sums **out, const dsim_ope_tuning *tuning, size_t n_rows, uint64_t seed)
@@ -197,10 +225,6 @@ static void add_terms(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_ro
         double w = t->w[i];
         size_t k = block_of(s, first_row + i);
         s->n += 1;
-        if (s->n == 1)
-            s->w0 = w;
-        double dw = w - s->w0;
-        s->sum_ww += dw * dw;
         s->sum_w += w;
         s->sum_w2 += w * w;
         s->max_w = fmax(s->max_w, w);
@@ -208,22 +232,13 @@ static void add_terms(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_ro
         s->block_w[k] += w;
         block_sums *bs = s->blocks + k * DSIM_OPE_COUNT;
         for (int e = 0; e < DSIM_OPE_COUNT; e++) {
-            double a, b;
-            parts((dsim_ope_estimator)e, t, &s->tuning, i, &a, &b);
-            if (s->n == 1) {
-                s->a0[e] = a;
-                s->b0[e] = b;
-            }
-            double da = a - s->a0[e], db = b - s->b0[e];
-            s->sum_a[e] += a;
-            s->sum_b[e] += b;
-            s->sum_aa[e] += da * da;
-            s->sum_ab[e] += da * db;
-            s->sum_bb[e] += db * db;
-            s->sum_aw[e] += da * dw;
-            s->sum_bw[e] += db * dw;
-            bs[e].a += a;
-            bs[e].b += b;
+            double x[3] = {0, 0, w};
+            parts((dsim_ope_estimator)e, t, &s->tuning, i, &x[0], &x[1]);
+            moments_add(&s->own[e], x, 3, s->n == 1);
+            s->sum_a[e] += x[0];
+            s->sum_b[e] += x[1];
+            bs[e].a += x[0];
+            bs[e].b += x[1];
         }
     }
     s->violations += t->support_violation * (double)t->n;
@@ -292,21 +307,25 @@ static int bootstrap_interval(const dsim_ope_sums *s, const dsim_ope_sums *base,
     return rc;
 }
 
+/* One target's influence term φ = a + inv (b − β w), inv = 1/w̄ and β = Σb/Σw, as the linear combination g
+   of its row (a, b, w), and that row's mean. */
+static void influence(const dsim_ope_sums *s, dsim_ope_estimator e, double *g, double *mean)
+{
+    double n = s->n, inv = s->sum_w > 0 ? n / s->sum_w : 0.0, beta = s->sum_w > 0 ? s->sum_b[e] / s->sum_w : 0.0;
+    g[0] = 1, g[1] = inv, g[2] = -beta * inv;
+    mean[0] = n > 0 ? s->sum_a[e] / n : 0.0, mean[1] = n > 0 ? s->sum_b[e] / n : 0.0;
+    mean[2] = n > 0 ? s->sum_w / n : 0.0;
+}
+
 int dsim_ope_sums_evaluate(const dsim_ope_sums *s, dsim_ope_estimator e, int bootstrap, uint64_t seed,
                            dsim_ope_result *out)
 {
     double n = s->n, value = mean_of(n, s->sum_w, s->sum_a[e], s->sum_b[e]);
-    /* The influence terms φ = a + (b − β w) / w̄ about φ₀ = a₀ + (b₀ − β w₀) / w̄ (β = 0 for the plain
-       estimators, whose φ are their terms): Σ (φ − φ₀)² − n (φ̄ − φ₀)², over n − 1. */
-    double inv = s->sum_w > 0 ? n / s->sum_w : 0.0, beta = s->sum_w > 0 ? s->sum_b[e] / s->sum_w : 0.0;
-    double mean_phi = value - beta; /* φ̄ = ā + b̄ / w̄ − β */
-    double phi0 = s->a0[e] + inv * (s->b0[e] - beta * s->w0);
-    double mean_d = n > 0 ? mean_phi - phi0 : 0.0;
-    double c = beta * inv; /* φ − φ₀ = (a − a₀) + inv (b − b₀) − c (w − w₀) */
-    double sum_sq = s->sum_aa[e] + inv * inv * s->sum_bb[e] + c * c * s->sum_ww + 2 * inv * s->sum_ab[e] -
-                    2 * c * s->sum_aw[e] - 2 * inv * c * s->sum_bw[e];
-    double var = n > 1 ? fmax(sum_sq - n * mean_d * mean_d, 0.0) / (n - 1) : NAN;
-    double se = sqrt(var / n), z = gsl_cdf_ugaussian_Pinv(0.975);
+    /* The variance of the influence terms φ = a + (b − β w) / w̄ (β = 0 for the plain estimators, whose φ
+       are their terms), a linear combination of (a, b, w). */
+    double g[3], mean[3];
+    influence(s, e, g, mean);
+    double se = sqrt(moments_variance(&s->own[e], g, mean, 3, n) / n), z = gsl_cdf_ugaussian_Pinv(0.975);
     *out = (dsim_ope_result){value, value - z * se, value + z * se, NAN, NAN};
     return bootstrap_interval(s, NULL, e, bootstrap, seed, out);
 }
@@ -318,26 +337,16 @@ void dsim_ope_sums_add_paired(dsim_ope_sums *s, const dsim_ope_terms *t, const d
         s->paired = true;
     for (size_t i = 0; i < t->n && i < base->n; i++)
         for (int e = 0; e < DSIM_OPE_COUNT; e++) {
-            double x[6];
+            double x[6] = {0, 0, t->w[i], 0, 0, base->w[i]};
             parts((dsim_ope_estimator)e, t, &s->tuning, i, &x[0], &x[1]);
             parts((dsim_ope_estimator)e, base, &s->tuning, i, &x[3], &x[4]);
-            x[2] = t->w[i];
-            x[5] = base->w[i];
-            if (first && i == 0)
-                memcpy(s->x0[e], x, sizeof x);
-            for (int j = 0; j < 6; j++)
-                for (int k = 0; k < 6; k++)
-                    s->sum_xx[e][j][k] += (x[j] - s->x0[e][j]) * (x[k] - s->x0[e][k]);
+            moments_add(&s->pair[e], x, 6, first && i == 0);
         }
     add_terms(s, t, first_row);
 }
 
-/*
- * One target's influence term is φ = a + inv (b − β w) for inv = 1/w̄ and β = Σb/Σw (β = 0 for the plain
- * estimators): linear in its (a, b, w) with coefficients (1, inv, −β inv). The difference of two targets'
- * φ on the same row is linear in x = (a, b, w, a', b', w') with g = (1, inv, −β inv, −1, −inv', β' inv'), so
- * its variance is gᵀ Σ g, Σ the covariance of x (from the moments about x₀).
- */
+/* The difference of two targets' influence terms on the same row is the linear combination (g, −g') of
+   (a, b, w, a', b', w'). */
 int dsim_ope_sums_difference(const dsim_ope_sums *s, const dsim_ope_sums *base, dsim_ope_estimator e, int bootstrap,
                              uint64_t seed, dsim_ope_result *out)
 {
@@ -345,21 +354,12 @@ int dsim_ope_sums_difference(const dsim_ope_sums *s, const dsim_ope_sums *base, 
         return dsim_error_set(DSIM_EINVAL, "a difference of estimates needs sums added paired, on the same rows");
     double n = s->n;
     double value = mean_of(n, s->sum_w, s->sum_a[e], s->sum_b[e]) - mean_of(n, base->sum_w, base->sum_a[e], base->sum_b[e]);
-    double inv = s->sum_w > 0 ? n / s->sum_w : 0.0, beta = s->sum_w > 0 ? s->sum_b[e] / s->sum_w : 0.0;
-    double inv_b = base->sum_w > 0 ? n / base->sum_w : 0.0, beta_b = base->sum_w > 0 ? base->sum_b[e] / base->sum_w : 0.0;
-    double g[6] = {1, inv, -beta * inv, -1, -inv_b, beta_b * inv_b};
-    double sum[6] = {s->sum_a[e], s->sum_b[e], s->sum_w, base->sum_a[e], base->sum_b[e], base->sum_w};
-    double mean_d[6], var = NAN;
-    for (int j = 0; j < 6; j++)
-        mean_d[j] = n > 0 ? sum[j] / n - s->x0[e][j] : 0.0;
-    if (n > 1) {
-        var = 0;
-        for (int j = 0; j < 6; j++)
-            for (int k = 0; k < 6; k++)
-                var += g[j] * g[k] * (s->sum_xx[e][j][k] - n * mean_d[j] * mean_d[k]) / (n - 1);
-        var = fmax(var, 0.0);
-    }
-    double se = sqrt(var / n), z = gsl_cdf_ugaussian_Pinv(0.975);
+    double g[6], mean[6];
+    influence(s, e, g, mean);
+    influence(base, e, g + 3, mean + 3);
+    for (int j = 3; j < 6; j++)
+        g[j] = -g[j];
+    double se = sqrt(moments_variance(&s->pair[e], g, mean, 6, n) / n), z = gsl_cdf_ugaussian_Pinv(0.975);
     *out = (dsim_ope_result){value, value - z * se, value + z * se, NAN, NAN};
     return bootstrap_interval(s, base, e, bootstrap, seed, out);
 }
