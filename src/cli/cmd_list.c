@@ -80,6 +80,18 @@ static const char list_usage[] =
     "  --status STATUS   only runs that are running, done, failed or interrupted\n\n"
     "example:\n  dsim list --scenario default --source run --status done\n";
 
+/* Is `value` one of `words`? If not, say so, with the nearest word. */
+static bool one_of(const char *option, const char *value, const char *const *words, size_t n, const char *expected)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(value, words[i]) == 0)
+            return true;
+    const char *near = dsim__nearest(value, words, n);
+    cli_error("list: --%s: expected %s, got '%s'%s%s%s", option, expected, value, near ? " (did you mean '" : "",
+              near ? near : "", near ? "'?)" : "");
+    return false;
+}
+
 static int parse_list_options(int argc, char **argv, const char **db, dsim_run_filter *filter)
 {
     static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
@@ -89,33 +101,29 @@ static int parse_list_options(int argc, char **argv, const char **db, dsim_run_f
                                              {"status", required_argument, NULL, 't'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    static const char *const sources[] = {"run", "sweep", "dash"};
     static const char *const statuses[] = {"running", "done", "failed", "interrupted"};
+    const char *sources[DSIM_SOURCE_COUNT];
+    for (int i = 0; i < DSIM_SOURCE_COUNT; i++)
+        sources[i] = dsim_run_source_name((dsim_run_source)i);
     *db = DEFAULT_DB;
     *filter = (dsim_run_filter){0};
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        const char *const *words = c == 's' ? sources : c == 't' ? statuses : NULL;
-        size_t n_words = c == 's' ? 3 : 4;
-        if (words) {
-            size_t i = 0;
-            while (i < n_words && strcmp(optarg, words[i]) != 0)
-                i++;
-            if (i == n_words) {
-                const char *near = dsim__nearest(optarg, words, n_words);
-                cli_error("list: --%s: expected %s, got '%s'%s%s%s", c == 's' ? "source" : "status",
-                          c == 's' ? "run, sweep or dash" : "running, done, failed or interrupted", optarg,
-                          near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-                return EXIT_USAGE;
-            }
-        }
         switch (c) {
         case 'd': *db = optarg; break;
         case 'c': filter->scenario = optarg; break;
         case 'p': filter->policy = optarg; break;
-        case 's': filter->source = optarg; break;
-        case 't': filter->status = optarg; break;
+        case 's':
+            if (!one_of("source", optarg, sources, DSIM_SOURCE_COUNT, "run, sweep or dash"))
+                return EXIT_USAGE;
+            filter->source = optarg;
+            break;
+        case 't':
+            if (!one_of("status", optarg, statuses, 4, "running, done, failed or interrupted"))
+                return EXIT_USAGE;
+            filter->status = optarg;
+            break;
         case 'h': fputs(list_usage, stdout); return -1;
         default:
             cli_error("list: %s '%s'", c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);

@@ -395,6 +395,15 @@ static void print_diagnostics(const dsim_ope_diagnostics *d, size_t n)
         printf("  warning: mean weight %.3f, not 1: propensities or support may be wrong\n", d->mean_weight);
 }
 
+/* The normal and the bootstrap interval, as two columns of the tables ("-" for no bootstrap). */
+static void print_intervals(const dsim_ope_result *r)
+{
+    char normal[64], boot[64];
+    snprintf(normal, sizeof normal, "[%.6g, %.6g]", r->normal_lo, r->normal_hi);
+    snprintf(boot, sizeof boot, isnan(r->bootstrap_lo) ? "-" : "[%.6g, %.6g]", r->bootstrap_lo, r->bootstrap_hi);
+    printf("%-27s %-27s", normal, boot);
+}
+
 /* One target's table: every chosen estimator with its intervals (and error against the truth), stored. */
 static int report(const ope_options *o, const source *src, const target_slot *slot, size_t train,
                   const dsim_ope_sums *sums, double truth, dsim_store *store)
@@ -420,10 +429,8 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
             cli_error("%s", dsim_errmsg());
             return EXIT_RUNTIME;
         }
-        char normal[64], boot[64];
-        snprintf(normal, sizeof normal, "[%.6g, %.6g]", r.normal_lo, r.normal_hi);
-        snprintf(boot, sizeof boot, isnan(r.bootstrap_lo) ? "-" : "[%.6g, %.6g]", r.bootstrap_lo, r.bootstrap_hi);
-        printf("  %-10s %12.6g   %-27s %-27s", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value, normal, boot);
+        printf("  %-10s %12.6g   ", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value);
+        print_intervals(&r);
         if (!isnan(truth))
             printf("  %.4f", fabs(r.value - truth) / fabs(truth));
         printf("\n");
@@ -465,13 +472,13 @@ static int report_differences(const ope_options *o, const target_slot *targets, 
                 cli_error("%s", dsim_errmsg());
                 return EXIT_RUNTIME;
             }
-            char normal[64], boot[64], lift[32] = "-";
-            snprintf(normal, sizeof normal, "[%.6g, %.6g]", d.normal_lo, d.normal_hi);
-            snprintf(boot, sizeof boot, isnan(d.bootstrap_lo) ? "-" : "[%.6g, %.6g]", d.bootstrap_lo, d.bootstrap_hi);
+            char lift[32] = "-";
             if (base.value != 0)
                 snprintf(lift, sizeof lift, "%+.2f %%", 100 * d.value / fabs(base.value));
-            printf("  %-16s %-10s %12.6g   %-27s %-27s %9s\n", dsim_ope_target_name(targets[t].target),
-                   dsim_ope_estimator_name((dsim_ope_estimator)e), d.value, normal, boot, lift);
+            printf("  %-16s %-10s %12.6g   ", dsim_ope_target_name(targets[t].target),
+                   dsim_ope_estimator_name((dsim_ope_estimator)e), d.value);
+            print_intervals(&d);
+            printf(" %9s\n", lift);
         }
     return EXIT_OK;
 }
