@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/blas.h"
 #include "dsim/error.h"
 #include "rank/ranker_impl.h"
 
@@ -186,7 +185,6 @@ int dsim_ranker_top_k_batch(dsim_ranker *r, const uint32_t *shoppers, int n, int
         if (r->unit_users)
             dsim__normalise(users + (size_t)v * (size_t)d, d);
     }
-    dsim__blas_single_thread();
     int chunks = (n + DSIM__RANK_ROWS - 1) / DSIM__RANK_ROWS, blocks = blocks_of(r);
     int per_wave = chunks_per_wave(r, r->threads);
     for (int c0 = 0; c0 < chunks; c0 += per_wave) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/blas.h"
 #include "dsim/error.h"
 #include "dsim/rng.h"
 #include "rank/ranker_impl.h"
@@ -91,6 +92,7 @@ int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, uint64_t seed)
     r->world = w;
     r->seed = seed;
     r->threads = 1;
+    dsim__blas_single_thread(); /* a batch's tiles must each be one single-threaded product (batch.c) */
     r->n_items = dsim_world_n_items(w);
     r->n_shoppers = dsim_world_n_shoppers(w);
     r->dim = dsim_world_dim(w);
