@@ -264,6 +264,12 @@ static void test_sim__item_scope_logs_each_item_decision(void **state)
             assert_true(c->for_item && c->item_position == j && c->item == v.slate[j]);
             assert_true(v.item_propensity[j] > 0);
             assert_true(v.item_propensity[j] == v.item_distribution[j][v.item_levels[j]]);
+            double sum = 0; /* ε-greedy's whole distribution for that item: ε/L on each level (ε = 0.1), 1 − ε more on one */
+            for (int l = 0; l < sc->discounts.n_levels; l++) {
+                sum += v.item_distribution[j][l];
+                assert_true(v.item_distribution[j][l] >= 0.1 / sc->discounts.n_levels - 1e-12);
+            }
+            assert_true(fabs(sum - 1) < 1e-12);
             double x[DSIM_LOG_CONTEXT_COLUMNS];
             dsim_context back;
             dsim_log_context_encode(c, x);
