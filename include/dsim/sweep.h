@@ -28,6 +28,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 #include "dsim/store.h"
+#include "dsim/study.h"
 
 #define DSIM_SWEEP_MAX_AXES 8
 #define DSIM_SWEEP_MAX_VALUES 256
@@ -126,48 +127,19 @@ void dsim_sweep_runner_clear(dsim_sweep_runner *r);
 /** The scenario of a task's cell (borrowed from the runner, valid until its next call) and the task's seed. */
 int dsim_sweep_runner_task(dsim_sweep_runner *r, size_t task, const dsim_scenario **sc, uint64_t *seed);
 
-/** One checkpoint of a run: the cumulative metrics after `visit` visits. */
-typedef struct {
-    uint64_t visit;
-    dsim_metrics metrics;
-} dsim_sweep_point;
-
 /**
- * One computed run, as a worker hands it to the writer: a fixed-size head, then `n_points` checkpoints.
- * Plain data, so a worker process or MPI rank of the same build sends it as bytes.
- */
-typedef struct {
-    uint64_t task;
-    int32_t status;   /* DSIM_OK, or the error that ended the run (then `error` says why) */
-    uint32_t n_points;
-    uint64_t horizon; /* visits the run was set up for */
-    dsim_metrics final;
-    char error[512];
-} dsim_sweep_result_head;
-
-typedef struct {
-    dsim_sweep_result_head head;
-    dsim_sweep_point *points; /* (n_points,), owned */
-    size_t capacity;
-} dsim_sweep_result;
-
-/** Make room for n points in `res` (its head untouched; the points' contents not kept). @return 0 or
- *  DSIM_ENOMEM. */
-int dsim_sweep_result_reserve(dsim_sweep_result *res, size_t n);
-void dsim_sweep_result_clear(dsim_sweep_result *res);
-
-/**
- * Simulate one task of the sweep into `out` (its points reused). A run that fails, or whose cell has no
- * valid scenario, is still a result: its status and message say why, for the writer to record or report.
+ * Simulate one task of the sweep into `out` (its points reused; out->head.task is the task). A run that fails,
+ * or whose cell has no valid scenario, is still a result: its status and message say why, for the writer to
+ * record or report.
  * @return 0, or DSIM_EINTERRUPTED when `stop` was set (then there is no result).
  */
-int dsim_sweep_run_task(dsim_sweep_runner *r, size_t task, dsim_sweep_result *out);
+int dsim_sweep_run_task(dsim_sweep_runner *r, size_t task, dsim_study_result *out);
 
 /**
  * Write a computed run into the store as one of sweep `sweep_id`'s runs: the run, its series and summary,
  * and its link to the sweep, committed together (or, for a failed run, the run marked failed with its
  * message). @return 0, DSIM_ESTORE, or the result's own error when its cell has no scenario to record.
  */
-int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_id, const dsim_sweep_result *res);
+int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_id, const dsim_study_result *res);
 
 #endif

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/event_writer.h"
 #include "dsim/error.h"
 #include "dsim/rank.h"
 #include "dsim/sim.h"

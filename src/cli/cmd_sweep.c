@@ -376,7 +376,7 @@ static int pending_tasks(dsim_store *store, dsim_sweep_runner *runner, int64_t i
     return DSIM_OK;
 }
 
-static void report_failure(const sweep_files *f, const dsim_sweep_result *res)
+static void report_failure(const sweep_files *f, const dsim_study_result *res)
 {
     dsim_sweep_task t = dsim_sweep_task_of(&f->sw, res->head.task);
     char cell[512];
@@ -401,7 +401,7 @@ static int write_runs(const sweep_pool_type *type, sweep_pool *pool, dsim_store 
             return EXIT_RUNTIME;
         }
     }
-    dsim_sweep_result res = {0};
+    dsim_study_result res = {0};
     while (busy > 0) {
         int w, rc = type->collect(pool, &w, &res);
         if (rc) {
@@ -434,7 +434,7 @@ static int write_runs(const sweep_pool_type *type, sweep_pool *pool, dsim_store 
             }
         }
     }
-    dsim_sweep_result_clear(&res);
+    dsim_study_result_clear(&res);
     progress_show(prog, true);
     return status;
 }

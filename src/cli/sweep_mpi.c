@@ -41,7 +41,7 @@ void sweep_mpi_finalize(void)
 
 int sweep_mpi_work(dsim_sweep_runner *runner)
 {
-    dsim_sweep_result res = {0};
+    dsim_study_result res = {0};
     int rc = DSIM_OK;
     for (;;) {
         unsigned long long task;
@@ -55,7 +55,7 @@ int sweep_mpi_work(dsim_sweep_runner *runner)
         MPI_Send(res.points, (int)(res.head.n_points * sizeof res.points[0]), MPI_BYTE, 0, TAG_POINTS,
                  MPI_COMM_WORLD);
     }
-    dsim_sweep_result_clear(&res);
+    dsim_study_result_clear(&res);
     return rc;
 }
 
@@ -91,7 +91,7 @@ static int mpi_submit(sweep_pool *pool, int worker, size_t task)
     return DSIM_OK;
 }
 
-static int mpi_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
+static int mpi_collect(sweep_pool *pool, int *worker, dsim_study_result *res)
 {
     /* Probe rather than block, so that Ctrl-C reaching rank 0 ends the sweep as interrupted. */
     MPI_Status st;
@@ -104,7 +104,7 @@ static int mpi_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
     }
     MPI_Recv(&res->head, (int)sizeof res->head, MPI_BYTE, st.MPI_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &st);
     *worker = st.MPI_SOURCE - 1;
-    if (dsim_sweep_result_reserve(res, res->head.n_points))
+    if (dsim_study_result_reserve(res, res->head.n_points))
         return DSIM_ENOMEM;
     MPI_Recv(res->points, (int)(res->head.n_points * sizeof res->points[0]), MPI_BYTE, st.MPI_SOURCE, TAG_POINTS,
              MPI_COMM_WORLD, MPI_STATUS_IGNORE);

@@ -66,7 +66,7 @@ static int inline_submit(sweep_pool *pool, int worker, size_t task)
     return DSIM_OK;
 }
 
-static int inline_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
+static int inline_collect(sweep_pool *pool, int *worker, dsim_study_result *res)
 {
     *worker = 0;
     return dsim_sweep_run_task(pool->runner, pool->inline_task, res);
@@ -114,7 +114,7 @@ static int write_all(int fd, const void *buf, size_t n)
 /* The worker process: compute every run asked for until the task pipe closes. Never returns. */
 static void work(dsim_sweep_runner *runner, int task_fd, int result_fd)
 {
-    dsim_sweep_result res = {0};
+    dsim_study_result res = {0};
     uint64_t task;
     while (read_all(task_fd, &task, sizeof task) == (ssize_t)sizeof task) {
         if (dsim_sweep_run_task(runner, task, &res) != DSIM_OK)
@@ -222,7 +222,7 @@ static int worker_died(sweep_pool *pool, int worker)
     return dsim_error_set(DSIM_EIO, "worker %d stopped answering", worker + 1);
 }
 
-static int fork_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
+static int fork_collect(sweep_pool *pool, int *worker, dsim_study_result *res)
 {
     struct pollfd fds[pool->n_workers];
     /* Interrupts stay blocked except inside ppoll, so one arriving after the check still wakes it. */
@@ -252,7 +252,7 @@ static int fork_collect(sweep_pool *pool, int *worker, dsim_sweep_result *res)
             if (read_all(w->result_fd, &res->head, sizeof res->head) != (ssize_t)sizeof res->head)
                 return worker_died(pool, i);
             size_t bytes = res->head.n_points * sizeof res->points[0];
-            if (dsim_sweep_result_reserve(res, res->head.n_points))
+            if (dsim_study_result_reserve(res, res->head.n_points))
                 return DSIM_ENOMEM;
             if (read_all(w->result_fd, res->points, bytes) != (ssize_t)bytes)
                 return worker_died(pool, i);

@@ -27,7 +27,7 @@ typedef struct {
      * Wait for the next computed run of any busy worker; that worker is idle again. @return 0,
      * DSIM_EINTERRUPTED when runner->stop was set, or an error (a worker died) with its message.
      */
-    int (*collect)(sweep_pool *pool, int *worker, dsim_sweep_result *res);
+    int (*collect)(sweep_pool *pool, int *worker, dsim_study_result *res);
     /** End the workers and free the pool: politely when `status` is 0, at once otherwise (the MPI pool then
      *  aborts every rank, with `status`, even when `pool` is NULL). */
     void (*stop)(sweep_pool *pool, int status);

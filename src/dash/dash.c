@@ -20,6 +20,7 @@
 #include "dash/chart.h"
 #include "dsim/error.h"
 #include "dsim/store.h"
+#include "dsim/study.h"
 
 /* Each policy's mark: shapes on a UTF-8 terminal, ASCII elsewhere (chosen when the screen starts). */
 static const char *const ascii_marks[DASH_MAX_POLICIES] = {"*", "o", "+", "x", "#", "@", "%", "&"};
@@ -421,30 +422,45 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
     refresh();
 }
 
-/* Every policy's run so far, stored as a finished run of the visits done, with its series. */
+/* The live changes made so far, recorded with each snapshot run. */
+static int record_changes(dsim_store *store, void *user)
+{
+    const dash_shared *s = user;
+    int rc = DSIM_OK;
+    for (int c = 0; c < s->n_changes && !rc; c++)
+        rc = dsim_store_change_add(store, c, s->change_visit[c], s->change[c]);
+    return rc;
+}
+
+/* Every policy's run so far, stored as a finished run of the visits done, with its series: the chart's points
+   (the objective only, the seeds' mean), then the seed's totals at the end. */
 static int save_snapshot(const dash_shared *s, const char *db)
 {
     dsim_store *store = NULL;
+    dsim_study_result res = {0};
     int rc = dsim_store_open(&store, db);
+    if (!rc)
+        rc = dsim_study_result_reserve(&res, s->n_points + 1);
     for (int p = 0; p < s->n_policies && !rc; p++)
         for (int k = 0; k < s->n_seeds && !rc; k++) {
             int64_t id;
-            const dsim_metrics *final = &s->seed_metrics[p][k];
-            dsim_run_origin origin = {DSIM_SOURCE_DASH, s->horizon, s->n_changes > 0};
-            rc = dsim_store_run_begin(store, s->sc, s->configs[p], s->seed + (uint64_t)k, s->done, &origin, &id);
-            /* The chart's points (the objective only, the seeds' mean), then the seed's totals at the end. */
-            dsim_metrics m = {0};
-            for (size_t i = 1; i < s->n_points && s->series_visit[i] < s->done && !rc; i++) {
-                m.reward = s->series[p][i];
-                rc = dsim_store_series_add(store, s->series_visit[i], &m);
-            }
-            if (!rc && s->done > 0)
-                rc = dsim_store_series_add(store, s->done, final);
-            for (int c = 0; c < s->n_changes && !rc; c++)
-                rc = dsim_store_change_add(store, c, s->change_visit[c], s->change[c]);
-            if (!rc)
-                rc = dsim_store_run_end(store, DSIM_RUN_DONE, final, NULL);
+            memset(&res.head, 0, sizeof res.head);
+            res.head.horizon = s->done;
+            res.head.final = s->seed_metrics[p][k];
+            for (size_t i = 1; i < s->n_points && s->series_visit[i] < s->done; i++)
+                res.points[res.head.n_points++] = (dsim_study_point){s->series_visit[i], {.reward = s->series[p][i]}};
+            if (s->done > 0)
+                res.points[res.head.n_points++] = (dsim_study_point){s->done, res.head.final};
+            dsim_study_run run = DSIM_STUDY_RUN_INIT;
+            run.scenario = s->sc;
+            run.policy = s->configs[p];
+            run.seed = s->seed + (uint64_t)k;
+            run.origin = (dsim_run_origin){DSIM_SOURCE_DASH, s->horizon, s->n_changes > 0};
+            run.before_end = record_changes;
+            run.user = (void *)s;
+            rc = dsim_study_store(store, &run, &res, &id);
         }
+    dsim_study_result_clear(&res);
     dsim_store_close(store);
     return rc;
 }

@@ -64,98 +64,68 @@ int dsim_sweep_runner_task(dsim_sweep_runner *r, size_t task, const dsim_scenari
     return DSIM_OK;
 }
 
-/* ---- a result ------------------------------------------------------------------------------------------ */
-
-int dsim_sweep_result_reserve(dsim_sweep_result *res, size_t n)
-{
-    if (n <= res->capacity)
-        return DSIM_OK;
-    dsim_sweep_point *p = realloc(res->points, n * sizeof *p);
-    if (!p)
-        return dsim_error_set(DSIM_ENOMEM, "out of memory for a run's %zu checkpoints", n);
-    res->points = p;
-    res->capacity = n;
-    return DSIM_OK;
-}
-
-void dsim_sweep_result_clear(dsim_sweep_result *res)
-{
-    free(res->points);
-    memset(res, 0, sizeof *res);
-}
-
 /* ---- computing one ---------------------------------------------------------------------------------------- */
 
-static void fail(dsim_sweep_result *out, int rc)
+/* The study run of a task whose scenario the runner holds. */
+static dsim_study_run study_run(const dsim_sweep_runner *r, const dsim_scenario *sc, uint64_t seed, size_t task)
 {
-    out->head.status = rc;
-    dsim__strlcpy(out->head.error, dsim_errmsg(), sizeof out->head.error);
+    dsim_study_run run = DSIM_STUDY_RUN_INIT;
+    run.scenario = sc;
+    run.policy = r->policies[dsim_sweep_task_of(r->sw, task).policy];
+    run.seed = seed;
+    run.sim.visits = r->sw->visits;
+    run.origin.source = DSIM_SOURCE_SWEEP;
+    run.stop = r->stop;
+    return run;
 }
 
-int dsim_sweep_run_task(dsim_sweep_runner *r, size_t task, dsim_sweep_result *out)
+int dsim_sweep_run_task(dsim_sweep_runner *r, size_t task, dsim_study_result *out)
 {
-    const dsim_scenario *sc;
-    uint64_t seed;
-    memset(&out->head, 0, sizeof out->head);
+    const dsim_scenario *sc = NULL;
+    uint64_t seed = 0;
     out->head.task = task;
     int rc = dsim_sweep_runner_task(r, task, &sc, &seed);
     if (rc) {
-        fail(out, rc);
+        memset(&out->head, 0, sizeof out->head);
+        out->head.task = task;
+        out->head.status = rc;
+        dsim__strlcpy(out->head.error, dsim_errmsg(), sizeof out->head.error);
         return DSIM_OK;
     }
-    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
-    options.visits = r->sw->visits;
-    uint64_t horizon = options.visits ? options.visits : dsim_scenario_horizon(sc);
-    uint64_t every = horizon / (uint64_t)sc->checkpoints ? horizon / (uint64_t)sc->checkpoints : 1;
-    out->head.horizon = horizon;
-    if ((rc = dsim_sweep_result_reserve(out, horizon / every + 1))) {
-        fail(out, rc);
-        return DSIM_OK;
-    }
-    dsim_sim *sim = NULL;
-    if ((rc = dsim_sim_create(&sim, sc, r->policies[dsim_sweep_task_of(r->sw, task).policy], seed, &options))) {
-        fail(out, rc);
-        return DSIM_OK;
-    }
-    while (!(r->stop && *r->stop) && (rc = dsim_sim_advance(sim, every)) == DSIM_OK) {
-        dsim_sweep_point *p = &out->points[out->head.n_points++];
-        p->visit = dsim_sim_visits_done(sim);
-        dsim_sim_metrics(sim, &p->metrics);
-    }
-    dsim_sim_metrics(sim, &out->head.final);
-    dsim_sim_free(sim);
-    if (r->stop && *r->stop)
-        return dsim_error_set(DSIM_EINTERRUPTED, "interrupted");
-    if (rc != DSIM_DONE)
-        fail(out, rc);
-    return DSIM_OK;
+    dsim_study_run run = study_run(r, sc, seed, task);
+    return dsim_study_simulate(&run, out);
 }
 
 /* ---- storing one ------------------------------------------------------------------------------------------ */
 
-int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_id, const dsim_sweep_result *res)
-{
-    const dsim_scenario *sc;
+typedef struct {
+    int64_t sweep_id;
+    dsim_sweep_task task;
     uint64_t seed;
+    const dsim_sweep *sw;
+} sweep_link;
+
+static int link_to_sweep(dsim_store *st, void *user)
+{
+    const sweep_link *l = user;
+    char axes[512];
+    dsim_sweep_describe_cell(l->sw, l->task.cell, axes, sizeof axes);
+    return dsim_store_sweep_link(st, l->sweep_id, l->task.cell, l->task.policy, l->seed, axes);
+}
+
+int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_id, const dsim_study_result *res)
+{
+    const dsim_scenario *sc = NULL;
+    uint64_t seed = 0;
     int64_t run_id;
-    dsim_sweep_task t = dsim_sweep_task_of(r->sw, res->head.task);
     int rc = dsim_sweep_runner_task(r, res->head.task, &sc, &seed);
     if (rc && res->head.status != DSIM_OK) /* no scenario to record the run against: its own error says why */
         return dsim_error_set(res->head.status, "%s", res->head.error);
-    if (rc || (rc = dsim_store_run_begin(st, sc, r->policies[t.policy], seed, res->head.horizon,
-                                         &(dsim_run_origin){DSIM_SOURCE_SWEEP, res->head.horizon, false}, &run_id)))
+    if (rc)
         return rc;
-    if (res->head.status != DSIM_OK)
-        return dsim_store_run_end(st, DSIM_RUN_FAILED, &res->head.final, res->head.error);
-    for (uint32_t i = 0; i < res->head.n_points && !rc; i++)
-        rc = dsim_store_series_add(st, res->points[i].visit, &res->points[i].metrics);
-    char axes[512];
-    dsim_sweep_describe_cell(r->sw, t.cell, axes, sizeof axes);
-    if (rc || (rc = dsim_store_sweep_link(st, sweep_id, t.cell, t.policy, seed, axes))) {
-        char msg[1024];
-        dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
-        dsim_store_run_end(st, DSIM_RUN_FAILED, &res->head.final, msg);
-        return dsim_error_set(rc, "%s", msg);
-    }
-    return dsim_store_run_end(st, DSIM_RUN_DONE, &res->head.final, NULL);
+    sweep_link link = {sweep_id, dsim_sweep_task_of(r->sw, res->head.task), seed, r->sw};
+    dsim_study_run run = study_run(r, sc, seed, res->head.task);
+    run.before_end = link_to_sweep;
+    run.user = &link;
+    return dsim_study_store(st, &run, res, &run_id);
 }

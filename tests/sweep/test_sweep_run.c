@@ -70,7 +70,7 @@ static void test_sweep_run__a_computed_run_is_the_run_itself(void **state)
 {
     fixture *f = *state;
     dsim_sweep_runner r = DSIM_SWEEP_RUNNER_INIT(&f->sw, base, f->policies);
-    dsim_sweep_result res = {0};
+    dsim_study_result res = {0};
     size_t task = 10; /* cell 1, fixed10, seed index 1 */
     ASSERT_OK(dsim_sweep_run_task(&r, task, &res));
     assert_int_equal(res.head.status, DSIM_OK);
@@ -101,7 +101,7 @@ static void test_sweep_run__a_computed_run_is_the_run_itself(void **state)
     r.stop = &stop;
     assert_int_equal(dsim_sweep_run_task(&r, 0, &res), DSIM_EINTERRUPTED);
     assert_int_equal(dsim_sweep_runner_task(&r, 12, &(const dsim_scenario *){NULL}, &(uint64_t){0}), DSIM_EINVAL);
-    dsim_sweep_result_clear(&res);
+    dsim_study_result_clear(&res);
     dsim_sweep_runner_clear(&r);
 }
 
@@ -113,12 +113,12 @@ static int64_t run_shard(fixture *f, const char *path, const char *definition, s
     ASSERT_OK(dsim_store_open(&st, path));
     ASSERT_OK(dsim_store_sweep_open(st, "test.ini", definition, &id));
     dsim_sweep_runner r = DSIM_SWEEP_RUNNER_INIT(&f->sw, base, f->policies);
-    dsim_sweep_result res = {0};
+    dsim_study_result res = {0};
     for (size_t t = shard; t < dsim_sweep_n_tasks(&f->sw); t += n_shards) {
         ASSERT_OK(dsim_sweep_run_task(&r, t, &res));
         ASSERT_OK(dsim_sweep_store_result(&r, st, id, &res));
     }
-    dsim_sweep_result_clear(&res);
+    dsim_study_result_clear(&res);
     dsim_sweep_runner_clear(&r);
     dsim_store_close(st);
     return id;
@@ -142,7 +142,7 @@ static void test_sweep_run__stored_runs_are_done_and_failed_ones_not(void **stat
     ASSERT_OK(dsim_store_open(&st, path));
     ASSERT_OK(dsim_store_sweep_open(st, "test.ini", "definition", &id));
     dsim_sweep_runner r = DSIM_SWEEP_RUNNER_INIT(&f->sw, base, f->policies);
-    dsim_sweep_result res = {0};
+    dsim_study_result res = {0};
     const dsim_scenario *sc;
     uint64_t seed;
     ASSERT_OK(dsim_sweep_runner_task(&r, 4, &sc, &seed)); /* cell 0, fixed10, seed index 1 */
@@ -166,7 +166,7 @@ static void test_sweep_run__stored_runs_are_done_and_failed_ones_not(void **stat
     assert_int_equal(n, 2);
     assert_string_equal(rows[1].status, "failed");
     dsim_store_rows_free(rows, n);
-    dsim_sweep_result_clear(&res);
+    dsim_study_result_clear(&res);
     dsim_sweep_runner_clear(&r);
     dsim_store_close(st);
     unlink(path);

@@ -1,13 +1,13 @@
 /*
- * event_writer.c — logged decisions written to the database by a second thread, so that the simulation and
+ * event_sink.c — a run's logged decisions written to the database by a second thread, so that the simulation and
  * SQLite's inserts run on two cores instead of taking turns on one.
  *
  * The run's thread pushes events into a bounded ring (it waits when the ring is full); the writer thread
  * pops and inserts them. Both threads use the store's one connection (SQLite serialises its calls), inside
- * the run's transaction; cli_event_writer_finish() drains the ring and joins the writer before the run is
+ * the run's transaction; dsim__event_sink_finish() drains the ring and joins the writer before the run is
  * committed. The first insert error stops the writer and is returned by the next push or by finish.
  */
-#include "cli/event_writer.h"
+#include "study/event_sink.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 
 enum { RING = 1024 };
 
-struct cli_event_writer {
+struct dsim__event_sink {
     dsim_store *store;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -31,7 +31,7 @@ struct cli_event_writer {
 
 static void *write_loop(void *arg)
 {
-    cli_event_writer *w = arg;
+    dsim__event_sink *w = arg;
     dsim_log_event e;
     pthread_mutex_lock(&w->lock);
     for (;;) {
@@ -54,9 +54,9 @@ static void *write_loop(void *arg)
     return NULL;
 }
 
-int cli_event_writer_start(cli_event_writer **out, dsim_store *store)
+int dsim__event_sink_start(dsim__event_sink **out, dsim_store *store)
 {
-    cli_event_writer *w = calloc(1, sizeof *w);
+    dsim__event_sink *w = calloc(1, sizeof *w);
     if (!w)
         return dsim_error_set(DSIM_ENOMEM, "out of memory starting the event writer");
     w->store = store;
@@ -71,7 +71,7 @@ int cli_event_writer_start(cli_event_writer **out, dsim_store *store)
     return DSIM_OK;
 }
 
-int cli_event_writer_push(cli_event_writer *w, const dsim_log_event *e)
+int dsim__event_sink_push(dsim__event_sink *w, const dsim_log_event *e)
 {
     pthread_mutex_lock(&w->lock);
     while (w->tail - w->head == RING && !w->rc)
@@ -89,7 +89,7 @@ int cli_event_writer_push(cli_event_writer *w, const dsim_log_event *e)
     return rc ? dsim_error_set(rc, "%s", w->message) : DSIM_OK;
 }
 
-int cli_event_writer_finish(cli_event_writer *w)
+int dsim__event_sink_finish(dsim__event_sink *w)
 {
     if (!w)
         return DSIM_OK;
