@@ -39,17 +39,9 @@ int cmd_policies(int argc, char **argv);
 int cmd_scenario_keys(int argc, char **argv);
 
 /**
- * Find a shipped file by bare name: `kind` is "scenarios" or "policies". A path (with '/' or ending in
- * .ini) is used as given; a bare NAME is looked up as ./KIND/NAME.ini, then in the installed data directory.
- * @return 0, or prints an error and returns EXIT_USAGE.
+ * dsim_files_find(), printing its error. @return 0 or EXIT_USAGE.
  */
 int cli_find_file(const char *kind, const char *name, char *out, size_t n);
-
-/** The directory with the shipped scenarios/ and policies/ (./ if it has them, else the build's source). */
-const char *cli_data_dir(const char *kind);
-
-/** The NAMEs of KIND/NAME.ini ("policies", "scenarios"), sorted, at most `max`; each to be freed. */
-size_t cli_list_files(const char *kind, char **names, size_t max);
 
 /** Parse `[--db FILE]` plus up to `max_args` positional arguments. @return 0, -1 (help shown) or EXIT_USAGE. */
 int cli_parse_db_options(int argc, char **argv, const char *usage, const char **db, char **args, int max_args,

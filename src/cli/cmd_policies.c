@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "dsim/files.h"
 #include "dsim/policy.h"
 
 
@@ -25,10 +26,10 @@ int cmd_policies(int argc, char **argv)
     dsim_policy_document(stdout);
 
     char *names[256];
-    size_t n = cli_list_files("policies", names, 256);
+    size_t n = dsim_files_list("policies", names, 256);
     if (n == 0)
         return EXIT_OK;
-    printf("\nPolicy files in %s/policies/ (use with -p NAME):\n ", cli_data_dir("policies"));
+    printf("\nPolicy files in %s/policies/ (use with -p NAME):\n ", dsim_files_dir("policies"));
     for (size_t i = 0; i < n; i++) {
         printf(" %s", names[i]);
         free(names[i]);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "dsim/files.h"
 #include "dash/chart.h"
 #include "dsim/error.h"
 #include "dsim/store.h"
@@ -613,7 +614,7 @@ int dash_run(dash_shared *s, const char *db)
         case 'a':
         case 'A':
             if (!choosing.n)
-                choosing.n = cli_list_files("policies", choosing.names, 128);
+                choosing.n = dsim_files_list("policies", choosing.names, 128);
             choosing.open = choosing.n > 0;
             break;
         case 'x':

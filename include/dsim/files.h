@@ -1,0 +1,26 @@
+/*
+ * dsim/files.h — the shipped scenarios and policies: a bare NAME is found as ./KIND/NAME.ini, else in the data
+ * directory dsim was built with (the source tree's scenarios/ and policies/).
+ */
+#ifndef DSIM_FILES_H
+#define DSIM_FILES_H
+
+#include <stddef.h>
+
+/**
+ * The file of a scenario or policy as named on a command line or in a sweep: `kind` is "scenarios" or
+ * "policies". A path (with '/' or ending in .ini) is used as given; a bare NAME is looked up as
+ * ./KIND/NAME.ini, then in the data directory. @param out the path found (n bytes, caller-owned)
+ * @return 0, or DSIM_ENOTFOUND with a message naming both places looked in.
+ */
+int dsim_files_find(const char *kind, const char *name, char *out, size_t n);
+
+/** @return the directory holding KIND/: "." if the current directory has it, else the data directory
+ *  (static storage). */
+const char *dsim_files_dir(const char *kind);
+
+/** The NAMEs of KIND/NAME.ini in dsim_files_dir(kind), sorted, at most `max`; each owned by the caller
+ *  (free()). @return how many. */
+size_t dsim_files_list(const char *kind, char **names, size_t max);
+
+#endif
