@@ -86,6 +86,30 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
 /** Check every cell's scenario (as dsim_sweep_cell_scenario), so a bad axis stops the sweep before any run. */
 int dsim_sweep_check(const dsim_sweep *sw, const char *base_text);
 
+/* ---- a sweep ready to run ------------------------------------------------------------------------------ */
+
+/**
+ * A sweep made ready to run: the sweep file, its base scenario's text and its policies, each found (dsim/files.h),
+ * read and checked; and its definition, the texts (and dsim version) by which a database finds the sweep again,
+ * so that running it again resumes it.
+ */
+typedef struct {
+    dsim_sweep sw;
+    char *sweep_text, *base;                               /* owned */
+    dsim_policy_config *configs[DSIM_SWEEP_MAX_POLICIES];  /* owned */
+    const char *names[DSIM_SWEEP_MAX_POLICIES];            /* the policies' names, borrowed from configs */
+    char *definition;                                      /* owned */
+} dsim_sweep_job;
+
+/**
+ * Load and check a sweep file with everything it names: every cell's scenario and every policy against the
+ * first cell. @return 0, or DSIM_ECONFIG / DSIM_EIO / DSIM_ENOTFOUND with the file and line at fault.
+ * Clear the job with dsim_sweep_job_clear() either way.
+ */
+int dsim_sweep_job_load(dsim_sweep_job *job, const char *file);
+/** Free what a caller-owned job holds and zero it. */
+void dsim_sweep_job_clear(dsim_sweep_job *job);
+
 /* ---- running a sweep: its runs, computed by workers and stored by one writer ---------------------------- */
 
 /**
@@ -141,5 +165,41 @@ int dsim_sweep_run_task(dsim_sweep_runner *r, size_t task, dsim_study_result *ou
  * message). @return 0, DSIM_ESTORE, or the result's own error when its cell has no scenario to record.
  */
 int dsim_sweep_store_result(dsim_sweep_runner *r, dsim_store *st, int64_t sweep_id, const dsim_study_result *res);
+
+/**
+ * The runs of shard `shard` of `n_shards` (tasks t with t mod n_shards = shard) that sweep `sweep_id` has not
+ * stored yet, in task order. @param tasks out: owned by the caller (free()) @param n_in_shard out: the shard's
+ * runs, done or not. @return 0, DSIM_ENOMEM or DSIM_ESTORE.
+ */
+int dsim_sweep_pending(dsim_store *store, dsim_sweep_runner *runner, int64_t sweep_id, unsigned shard,
+                       unsigned n_shards, size_t **tasks, size_t *n_pending, size_t *n_in_shard);
+
+/* ---- what a sweep's stored runs say ---------------------------------------------------------------------- */
+
+#define DSIM_SWEEP_MAX_METRICS 32
+
+/** One policy in one cell: its stored runs, each metric's mean ± 95 % across them, and the paired Δ of the
+ *  objective to the first policy on the seeds both ran (the first policy's own: 0 ± 0 over its runs). */
+typedef struct {
+    int runs;
+    dsim_estimate metrics[DSIM_SWEEP_MAX_METRICS]; /* in dsim_metric_defs order */
+    dsim_estimate delta;
+} dsim_sweep_policy_summary;
+
+typedef struct {
+    size_t cell;
+    int best;        /* the policy with the highest mean objective; -1 when nothing ran */
+    int significant; /* 1: paired Δ to every other policy above 0 (Bonferroni, 95 % family-wise); 0: not;
+                        -1: some comparison has fewer than 2 pairs */
+    dsim_sweep_policy_summary policies[DSIM_SWEEP_MAX_POLICIES];
+} dsim_sweep_cell_summary;
+
+/**
+ * Summarize what `store` holds of sweep `sweep_id`, calling `each` per cell in order (the summary is borrowed
+ * for the call). `store` NULL: nothing run yet (every policy with 0 runs). A non-zero return of `each` stops
+ * and is returned. @return 0, DSIM_ENOMEM, DSIM_ESTORE or what `each` returned.
+ */
+int dsim_sweep_summarize(dsim_store *store, const dsim_sweep *sw, int64_t sweep_id,
+                         int (*each)(const dsim_sweep_cell_summary *cell, void *user), void *user);
 
 #endif

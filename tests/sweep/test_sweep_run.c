@@ -2,8 +2,10 @@
  * test_sweep_run.c — a sweep's runs: the task numbering is a bijection onto cell × policy × seed; a computed
  * run is exactly the run dsim_sim makes of (cell scenario, policy, seed); stored, it is done for the sweep
  * (a failed one is not); the stop flag ends a run; and merging two shard databases into a real SQLite file
- * gives every run once, adds nothing when repeated, and refuses shards of another sweep without writing.
+ * gives every run once, adds nothing when repeated, and refuses shards of another sweep without writing; the
+ * writer stores exactly a shard's pending runs; the summary is the stored runs counted and averaged.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include "dsim/sim.h"
 #include "dsim/store.h"
 #include "dsim/sweep.h"
+#include "sweep/pool.h"
 #include "helpers.h"
 
 static const char base[] = "[scenario]\nshoppers = 200\nvisits = 3000\ncheckpoints = 6\n[catalog]\nitems = 40\n"
@@ -238,6 +241,105 @@ static void test_sweep_run__merged_shards_are_the_whole_sweep(void **state)
     }
 }
 
+typedef struct {
+    double reward[2][2][3]; /* [cell][policy][seed index], from the store's own rows */
+    int n[2][2];
+    dsim_sweep_cell_summary cells[2];
+} summary_check;
+
+static int keep_reward(uint64_t cell, int policy, uint64_t seed, const double *metrics, void *data)
+{
+    (void)seed;
+    summary_check *c = data;
+    c->reward[cell][policy][c->n[cell][policy]++] = metrics[dsim_metric_find("reward") - dsim_metric_defs];
+    return 0;
+}
+
+static int keep_cell(const dsim_sweep_cell_summary *cell, void *data)
+{
+    ((summary_check *)data)->cells[cell->cell] = *cell;
+    return 0;
+}
+
+/* The summary is the store's runs, counted and averaged: each policy's mean objective, the paired Δ on the
+   seeds both ran, and the best by mean; a policy not run has 0 runs and the cell no comparison with it. */
+static void test_sweep_run__the_summary_is_the_stored_runs(void **state)
+{
+    fixture *f = *state;
+    char path[] = "/tmp/dsim_sweep_summary_XXXXXX";
+    close(mkstemp(path));
+    unlink(path);
+    int64_t id = run_shard(f, path, "summary", 0, 1);
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, path));
+    summary_check c = {0};
+    ASSERT_OK(dsim_store_sweep_results(st, id, keep_reward, &c));
+    ASSERT_OK(dsim_sweep_summarize(st, &f->sw, id, keep_cell, &c));
+    size_t reward = (size_t)(dsim_metric_find("reward") - dsim_metric_defs);
+    for (int cell = 0; cell < 2; cell++) {
+        const dsim_sweep_cell_summary *s = &c.cells[cell];
+        assert_int_equal(s->cell, cell);
+        double mean[2] = {0, 0}, delta = 0;
+        for (int p = 0; p < 2; p++) {
+            assert_int_equal(s->policies[p].runs, 3);
+            for (int k = 0; k < 3; k++)
+                mean[p] += c.reward[cell][p][k] / 3;
+            assert_float_equal(s->policies[p].metrics[reward].mean, mean[p], 1e-9 * fabs(mean[p]));
+        }
+        for (int k = 0; k < 3; k++)
+            delta += (c.reward[cell][1][k] - c.reward[cell][0][k]) / 3;
+        assert_int_equal(s->policies[1].delta.n, 3);
+        assert_float_equal(s->policies[1].delta.mean, delta, 1e-9 * (1 + fabs(delta)));
+        assert_int_equal(s->best, mean[1] > mean[0] ? 1 : 0);
+        assert_true(s->significant == 0 || s->significant == 1);
+    }
+    /* Nothing stored yet: every policy 0 runs, no best. */
+    ASSERT_OK(dsim_sweep_summarize(NULL, &f->sw, 0, keep_cell, &c));
+    assert_int_equal(c.cells[1].policies[0].runs, 0);
+    assert_int_equal(c.cells[1].best, -1);
+    assert_int_equal(c.cells[1].significant, -1);
+    dsim_store_close(st);
+    unlink(path);
+}
+
+/* The writer with the inline pool stores every pending run of a shard; afterwards none is pending (the
+   resume), and the other shard's runs still are. */
+static void test_sweep_run__the_writer_stores_what_is_pending(void **state)
+{
+    fixture *f = *state;
+    char path[] = "/tmp/dsim_sweep_writer_XXXXXX";
+    close(mkstemp(path));
+    unlink(path);
+    dsim_store *st = NULL;
+    int64_t id;
+    ASSERT_OK(dsim_store_open(&st, path));
+    ASSERT_OK(dsim_store_sweep_open(st, "test.ini", "writer", &id));
+    dsim_store_set_whole_runs(st, true);
+    dsim_sweep_runner r = DSIM_SWEEP_RUNNER_INIT(&f->sw, base, f->policies);
+    size_t *tasks = NULL, n_pending, n_in_shard;
+    ASSERT_OK(dsim_sweep_pending(st, &r, id, 1, 2, &tasks, &n_pending, &n_in_shard));
+    assert_int_equal(n_in_shard, 6);
+    assert_int_equal(n_pending, 6);
+    for (size_t i = 0; i < n_pending; i++)
+        assert_int_equal(tasks[i], 2 * i + 1);
+    dsim_sweep_pool *pool = NULL;
+    ASSERT_OK(dsim_sweep_pool_inline.start(&pool, &r, 1));
+    dsim_sweep_writer w = {0};
+    ASSERT_OK(dsim_sweep_write(&dsim_sweep_pool_inline, pool, st, &r, id, tasks, n_pending, &w));
+    assert_int_equal(w.n_failed, 0);
+    dsim_sweep_pool_inline.stop(pool, 0);
+    free(tasks);
+    ASSERT_OK(dsim_sweep_pending(st, &r, id, 1, 2, &tasks, &n_pending, &n_in_shard));
+    assert_int_equal(n_pending, 0);
+    free(tasks);
+    ASSERT_OK(dsim_sweep_pending(st, &r, id, 0, 2, &tasks, &n_pending, &n_in_shard));
+    assert_int_equal(n_pending, 6);
+    free(tasks);
+    dsim_sweep_runner_clear(&r);
+    dsim_store_close(st);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +347,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep_run__a_computed_run_is_the_run_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_run__stored_runs_are_done_and_failed_ones_not, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_run__merged_shards_are_the_whole_sweep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_run__the_summary_is_the_stored_runs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_run__the_writer_stores_what_is_pending, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

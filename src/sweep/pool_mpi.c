@@ -1,22 +1,22 @@
 /*
- * sweep_mpi.c — the `mpi` worker pool of a sweep (sweep_pool.h), built with -DDSIM_WITH_MPI=ON.
+ * pool_mpi.c — the `mpi` worker pool of a sweep (pool.h), built with -DDSIM_WITH_MPI=ON.
  *
  * `mpirun -n P dsim sweep FILE`: every rank reads the sweep; rank 0 is the writer and hands out runs one at
  * a time (so fast and slow cells balance themselves), ranks 1 … P−1 compute them and send each back as its
  * head and its checkpoints: MPI_BYTEs, as results are plain data and every rank runs the same build. (With
- * one rank, cmd_sweep.c computes the runs inline instead: no fork after MPI_Init.)
+ * one rank, the runs are computed the runs inline instead: no fork after MPI_Init.)
  */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "cli/sweep_pool.h"
+#include "sweep/pool.h"
 #include "dsim/error.h"
 
 enum { TAG_TASK = 1, TAG_STOP, TAG_HEAD, TAG_POINTS };
 
-int sweep_mpi_init(int *rank)
+int dsim_sweep_mpi_init(int *rank)
 {
     *rank = 0;
     /* Only under a launcher: a plain `dsim sweep` of an MPI build must not need one. */
@@ -30,7 +30,7 @@ int sweep_mpi_init(int *rank)
     return size;
 }
 
-void sweep_mpi_finalize(void)
+void dsim_sweep_mpi_finalize(void)
 {
     int initialised = 0, finalised = 0;
     MPI_Initialized(&initialised);
@@ -39,7 +39,7 @@ void sweep_mpi_finalize(void)
         MPI_Finalize();
 }
 
-int sweep_mpi_work(dsim_sweep_runner *runner)
+int dsim_sweep_mpi_work(dsim_sweep_runner *runner)
 {
     dsim_study_result res = {0};
     int rc = DSIM_OK;
@@ -61,15 +61,15 @@ int sweep_mpi_work(dsim_sweep_runner *runner)
 
 /* ---- rank 0's side -------------------------------------------------------------------------------------- */
 
-struct sweep_pool {
+struct dsim_sweep_pool {
     dsim_sweep_runner *runner;
     int n_ranks;
 };
 
-static int mpi_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
+static int mpi_start(dsim_sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
 {
     (void)n_workers; /* the ranks decide */
-    sweep_pool *p = calloc(1, sizeof *p);
+    dsim_sweep_pool *p = calloc(1, sizeof *p);
     if (!p)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     p->runner = runner;
@@ -78,12 +78,12 @@ static int mpi_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
     return DSIM_OK;
 }
 
-static int mpi_n_workers(const sweep_pool *pool)
+static int mpi_n_workers(const dsim_sweep_pool *pool)
 {
     return pool->n_ranks - 1;
 }
 
-static int mpi_submit(sweep_pool *pool, int worker, size_t task)
+static int mpi_submit(dsim_sweep_pool *pool, int worker, size_t task)
 {
     (void)pool;
     unsigned long long t = task;
@@ -91,7 +91,7 @@ static int mpi_submit(sweep_pool *pool, int worker, size_t task)
     return DSIM_OK;
 }
 
-static int mpi_collect(sweep_pool *pool, int *worker, dsim_study_result *res)
+static int mpi_collect(dsim_sweep_pool *pool, int *worker, dsim_study_result *res)
 {
     /* Probe rather than block, so that Ctrl-C reaching rank 0 ends the sweep as interrupted. */
     MPI_Status st;
@@ -111,7 +111,7 @@ static int mpi_collect(sweep_pool *pool, int *worker, dsim_study_result *res)
     return DSIM_OK;
 }
 
-static void mpi_stop(sweep_pool *pool, int status)
+static void mpi_stop(dsim_sweep_pool *pool, int status)
 {
     if (status != 0) { /* busy (or waiting) ranks would never be collected: end them all, with this status */
         fflush(NULL);
@@ -125,4 +125,4 @@ static void mpi_stop(sweep_pool *pool, int status)
     free(pool);
 }
 
-const sweep_pool_type sweep_pool_mpi = {"mpi", mpi_start, mpi_n_workers, mpi_submit, mpi_collect, mpi_stop};
+const dsim_sweep_pool_type dsim_sweep_pool_mpi = {"mpi", mpi_start, mpi_n_workers, mpi_submit, mpi_collect, mpi_stop};

@@ -1,5 +1,5 @@
 /*
- * sweep_pool.c — the `inline` and `fork` worker pools of a sweep (sweep_pool.h).
+ * pool.c — the `inline` and `fork` worker pools of a sweep (pool.h).
  *
  * A forked worker reads run numbers from its task pipe and writes each computed run (the result's head,
  * then its checkpoints) to its own result pipe; the writer polls the result pipes. One pipe per worker
@@ -16,12 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/sweep_pool.h"
+#include "sweep/pool.h"
 #include "dsim/error.h"
 
 /* ---- inline: the writer computes each run itself ---------------------------------------------------------- */
 
-struct sweep_pool {
+struct dsim_sweep_pool {
     dsim_sweep_runner *runner;
     int n_workers;
     size_t inline_task;
@@ -33,9 +33,9 @@ struct sweep_pool {
     } workers[];
 };
 
-static int pool_alloc(sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
+static int pool_alloc(dsim_sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
 {
-    sweep_pool *p = calloc(1, sizeof *p + (size_t)n_workers * sizeof p->workers[0]);
+    dsim_sweep_pool *p = calloc(1, sizeof *p + (size_t)n_workers * sizeof p->workers[0]);
     if (!p)
         return dsim_error_set(DSIM_ENOMEM, "out of memory for %d workers", n_workers);
     p->runner = runner;
@@ -45,7 +45,7 @@ static int pool_alloc(sweep_pool **out, dsim_sweep_runner *runner, int n_workers
     return DSIM_OK;
 }
 
-static int inline_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
+static int inline_start(dsim_sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
 {
     (void)n_workers;
     int rc = pool_alloc(out, runner, 1);
@@ -54,31 +54,31 @@ static int inline_start(sweep_pool **out, dsim_sweep_runner *runner, int n_worke
     return rc;
 }
 
-static int pool_n_workers(const sweep_pool *pool)
+static int pool_n_workers(const dsim_sweep_pool *pool)
 {
     return pool->n_workers;
 }
 
-static int inline_submit(sweep_pool *pool, int worker, size_t task)
+static int inline_submit(dsim_sweep_pool *pool, int worker, size_t task)
 {
     (void)worker;
     pool->inline_task = task;
     return DSIM_OK;
 }
 
-static int inline_collect(sweep_pool *pool, int *worker, dsim_study_result *res)
+static int inline_collect(dsim_sweep_pool *pool, int *worker, dsim_study_result *res)
 {
     *worker = 0;
     return dsim_sweep_run_task(pool->runner, pool->inline_task, res);
 }
 
-static void inline_stop(sweep_pool *pool, int status)
+static void inline_stop(dsim_sweep_pool *pool, int status)
 {
     (void)status;
     free(pool); /* NULL: no-op */
 }
 
-const sweep_pool_type sweep_pool_inline = {"inline", inline_start, pool_n_workers, inline_submit, inline_collect,
+const dsim_sweep_pool_type dsim_sweep_pool_inline = {"inline", inline_start, pool_n_workers, inline_submit, inline_collect,
                                            inline_stop};
 
 /* ---- fork: worker processes ---------------------------------------------------------------------------- */
@@ -133,9 +133,9 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static int fork_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
+static int fork_start(dsim_sweep_pool **out, dsim_sweep_runner *runner, int n_workers)
 {
-    sweep_pool *p = NULL;
+    dsim_sweep_pool *p = NULL;
     int rc = pool_alloc(&p, runner, n_workers);
     if (rc)
         return rc;
@@ -188,7 +188,7 @@ static int fork_start(sweep_pool **out, dsim_sweep_runner *runner, int n_workers
     return DSIM_OK;
 }
 
-static int fork_submit(sweep_pool *pool, int worker, size_t task)
+static int fork_submit(dsim_sweep_pool *pool, int worker, size_t task)
 {
     struct worker *w = &pool->workers[worker];
     uint64_t t = task;
@@ -198,13 +198,13 @@ static int fork_submit(sweep_pool *pool, int worker, size_t task)
     return DSIM_OK;
 }
 
-static bool stopped(const sweep_pool *pool)
+static bool stopped(const dsim_sweep_pool *pool)
 {
     return pool->runner->stop && *pool->runner->stop;
 }
 
 /* Why a worker's pipe closed: how the process ended (or an interrupt, if one came meanwhile). */
-static int worker_died(sweep_pool *pool, int worker)
+static int worker_died(dsim_sweep_pool *pool, int worker)
 {
     struct worker *w = &pool->workers[worker];
     int wstatus = 0;
@@ -222,7 +222,7 @@ static int worker_died(sweep_pool *pool, int worker)
     return dsim_error_set(DSIM_EIO, "worker %d stopped answering", worker + 1);
 }
 
-static int fork_collect(sweep_pool *pool, int *worker, dsim_study_result *res)
+static int fork_collect(dsim_sweep_pool *pool, int *worker, dsim_study_result *res)
 {
     struct pollfd fds[pool->n_workers];
     /* Interrupts stay blocked except inside ppoll, so one arriving after the check still wakes it. */
@@ -261,7 +261,7 @@ static int fork_collect(sweep_pool *pool, int *worker, dsim_study_result *res)
     }
 }
 
-static void fork_stop(sweep_pool *pool, int status)
+static void fork_stop(dsim_sweep_pool *pool, int status)
 {
     if (!pool)
         return;
@@ -280,4 +280,4 @@ static void fork_stop(sweep_pool *pool, int status)
     free(pool);
 }
 
-const sweep_pool_type sweep_pool_fork = {"fork", fork_start, pool_n_workers, fork_submit, fork_collect, fork_stop};
+const dsim_sweep_pool_type dsim_sweep_pool_fork = {"fork", fork_start, pool_n_workers, fork_submit, fork_collect, fork_stop};
