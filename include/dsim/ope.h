@@ -240,4 +240,39 @@ void dsim_ope_sums_add_paired(dsim_ope_sums *s, const dsim_ope_terms *t, const d
 int dsim_ope_sums_difference(const dsim_ope_sums *s, const dsim_ope_sums *base, dsim_ope_estimator e, int bootstrap,
                              uint64_t seed, dsim_ope_result *out);
 
+/* ---- evaluating targets on a log (src/ope/evaluate.c) ---- */
+
+/** How an evaluation treats its log. */
+typedef struct {
+    size_t train; /* the log's first rows, from which dsim policy targets learn; the rest are judged */
+    int folds;    /* cross-fitting folds of the reward model */
+    uint64_t seed; /* of the sums' bootstrap blocks */
+} dsim_ope_plan;
+
+/**
+ * Evaluate `targets` on the streamed log, a chunk at a time: dsim policy targets learn from the first
+ * plan->train rows, the reward model is fitted on the rest, and each target's terms on the rest go into
+ * sums[t] (caller-owned on success, dsim_ope_sums_free() each), every one paired with the first target's.
+ * @return 0; DSIM_EINVAL (nothing left to judge), DSIM_ECONFIG (a target cannot read this log),
+ *         DSIM_ENOMEM, DSIM_EIO or DSIM_ENUMERIC (then no sums are left).
+ */
+int dsim_ope_evaluate_log(dsim_ope_stream *stream, dsim_ope_target *const *targets, int n_targets,
+                          const dsim_ope_plan *plan, dsim_ope_sums **sums);
+
+/**
+ * A target that asks the dsim policy `config` describes, set up in the scenario's world of `seed` (so it sees
+ * what the logging run's policy saw). `config` is borrowed. @return 0, DSIM_ENOMEM or DSIM_ECONFIG.
+ */
+int dsim_ope_target_from_config(dsim_ope_target **out, const dsim_policy_config *config, const dsim_scenario *sc,
+                                uint64_t seed);
+
+/**
+ * The simulator's truth for a target: its reward per decision run on-policy and frozen in the scenario, seed
+ * and visits of the logging run (common random numbers). `trained` (borrowed, may be NULL): run that policy
+ * object as it was evaluated (as trained on the log's first rows); else a fresh one from `config`.
+ * @return the value, or NAN when it cannot be run.
+ */
+double dsim_ope_true_value(const dsim_scenario *sc, uint64_t seed, uint64_t visits, const dsim_policy_config *config,
+                           dsim_policy *trained);
+
 #endif

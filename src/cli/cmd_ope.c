@@ -16,7 +16,6 @@
 #include "core/text.h"
 #include "dsim/error.h"
 #include "dsim/ope.h"
-#include "dsim/sim.h"
 #include "dsim/store.h"
 
 #define MAX_TARGETS 16
@@ -327,58 +326,26 @@ static int make_target(const char *spec, const source *src, target_slot *slot)
                   spec);
         return EXIT_USAGE;
     }
-    dsim_world *w = NULL;
-    dsim_policy *policy = NULL;
-    dsim_policy_env env;
     if (dsim_policy_config_load(&slot->config, path) || dsim_policy_config_check(slot->config, src->sc)) {
         cli_error("%s", dsim_errmsg());
         return EXIT_USAGE;
     }
-    if (dsim_world_alloc(&w, src->sc, src->seed)) {
+    int rc = dsim_ope_target_from_config(&slot->target, slot->config, src->sc, src->seed);
+    if (rc) {
         cli_error("%s", dsim_errmsg());
-        return EXIT_RUNTIME;
-    }
-    dsim_sim_policy_env(&env, w);
-    int rc = dsim_policy_alloc(&policy, slot->config, &env);
-    dsim_world_free(w);
-    if (rc || dsim_ope_target_policy(&slot->target, policy, slot->config->name)) {
-        cli_error("%s", dsim_errmsg());
-        return EXIT_USAGE;
+        return rc == DSIM_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
     }
     return EXIT_OK;
 }
 
-/*
- * The target's true value per decision: run it on-policy, frozen, in the log's scenario, seed and horizon.
- * A dsim policy target runs as it was evaluated — the same object, trained on the log's first rows when
- * --train-frac says so — so the truth is of the policy judged; the others run from their configuration.
- */
+/* The target's truth (dsim_ope_true_value): a dsim policy target runs as it was evaluated — the same object,
+   trained on the log's first rows when --train-frac says so — the others from their configuration. */
 static double true_value(const source *src, const target_slot *slot)
 {
-    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
-    options.visits = src->visits;
-    options.frozen = true;
-    dsim_sim *sim = NULL;
-    dsim_world *world = NULL;
-    dsim_policy *policy = dsim_ope_target_policy_of(slot->target);
     if (!slot->config || !src->from_run)
         return NAN;
-    int rc = policy ? dsim_world_alloc(&world, src->sc, src->seed) || dsim_sim_alloc(&sim, world, policy, &options)
-                    : dsim_sim_create(&sim, src->sc, slot->config, src->seed, &options);
-    double value = NAN;
-    if (!rc) {
-        while (dsim_sim_advance(sim, 100000) == DSIM_OK)
-            ;
-        dsim_metrics m;
-        dsim_sim_metrics(sim, &m);
-        /* Per decision: a visit is one decision, or in scope item one per shown item. */
-        double decisions = (double)m.visits * (src->sc->discounts.scope == DSIM_SCOPE_ITEM
-                                                   ? src->sc->behaviour.slate_size : 1);
-        value = decisions > 0 ? m.reward / decisions : NAN;
-    }
-    dsim_sim_free(sim);
-    dsim_world_free(world);
-    return value;
+    return dsim_ope_true_value(src->sc, src->seed, src->visits, slot->config,
+                               dsim_ope_target_policy_of(slot->target));
 }
 
 /* ---- the command ----------------------------------------------------------------------------------------- */
@@ -483,94 +450,11 @@ static int report_differences(const ope_options *o, const target_slot *targets, 
     return EXIT_OK;
 }
 
-/* ---- the passes over the log ------------------------------------------------------------------------------ */
-
-typedef struct {
-    target_slot *targets;
-    int n_targets;
-    dsim_ope_reward_model *model;
-    dsim_ope_sums **sums;
-    size_t first_evaluated; /* the rows before it trained the targets */
-    bool seen[DSIM_OPE_MAX_ACTIONS]; /* the actions the logger took in the evaluated rows */
-} passes;
-
-/* Training: dsim policy targets learn from the log's first rows. */
-static int train_chunk(const dsim_ope_log *chunk, void *data)
-{
-    passes *ps = data;
-    for (int t = 0; t < ps->n_targets; t++) {
-        int rc = dsim_ope_target_train(ps->targets[t].target, chunk, chunk->n);
-        if (rc)
-            return rc;
-    }
-    return DSIM_OK;
-}
-
-static int model_chunk(const dsim_ope_log *chunk, void *data)
-{
-    passes *ps = data;
-    for (size_t i = 0; i < chunk->n; i++)
-        ps->seen[chunk->action[i]] = true;
-    return dsim_ope_model_add(ps->model, chunk);
-}
-
-/* Every target's terms on the chunk, into its running sums. */
-static int terms_chunk(const dsim_ope_log *chunk, void *data)
-{
-    passes *ps = data;
-    /* Support is judged on the evaluated rows: an action the logger took only while the targets trained
-       gives no evidence about the rows judged. */
-    dsim_ope_log judged = *chunk;
-    memcpy(judged.action_seen, ps->seen, sizeof judged.action_seen);
-    /* The first target's terms stay until the others are added paired with them (their differences). */
-    dsim_ope_terms first;
-    int rc = dsim_ope_terms_build(&first, &judged, ps->targets[0].target, ps->model);
-    if (rc)
-        return rc;
-    size_t row = chunk->first_row - ps->first_evaluated;
-    dsim_ope_sums_add(ps->sums[0], &first, row);
-    for (int t = 1; t < ps->n_targets && !rc; t++) {
-        dsim_ope_terms terms;
-        if ((rc = dsim_ope_terms_build(&terms, &judged, ps->targets[t].target, ps->model)))
-            break;
-        dsim_ope_sums_add_paired(ps->sums[t], &terms, &first, row);
-        dsim_ope_terms_free(&terms);
-    }
-    dsim_ope_terms_free(&first);
-    return rc;
-}
-
 /* A pass's failure: the input's (a target that cannot read it: 2) or the machine's (memory, disk: 1). */
 static int pass_status(int rc)
 {
     cli_error("%s", dsim_errmsg());
     return rc == DSIM_EIO || rc == DSIM_ENOMEM ? EXIT_RUNTIME : cli_exit_status(rc);
-}
-
-/*
- * The passes an evaluation makes over the log, each a chunk at a time: the targets' training on the first
- * `train` rows, the reward model's sums on the rest, then every target's terms into its sums.
- * @return an exit status, with the message printed.
- */
-static int evaluate(const ope_options *o, const source *src, size_t train, passes *ps)
-{
-    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
-    int rc = train ? dsim_ope_stream_each(src->stream, 0, train, train_chunk, ps) : DSIM_OK;
-    if (rc)
-        return pass_status(rc);
-    if ((rc = dsim_ope_model_begin(&ps->model, src->log->n_context, o->folds, 1.0)) ||
-        (rc = dsim_ope_stream_each(src->stream, train, src->n, model_chunk, ps)) ||
-        (rc = dsim_ope_model_finish(ps->model, src->log->n_actions)))
-        return pass_status(rc);
-    for (int t = 0; t < ps->n_targets; t++)
-        if (dsim_ope_sums_alloc(&ps->sums[t], &tuning, src->n - train, o->seed)) {
-            cli_error("%s", dsim_errmsg());
-            return EXIT_RUNTIME;
-        }
-    ps->first_evaluated = train;
-    if ((rc = dsim_ope_stream_each(src->stream, train, src->n, terms_chunk, ps)))
-        return pass_status(rc);
-    return EXIT_OK;
 }
 
 int cmd_ope(int argc, char **argv)
@@ -581,9 +465,9 @@ int cmd_ope(int argc, char **argv)
         return status < 0 ? EXIT_OK : status;
     source src;
     target_slot targets[MAX_TARGETS] = {0};
+    dsim_ope_target *judged[MAX_TARGETS];
     dsim_ope_sums *sums[MAX_TARGETS] = {0};
     double truth[MAX_TARGETS];
-    passes ps = {.targets = targets, .n_targets = o.n_policies, .sums = sums};
     dsim_store *store = NULL;
     status = load_source(&o, &src);
     for (int t = 0; t < o.n_policies && !status; t++)
@@ -594,13 +478,18 @@ int cmd_ope(int argc, char **argv)
         status = EXIT_USAGE;
     }
     /* Everything that can fail on the input is done before the database is opened. */
-    if (!status)
-        status = evaluate(&o, &src, train, &ps);
+    for (int t = 0; t < o.n_policies && !status; t++)
+        judged[t] = targets[t].target;
+    int rc = status ? DSIM_OK
+                    : dsim_ope_evaluate_log(src.stream, judged, o.n_policies,
+                                            &(dsim_ope_plan){train, o.folds, o.seed}, sums);
+    if (rc)
+        status = pass_status(rc);
     if (!status && train)
         printf("targets trained on the first %zu rows; judged on the remaining %zu\n", train, src.n - train);
     for (int t = 0; t < o.n_policies && !status; t++)
         truth[t] = o.truth ? true_value(&src, &targets[t]) : NAN;
-    int rc = status ? DSIM_OK : dsim_store_open(&store, o.db);
+    rc = status ? DSIM_OK : dsim_store_open(&store, o.db);
     if (rc) {
         cli_error("%s", dsim_errmsg());
         status = cli_exit_status(rc); /* a path that cannot be a database is bad input */
@@ -615,7 +504,6 @@ int cmd_ope(int argc, char **argv)
     if (!status)
         printf("\nestimates are per decision; stored in %s (table ope)\n", o.db);
     dsim_store_close(store);
-    dsim_ope_model_free(ps.model);
     for (int t = 0; t < o.n_policies; t++) {
         dsim_ope_sums_free(sums[t]);
         dsim_ope_target_free(targets[t].target);

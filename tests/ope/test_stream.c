@@ -3,7 +3,8 @@
  * file gives exactly (==) the reward model, estimates, intervals and diagnostics of the same log held
  * whole; a pass over rows [from, to) delivers exactly those rows, numbered; and the bootstrap over a short
  * log is the row bootstrap, resample for resample, while over a long one its blocks' spread matches the
- * normal interval's (within a fifth, 400 resamples: a 2.5 % quantile of 100 resamples is itself ±10 %).
+ * normal interval's (within a fifth, 400 resamples: a 2.5 % quantile of 100 resamples is itself ±10 %); and
+ * dsim_ope_evaluate_log() is those passes.
  *
  * Pass rate on fresh seeds (DSIM_SEED_OFFSET = k · 10^6, k = 1…25): 25 of 25; with 100
  * resamples it was 47 of 50.
@@ -142,6 +143,53 @@ static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(voi
     dsim_ope_log_free(&whole);
 }
 
+/* dsim_ope_evaluate_log's passes are the ones above: each target's sums give exactly (==) the whole log's
+   estimates; the second target is paired with the first; a plan that leaves nothing to judge is refused. */
+static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
+{
+    (void)state;
+    char path[64];
+    write_log(path);
+    dsim_ope_log whole;
+    ASSERT_OK(dsim_ope_log_read_csv(&whole, path, false, NULL));
+    dsim_ope_stream *stream = NULL;
+    ASSERT_OK(dsim_ope_stream_alloc(&stream, CHUNK));
+    ASSERT_OK(dsim_ope_stream_read_csv(stream, path, false, NULL));
+    unlink(path);
+    dsim_ope_target *targets[2];
+    ASSERT_OK(dsim_ope_target_uniform(&targets[0]));
+    ASSERT_OK(dsim_ope_target_deterministic(&targets[1], 2));
+    dsim_ope_sums *sums[2];
+    ASSERT_OK(dsim_ope_evaluate_log(stream, targets, 2, &(dsim_ope_plan){0, 5, test_seed(7)}, sums));
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    dsim_ope_reward_model *model = NULL;
+    ASSERT_OK(dsim_ope_model_fit(&model, &whole, 5, 1.0));
+    for (int t = 0; t < 2; t++) {
+        dsim_ope_terms terms;
+        ASSERT_OK(dsim_ope_terms_build(&terms, &whole, targets[t], model));
+        for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+            dsim_ope_result a, b;
+            ASSERT_OK(dsim_ope_evaluate((dsim_ope_estimator)e, &terms, &tuning, 0, test_seed(7), &a));
+            ASSERT_OK(dsim_ope_sums_evaluate(sums[t], (dsim_ope_estimator)e, 0, test_seed(7), &b));
+            assert_true(a.value == b.value && a.normal_lo == b.normal_lo && a.normal_hi == b.normal_hi);
+        }
+        dsim_ope_terms_free(&terms);
+    }
+    dsim_ope_result d, u, k;
+    ASSERT_OK(dsim_ope_sums_difference(sums[1], sums[0], DSIM_OPE_IPS, 0, test_seed(7), &d));
+    ASSERT_OK(dsim_ope_sums_evaluate(sums[0], DSIM_OPE_IPS, 0, test_seed(7), &u));
+    ASSERT_OK(dsim_ope_sums_evaluate(sums[1], DSIM_OPE_IPS, 0, test_seed(7), &k));
+    assert_true(fabs(d.value - (k.value - u.value)) <= 1e-12); /* a sum of differences, a difference of sums */
+    dsim_ope_sums_free(sums[0]);
+    dsim_ope_sums_free(sums[1]);
+    assert_int_equal(dsim_ope_evaluate_log(stream, targets, 2, &(dsim_ope_plan){ROWS, 5, 1}, sums), DSIM_EINVAL);
+    dsim_ope_model_free(model);
+    dsim_ope_target_free(targets[0]);
+    dsim_ope_target_free(targets[1]);
+    dsim_ope_stream_free(stream);
+    dsim_ope_log_free(&whole);
+}
+
 /* Up to 4096 rows (4096 included) the bootstrap is the row bootstrap: the same resamples as drawing row
    numbers. */
 static void test_stream__a_short_logs_bootstrap_resamples_rows(void **state)
@@ -220,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_stream__a_short_logs_bootstrap_resamples_rows),
         cmocka_unit_test(test_stream__the_standard_error_survives_a_large_mean),
         cmocka_unit_test(test_stream__a_stream_is_read_once),
+        cmocka_unit_test(test_stream__evaluating_a_log_is_the_passes_over_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

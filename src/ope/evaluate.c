@@ -1,0 +1,139 @@
+/*
+ * evaluate.c — evaluating target policies on a log (dsim/ope.h): the passes over the log, a chunk at a time, and
+ * the simulator's truth for a target on a dsim run's log.
+ *
+ * Three passes, so that memory holds one chunk whatever the log's length: the dsim policy targets learn from
+ * the first `train` rows; the reward model's sums gather the rest; then every target's terms on the rest go
+ * into its running sums, each paired with the first target's on the same rows.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "dsim/error.h"
+#include "dsim/ope.h"
+#include "dsim/sim.h"
+
+typedef struct {
+    dsim_ope_target *const *targets;
+    int n_targets;
+    dsim_ope_reward_model *model;
+    dsim_ope_sums **sums;
+    size_t first_evaluated;          /* the rows before it trained the targets */
+    bool seen[DSIM_OPE_MAX_ACTIONS]; /* the actions the logger took in the evaluated rows */
+} passes;
+
+/* Training: dsim policy targets learn from the log's first rows. */
+static int train_chunk(const dsim_ope_log *chunk, void *data)
+{
+    passes *ps = data;
+    for (int t = 0; t < ps->n_targets; t++) {
+        int rc = dsim_ope_target_train(ps->targets[t], chunk, chunk->n);
+        if (rc)
+            return rc;
+    }
+    return DSIM_OK;
+}
+
+static int model_chunk(const dsim_ope_log *chunk, void *data)
+{
+    passes *ps = data;
+    for (size_t i = 0; i < chunk->n; i++)
+        ps->seen[chunk->action[i]] = true;
+    return dsim_ope_model_add(ps->model, chunk);
+}
+
+/* Every target's terms on the chunk, into its running sums. */
+static int terms_chunk(const dsim_ope_log *chunk, void *data)
+{
+    passes *ps = data;
+    /* Support is judged on the evaluated rows: an action the logger took only while the targets trained
+       gives no evidence about the rows judged. */
+    dsim_ope_log judged = *chunk;
+    memcpy(judged.action_seen, ps->seen, sizeof judged.action_seen);
+    /* The first target's terms stay until the others are added paired with them (their differences). */
+    dsim_ope_terms first;
+    int rc = dsim_ope_terms_build(&first, &judged, ps->targets[0], ps->model);
+    if (rc)
+        return rc;
+    size_t row = chunk->first_row - ps->first_evaluated;
+    dsim_ope_sums_add(ps->sums[0], &first, row);
+    for (int t = 1; t < ps->n_targets && !rc; t++) {
+        dsim_ope_terms terms;
+        if ((rc = dsim_ope_terms_build(&terms, &judged, ps->targets[t], ps->model)))
+            break;
+        dsim_ope_sums_add_paired(ps->sums[t], &terms, &first, row);
+        dsim_ope_terms_free(&terms);
+    }
+    dsim_ope_terms_free(&first);
+    return rc;
+}
+
+int dsim_ope_evaluate_log(dsim_ope_stream *stream, dsim_ope_target *const *targets, int n_targets,
+                          const dsim_ope_plan *plan, dsim_ope_sums **sums)
+{
+    const dsim_ope_log *log = dsim_ope_stream_header(stream);
+    size_t n = dsim_ope_log_rows(log);
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    passes ps = {.targets = targets, .n_targets = n_targets, .sums = sums, .first_evaluated = plan->train};
+    for (int t = 0; t < n_targets; t++)
+        sums[t] = NULL;
+    if (plan->train >= n)
+        return dsim_error_set(DSIM_EINVAL, "%s: no rows left to evaluate after %zu training rows", log->origin,
+                              plan->train);
+    int rc = plan->train ? dsim_ope_stream_each(stream, 0, plan->train, train_chunk, &ps) : DSIM_OK;
+    if (!rc && !(rc = dsim_ope_model_begin(&ps.model, log->n_context, plan->folds, 1.0)) &&
+        !(rc = dsim_ope_stream_each(stream, plan->train, n, model_chunk, &ps)))
+        rc = dsim_ope_model_finish(ps.model, log->n_actions);
+    for (int t = 0; t < n_targets && !rc; t++)
+        rc = dsim_ope_sums_alloc(&sums[t], &tuning, n - plan->train, plan->seed);
+    if (!rc)
+        rc = dsim_ope_stream_each(stream, plan->train, n, terms_chunk, &ps);
+    dsim_ope_model_free(ps.model);
+    for (int t = 0; t < n_targets && rc; t++) {
+        dsim_ope_sums_free(sums[t]);
+        sums[t] = NULL;
+    }
+    return rc;
+}
+
+int dsim_ope_target_from_config(dsim_ope_target **out, const dsim_policy_config *config, const dsim_scenario *sc,
+                                uint64_t seed)
+{
+    dsim_world *w = NULL;
+    dsim_policy *policy = NULL;
+    dsim_policy_env env;
+    int rc = dsim_world_alloc(&w, sc, seed);
+    if (rc)
+        return rc;
+    dsim_sim_policy_env(&env, w);
+    rc = dsim_policy_alloc(&policy, config, &env);
+    dsim_world_free(w);
+    if (rc)
+        return rc == DSIM_ENOMEM ? rc : DSIM_ECONFIG;
+    return dsim_ope_target_policy(out, policy, config->name);
+}
+
+double dsim_ope_true_value(const dsim_scenario *sc, uint64_t seed, uint64_t visits, const dsim_policy_config *config,
+                           dsim_policy *trained)
+{
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = visits;
+    options.frozen = true;
+    dsim_sim *sim = NULL;
+    dsim_world *world = NULL;
+    int rc = trained ? dsim_world_alloc(&world, sc, seed) || dsim_sim_alloc(&sim, world, trained, &options)
+                     : dsim_sim_create(&sim, sc, config, seed, &options);
+    double value = NAN;
+    if (!rc) {
+        while (dsim_sim_advance(sim, 100000) == DSIM_OK)
+            ;
+        dsim_metrics m;
+        dsim_sim_metrics(sim, &m);
+        /* Per decision: a visit is one decision, or in scope item one per shown item. */
+        double decisions = (double)m.visits * (sc->discounts.scope == DSIM_SCOPE_ITEM ? sc->behaviour.slate_size : 1);
+        value = decisions > 0 ? m.reward / decisions : NAN;
+    }
+    dsim_sim_free(sim);
+    dsim_world_free(world);
+    return value;
+}
