@@ -275,4 +275,26 @@ int dsim_ope_target_from_config(dsim_ope_target **out, const dsim_policy_config 
 double dsim_ope_true_value(const dsim_scenario *sc, uint64_t seed, uint64_t visits, const dsim_policy_config *config,
                            dsim_policy *trained);
 
+/* ---- a log opened by its name (src/ope/log_source.c) ---- */
+
+typedef struct {
+    dsim_ope_stream *stream; /* owned: the log, streamed */
+    const dsim_ope_log *log; /* the stream's header: columns, actions, origin */
+    size_t n;                /* rows */
+    dsim_scenario *sc;       /* owned: a run's scenario (DB:RUN), or one the caller sets for a CSV log; may be NULL */
+    uint64_t seed, visits;   /* a run's seed and visits (the truth runs' common random numbers) */
+    bool from_run;           /* the log is a dsim run's */
+    size_t skipped;          /* malformed CSV rows left out (skip_bad_rows) */
+} dsim_ope_source;
+
+/**
+ * Open a log by name: "DB:RUN" (a run stored with --log-events, with its scenario, seed and visits), a
+ * directory of the Open Bandit Dataset, or a CSV log in dsim's format (malformed rows skipped and counted
+ * when `skip_bad_rows`). @return 0, DSIM_ENOTFOUND (no database, no run, no events), DSIM_ECONFIG (a malformed
+ * log, naming its file, row and column), DSIM_EIO, DSIM_ESTORE or DSIM_ENOMEM. Clear `src` either way.
+ */
+int dsim_ope_source_open(dsim_ope_source *src, const char *spec, bool skip_bad_rows);
+/** Free what a caller-owned source holds and zero it. */
+void dsim_ope_source_clear(dsim_ope_source *src);
+
 #endif

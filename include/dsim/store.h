@@ -26,6 +26,10 @@ typedef struct dsim_store dsim_store;
  * @return 0, DSIM_ESTORE (with the path and SQLite's message) or DSIM_ENOMEM.
  */
 int dsim_store_open(dsim_store **out, const char *path);
+/** Open a database that exists (never creates one). @return 0, DSIM_ENOTFOUND (no file) or as dsim_store_open. */
+int dsim_store_open_existing(dsim_store **out, const char *path);
+/** "DB:RUN" → the database path (into `db`, `n` bytes) and the run id; false if `spec` is not of that form. */
+bool dsim_store_split_run(const char *spec, char *db, size_t n, long long *run);
 /** Close; a run still open is marked failed. NULL is a no-op. */
 void dsim_store_close(dsim_store *st);
 

@@ -51,8 +51,6 @@ struct dsim_store;
 /** Open an existing result database (never creates one). @return 0, EXIT_USAGE or EXIT_RUNTIME. */
 int cli_open_existing(const char *db, struct dsim_store **store);
 
-/** "DB:RUN" → the database path (into `db`, `n` bytes) and the run id; false if `spec` is not of that form. */
-bool cli_split_run(const char *spec, char *db, size_t n, long long *run);
 
 #define CLI_MAX_POLICIES 32
 

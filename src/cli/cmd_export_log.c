@@ -50,7 +50,7 @@ int cmd_export_log(int argc, char **argv)
     }
     char db[1024];
     long long run;
-    if (optind != argc - 1 || !cli_split_run(argv[optind], db, sizeof db, &run) || !csv) {
+    if (optind != argc - 1 || !dsim_store_split_run(argv[optind], db, sizeof db, &run) || !csv) {
         cli_error("export-log: expected DB:RUN and --csv FILE (see dsim export-log --help)");
         return EXIT_USAGE;
     }

@@ -43,30 +43,14 @@ int cli_parse_db_options(int argc, char **argv, const char *usage, const char **
     return EXIT_OK;
 }
 
-/* Opening for reading must not create a database where there was none. */
 int cli_open_existing(const char *db, dsim_store **store)
 {
-    if (access(db, F_OK) != 0) {
-        cli_error("no result database at %s (run `dsim run` first, or give --db FILE)", db);
-        return EXIT_USAGE;
-    }
-    int rc = dsim_store_open(store, db);
+    int rc = dsim_store_open_existing(store, db);
     if (rc) {
         cli_error("%s", dsim_errmsg());
-        return cli_exit_status(rc); /* not a database: bad input */
+        return cli_exit_status(rc); /* no database, or not a database: bad input */
     }
     return EXIT_OK;
-}
-
-bool cli_split_run(const char *spec, char *db, size_t n, long long *run)
-{
-    const char *colon = strrchr(spec, ':');
-    unsigned long long id;
-    if (!colon || colon == spec || !dsim__parse_u64(colon + 1, &id))
-        return false;
-    snprintf(db, n, "%.*s", (int)(colon - spec), spec);
-    *run = (long long)id;
-    return true;
 }
 
 static const char list_usage[] =

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <dirent.h>
 
 #include "cli/cli.h"
 #include "core/text.h"
@@ -19,7 +17,6 @@
 #include "dsim/store.h"
 
 #define MAX_TARGETS 16
-#define LOG_CHUNK_ROWS 65536 /* rows held in memory at a time, whatever the log's length */
 
 static const char ope_usage[] =
     "usage: dsim ope --log LOG [-p POLICY]... [--estimators LIST] [--bootstrap N] [--folds K] [--truth]\n"
@@ -177,92 +174,20 @@ static int parse_options(int argc, char **argv, ope_options *o)
 
 /* ---- the log and the scenario its policies live in ------------------------------------------------------ */
 
-typedef struct {
-    dsim_ope_stream *stream; /* the log, streamed: memory holds one chunk whatever its length */
-    const dsim_ope_log *log; /* its header: columns, actions, origin; dsim_ope_log_rows() its length */
-    size_t n;                /* rows */
-    dsim_scenario *sc; /* the run's (DB log) or --scenario's, or NULL */
-    uint64_t seed, visits;
-    bool from_run;
-    size_t skipped; /* malformed rows left out (--skip-bad-rows) */
-} source;
+typedef dsim_ope_source source;
 
-/* The Open Bandit directory's log: its one CSV other than item_context.csv. */
-static int obd_file(const char *dir, char *path, size_t n)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        cli_error("ope: cannot read the directory %s", dir);
-        return EXIT_USAGE;
-    }
-    int found = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (dsim__ends_with(e->d_name, ".csv") && strcmp(e->d_name, "item_context.csv") != 0) {
-            snprintf(path, n, "%s/%s", dir, e->d_name);
-            found++;
-        }
-    }
-    closedir(d);
-    if (found != 1) {
-        cli_error("ope: %s: expected one log CSV besides item_context.csv (the Open Bandit layout), found %d", dir,
-                  found);
-        return EXIT_USAGE;
-    }
-    return EXIT_OK;
-}
-
+/* The log, and for a CSV log the scenario dsim policies are set up in (--scenario). */
 static int load_source(const ope_options *o, source *src)
 {
-    char db[1024], path[1200];
-    long long run;
-    struct stat st;
-    int rc;
-    memset(src, 0, sizeof *src);
-    if (dsim_ope_stream_alloc(&src->stream, LOG_CHUNK_ROWS)) {
-        cli_error("ope: %s", dsim_errmsg());
-        return EXIT_RUNTIME;
-    }
-    src->log = dsim_ope_stream_header(src->stream);
-    if (cli_split_run(o->log, db, sizeof db, &run)) {
-        dsim_store *store = NULL;
-        int status = cli_open_existing(db, &store);
-        if (status)
-            return status;
-        dsim_run_row row;
-        rc = dsim_store_run_get(store, run, &row);
-        if (!rc) {
-            rc = dsim_ope_stream_read_db(src->stream, store, db, run);
-            if (!rc && dsim_scenario_parse(&src->sc, row.scenario_text, row.scenario_name))
-                rc = DSIM_ECONFIG;
-            src->seed = row.seed;
-            src->visits = row.visits;
-            src->from_run = true;
-            dsim_store_row_clear(&row);
-        }
-        dsim_store_close(store);
-        if (rc) {
-            cli_error("%s", dsim_errmsg());
-            return rc == DSIM_ENOTFOUND || rc == DSIM_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
-        }
-        src->n = dsim_ope_log_rows(src->log);
-        return EXIT_OK;
-    }
-    if (stat(o->log, &st) == 0 && S_ISDIR(st.st_mode)) {
-        int status = obd_file(o->log, path, sizeof path);
-        if (status)
-            return status;
-        rc = dsim_ope_stream_read_obd(src->stream, path);
-    } else {
-        rc = dsim_ope_stream_read_csv(src->stream, o->log, o->skip_bad_rows, &src->skipped);
-        if (!rc && src->skipped)
-            fprintf(stderr, "dsim: ope: skipped %zu malformed rows of %s\n", src->skipped, o->log);
-    }
+    int rc = dsim_ope_source_open(src, o->log, o->skip_bad_rows);
     if (rc) {
         cli_error("%s", dsim_errmsg());
-        return rc == DSIM_ENOMEM || rc == DSIM_EIO ? EXIT_RUNTIME : EXIT_USAGE;
+        return rc == DSIM_ENOMEM || rc == DSIM_EIO || rc == DSIM_ESTORE ? EXIT_RUNTIME : EXIT_USAGE;
     }
-    src->n = dsim_ope_log_rows(src->log);
-    if (o->scenario) {
+    if (src->skipped)
+        fprintf(stderr, "dsim: ope: skipped %zu malformed rows of %s\n", src->skipped, o->log);
+    if (o->scenario && !src->from_run) {
+        char path[1024];
         int status = cli_find_file("scenarios", o->scenario, path, sizeof path);
         if (status)
             return status;
@@ -509,7 +434,6 @@ int cmd_ope(int argc, char **argv)
         dsim_ope_target_free(targets[t].target);
         dsim_policy_config_free(targets[t].config);
     }
-    dsim_ope_stream_free(src.stream);
-    dsim_scenario_free(src.sc);
+    dsim_ope_source_clear(&src);
     return status;
 }

@@ -72,6 +72,26 @@ static const char *metric_insert_sql(const char *table, char *buf, size_t n)
     return buf;
 }
 
+/* Opening for reading must not create a database where there was none. */
+int dsim_store_open_existing(dsim_store **out, const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return dsim_error_set(DSIM_ENOTFOUND, "no result database at %s (run `dsim run` first, or give --db FILE)",
+                              path);
+    return dsim_store_open(out, path);
+}
+
+bool dsim_store_split_run(const char *spec, char *db, size_t n, long long *run)
+{
+    const char *colon = strrchr(spec, ':');
+    unsigned long long id;
+    if (!colon || colon == spec || !dsim__parse_u64(colon + 1, &id))
+        return false;
+    snprintf(db, n, "%.*s", (int)(colon - spec), spec);
+    *run = (long long)id;
+    return true;
+}
+
 int dsim_store_open(dsim_store **out, const char *path)
 {
     if (!*path)
