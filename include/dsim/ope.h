@@ -297,4 +297,14 @@ int dsim_ope_source_open(dsim_ope_source *src, const char *spec, bool skip_bad_r
 /** Free what a caller-owned source holds and zero it. */
 void dsim_ope_source_clear(dsim_ope_source *src);
 
+/**
+ * A target by name, for the log `src`: "uniform", "action=K", a CSV table of probabilities (.csv), or a dsim
+ * policy file or NAME (a log with dsim's context and a scenario). On a run's log, `config` gets the dsim policy
+ * whose on-policy run is the target's truth (the random policy for uniform, fixed level K for action=K), else
+ * NULL; both out values are the caller's to free. @return 0, DSIM_ECONFIG / DSIM_ENOTFOUND naming the target,
+ * or DSIM_ENOMEM.
+ */
+int dsim_ope_target_named(dsim_ope_target **out, dsim_policy_config **config, const char *spec,
+                          const dsim_ope_source *src);
+
 #endif

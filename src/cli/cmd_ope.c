@@ -209,56 +209,11 @@ typedef struct {
 
 static int make_target(const char *spec, const source *src, target_slot *slot)
 {
-    unsigned long long k;
     memset(slot, 0, sizeof *slot);
-    char text[128];
-    if (strcmp(spec, "uniform") == 0) {
-        /* Its truth, on a dsim log: the random policy, which draws every level alike. */
-        if (src->from_run)
-            dsim_policy_config_parse(&slot->config, "[policy]\ntype = random\n", "uniform");
-        return dsim_ope_target_uniform(&slot->target) ? EXIT_RUNTIME : EXIT_OK;
-    }
-    if (strncmp(spec, "action=", 7) == 0) {
-        if (!dsim__parse_u64(spec + 7, &k) || k >= (unsigned long long)src->log->n_actions) {
-            cli_error("ope: -p %s: the log has actions 0 … %d", spec, src->log->n_actions - 1);
-            return EXIT_USAGE;
-        }
-        snprintf(text, sizeof text, "[policy]\ntype = fixed\nlevel = %llu\n", k);
-        if (src->from_run)
-            dsim_policy_config_parse(&slot->config, text, spec);
-        return dsim_ope_target_deterministic(&slot->target, (int)k) ? EXIT_RUNTIME : EXIT_OK;
-    }
-    if (dsim__ends_with(spec, ".csv")) {
-        if (dsim_ope_target_table(&slot->target, spec, src->log)) {
-            cli_error("%s", dsim_errmsg());
-            return EXIT_USAGE;
-        }
-        if (dsim_ope_target_numbers_rows(slot->target) && src->skipped) {
-            /* Its rows are numbered in the file; skipped rows would shift every later one onto another's. */
-            cli_error("ope: -p %s: a per-row target names the log's rows by number, and %zu malformed rows were "
-                      "skipped: fix the log, or name the rows by visit", spec, src->skipped);
-            return EXIT_USAGE;
-        }
-        return EXIT_OK;
-    }
-    char path[1024];
-    int status = cli_find_file("policies", spec, path, sizeof path);
-    if (status)
-        return status;
-    if (!src->log->dsim_context || !src->sc) {
-        cli_error("ope: -p %s: a dsim policy needs a log with dsim's context and its scenario (a DB:RUN log, or "
-                  "--scenario FILE for a CSV log)",
-                  spec);
-        return EXIT_USAGE;
-    }
-    if (dsim_policy_config_load(&slot->config, path) || dsim_policy_config_check(slot->config, src->sc)) {
-        cli_error("%s", dsim_errmsg());
-        return EXIT_USAGE;
-    }
-    int rc = dsim_ope_target_from_config(&slot->target, slot->config, src->sc, src->seed);
+    int rc = dsim_ope_target_named(&slot->target, &slot->config, spec, src);
     if (rc) {
         cli_error("%s", dsim_errmsg());
-        return rc == DSIM_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
+        return rc == DSIM_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
     }
     return EXIT_OK;
 }

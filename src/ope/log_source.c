@@ -1,7 +1,8 @@
 /*
- * log_source.c — a log opened by the name a user gives it (dsim/ope.h): a dsim run's logged decisions (DB:RUN,
- * with the run's scenario, seed and visits), a directory of the Open Bandit Dataset, or a CSV log; streamed, so
- * memory holds one chunk whatever its length.
+ * log_source.c — a log and its targets opened by the names a user gives them (dsim/ope.h): a dsim run's logged
+ * decisions (DB:RUN, with the run's scenario, seed and visits), a directory of the Open Bandit Dataset, or a CSV
+ * log, streamed so that memory holds one chunk whatever its length; and a target named by a word, a CSV table
+ * or a dsim policy.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "core/text.h"
 #include "dsim/error.h"
+#include "dsim/files.h"
 #include "dsim/ope.h"
 #include "dsim/store.h"
 
@@ -83,4 +85,53 @@ void dsim_ope_source_clear(dsim_ope_source *src)
     dsim_ope_stream_free(src->stream);
     dsim_scenario_free(src->sc);
     memset(src, 0, sizeof *src);
+}
+
+/* ---- a target by its name ------------------------------------------------------------------------------ */
+
+int dsim_ope_target_named(dsim_ope_target **out, dsim_policy_config **config, const char *spec,
+                          const dsim_ope_source *src)
+{
+    unsigned long long k;
+    char text[128];
+    *out = NULL;
+    *config = NULL;
+    if (strcmp(spec, "uniform") == 0) {
+        /* Its truth, on a dsim log: the random policy, which draws every level alike. */
+        if (src->from_run)
+            dsim_policy_config_parse(config, "[policy]\ntype = random\n", "uniform");
+        return dsim_ope_target_uniform(out);
+    }
+    if (strncmp(spec, "action=", 7) == 0) {
+        if (!dsim__parse_u64(spec + 7, &k) || k >= (unsigned long long)src->log->n_actions)
+            return dsim_error_set(DSIM_ECONFIG, "ope: -p %s: the log has actions 0 … %d", spec,
+                                  src->log->n_actions - 1);
+        snprintf(text, sizeof text, "[policy]\ntype = fixed\nlevel = %llu\n", k);
+        if (src->from_run)
+            dsim_policy_config_parse(config, text, spec);
+        return dsim_ope_target_deterministic(out, (int)k);
+    }
+    if (dsim__ends_with(spec, ".csv")) {
+        int rc = dsim_ope_target_table(out, spec, src->log);
+        if (rc)
+            return rc == DSIM_ENOMEM ? rc : DSIM_ECONFIG;
+        if (dsim_ope_target_numbers_rows(*out) && src->skipped) /* numbered rows would shift onto others */
+            return dsim_error_set(DSIM_ECONFIG,
+                                  "ope: -p %s: a per-row target names the log's rows by number, and %zu malformed "
+                                  "rows were skipped: fix the log, or name the rows by visit",
+                                  spec, src->skipped);
+        return DSIM_OK;
+    }
+    char path[1024];
+    int rc = dsim_files_find("policies", spec, path, sizeof path);
+    if (rc)
+        return rc;
+    if (!src->log->dsim_context || !src->sc)
+        return dsim_error_set(DSIM_ECONFIG,
+                              "ope: -p %s: a dsim policy needs a log with dsim's context and its scenario (a DB:RUN "
+                              "log, or --scenario FILE for a CSV log)",
+                              spec);
+    if ((rc = dsim_policy_config_load(config, path)) || (rc = dsim_policy_config_check(*config, src->sc)))
+        return rc == DSIM_ENOMEM ? rc : DSIM_ECONFIG;
+    return dsim_ope_target_from_config(out, *config, src->sc, src->seed);
 }

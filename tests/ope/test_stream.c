@@ -190,6 +190,35 @@ static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
     dsim_ope_log_free(&whole);
 }
 
+/* A CSV log opened by its name is the stream of it; targets by name: uniform (no truth outside a run),
+   action=K within the log's actions, and a dsim policy refused on a log without dsim's context. */
+static void test_stream__a_log_and_its_targets_by_name(void **state)
+{
+    (void)state;
+    char path[64];
+    write_log(path);
+    dsim_ope_source src;
+    ASSERT_OK(dsim_ope_source_open(&src, path, false));
+    unlink(path);
+    assert_int_equal(src.n, ROWS);
+    assert_false(src.from_run);
+    assert_null(src.sc);
+    dsim_ope_target *t = NULL;
+    dsim_policy_config *config = NULL;
+    ASSERT_OK(dsim_ope_target_named(&t, &config, "uniform", &src));
+    assert_null(config);
+    dsim_ope_target_free(t);
+    ASSERT_OK(dsim_ope_target_named(&t, &config, "action=3", &src));
+    dsim_ope_target_free(t);
+    assert_int_equal(dsim_ope_target_named(&t, &config, "action=4", &src), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "the log has actions 0 … 3"));
+    assert_int_equal(dsim_ope_target_named(&t, &config, DSIM_SOURCE_DIR "/policies/thompson.ini", &src), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "needs a log with dsim's context"));
+    dsim_ope_source_clear(&src);
+    assert_int_equal(dsim_ope_source_open(&src, "/nonexistent.db:1", false), DSIM_ENOTFOUND);
+    dsim_ope_source_clear(&src);
+}
+
 /* Up to 4096 rows (4096 included) the bootstrap is the row bootstrap: the same resamples as drawing row
    numbers. */
 static void test_stream__a_short_logs_bootstrap_resamples_rows(void **state)
@@ -269,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_stream__the_standard_error_survives_a_large_mean),
         cmocka_unit_test(test_stream__a_stream_is_read_once),
         cmocka_unit_test(test_stream__evaluating_a_log_is_the_passes_over_it),
+        cmocka_unit_test(test_stream__a_log_and_its_targets_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
