@@ -19,7 +19,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -224,7 +223,5 @@ int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedba
 /** out ← the policy's value estimate per level. @return 0, or DSIM_ENOTFOUND if the type keeps none. */
 int dsim_policy_values(const dsim_policy *p, const dsim_context *ctx, double *out);
 
-/** Print every policy type with its parameters (for `dsim policies`). */
-void dsim_policy_document(FILE *out);
 
 #endif

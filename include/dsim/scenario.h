@@ -5,14 +5,14 @@
  * The scenario is plain data. dsim_scenario_load() fills it from a file (defaults first, then the file's
  * keys), checks every value and reports the first problem as "FILE:LINE: message". Every key, its unit,
  * range and default is listed once, in the key table that the loader, the checker and
- * `dsim scenario-keys` all read (src/world/scenario_keys.c).
+ * `dsim scenario-keys` all read (src/scenario/scenario_keys.c).
  */
 #ifndef DSIM_SCENARIO_H
 #define DSIM_SCENARIO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define DSIM_NAME_MAX 64
 #define DSIM_MAX_SEGMENTS 16
@@ -213,7 +213,16 @@ int dsim_scenario_level_index(const dsim_scenario *sc, double fraction);
 /** Free a scenario; NULL is a no-op. */
 void dsim_scenario_free(dsim_scenario *sc);
 
-/** Print every scenario key with its unit, default and meaning, as a Markdown table per section. */
-void dsim_scenario_document(FILE *out);
+/** One scenario key as documented (`dsim scenario-keys`, scenarios/README.md); the strings are static. */
+typedef struct {
+    const char *section;              /* as written in a file: "scenario", "segment.NAME", … */
+    const char *name, *fallback, *unit, *doc;
+    char range[128];                  /* "MIN … MAX", the words it takes, or "" */
+} dsim_scenario_key_doc;
+
+/** The i-th scenario key (0, 1, …) in the key table's order. @return false past the last. */
+bool dsim_scenario_key_doc_at(size_t i, dsim_scenario_key_doc *out);
+/** The i-th section (0, 1, …) in documentation order; NULL past the last. */
+const char *dsim_scenario_section_at(int i);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * cmd_dash.c — `dsim dash SCENARIO [-p POLICY]... [--visits N] [--db FILE]` and `dsim dash --db FILE
  * [RUN...]`: parse, load and check everything, refuse anything but a terminal, then hand over to the
- * dashboard (src/dash/), live or replaying stored runs.
+ * dashboard (src/cli/dash/), live or replaying stored runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "dash/dash.h"
+#include "cli/dash/dash.h"
 #include "dsim/error.h"
 #include "core/text.h"
 #include "dsim/rank.h"

@@ -1,7 +1,6 @@
 /*
  * cmd_policies.c — `dsim policies`: the policy types with their parameters, and the shipped policy files.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,32 @@
 #include "cli/cli.h"
 #include "dsim/files.h"
 #include "dsim/policy.h"
+#include "dsim/features.h"
 
+/* Each type with its summary and parameters (default, range, meaning), then the context features. */
+static void print_types(void)
+{
+    for (const dsim_policy_type *const *t = dsim_policy_types(); *t; t++) {
+        printf("%s — %s\n", (*t)->name, (*t)->summary);
+        for (int i = 0; i < (*t)->n_params; i++) {
+            const dsim_param_spec *p = &(*t)->params[i];
+            printf("    %-20s default %-6g range [%g, %g]  %s\n", p->name, p->fallback, p->min, p->max, p->doc);
+        }
+        if ((*t)->flags & DSIM_POLICY_CONTEXTUAL) {
+            char defaults[256] = "all";
+            size_t used = 0;
+            for (int f = 0; f < DSIM_N_FEATURES && (*t)->default_features; f++)
+                if ((*t)->default_features & (1u << f))
+                    used += (size_t)snprintf(defaults + used, sizeof defaults - used, "%s%s", used ? "," : "",
+                                             dsim_feature_name((dsim_feature)f));
+            printf("    %-20s default %-6s  context features this policy uses (comma-separated)\n", "features",
+                   defaults);
+        }
+    }
+    printf("\ncontext features (`features = ...` in a policy file; dsim/features.h):\n");
+    for (int f = 0; f < DSIM_N_FEATURES; f++)
+        printf("    %-20s %s\n", dsim_feature_name((dsim_feature)f), dsim_feature_doc((dsim_feature)f));
+}
 
 int cmd_policies(int argc, char **argv)
 {
@@ -23,7 +47,7 @@ int cmd_policies(int argc, char **argv)
         return EXIT_USAGE;
     }
     printf("Policy types (set `type` and parameters in a [policy] section of policies/NAME.ini):\n\n");
-    dsim_policy_document(stdout);
+    print_types();
 
     char *names[256];
     size_t n = dsim_files_list("policies", names, 256);

@@ -432,27 +432,3 @@ int dsim_policy_values(const dsim_policy *p, const dsim_context *ctx, double *ou
     p->type->values(p->state, ctx, out);
     return DSIM_OK;
 }
-
-void dsim_policy_document(FILE *out)
-{
-    for (const dsim_policy_type *const *t = dsim_policy_types(); *t; t++) {
-        fprintf(out, "%s — %s\n", (*t)->name, (*t)->summary);
-        for (int i = 0; i < (*t)->n_params; i++) {
-            const dsim_param_spec *p = &(*t)->params[i];
-            fprintf(out, "    %-20s default %-6g range [%g, %g]  %s\n", p->name, p->fallback, p->min, p->max, p->doc);
-        }
-        if ((*t)->flags & DSIM_POLICY_CONTEXTUAL) {
-            char defaults[256] = "all";
-            size_t used = 0;
-            for (int f = 0; f < DSIM_N_FEATURES && (*t)->default_features; f++)
-                if ((*t)->default_features & (1u << f))
-                    used += (size_t)snprintf(defaults + used, sizeof defaults - used, "%s%s", used ? "," : "",
-                                             dsim_feature_name((dsim_feature)f));
-            fprintf(out, "    %-20s default %-6s  context features this policy uses (comma-separated)\n", "features",
-                    defaults);
-        }
-    }
-    fprintf(out, "\ncontext features (`features = ...` in a policy file; dsim/features.h):\n");
-    for (int f = 0; f < DSIM_N_FEATURES; f++)
-        fprintf(out, "    %-20s %s\n", dsim_feature_name((dsim_feature)f), dsim_feature_doc((dsim_feature)f));
-}

@@ -7,6 +7,7 @@
  */
 #include "dsim/scenario.h"
 
+#include <stdio.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -460,22 +461,21 @@ int dsim_scenario_level_index(const dsim_scenario *sc, double fraction)
     return -1;
 }
 
-void dsim_scenario_document(FILE *out)
+const char *dsim_scenario_section_at(int i)
 {
-    for (int s = 0; s < SECTION_COUNT; s++) {
-        fprintf(out, "\n### [%s]\n\n| key | default | unit | range | meaning |\n|---|---|---|---|---|\n",
-                dsim__scenario_section_name((scenario_section)s));
-        for (size_t i = 0; i < dsim__n_scenario_keys; i++) {
-            const scenario_key *k = &dsim__scenario_keys[i];
-            if (k->section != (scenario_section)s)
-                continue;
-            char range[128] = "";
-            if (k->kind == KEY_DOUBLE || k->kind == KEY_INT || k->kind == KEY_LEVELS)
-                snprintf(range, sizeof range, "%g … %g", k->min, k->max);
-            else if (k->kind == KEY_ENUM)
-                list_names(k->names, range, sizeof range);
-            fprintf(out, "| `%s` | %s | %s | %s | %s |\n", k->name, *k->fallback ? k->fallback : "(empty)", k->unit,
-                    range, k->doc);
-        }
-    }
+    return i >= 0 && i < SECTION_COUNT ? dsim__scenario_section_name((scenario_section)i) : NULL;
+}
+
+bool dsim_scenario_key_doc_at(size_t i, dsim_scenario_key_doc *out)
+{
+    if (i >= dsim__n_scenario_keys)
+        return false;
+    const scenario_key *k = &dsim__scenario_keys[i];
+    *out = (dsim_scenario_key_doc){.section = dsim__scenario_section_name(k->section), .name = k->name,
+                                   .fallback = k->fallback, .unit = k->unit, .doc = k->doc};
+    if (k->kind == KEY_DOUBLE || k->kind == KEY_INT || k->kind == KEY_LEVELS)
+        snprintf(out->range, sizeof out->range, "%g … %g", k->min, k->max);
+    else if (k->kind == KEY_ENUM)
+        list_names(k->names, out->range, sizeof out->range);
+    return true;
 }

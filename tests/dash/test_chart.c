@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "dash/chart.h"
+#include "cli/dash/chart.h"
 #include "helpers.h"
 
 static char at(const dash_chart *c, int row, int col)

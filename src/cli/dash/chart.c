@@ -2,7 +2,7 @@
  * chart.c — line charts as character grids (chart.h): nice axis ranges, tick labels, and each series
  * sampled at one point per column.
  */
-#include "dash/chart.h"
+#include "cli/dash/chart.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * The simulation runs in worker.c; this thread only reads its reports under the lock, ten times a second
  * or at once when a key is pressed, and restores the terminal on every way out.
  */
-#include "dash/dash.h"
+#include "cli/dash/dash.h"
 
 #include <curses.h>
 #include <langinfo.h>
@@ -18,7 +18,7 @@
 
 #include "cli/cli.h"
 #include "dsim/files.h"
-#include "dash/chart.h"
+#include "cli/dash/chart.h"
 #include "dsim/error.h"
 #include "dsim/store.h"
 #include "dsim/study.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dash/dash.h"
+#include "cli/dash/dash.h"
 #include "dsim/error.h"
 
 static double now(void)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dash/dash.h"
+#include "cli/dash/dash.h"
 #include "dsim/error.h"
 #include "dsim/store.h"
 
