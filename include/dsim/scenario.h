@@ -22,29 +22,12 @@
 #define DSIM_MAX_SLATE 12 /* the exact expected-reward computation enumerates 2^slate click sets */
 #define DSIM_MAX_DIM 1024 /* embedding dimensions */
 
-/** How a shopper decides to buy from the slate (dsim/demand.h). */
-typedef enum {
-    DSIM_DEMAND_MNL = 0, /* multinomial logit among clicked items, with reference prices (the default) */
-    DSIM_DEMAND_VALUATION, /* buy the first examined item priced within the shopper's valuation */
-    DSIM_DEMAND_LINEAR,    /* buy an examined item with probability a − b · price / median price */
-    DSIM_DEMAND_COUNT
-} dsim_demand;
-
 /** How the shop scores an item for a shopper. */
 typedef enum {
     DSIM_SCORE_DOT = 0, /* ⟨ê_u, ê_i⟩ */
     DSIM_SCORE_COSINE,  /* the same on vectors normalised to unit length */
     DSIM_SCORE_COUNT
 } dsim_score;
-
-/** Where the shop's embedding estimates come from (src/rank/source_*.c). */
-typedef enum {
-    DSIM_EMBEDDINGS_NOISY = 0, /* the true vectors plus Gaussian noise */
-    DSIM_EMBEDDINGS_LEARNED,   /* implicit-feedback ALS on the shop's own clicks and purchases */
-    DSIM_EMBEDDINGS_HISTORY,   /* items noisy; a shopper is the recency-weighted mean of what they clicked or bought */
-    DSIM_EMBEDDINGS_FILE,      /* items (and optionally shoppers) read from a .npy or CSV file */
-    DSIM_EMBEDDINGS_COUNT
-} dsim_embeddings;
 
 /** How the retrieved candidates are ordered into the slate. */
 typedef enum {
@@ -73,8 +56,21 @@ typedef enum {
 /** @return "visit" or "item". */
 const char *dsim_scope_name(dsim_scope scope);
 
-/** @return "mnl", "valuation" or "linear". */
-const char *dsim_demand_name(dsim_demand demand);
+/**
+ * The demand models (`[behaviour] demand`: how a shopper decides to buy) and the embedding sources
+ * (`[ranking] embeddings`: where the shop's estimates of the taste vectors come from) are plug-in type tables
+ * (src/world/demand_types.c, src/rank/source_types.c); a scenario stores its choice as the index in the list.
+ * @return the i-th one's name ("mnl", "valuation", "linear"; "noisy", "learned", "history", "file"), NULL past
+ * the last; or the index of a name, -1 for none.
+ */
+const char *dsim_demand_name(int demand);
+int dsim_demand_find(const char *name);
+const char *dsim_embeddings_name(int embeddings);
+int dsim_embeddings_find(const char *name);
+
+/* Room for the models' own keys (src/scenario/strategy.h), in a scenario and in each segment. */
+#define DSIM_STRATEGY_CONFIG_MAX 2048
+#define DSIM_STRATEGY_SEGMENT_CONFIG_MAX 128
 
 /** @return "revenue", "profit" or "conversions". */
 const char *dsim_objective_name(dsim_objective objective);
@@ -96,10 +92,8 @@ typedef struct {
     double churn_recovery;      /* after a purchase the excess over churn_base is multiplied by this */
     double taste_spread;        /* spread of tastes around the segment's centre */
     double affinity;            /* utility every item has for the segment's shoppers (attachment to the shop) */
-    double valuation_a, valuation_b; /* demand = valuation: a shopper's valuation ~ Beta(a, b) × valuation_scale */
-    double linear_intercept;    /* demand = linear: P(buy an examined item) = a − b · price paid / median price */
-    double linear_slope;
     int favourite_category;     /* category the segment's taste centre leans to; -1: a random direction */
+    _Alignas(8) unsigned char strategy_config[DSIM_STRATEGY_SEGMENT_CONFIG_MAX]; /* the models' segment keys */
 } dsim_segment_config;
 
 /** A scheduled change of the market ([shock.NAME]); NAN or a negative value leaves a field unchanged. */
@@ -137,23 +131,16 @@ typedef struct dsim_scenario {
         double examine_top;      /* probability of examining position 1 */
         double examine_decay;    /* η_k = examine_top · examine_decay^(k-1) */
         double click_bias;       /* click probability σ(V − V0 + click_bias) */
-        dsim_demand demand;      /* the purchase decision */
-        double valuation_scale;  /* currency a valuation of 1 is worth; 0: the catalog's highest list price */
-        double valuation_noise;  /* per-visit perturbation of the valuation, uniform ± this fraction of the scale */
+        int demand;              /* the purchase decision: its index among the demand models (dsim_demand_name) */
     } behaviour;
 
     struct {
-        dsim_embeddings embeddings; /* where the shop's estimates come from */
+        int embeddings;             /* where the shop's estimates come from (dsim_embeddings_name) */
         double embedding_noise;     /* σ of the Gaussian noise on noisy estimates (noisy, history items) */
         dsim_score score;           /* dot or cosine */
-        char item_file[DSIM_PATH_MAX], user_file[DSIM_PATH_MAX]; /* file: relative to the scenario's folder */
         double history_rate;        /* history: weight of the newest item in a shopper's running mean */
         double purchase_weight;     /* history, learned: a purchase counts as this many clicks */
         double cold_start_noise;    /* history, learned: norm of a new shopper's random direction */
-        double retrain_every;       /* learned: visits between retrains */
-        int als_sweeps;             /* learned: alternating sweeps per retrain */
-        double als_regularisation;  /* learned: λ */
-        double als_confidence;      /* learned: α in the confidence 1 + α · (clicks + weighted purchases) */
         int batch;                  /* visits retrieved together (one GEMM per catalog block); 1: per visit */
         int candidates;             /* retrieved per visit before filters and re-ranking; 0: the slate size */
         double exclude_bought_days; /* filter: hide the item a shopper bought within this many days (0: off) */
@@ -176,6 +163,8 @@ typedef struct dsim_scenario {
     dsim_segment_config segments[DSIM_MAX_SEGMENTS];
     int n_shocks;
     dsim_shock_config shocks[DSIM_MAX_SHOCKS];
+
+    _Alignas(8) unsigned char strategy_config[DSIM_STRATEGY_CONFIG_MAX]; /* the chosen and other models' keys */
 
     char path[DSIM_PATH_MAX]; /* where it was read from ("" if built in code) */
     char *text;     /* the file's full text, owned; NULL if built in code */

@@ -112,7 +112,7 @@ void dsim_world_prefetch_shopper(const dsim_world *w, uint32_t shopper);
 typedef struct {
     uint32_t shopper;
     int k, n_levels;
-    dsim_demand demand;
+    int demand; /* the scenario's demand model (dsim_demand_name) */
     uint32_t items[DSIM_MAX_SLATE];
     double examine[DSIM_MAX_SLATE]; /* η_j */
     double spread;                  /* valuation: the visit's perturbation is U[−spread, spread] (currency) */

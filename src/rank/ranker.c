@@ -12,12 +12,6 @@
 #include "rank/ranker_impl.h"
 #include "rank/vectors_file.h"
 
-static const dsim__embedding_source *const sources[DSIM_EMBEDDINGS_COUNT] = {
-    [DSIM_EMBEDDINGS_NOISY] = &dsim__source_noisy,
-    [DSIM_EMBEDDINGS_LEARNED] = &dsim__source_learned,
-    [DSIM_EMBEDDINGS_HISTORY] = &dsim__source_history,
-    [DSIM_EMBEDDINGS_FILE] = &dsim__source_file,
-};
 
 /* Weight of the newest visit in the shop's running mean of the discount it shows. */
 #define MEAN_DISCOUNT_RATE 0.001
@@ -68,12 +62,10 @@ void dsim__set_item(dsim_ranker *r, uint32_t item, const float *v)
 
 int dsim_ranker_check(const dsim_scenario *sc)
 {
-    if (sc->ranking.embeddings != DSIM_EMBEDDINGS_FILE)
-        return DSIM_OK;
-    int rc = dsim__vectors_read(sc, sc->ranking.item_file, "item", (uint32_t)sc->catalog.items, NULL);
-    if (!rc && sc->ranking.user_file[0])
-        rc = dsim__vectors_read(sc, sc->ranking.user_file, "shopper", (uint32_t)sc->shoppers, NULL);
-    return rc;
+    const dsim__embedding_source *source = dsim__embedding_sources[sc->ranking.embeddings];
+    return source->check_files
+               ? source->check_files(sc, dsim__strategy_config(sc, STRATEGY_EMBEDDINGS, (size_t)sc->ranking.embeddings))
+               : DSIM_OK;
 }
 
 static bool selection_on(const dsim_scenario *sc)
@@ -96,7 +88,8 @@ int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, uint64_t seed)
     r->n_items = dsim_world_n_items(w);
     r->n_shoppers = dsim_world_n_shoppers(w);
     r->dim = dsim_world_dim(w);
-    r->source = sources[sc->ranking.embeddings];
+    r->source = dsim__embedding_sources[sc->ranking.embeddings];
+    r->source_config = dsim__strategy_config(sc, STRATEGY_EMBEDDINGS, (size_t)sc->ranking.embeddings);
     r->unit_users = sc->ranking.score == DSIM_SCORE_COSINE;
     int k = sc->behaviour.slate_size, c = sc->ranking.candidates;
     r->candidates = c > 0 ? c : selection_on(sc) ? (4 * k < (int)r->n_items ? 4 * k : (int)r->n_items) : k;

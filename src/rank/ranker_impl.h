@@ -10,6 +10,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "dsim/rank.h"
+#include "scenario/strategy.h"
 
 typedef struct dsim__embedding_source dsim__embedding_source;
 
@@ -25,6 +26,7 @@ struct dsim_ranker {
     float *scratch;  /* (n_items,) scores of the current visit */
 
     const dsim__embedding_source *source;
+    const void *source_config; /* its own keys' values in the scenario (strategy.h) */
     void *source_state;
 
     /* The re-ranking stage (rerank.c); NULL or zero when its options are off. */
@@ -48,20 +50,23 @@ struct dsim_ranker {
 };
 
 /*
- * Where the estimates come from: a plug-in table, like the policies'. init fills r->item and r->user (and
- * may set r->unit_users); observe sees one visit's feedback (what the shop saw); refresh runs between
- * batches (a retrain); free releases source_state. Any but init may be NULL.
+ * Where the estimates come from (`[ranking] embeddings`): a plug-in table, like the policies'. Its descriptor
+ * (name, its own keys and config struct: src/scenario/strategy.h) first; check_files reads what its keys name
+ * before any run (may be NULL); init fills r->item and r->user (and may set r->unit_users); observe sees one
+ * visit's feedback (what the shop saw); refresh runs between batches (a retrain); free releases source_state.
+ * Any but init may be NULL. Add one: a file and a line in source_types.c.
  */
 struct dsim__embedding_source {
-    const char *name;
+    dsim__strategy strategy;
+    int (*check_files)(const dsim_scenario *sc, const void *config);
     int (*init)(dsim_ranker *r);
     void (*observe)(dsim_ranker *r, const dsim_rank_feedback *fb);
     int (*refresh)(dsim_ranker *r, uint64_t visit);
     void (*free)(dsim_ranker *r);
 };
 
-extern const dsim__embedding_source dsim__source_noisy, dsim__source_learned, dsim__source_history,
-    dsim__source_file;
+/* The embedding sources, NULL-terminated, in the order a scenario's index counts them (source_types.c). */
+extern const dsim__embedding_source *const dsim__embedding_sources[];
 
 /* dst ← src + N(0, (noise/√d)²) per coordinate, from the ranking stream at `index`. */
 void dsim__noisy_copy(float *dst, const float *src, int d, double noise, uint64_t seed, uint64_t index,

@@ -59,4 +59,8 @@ static int history_init(dsim_ranker *r)
 }
 
 const dsim__embedding_source dsim__source_history = {
-    .name = "history", .init = history_init, .observe = dsim__history_observe};
+    .strategy = {"history", "items noisy; a shopper is the recency-weighted mean of what they clicked or bought",
+                 NULL, 0, 0, 0, NULL},
+    .init = history_init,
+    .observe = dsim__history_observe,
+};

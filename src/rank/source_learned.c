@@ -17,6 +17,7 @@
  * shopper), so new shoppers see popular items with some variety.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,27 @@
 #include "dsim/error.h"
 #include "dsim/rng.h"
 #include "rank/ranker_impl.h"
+
+/* Its own keys ([ranking]). */
+typedef struct {
+    double retrain_every;      /* visits between retrains */
+    int als_sweeps;            /* alternating sweeps per retrain */
+    double als_regularisation; /* λ */
+    double als_confidence;     /* α in the confidence 1 + α · (clicks + weighted purchases) */
+} learned_config;
+
+static const scenario_key learned_keys[] = {
+    {SECTION_RANKING, "retrain_every", KEY_DOUBLE, offsetof(learned_config, retrain_every), 0, "10000", 1, 1e12,
+     "visits", "embeddings = learned: visits between retrains of the factorisation on all feedback so far", NULL, 0},
+    {SECTION_RANKING, "als_sweeps", KEY_INT, offsetof(learned_config, als_sweeps), 0, "2", 1, 100, "",
+     "embeddings = learned: alternating least-squares sweeps per retrain (warm-started)", NULL, 0},
+    {SECTION_RANKING, "als_regularisation", KEY_DOUBLE, offsetof(learned_config, als_regularisation), 0, "50", 1e-9,
+     1e9, "", "embeddings = learned: λ, the ridge penalty on every factor", NULL, 0},
+    {SECTION_RANKING, "als_confidence", KEY_DOUBLE, offsetof(learned_config, als_confidence), 0, "2", 0, 1e6, "",
+     "embeddings = learned: α in the confidence 1 + α · (clicks + purchase_weight · purchases) of a "
+     "shopper–item pair (Hu, Koren & Volinsky 2008)",
+     NULL, 0},
+};
 
 #define ITEM_NOISE 0.1 /* length of an item's own noise around its category's direction at the start */
 
@@ -280,13 +302,13 @@ static int retrain(dsim_ranker *r, learned *st)
         return dsim_error_set(DSIM_ENOMEM, "out of memory retraining the learned embeddings");
     }
     solver s = {.d = r->dim,
-                .lambda = r->sc->ranking.als_regularisation,
-                .alpha = r->sc->ranking.als_confidence,
+                .lambda = ((const learned_config *)r->source_config)->als_regularisation,
+                .alpha = ((const learned_config *)r->source_config)->als_confidence,
                 .gram = buffers,
                 .a = buffers + dd,
                 .b = buffers + 2 * dd,
                 .x = buffers + 2 * dd + (size_t)r->dim};
-    for (int k = 0; k < r->sc->ranking.als_sweeps && !rc; k++)
+    for (int k = 0; k < ((const learned_config *)r->source_config)->als_sweeps && !rc; k++)
         rc = sweep(r, st, &ws, &s);
     if (!rc) {
         cold_items(r, st, &ws);
@@ -361,7 +383,7 @@ static void learned_observe(dsim_ranker *r, const dsim_rank_feedback *fb)
 static int learned_refresh(dsim_ranker *r, uint64_t visit)
 {
     learned *st = r->source_state;
-    if (visit < st->trained + (uint64_t)r->sc->ranking.retrain_every || st->n == 0)
+    if (visit < st->trained + (uint64_t)((const learned_config *)r->source_config)->retrain_every || st->n == 0)
         return DSIM_OK;
     st->trained = visit;
     return retrain(r, st);
@@ -379,7 +401,8 @@ static void learned_free(dsim_ranker *r)
 }
 
 const dsim__embedding_source dsim__source_learned = {
-    .name = "learned",
+    .strategy = {"learned", "implicit-feedback ALS on the shop's own clicks and purchases", learned_keys,
+                 sizeof learned_keys / sizeof learned_keys[0], sizeof(learned_config), 0, NULL},
     .init = learned_init,
     .observe = learned_observe,
     .refresh = learned_refresh,

@@ -32,4 +32,7 @@ static int noisy_init(dsim_ranker *r)
     return DSIM_OK;
 }
 
-const dsim__embedding_source dsim__source_noisy = {.name = "noisy", .init = noisy_init};
+const dsim__embedding_source dsim__source_noisy = {
+    .strategy = {"noisy", "the true vectors plus Gaussian noise", NULL, 0, 0, 0, NULL},
+    .init = noisy_init,
+};

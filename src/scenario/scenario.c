@@ -17,6 +17,7 @@
 #include "core/text.h"
 #include "dsim/error.h"
 #include "scenario/scenario_keys.h"
+#include "scenario/strategy.h"
 
 enum { MAX_KEYS = 96 }; /* more than the key table has in any section */
 
@@ -34,9 +35,39 @@ const char *dsim_objective_name(dsim_objective objective)
     return objective >= 0 && objective <= DSIM_OBJECTIVE_CONVERSIONS ? dsim__objective_names[objective] : "?";
 }
 
-const char *dsim_demand_name(dsim_demand demand)
+static int strategy_find(strategy_family family, const char *name)
 {
-    return demand >= 0 && demand < DSIM_DEMAND_COUNT ? dsim__demand_names[demand] : "?";
+    const dsim__strategy *m;
+    for (size_t i = 0; (m = dsim__strategy_of(family, i)); i++)
+        if (strcmp(m->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const char *strategy_name(strategy_family family, int i)
+{
+    const dsim__strategy *m = i >= 0 ? dsim__strategy_of(family, (size_t)i) : NULL;
+    return m ? m->name : NULL;
+}
+
+const char *dsim_demand_name(int demand)
+{
+    return strategy_name(STRATEGY_DEMAND, demand);
+}
+
+int dsim_demand_find(const char *name)
+{
+    return strategy_find(STRATEGY_DEMAND, name);
+}
+
+const char *dsim_embeddings_name(int embeddings)
+{
+    return strategy_name(STRATEGY_EMBEDDINGS, embeddings);
+}
+
+int dsim_embeddings_find(const char *name)
+{
+    return strategy_find(STRATEGY_EMBEDDINGS, name);
 }
 
 const char *dsim_scope_name(dsim_scope scope)
@@ -139,8 +170,8 @@ static int store_value(const scenario_key *k, void *base, const char *value, con
 
 static void apply_defaults(scenario_section section, void *base, dsim_scenario *sc)
 {
-    for (size_t i = 0; i < dsim__n_scenario_keys; i++) {
-        const scenario_key *k = &dsim__scenario_keys[i];
+    for (size_t i = 0; i < dsim__scenario_key_count(); i++) {
+        const scenario_key *k = dsim__scenario_key(i);
         if (k->section == section)
             store_value(k, base, k->fallback, "default", false, sc);
     }
@@ -232,8 +263,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
     const char *candidates[MAX_KEYS];
     size_t n_candidates = 0;
-    for (size_t i = 0; i < dsim__n_scenario_keys; i++) {
-        const scenario_key *k = &dsim__scenario_keys[i];
+    for (size_t i = 0; i < dsim__scenario_key_count(); i++) {
+        const scenario_key *k = dsim__scenario_key(i);
         if (k->section != kind)
             continue;
         candidates[n_candidates++] = k->name;
@@ -258,8 +289,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 static size_t key_index(scenario_section section, const char *name)
 {
-    for (size_t i = 0; i < dsim__n_scenario_keys; i++)
-        if (dsim__scenario_keys[i].section == section && strcmp(dsim__scenario_keys[i].name, name) == 0)
+    for (size_t i = 0; i < dsim__scenario_key_count(); i++)
+        if (dsim__scenario_key(i)->section == section && strcmp(dsim__scenario_key(i)->name, name) == 0)
             return i;
     return 0;
 }
@@ -276,6 +307,22 @@ static const char *where(const parse_state *ps, char *buf, size_t n, scenario_se
     else
         snprintf(buf, n, "%s: ", ps->origin);
     return buf;
+}
+
+/* Every model's own rules across its keys, chosen or not (a file set for an unchosen source is a mistake). */
+static int check_models(const dsim_scenario *sc, const parse_state *ps, strategy_family family,
+                        scenario_section section, int chosen)
+{
+    const dsim__strategy *m;
+    char w[600], msg[512];
+    for (size_t i = 0; (m = dsim__strategy_of(family, i)); i++) {
+        const char *key = m->check ? m->check(sc, dsim__strategy_config(sc, family, i), (int)i == chosen, msg,
+                                              sizeof msg)
+                                   : NULL;
+        if (key)
+            return dsim_error_set(DSIM_ECONFIG, "%s%s", where(ps, w, sizeof w, section, -1, key), msg);
+    }
+    return DSIM_OK;
 }
 
 static int check(const dsim_scenario *sc, const parse_state *ps)
@@ -299,14 +346,9 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
         return dsim_error_set(DSIM_ECONFIG, "%s[ranking] candidates: %d is fewer than the slate's %d items",
                               where(ps, w, sizeof w, SECTION_RANKING, -1, "candidates"), sc->ranking.candidates,
                               sc->behaviour.slate_size);
-    if (sc->ranking.embeddings == DSIM_EMBEDDINGS_FILE && !sc->ranking.item_file[0])
-        return dsim_error_set(DSIM_ECONFIG, "%s[ranking] item_file: embeddings = file needs an item_file",
-                              where(ps, w, sizeof w, SECTION_RANKING, -1, "embeddings"));
-    if (sc->ranking.embeddings != DSIM_EMBEDDINGS_FILE && (sc->ranking.item_file[0] || sc->ranking.user_file[0]))
-        return dsim_error_set(DSIM_ECONFIG, "%s[ranking] %s: embedding files are read only with embeddings = file",
-                              where(ps, w, sizeof w, SECTION_RANKING, -1,
-                                    sc->ranking.item_file[0] ? "item_file" : "user_file"),
-                              sc->ranking.item_file[0] ? "item_file" : "user_file");
+    int rc = check_models(sc, ps, STRATEGY_DEMAND, SECTION_BEHAVIOUR, sc->behaviour.demand);
+    if (rc || (rc = check_models(sc, ps, STRATEGY_EMBEDDINGS, SECTION_RANKING, sc->ranking.embeddings)))
+        return rc;
     if (sc->discounts.n_levels < 1)
         return dsim_error_set(DSIM_ECONFIG, "%s[discounts] levels: expected at least one level",
                               where(ps, w, sizeof w, SECTION_DISCOUNTS, -1, "levels"));
@@ -468,9 +510,9 @@ const char *dsim_scenario_section_at(int i)
 
 bool dsim_scenario_key_doc_at(size_t i, dsim_scenario_key_doc *out)
 {
-    if (i >= dsim__n_scenario_keys)
+    const scenario_key *k = dsim__scenario_key(i);
+    if (!k)
         return false;
-    const scenario_key *k = &dsim__scenario_keys[i];
     *out = (dsim_scenario_key_doc){.section = dsim__scenario_section_name(k->section), .name = k->name,
                                    .fallback = k->fallback, .unit = k->unit, .doc = k->doc};
     if (k->kind == KEY_DOUBLE || k->kind == KEY_INT || k->kind == KEY_LEVELS)

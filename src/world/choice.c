@@ -8,11 +8,6 @@
 
 #include "world/world_impl.h"
 
-static const dsim__demand_type *const demand_types[DSIM_DEMAND_COUNT] = {
-    [DSIM_DEMAND_MNL] = &dsim__demand_mnl,
-    [DSIM_DEMAND_VALUATION] = &dsim__demand_valuation,
-    [DSIM_DEMAND_LINEAR] = &dsim__demand_linear,
-};
 
 /* What a sale of the item brings at each level: scale · (1 − d_l) + offset; lanes past the scenario's
    levels are zero. */
@@ -38,28 +33,28 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
     out->k = k;
     out->n_levels = n_levels;
     out->demand = w->sc->behaviour.demand;
-    out->spread = w->sc->behaviour.valuation_noise * w->valuation_scale;
+    out->spread = 0.0; /* a model with a perturbation sets it */
     for (int j = 0; j < k; j++) {
         out->items[j] = slate[j];
         out->examine[j] = w->examine[j];
         objective_values(w, slate[j], out->value[j]);
     }
-    demand_types[out->demand]->slate_model(w, u, slate, k, out);
+    dsim__demand_types[out->demand]->slate_model(w, u, slate, k, out);
 }
 
 void dsim_slate_expected_rewards(const dsim_slate_model *m, double *out)
 {
-    demand_types[m->demand]->expected_rewards(m, out);
+    dsim__demand_types[m->demand]->expected_rewards(m, out);
 }
 
 void dsim_slate_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
 {
-    demand_types[m->demand]->expected_rewards_mixed(m, levels, vary, out);
+    dsim__demand_types[m->demand]->expected_rewards_mixed(m, levels, vary, out);
 }
 
 void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
 {
-    demand_types[m->demand]->purchase_probabilities(m, level, p);
+    dsim__demand_types[m->demand]->purchase_probabilities(m, level, p);
 }
 
 /*
@@ -74,7 +69,7 @@ void dsim_world_visit_items(dsim_world *w, const dsim_slate_model *m, const int 
     const dsim_segment_config *seg = &sc->segments[w->segment[u]];
     memset(out, 0, sizeof *out);
     out->position = -1;
-    demand_types[m->demand]->choose(m, levels, rng, out);
+    dsim__demand_types[m->demand]->choose(m, levels, rng, out);
     if (out->position >= 0) {
         int j = out->position;
         uint32_t i = m->items[j];

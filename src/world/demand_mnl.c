@@ -347,6 +347,8 @@ static void mnl_choose(const dsim_slate_model *m, const int *levels, gsl_rng *rn
 }
 
 const dsim__demand_type dsim__demand_mnl = {
+    .strategy = {"mnl", "multinomial logit among clicked items, with reference prices (the default)", NULL, 0, 0, 0,
+                 NULL},
     .slate_model = mnl_slate_model,
     .expected_rewards = mnl_expected_rewards,
     .purchase_probabilities = mnl_purchase_probabilities,

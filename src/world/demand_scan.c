@@ -9,9 +9,75 @@
  * (u < η_j h_j, a sub-event of the first).
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "world/world_impl.h"
+
+/* ---- the models' own keys --------------------------------------------------------------------------- */
+
+typedef struct {
+    double scale; /* currency a valuation of 1 is worth; 0: the catalog's highest list price */
+    double noise; /* per-visit perturbation of the valuation, uniform ± this fraction of the scale */
+} valuation_config;
+
+typedef struct {
+    double a, b; /* a shopper's valuation ~ Beta(a, b) × scale */
+} valuation_segment;
+
+typedef struct {
+    double scale, spread; /* the scale in currency, and the perturbation's half-width D = noise · scale */
+} valuation_state;
+
+static const scenario_key valuation_keys[] = {
+    {SECTION_BEHAVIOUR, "valuation_scale", KEY_DOUBLE, offsetof(valuation_config, scale), 0, "0", 0, 1e9, "currency",
+     "demand = valuation: the price a valuation of 1 is worth; 0: the catalog's highest list price", NULL, 0},
+    {SECTION_BEHAVIOUR, "valuation_noise", KEY_DOUBLE, offsetof(valuation_config, noise), 0, "0.1", 0, 10,
+     "fraction",
+     "demand = valuation: each visit perturbs the valuation by U[−δ, δ], δ this fraction of valuation_scale", NULL,
+     0},
+    {SECTION_SEGMENT, "valuation_a", KEY_DOUBLE, offsetof(valuation_segment, a), 0, "2", 1e-3, 1e3, "",
+     "demand = valuation: shape a of the Beta(a, b) valuations of the segment's shoppers", NULL, 0},
+    {SECTION_SEGMENT, "valuation_b", KEY_DOUBLE, offsetof(valuation_segment, b), 0, "9", 1e-3, 1e3, "",
+     "demand = valuation: shape b of the Beta(a, b) valuations", NULL, 0},
+};
+
+typedef struct {
+    double intercept, slope; /* P(buy an examined item) = intercept − slope · price paid / median price */
+} linear_segment;
+
+static const scenario_key linear_keys[] = {
+    {SECTION_SEGMENT, "linear_intercept", KEY_DOUBLE, offsetof(linear_segment, intercept), 0, "1", -100, 100,
+     "probability",
+     "demand = linear: a in P(buy an examined item) = a − b · price paid / median price (clamped to [0, 1])", NULL,
+     0},
+    {SECTION_SEGMENT, "linear_slope", KEY_DOUBLE, offsetof(linear_segment, slope), 0, "0.5", 0, 100, "probability",
+     "demand = linear: b, the purchase probability lost per median price of price paid", NULL, 0},
+};
+
+static void valuation_init(const dsim_world *w, const void *config, void *state)
+{
+    const valuation_config *c = config;
+    valuation_state *s = state;
+    s->scale = c->scale;
+    if (!(s->scale > 0)) /* a valuation of 1 affords every item */
+        for (uint32_t i = 0; i < w->n_items; i++)
+            s->scale = fmax(s->scale, w->price[i]);
+    s->spread = c->noise * s->scale;
+}
+
+double dsim_world_shopper_valuation(const dsim_world *w, uint32_t shopper)
+{
+    return w->demand == &dsim__demand_valuation ? *(const float *)dsim__shopper_demand(w, shopper) : NAN;
+}
+
+static void valuation_init_shopper(const dsim_world *w, const void *state, const void *segment_config, gsl_rng *rng,
+                                   void *shopper)
+{
+    (void)w;
+    const valuation_segment *seg = segment_config;
+    *(float *)shopper = (float)(((const valuation_state *)state)->scale * gsl_ran_beta(rng, seg->a, seg->b));
+}
 
 static double clamp01(double x)
 {
@@ -77,7 +143,7 @@ static void scan_buy(const dsim_slate_model *m, const int *levels, double *buy)
     double hazard[DSIM_MAX_SLATE];
     for (int j = 0; j < m->k; j++)
         hazard[j] = m->hazard[j][levels[j]];
-    if (m->demand == DSIM_DEMAND_VALUATION)
+    if (dsim__demand_types[m->demand] == &dsim__demand_valuation)
         valuation_buy(m->examine, hazard, m->k, m->spread, buy);
     else
         scan(m->examine, hazard, m->k, buy);
@@ -101,9 +167,11 @@ static void valuation_slate_model(const dsim_world *w, uint32_t u, const uint32_
                                   dsim_slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
+    double valuation = *(const float *)dsim__shopper_demand(w, u);
+    out->spread = ((const valuation_state *)w->demand_state)->spread;
     for (int l = 0; l < sc->discounts.n_levels; l++)
         for (int j = 0; j < k; j++)
-            out->hazard[j][l] = w->price[slate[j]] * (1.0 - sc->discounts.levels[l]) - w->valuation[u];
+            out->hazard[j][l] = w->price[slate[j]] * (1.0 - sc->discounts.levels[l]) - valuation;
     fill_buy(out);
 }
 
@@ -111,11 +179,11 @@ static void linear_slate_model(const dsim_world *w, uint32_t u, const uint32_t *
                                dsim_slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
-    const dsim_segment_config *seg = &sc->segments[w->segment[u]];
+    const linear_segment *seg = w->demand_segment[w->segment[u]];
     for (int l = 0; l < sc->discounts.n_levels; l++)
         for (int j = 0; j < k; j++) {
             double relative_price = w->price[slate[j]] * (1.0 - sc->discounts.levels[l]) / sc->catalog.price_median;
-            out->hazard[j][l] = clamp01(seg->linear_intercept - seg->linear_slope * relative_price);
+            out->hazard[j][l] = clamp01(seg->intercept - seg->slope * relative_price);
         }
     fill_buy(out);
 }
@@ -161,7 +229,7 @@ static void scan_choose(const dsim_slate_model *m, const int *levels, gsl_rng *r
         if (out->position >= 0 || u >= m->examine[j])
             continue;
         out->n_examined++;
-        bool accepted = m->demand == DSIM_DEMAND_VALUATION ? perturbation >= hazard : u < m->examine[j] * hazard;
+        bool accepted = dsim__demand_types[m->demand] == &dsim__demand_valuation ? perturbation >= hazard : u < m->examine[j] * hazard;
         if (accepted) {
             out->position = j;
             out->clicked = 1u << j;
@@ -171,6 +239,14 @@ static void scan_choose(const dsim_slate_model *m, const int *levels, gsl_rng *r
 }
 
 const dsim__demand_type dsim__demand_valuation = {
+    .strategy = {"valuation",
+                 "buy the first examined item priced within the shopper's valuation (Misra et al. 2019 §5)",
+                 valuation_keys, sizeof valuation_keys / sizeof valuation_keys[0], sizeof(valuation_config),
+                 sizeof(valuation_segment), NULL},
+    .state_size = sizeof(valuation_state),
+    .shopper_size = sizeof(float),
+    .init = valuation_init,
+    .init_shopper = valuation_init_shopper,
     .slate_model = valuation_slate_model,
     .expected_rewards = scan_expected_rewards,
     .purchase_probabilities = scan_purchase_probabilities,
@@ -179,6 +255,8 @@ const dsim__demand_type dsim__demand_valuation = {
 };
 
 const dsim__demand_type dsim__demand_linear = {
+    .strategy = {"linear", "buy an examined item with probability a − b · price paid / median price", linear_keys,
+                 sizeof linear_keys / sizeof linear_keys[0], 0, sizeof(linear_segment), NULL},
     .slate_model = linear_slate_model,
     .expected_rewards = scan_expected_rewards,
     .purchase_probabilities = scan_purchase_probabilities,

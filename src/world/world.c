@@ -6,6 +6,7 @@
  */
 #include "world/world_impl.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,8 +110,9 @@ static void generate_population(dsim_world *w, const float *segment_centre, gsl_
             w->reference[u] = (float)seg->initial_reference;
             w->churn[u] = (float)seg->churn_base;
             draw_taste(w->shopper_taste + (size_t)u * d, segment_centre + (size_t)s * d, seg->taste_spread, d, rng);
-            if (w->valuation) /* last, so the other demand models' worlds do not depend on it */
-                w->valuation[u] = (float)(w->valuation_scale * gsl_ran_beta(rng, seg->valuation_a, seg->valuation_b));
+            if (w->demand->init_shopper) /* last, so the other demand models' worlds do not depend on it */
+                w->demand->init_shopper(w, w->demand_state, w->demand_segment[s], rng,
+                                        w->shopper_demand + (size_t)u * w->demand->shopper_size);
         }
     }
 }
@@ -149,14 +151,17 @@ int dsim_world_alloc(dsim_world **out, const dsim_scenario *sc, uint64_t seed)
     w->churn = malloc(sizeof(float) * w->n_shoppers);
     w->segment = malloc(w->n_shoppers);
     w->shopper_taste = malloc(sizeof(float) * w->n_shoppers * d);
-    bool valuation = sc->behaviour.demand == DSIM_DEMAND_VALUATION;
-    if (valuation)
-        w->valuation = malloc(sizeof(float) * w->n_shoppers);
+    w->demand = dsim__demand_types[sc->behaviour.demand];
+    for (int s = 0; s < sc->n_segments; s++)
+        w->demand_segment[s] = dsim__strategy_segment_config(&sc->segments[s], STRATEGY_DEMAND, (size_t)sc->behaviour.demand);
+    assert(w->demand->state_size <= sizeof w->demand_state);
+    if (w->demand->shopper_size)
+        w->shopper_demand = malloc(w->demand->shopper_size * w->n_shoppers);
     category_centre = malloc(sizeof(float) * (size_t)sc->catalog.categories * d);
     segment_centre = malloc(sizeof(float) * DSIM_MAX_SEGMENTS * d);
     rng = dsim_rng_alloc();
     if (!w->price || !w->cost || !w->log_price_ratio || !w->category || !w->item_taste || !w->beta || !w->gamma ||
-        !w->reference || !w->churn || !w->segment || !w->shopper_taste || !category_centre || !segment_centre || !rng || (valuation && !w->valuation)) {
+        !w->reference || !w->churn || !w->segment || !w->shopper_taste || !category_centre || !segment_centre || !rng || (w->demand->shopper_size && !w->shopper_demand)) {
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating a world of %u items and %u shoppers", w->n_items,
                             w->n_shoppers);
         goto done;
@@ -164,10 +169,8 @@ int dsim_world_alloc(dsim_world **out, const dsim_scenario *sc, uint64_t seed)
 
     draw_centres(w, category_centre, segment_centre, rng);
     generate_catalog(w, category_centre, rng);
-    w->valuation_scale = sc->behaviour.valuation_scale;
-    if (!(w->valuation_scale > 0)) /* a valuation of 1 affords every item */
-        for (uint32_t i = 0; i < w->n_items; i++)
-            w->valuation_scale = fmax(w->valuation_scale, w->price[i]);
+    if (w->demand->init)
+        w->demand->init(w, dsim__strategy_config(sc, STRATEGY_DEMAND, (size_t)sc->behaviour.demand), w->demand_state);
     generate_population(w, segment_centre, rng);
 
     w->outside_utility = sc->behaviour.outside_utility;
@@ -209,7 +212,7 @@ void dsim_world_free(dsim_world *w)
     free(w->churn);
     free(w->segment);
     free(w->shopper_taste);
-    free(w->valuation);
+    free(w->shopper_demand);
     gsl_ran_discrete_free(w->arrival_table);
     free(w);
 }
@@ -236,10 +239,6 @@ double dsim_world_shopper_elasticity(const dsim_world *w, uint32_t shopper)
 }
 double dsim_world_shopper_deal_proneness(const dsim_world *w, uint32_t shopper) { return w->gamma[shopper]; }
 double dsim_world_reference_discount(const dsim_world *w, uint32_t shopper) { return w->reference[shopper]; }
-double dsim_world_shopper_valuation(const dsim_world *w, uint32_t shopper)
-{
-    return w->valuation ? w->valuation[shopper] : NAN;
-}
 bool dsim_world_shopper_active(const dsim_world *w, uint32_t shopper) { return w->churn[shopper] >= 0; }
 
 double dsim_world_day(const dsim_world *w, uint64_t visit)
@@ -262,8 +261,8 @@ void dsim_world_prefetch_shopper(const dsim_world *w, uint32_t u)
     __builtin_prefetch(&w->reference[u]);
     __builtin_prefetch(&w->churn[u]);
     __builtin_prefetch(&w->segment[u]);
-    if (w->valuation)
-        __builtin_prefetch(&w->valuation[u]);
+    if (w->shopper_demand)
+        __builtin_prefetch(dsim__shopper_demand(w, u));
     const float *taste = w->shopper_taste + (size_t)u * w->dim;
     for (int j = 0; j < w->dim; j += 16) /* 16 floats a cache line */
         __builtin_prefetch(taste + j);

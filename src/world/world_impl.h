@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "dsim/world.h"
+#include "scenario/strategy.h"
 
 struct dsim_world {
     const dsim_scenario *sc;
@@ -29,7 +30,10 @@ struct dsim_world {
     float *gamma;         /* (n_shoppers,) deal-proneness */
     float *reference;     /* (n_shoppers,) reference discount r */
     float *churn;         /* (n_shoppers,) per-visit churn probability; < 0 once churned */
-    float *valuation;     /* (n_shoppers,) willingness to pay W_u, currency (demand = valuation only) */
+    const struct dsim__demand_type *demand; /* the scenario's demand model */
+    unsigned char *shopper_demand;          /* (n_shoppers, demand->shopper_size) its hidden state per shopper */
+    _Alignas(8) unsigned char demand_state[64]; /* its world-level settings (demand->state_size bytes) */
+    const void *demand_segment[DSIM_MAX_SEGMENTS]; /* its config of each segment (the scenario's) */
     uint8_t *segment;     /* (n_shoppers,) */
     float *shopper_taste; /* (n_shoppers, d) */
 
@@ -40,7 +44,6 @@ struct dsim_world {
     gsl_ran_discrete_t *arrival_table;
     double arrivals_per_day;
     double outside_utility;
-    double valuation_scale; /* currency a valuation of 1 is worth (demand = valuation) */
 
     /* per level, precomputed */
     double log_keep[DSIM_MAX_LEVELS]; /* ln(1 − d_l) */
@@ -49,12 +52,23 @@ struct dsim_world {
 };
 
 /*
- * A demand model (dsim/scenario.h, `demand`): how a shopper decides to buy from a slate. slate_model fills
- * the per-position arrays of the model (dsim_slate_model) except what every model shares (shopper, items,
- * value), which dsim_world_slate_model fills; choose draws the visit's examinations, clicks and purchase
- * position into `out` (zeroed, position −1) with a fixed number of uniforms.
+ * A demand model (`[behaviour] demand`): how a shopper decides to buy from a slate. A plug-in table like a
+ * policy's: its descriptor (name, its own keys and config structs, src/scenario/strategy.h) first, then
+ *   init          once per world, after the catalog: its world-level settings into `state` (state_size bytes);
+ *   init_shopper  per shopper, last of the shopper's draws (so the other models' worlds do not depend on it):
+ *                 its hidden state (shopper_size bytes);
+ *   slate_model   the per-position arrays of the model (dsim_slate_model) except what every model shares
+ *                 (shopper, items, value), which dsim_world_slate_model fills;
+ *   choose        the visit's examinations, clicks and purchase position into `out` (zeroed, position −1),
+ *                 drawn with a fixed number of uniforms.
+ * init and init_shopper may be NULL. Add one: a file and a line in demand_types.c.
  */
-typedef struct {
+typedef struct dsim__demand_type {
+    dsim__strategy strategy;
+    size_t state_size, shopper_size;
+    void (*init)(const dsim_world *w, const void *config, void *state);
+    void (*init_shopper)(const dsim_world *w, const void *state, const void *segment_config, gsl_rng *rng,
+                         void *shopper);
     void (*slate_model)(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k, dsim_slate_model *out);
     void (*expected_rewards)(const dsim_slate_model *m, double *out);
     void (*purchase_probabilities)(const dsim_slate_model *m, int level, double *p);
@@ -63,6 +77,14 @@ typedef struct {
     void (*choose)(const dsim_slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out);
 } dsim__demand_type;
 
+/* The demand models, NULL-terminated, in the order a scenario's index counts them (demand_types.c). */
+extern const dsim__demand_type *const dsim__demand_types[];
 extern const dsim__demand_type dsim__demand_mnl, dsim__demand_valuation, dsim__demand_linear;
+
+/* A shopper's state of the world's demand model. */
+static inline const void *dsim__shopper_demand(const dsim_world *w, uint32_t u)
+{
+    return w->shopper_demand + (size_t)u * w->demand->shopper_size;
+}
 
 #endif
