@@ -77,7 +77,7 @@ static void file_observe(dsim_ranker *r, const dsim_rank_feedback *fb)
 }
 
 const dsim__embedding_source dsim__source_file = {
-    .strategy = {"file", "items (and optionally shoppers) read from a .npy or CSV file", file_keys,
+    .strategy = {"file", "items, and optionally shoppers, read from a .npy or CSV file (item_file, user_file)", file_keys,
                  sizeof file_keys / sizeof file_keys[0], sizeof(file_config), 0, file_check},
     .check_files = file_check_files,
     .init = file_init,

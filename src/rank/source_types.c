@@ -5,13 +5,14 @@
 #include "rank/ranker_impl.h"
 
 extern const dsim__embedding_source dsim__source_noisy, dsim__source_learned, dsim__source_history,
-    dsim__source_file;
+    dsim__source_file, dsim__source_truth;
 
 const dsim__embedding_source *const dsim__embedding_sources[] = {
     &dsim__source_noisy,
     &dsim__source_learned,
     &dsim__source_history,
     &dsim__source_file,
+    &dsim__source_truth,
     NULL,
 };
 

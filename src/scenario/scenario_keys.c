@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "dsim/scenario.h"
 #include "scenario/strategy.h"
@@ -70,15 +71,10 @@ static const scenario_key base_keys[] = {
     {SECTION_BEHAVIOUR, "click_bias", KEY_DOUBLE, G(behaviour.click_bias), 0, "1.5", -100, 100, "utility",
      "An examined item is clicked with probability σ(V − V0 + click_bias)", NULL, 0},
     {SECTION_BEHAVIOUR, "demand", KEY_ENUM, G(behaviour.demand), 0, "mnl", 0, 0, "",
-     "The purchase decision: mnl (logit with reference prices), valuation (buy the first examined item priced "
-     "within the valuation; Misra et al. 2019 §5) or linear (buy an examined item with probability a − b·price)",
-     NULL, STRATEGY_DEMAND},
+     "The purchase decision, a demand model", NULL, STRATEGY_DEMAND},
 
     {SECTION_RANKING, "embeddings", KEY_ENUM, G(ranking.embeddings), 0, "noisy", 0, 0, "",
-     "Where the shop's estimates of the taste vectors come from: noisy (the truth plus noise), learned "
-     "(implicit-feedback ALS on the shop's clicks and purchases), history (a shopper is the mean of the items "
-     "they clicked or bought) or file (item_file, user_file)",
-     NULL, STRATEGY_EMBEDDINGS},
+     "Where the shop's estimates of the taste vectors come from, an embedding source", NULL, STRATEGY_EMBEDDINGS},
     {SECTION_RANKING, "embedding_noise", KEY_DOUBLE, G(ranking.embedding_noise), 0, "0.2", 0, 100, "",
      "σ of the Gaussian noise on the shop's estimates of the taste vectors (per coordinate × 1/√d); "
      "embeddings = history uses it for the items",
@@ -190,6 +186,7 @@ static scenario_key all_keys[MAX_ALL_KEYS];
 static size_t n_all_keys;
 static const char *family_names[STRATEGY_FAMILIES][MAX_MODELS + 1];
 static size_t region[STRATEGY_FAMILIES][MAX_MODELS], segment_region[STRATEGY_FAMILIES][MAX_MODELS];
+static char family_doc[STRATEGY_FAMILIES][2048]; /* a choosing key's doc: its own, then each model's summary */
 static pthread_once_t built = PTHREAD_ONCE_INIT;
 
 const dsim__strategy *dsim__strategy_of(strategy_family family, size_t i)
@@ -246,6 +243,17 @@ static void lay_out(void)
     assert(used <= DSIM_STRATEGY_CONFIG_MAX && segment_used <= DSIM_STRATEGY_SEGMENT_CONFIG_MAX);
 }
 
+/* "DOC. a: its summary; b: …", from the list, so that the docs name every model there is. */
+static const char *document_family(strategy_family f, const char *doc)
+{
+    char *out = family_doc[f];
+    size_t n = sizeof family_doc[f], used = (size_t)snprintf(out, n, "%s.", doc);
+    const dsim__strategy *m;
+    for (size_t i = 0; (m = dsim__strategy_of(f, i)) && used < n; i++)
+        used += (size_t)snprintf(out + used, n - used, "%s %s: %s", i == 0 ? "" : ";", m->name, m->summary);
+    return out;
+}
+
 static void build(void)
 {
     lay_out();
@@ -254,6 +262,7 @@ static void build(void)
         add(k);
         if (k->family) {
             all_keys[n_all_keys - 1].names = family_names[k->family];
+            all_keys[n_all_keys - 1].doc = document_family(k->family, k->doc);
             add_model_keys(k->family, k->section);
         }
         bool last_of_section = i + 1 == n_base_keys || base_keys[i + 1].section != k->section;

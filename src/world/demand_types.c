@@ -8,6 +8,7 @@ const dsim__demand_type *const dsim__demand_types[] = {
     &dsim__demand_mnl,
     &dsim__demand_valuation,
     &dsim__demand_linear,
+    &dsim__demand_constant,
     NULL,
 };
 
