@@ -158,6 +158,11 @@ void dsim_ope_terms_free(dsim_ope_terms *t);
 int dsim_ope_terms_build(dsim_ope_terms *out, const dsim_ope_log *log, const dsim_ope_target *target,
                          const dsim_ope_reward_model *model);
 
+/**
+ * The offline estimators are a plug-in list (src/ope/estimator_types.c); an estimator is its index in it. The
+ * shipped ones keep these names; dsim_ope_estimator_count() counts them all.
+ */
+#define DSIM_OPE_MAX_ESTIMATORS 16
 typedef enum {
     DSIM_OPE_DM,    /* direct method */
     DSIM_OPE_IPS,   /* inverse propensity scoring */
@@ -167,11 +172,14 @@ typedef enum {
     DSIM_OPE_SNDR,  /* self-normalised DR */
     DSIM_OPE_SWITCH_DR, /* DR where w ≤ τ, DM elsewhere */
     DSIM_OPE_DROS,  /* DR with optimistic shrinkage of the weights */
-    DSIM_OPE_COUNT
 } dsim_ope_estimator;
 
-/** @return "dm", "ips", "cips", "snips", "dr", "sndr", "switch-dr", "dr-os". */
+/** @return how many estimators there are (at most DSIM_OPE_MAX_ESTIMATORS). */
+int dsim_ope_estimator_count(void);
+/** @return "dm", "ips", "cips", "snips", "dr", "sndr", "switch-dr", "dr-os", …; NULL past the last. */
 const char *dsim_ope_estimator_name(dsim_ope_estimator e);
+/** @return the estimator of that name, or -1. */
+int dsim_ope_estimator_find(const char *name);
 
 /** Tuning of the estimators that have one (OBP's names): λ of clipped IPS and DR-os, τ of Switch-DR. */
 typedef struct {

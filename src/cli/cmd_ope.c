@@ -22,14 +22,14 @@ static const char ope_usage[] =
     "usage: dsim ope --log LOG [-p POLICY]... [--estimators LIST] [--bootstrap N] [--folds K] [--truth]\n"
     "                [--train-frac F] [--scenario FILE] [--skip-bad-rows] [--seed S] [--db FILE]\n\n"
     "Estimates, from the log of one policy's decisions, what each target POLICY would earn per decision, with\n"
-    "a 95 % normal interval, a bootstrap interval and diagnostics of the importance weights; stores the\n"
+    "a 95 %% normal interval, a bootstrap interval and diagnostics of the importance weights; stores the\n"
     "estimates in the database (table ope).\n\n"
     "  --log LOG          DB:RUN (a run made with --log-events), a CSV log in dsim's format, or a directory of\n"
     "                     the Open Bandit Dataset (e.g. obd/random/men)\n"
     "  -p, --policy P     uniform, action=K (always action K), a CSV table of probabilities (columns action,\n"
     "                     probability, optionally position), or a policy file / NAME of policies/NAME.ini\n"
     "                     (logs with dsim's context only); default: uniform\n"
-    "  --estimators LIST  comma-separated, from dm, ips, cips, snips, dr, sndr, switch-dr, dr-os (default: all)\n"
+    "  --estimators LIST  comma-separated, from %s (default: all)\n"
     "  --bootstrap N      bootstrap resamples (default 200; 0: none); past 4096 rows they resample 4096\n"
     "                     random blocks of rows, so they cost no pass over the log\n"
     "  --folds K          cross-fitting folds of the reward model (default 5)\n"
@@ -48,37 +48,43 @@ typedef struct {
     const char *log, *db, *scenario;
     const char *policies[MAX_TARGETS];
     int n_policies;
-    bool estimators[DSIM_OPE_COUNT];
+    bool estimators[DSIM_OPE_MAX_ESTIMATORS];
     int bootstrap, folds;
     double train_frac; /* the log's first share trains dsim policy targets; the rest is evaluated */
     unsigned long long seed;
     bool truth, skip_bad_rows;
 } ope_options;
 
+/* "dm, ips, …": every estimator's name, from the list. */
+static const char *estimator_names(void)
+{
+    static char names[512];
+    size_t used = 0;
+    for (int e = 0; e < dsim_ope_estimator_count() && used < sizeof names; e++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", e ? ", " : "",
+                                 dsim_ope_estimator_name((dsim_ope_estimator)e));
+    return names;
+}
+
 static int parse_estimators(const char *list, bool *use)
 {
     char buf[256];
     dsim__strlcpy(buf, list, sizeof buf);
-    memset(use, 0, sizeof(bool) * DSIM_OPE_COUNT);
+    memset(use, 0, sizeof(bool) * DSIM_OPE_MAX_ESTIMATORS);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ')
             tok++;
-        int found = -1;
-        for (int e = 0; e < DSIM_OPE_COUNT; e++)
-            if (strcmp(tok, dsim_ope_estimator_name((dsim_ope_estimator)e)) == 0)
-                found = e;
+        int found = dsim_ope_estimator_find(tok);
         if (found < 0) {
-            cli_error("ope: --estimators: unknown estimator '%s' (known: dm, ips, cips, snips, dr, sndr, switch-dr, "
-                      "dr-os)",
-                      tok);
+            cli_error("ope: --estimators: unknown estimator '%s' (known: %s)", tok, estimator_names());
             return EXIT_USAGE;
         }
         use[found] = true;
     }
-    for (int e = 0; e < DSIM_OPE_COUNT; e++)
+    for (int e = 0; e < dsim_ope_estimator_count(); e++)
         if (use[e])
             return EXIT_OK;
-    cli_error("ope: --estimators: expected at least one of dm, ips, cips, snips, dr, sndr, switch-dr, dr-os");
+    cli_error("ope: --estimators: expected at least one of %s", estimator_names());
     return EXIT_USAGE;
 }
 
@@ -94,7 +100,7 @@ static int parse_options(int argc, char **argv, ope_options *o)
         {NULL, 0, NULL, 0},
     };
     *o = (ope_options){.db = DEFAULT_DB, .bootstrap = 200, .folds = 5, .seed = 1};
-    for (int e = 0; e < DSIM_OPE_COUNT; e++)
+    for (int e = 0; e < dsim_ope_estimator_count(); e++)
         o->estimators[e] = true;
     unsigned long long v;
     int c;
@@ -149,7 +155,7 @@ static int parse_options(int argc, char **argv, ope_options *o)
             o->db = optarg;
             break;
         case 'h':
-            fputs(ope_usage, stdout);
+            printf(ope_usage, estimator_names());
             return -1;
         case ':':
             cli_error("ope: option %s needs a value", argv[optind - 1]);
@@ -268,7 +274,7 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
     dsim_ope_diagnostics d;
     dsim_ope_sums_diagnose(sums, &d);
     size_t rows = dsim_ope_sums_rows(sums);
-    for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+    for (int e = 0; e < dsim_ope_estimator_count(); e++) {
         if (!o->estimators[e])
             continue;
         dsim_ope_result r;
@@ -310,7 +316,7 @@ static int report_differences(const ope_options *o, const target_slot *targets, 
     printf("  %-16s %-10s %12s   %-27s %-27s %9s\n", "policy", "estimator", "difference", "95 % normal",
            "95 % bootstrap", "lift");
     for (int t = 1; t < n_targets; t++)
-        for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+        for (int e = 0; e < dsim_ope_estimator_count(); e++) {
             if (!o->estimators[e])
                 continue;
             dsim_ope_result d, base;

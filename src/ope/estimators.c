@@ -42,12 +42,27 @@
 
 #include "dsim/error.h"
 #include "dsim/rng.h"
+#include "ope/estimator_impl.h"
 
-static const char *const names[DSIM_OPE_COUNT] = {"dm", "ips", "cips", "snips", "dr", "sndr", "switch-dr", "dr-os"};
+int dsim_ope_estimator_count(void)
+{
+    int n = 0;
+    while (dsim__ope_estimators[n])
+        n++;
+    return n;
+}
 
 const char *dsim_ope_estimator_name(dsim_ope_estimator e)
 {
-    return e < DSIM_OPE_COUNT ? names[e] : "?";
+    return (int)e >= 0 && (int)e < dsim_ope_estimator_count() ? dsim__ope_estimators[e]->name : NULL;
+}
+
+int dsim_ope_estimator_find(const char *name)
+{
+    for (int e = 0; dsim__ope_estimators[e]; e++)
+        if (strcmp(dsim__ope_estimators[e]->name, name) == 0)
+            return e;
+    return -1;
 }
 
 void dsim_ope_terms_free(dsim_ope_terms *t)
@@ -63,39 +78,7 @@ void dsim_ope_terms_free(dsim_ope_terms *t)
 static void parts(dsim_ope_estimator e, const dsim_ope_terms *t, const dsim_ope_tuning *tuning, size_t i,
                   double *a, double *b)
 {
-    double w = t->w[i], r = t->r[i], residual = r - t->q_taken[i];
-    *b = 0.0;
-    switch (e) {
-    case DSIM_OPE_DM:
-        *a = t->q_pi[i];
-        return;
-    case DSIM_OPE_IPS:
-        *a = w * r;
-        return;
-    case DSIM_OPE_CIPS:
-        *a = fmin(w, tuning->clip) * r;
-        return;
-    case DSIM_OPE_SNIPS:
-        *a = 0.0;
-        *b = w * r;
-        return;
-    case DSIM_OPE_DR:
-        *a = t->q_pi[i] + w * residual;
-        return;
-    case DSIM_OPE_SNDR:
-        *a = t->q_pi[i];
-        *b = w * residual;
-        return;
-    case DSIM_OPE_SWITCH_DR:
-        *a = t->q_pi[i] + (w <= tuning->switch_tau ? w * residual : 0.0);
-        return;
-    case DSIM_OPE_DROS:
-        *a = t->q_pi[i] + tuning->shrink * w / (w * w + tuning->shrink) * residual;
-        return;
-    case DSIM_OPE_COUNT:
-        break;
-    }
-    *a = NAN;
+    dsim__ope_estimators[e]->parts(t, tuning, i, a, b);
 }
 
 /* The mean of a + b / w̄ from the sums (a self-normalised term is 0 where every weight is 0). */
@@ -165,16 +148,17 @@ static double moments_variance(const moments *m, const double *g, const double *
 struct dsim_ope_sums {
     dsim_ope_tuning tuning;
     uint64_t seed;
+    int n_est;                 /* estimators in the list (the blocks' stride) */
     bool by_row;               /* up to DSIM_OPE_BLOCKS rows: each row is its own block */
     size_t n_blocks;           /* rows up to DSIM_OPE_BLOCKS, else DSIM_OPE_BLOCKS */
     double n, sum_w, sum_w2, max_w, violations;
-    double sum_a[DSIM_OPE_COUNT], sum_b[DSIM_OPE_COUNT];
-    moments own[DSIM_OPE_COUNT]; /* of (a, b, w) */
+    double sum_a[DSIM_OPE_MAX_ESTIMATORS], sum_b[DSIM_OPE_MAX_ESTIMATORS];
+    moments own[DSIM_OPE_MAX_ESTIMATORS]; /* of (a, b, w) */
     double *block_n, *block_w;   /* (n_blocks) */
-    block_sums *blocks;          /* (n_blocks, DSIM_OPE_COUNT) */
+    block_sums *blocks;          /* (n_blocks, n_est) */
     /* Paired with a base target (dsim_ope_sums_add_paired): of (a, b, w, a_base, b_base, w_base). */
     bool paired;
-    moments pair[DSIM_OPE_COUNT];
+    moments pair[DSIM_OPE_MAX_ESTIMATORS];
 };
 
 int dsim_ope_sums_alloc(dsim_ope_sums **out, const dsim_ope_tuning *tuning, size_t n_rows, uint64_t seed)
@@ -184,7 +168,8 @@ int dsim_ope_sums_alloc(dsim_ope_sums **out, const dsim_ope_tuning *tuning, size
     if (s) {
         s->block_n = calloc(m, sizeof(double));
         s->block_w = calloc(m, sizeof(double));
-        s->blocks = calloc(m * DSIM_OPE_COUNT, sizeof(block_sums));
+        s->n_est = dsim_ope_estimator_count();
+        s->blocks = calloc(m * (size_t)s->n_est, sizeof(block_sums));
     }
     if (!s || !s->block_n || !s->block_w || !s->blocks) {
         dsim_ope_sums_free(s);
@@ -230,8 +215,8 @@ static void add_terms(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_ro
         s->max_w = fmax(s->max_w, w);
         s->block_n[k] += 1;
         s->block_w[k] += w;
-        block_sums *bs = s->blocks + k * DSIM_OPE_COUNT;
-        for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+        block_sums *bs = s->blocks + k * (size_t)s->n_est;
+        for (int e = 0; e < s->n_est; e++) {
             double x[3] = {0, 0, w};
             parts((dsim_ope_estimator)e, t, &s->tuning, i, &x[0], &x[1]);
             moments_add(&s->own[e], x, 3, s->n == 1);
@@ -278,7 +263,7 @@ static int bootstrap_interval(const dsim_ope_sums *s, const dsim_ope_sums *base,
     gsl_rng *rng = dsim_rng_alloc();
     int rc = DSIM_OK;
     if (!estimates || !rng) {
-        rc = dsim_error_set(DSIM_ENOMEM, "out of memory bootstrapping %s", names[e]);
+        rc = dsim_error_set(DSIM_ENOMEM, "out of memory bootstrapping %s", dsim_ope_estimator_name(e));
     } else {
         size_t m = s->n_blocks;
         for (int b = 0; b < bootstrap; b++) {
@@ -288,12 +273,12 @@ static int bootstrap_interval(const dsim_ope_sums *s, const dsim_ope_sums *base,
                 size_t pick = (size_t)gsl_rng_uniform_int(rng, m);
                 rn += s->block_n[pick];
                 rw += s->block_w[pick];
-                ra += s->blocks[pick * DSIM_OPE_COUNT + (size_t)e].a;
-                rb += s->blocks[pick * DSIM_OPE_COUNT + (size_t)e].b;
+                ra += s->blocks[pick * (size_t)s->n_est + (size_t)e].a;
+                rb += s->blocks[pick * (size_t)s->n_est + (size_t)e].b;
                 if (base) {
                     bw += base->block_w[pick];
-                    ba += base->blocks[pick * DSIM_OPE_COUNT + (size_t)e].a;
-                    bb += base->blocks[pick * DSIM_OPE_COUNT + (size_t)e].b;
+                    ba += base->blocks[pick * (size_t)s->n_est + (size_t)e].a;
+                    bb += base->blocks[pick * (size_t)s->n_est + (size_t)e].b;
                 }
             }
             estimates[b] = mean_of(rn, rw, ra, rb) - (base ? mean_of(rn, bw, ba, bb) : 0.0);
@@ -336,7 +321,7 @@ void dsim_ope_sums_add_paired(dsim_ope_sums *s, const dsim_ope_terms *t, const d
     if (first)
         s->paired = true;
     for (size_t i = 0; i < t->n && i < base->n; i++)
-        for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+        for (int e = 0; e < s->n_est; e++) {
             double x[6] = {0, 0, t->w[i], 0, 0, base->w[i]};
             parts((dsim_ope_estimator)e, t, &s->tuning, i, &x[0], &x[1]);
             parts((dsim_ope_estimator)e, base, &s->tuning, i, &x[3], &x[4]);

@@ -105,7 +105,7 @@ int main(int argc, char **argv)
            rows / fit_s / 1e6, rows / terms_s / 1e6);
 
     dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
-    for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+    for (int e = 0; e < dsim_ope_estimator_count(); e++) {
         double best = 1e30, sink = 0;
         for (int rep = 0; rep < 3; rep++) {
             t0 = now();

@@ -1,6 +1,6 @@
 /*
  * test_estimators.c — offline evaluation's arithmetic: every estimator on a tiny hand-made set of terms
- * against a hand computation (1e-12), the terms of a target on a tiny log, the cross-fitted reward model on
+ * against a hand computation (1e-12), the contract every listed estimator keeps, the terms of a target on a tiny log, the cross-fitted reward model on
  * rewards that are exactly linear in the context, the bootstrap's interval around its estimate, and the
  * Open Bandit Dataset's real random logs.
  *
@@ -43,8 +43,8 @@ static void test_estimators__every_estimator_matches_a_hand_computation(void **s
         shrunk[i] = 2.0 * w[i] / (w[i] * w[i] + 2.0);
     double dros = dm + (shrunk[0] * residual[0] + shrunk[1] * residual[1] + shrunk[2] * residual[2] +
                         shrunk[3] * residual[3]) / 4.0;
-    const double expected[DSIM_OPE_COUNT] = {dm, ips, cips, snips, dr, sndr, switch_dr, dros};
-    for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+    const double expected[DSIM_OPE_MAX_ESTIMATORS] = {dm, ips, cips, snips, dr, sndr, switch_dr, dros};
+    for (int e = 0; e <= DSIM_OPE_DROS; e++) {
         double got = dsim_ope_estimate((dsim_ope_estimator)e, &t, &tuning, NULL, 4);
         printf("# %-9s %.15f (hand %.15f)\n", dsim_ope_estimator_name((dsim_ope_estimator)e), got, expected[e]);
         assert_true(fabs(got - expected[e]) < 1e-12);
@@ -317,7 +317,7 @@ static void test_estimators__differences_of_targets_are_paired(void **state)
     dsim_ope_sums *self = paired_sums(&t, &t), *alone = NULL;
     ASSERT_OK(dsim_ope_sums_alloc(&alone, &tuning, 4, 5));
     dsim_ope_sums_add(alone, &t, 0);
-    for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+    for (int e = 0; e < dsim_ope_estimator_count(); e++) {
         dsim_ope_result res;
         ASSERT_OK(dsim_ope_sums_difference(self, alone, (dsim_ope_estimator)e, 50, 5, &res));
         /* gᵀΣg cancels to rounding: its square root is of order 1e-8 at most */
@@ -395,10 +395,42 @@ static void test_estimators__open_bandit_logs(void **state)
     }
 }
 
+/* The contract of every estimator in the list (a new one included): found by its name; with the target
+   the logger (every weight 1) and a perfect reward model, its value is the mean reward; its running sums
+   give what it gives on the terms held whole. */
+static void test_estimators__every_estimator_keeps_the_contract(void **state)
+{
+    (void)state;
+    double ones[5] = {1, 1, 1, 1, 1}, reward[5] = {0.5, 2, 0, 1.25, 3}, q[5] = {0.5, 2, 0, 1.25, 3};
+    dsim_ope_terms t = {.n = 5, .w = ones, .r = reward, .q_taken = q, .q_pi = q};
+    double mean = (0.5 + 2 + 0 + 1.25 + 3) / 5;
+    dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
+    dsim_ope_sums *sums = NULL;
+    ASSERT_OK(dsim_ope_sums_alloc(&sums, &tuning, 5, 1));
+    dsim_ope_sums_add(sums, &t, 0);
+    assert_true(dsim_ope_estimator_count() >= 8 && dsim_ope_estimator_count() <= DSIM_OPE_MAX_ESTIMATORS);
+    for (int e = 0; e < dsim_ope_estimator_count(); e++) {
+        const char *name = dsim_ope_estimator_name((dsim_ope_estimator)e);
+        assert_non_null(name);
+        assert_int_equal(dsim_ope_estimator_find(name), e);
+        double v = dsim_ope_estimate((dsim_ope_estimator)e, &t, &tuning, NULL, 5);
+        if (fabs(v - mean) > 1e-12)
+            fail_msg("%s: %.17g with the logger as target and a perfect model, not the mean reward %.17g", name, v,
+                     mean);
+        dsim_ope_result res;
+        ASSERT_OK(dsim_ope_sums_evaluate(sums, (dsim_ope_estimator)e, 0, 1, &res));
+        assert_true(fabs(res.value - v) < 1e-12);
+    }
+    assert_null(dsim_ope_estimator_name((dsim_ope_estimator)dsim_ope_estimator_count()));
+    assert_int_equal(dsim_ope_estimator_find("no such estimator"), -1);
+    dsim_ope_sums_free(sums);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_estimators__every_estimator_matches_a_hand_computation),
+        cmocka_unit_test(test_estimators__every_estimator_keeps_the_contract),
         cmocka_unit_test(test_estimators__terms_of_uniform_deterministic_and_table_targets),
         cmocka_unit_test(test_estimators__the_reward_model_recovers_linear_rewards),
         cmocka_unit_test(test_estimators__self_normalised_intervals_use_the_delta_method),

@@ -115,7 +115,7 @@ static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(voi
     ASSERT_OK(dsim_ope_model_finish(p.model, head->n_actions));
     ASSERT_OK(dsim_ope_sums_alloc(&p.sums, &tuning, ROWS, test_seed(7)));
     ASSERT_OK(dsim_ope_stream_each(stream, 0, ROWS, add_terms, &p));
-    for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+    for (int e = 0; e < dsim_ope_estimator_count(); e++) {
         dsim_ope_result a, b;
         ASSERT_OK(dsim_ope_evaluate((dsim_ope_estimator)e, &terms, &tuning, 400, test_seed(7), &a));
         ASSERT_OK(dsim_ope_sums_evaluate(p.sums, (dsim_ope_estimator)e, 400, test_seed(7), &b));
@@ -167,7 +167,7 @@ static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
     for (int t = 0; t < 2; t++) {
         dsim_ope_terms terms;
         ASSERT_OK(dsim_ope_terms_build(&terms, &whole, targets[t], model));
-        for (int e = 0; e < DSIM_OPE_COUNT; e++) {
+        for (int e = 0; e < dsim_ope_estimator_count(); e++) {
             dsim_ope_result a, b;
             ASSERT_OK(dsim_ope_evaluate((dsim_ope_estimator)e, &terms, &tuning, 0, test_seed(7), &a));
             ASSERT_OK(dsim_ope_sums_evaluate(sums[t], (dsim_ope_estimator)e, 0, test_seed(7), &b));
