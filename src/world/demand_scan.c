@@ -14,6 +14,8 @@
 
 #include "world/world_impl.h"
 
+extern const dsim__demand_type dsim__demand_valuation; /* below; its draws and probabilities differ from linear's */
+
 /* ---- the models' own keys --------------------------------------------------------------------------- */
 
 typedef struct {

@@ -4,6 +4,8 @@
  */
 #include "world/world_impl.h"
 
+extern const dsim__demand_type dsim__demand_mnl, dsim__demand_valuation, dsim__demand_linear, dsim__demand_constant;
+
 const dsim__demand_type *const dsim__demand_types[] = {
     &dsim__demand_mnl,
     &dsim__demand_valuation,

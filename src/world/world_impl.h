@@ -79,7 +79,6 @@ typedef struct dsim__demand_type {
 
 /* The demand models, NULL-terminated, in the order a scenario's index counts them (demand_types.c). */
 extern const dsim__demand_type *const dsim__demand_types[];
-extern const dsim__demand_type dsim__demand_mnl, dsim__demand_valuation, dsim__demand_linear, dsim__demand_constant;
 
 /* A shopper's state of the world's demand model. */
 static inline const void *dsim__shopper_demand(const dsim_world *w, uint32_t u)
