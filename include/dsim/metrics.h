@@ -36,6 +36,9 @@ typedef struct {
     uint64_t segment_purchases[DSIM_MAX_SEGMENTS];
 } dsim_metrics;
 
+/** Add every total of `m` to `sum` (the totals of several runs, e.g. a dashboard's seeds). */
+void dsim_metrics_add(dsim_metrics *sum, const dsim_metrics *m);
+
 /** A named figure computed from the totals. */
 typedef struct {
     const char *name;  /* column name in the database */

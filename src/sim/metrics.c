@@ -61,6 +61,36 @@ const dsim_metric_def dsim_metric_defs[] = {
 
 const size_t dsim_n_metric_defs = sizeof dsim_metric_defs / sizeof dsim_metric_defs[0];
 
+void dsim_metrics_add(dsim_metrics *sum, const dsim_metrics *m)
+{
+    sum->arrivals += m->arrivals;
+    sum->visits += m->visits;
+    sum->lost_visits += m->lost_visits;
+    sum->impressions += m->impressions;
+    sum->clicks += m->clicks;
+    sum->purchases += m->purchases;
+    sum->top3_purchases += m->top3_purchases;
+    sum->discounted_visits += m->discounted_visits;
+    sum->churned += m->churned;
+    sum->revenue += m->revenue;
+    sum->profit += m->profit;
+    sum->discount_spend += m->discount_spend;
+    sum->discount_offered += m->discount_offered;
+    sum->reward += m->reward;
+    sum->regret += m->regret;
+    sum->quality_visits += m->quality_visits;
+    sum->precision_sum += m->precision_sum;
+    sum->recall_sum += m->recall_sum;
+    sum->ndcg_sum += m->ndcg_sum;
+    for (int l = 0; l < DSIM_MAX_LEVELS; l++)
+        sum->level_count[l] += m->level_count[l];
+    for (int g = 0; g < DSIM_MAX_SEGMENTS; g++) {
+        sum->segment_visits[g] += m->segment_visits[g];
+        sum->segment_discounted[g] += m->segment_discounted[g];
+        sum->segment_purchases[g] += m->segment_purchases[g];
+    }
+}
+
 const dsim_metric_def *dsim_metric_find(const char *name)
 {
     for (size_t i = 0; i < dsim_n_metric_defs; i++)

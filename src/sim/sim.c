@@ -381,27 +381,6 @@ static dsim_action decide(dsim_sim *sim, const dsim_context *ctx, const double *
     return action;
 }
 
-/* Scope visit: one decision, one coupon for the whole slate. */
-static int visit_visit_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, bool budget_spent, int *levels,
-                             dsim_outcome *outcome, double *regret)
-{
-    dsim_world *w = sim->world;
-    bool logging = sim->options.log_decisions;
-    if (logging)
-        sim->last.context = *ctx;
-    dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
-    dsim_action action = decide(sim, ctx, sim->expected, budget_spent, logging ? sim->last.distribution : NULL);
-    dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
-    dsim_world_visit(w, &sim->model, action.level, sim->choice_rng, outcome);
-    dsim_feedback fb = feedback_of(action.level, outcome);
-    int rc = budget_spent || sim->options.frozen ? DSIM_OK : dsim_policy_learn(sim->policy, ctx, &fb);
-    for (int j = 0; j < sim->slate_size; j++)
-        levels[j] = action.level;
-    *regret = best_of(sim->expected, sim->n_levels) - sim->expected[action.level];
-    sim->last.action = action;
-    return rc;
-}
-
 /*
  * The myopic oracle of scope item: the best level per position, by coordinate ascent from the best single
  * level (each sweep sets every position to its best level given the others, until none moves). The K^L
@@ -448,53 +427,78 @@ static dsim_context item_context(const dsim_sim *sim, const dsim_context *visit,
     return ctx;
 }
 
+/* What decision j of the visit earned: the whole outcome in scope visit; in scope item, its own item's sale. */
+static dsim_outcome share_of(const dsim_outcome *outcome, bool item_scope, int j)
+{
+    dsim_outcome mine = *outcome;
+    if (item_scope && outcome->position != j) { /* this item was not bought: nothing earned on it */
+        mine.position = -1;
+        mine.reward = mine.revenue = mine.profit = 0;
+    }
+    return mine;
+}
+
 /*
- * Scope item: one decision per shown item, top first, each with the item in its context; each learns from
- * its own item's outcome (bought or not). A clairvoyant policy is told, for its item, the expected reward
- * of each level with the other items at the oracle's levels. The visit's propensity is the product.
+ * The visit's decisions, as the pipeline: build each decision's context, act (logging it when asked), let the
+ * world respond, then let each decision learn from its share. Scope visit makes one decision on the visit's
+ * context, one coupon for the whole slate; scope item one per shown item, top first, each with its item in the
+ * context and learning from its own item's outcome (bought or not). A clairvoyant policy is told the expected
+ * reward of each level: of the slate in scope visit, of its item with the others at the oracle's levels in
+ * scope item. The visit's propensity is the product of its decisions'.
  */
-static int visit_item_scope(dsim_sim *sim, uint64_t t, const dsim_context *ctx, bool budget_spent, int *levels,
-                            dsim_outcome *outcome, double *regret)
+static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bool budget_spent, int *levels,
+                        dsim_outcome *outcome, double *regret)
 {
     dsim_world *w = sim->world;
-    int oracle[DSIM_MAX_SLATE];
-    double oracle_value = item_oracle(sim, oracle), truth[DSIM_MAX_LEVELS], propensity = 1.0;
-    dsim_context item_ctx[DSIM_MAX_SLATE];
-    bool logging = sim->options.log_decisions;
+    bool item_scope = sim->sc->discounts.scope == DSIM_SCOPE_ITEM, logging = sim->options.log_decisions;
+    int n = item_scope ? sim->slate_size : 1, oracle[DSIM_MAX_SLATE];
+    double best = item_scope ? item_oracle(sim, oracle) : best_of(sim->expected, sim->n_levels);
+    double truth[DSIM_MAX_LEVELS], propensity = 1.0;
+    dsim_context ctx[DSIM_MAX_SLATE];
     dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
-    for (int j = 0; j < sim->slate_size; j++) {
-        item_ctx[j] = item_context(sim, ctx, j);
-        const double *given = NULL;
-        if (!budget_spent && dsim_policy_is_clairvoyant(sim->policy)) {
-            dsim_slate_expected_rewards_mixed(&sim->model, oracle, j, truth);
-            given = truth;
+    for (int j = 0; j < n; j++) {
+        ctx[j] = item_scope ? item_context(sim, visit, j) : *visit;
+        const double *given = sim->expected;
+        if (item_scope) {
+            given = NULL;
+            if (!budget_spent && dsim_policy_is_clairvoyant(sim->policy)) {
+                dsim_slate_expected_rewards_mixed(&sim->model, oracle, j, truth);
+                given = truth;
+            }
+            if (logging)
+                sim->last.item_context[j] = ctx[j];
+        } else if (logging) {
+            sim->last.context = ctx[j];
         }
-        if (logging)
-            sim->last.item_context[j] = item_ctx[j];
-        dsim_action action = decide(sim, &item_ctx[j], given, budget_spent,
-                                    logging ? sim->last.item_distribution[j] : NULL);
+        double *distribution = !logging ? NULL : item_scope ? sim->last.item_distribution[j] : sim->last.distribution;
+        dsim_action action = decide(sim, &ctx[j], given, budget_spent, distribution);
         levels[j] = action.level;
-        sim->last.item_propensity[j] = action.propensity;
+        if (item_scope)
+            sim->last.item_propensity[j] = action.propensity;
         propensity *= action.propensity;
     }
+    for (int j = n; j < sim->slate_size; j++) /* scope visit: the one level for every position */
+        levels[j] = levels[0];
+
     dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
-    dsim_world_visit_items(w, &sim->model, levels, sim->choice_rng, outcome);
-    for (int j = 0; j < sim->slate_size && !budget_spent; j++) {
-        dsim_outcome mine = *outcome;
-        if (outcome->position != j) { /* this item was not bought: nothing earned on it */
-            mine.position = -1;
-            mine.reward = mine.revenue = mine.profit = 0;
-        }
+    if (item_scope)
+        dsim_world_visit_items(w, &sim->model, levels, sim->choice_rng, outcome);
+    else
+        dsim_world_visit(w, &sim->model, levels[0], sim->choice_rng, outcome);
+
+    for (int j = 0; j < n && !budget_spent && !sim->options.frozen; j++) {
+        dsim_outcome mine = share_of(outcome, item_scope, j);
         dsim_feedback fb = feedback_of(levels[j], &mine);
-        int rc = sim->options.frozen ? DSIM_OK : dsim_policy_learn(sim->policy, &item_ctx[j], &fb);
+        int rc = dsim_policy_learn(sim->policy, &ctx[j], &fb);
         if (rc)
             return rc;
     }
-    if (logging)
-        sim->last.n_item_decisions = sim->slate_size;
-    double chosen;
-    dsim_slate_expected_rewards_mixed(&sim->model, levels, -1, &chosen);
-    *regret = oracle_value - chosen;
+    if (logging && item_scope)
+        sim->last.n_item_decisions = n;
+    double chosen = sim->expected[levels[0]];
+    if (item_scope)
+        dsim_slate_expected_rewards_mixed(&sim->model, levels, -1, &chosen);
+    *regret = best - chosen;
     sim->last.action = (dsim_action){levels[0], propensity};
     return DSIM_OK;
 }
@@ -598,9 +602,7 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     int levels[DSIM_MAX_SLATE] = {0};
     double regret;
     dsim_outcome outcome;
-    int rc = sc->discounts.scope == DSIM_SCOPE_ITEM
-                 ? visit_item_scope(sim, t, &ctx, budget_spent, levels, &outcome, &regret)
-                 : visit_visit_scope(sim, t, &ctx, budget_spent, levels, &outcome, &regret);
+    int rc = decide_visit(sim, t, &ctx, budget_spent, levels, &outcome, &regret);
     if (rc)
         return rc;
     remember(&sim->history[u], day, outcome.discount_shown, outcome.position >= 0);

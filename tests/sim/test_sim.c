@@ -365,10 +365,37 @@ static void test_sim__visit_loop_does_not_allocate(void **state)
     dsim_scenario_free(sc);
 }
 
+/* dsim_metrics_add: the totals of two runs, field by field (every field: one missed would show here). */
+static void test_sim__metrics_add_sums_every_total(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\ntype = random\n", "random.ini"));
+    dsim_metrics a = run_to_end(sc, cfg, 1), b = run_to_end(sc, cfg, 2), sum = a, zero = {0};
+    dsim_metrics_add(&sum, &b);
+#define SUMS(field) assert_true(sum.field == a.field + b.field)
+    SUMS(arrivals), SUMS(visits), SUMS(lost_visits), SUMS(impressions), SUMS(clicks), SUMS(purchases);
+    SUMS(top3_purchases), SUMS(discounted_visits), SUMS(churned), SUMS(revenue), SUMS(profit);
+    SUMS(discount_spend), SUMS(discount_offered), SUMS(reward), SUMS(regret), SUMS(quality_visits);
+    SUMS(precision_sum), SUMS(recall_sum), SUMS(ndcg_sum);
+    for (int l = 0; l < DSIM_MAX_LEVELS; l++)
+        SUMS(level_count[l]);
+    for (int g = 0; g < DSIM_MAX_SEGMENTS; g++)
+        SUMS(segment_visits[g]), SUMS(segment_discounted[g]), SUMS(segment_purchases[g]);
+#undef SUMS
+    assert_true(a.lost_visits > 0 || a.impressions > 0); /* fields the dashboard's old sum left out */
+    dsim_metrics_add(&zero, &a);
+    assert_memory_equal(&zero, &a, sizeof a);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim__same_seed_gives_identical_results),
+        cmocka_unit_test(test_sim__metrics_add_sums_every_total),
         cmocka_unit_test(test_sim__another_seed_gives_other_results),
         cmocka_unit_test(test_sim__policies_on_one_seed_meet_the_same_shoppers_in_the_same_order),
         cmocka_unit_test(test_sim__shock_scales_elasticity_at_its_visit),

@@ -26,28 +26,12 @@ static void nap(void)
 const char *const dash_profile_names[DASH_PROFILES] = {"new", "regular", "deal-trained"};
 
 /* The seeds' totals added up (the table takes means and intervals from the per-seed totals). */
+/* The seeds' totals together. */
 static void sum_metrics(dsim_metrics *sum, const dsim_metrics *m, int k)
 {
     *sum = m[0];
-    for (int i = 1; i < k; i++) {
-        sum->arrivals += m[i].arrivals;
-        sum->visits += m[i].visits;
-        sum->purchases += m[i].purchases;
-        sum->clicks += m[i].clicks;
-        sum->revenue += m[i].revenue;
-        sum->profit += m[i].profit;
-        sum->discount_spend += m[i].discount_spend;
-        sum->discount_offered += m[i].discount_offered;
-        sum->reward += m[i].reward;
-        sum->regret += m[i].regret;
-        for (int l = 0; l < DSIM_MAX_LEVELS; l++)
-            sum->level_count[l] += m[i].level_count[l];
-        for (int g = 0; g < DSIM_MAX_SEGMENTS; g++) {
-            sum->segment_visits[g] += m[i].segment_visits[g];
-            sum->segment_discounted[g] += m[i].segment_discounted[g];
-            sum->segment_purchases[g] += m[i].segment_purchases[g];
-        }
-    }
+    for (int i = 1; i < k; i++)
+        dsim_metrics_add(sum, &m[i]);
 }
 
 /* Keep at most DASH_POINTS points: when full, drop every other one and double the spacing. */
