@@ -59,7 +59,8 @@ int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int p
 int dsim_ope_log_flush(dsim_ope_log *log);
 /** Rows read so far (in chunked reading, those handed on included). */
 size_t dsim_ope_log_rows(const dsim_ope_log *log);
-void dsim_ope_log_free(dsim_ope_log *log);
+/** Free the columns of a caller-owned log and zero it (the struct itself stays the caller's). */
+void dsim_ope_log_clear(dsim_ope_log *log);
 
 
 struct dsim_store;
@@ -151,7 +152,8 @@ typedef struct {
     double support_violation; /* share of rows where π puts mass on actions the logger never takes */
 } dsim_ope_terms;
 
-void dsim_ope_terms_free(dsim_ope_terms *t);
+/** Free the arrays of caller-owned terms and zero them. */
+void dsim_ope_terms_clear(dsim_ope_terms *t);
 
 /** The terms of `target` on `log`; `model` may be NULL (then q̂ = 0, and DM and the DR family degrade).
  *  @return 0, DSIM_ENOMEM or DSIM_ECONFIG (the target cannot read this log). */

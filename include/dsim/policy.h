@@ -168,11 +168,16 @@ typedef struct {
     char *text;                /* the file's full text, owned (NULL when built in code) */
 } dsim_policy_config;
 
-/** Read a policy file. @return 0, DSIM_EIO, or DSIM_ECONFIG with "FILE:LINE: ..." in dsim_errmsg(). */
+/**
+ * Read a policy file. @param out a new configuration, owned by the caller (dsim_policy_config_free()).
+ * @return 0, DSIM_EIO, or DSIM_ECONFIG with "FILE:LINE: ..." in dsim_errmsg().
+ */
 int dsim_policy_config_load(dsim_policy_config **out, const char *path);
+/** The same from text in memory (copied); `origin` names it in messages and becomes its path. */
 int dsim_policy_config_parse(dsim_policy_config **out, const char *text, const char *origin);
-/** A configuration of a type with its default parameters (no file). */
+/** A configuration of a type with its default parameters (no file), owned by the caller. */
 int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type *type);
+/** Free a configuration and its text; NULL is a no-op. */
 void dsim_policy_config_free(dsim_policy_config *cfg);
 /** Check that a policy fits a scenario (e.g. a fixed level the scenario offers). @return 0 or DSIM_ECONFIG. */
 int dsim_policy_config_check(const dsim_policy_config *cfg, const dsim_scenario *sc);
@@ -190,14 +195,23 @@ typedef struct dsim_policy dsim_policy;
  * @return 0, DSIM_ENOMEM or DSIM_ECONFIG (e.g. a fixed level the scenario does not offer).
  */
 int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const dsim_policy_env *env);
+/** Free a policy and its state; NULL is a no-op (its configuration stays the caller's). */
 void dsim_policy_free(dsim_policy *p);
 
+/** @return the configuration it was made from (borrowed from the caller of dsim_policy_alloc). */
 const dsim_policy_config *dsim_policy_config_of(const dsim_policy *p);
+/** @return true for a type that may read the hidden truth (the oracle): the engine then passes `truth`. */
 bool dsim_policy_is_clairvoyant(const dsim_policy *p);
 
-/* Thin wrappers through which the engine calls every policy (and where invariants are asserted). */
+/*
+ * Thin wrappers through which the engine calls every policy (and where invariants are asserted). `ctx` and
+ * `truth` are borrowed for the call; `truth` (the expected reward of each level, or NULL) is read only by
+ * clairvoyant types.
+ */
+/** Choose a level from `rng` into `out` (its propensity too, when asked or cheap). */
 void dsim_policy_act(dsim_policy *p, const dsim_context *ctx, const double *truth, gsl_rng *rng,
                      bool want_propensity, dsim_action *out);
+/** probs (n_levels,) ← the probability of each level on this context, summing to 1. */
 void dsim_policy_distribution(const dsim_policy *p, const dsim_context *ctx, const double *truth, double *probs);
 /** @return true when the type computes its propensities apart, with its own `propensity` function. */
 bool dsim_policy_samples_propensity(const dsim_policy *p);
@@ -218,6 +232,10 @@ int dsim_policy_set_knob(dsim_policy *p, double value);
 
 /** @return the levels (actions) the policy chooses among. */
 int dsim_policy_n_levels(const dsim_policy *p);
+/**
+ * Learn from the feedback of a decision made on `ctx` (both borrowed for the call): the level given and what
+ * the shop saw. @return 0, or DSIM_ENUMERIC when the type's model failed (the run cannot go on).
+ */
 int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedback *fb);
 
 /** out ← the policy's value estimate per level. @return 0, or DSIM_ENOTFOUND if the type keeps none. */

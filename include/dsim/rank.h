@@ -92,10 +92,6 @@ void dsim_ranker_observe(dsim_ranker *r, const dsim_rank_feedback *fb);
 /** Between batches, at visit `visit`: a learned source retrains when it is due. @return 0 or an error. */
 int dsim_ranker_refresh(dsim_ranker *r, uint64_t visit);
 
-/** Make room for batches of up to n visits now, so that ranking them allocates nothing. @return 0 or
- *  DSIM_ENOMEM. */
-int dsim_ranker_reserve(dsim_ranker *r, int n);
-
 /**
  * Threads that rank a batch (default 1). A batch is cut into tiles (up to 256 visits × 4,096 items) the
  * same way whatever the count, and each tile is one single-threaded sgemm of its own shape, so the
@@ -105,13 +101,5 @@ int dsim_ranker_reserve(dsim_ranker *r, int n);
  */
 int dsim_ranker_set_threads(dsim_ranker *r, int n);
 
-/** A performance hint: start loading a shopper's estimated vector into cache. */
-void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper);
-
-/**
- * The k highest of n scores, best first, ties to the lower index, by the rankers' partial merge.
- * @return min(k, n), the entries filled.
- */
-int dsim_top_k_of(const float *scores, uint32_t n, int k, uint32_t *items, float *top);
 
 #endif

@@ -44,7 +44,4 @@ void dsim_rng_key(gsl_rng *r, uint64_t seed, uint32_t stream, uint64_t index);
  *  pulls in GSL's own CBLAS declarations and clashes with OpenBLAS's cblas.h. */
 double dsim_rng_gaussian(gsl_rng *r);
 
-/** @return a 64-bit mix of x (SplitMix64's finaliser); used for hashing keys. */
-uint64_t dsim_mix64(uint64_t x);
-
 #endif

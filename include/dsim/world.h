@@ -99,9 +99,6 @@ double dsim_world_day(const dsim_world *w, uint64_t visit);
  */
 uint32_t dsim_world_arrival(const dsim_world *w, uint64_t visit, gsl_rng *rng);
 
-/** A performance hint: start loading a shopper's hidden state into cache (e.g. the next visit's). */
-void dsim_world_prefetch_shopper(const dsim_world *w, uint32_t shopper);
-
 /**
  * The choice model of one visit, for every level at once: computed once per visit from the hidden truth,
  * then read by the exact expectations (oracle, regret) and by the visit's draws. Plain data; lanes beyond

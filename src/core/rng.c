@@ -18,7 +18,7 @@ typedef struct {
 
 #define GOLDEN_GAMMA 0x9E3779B97F4A7C15ull
 
-uint64_t dsim_mix64(uint64_t x)
+static uint64_t mix64(uint64_t x)
 {
     x ^= x >> 30;
     x *= 0xBF58476D1CE4E5B9ull;
@@ -31,13 +31,13 @@ uint64_t dsim_mix64(uint64_t x)
 static inline uint64_t next64(counter_state *s)
 {
     s->counter++;
-    return dsim_mix64(s->key ^ dsim_mix64(s->counter * GOLDEN_GAMMA));
+    return mix64(s->key ^ mix64(s->counter * GOLDEN_GAMMA));
 }
 
 static void counter_set(void *state, unsigned long seed)
 {
     counter_state *s = state;
-    s->key = dsim_mix64((uint64_t)seed + GOLDEN_GAMMA);
+    s->key = mix64((uint64_t)seed + GOLDEN_GAMMA);
     s->counter = 0;
 }
 
@@ -67,7 +67,7 @@ void dsim_rng_key(gsl_rng *r, uint64_t seed, uint32_t stream, uint64_t index)
 {
     assert(r->type == dsim_rng_counter);
     counter_state *s = r->state;
-    s->key = dsim_mix64(dsim_mix64(seed ^ ((uint64_t)stream << 56)) ^ dsim_mix64(index + GOLDEN_GAMMA));
+    s->key = mix64(mix64(seed ^ ((uint64_t)stream << 56)) ^ mix64(index + GOLDEN_GAMMA));
     s->counter = 0;
 }
 

@@ -65,7 +65,7 @@ int dsim_ope_estimator_find(const char *name)
     return -1;
 }
 
-void dsim_ope_terms_free(dsim_ope_terms *t)
+void dsim_ope_terms_clear(dsim_ope_terms *t)
 {
     free(t->w);
     free(t->r);

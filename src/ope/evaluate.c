@@ -62,9 +62,9 @@ static int terms_chunk(const dsim_ope_log *chunk, void *data)
         if ((rc = dsim_ope_terms_build(&terms, &judged, ps->targets[t], ps->model)))
             break;
         dsim_ope_sums_add_paired(ps->sums[t], &terms, &first, row);
-        dsim_ope_terms_free(&terms);
+        dsim_ope_terms_clear(&terms);
     }
-    dsim_ope_terms_free(&first);
+    dsim_ope_terms_clear(&first);
     return rc;
 }
 

@@ -168,7 +168,7 @@ int dsim__ope_read_csv(dsim_ope_log *log, const char *path, bool obd, bool skip_
     if (skipped)
         *skipped = c.skipped;
     if (rc)
-        dsim_ope_log_free(log);
+        dsim_ope_log_clear(log);
     return rc;
 }
 

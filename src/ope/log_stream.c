@@ -92,7 +92,7 @@ void dsim_ope_stream_free(dsim_ope_stream *s)
         return;
     if (s->spill)
         fclose(s->spill);
-    dsim_ope_log_free(&s->log);
+    dsim_ope_log_clear(&s->log);
     free(s);
 }
 

@@ -98,7 +98,7 @@ int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int p
     return DSIM_OK;
 }
 
-void dsim_ope_log_free(dsim_ope_log *log)
+void dsim_ope_log_clear(dsim_ope_log *log)
 {
     free(log->context);
     free(log->action);
@@ -162,6 +162,6 @@ int dsim__ope_read_db(dsim_ope_log *log, dsim_store *st, const char *db, int64_t
     if (!rc)
         rc = dsim_ope_log_flush(log);
     if (rc)
-        dsim_ope_log_free(log);
+        dsim_ope_log_clear(log);
     return rc;
 }

@@ -302,7 +302,7 @@ int dsim_ope_terms_build(dsim_ope_terms *out, const dsim_ope_log *log, const dsi
     out->q_taken = malloc(sizeof(double) * n);
     out->q_pi = malloc(sizeof(double) * n);
     if (!out->w || !out->r || !out->q_taken || !out->q_pi) {
-        dsim_ope_terms_free(out);
+        dsim_ope_terms_clear(out);
         return dsim_error_set(DSIM_ENOMEM, "out of memory evaluating %s on %zu rows", target->name, n);
     }
     double pi[DSIM_OPE_MAX_ACTIONS];
@@ -310,7 +310,7 @@ int dsim_ope_terms_build(dsim_ope_terms *out, const dsim_ope_log *log, const dsi
     for (size_t i = 0; i < n; i++) {
         int rc = probabilities(target, log, i, pi);
         if (rc) {
-            dsim_ope_terms_free(out);
+            dsim_ope_terms_clear(out);
             return rc;
         }
         int a = log->action[i];

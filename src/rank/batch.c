@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "dsim/error.h"
+#include "rank/engine.h"
 #include "rank/ranker_impl.h"
 
 static uint32_t block_of(const dsim_ranker *r)
@@ -78,7 +79,7 @@ static int grow(dsim_ranker *r, int n, int threads, int k)
     return DSIM_OK;
 }
 
-int dsim_ranker_reserve(dsim_ranker *r, int n)
+int dsim__ranker_reserve(dsim_ranker *r, int n)
 {
     return grow(r, n, r->threads, r->candidates);
 }

@@ -7,6 +7,7 @@
  * the instruction set). A BLAS call is not worth it for one visit: OpenBLAS would wake its threads for a
  * 1000 × 16 product; batch.c ranks many visits with one GEMM.
  */
+#include "rank/engine.h"
 #include "rank/ranker_impl.h"
 
 #include <math.h>
@@ -133,7 +134,7 @@ void dsim_ranker_top_k(dsim_ranker *r, uint32_t shopper, int k, uint32_t *items,
     dsim__ranker_merge(r->scratch, 0, r->n_items, k, 0, items, scores);
 }
 
-int dsim_top_k_of(const float *scores, uint32_t n, int k, uint32_t *items, float *top)
+int dsim__top_k_of(const float *scores, uint32_t n, int k, uint32_t *items, float *top)
 {
     return dsim__ranker_merge(scores, 0, n, k, 0, items, top);
 }

@@ -9,6 +9,7 @@
 #include "core/blas.h"
 #include "dsim/error.h"
 #include "dsim/rng.h"
+#include "rank/engine.h"
 #include "rank/ranker_impl.h"
 #include "rank/vectors_file.h"
 
@@ -183,7 +184,7 @@ int dsim_ranker_refresh(dsim_ranker *r, uint64_t visit)
     return r->source->refresh ? r->source->refresh(r, visit) : DSIM_OK;
 }
 
-void dsim_ranker_prefetch(const dsim_ranker *r, uint32_t shopper)
+void dsim__ranker_prefetch(const dsim_ranker *r, uint32_t shopper)
 {
     const float *u = r->user + (size_t)shopper * r->dim;
     for (int j = 0; j < r->dim; j += 16)

@@ -37,7 +37,7 @@ struct dsim_ranker {
     double purchase_logit[2]; /* the shop's model P(buy | shown) = σ(θ0 + θ1 · score), fitted online */
     double mean_discount;    /* EWMA of the discount shown: what a price after discount assumes */
 
-    /* batch workspace (batch.c), grown by dsim_ranker_reserve() and dsim_ranker_set_threads() */
+    /* batch workspace (batch.c), grown by dsim__ranker_reserve() and dsim_ranker_set_threads() */
     int threads;             /* threads ranking a batch's tiles, 1 unless set */
     int capacity;            /* visits it holds */
     int threads_capacity;    /* threads it holds score matrices for */

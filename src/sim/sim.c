@@ -18,6 +18,8 @@
 #include "dsim/error.h"
 #include "dsim/rank.h"
 #include "dsim/rng.h"
+#include "rank/engine.h"
+#include "world/engine.h"
 
 /* What the shop remembers of a shopper: observable history only (32 bytes). */
 typedef struct {
@@ -165,7 +167,7 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     rc = dsim_ranker_alloc(&sim->ranker, world, dsim_world_seed(world));
     sim->batch = sim->sc->ranking.batch;
     if (rc || (rc = dsim_ranker_set_threads(sim->ranker, options->ranking_threads)) ||
-        (rc = dsim_ranker_reserve(sim->ranker, sim->batch)))
+        (rc = dsim__ranker_reserve(sim->ranker, sim->batch)))
         goto done;
     sim->candidates = dsim_ranker_candidates(sim->ranker);
     size_t slots = (size_t)sim->batch * (size_t)sim->candidates;
@@ -326,8 +328,8 @@ static void prefetch_next_shopper(const dsim_sim *sim, uint64_t t)
     if (t >= sim->batch_end)
         return;
     uint32_t next = sim->batch_shopper[t - sim->batch_first];
-    dsim_world_prefetch_shopper(sim->world, next);
-    dsim_ranker_prefetch(sim->ranker, next);
+    dsim__world_prefetch_shopper(sim->world, next);
+    dsim__ranker_prefetch(sim->ranker, next);
     __builtin_prefetch(&sim->history[next]);
 }
 
@@ -559,7 +561,7 @@ static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day)
     if (t % (uint64_t)sim->sc->ranking.quality_every != 0)
         return;
     dsim_world_true_utilities(sim->world, u, sim->true_utility);
-    dsim_top_k_of(sim->true_utility, dsim_world_n_items(sim->world), sim->relevant, sim->true_top,
+    dsim__top_k_of(sim->true_utility, dsim_world_n_items(sim->world), sim->relevant, sim->true_top,
                   sim->true_top_utility);
     dsim_ranking_quality q = dsim_ranking_quality_of(sim->slate, k, sim->true_top, sim->relevant);
     sim->metrics.quality_visits++;

@@ -15,6 +15,7 @@
 #include "core/text.h"
 #include "dsim/error.h"
 #include "dsim/rng.h"
+#include "world/engine.h"
 
 #define CENTRE_INDEX(i) ((1ull << 63) | (uint64_t)(i)) /* stream index of a centre, apart from items/shoppers */
 
@@ -254,7 +255,7 @@ uint32_t dsim_world_arrival(const dsim_world *w, uint64_t visit, gsl_rng *rng)
     return w->segment_start[s] + (uint32_t)gsl_rng_uniform_int(rng, n);
 }
 
-void dsim_world_prefetch_shopper(const dsim_world *w, uint32_t u)
+void dsim__world_prefetch_shopper(const dsim_world *w, uint32_t u)
 {
     __builtin_prefetch(&w->beta[u]);
     __builtin_prefetch(&w->gamma[u]);

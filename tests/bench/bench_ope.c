@@ -131,9 +131,9 @@ int main(int argc, char **argv)
            "%.3f s (estimate %.4f)\n",
            rows / sums_s / 1e6, now() - t0, r.value);
     dsim_ope_sums_free(sums);
-    dsim_ope_terms_free(&terms);
+    dsim_ope_terms_clear(&terms);
     dsim_ope_target_free(uniform);
     dsim_ope_model_free(model);
-    dsim_ope_log_free(&log);
+    dsim_ope_log_clear(&log);
     return 0;
 }

@@ -114,19 +114,19 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
     ASSERT_OK(dsim_ope_terms_build(&t, &log, uniform, NULL));
     for (size_t i = 0; i < 6; i++)
         assert_true(fabs(t.w[i] - 0.5 / log.propensity[i]) < 1e-15);
-    dsim_ope_terms_free(&t);
+    dsim_ope_terms_clear(&t);
     ASSERT_OK(dsim_ope_terms_build(&t, &log, always1, NULL));
     for (size_t i = 0; i < 6; i++)
         assert_true(t.w[i] == (log.action[i] == 1 ? 1.0 / log.propensity[i] : 0.0));
     /* IPS of "always 1": rows 1, 2, 4 (rewards 0, 1, 0) weighted 4, 4/3, 2 → (4/3) / 6. */
     dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
     assert_true(fabs(dsim_ope_estimate(DSIM_OPE_IPS, &t, &tuning, NULL, 6) - (4.0 / 3.0) / 6.0) < 1e-12);
-    dsim_ope_terms_free(&t);
+    dsim_ope_terms_clear(&t);
     ASSERT_OK(dsim_ope_terms_build(&t, &log, table, NULL));
     const double pi_taken[6] = {0.9, 0.7, 0.1, 0.3, 0.1, 0.3};
     for (size_t i = 0; i < 6; i++)
         assert_true(fabs(t.w[i] - pi_taken[i] / log.propensity[i]) < 1e-15);
-    dsim_ope_terms_free(&t);
+    dsim_ope_terms_clear(&t);
     /* A table that leaves out a position the log has is refused, naming it (never a silent 0). */
     refused_target(&log, path, "position,action,probability\n1,0,0.5\n1,1,0.5\n",
                    "no probabilities for position 2, which row 3 of tiny has");
@@ -149,7 +149,7 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
             double pi = log.action[i] == 1 ? (double)i / 10.0 : 1 - (double)i / 10.0;
             assert_true(fabs(t.w[i] - pi / log.propensity[i]) < 1e-15);
         }
-        dsim_ope_terms_free(&t);
+        dsim_ope_terms_clear(&t);
         dsim_ope_target_free(rows);
     }
     /* A row given twice is refused: in wide form a second line, in long form a second run of lines or the
@@ -175,7 +175,7 @@ static void test_estimators__terms_of_uniform_deterministic_and_table_targets(vo
     dsim_ope_target_free(uniform);
     dsim_ope_target_free(always1);
     dsim_ope_target_free(table);
-    dsim_ope_log_free(&log);
+    dsim_ope_log_clear(&log);
 }
 
 /* Rewards exactly linear in the context, per action: r = 1 + 2x (action 0), 3 − x (action 1). The
@@ -200,10 +200,10 @@ static void test_estimators__the_reward_model_recovers_linear_rewards(void **sta
         assert_true(fabs(t.q_taken[i] - log.reward[i]) < 1e-6);
         assert_true(fabs(t.q_pi[i] - 0.5 * ((1 + 2 * x) + (3 - x))) < 1e-6);
     }
-    dsim_ope_terms_free(&t);
+    dsim_ope_terms_clear(&t);
     dsim_ope_target_free(uniform);
     dsim_ope_model_free(m);
-    dsim_ope_log_free(&log);
+    dsim_ope_log_clear(&log);
 }
 
 /* The bootstrap interval brackets the estimate and is reproducible from its seed. */
@@ -385,13 +385,13 @@ static void test_estimators__open_bandit_logs(void **state)
         double ips = dsim_ope_estimate(DSIM_OPE_IPS, &t, &tuning, NULL, t.n);
         printf("# %s: IPS of uniform %.6f, mean click %.6f\n", campaigns[k], ips, mean_click);
         assert_true(fabs(ips - mean_click) < 1e-15);
-        dsim_ope_terms_free(&t);
+        dsim_ope_terms_clear(&t);
         ASSERT_OK(dsim_ope_terms_build(&t, &log, one, NULL));
         assert_true(fabs(dsim_ope_estimate(DSIM_OPE_IPS, &t, &tuning, NULL, t.n) - by_hand) < 1e-12);
-        dsim_ope_terms_free(&t);
+        dsim_ope_terms_clear(&t);
         dsim_ope_target_free(uniform);
         dsim_ope_target_free(one);
-        dsim_ope_log_free(&log);
+        dsim_ope_log_clear(&log);
     }
 }
 

@@ -62,7 +62,7 @@ static int add_terms(const dsim_ope_log *chunk, void *data)
     int rc = dsim_ope_terms_build(&t, chunk, p->target, p->model);
     if (!rc)
         dsim_ope_sums_add(p->sums, &t, chunk->first_row);
-    dsim_ope_terms_free(&t);
+    dsim_ope_terms_clear(&t);
     return rc;
 }
 
@@ -136,11 +136,11 @@ static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(voi
     assert_true(da.ess == db.ess && da.max_weight == db.max_weight && da.mean_weight == db.mean_weight);
     dsim_ope_sums_free(p.sums);
     dsim_ope_model_free(p.model);
-    dsim_ope_terms_free(&terms);
+    dsim_ope_terms_clear(&terms);
     dsim_ope_model_free(model);
     dsim_ope_target_free(uniform);
     dsim_ope_stream_free(stream);
-    dsim_ope_log_free(&whole);
+    dsim_ope_log_clear(&whole);
 }
 
 /* dsim_ope_evaluate_log's passes are the ones above: each target's sums give exactly (==) the whole log's
@@ -173,7 +173,7 @@ static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
             ASSERT_OK(dsim_ope_sums_evaluate(sums[t], (dsim_ope_estimator)e, 0, test_seed(7), &b));
             assert_true(a.value == b.value && a.normal_lo == b.normal_lo && a.normal_hi == b.normal_hi);
         }
-        dsim_ope_terms_free(&terms);
+        dsim_ope_terms_clear(&terms);
     }
     dsim_ope_result d, u, k;
     ASSERT_OK(dsim_ope_sums_difference(sums[1], sums[0], DSIM_OPE_IPS, 0, test_seed(7), &d));
@@ -187,7 +187,7 @@ static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
     dsim_ope_target_free(targets[0]);
     dsim_ope_target_free(targets[1]);
     dsim_ope_stream_free(stream);
-    dsim_ope_log_free(&whole);
+    dsim_ope_log_clear(&whole);
 }
 
 /* A CSV log opened by its name is the stream of it; targets by name: uniform (no truth outside a run),

@@ -167,10 +167,10 @@ static void test_unbiased__ips_snips_and_dr_cover_the_truth(void **state)
             dm_blind_error[k] += dm;
             dm_blind_error2[k] += dm * dm;
             dr_blind_error[k] += dsim_ope_estimate(DSIM_OPE_DR, &terms, &tuning, NULL, terms.n) - run.truth[k];
-            dsim_ope_terms_free(&terms);
+            dsim_ope_terms_clear(&terms);
         }
         dsim_ope_model_free(model);
-        dsim_ope_log_free(&run.log);
+        dsim_ope_log_clear(&run.log);
     }
     for (int k = 0; k < TARGETS; k++) {
         double mean = dm_blind_error[k] / SEEDS, sd = sqrt(dm_blind_error2[k] / SEEDS - mean * mean);
