@@ -40,4 +40,10 @@ const char *dsim_errmsg(void);
  */
 int dsim_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/**
+ * Put a printf-style prefix before the last error message (where it happened: "FILE:LINE: ", "policy X at
+ * visit N: "), keeping the message. @return code.
+ */
+int dsim_error_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -67,7 +67,7 @@ int dsim_ope_source_open(dsim_ope_source *src, const char *spec, bool skip_bad_r
     memset(src, 0, sizeof *src);
     int rc = dsim_ope_stream_alloc(&src->stream, CHUNK_ROWS);
     if (rc)
-        return dsim_error_set(rc, "ope: %s", dsim_errmsg());
+        return dsim_error_prefix(rc, "ope: ");
     src->log = dsim_ope_stream_header(src->stream);
     if (dsim_store_split_run(spec, db, sizeof db, &run))
         rc = open_run(src, db, run);

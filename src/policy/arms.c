@@ -133,6 +133,7 @@ int dsim__level_from_percent(const dsim_policy_env *env, double percent, const c
         used += (size_t)snprintf(list + used, sizeof list - used, "%s%g", l ? ", " : "", env->levels[l] * 100.0);
     dsim_error_set(DSIM_ECONFIG, "%s = %g: the scenario offers no such level (its levels: %s %%)", param, percent,
                    list);
+    dsim__policy_blame(param);
     return -1;
 }
 

@@ -71,8 +71,12 @@ double dsim__sampled_propensity(dsim__draw_fn draw, const void *state, const voi
 /** probs ← the distribution that puts all mass on `level`. */
 void dsim__one_hot(double *probs, int n, int level);
 
-/** @return the level whose fraction equals percent / 100, or -1 with an error message set. */
+/** @return the level whose fraction equals percent / 100, or -1 with an error message set and `param` blamed. */
 int dsim__level_from_percent(const dsim_policy_env *env, double percent, const char *param);
+
+/** From a type's init that fails because of one of its parameters (by name): the error is then reported at the
+ *  line of the policy file that set it. */
+void dsim__policy_blame(const char *param);
 
 /* The features a contextual agent uses, and the facts (env) some of them need. */
 typedef struct {

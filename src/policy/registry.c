@@ -24,6 +24,14 @@
 DSIM_POLICY_TYPE_LIST(DSIM_POLICY_DECLARE)
 #undef DSIM_POLICY_DECLARE
 
+/* The parameter a type's init named as the cause of its failure (dsim__policy_blame), or NULL. */
+static _Thread_local const char *param_at_fault;
+
+void dsim__policy_blame(const char *param)
+{
+    param_at_fault = param;
+}
+
 const dsim_policy_type *const *dsim_policy_types(void)
 {
 #define DSIM_POLICY_ADDRESS(name) &dsim_policy_##name,
@@ -64,11 +72,8 @@ static int set_features(policy_parse *pp, const char *value, int line)
     if (pp->cfg->features_line)
         return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] features: set twice (first on line %d)", pp->origin,
                               line, pp->cfg->features_line);
-    if (dsim_features_parse(value, &pp->cfg->features)) {
-        char msg[512];
-        dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
-        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s", pp->origin, line, msg);
-    }
+    if (dsim_features_parse(value, &pp->cfg->features))
+        return dsim_error_prefix(DSIM_ECONFIG, "%s:%d: [policy] ", pp->origin, line);
     pp->cfg->features_line = line;
     return DSIM_OK;
 }
@@ -306,21 +311,18 @@ int dsim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const ds
     /* Types divide by reward_scale; an env made by hand may leave it 0. */
     if (!(p->env.reward_scale > 0))
         p->env.reward_scale = 1.0;
+    param_at_fault = NULL;
     int rc = t->init(p->state, &p->env, cfg->params);
     if (rc) {
-        /* Types name the offending parameter first ("level = 12: ..."); point at its line. */
-        char msg[1024];
-        dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
+        /* A type that blames one of its parameters (dsim__policy_blame) gets the error at that parameter's line. */
         int line = 0;
-        for (int i = 0; i < t->n_params; i++) {
-            size_t len = strlen(t->params[i].name);
-            if (strncmp(msg, t->params[i].name, len) == 0 && msg[len] == ' ')
+        for (int i = 0; i < t->n_params && param_at_fault; i++)
+            if (strcmp(t->params[i].name, param_at_fault) == 0)
                 line = cfg->param_line[i];
-        }
         if (line)
-            dsim_error_set(rc, "%s:%d: [policy] %s", cfg->path, line, msg);
+            dsim_error_prefix(rc, "%s:%d: [policy] ", cfg->path, line);
         else
-            dsim_error_set(rc, "%s: %s", *cfg->path ? cfg->path : cfg->name, msg);
+            dsim_error_prefix(rc, "%s: ", *cfg->path ? cfg->path : cfg->name);
         dsim_policy_free(p);
         return rc;
     }
@@ -417,11 +419,8 @@ int dsim_policy_learn(dsim_policy *p, const dsim_context *ctx, const dsim_feedba
     if (!p->type->learn)
         return DSIM_OK;
     int rc = p->type->learn(p->state, ctx, fb);
-    if (rc) {
-        char why[512];
-        dsim__strlcpy(why, dsim_errmsg(), sizeof why);
-        return dsim_error_set(rc, "policy %s at visit %llu: %s", p->cfg->name, (unsigned long long)ctx->visit, why);
-    }
+    if (rc)
+        return dsim_error_prefix(rc, "policy %s at visit %llu: ", p->cfg->name, (unsigned long long)ctx->visit);
     return DSIM_OK;
 }
 

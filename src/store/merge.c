@@ -222,10 +222,8 @@ static int merge_one(dsim_store *st, const char *in_path, int64_t sweep_id, size
     if (!rc)
         rc = dsim__store_exec(st, "DROP TABLE temp.merge_map; COMMIT;");
     if (rc) {
-        char msg[1024];
-        dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
         sqlite3_exec(st->db, "ROLLBACK; DROP TABLE IF EXISTS temp.merge_map;", NULL, NULL, NULL);
-        dsim_error_set(rc, "merging %s: %s", in_path, msg);
+        dsim_error_prefix(rc, "merging %s: ", in_path);
     }
     sqlite3_exec(st->db, "DETACH src;", NULL, NULL, NULL);
     return rc;

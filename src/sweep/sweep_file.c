@@ -366,11 +366,10 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
         free(t);
         dsim_scenario_free(sc);
         if (rc) {
-            char why[1024], value[DSIM_SWEEP_WORD_MAX];
-            dsim__strlcpy(why, dsim_errmsg(), sizeof why);
+            char value[DSIM_SWEEP_WORD_MAX];
             dsim_sweep_cell_value_text(sw, cell, i, value, sizeof value);
-            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s.%s = %s: %s", sw->path, sw->axes[i].line,
-                                  sw->axes[i].section, sw->axes[i].key, value, why);
+            return dsim_error_prefix(DSIM_ECONFIG, "%s:%d: [axes] %s.%s = %s: ", sw->path, sw->axes[i].line,
+                                     sw->axes[i].section, sw->axes[i].key, value);
         }
     }
     char *t = NULL, origin[DSIM_PATH_MAX + 32];

@@ -39,7 +39,7 @@ int dsim_sweep_write(const dsim_sweep_pool_type *type, dsim_sweep_pool *pool, ds
     for (int k = 0; k < type->n_workers(pool) && next < n; k++, busy++) {
         int rc = type->submit(pool, k, tasks[next++]);
         if (rc)
-            return dsim_error_set(rc, "sweep: %s", dsim_errmsg());
+            return dsim_error_prefix(rc, "sweep: ");
     }
     dsim_study_result res = {0};
     while (busy > 0) {

@@ -112,6 +112,23 @@ static void test_error__strerror_names_every_code(void **state)
     assert_string_equal(dsim_errmsg(), "file x");
 }
 
+/* dsim_error_prefix puts where it happened before the message, and a message too long loses its end, never
+   the prefix. */
+static void test_error__prefix_keeps_the_message(void **state)
+{
+    (void)state;
+    assert_int_equal(dsim_error_set(DSIM_ECONFIG, "level = 12: no such level"), DSIM_ECONFIG);
+    assert_int_equal(dsim_error_prefix(DSIM_ECONFIG, "%s:%d: [policy] ", "fixed.ini", 3), DSIM_ECONFIG);
+    assert_string_equal(dsim_errmsg(), "fixed.ini:3: [policy] level = 12: no such level");
+    char long_message[2000];
+    memset(long_message, 'x', sizeof long_message - 1);
+    long_message[sizeof long_message - 1] = '\0';
+    dsim_error_set(DSIM_EIO, "%s", long_message);
+    dsim_error_prefix(DSIM_EIO, "sweep: ");
+    assert_int_equal(strncmp(dsim_errmsg(), "sweep: xxx", 10), 0);
+    assert_int_equal(strlen(dsim_errmsg()), 1023);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +139,7 @@ int main(void)
         cmocka_unit_test(test_text__nearest_suggests_close_names_only),
         cmocka_unit_test(test_estimate__student_t_interval_known_answer),
         cmocka_unit_test(test_error__strerror_names_every_code),
+        cmocka_unit_test(test_error__prefix_keeps_the_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
