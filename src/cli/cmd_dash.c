@@ -68,18 +68,20 @@ static int replay(const char *db, int64_t *runs, int n_runs)
                     runs[n_runs++] = rows[i].id;
         dsim_store_rows_free(rows, n);
     }
-    static dash_shared s;
+    dash_view *v = malloc(sizeof *v); /* large (the series): not on the stack */
     dsim_scenario *sc = NULL;
     dsim_policy_config *configs[DASH_MAX_POLICIES] = {0};
-    int rc = n_runs ? dash_replay(store, db, runs, n_runs, &s, &sc, configs)
-                    : dsim_error_set(DSIM_ENOTFOUND, "%s: no finished run to show", db);
+    int rc = !v       ? dsim_error_set(DSIM_ENOMEM, "out of memory")
+             : n_runs ? dash_replay(store, db, runs, n_runs, v, &sc, configs)
+                      : dsim_error_set(DSIM_ENOTFOUND, "%s: no finished run to show", db);
     dsim_store_close(store);
     if (rc) {
         cli_error("%s", dsim_errmsg());
         status = rc == DSIM_ENOTFOUND ? EXIT_USAGE : EXIT_RUNTIME;
     } else {
-        status = dash_show(&s, db);
+        status = dash_show(v, db);
     }
+    free(v);
     for (int p = 0; p < DASH_MAX_POLICIES; p++)
         dsim_policy_config_free(configs[p]);
     dsim_scenario_free(sc);
@@ -123,12 +125,20 @@ int cmd_dash(int argc, char **argv)
         dsim_scenario_free(sc);
         return EXIT_USAGE;
     }
-    static dash_shared s; /* large (the series): not on the stack */
-    s = (dash_shared){.sc = sc, .n_policies = o.n_policies, .seed = sc->seed, .n_seeds = (int)o.seeds, .speed = 100,
-                      .shock = -1, .every = 1, .selected = -1, .remove = -1};
-    s.horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
-    s.outside_utility = sc->behaviour.outside_utility;
-    s.every = s.horizon / 400 ? s.horizon / 400 : 1;
+    dash_shared *shared = calloc(1, sizeof *shared); /* large (the series): not on the stack */
+    if (!shared) {
+        cli_error("out of memory");
+        dsim_scenario_free(sc);
+        return EXIT_RUNTIME;
+    }
+    dash_view *v = &shared->view;
+    v->sc = sc;
+    v->n_policies = o.n_policies;
+    v->seed = sc->seed;
+    v->n_seeds = (int)o.seeds;
+    v->horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
+    v->every = v->horizon / 400 ? v->horizon / 400 : 1;
+    shared->controls = (dash_controls){.speed = 100, .selected = -1};
     dsim_policy_config *configs[DASH_MAX_POLICIES] = {0};
     for (int p = 0; p < o.n_policies && !status; p++) {
         if ((status = cli_find_file("policies", o.policies[p], path, sizeof path)))
@@ -137,15 +147,16 @@ int cmd_dash(int argc, char **argv)
             cli_error("%s", dsim_errmsg());
             status = EXIT_USAGE;
         }
-        s.configs[p] = configs[p];
+        v->configs[p] = configs[p];
     }
     if (!status) {
-        pthread_mutex_init(&s.lock, NULL);
-        status = dash_run(&s, o.output ? o.output : DEFAULT_DB);
-        pthread_mutex_destroy(&s.lock);
+        pthread_mutex_init(&shared->lock, NULL);
+        status = dash_run(shared, o.output ? o.output : DEFAULT_DB);
+        pthread_mutex_destroy(&shared->lock);
     }
     for (int p = 0; p < o.n_policies; p++)
         dsim_policy_config_free(configs[p]);
+    free(shared);
     dsim_scenario_free(sc);
     return status;
 }

@@ -56,12 +56,17 @@ typedef struct {
 } ope_options;
 
 /* "dm, ips, …": every estimator's name, from the list. */
-static const char *estimator_names(void)
+typedef struct {
+    char text[512];
+} name_list;
+
+static name_list estimator_names(void)
 {
-    static char names[512];
+    name_list names;
     size_t used = 0;
-    for (int e = 0; e < dsim_ope_estimator_count() && used < sizeof names; e++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", e ? ", " : "",
+    names.text[0] = '\0';
+    for (int e = 0; e < dsim_ope_estimator_count() && used < sizeof names.text; e++)
+        used += (size_t)snprintf(names.text + used, sizeof names.text - used, "%s%s", e ? ", " : "",
                                  dsim_ope_estimator_name((dsim_ope_estimator)e));
     return names;
 }
@@ -76,7 +81,7 @@ static int parse_estimators(const char *list, bool *use)
             tok++;
         int found = dsim_ope_estimator_find(tok);
         if (found < 0) {
-            cli_error("ope: --estimators: unknown estimator '%s' (known: %s)", tok, estimator_names());
+            cli_error("ope: --estimators: unknown estimator '%s' (known: %s)", tok, estimator_names().text);
             return EXIT_USAGE;
         }
         use[found] = true;
@@ -84,7 +89,7 @@ static int parse_estimators(const char *list, bool *use)
     for (int e = 0; e < dsim_ope_estimator_count(); e++)
         if (use[e])
             return EXIT_OK;
-    cli_error("ope: --estimators: expected at least one of %s", estimator_names());
+    cli_error("ope: --estimators: expected at least one of %s", estimator_names().text);
     return EXIT_USAGE;
 }
 
@@ -155,7 +160,7 @@ static int parse_options(int argc, char **argv, ope_options *o)
             o->db = optarg;
             break;
         case 'h':
-            printf(ope_usage, estimator_names());
+            printf(ope_usage, estimator_names().text);
             return -1;
         case ':':
             cli_error("ope: option %s needs a value", argv[optind - 1]);

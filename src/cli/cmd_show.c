@@ -17,9 +17,8 @@ static const char show_usage[] = "usage: dsim show RUN [--db FILE]\n\n"
                                  "example:\n  dsim show 3\n";
 
 /* Money and counts in fixed notation (1527870.42, not 1.52787e+06); ratios to six significant digits. */
-static const char *format_metric(const dsim_metric_def *def, double value)
+static const char *format_metric(const dsim_metric_def *def, double value, char *text, size_t n)
 {
-    static char text[64];
     static const char *const counts[] = {"visits", "clicks", "purchases", "shoppers"};
     const char *format = "%.6g";
     if (strcmp(def->unit, "currency") == 0 || strncmp(def->unit, "objective", 9) == 0)
@@ -27,7 +26,7 @@ static const char *format_metric(const dsim_metric_def *def, double value)
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         if (strcmp(def->unit, counts[i]) == 0)
             format = "%.0f";
-    snprintf(text, sizeof text, format, value);
+    snprintf(text, n, format, value);
     return text;
 }
 
@@ -88,9 +87,10 @@ int cmd_show(int argc, char **argv)
         printf("error: %s\n", r.error);
     if (r.has_summary) {
         printf("\nsummary\n");
+        char value[64];
         for (size_t i = 0; i < dsim_n_metric_defs; i++)
-            printf("  %-22s %16s  %s\n", dsim_metric_defs[i].name, format_metric(&dsim_metric_defs[i], r.summary[i]),
-                   dsim_metric_defs[i].unit);
+            printf("  %-22s %16s  %s\n", dsim_metric_defs[i].name,
+                   format_metric(&dsim_metric_defs[i], r.summary[i], value, sizeof value), dsim_metric_defs[i].unit);
     }
     if (r.n_levels) {
         uint64_t total = 0;

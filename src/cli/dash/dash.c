@@ -11,12 +11,14 @@
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/text.h"
 #include "dsim/files.h"
 #include "cli/dash/chart.h"
 #include "dsim/error.h"
@@ -54,7 +56,7 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int leader(const dash_shared *s)
+static int leader(const dash_view *s)
 {
     int best = 0;
     for (int p = 1; p < s->n_policies; p++)
@@ -63,7 +65,7 @@ static int leader(const dash_shared *s)
     return best;
 }
 
-static void draw_status(const dash_shared *s, double elapsed, const char *db, int width)
+static void draw_status(const dash_view *s, const dash_controls *c, double elapsed, const char *db, int width)
 {
     char line[512];
     /* The state first: an 80-column terminal cuts the end. */
@@ -74,8 +76,8 @@ static void draw_status(const dash_shared *s, double elapsed, const char *db, in
     else
         snprintf(seeds, sizeof seeds, "seed %llu", (unsigned long long)s->seed);
     snprintf(line, sizeof line, " %s | %llu / %llu visits | speed %d | %s | %s | %.0f visits/s | %.0f s | db %s",
-             s->error[0] ? "STOPPED" : s->finished ? "FINISHED" : s->paused ? "PAUSED" : "RUNNING",
-             (unsigned long long)s->done, (unsigned long long)s->horizon, s->speed, seeds, s->sc->name, s->rate, elapsed,
+             s->error[0] ? "STOPPED" : s->finished ? "FINISHED" : c->paused ? "PAUSED" : "RUNNING",
+             (unsigned long long)s->done, (unsigned long long)s->horizon, c->speed, seeds, s->sc->name, s->rate, elapsed,
              db);
     attron(A_REVERSE);
     mvaddnstr(0, 0, line, width);
@@ -107,7 +109,7 @@ static const table_column columns[] = {
 #define N_COLUMNS (sizeof columns / sizeof columns[0])
 
 /* One row of means over the seeds; with several seeds, a second row of their 95 % half-widths. */
-static int draw_policy(const dash_shared *s, int p, int row, int width, bool lead)
+static int draw_policy(const dash_view *s, int p, int row, int width, bool lead)
 {
     char line[256], hw_line[256];
     int used = snprintf(line, sizeof line, "%s %-12.12s", marks[p], s->configs[p]->name);
@@ -137,7 +139,7 @@ static int draw_policy(const dash_shared *s, int p, int row, int width, bool lea
     return 2;
 }
 
-static int draw_table(const dash_shared *s, int top, int width)
+static int draw_table(const dash_view *s, int top, int width)
 {
     mvaddnstr(top, 0, "  policy         visits  conv%   revenue    profit disc.spend  disc% myo.regret", width);
     int best = leader(s), row = top + 1;
@@ -152,13 +154,15 @@ static int draw_table(const dash_shared *s, int top, int width)
     return row;
 }
 
-static void draw_chart(const dash_shared *s, int metric, int top, int width, int height)
+static void draw_chart(const dash_view *s, int metric, int top, int width, int height)
 {
     if (height < 5 || width < 20)
         return;
     /* The stored points, then where every policy stands now (the chart runs up to the current visit). */
-    static double with_now[DASH_MAX_POLICIES][DASH_POINTS + 1];
+    double (*with_now)[DASH_POINTS + 1] = malloc(sizeof(double[DASH_MAX_POLICIES][DASH_POINTS + 1]));
     const double *series[DASH_MAX_POLICIES];
+    if (!with_now)
+        return;
     for (int p = 0; p < s->n_policies; p++) {
         const dsim_metrics *m = &s->metrics[p];
         memcpy(with_now[p], metric ? s->conversion[p] : s->series[p], sizeof(double) * s->n_points);
@@ -167,8 +171,10 @@ static void draw_chart(const dash_shared *s, int metric, int top, int width, int
     }
     dash_chart c;
     double x_max = (double)s->done;
-    if (dash_chart_layout(&c, width, height, series, s->n_policies, s->n_points + 1, x_max, "*o+x#@%&"))
+    if (dash_chart_layout(&c, width, height, series, s->n_policies, s->n_points + 1, x_max, "*o+x#@%&")) {
+        free(with_now);
         return;
+    }
     for (int r = 0; r < c.height; r++)
         for (int col = 0; col < c.width; col++) {
             int who = c.series[r * c.width + col];
@@ -190,10 +196,11 @@ static void draw_chart(const dash_shared *s, int metric, int top, int width, int
             mvaddch(top + height - 2, col, '!');
     }
     dash_chart_free(&c);
+    free(with_now);
 }
 
 /* How often each policy gave each level: one bar per level and policy, scaled to the panel's width. */
-static void draw_levels(const dash_shared *s, int top, int width, int height)
+static void draw_levels(const dash_view *s, int top, int width, int height)
 {
     int n_levels = s->sc->discounts.n_levels, row = top;
     int bar_w = width - 24;
@@ -213,9 +220,9 @@ static void draw_levels(const dash_shared *s, int top, int width, int height)
 }
 
 /* The selected policy's value estimate per level (a first-time visitor), as bars from the smallest. */
-static void draw_values(const dash_shared *s, int top, int width, int height)
+static void draw_values(const dash_view *s, int p, int top, int width, int height)
 {
-    int p = s->selected, n_levels = s->sc->discounts.n_levels;
+    int n_levels = s->sc->discounts.n_levels;
     if (p < 0)
         return;
     mvprintw(top, 0, "%s %s: learned value of each level for three kinds of shopper", marks[p], s->configs[p]->name);
@@ -248,7 +255,7 @@ static void draw_values(const dash_shared *s, int top, int width, int height)
 
 /* Per segment (hidden from the policies, known to the simulator): the share of its visits each policy
    discounted and their conversion — whom the policy learned to discount. */
-static void draw_segments(const dash_shared *s, int top, int width, int height)
+static void draw_segments(const dash_view *s, int top, int width, int height)
 {
     mvaddnstr(top, 0, "by segment: share of visits discounted / conversion (the segments are hidden from the policies)",
               width);
@@ -270,13 +277,19 @@ static void draw_segments(const dash_shared *s, int top, int width, int height)
     }
 }
 
-/* Note a live change, in order, for the snapshot. */
-static void record_change(dash_shared *s, const char *what)
+/* The live changes made with the keys, in order, stored with each snapshot run (the screen's own record). */
+typedef struct {
+    char text[DASH_MAX_CHANGES][128];
+    uint64_t visit[DASH_MAX_CHANGES];
+    int n;
+} change_log;
+
+static void record_change(change_log *log, uint64_t visit, const char *what)
 {
-    if (s->n_changes == DASH_MAX_CHANGES)
+    if (log->n == DASH_MAX_CHANGES)
         return;
-    s->change_visit[s->n_changes] = s->done;
-    snprintf(s->change[s->n_changes++], sizeof s->change[0], "%s", what);
+    log->visit[log->n] = visit;
+    dsim__strlcpy(log->text[log->n++], what, sizeof log->text[0]); /* a long message is cut */
 }
 
 /* The shipped policies to add one from: a cursor on a list. */
@@ -306,38 +319,8 @@ static void draw_chooser(const chooser *c, int rows, int cols)
     mvhline(top + 2 + shown, left, '-', w);
 }
 
-/* A key while the chooser is open; on enter, the chosen policy's file is loaded and checked, and handed to
-   the worker. */
-static void choose_key(chooser *c, int key, dash_shared *s, dsim_policy_config **owned, int *n_owned, char *message,
-                       size_t n)
-{
-    if (key == KEY_UP || key == 'k')
-        c->cursor = c->cursor > 0 ? c->cursor - 1 : 0;
-    else if (key == KEY_DOWN || key == 'j')
-        c->cursor = c->cursor + 1 < (int)c->n ? c->cursor + 1 : c->cursor;
-    else if (key == 27 || key == 'q')
-        c->open = false;
-    else if (key == '\n' || key == KEY_ENTER) {
-        c->open = false;
-        char path[1024];
-        dsim_policy_config *cfg = NULL;
-        if (s->n_policies >= DASH_MAX_POLICIES || *n_owned >= 32) {
-            snprintf(message, n, "at most %d policies", DASH_MAX_POLICIES);
-        } else if (cli_find_file("policies", c->names[c->cursor], path, sizeof path) ||
-                   dsim_policy_config_load(&cfg, path) || dsim_policy_config_check(cfg, s->sc)) {
-            snprintf(message, n, "%s: %s", c->names[c->cursor], dsim_errmsg());
-            dsim_policy_config_free(cfg);
-        } else {
-            owned[(*n_owned)++] = cfg;
-            s->add = cfg;
-            snprintf(message, n, "added %s at visit %llu", cfg->name, (unsigned long long)s->done);
-            record_change(s, message);
-        }
-    }
-}
-
 /* A chart under its title line, which carries the legend: each policy's mark and name. */
-static void draw_chart_titled(const dash_shared *s, int metric, int top, int width, int height)
+static void draw_chart_titled(const dash_view *s, int metric, int top, int width, int height)
 {
     mvaddnstr(top, 0, metric ? "conversion rate (purchases per visit so far)" : "cumulative objective", width);
     int x = metric ? 46 : 22;
@@ -348,30 +331,13 @@ static void draw_chart_titled(const dash_shared *s, int metric, int top, int wid
     draw_chart(s, metric, top + 1, width, height - 1);
 }
 
-static const char *const help_lines[] = {
-    "keys",
-    "  p        pause / resume",
-    "  space    one visit (when paused)",
-    "  r        restart every policy on new seeds",
-    "  + / -    faster / slower (x10 visits a tick)",
-    "  s        trigger the next configured shock now",
-    "  e / E    price sensitivity x1.25 / /1.25 (every segment,",
-    "  < / >    or the one these choose)",
-    "  o / O    outside option +0.5 / -0.5 (buying less / more)",
-    "  m        chart: cumulative objective / conversion rate",
-    "  l        the discount levels each policy gives / the chart",
-    "  tab      next policy's learned values (3 kinds of shopper)",
-    "  [ / ]    that policy's live parameter (e, c, alpha, v) x0.8 / x1.25",
-    "  g        by segment: share discounted and conversion / the chart",
-    "  w        save a snapshot of the runs now",
-    "  a / x    add a shipped policy (caught up) / drop the selected one",
-    "  ?        this help (any key closes it)",
-    "  q        quit, saving the runs so far",
-};
+/* The help overlay's lines: "keys", then the key table's (below). */
+static int help_lines(const char **lines, int max);
 
 static void draw_help(int rows, int cols)
 {
-    int n = (int)(sizeof help_lines / sizeof help_lines[0]), w = 56, top = (rows - n - 2) / 2, left = (cols - w) / 2;
+    const char *lines[64];
+    int n = help_lines(lines, 64), w = 56, top = (rows - n - 2) / 2, left = (cols - w) / 2;
     if (top < 0)
         top = 0;
     if (left < 0)
@@ -382,20 +348,20 @@ static void draw_help(int rows, int cols)
             mvhline(top + r, left, '-', w);
     }
     for (int i = 0; i < n; i++)
-        mvaddnstr(top + 1 + i, left + 2, help_lines[i], w - 4);
+        mvaddnstr(top + 1 + i, left + 2, lines[i], w - 4);
 }
 
-static void draw(const dash_shared *s, const char *db, double elapsed, int metric, int panel, bool help,
-                 const chooser *choosing, const char *message)
+static void draw(const dash_view *s, const dash_controls *c, const char *db, double elapsed, int metric, int panel,
+                 bool help, const chooser *choosing, const char *message)
 {
     bool levels = panel == PANEL_LEVELS;
     int rows, cols;
     getmaxyx(stdscr, rows, cols);
     erase();
-    draw_status(s, elapsed, db, cols);
+    draw_status(s, c, elapsed, db, cols);
     int chart_top = draw_table(s, 2, cols) + 1, chart_h = rows - chart_top - 3;
-    if (s->selected >= 0) {
-        draw_values(s, chart_top - 1, cols, chart_h + 2);
+    if (c->selected >= 0) {
+        draw_values(s, c->selected, chart_top - 1, cols, chart_h + 2);
     } else if (levels) {
         mvaddnstr(chart_top - 1, 0, "discount levels given (level, share of decisions)", cols);
         draw_levels(s, chart_top, cols, chart_h + 1);
@@ -426,16 +392,16 @@ static void draw(const dash_shared *s, const char *db, double elapsed, int metri
 /* The live changes made so far, recorded with each snapshot run. */
 static int record_changes(dsim_store *store, void *user)
 {
-    const dash_shared *s = user;
+    const change_log *log = user;
     int rc = DSIM_OK;
-    for (int c = 0; c < s->n_changes && !rc; c++)
-        rc = dsim_store_change_add(store, c, s->change_visit[c], s->change[c]);
+    for (int c = 0; c < log->n && !rc; c++)
+        rc = dsim_store_change_add(store, c, log->visit[c], log->text[c]);
     return rc;
 }
 
 /* Every policy's run so far, stored as a finished run of the visits done, with its series: the chart's points
    (the objective only, the seeds' mean), then the seed's totals at the end. */
-static int save_snapshot(const dash_shared *s, const char *db)
+static int save_snapshot(const dash_view *s, const change_log *changes, const char *db)
 {
     dsim_store *store = NULL;
     dsim_study_result res = {0};
@@ -456,41 +422,14 @@ static int save_snapshot(const dash_shared *s, const char *db)
             run.scenario = s->sc;
             run.policy = s->configs[p];
             run.seed = s->seed + (uint64_t)k;
-            run.origin = (dsim_run_origin){DSIM_SOURCE_DASH, s->horizon, s->n_changes > 0};
+            run.origin = (dsim_run_origin){DSIM_SOURCE_DASH, s->horizon, changes->n > 0};
             run.before_end = record_changes;
-            run.user = (void *)s;
+            run.user = (void *)changes;
             rc = dsim_study_store(store, &run, &res, &id);
         }
     dsim_study_result_clear(&res);
     dsim_store_close(store);
     return rc;
-}
-
-
-/* e/E: every segment's price sensitivity ×1.25 or ÷1.25; o/O: the outside option ±0.5. As a shock built on
-   the spot, applied by the worker between visits. */
-static void market_change(dash_shared *s, int key, int segment, char *message, size_t n)
-{
-    dsim_shock_config c = {.elasticity_factor = 1.0, .share = -1, .outside_utility = NAN, .at_visit = -1, .at_day = -1};
-    snprintf(c.segment, sizeof c.segment, "%s", segment < 0 ? "all" : s->sc->segments[segment].name);
-    if (key == 'e' || key == 'E') {
-        c.elasticity_factor = key == 'e' ? 1.25 : 0.8;
-        snprintf(c.name, sizeof c.name, "sensitivity x%g", c.elasticity_factor);
-        if (segment < 0)
-            snprintf(message, n, "price sensitivity x%g for every segment at visit %llu", c.elasticity_factor,
-                     (unsigned long long)s->done);
-        else
-            snprintf(message, n, "price sensitivity x%g for segment %s at visit %llu", c.elasticity_factor,
-                     c.segment, (unsigned long long)s->done);
-    } else {
-        s->outside_utility += key == 'o' ? 0.5 : -0.5;
-        c.outside_utility = s->outside_utility;
-        snprintf(c.name, sizeof c.name, "outside option %g", s->outside_utility);
-        snprintf(message, n, "outside option set to %g at visit %llu", s->outside_utility, (unsigned long long)s->done);
-    }
-    s->custom = c;
-    s->custom_pending = true;
-    record_change(s, message);
 }
 
 /* The terminal in the dashboard's modes, restored at exit and on signals. @return 0 or −1. */
@@ -522,15 +461,16 @@ static int screen_start(void)
     return 0;
 }
 
-int dash_show(const dash_shared *s, const char *db)
+int dash_show(const dash_view *v, const char *db)
 {
     if (screen_start())
         return 1;
     bool help = false;
     int metric = 0, panel = PANEL_CHART;
     double started = now();
+    dash_controls c = {.paused = false, .speed = 1, .selected = -1};
     for (;;) {
-        draw(s, db, now() - started, metric, panel, help, NULL, "replay of stored runs (read only)");
+        draw(v, &c, db, now() - started, metric, panel, help, NULL, "replay of stored runs (read only)");
         int key = getch();
         if (stop_requested || key == 'q' || key == 'Q')
             break;
@@ -549,181 +489,357 @@ int dash_show(const dash_shared *s, const char *db)
     return 0;
 }
 
+/* ---- the live session: the screen's own state and its keys --------------------------------------------- */
+
+typedef struct {
+    dash_shared *s;         /* shared with the worker; a key is handled with its lock held */
+    dash_view view;         /* the copy drawn from, taken under the lock */
+    dash_controls controls; /* and the controls as they were then */
+    change_log changes;
+    int panel, metric;
+    int segment;            /* e / E's target, −1 for every segment */
+    int next_shock;         /* s: the scenario's next shock */
+    double outside_utility; /* V0 as the keys have set it */
+    bool help, save_now;
+    chooser choosing;
+    dsim_policy_config *owned[32]; /* the policies added live, freed at the end */
+    int n_owned;
+    char message[256];
+} screen;
+
+/* Queue a command; a full queue (the worker stalled) is said on the screen. @return whether it was queued. */
+static bool push(screen *sc, dash_command c)
+{
+    if (dash_push(sc->s, c))
+        return true;
+    snprintf(sc->message, sizeof sc->message, "the simulation is behind: key ignored");
+    return false;
+}
+
+/* A change the keys made: on the screen and in the log the snapshots keep. */
+static void changed(screen *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void changed(screen *sc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sc->message, sizeof sc->message, fmt, ap);
+    va_end(ap);
+    record_change(&sc->changes, sc->view.done, sc->message);
+}
+
+static void key_pause(screen *sc, int key)
+{
+    (void)key;
+    sc->s->controls.paused = !sc->s->controls.paused;
+}
+
+static void key_step(screen *sc, int key)
+{
+    (void)key;
+    push(sc, (dash_command){.kind = DASH_STEP});
+}
+
+static void key_speed(screen *sc, int key)
+{
+    int *speed = &sc->s->controls.speed;
+    if (key == '-')
+        *speed = *speed > 1 ? *speed / 10 : 1;
+    else
+        *speed = *speed < DASH_MAX_SPEED ? *speed * 10 : *speed;
+}
+
+static void key_restart(screen *sc, int key)
+{
+    (void)key;
+    const dash_view *v = &sc->view;
+    if (push(sc, (dash_command){.kind = DASH_RESTART}))
+        changed(sc, "restarted on seed %llu at visit %llu", (unsigned long long)(v->seed + (uint64_t)v->n_seeds),
+                (unsigned long long)v->done);
+}
+
+static void key_shock(screen *sc, int key)
+{
+    (void)key;
+    const dsim_scenario *scn = sc->view.sc;
+    if (scn->n_shocks == 0) {
+        snprintf(sc->message, sizeof sc->message, "the scenario configures no shock");
+    } else if (push(sc, (dash_command){.kind = DASH_SHOCK, .index = sc->next_shock})) {
+        changed(sc, "shock %s applied at visit %llu", scn->shocks[sc->next_shock].name,
+                (unsigned long long)sc->view.done);
+        sc->next_shock = (sc->next_shock + 1) % scn->n_shocks;
+    }
+}
+
+/* e/E: every segment's price sensitivity ×1.25 or ÷1.25; o/O: the outside option ±0.5. As a shock built on
+   the spot, applied by the worker between visits. */
+static void key_market(screen *sc, int key)
+{
+    dash_command c = {.kind = DASH_MARKET};
+    dsim_shock_config *shock = &c.shock;
+    *shock = (dsim_shock_config){.elasticity_factor = 1.0, .share = -1, .outside_utility = NAN, .at_visit = -1,
+                                 .at_day = -1};
+    snprintf(shock->segment, sizeof shock->segment, "%s",
+             sc->segment < 0 ? "all" : sc->view.sc->segments[sc->segment].name);
+    unsigned long long at = (unsigned long long)sc->view.done;
+    if (key == 'e' || key == 'E') {
+        shock->elasticity_factor = key == 'e' ? 1.25 : 0.8;
+        snprintf(shock->name, sizeof shock->name, "sensitivity x%g", shock->elasticity_factor);
+        if (!push(sc, c))
+            return;
+        if (sc->segment < 0)
+            changed(sc, "price sensitivity x%g for every segment at visit %llu", shock->elasticity_factor, at);
+        else
+            changed(sc, "price sensitivity x%g for segment %s at visit %llu", shock->elasticity_factor, shock->segment,
+                    at);
+    } else {
+        double v0 = sc->outside_utility + (key == 'o' ? 0.5 : -0.5);
+        shock->outside_utility = v0;
+        snprintf(shock->name, sizeof shock->name, "outside option %g", v0);
+        if (!push(sc, c))
+            return;
+        sc->outside_utility = v0;
+        changed(sc, "outside option set to %g at visit %llu", v0, at);
+    }
+}
+
+/* < / >: which segment e / E act on: every one, or one at a time. */
+static void key_segment(screen *sc, int key)
+{
+    int n = sc->view.sc->n_segments;
+    sc->segment = key == '>' ? (sc->segment + 1 < n ? sc->segment + 1 : -1) : (sc->segment >= 0 ? sc->segment - 1 : n - 1);
+    snprintf(sc->message, sizeof sc->message, "e / E now act on %s",
+             sc->segment < 0 ? "every segment" : sc->view.sc->segments[sc->segment].name);
+}
+
+static void key_chart(screen *sc, int key)
+{
+    (void)key;
+    sc->metric = !sc->metric;
+    sc->panel = PANEL_CHART;
+}
+
+/* l, g: a panel in place of the chart, and back. */
+static void key_panel(screen *sc, int key)
+{
+    int panel = key == 'l' || key == 'L' ? PANEL_LEVELS : PANEL_SEGMENTS;
+    sc->panel = sc->panel == panel ? PANEL_CHART : panel;
+    sc->s->controls.selected = -1;
+}
+
+/* tab: the next policy's learned values, then back to the chart. */
+static void key_select(screen *sc, int key)
+{
+    (void)key;
+    int *selected = &sc->s->controls.selected;
+    *selected = *selected + 1 < sc->view.n_policies ? *selected + 1 : -1;
+}
+
+static void key_knob(screen *sc, int key)
+{
+    const dash_view *v = &sc->view;
+    int p = sc->s->controls.selected;
+    if (p < 0 || p >= v->n_policies || !v->knob_name[0]) {
+        snprintf(sc->message, sizeof sc->message, "tab to a policy with a live parameter first");
+        return;
+    }
+    double factor = key == ']' ? 1.25 : 0.8;
+    if (push(sc, (dash_command){.kind = DASH_KNOB, .value = factor}))
+        changed(sc, "%s: %s %.4g -> %.4g at visit %llu", v->configs[p]->name, v->knob_name, v->knob_value,
+                v->knob_value * factor, (unsigned long long)v->done);
+}
+
+static void key_save(screen *sc, int key)
+{
+    (void)key;
+    sc->save_now = true;
+}
+
+static void key_add(screen *sc, int key)
+{
+    (void)key;
+    chooser *c = &sc->choosing;
+    if (!c->n)
+        c->n = dsim_files_list("policies", c->names, 128);
+    c->open = c->n > 0;
+}
+
+static void key_remove(screen *sc, int key)
+{
+    (void)key;
+    const dash_view *v = &sc->view;
+    int p = sc->s->controls.selected;
+    if (p < 0 || p >= v->n_policies || v->n_policies < 2)
+        snprintf(sc->message, sizeof sc->message, "tab to a policy first (and keep one)");
+    else if (push(sc, (dash_command){.kind = DASH_REMOVE, .index = p}))
+        changed(sc, "removed %s at visit %llu", v->configs[p]->name, (unsigned long long)v->done);
+}
+
+static void key_help(screen *sc, int key)
+{
+    (void)key;
+    sc->help = true;
+}
+
+static void key_quit(screen *sc, int key)
+{
+    (void)key;
+    sc->s->controls.quit = true;
+}
+
+/* A key while the chooser is open; on enter, the chosen policy's file is loaded and checked, and handed to
+   the worker. */
+static void choose_key(screen *sc, int key)
+{
+    chooser *c = &sc->choosing;
+    if (key == KEY_UP || key == 'k')
+        c->cursor = c->cursor > 0 ? c->cursor - 1 : 0;
+    else if (key == KEY_DOWN || key == 'j')
+        c->cursor = c->cursor + 1 < (int)c->n ? c->cursor + 1 : c->cursor;
+    else if (key == 27 || key == 'q')
+        c->open = false;
+    else if (key == '\n' || key == KEY_ENTER) {
+        c->open = false;
+        char path[1024];
+        dsim_policy_config *cfg = NULL;
+        if (sc->view.n_policies >= DASH_MAX_POLICIES || sc->n_owned >= 32) {
+            snprintf(sc->message, sizeof sc->message, "at most %d policies", DASH_MAX_POLICIES);
+        } else if (cli_find_file("policies", c->names[c->cursor], path, sizeof path) ||
+                   dsim_policy_config_load(&cfg, path) || dsim_policy_config_check(cfg, sc->view.sc)) {
+            snprintf(sc->message, sizeof sc->message, "%s: %s", c->names[c->cursor], dsim_errmsg());
+            dsim_policy_config_free(cfg);
+        } else if (push(sc, (dash_command){.kind = DASH_ADD, .policy = cfg})) {
+            sc->owned[sc->n_owned++] = cfg;
+            changed(sc, "added %s at visit %llu", cfg->name, (unsigned long long)sc->view.done);
+        } else {
+            dsim_policy_config_free(cfg);
+        }
+    }
+}
+
+/* Every key of the live dashboard: the keys that press it, its line in the help (NULL: on another's line),
+   and what it does. The help overlay is written from this table, so the two cannot drift. */
+typedef struct {
+    const char *keys;
+    const char *help;
+    void (*press)(screen *sc, int key);
+} key_binding;
+
+static const key_binding bindings[] = {
+    {"pP", "  p        pause / resume", key_pause},
+    {" ", "  space    one visit (when paused)", key_step},
+    {"rR", "  r        restart every policy on new seeds", key_restart},
+    {"+=-", "  + / -    faster / slower (x10 visits a tick)", key_speed},
+    {"sS", "  s        trigger the next configured shock now", key_shock},
+    {"eEoO", "  e / E    price sensitivity x1.25 / /1.25 (every segment,", key_market},
+    {"<>", "  < / >    or the one these choose)", key_segment},
+    {"", "  o / O    outside option +0.5 / -0.5 (buying less / more)", NULL},
+    {"mM", "  m        chart: cumulative objective / conversion rate", key_chart},
+    {"lLgG", "  l        the discount levels each policy gives / the chart", key_panel},
+    {"\t", "  tab      next policy's learned values (3 kinds of shopper)", key_select},
+    {"[]", "  [ / ]    that policy's live parameter (e, c, alpha, v) x0.8 / x1.25", key_knob},
+    {"", "  g        by segment: share discounted and conversion / the chart", NULL},
+    {"wW", "  w        save a snapshot of the runs now", key_save},
+    {"aA", "  a / x    add a shipped policy (caught up) / drop the selected one", key_add},
+    {"xX", NULL, key_remove},
+    {"?", "  ?        this help (any key closes it)", key_help},
+    {"qQ", "  q        quit, saving the runs so far", key_quit},
+};
+
+static int help_lines(const char **lines, int max)
+{
+    int n = 0;
+    lines[n++] = "keys";
+    for (size_t i = 0; i < sizeof bindings / sizeof bindings[0] && n < max; i++)
+        if (bindings[i].help)
+            lines[n++] = bindings[i].help;
+    return n;
+}
+
+static void press(screen *sc, int key)
+{
+    for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++)
+        if (bindings[i].press && key > 0 && key < 256 && strchr(bindings[i].keys, key)) {
+            bindings[i].press(sc, key);
+            return;
+        }
+}
+
+/* The snapshot asked with w, written outside the lock (the worker keeps running meanwhile). */
+static void save_now(screen *sc, const char *db)
+{
+    sc->save_now = false;
+    if (save_snapshot(&sc->view, &sc->changes, db))
+        snprintf(sc->message, sizeof sc->message, "saving failed: %s", dsim_errmsg());
+    else
+        snprintf(sc->message, sizeof sc->message, "saved %d runs of %llu visits to %s",
+                 sc->view.n_policies * sc->view.n_seeds, (unsigned long long)sc->view.done, db);
+}
+
 int dash_run(dash_shared *s, const char *db)
 {
-    if (screen_start())
+    screen *sc = calloc(1, sizeof *sc); /* large (the view's series): not on the stack */
+    if (!sc) {
+        fprintf(stderr, "dsim: dash: out of memory\n");
         return 1;
+    }
+    *sc = (screen){.s = s, .panel = PANEL_CHART, .segment = -1, .outside_utility = s->view.sc->behaviour.outside_utility};
+    if (screen_start()) {
+        free(sc);
+        return 1;
+    }
     pthread_t worker;
     if (pthread_create(&worker, NULL, dash_worker, s) != 0) {
         restore_terminal();
         fprintf(stderr, "dsim: dash: cannot start the simulation thread\n");
+        free(sc);
         return 1;
     }
     double started = now();
-    bool help = false, save_now = false;
-    int panel = PANEL_CHART, n_owned = 0, segment = -1; /* segment: e / E's target, −1 for all */
-    chooser choosing = {0};
-    dsim_policy_config *owned[32]; /* the policies added live, freed at the end */
-    int metric = 0;
-    char message[256] = "";
-    int next_shock = 0;
-    dash_shared view;
     for (;;) {
         pthread_mutex_lock(&s->lock);
-        view = *s; /* a consistent copy to draw from, the lock held only for the copy */
+        sc->view = s->view; /* a consistent copy to draw from, the lock held only for the copy */
+        sc->controls = s->controls;
         pthread_mutex_unlock(&s->lock);
-        if (save_now) { /* outside the lock: the worker keeps running while the database is written */
-            save_now = false;
-            if (save_snapshot(&view, db))
-                snprintf(message, sizeof message, "saving failed: %s", dsim_errmsg());
-            else
-                snprintf(message, sizeof message, "saved %d runs of %llu visits to %s", view.n_policies * view.n_seeds,
-                         (unsigned long long)view.done, db);
-        }
-        draw(&view, db, now() - started, metric, panel, help, &choosing, message);
+        if (sc->save_now)
+            save_now(sc, db);
+        draw(&sc->view, &sc->controls, db, now() - started, sc->metric, sc->panel, sc->help, &sc->choosing,
+             sc->message);
         int key = getch();
         if (stop_requested)
             key = 'q';
         if (key == ERR)
             continue;
-        if (help) {
-            help = false;
+        if (sc->help) {
+            sc->help = false;
             continue;
         }
         pthread_mutex_lock(&s->lock);
-        if (choosing.open) {
-            choose_key(&choosing, key, s, owned, &n_owned, message, sizeof message);
-            pthread_mutex_unlock(&s->lock);
-            continue;
-        }
-        switch (key) {
-        case '>':
-        case '<': /* which segment e / E act on: every one, or one at a time */
-            segment = key == '>' ? (segment + 1 < s->sc->n_segments ? segment + 1 : -1)
-                                 : (segment >= 0 ? segment - 1 : s->sc->n_segments - 1);
-            snprintf(message, sizeof message, "e / E now act on %s",
-                     segment < 0 ? "every segment" : s->sc->segments[segment].name);
-            break;
-        case 'r':
-        case 'R':
-            s->restart = true;
-            snprintf(message, sizeof message, "restarted on seed %llu at visit %llu",
-                     (unsigned long long)(s->seed + (uint64_t)s->n_seeds), (unsigned long long)s->done);
-            record_change(s, message);
-            break;
-        case 'a':
-        case 'A':
-            if (!choosing.n)
-                choosing.n = dsim_files_list("policies", choosing.names, 128);
-            choosing.open = choosing.n > 0;
-            break;
-        case 'x':
-        case 'X':
-            if (s->selected < 0 || s->n_policies < 2) {
-                snprintf(message, sizeof message, "tab to a policy first (and keep one)");
-            } else {
-                snprintf(message, sizeof message, "removed %s at visit %llu", s->configs[s->selected]->name,
-                         (unsigned long long)s->done);
-                record_change(s, message);
-                s->remove = s->selected;
-            }
-            break;
-        case 'q':
-        case 'Q':
-            s->quit = true;
-            break;
-        case 'p':
-        case 'P':
-            s->paused = !s->paused;
-            break;
-        case ' ':
-            s->step = s->paused;
-            break;
-        case '+':
-        case '=':
-            s->speed = s->speed < DASH_MAX_SPEED ? s->speed * 10 : s->speed;
-            break;
-        case '-':
-            s->speed = s->speed > 1 ? s->speed / 10 : 1;
-            break;
-        case 's':
-        case 'S':
-            if (s->sc->n_shocks == 0) {
-                snprintf(message, sizeof message, "the scenario configures no shock");
-            } else {
-                s->shock = next_shock;
-                snprintf(message, sizeof message, "shock %s applied at visit %llu", s->sc->shocks[next_shock].name,
-                         (unsigned long long)s->done);
-                record_change(s, message);
-                next_shock = (next_shock + 1) % s->sc->n_shocks;
-            }
-            break;
-        case 'e':
-        case 'E':
-        case 'o':
-        case 'O':
-            market_change(s, key, segment, message, sizeof message);
-            break;
-        case 'm':
-        case 'M':
-            metric = !metric;
-            panel = PANEL_CHART;
-            break;
-        case 'l':
-        case 'L':
-            panel = panel == PANEL_LEVELS ? PANEL_CHART : PANEL_LEVELS;
-            s->selected = -1;
-            break;
-        case 'g':
-        case 'G':
-            panel = panel == PANEL_SEGMENTS ? PANEL_CHART : PANEL_SEGMENTS;
-            s->selected = -1;
-            break;
-        case '[':
-        case ']':
-            if (s->selected < 0 || !s->knob_name[0]) {
-                snprintf(message, sizeof message, "tab to a policy with a live parameter first");
-            } else {
-                double factor = key == ']' ? 1.25 : 0.8;
-                s->knob_factor = factor;
-                snprintf(message, sizeof message, "%s: %s %.4g -> %.4g at visit %llu", s->configs[s->selected]->name,
-                         s->knob_name, s->knob_value, s->knob_value * factor, (unsigned long long)s->done);
-                record_change(s, message);
-            }
-            break;
-        case '\t': /* the next policy's learned values, then back to the chart */
-            s->selected = s->selected + 1 < s->n_policies ? s->selected + 1 : -1;
-            break;
-        case 'w':
-        case 'W':
-            save_now = true;
-            break;
-        case '?':
-            help = true;
-            break;
-        default:
-            break;
-        }
-        bool quit = s->quit;
+        if (sc->choosing.open)
+            choose_key(sc, key);
+        else
+            press(sc, key);
+        bool quit = s->controls.quit;
         pthread_mutex_unlock(&s->lock);
         if (quit)
             break;
     }
     pthread_join(worker, NULL);
     restore_terminal();
-    for (size_t i = 0; i < choosing.n; i++)
-        free(choosing.names[i]);
+    for (size_t i = 0; i < sc->choosing.n; i++)
+        free(sc->choosing.names[i]);
     int status = 0;
-    if (s->error[0]) {
-        fprintf(stderr, "dsim: dash: %s\n", s->error);
+    const dash_view *v = &s->view; /* the worker has ended: read without the lock */
+    if (v->error[0]) {
+        fprintf(stderr, "dsim: dash: %s\n", v->error);
         status = 1;
-    } else if (save_snapshot(s, db)) {
+    } else if (save_snapshot(v, &sc->changes, db)) {
         fprintf(stderr, "dsim: dash: %s\n", dsim_errmsg());
         status = 1;
     } else {
-        printf("saved %d runs of %llu visits to %s\n", s->n_policies * s->n_seeds, (unsigned long long)s->done, db);
+        printf("saved %d runs of %llu visits to %s\n", v->n_policies * v->n_seeds, (unsigned long long)v->done, db);
     }
-    for (int i = 0; i < n_owned; i++)
-        dsim_policy_config_free(owned[i]);
+    for (int i = 0; i < sc->n_owned; i++)
+        dsim_policy_config_free(sc->owned[i]);
+    free(sc);
     return status;
 }

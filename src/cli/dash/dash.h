@@ -21,21 +21,20 @@
 #define DASH_MAX_CHANGES 64
 #define DASH_PROFILES 3 /* shoppers a policy's learned values are shown for: new, regular, deal-trained */
 
-/* What the main thread asks, what the worker reports: everything under `lock`. */
+/*
+ * The dashboard's two threads share three things, all under `lock`:
+ *   view      what the worker publishes (the race as it stands); the screen copies it and draws the copy;
+ *   controls  settings the screen sets and the worker reads every tick (pause, speed, the policy shown);
+ *   queue     one-shot commands the screen pushes and the worker carries out in order at its next tick.
+ * What only the screen keeps (the live changes, the outside option as the keys set it) lives in dash.c.
+ */
 typedef struct {
-    pthread_mutex_t lock;
-    /* setup, read-only once the worker runs */
+    /* setup, before the worker starts */
     const dsim_scenario *sc;
     const dsim_policy_config *configs[DASH_MAX_POLICIES];
     int n_policies;
     uint64_t seed, horizon; /* seeds seed … seed + n_seeds − 1 */
     int n_seeds;
-    /* requests */
-    bool paused, quit, step;
-    int speed;        /* visits per policy and tick */
-    int shock;        /* index into sc->shocks to apply now, or −1 */
-    bool custom_pending;          /* a market change made with the keys, to apply now */
-    dsim_shock_config custom;
     /* reports */
     dsim_metrics seed_metrics[DASH_MAX_POLICIES][DASH_MAX_SEEDS];
     dsim_metrics metrics[DASH_MAX_POLICIES]; /* summed over the seeds */
@@ -48,22 +47,51 @@ typedef struct {
     double rate;      /* visits per second, all policies together */
     uint64_t mark_visit[DASH_MAX_MARKS]; /* live shocks, for the chart */
     int n_marks;
-    char change[DASH_MAX_CHANGES][128]; /* every live change, in order */
-    uint64_t change_visit[DASH_MAX_CHANGES];
-    int n_changes;
-    double outside_utility;             /* V0 as the keys have set it */
-    int selected;     /* the policy whose learned values are shown, or −1 */
-    double knob_factor;            /* request: multiply the selected policy's knob by this (0: none) */
-    const dsim_policy_config *add; /* request: a policy to add (caught up to the current visit), or NULL */
-    int remove;                    /* request: the policy to drop, or −1 */
-    bool restart;                  /* request: start every policy again on the next unused seeds */
-    char knob_name[32];            /* the selected policy's live parameter, "" if it has none */
+    char knob_name[32];               /* the shown policy's live parameter, "" if it has none */
     double knob_value;
-    bool values_known;                 /* its type keeps value estimates */
+    bool values_known;                /* its type keeps value estimates */
     double values[DASH_PROFILES][DSIM_MAX_LEVELS]; /* per shopper profile and level, its first seed */
     char error[512];  /* the worker stopped on this */
     bool finished;    /* the horizon was reached */
+} dash_view;
+
+typedef struct {
+    bool paused;
+    bool quit;    /* the worker ends at its next tick */
+    int speed;    /* visits per policy and tick */
+    int selected; /* the policy whose learned values are shown, or −1 (the worker resets it when it drops one) */
+} dash_controls;
+
+typedef enum {
+    DASH_STEP,    /* one visit, when paused */
+    DASH_SHOCK,   /* the scenario's shock `index`, now */
+    DASH_MARKET,  /* `shock`, a market change made with the keys, now */
+    DASH_KNOB,    /* the shown policy's live parameter × `value` */
+    DASH_ADD,     /* `policy`, caught up to the current visit */
+    DASH_REMOVE,  /* policy `index` */
+    DASH_RESTART, /* every policy again, on the next unused seeds */
+} dash_command_kind;
+
+typedef struct {
+    dash_command_kind kind;
+    int index;
+    double value;
+    dsim_shock_config shock;
+    const dsim_policy_config *policy;
+} dash_command;
+
+#define DASH_QUEUE 64
+
+typedef struct {
+    pthread_mutex_t lock;
+    dash_view view;
+    dash_controls controls;
+    dash_command queue[DASH_QUEUE]; /* a ring: pushed at tail, carried out from head */
+    size_t head, tail;
 } dash_shared;
+
+/** Queue a command for the worker (the caller holds the lock). @return false when the queue is full. */
+bool dash_push(dash_shared *s, dash_command c);
 
 /** The shoppers a policy's learned values are shown for, as the contexts it would see (worker.c). */
 extern const char *const dash_profile_names[DASH_PROFILES];
@@ -75,12 +103,12 @@ void *dash_worker(void *shared);
 int dash_run(dash_shared *s, const char *db);
 
 /** Stored runs in the same views, read only (keys m, l, ?, q). @return the exit status. */
-int dash_show(const dash_shared *s, const char *db);
+int dash_show(const dash_view *v, const char *db);
 
 struct dsim_store;
 /** Fill `s` from stored runs (replay.c); the scenario (of the first run) and the configs are made here and
  *  owned by the caller. @return 0, DSIM_ENOTFOUND or DSIM_ESTORE. */
-int dash_replay(struct dsim_store *st, const char *db, const int64_t *runs, int n_runs, dash_shared *s,
+int dash_replay(struct dsim_store *st, const char *db, const int64_t *runs, int n_runs, dash_view *v,
                 dsim_scenario **sc, dsim_policy_config **configs);
 
 #endif

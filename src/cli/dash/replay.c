@@ -12,7 +12,7 @@
 #include "dsim/store.h"
 
 typedef struct {
-    dash_shared *s;
+    dash_view *s;
     int p;
     size_t reward_col, purchases_col, visits_col;
 } series_reader;
@@ -28,7 +28,7 @@ static size_t column(const char *name)
 static int add_checkpoint(uint64_t visit, const double *v, void *data)
 {
     series_reader *r = data;
-    dash_shared *s = r->s;
+    dash_view *s = r->s;
     if (r->p == 0 && s->n_points < DASH_POINTS)
         s->series_visit[s->n_points] = visit;
     size_t i = 0;
@@ -60,14 +60,10 @@ static void metrics_of(const dsim_run_row *row, dsim_metrics *m)
         m->level_count[l] = row->level_visits[l];
 }
 
-int dash_replay(dsim_store *st, const char *db, const int64_t *runs, int n_runs, dash_shared *s,
+int dash_replay(dsim_store *st, const char *db, const int64_t *runs, int n_runs, dash_view *s,
                 dsim_scenario **sc_out, dsim_policy_config **configs)
 {
     memset(s, 0, sizeof *s);
-    s->shock = -1;
-    s->selected = -1;
-    s->remove = -1;
-    s->speed = 1;
     s->n_seeds = 1;
     s->finished = true;
     int rc = DSIM_OK;
