@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/dash/dash.h"
 #include "dsim/error.h"
+#include "dsim/study.h"
 #include "core/text.h"
 #include "dsim/rank.h"
 #include "dsim/store.h"
@@ -116,38 +117,25 @@ int cmd_dash(int argc, char **argv)
         cli_error("dash: at most %d policies", DASH_MAX_POLICIES);
         return EXIT_USAGE;
     }
-    char path[1024];
     dsim_scenario *sc = NULL;
-    if ((status = cli_find_file("scenarios", o.file, path, sizeof path)))
-        return status;
-    if (dsim_scenario_load(&sc, path) || dsim_ranker_check(sc)) {
-        cli_error("%s", dsim_errmsg());
-        dsim_scenario_free(sc);
-        return EXIT_USAGE;
-    }
-    dash_shared *shared = calloc(1, sizeof *shared); /* large (the series): not on the stack */
-    if (!shared) {
-        cli_error("out of memory");
-        dsim_scenario_free(sc);
-        return EXIT_RUNTIME;
-    }
-    dash_view *v = &shared->view;
-    v->sc = sc;
-    v->n_policies = o.n_policies;
-    v->seed = sc->seed;
-    v->n_seeds = (int)o.seeds;
-    v->horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
-    v->every = v->horizon / 400 ? v->horizon / 400 : 1;
-    shared->controls = (dash_controls){.speed = 100, .selected = -1};
     dsim_policy_config *configs[DASH_MAX_POLICIES] = {0};
-    for (int p = 0; p < o.n_policies && !status; p++) {
-        if ((status = cli_find_file("policies", o.policies[p], path, sizeof path)))
-            break;
-        if (dsim_policy_config_load(&configs[p], path) || dsim_policy_config_check(configs[p], sc)) {
-            cli_error("%s", dsim_errmsg());
-            status = EXIT_USAGE;
-        }
-        v->configs[p] = configs[p];
+    dash_shared *shared = NULL;
+    if (dsim_study_load(o.file, o.policies, o.n_policies, &sc, configs)) {
+        cli_error("%s", dsim_errmsg());
+        status = EXIT_USAGE;
+    } else if (!(shared = calloc(1, sizeof *shared))) { /* large (the series): not on the stack */
+        cli_error("out of memory");
+        status = EXIT_RUNTIME;
+    } else {
+        dash_view *v = &shared->view;
+        v->sc = sc; /* the rest zero, from calloc */
+        v->n_policies = o.n_policies;
+        v->seed = sc->seed;
+        v->n_seeds = (int)o.seeds;
+        v->horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
+        v->every = v->horizon / 400 ? v->horizon / 400 : 1;
+        memcpy(v->configs, configs, sizeof configs);
+        shared->controls = (dash_controls){.speed = 100, .selected = -1};
     }
     if (!status) {
         pthread_mutex_init(&shared->lock, NULL);

@@ -17,6 +17,7 @@
 #include "dsim/rank.h"
 #include "dsim/sim.h"
 #include "dsim/store.h"
+#include "dsim/study.h"
 
 #define MAX_POLICIES CLI_MAX_POLICIES
 #define MAX_SEEDS 1000
@@ -92,27 +93,6 @@ static void print_table(const run_options *o, dsim_policy_config **configs, cons
 
 /* ---- the command ---------------------------------------------------------------------------------------- */
 
-static int load_inputs(const run_options *o, dsim_scenario **sc, dsim_policy_config **configs)
-{
-    char path[1024];
-    int status = cli_find_file("scenarios", o->file, path, sizeof path);
-    if (status)
-        return status;
-    if (dsim_scenario_load(sc, path) || dsim_ranker_check(*sc)) {
-        cli_error("%s", dsim_errmsg());
-        return EXIT_USAGE;
-    }
-    for (int p = 0; p < o->n_policies; p++) {
-        if ((status = cli_find_file("policies", o->policies[p], path, sizeof path)))
-            return status;
-        if (dsim_policy_config_load(&configs[p], path) || dsim_policy_config_check(configs[p], *sc)) {
-            cli_error("%s", dsim_errmsg());
-            return EXIT_USAGE;
-        }
-    }
-    return EXIT_OK;
-}
-
 int cmd_run(int argc, char **argv)
 {
     run_options o;
@@ -129,8 +109,11 @@ int cmd_run(int argc, char **argv)
     dsim_store *store = NULL;
     double *values = NULL;
     int64_t first_run = 0, last_run = 0;
-    if ((status = load_inputs(&o, &sc, configs)))
+    if (dsim_study_load(o.file, o.policies, o.n_policies, &sc, configs)) {
+        cli_error("%s", dsim_errmsg());
+        status = EXIT_USAGE;
         goto done;
+    }
     values = calloc((size_t)o.n_policies * o.seeds * N_COLUMNS, sizeof *values);
     if (!values) {
         cli_error("out of memory");

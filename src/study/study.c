@@ -11,6 +11,8 @@
 
 #include "core/text.h"
 #include "dsim/error.h"
+#include "dsim/files.h"
+#include "dsim/rank.h"
 #include "study/event_sink.h"
 
 int dsim_study_result_reserve(dsim_study_result *res, size_t n)
@@ -225,4 +227,20 @@ int dsim_study_store(dsim_store *st, const dsim_study_run *run, const dsim_study
     for (uint32_t i = 0; i < res->head.n_points && !rc; i++)
         rc = dsim_store_series_add(st, res->points[i].visit, &res->points[i].metrics);
     return finish(st, run, rc, &res->head.final);
+}
+
+/* ---- the inputs ------------------------------------------------------------------------------------------ */
+
+int dsim_study_load(const char *scenario, const char *const *policies, int n_policies, dsim_scenario **sc,
+                    dsim_policy_config **configs)
+{
+    char path[1024];
+    int rc = dsim_files_find("scenarios", scenario, path, sizeof path);
+    if (rc || (rc = dsim_scenario_load(sc, path)) || (rc = dsim_ranker_check(*sc)))
+        return rc;
+    for (int p = 0; p < n_policies && !rc; p++)
+        if (!(rc = dsim_files_find("policies", policies[p], path, sizeof path)) &&
+            !(rc = dsim_policy_config_load(&configs[p], path)))
+            rc = dsim_policy_config_check(configs[p], *sc);
+    return rc;
 }

@@ -222,6 +222,28 @@ static void test_study__a_computed_run_stores_what_it_carries(void **state)
     dsim_study_result_clear(&res);
 }
 
+/* A study's inputs by name: shipped files found, each policy checked against the scenario, and a name that is
+   not there said with where it was looked for. */
+static void test_study__inputs_by_name(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = NULL;
+    dsim_policy_config *configs[2] = {0};
+    const char *names[2] = {"none", DSIM_SOURCE_DIR "/policies/thompson.ini"};
+    ASSERT_OK(dsim_study_load(DSIM_SOURCE_DIR "/scenarios/default.ini", names, 2, &sc, configs));
+    assert_string_equal(configs[1]->type->name, "thompson");
+    dsim_policy_config_free(configs[0]);
+    dsim_policy_config_free(configs[1]);
+    dsim_scenario_free(sc);
+    sc = NULL;
+    configs[0] = configs[1] = NULL;
+    const char *missing[1] = {"thompsen"};
+    assert_int_equal(dsim_study_load(DSIM_SOURCE_DIR "/scenarios/default.ini", missing, 1, &sc, configs),
+                     DSIM_ENOTFOUND);
+    assert_non_null(strstr(dsim_errmsg(), "no policy named 'thompsen'"));
+    dsim_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +252,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_study__a_stop_ends_the_run_interrupted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_study__failures_are_stored_failed_with_their_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(test_study__a_computed_run_stores_what_it_carries, setup, teardown),
+        cmocka_unit_test(test_study__inputs_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
