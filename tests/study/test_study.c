@@ -2,7 +2,8 @@
  * test_study.c — one run of a study (dsim/study.h), in a real SQLite file: simulated into the store and into
  * memory it is the same run (every checkpoint and the totals identical: one checkpoint loop); it records where
  * it came from; logged, every decision is in the store; a stop ends it interrupted; a failed computed run, or
- * a hook that fails, leaves it failed with the reason; a computed run stores every checkpoint it carries.
+ * a hook that fails, leaves it failed with the reason; a computed run stores every checkpoint it carries; and a
+ * study's inputs load by name.
  */
 #include <stdlib.h>
 #include <string.h>
