@@ -34,6 +34,10 @@ typedef struct dsim_sim dsim_sim;
  *  engine's job: policies never see the world). */
 void dsim_sim_policy_env(dsim_policy_env *env, const dsim_world *w);
 
+/** A policy of `cfg` set up for the world `w` (its env from dsim_sim_policy_env); owned by the caller. @return as
+ *  dsim_policy_alloc(). */
+int dsim_sim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const dsim_world *w);
+
 /**
  * Set up a run of `policy` in `world`. Both are borrowed and must outlive the sim; the world is changed by
  * the run (shopper state, shocks), so give each run a freshly generated world.

@@ -101,12 +101,10 @@ int dsim_ope_target_from_config(dsim_ope_target **out, const dsim_policy_config 
 {
     dsim_world *w = NULL;
     dsim_policy *policy = NULL;
-    dsim_policy_env env;
     int rc = dsim_world_alloc(&w, sc, seed);
     if (rc)
         return rc;
-    dsim_sim_policy_env(&env, w);
-    rc = dsim_policy_alloc(&policy, config, &env);
+    rc = dsim_sim_policy_alloc(&policy, config, w);
     dsim_world_free(w);
     if (rc)
         return rc == DSIM_ENOMEM ? rc : DSIM_ECONFIG;

@@ -194,17 +194,22 @@ done:
     return DSIM_OK;
 }
 
+int dsim_sim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, const dsim_world *w)
+{
+    dsim_policy_env env;
+    dsim_sim_policy_env(&env, w);
+    return dsim_policy_alloc(out, cfg, &env);
+}
+
 int dsim_sim_create(dsim_sim **out, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
                     const dsim_sim_options *options)
 {
     dsim_world *world = NULL;
     dsim_policy *policy = NULL;
-    dsim_policy_env env;
     int rc = dsim_world_alloc(&world, sc, seed);
     if (rc)
         return rc;
-    dsim_sim_policy_env(&env, world);
-    if ((rc = dsim_policy_alloc(&policy, cfg, &env)) || (rc = dsim_sim_alloc(out, world, policy, options))) {
+    if ((rc = dsim_sim_policy_alloc(&policy, cfg, world)) || (rc = dsim_sim_alloc(out, world, policy, options))) {
         dsim_policy_free(policy);
         dsim_world_free(world);
         return rc;

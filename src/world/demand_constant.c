@@ -35,23 +35,6 @@ static void constant_slate_model(const dsim_world *w, uint32_t u, const uint32_t
     }
 }
 
-static void constant_expected_rewards(const dsim_slate_model *m, double *out)
-{
-    for (int l = 0; l < m->n_levels; l++) {
-        out[l] = 0.0;
-        for (int j = 0; j < m->k; j++)
-            out[l] += m->buy[j][l] * m->value[j][l];
-    }
-}
-
-static void constant_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
-{
-    double bought = 0;
-    for (int j = 0; j < m->k; j++)
-        bought += p[j] = m->buy[j][level];
-    p[m->k] = 1.0 - bought;
-}
-
 /* With vary = −1, out[0] is the expectation of `levels` as given. */
 static void constant_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
 {
@@ -83,8 +66,8 @@ const dsim__demand_type dsim__demand_constant = {
     .strategy = {"constant", "buy an examined item with a fixed probability whatever its price, so discounts never pay",
                  constant_keys, sizeof constant_keys / sizeof constant_keys[0], 0, sizeof(constant_segment), NULL},
     .slate_model = constant_slate_model,
-    .expected_rewards = constant_expected_rewards,
-    .purchase_probabilities = constant_purchase_probabilities,
+    .expected_rewards = dsim__buy_expected_rewards,
+    .purchase_probabilities = dsim__buy_purchase_probabilities,
     .expected_rewards_mixed = constant_expected_rewards_mixed,
     .choose = constant_choose,
 };

@@ -190,7 +190,7 @@ static void linear_slate_model(const dsim_world *w, uint32_t u, const uint32_t *
     fill_buy(out);
 }
 
-static void scan_expected_rewards(const dsim_slate_model *m, double *out)
+void dsim__buy_expected_rewards(const dsim_slate_model *m, double *out)
 {
     for (int l = 0; l < m->n_levels; l++) {
         out[l] = 0.0;
@@ -199,7 +199,7 @@ static void scan_expected_rewards(const dsim_slate_model *m, double *out)
     }
 }
 
-static void scan_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
+void dsim__buy_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
 {
     double bought = 0;
     for (int j = 0; j < m->k; j++)
@@ -250,8 +250,8 @@ const dsim__demand_type dsim__demand_valuation = {
     .init = valuation_init,
     .init_shopper = valuation_init_shopper,
     .slate_model = valuation_slate_model,
-    .expected_rewards = scan_expected_rewards,
-    .purchase_probabilities = scan_purchase_probabilities,
+    .expected_rewards = dsim__buy_expected_rewards,
+    .purchase_probabilities = dsim__buy_purchase_probabilities,
     .expected_rewards_mixed = scan_expected_rewards_mixed,
     .choose = scan_choose,
 };
@@ -260,8 +260,8 @@ const dsim__demand_type dsim__demand_linear = {
     .strategy = {"linear", "buy an examined item with probability a − b · price paid / median price", linear_keys,
                  sizeof linear_keys / sizeof linear_keys[0], 0, sizeof(linear_segment), NULL},
     .slate_model = linear_slate_model,
-    .expected_rewards = scan_expected_rewards,
-    .purchase_probabilities = scan_purchase_probabilities,
+    .expected_rewards = dsim__buy_expected_rewards,
+    .purchase_probabilities = dsim__buy_purchase_probabilities,
     .expected_rewards_mixed = scan_expected_rewards_mixed,
     .choose = scan_choose,
 };

@@ -80,6 +80,11 @@ typedef struct dsim__demand_type {
 /* The demand models, NULL-terminated, in the order a scenario's index counts them (demand_types.c). */
 extern const dsim__demand_type *const dsim__demand_types[];
 
+/* For models whose slate model holds P(buy position j) at every level (m->buy): the expectation per level,
+   and the purchase probabilities at one level (demand_scan.c). */
+void dsim__buy_expected_rewards(const dsim_slate_model *m, double *out);
+void dsim__buy_purchase_probabilities(const dsim_slate_model *m, int level, double *p);
+
 /* A shopper's state of the world's demand model. */
 static inline const void *dsim__shopper_demand(const dsim_world *w, uint32_t u)
 {

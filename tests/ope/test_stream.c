@@ -80,17 +80,24 @@ static int check_rows(const dsim_ope_log *chunk, void *data)
     return DSIM_OK;
 }
 
-static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(void **state)
+/* The log of write_log(), held whole and streamed in chunks of CHUNK rows. */
+static dsim_ope_stream *open_log(dsim_ope_log *whole)
 {
-    (void)state;
     char path[64];
     write_log(path);
-    dsim_ope_log whole;
-    ASSERT_OK(dsim_ope_log_read_csv(&whole, path, false, NULL));
+    ASSERT_OK(dsim_ope_log_read_csv(whole, path, false, NULL));
     dsim_ope_stream *stream = NULL;
     ASSERT_OK(dsim_ope_stream_alloc(&stream, CHUNK));
     ASSERT_OK(dsim_ope_stream_read_csv(stream, path, false, NULL));
     unlink(path);
+    return stream;
+}
+
+static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(void **state)
+{
+    (void)state;
+    dsim_ope_log whole;
+    dsim_ope_stream *stream = open_log(&whole);
     const dsim_ope_log *head = dsim_ope_stream_header(stream);
     assert_int_equal(dsim_ope_log_rows(head), ROWS);
     assert_int_equal(head->n, 0); /* no rows held */
@@ -148,14 +155,8 @@ static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(voi
 static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
 {
     (void)state;
-    char path[64];
-    write_log(path);
     dsim_ope_log whole;
-    ASSERT_OK(dsim_ope_log_read_csv(&whole, path, false, NULL));
-    dsim_ope_stream *stream = NULL;
-    ASSERT_OK(dsim_ope_stream_alloc(&stream, CHUNK));
-    ASSERT_OK(dsim_ope_stream_read_csv(stream, path, false, NULL));
-    unlink(path);
+    dsim_ope_stream *stream = open_log(&whole);
     dsim_ope_target *targets[2];
     ASSERT_OK(dsim_ope_target_uniform(&targets[0]));
     ASSERT_OK(dsim_ope_target_deterministic(&targets[1], 2));

@@ -127,6 +127,17 @@ static int64_t run_shard(fixture *f, const char *path, const char *definition, s
     return id;
 }
 
+/* A new database at `path` (a mkstemp template, filled in) with the sweep `definition` open in it. */
+static int64_t open_sweep_db(char *path, const char *definition, dsim_store **st)
+{
+    close(mkstemp(path));
+    unlink(path);
+    int64_t id = 0;
+    ASSERT_OK(dsim_store_open(st, path));
+    ASSERT_OK(dsim_store_sweep_open(*st, "test.ini", definition, &id));
+    return id;
+}
+
 static int add_reward(uint64_t cell, int policy, uint64_t seed, const double *metrics, void *data)
 {
     (void)cell, (void)policy, (void)seed;
@@ -138,12 +149,8 @@ static void test_sweep_run__stored_runs_are_done_and_failed_ones_not(void **stat
 {
     fixture *f = *state;
     char path[] = "/tmp/dsim_sweep_store_XXXXXX";
-    close(mkstemp(path));
-    unlink(path);
     dsim_store *st = NULL;
-    int64_t id;
-    ASSERT_OK(dsim_store_open(&st, path));
-    ASSERT_OK(dsim_store_sweep_open(st, "test.ini", "definition", &id));
+    int64_t id = open_sweep_db(path, "definition", &st);
     dsim_sweep_runner r = DSIM_SWEEP_RUNNER_INIT(&f->sw, base, f->policies);
     dsim_study_result res = {0};
     const dsim_scenario *sc;
@@ -308,12 +315,8 @@ static void test_sweep_run__the_writer_stores_what_is_pending(void **state)
 {
     fixture *f = *state;
     char path[] = "/tmp/dsim_sweep_writer_XXXXXX";
-    close(mkstemp(path));
-    unlink(path);
     dsim_store *st = NULL;
-    int64_t id;
-    ASSERT_OK(dsim_store_open(&st, path));
-    ASSERT_OK(dsim_store_sweep_open(st, "test.ini", "writer", &id));
+    int64_t id = open_sweep_db(path, "writer", &st);
     dsim_store_set_whole_runs(st, true);
     dsim_sweep_runner r = DSIM_SWEEP_RUNNER_INIT(&f->sw, base, f->policies);
     size_t *tasks = NULL, n_pending, n_in_shard;
