@@ -112,6 +112,8 @@ int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, uint64_t seed)
         for (uint32_t u = 0; ok && u < r->n_shoppers; u++)
             r->last_bought[u] = UINT32_MAX;
     }
+    if (ok && r->source->state_size) /* the source's own state, zeroed; its init fills it */
+        ok = (r->source_state = calloc(1, r->source->state_size)) != NULL;
     if (!ok) {
         dsim_ranker_free(r);
         return dsim_error_set(DSIM_ENOMEM, "out of memory allocating the ranker");
@@ -129,8 +131,9 @@ void dsim_ranker_free(dsim_ranker *r)
 {
     if (!r)
         return;
-    if (r->source && r->source->free)
+    if (r->source && r->source->free && r->source_state)
         r->source->free(r);
+    free(r->source_state);
     free(r->item);
     free(r->user);
     free(r->scratch);

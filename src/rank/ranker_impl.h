@@ -51,13 +51,15 @@ struct dsim_ranker {
 
 /*
  * Where the estimates come from (`[ranking] embeddings`): a plug-in table, like the policies'. Its descriptor
- * (name, its own keys and config struct: src/scenario/strategy.h) first; check_files reads what its keys name
- * before any run (may be NULL); init fills r->item and r->user (and may set r->unit_users); observe sees one
- * visit's feedback (what the shop saw); refresh runs between batches (a retrain); free releases source_state.
- * Any but init may be NULL. Add one: a file and a line in source_types.c.
+ * (name, its own keys and config struct: src/scenario/strategy.h) first; state_size: bytes of its own state
+ * (r->source_state, allocated zeroed by the ranker and freed by it); check_files reads what its keys name before
+ * any run (may be NULL); init fills r->item and r->user (and may set r->unit_users) and its state; observe sees
+ * one visit's feedback (what the shop saw); refresh runs between batches (a retrain); free releases what the
+ * state points to. Any but init may be NULL. Add one: a file and a line in source_types.c.
  */
 struct dsim__embedding_source {
     dsim__strategy strategy;
+    size_t state_size;
     int (*check_files)(const dsim_scenario *sc, const void *config);
     int (*init)(dsim_ranker *r);
     void (*observe)(dsim_ranker *r, const dsim_rank_feedback *fb);

@@ -323,10 +323,7 @@ static int retrain(dsim_ranker *r, learned *st)
 
 static int learned_init(dsim_ranker *r)
 {
-    learned *st = calloc(1, sizeof *st);
-    if (!st)
-        return dsim_error_set(DSIM_ENOMEM, "out of memory building the learned embeddings");
-    r->source_state = st;
+    learned *st = r->source_state;
     int d = r->dim, n_categories = r->sc->catalog.categories;
     st->y = malloc(sizeof(double) * r->n_items * (size_t)d);
     st->rng = dsim_rng_alloc();
@@ -392,17 +389,15 @@ static int learned_refresh(dsim_ranker *r, uint64_t visit)
 static void learned_free(dsim_ranker *r)
 {
     learned *st = r->source_state;
-    if (!st)
-        return;
     free(st->pairs);
     free(st->y);
     gsl_rng_free(st->rng);
-    free(st);
 }
 
 const dsim__embedding_source dsim__source_learned = {
     .strategy = {"learned", "implicit-feedback ALS on the shop's own clicks and purchases", learned_keys,
                  sizeof learned_keys / sizeof learned_keys[0], sizeof(learned_config), 0, NULL},
+    .state_size = sizeof(learned),
     .init = learned_init,
     .observe = learned_observe,
     .refresh = learned_refresh,
