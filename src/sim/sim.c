@@ -78,7 +78,7 @@ struct dsim_sim {
     uint32_t slate[DSIM_MAX_SLATE];
     float scores[DSIM_MAX_SLATE];
     double expected[DSIM_MAX_LEVELS];
-    dsim_slate_model model;
+    dsim__slate_model model;
     dsim_visit_record last;
 };
 
@@ -396,7 +396,7 @@ static dsim_action decide(dsim_sim *sim, const dsim_context *ctx, const double *
  */
 static double item_oracle(const dsim_sim *sim, int *best)
 {
-    const dsim_slate_model *m = &sim->model;
+    const dsim__slate_model *m = &sim->model;
     double values[DSIM_MAX_LEVELS], value;
     int start = 0;
     for (int l = 1; l < sim->n_levels; l++)
@@ -408,7 +408,7 @@ static double item_oracle(const dsim_sim *sim, int *best)
     for (int sweep = 0; sweep < 8 && moved; sweep++) {
         moved = false;
         for (int j = 0; j < m->k; j++) {
-            dsim_slate_expected_rewards_mixed(m, best, j, values);
+            dsim__slate_expected_rewards_mixed(m, best, j, values);
             int arg = best[j];
             for (int l = 0; l < sim->n_levels; l++)
                 if (values[l] > values[arg] + 1e-12 * fabs(values[arg]) + 1e-300)
@@ -417,7 +417,7 @@ static double item_oracle(const dsim_sim *sim, int *best)
             best[j] = arg;
         }
     }
-    dsim_slate_expected_rewards_mixed(m, best, -1, &value);
+    dsim__slate_expected_rewards_mixed(m, best, -1, &value);
     return value;
 }
 
@@ -469,7 +469,7 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
         if (item_scope) {
             given = NULL;
             if (!budget_spent && dsim_policy_is_clairvoyant(sim->policy)) {
-                dsim_slate_expected_rewards_mixed(&sim->model, oracle, j, truth);
+                dsim__slate_expected_rewards_mixed(&sim->model, oracle, j, truth);
                 given = truth;
             }
             if (logging)
@@ -489,9 +489,9 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
 
     dsim_rng_key(sim->choice_rng, dsim_world_seed(w), DSIM_STREAM_CHOICE, t);
     if (item_scope)
-        dsim_world_visit_items(w, &sim->model, levels, sim->choice_rng, outcome);
+        dsim__world_visit_items(w, &sim->model, levels, sim->choice_rng, outcome);
     else
-        dsim_world_visit(w, &sim->model, levels[0], sim->choice_rng, outcome);
+        dsim__world_visit(w, &sim->model, levels[0], sim->choice_rng, outcome);
 
     for (int j = 0; j < n && !budget_spent && !sim->options.frozen; j++) {
         dsim_outcome mine = share_of(outcome, item_scope, j);
@@ -504,7 +504,7 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
         sim->last.n_item_decisions = n;
     double chosen = sim->expected[levels[0]];
     if (item_scope)
-        dsim_slate_expected_rewards_mixed(&sim->model, levels, -1, &chosen);
+        dsim__slate_expected_rewards_mixed(&sim->model, levels, -1, &chosen);
     *regret = best - chosen;
     sim->last.action = (dsim_action){levels[0], propensity};
     return DSIM_OK;
@@ -602,8 +602,8 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     choose_slate(sim, t, u, day);
     dsim_context ctx;
     build_context(sim, t, day, u, &ctx);
-    dsim_world_slate_model(w, u, sim->slate, sim->slate_size, &sim->model);
-    dsim_slate_expected_rewards(&sim->model, sim->expected);
+    dsim__world_slate_model(w, u, sim->slate, sim->slate_size, &sim->model);
+    dsim__slate_expected_rewards(&sim->model, sim->expected);
 
     bool budget_spent = sc->discounts.budget > 0 && sim->metrics.discount_spend >= sc->discounts.budget;
     int levels[DSIM_MAX_SLATE] = {0};

@@ -26,7 +26,7 @@ static void objective_values(const dsim_world *w, uint32_t item, double *value)
     }
 }
 
-void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim_slate_model *out)
+void dsim__world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim__slate_model *out)
 {
     int n_levels = w->sc->discounts.n_levels;
     out->shopper = u;
@@ -42,17 +42,17 @@ void dsim_world_slate_model(const dsim_world *w, uint32_t u, const uint32_t *sla
     dsim__demand_types[out->demand]->slate_model(w, u, slate, k, out);
 }
 
-void dsim_slate_expected_rewards(const dsim_slate_model *m, double *out)
+void dsim__slate_expected_rewards(const dsim__slate_model *m, double *out)
 {
     dsim__demand_types[m->demand]->expected_rewards(m, out);
 }
 
-void dsim_slate_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
+void dsim__slate_expected_rewards_mixed(const dsim__slate_model *m, const int *levels, int vary, double *out)
 {
     dsim__demand_types[m->demand]->expected_rewards_mixed(m, levels, vary, out);
 }
 
-void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
+void dsim__slate_purchase_probabilities(const dsim__slate_model *m, int level, double *p)
 {
     dsim__demand_types[m->demand]->purchase_probabilities(m, level, p);
 }
@@ -61,7 +61,7 @@ void dsim_slate_purchase_probabilities(const dsim_slate_model *m, int level, dou
  * The demand model's draws come first, then one churn uniform, whatever happens: two policies facing the
  * same shopper at the same visit use the same uniforms for the same decisions.
  */
-void dsim_world_visit_items(dsim_world *w, const dsim_slate_model *m, const int *levels, gsl_rng *rng,
+void dsim__world_visit_items(dsim_world *w, const dsim__slate_model *m, const int *levels, gsl_rng *rng,
                             dsim_outcome *out)
 {
     const dsim_scenario *sc = w->sc;
@@ -102,10 +102,10 @@ void dsim_world_visit_items(dsim_world *w, const dsim_slate_model *m, const int 
     w->churn[u] = out->churned ? -1.0f : (float)h;
 }
 
-void dsim_world_visit(dsim_world *w, const dsim_slate_model *m, int level, gsl_rng *rng, dsim_outcome *out)
+void dsim__world_visit(dsim_world *w, const dsim__slate_model *m, int level, gsl_rng *rng, dsim_outcome *out)
 {
     int levels[DSIM_MAX_SLATE];
     for (int j = 0; j < m->k; j++)
         levels[j] = level;
-    dsim_world_visit_items(w, m, levels, rng, out);
+    dsim__world_visit_items(w, m, levels, rng, out);
 }

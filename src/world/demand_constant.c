@@ -21,7 +21,7 @@ static const scenario_key constant_keys[] = {
 
 /* buy[j] = P(nothing bought above j) · η_j · p: the same at every level. */
 static void constant_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k,
-                                 dsim_slate_model *out)
+                                 dsim__slate_model *out)
 {
     (void)slate;
     double p = ((const constant_segment *)w->demand_segment[w->segment[u]])->buy_probability, reach = 1.0;
@@ -36,7 +36,7 @@ static void constant_slate_model(const dsim_world *w, uint32_t u, const uint32_t
 }
 
 /* With vary = −1, out[0] is the expectation of `levels` as given. */
-static void constant_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
+static void constant_expected_rewards_mixed(const dsim__slate_model *m, const int *levels, int vary, double *out)
 {
     for (int l = 0; l < (vary < 0 ? 1 : m->n_levels); l++) {
         out[l] = 0.0;
@@ -46,7 +46,7 @@ static void constant_expected_rewards_mixed(const dsim_slate_model *m, const int
 }
 
 /* K uniforms, one per position: examined (u < η_j) and, within that, bought (u < η_j p). */
-static void constant_choose(const dsim_slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out)
+static void constant_choose(const dsim__slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out)
 {
     (void)levels;
     for (int j = 0; j < m->k; j++) {

@@ -96,7 +96,7 @@ static double exp_or_one(double x)
  * K·L. A factor that overflows or underflows (extreme β κ) sends its row to the direct e^{V−V0}.
  */
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void mnl_slate_model(
-    const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim_slate_model *out)
+    const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim__slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
     int s = w->segment[u], n_levels = sc->discounts.n_levels, lanes = padded_lanes(n_levels);
@@ -264,12 +264,12 @@ static void expect(int k, int lanes, const double (*q)[DSIM_LANES], const double
     memcpy(out, acc, sizeof(double) * (size_t)lanes);
 }
 
-static void mnl_expected_rewards(const dsim_slate_model *m, double *out)
+static void mnl_expected_rewards(const dsim__slate_model *m, double *out)
 {
     expect(m->k, m->n_levels, m->click, m->weight, m->value, out);
 }
 
-static void mnl_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
+static void mnl_purchase_probabilities(const dsim__slate_model *m, int level, double *p)
 {
     /* Lane j values only position j: its expectation is P(buy position j). */
     double q[DSIM_MAX_SLATE][DSIM_LANES] = {{0}}, w[DSIM_MAX_SLATE][DSIM_LANES] = {{0}};
@@ -290,7 +290,7 @@ static void mnl_purchase_probabilities(const dsim_slate_model *m, int level, dou
 
 /* Each row j holds position j's values at levels[j] in every lane, except row `vary`, which holds its values
    at each level, lane by lane. */
-static void mnl_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
+static void mnl_expected_rewards_mixed(const dsim__slate_model *m, const int *levels, int vary, double *out)
 {
     double q[DSIM_MAX_SLATE][DSIM_LANES], w[DSIM_MAX_SLATE][DSIM_LANES], a[DSIM_MAX_SLATE][DSIM_LANES];
     int lanes = vary >= 0 ? m->n_levels : 1;
@@ -313,7 +313,7 @@ static void mnl_expected_rewards_mixed(const dsim_slate_model *m, const int *lev
  * same shopper at the same visit use the same uniforms for the same decisions: per position an examine
  * and a click uniform, then the purchase uniform.
  */
-static void mnl_choose(const dsim_slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out)
+static void mnl_choose(const dsim__slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out)
 {
     double weight[DSIM_MAX_SLATE], total = 1.0; /* the outside option's weight is 1 */
     for (int j = 0; j < m->k; j++) {

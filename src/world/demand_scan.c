@@ -140,7 +140,7 @@ static void valuation_buy(const double *examine, const double *need, int k, doub
 }
 
 /* P(buy position j) for every j when position j is at levels[j]. */
-static void scan_buy(const dsim_slate_model *m, const int *levels, double *buy)
+static void scan_buy(const dsim__slate_model *m, const int *levels, double *buy)
 {
     double hazard[DSIM_MAX_SLATE];
     for (int j = 0; j < m->k; j++)
@@ -152,7 +152,7 @@ static void scan_buy(const dsim_slate_model *m, const int *levels, double *buy)
 }
 
 /* buy[j][l] for every level, once the hazards are in place. */
-static void fill_buy(dsim_slate_model *m)
+static void fill_buy(dsim__slate_model *m)
 {
     int levels[DSIM_MAX_SLATE];
     double buy[DSIM_MAX_SLATE];
@@ -166,7 +166,7 @@ static void fill_buy(dsim_slate_model *m)
 }
 
 static void valuation_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k,
-                                  dsim_slate_model *out)
+                                  dsim__slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
     double valuation = *(const float *)dsim__shopper_demand(w, u);
@@ -178,7 +178,7 @@ static void valuation_slate_model(const dsim_world *w, uint32_t u, const uint32_
 }
 
 static void linear_slate_model(const dsim_world *w, uint32_t u, const uint32_t *slate, int k,
-                               dsim_slate_model *out)
+                               dsim__slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
     const linear_segment *seg = w->demand_segment[w->segment[u]];
@@ -190,7 +190,7 @@ static void linear_slate_model(const dsim_world *w, uint32_t u, const uint32_t *
     fill_buy(out);
 }
 
-void dsim__buy_expected_rewards(const dsim_slate_model *m, double *out)
+void dsim__buy_expected_rewards(const dsim__slate_model *m, double *out)
 {
     for (int l = 0; l < m->n_levels; l++) {
         out[l] = 0.0;
@@ -199,7 +199,7 @@ void dsim__buy_expected_rewards(const dsim_slate_model *m, double *out)
     }
 }
 
-void dsim__buy_purchase_probabilities(const dsim_slate_model *m, int level, double *p)
+void dsim__buy_purchase_probabilities(const dsim__slate_model *m, int level, double *p)
 {
     double bought = 0;
     for (int j = 0; j < m->k; j++)
@@ -207,7 +207,7 @@ void dsim__buy_purchase_probabilities(const dsim_slate_model *m, int level, doub
     p[m->k] = 1.0 - bought;
 }
 
-static void scan_expected_rewards_mixed(const dsim_slate_model *m, const int *levels, int vary, double *out)
+static void scan_expected_rewards_mixed(const dsim__slate_model *m, const int *levels, int vary, double *out)
 {
     int at[DSIM_MAX_SLATE];
     double buy[DSIM_MAX_SLATE];
@@ -223,7 +223,7 @@ static void scan_expected_rewards_mixed(const dsim_slate_model *m, const int *le
     }
 }
 
-static void scan_choose(const dsim_slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out)
+static void scan_choose(const dsim__slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out)
 {
     double perturbation = m->spread * (2.0 * gsl_rng_uniform(rng) - 1.0);
     for (int j = 0; j < m->k; j++) {

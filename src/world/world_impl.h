@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "dsim/world.h"
+#include "world/engine.h"
 #include "scenario/strategy.h"
 
 struct dsim_world {
@@ -57,8 +58,8 @@ struct dsim_world {
  *   init          once per world, after the catalog: its world-level settings into `state` (state_size bytes);
  *   init_shopper  per shopper, last of the shopper's draws (so the other models' worlds do not depend on it):
  *                 its hidden state (shopper_size bytes);
- *   slate_model   the per-position arrays of the model (dsim_slate_model) except what every model shares
- *                 (shopper, items, value), which dsim_world_slate_model fills;
+ *   slate_model   the per-position arrays of the model (dsim__slate_model) except what every model shares
+ *                 (shopper, items, value), which dsim__world_slate_model fills;
  *   choose        the visit's examinations, clicks and purchase position into `out` (zeroed, position −1),
  *                 drawn with a fixed number of uniforms.
  * init and init_shopper may be NULL. Add one: a file and a line in demand_types.c.
@@ -69,12 +70,12 @@ typedef struct dsim__demand_type {
     void (*init)(const dsim_world *w, const void *config, void *state);
     void (*init_shopper)(const dsim_world *w, const void *state, const void *segment_config, gsl_rng *rng,
                          void *shopper);
-    void (*slate_model)(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k, dsim_slate_model *out);
-    void (*expected_rewards)(const dsim_slate_model *m, double *out);
-    void (*purchase_probabilities)(const dsim_slate_model *m, int level, double *p);
-    void (*expected_rewards_mixed)(const dsim_slate_model *m, const int *levels, int vary, double *out);
+    void (*slate_model)(const dsim_world *w, uint32_t shopper, const uint32_t *slate, int k, dsim__slate_model *out);
+    void (*expected_rewards)(const dsim__slate_model *m, double *out);
+    void (*purchase_probabilities)(const dsim__slate_model *m, int level, double *p);
+    void (*expected_rewards_mixed)(const dsim__slate_model *m, const int *levels, int vary, double *out);
     /* levels: one per position */
-    void (*choose)(const dsim_slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out);
+    void (*choose)(const dsim__slate_model *m, const int *levels, gsl_rng *rng, dsim_outcome *out);
 } dsim__demand_type;
 
 /* The demand models, NULL-terminated, in the order a scenario's index counts them (demand_types.c). */
@@ -82,8 +83,8 @@ extern const dsim__demand_type *const dsim__demand_types[];
 
 /* For models whose slate model holds P(buy position j) at every level (m->buy): the expectation per level,
    and the purchase probabilities at one level (demand_scan.c). */
-void dsim__buy_expected_rewards(const dsim_slate_model *m, double *out);
-void dsim__buy_purchase_probabilities(const dsim_slate_model *m, int level, double *p);
+void dsim__buy_expected_rewards(const dsim__slate_model *m, double *out);
+void dsim__buy_purchase_probabilities(const dsim__slate_model *m, int level, double *p);
 
 /* A shopper's state of the world's demand model. */
 static inline const void *dsim__shopper_demand(const dsim_world *w, uint32_t u)

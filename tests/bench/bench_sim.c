@@ -20,6 +20,7 @@
 #include "dsim/error.h"
 #include "dsim/rank.h"
 #include "dsim/rng.h"
+#include "world/engine.h"
 #include "dsim/sim.h"
 
 static double now(void)
@@ -89,7 +90,7 @@ static void step_seconds(const dsim_scenario *sc, uint64_t visits, double *rank_
     uint32_t slate[DSIM_MAX_SLATE];
     float scores[DSIM_MAX_SLATE];
     double expected[DSIM_MAX_LEVELS], sink = 0;
-    dsim_slate_model model;
+    dsim__slate_model model;
     /* As the engine ranks: batches of 256 arrivals, one GEMM each. */
     enum { BATCH = 256 };
     uint32_t batch_items[BATCH * DSIM_MAX_SLATE];
@@ -107,14 +108,14 @@ static void step_seconds(const dsim_scenario *sc, uint64_t visits, double *rank_
         dsim_ranker_top_k(r, shoppers[0], k, slate, scores);
         t0 = now();
         for (uint64_t t = 0; t < visits; t++) {
-            dsim_world_slate_model(w, shoppers[t], slate, k, &model);
+            dsim__world_slate_model(w, shoppers[t], slate, k, &model);
             sink += model.weight[0][0];
         }
         *model_s = fmin(*model_s, now() - t0);
         t0 = now();
         for (uint64_t t = 0; t < visits; t++) {
-            dsim_world_slate_model(w, shoppers[t], slate, k, &model);
-            dsim_slate_expected_rewards(&model, expected);
+            dsim__world_slate_model(w, shoppers[t], slate, k, &model);
+            dsim__slate_expected_rewards(&model, expected);
             sink += expected[0];
         }
         *expect_s = fmin(*expect_s, now() - t0);

@@ -10,6 +10,7 @@
 
 #include "dsim/rng.h"
 #include "dsim/world.h"
+#include "world/engine.h"
 #include "helpers.h"
 
 static const char two_item_market[] = "[scenario]\nshoppers = 10\nseed = 5\n"
@@ -73,7 +74,7 @@ static void test_choice__probabilities_match_hand_computation(void **state)
         double p0 = q0 * (1 - q1) * w0 / (1 + w0) + q0 * q1 * w0 / (1 + w0 + w1);
         double p1 = (1 - q0) * q1 * w1 / (1 + w1) + q0 * q1 * w1 / (1 + w0 + w1);
         double p[3];
-        { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 2, &sm_); dsim_slate_purchase_probabilities(&sm_, level, p); }
+        { dsim__slate_model sm_; dsim__world_slate_model(m.w, u, slate, 2, &sm_); dsim__slate_purchase_probabilities(&sm_, level, p); }
         printf("# hand p = (%.9f, %.9f), model p = (%.9f, %.9f), largest difference %.2e\n", p0, p1, p[0], p[1],
                fmax(fabs(p[0] - p0), fabs(p[1] - p1)));
         /* Prices are stored as floats: allow 1e-6. */
@@ -85,7 +86,7 @@ static void test_choice__probabilities_match_hand_computation(void **state)
 }
 
 /* E[Σ_{j∈C} a_j w_j / (1 + Σ_{j∈C} w_j)] by plain enumeration of the 2^k click sets, one lane. */
-static double enumerated_expectation(const dsim_slate_model *m, int lane)
+static double enumerated_expectation(const dsim__slate_model *m, int lane)
 {
     double sum = 0;
     for (int set = 0; set < 1 << m->k; set++) {
@@ -113,7 +114,7 @@ static void test_choice__expected_rewards_match_enumeration_of_click_sets(void *
     dsim_rng_key(rng, test_seed(7), 0, 0);
     for (int scale = 0; scale < 2; scale++)
         for (int k = 1; k <= DSIM_MAX_SLATE; k++) {
-            dsim_slate_model m = {.k = k, .n_levels = DSIM_LANES, .demand = dsim_demand_find("mnl")};
+            dsim__slate_model m = {.k = k, .n_levels = DSIM_LANES, .demand = dsim_demand_find("mnl")};
             for (int j = 0; j < k; j++)
                 for (int l = 0; l < DSIM_LANES; l++) {
                     m.click[j][l] = gsl_rng_uniform(rng);
@@ -122,7 +123,7 @@ static void test_choice__expected_rewards_match_enumeration_of_click_sets(void *
                     m.value[j][l] = 100 * gsl_rng_uniform(rng);
                 }
             double expected[DSIM_MAX_LEVELS];
-            dsim_slate_expected_rewards(&m, expected);
+            dsim__slate_expected_rewards(&m, expected);
             for (int l = 0; l < DSIM_LANES; l++) {
                 double exact = enumerated_expectation(&m, l);
                 assert_true(fabs(expected[l] - exact) <= 1e-12 * exact);
@@ -140,10 +141,10 @@ static void test_choice__probabilities_sum_to_one_and_agree_with_expected_reward
     uint32_t slate[6] = {5, 17, 99, 400, 801, 3};
     for (uint32_t u = 0; u < 50; u++) {
         double expected[DSIM_MAX_LEVELS];
-        { dsim_slate_model sm_; dsim_world_slate_model(w, u * (dsim_world_n_shoppers(w) / 50), slate, 6, &sm_); dsim_slate_expected_rewards(&sm_, expected); }
+        { dsim__slate_model sm_; dsim__world_slate_model(w, u * (dsim_world_n_shoppers(w) / 50), slate, 6, &sm_); dsim__slate_expected_rewards(&sm_, expected); }
         for (int l = 0; l < sc->discounts.n_levels; l++) {
             double p[7], sum = 0, profit = 0;
-            { dsim_slate_model sm_; dsim_world_slate_model(w, u * (dsim_world_n_shoppers(w) / 50), slate, 6, &sm_); dsim_slate_purchase_probabilities(&sm_, l, p); }
+            { dsim__slate_model sm_; dsim__world_slate_model(w, u * (dsim_world_n_shoppers(w) / 50), slate, 6, &sm_); dsim__slate_purchase_probabilities(&sm_, l, p); }
             for (int j = 0; j < 7; j++) {
                 assert_true(p[j] >= 0 && p[j] <= 1);
                 sum += p[j];
@@ -172,14 +173,14 @@ static void draws_follow_the_exact_probabilities(const char *demand)
     uint32_t slate[3] = {2, 7, 19}, u = 1;
     const int n = 200000, level = 2;
     double p[4], count[4] = {0};
-    dsim_slate_model model;
-    dsim_world_slate_model(m.w, u, slate, 3, &model);
-    dsim_slate_purchase_probabilities(&model, level, p);
+    dsim__slate_model model;
+    dsim__world_slate_model(m.w, u, slate, 3, &model);
+    dsim__slate_purchase_probabilities(&model, level, p);
     gsl_rng *rng = dsim_rng_alloc();
     for (int t = 0; t < n; t++) {
         dsim_outcome o;
         dsim_rng_key(rng, test_seed(99), DSIM_STREAM_CHOICE, (uint64_t)t);
-        dsim_world_visit(m.w, &model, level, rng, &o);
+        dsim__world_visit(m.w, &model, level, rng, &o);
         count[o.position >= 0 ? o.position : 3]++;
     }
     for (int j = 0; j < 4; j++) {
@@ -212,19 +213,19 @@ static void mixed_levels_match_their_draws(const char *demand)
              demand);
     market m = market_from(text);
     uint32_t slate[3] = {2, 7, 19};
-    dsim_slate_model model;
-    dsim_world_slate_model(m.w, 1, slate, 3, &model);
+    dsim__slate_model model;
+    dsim__world_slate_model(m.w, 1, slate, 3, &model);
     double uniform[DSIM_MAX_LEVELS], varied[DSIM_MAX_LEVELS], one;
-    dsim_slate_expected_rewards(&model, uniform);
+    dsim__slate_expected_rewards(&model, uniform);
     int levels[3] = {2, 2, 2};
-    dsim_slate_expected_rewards_mixed(&model, levels, -1, &one);
+    dsim__slate_expected_rewards_mixed(&model, levels, -1, &one);
     assert_true(fabs(one - uniform[2]) < 1e-12 * fmax(1, uniform[2]));
-    dsim_slate_expected_rewards_mixed(&model, levels, 1, varied);
+    dsim__slate_expected_rewards_mixed(&model, levels, 1, varied);
     assert_true(fabs(varied[2] - uniform[2]) < 1e-12 * fmax(1, uniform[2]));
 
     int mixed[3] = {0, 5, 3};
-    dsim_slate_expected_rewards_mixed(&model, mixed, -1, &one);
-    dsim_slate_expected_rewards_mixed(&model, mixed, 1, varied);
+    dsim__slate_expected_rewards_mixed(&model, mixed, -1, &one);
+    dsim__slate_expected_rewards_mixed(&model, mixed, 1, varied);
     assert_true(fabs(varied[5] - one) < 1e-12 * fmax(1, one));
     const int n = 200000;
     double sum = 0, sum2 = 0;
@@ -232,7 +233,7 @@ static void mixed_levels_match_their_draws(const char *demand)
     for (int t = 0; t < n; t++) {
         dsim_outcome o;
         dsim_rng_key(rng, test_seed(7), DSIM_STREAM_CHOICE, (uint64_t)t);
-        dsim_world_visit_items(m.w, &model, mixed, rng, &o);
+        dsim__world_visit_items(m.w, &model, mixed, rng, &o);
         sum += o.reward;
         sum2 += o.reward * o.reward;
     }
@@ -272,15 +273,15 @@ static void test_choice__valuation_demand_matches_hand_computation(void **state)
     uint32_t slate[2] = {1, 2};
     int partial = 0;
     for (uint32_t u = 0; u < 50; u++) {
-        dsim_slate_model model;
+        dsim__slate_model model;
         double p[3], expected[2];
-        dsim_world_slate_model(m.w, u, slate, 2, &model);
-        dsim_slate_expected_rewards(&model, expected);
+        dsim__world_slate_model(m.w, u, slate, 2, &model);
+        dsim__slate_expected_rewards(&model, expected);
         for (int l = 0; l < 2; l++) {
             double paid = 40 * (1 - m.sc->discounts.levels[l]), wtp = dsim_world_shopper_valuation(m.w, u);
             double a = fmin(1, fmax(0, (wtp + 4 - paid) / 8));
             partial += a > 0 && a < 1;
-            dsim_slate_purchase_probabilities(&model, l, p);
+            dsim__slate_purchase_probabilities(&model, l, p);
             assert_true(fabs(p[0] - 0.9 * a) < 1e-12);
             assert_true(fabs(p[1] - 0.1 * 0.63 * a) < 1e-12);
             assert_true(fabs(expected[l] - paid * (0.9 + 0.1 * 0.63) * a) < 1e-9);
@@ -298,11 +299,11 @@ static void test_choice__linear_demand_matches_hand_computation(void **state)
     snprintf(text, sizeof text, "%s[behaviour]\ndemand = linear\n", scan_market);
     market m = market_from(text);
     uint32_t slate[2] = {4, 5};
-    dsim_slate_model model;
-    dsim_world_slate_model(m.w, 3, slate, 2, &model);
+    dsim__slate_model model;
+    dsim__world_slate_model(m.w, 3, slate, 2, &model);
     for (int l = 0; l < 2; l++) {
         double h = 1.2 - 0.9 * (1 - m.sc->discounts.levels[l]), p[3];
-        dsim_slate_purchase_probabilities(&model, l, p);
+        dsim__slate_purchase_probabilities(&model, l, p);
         assert_true(fabs(p[0] - 0.9 * h) < 1e-12);
         assert_true(fabs(p[1] - (1 - 0.9 * h) * 0.63 * h) < 1e-12);
         assert_true(fabs(p[2] - (1 - 0.9 * h) * (1 - 0.63 * h)) < 1e-12);
@@ -322,7 +323,7 @@ static void test_choice__purchase_probability_falls_with_price_and_rises_with_di
     for (int l = 0; l < m.sc->discounts.n_levels; l++) {
         uint32_t item = 0;
         double p[2];
-        { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, &item, 1, &sm_); dsim_slate_purchase_probabilities(&sm_, l, p); }
+        { dsim__slate_model sm_; dsim__world_slate_model(m.w, u, &item, 1, &sm_); dsim__slate_purchase_probabilities(&sm_, l, p); }
         assert_true(p[0] > p_prev_level);
         p_prev_level = p[0];
     }
@@ -331,8 +332,8 @@ static void test_choice__purchase_probability_falls_with_price_and_rises_with_di
             if (dsim_world_item_price(m.w, a) >= dsim_world_item_price(m.w, b))
                 continue;
             double pa[2], pb[2];
-            { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, &a, 1, &sm_); dsim_slate_purchase_probabilities(&sm_, 0, pa); }
-            { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, &b, 1, &sm_); dsim_slate_purchase_probabilities(&sm_, 0, pb); }
+            { dsim__slate_model sm_; dsim__world_slate_model(m.w, u, &a, 1, &sm_); dsim__slate_purchase_probabilities(&sm_, 0, pa); }
+            { dsim__slate_model sm_; dsim__world_slate_model(m.w, u, &b, 1, &sm_); dsim__slate_purchase_probabilities(&sm_, 0, pb); }
             assert_true(pa[0] > pb[0]); /* a is cheaper */
         }
     market_free(&m);
@@ -349,7 +350,7 @@ static void test_choice__reference_discount_moves_toward_offers_at_rate_lambda(v
     for (int t = 0; t < 4; t++) {
         dsim_outcome o;
         dsim_rng_key(rng, test_seed(1), DSIM_STREAM_CHOICE, (uint64_t)t);
-        { dsim_slate_model sm_; dsim_world_slate_model(m.w, u, slate, 2, &sm_); dsim_world_visit(m.w, &sm_, levels[t], rng, &o); }
+        { dsim__slate_model sm_; dsim__world_slate_model(m.w, u, slate, 2, &sm_); dsim__world_visit(m.w, &sm_, levels[t], rng, &o); }
         r = 0.6 * r + 0.4 * m.sc->discounts.levels[levels[t]];
         assert_true(fabs(dsim_world_reference_discount(m.w, u) - r) < 1e-6);
     }
@@ -367,7 +368,7 @@ static void test_choice__a_churned_shopper_stays_gone(void **state)
     dsim_outcome o;
     assert_true(dsim_world_shopper_active(m.w, 3));
     dsim_rng_key(rng, test_seed(1), DSIM_STREAM_CHOICE, 0);
-    { dsim_slate_model sm_; dsim_world_slate_model(m.w, 3, slate, 2, &sm_); dsim_world_visit(m.w, &sm_, 0, rng, &o); }
+    { dsim__slate_model sm_; dsim__world_slate_model(m.w, 3, slate, 2, &sm_); dsim__world_visit(m.w, &sm_, 0, rng, &o); }
     assert_true(o.churned);
     assert_false(dsim_world_shopper_active(m.w, 3));
     assert_true(dsim_world_shopper_active(m.w, 2));

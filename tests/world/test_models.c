@@ -19,6 +19,7 @@
 #include "dsim/rng.h"
 #include "dsim/sim.h"
 #include "dsim/world.h"
+#include "world/engine.h"
 #include "helpers.h"
 
 static const char market[] = "[scenario]\nshoppers = 300\nvisits = 3000\n[catalog]\nitems = 40\nembedding_dim = 8\n"
@@ -48,13 +49,13 @@ static void test_models__every_demand_model_keeps_the_contract(void **state)
         ASSERT_OK(dsim_world_alloc(&w, sc, test_seed(5)));
         uint32_t slate[4] = {3, 7, 11, 19};
         for (uint32_t u = 0; u < 50; u++) {
-            dsim_slate_model m;
+            dsim__slate_model m;
             double expected[DSIM_LANES], mixed[DSIM_LANES], p[5];
-            dsim_world_slate_model(w, u, slate, 4, &m);
+            dsim__world_slate_model(w, u, slate, 4, &m);
             assert_int_equal(m.demand, i);
-            dsim_slate_expected_rewards(&m, expected);
+            dsim__slate_expected_rewards(&m, expected);
             for (int l = 0; l < 3; l++) {
-                dsim_slate_purchase_probabilities(&m, l, p);
+                dsim__slate_purchase_probabilities(&m, l, p);
                 double sum = 0, value = 0;
                 for (int j = 0; j <= 4; j++) {
                     assert_true(p[j] >= -1e-12 && p[j] <= 1 + 1e-12);
@@ -64,22 +65,22 @@ static void test_models__every_demand_model_keeps_the_contract(void **state)
                 assert_true(fabs(sum - 1) < 1e-9);
                 assert_true(fabs(value - expected[l]) < 1e-9 * (1 + fabs(value)));
                 int levels[4] = {l, l, l, l};
-                dsim_slate_expected_rewards_mixed(&m, levels, 2, mixed);
+                dsim__slate_expected_rewards_mixed(&m, levels, 2, mixed);
                 assert_true(fabs(mixed[l] - expected[l]) < 1e-9 * (1 + fabs(value)));
             }
         }
         /* Draws: position j bought as often as P(buy j) (level 1), within 5 standard errors. */
-        dsim_slate_model m;
+        dsim__slate_model m;
         double p[5];
         int bought[5] = {0};
-        dsim_world_slate_model(w, 0, slate, 4, &m);
-        dsim_slate_purchase_probabilities(&m, 1, p);
+        dsim__world_slate_model(w, 0, slate, 4, &m);
+        dsim__slate_purchase_probabilities(&m, 1, p);
         gsl_rng *rng = dsim_rng_alloc();
         gsl_rng_set(rng, test_seed(17));
         enum { DRAWS = 40000 };
         for (int t = 0; t < DRAWS; t++) {
             dsim_outcome o;
-            dsim_world_visit(w, &m, 1, rng, &o);
+            dsim__world_visit(w, &m, 1, rng, &o);
             bought[o.position >= 0 ? o.position : 4]++;
         }
         for (int j = 0; j <= 4; j++) {
@@ -108,11 +109,11 @@ static void test_models__constant_demand_ignores_the_discount(void **state)
     dsim_world *w = NULL;
     ASSERT_OK(dsim_world_alloc(&w, sc, 1));
     uint32_t slate[4] = {0, 1, 2, 3};
-    dsim_slate_model m;
+    dsim__slate_model m;
     double p0[5], p2[5];
-    dsim_world_slate_model(w, 9, slate, 4, &m);
-    dsim_slate_purchase_probabilities(&m, 0, p0);
-    dsim_slate_purchase_probabilities(&m, 2, p2);
+    dsim__world_slate_model(w, 9, slate, 4, &m);
+    dsim__slate_purchase_probabilities(&m, 0, p0);
+    dsim__slate_purchase_probabilities(&m, 2, p2);
     assert_memory_equal(p0, p2, sizeof p0);
     /* P(buy the first) = η_1 · 0.25 with η_1 = 0.95 (examine_top's default). */
     assert_true(fabs(p0[0] - 0.95 * 0.25) < 1e-12);
