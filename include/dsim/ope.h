@@ -44,19 +44,13 @@ typedef struct dsim_ope_log {
     size_t capacity;
     char origin[600];        /* where it came from, for messages */
     bool action_seen[DSIM_OPE_MAX_ACTIONS]; /* actions the logger took anywhere in the log */
-    /* Chunked reading (dsim_ope_stream): every chunk_rows rows are handed to on_chunk and the log emptied,
-       so it holds one chunk; first_row numbers its row 0 in the whole log. */
-    size_t first_row, chunk_rows;
-    int (*on_chunk)(struct dsim_ope_log *chunk, void *data);
-    void *chunk_data;
+    size_t first_row;        /* in a chunk of a streamed log (dsim_ope_stream_each): its row 0 in the whole log */
+    struct dsim__ope_chunking *chunking; /* a stream's reading a chunk at a time (src/ope/log_impl.h); NULL */
 } dsim_ope_log;
 
-/** Append one row (grows the columns; in chunked reading, hands a full chunk on first). @return 0,
- *  DSIM_ENOMEM or what on_chunk returned. */
+/** Append one row (grows the columns). @return 0 or DSIM_ENOMEM. */
 int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int position, double propensity,
                       double reward);
-/** In chunked reading, hand the rows held on (the readers call it at the end). */
-int dsim_ope_log_flush(dsim_ope_log *log);
 /** Rows read so far (in chunked reading, those handed on included). */
 size_t dsim_ope_log_rows(const dsim_ope_log *log);
 /** Free the columns of a caller-owned log and zero it (the struct itself stays the caller's). */

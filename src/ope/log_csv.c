@@ -162,7 +162,7 @@ int dsim__ope_read_csv(dsim_ope_log *log, const char *path, bool obd, bool skip_
     csv_log c = {.log = log, .path = path, .obd = obd, .skip_bad_rows = skip_bad_rows};
     int rc = dsim__csv_each(path, read_row, &c);
     if (!rc)
-        rc = dsim_ope_log_flush(log);
+        rc = dsim__ope_log_flush(log);
     if (!rc && dsim_ope_log_rows(log) == 0)
         rc = dsim_error_set(DSIM_ECONFIG, "%s: no rows%s", path, c.skipped ? " (every row was skipped)" : "");
     if (skipped)

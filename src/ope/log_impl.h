@@ -6,6 +6,18 @@
 
 #include "dsim/ope.h"
 
+/* A stream's reading a chunk at a time: every chunk_rows rows are handed to on_chunk and the log emptied, so
+   it holds one chunk; first_row numbers its row 0 in the whole log. */
+struct dsim__ope_chunking {
+    size_t chunk_rows;
+    int (*on_chunk)(dsim_ope_log *chunk, void *data);
+    void *data;
+};
+
+/** In chunked reading, hand the rows held on (the readers call it at the end). @return 0 or what on_chunk
+ *  returned. */
+int dsim__ope_log_flush(dsim_ope_log *log);
+
 /** Empty a log for a reader, keeping its chunked reading (a stream's) if it has one. */
 void dsim__ope_log_reset(dsim_ope_log *log);
 

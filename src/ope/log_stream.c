@@ -22,6 +22,7 @@
 
 struct dsim_ope_stream {
     dsim_ope_log log; /* read into; then the buffer chunks are read back into */
+    struct dsim__ope_chunking chunking; /* the log's, while it is read */
     FILE *spill;
     bool read;        /* a stream holds one log: it is read once */
     char path[512];
@@ -79,9 +80,8 @@ int dsim_ope_stream_alloc(dsim_ope_stream **out, size_t chunk_rows)
         free(s);
         return rc;
     }
-    s->log.chunk_rows = chunk_rows;
-    s->log.on_chunk = spill_chunk;
-    s->log.chunk_data = s;
+    s->chunking = (struct dsim__ope_chunking){chunk_rows, spill_chunk, s};
+    s->log.chunking = &s->chunking;
     *out = s;
     return DSIM_OK;
 }
@@ -153,7 +153,7 @@ static dsim_ope_log view(const dsim_ope_log *chunk, size_t k, size_t n)
         v.logged_dist += k * (size_t)chunk->dist_width;
     v.first_row += k;
     v.n = n;
-    v.on_chunk = NULL;
+    v.chunking = NULL;
     return v;
 }
 

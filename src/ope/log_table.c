@@ -46,11 +46,11 @@ static int grow(dsim_ope_log *log)
     return DSIM_OK;
 }
 
-int dsim_ope_log_flush(dsim_ope_log *log)
+int dsim__ope_log_flush(dsim_ope_log *log)
 {
-    if (!log->on_chunk || log->n == 0)
+    if (!log->chunking || log->n == 0)
         return DSIM_OK;
-    int rc = log->on_chunk(log, log->chunk_data);
+    int rc = log->chunking->on_chunk(log, log->chunking->data);
     log->first_row += log->n;
     log->n = 0;
     return rc;
@@ -64,18 +64,16 @@ size_t dsim_ope_log_rows(const dsim_ope_log *log)
 /* Empty a log for a reader, keeping a stream's chunked reading. */
 void dsim__ope_log_reset(dsim_ope_log *log)
 {
-    dsim_ope_log keep = *log;
+    struct dsim__ope_chunking *keep = log->chunking;
     memset(log, 0, sizeof *log);
-    log->chunk_rows = keep.chunk_rows;
-    log->on_chunk = keep.on_chunk;
-    log->chunk_data = keep.chunk_data;
+    log->chunking = keep;
 }
 
 int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int position, double propensity,
                       double reward)
 {
-    if (log->chunk_rows && log->n == log->chunk_rows) {
-        int rc = dsim_ope_log_flush(log);
+    if (log->chunking && log->n == log->chunking->chunk_rows) {
+        int rc = dsim__ope_log_flush(log);
         if (rc)
             return rc;
     }
@@ -160,7 +158,7 @@ int dsim__ope_read_db(dsim_ope_log *log, dsim_store *st, const char *db, int64_t
         dsim__strlcpy(log->context_names[j], dsim_log_context_names[j], sizeof log->context_names[j]);
     int rc = dsim_store_events_each(st, run_id, push_event, log);
     if (!rc)
-        rc = dsim_ope_log_flush(log);
+        rc = dsim__ope_log_flush(log);
     if (rc)
         dsim_ope_log_clear(log);
     return rc;
