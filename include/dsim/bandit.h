@@ -49,7 +49,9 @@ typedef struct {
 
 /** Read a bandit file. @return 0, DSIM_EIO, or DSIM_ECONFIG with "FILE:LINE: ..." in dsim_errmsg(). */
 int dsim_bandit_config_load(dsim_bandit_config **out, const char *path);
+/** The same from text in memory; `origin` names it in messages. `out` is the caller's (dsim_bandit_config_free). */
 int dsim_bandit_config_parse(dsim_bandit_config **out, const char *text, const char *origin);
+/** Free a configuration; NULL is a no-op. */
 void dsim_bandit_config_free(dsim_bandit_config *cfg);
 /** @return "bernoulli", "linear" or "valuation". */
 const char *dsim_bandit_kind_name(dsim_bandit_kind kind);
@@ -57,7 +59,9 @@ const char *dsim_bandit_kind_name(dsim_bandit_kind kind);
 /** One problem drawn from a configuration and a seed (the valuation problem's segments are drawn). */
 typedef struct dsim_bandit dsim_bandit;
 
+/** @param cfg borrowed, must outlive the problem. @return 0 or DSIM_ENOMEM; `out` is the caller's. */
 int dsim_bandit_alloc(dsim_bandit **out, const dsim_bandit_config *cfg, uint64_t seed);
+/** Free a problem; NULL is a no-op. */
 void dsim_bandit_free(dsim_bandit *b);
 /** The env every policy on this problem is set up with. */
 void dsim_bandit_policy_env(const dsim_bandit *b, dsim_policy_env *env);

@@ -82,8 +82,12 @@ int dsim_ope_log_read_obd(dsim_ope_log *log, const char *path);
  * dsim_ope_stream_each().
  */
 typedef struct dsim_ope_stream dsim_ope_stream;
+/** A stream holding `chunk_rows` rows in memory at a time; the caller's (dsim_ope_stream_free). @return 0,
+ *  DSIM_ENOMEM or DSIM_EIO (no temporary file). */
 int dsim_ope_stream_alloc(dsim_ope_stream **out, size_t chunk_rows);
+/** Free a stream and remove its temporary file; NULL is a no-op. */
 void dsim_ope_stream_free(dsim_ope_stream *s);
+/** Read a CSV or Open Bandit log into the stream, once (as dsim_ope_log_read_csv/obd). */
 int dsim_ope_stream_read_csv(dsim_ope_stream *s, const char *path, bool skip_bad_rows, size_t *skipped);
 int dsim_ope_stream_read_obd(dsim_ope_stream *s, const char *path);
 /** The events of run `run_id` of an open result database (`db` names it in messages). @return 0,
@@ -117,11 +121,13 @@ int dsim_ope_target_policy(dsim_ope_target **out, dsim_policy *policy, const cha
 /** Let a dsim policy target learn from the log's first `rows` rows (its logged action, reward, and a sale
  *  when the reward is not 0); other targets do not learn. @return 0 or DSIM_ECONFIG. */
 int dsim_ope_target_train(dsim_ope_target *t, const dsim_ope_log *log, size_t rows);
+/** @return the target's name, as tables show it (borrowed, valid until dsim_ope_target_free). */
 const char *dsim_ope_target_name(const dsim_ope_target *t);
 /** @return true for a per-row target that names rows by their number in the log (a `row` column). */
 bool dsim_ope_target_numbers_rows(const dsim_ope_target *t);
 /** @return the dsim policy a target asks (borrowed; as trained so far), or NULL for other kinds. */
 dsim_policy *dsim_ope_target_policy_of(const dsim_ope_target *t);
+/** Free a target (and the dsim policy it owns); NULL is a no-op. */
 void dsim_ope_target_free(dsim_ope_target *t);
 
 /** The direct method's reward model, fitted on a log by K-fold cross-fitting (src/ope/reward_model.c). */
@@ -129,6 +135,7 @@ typedef struct dsim_ope_reward_model dsim_ope_reward_model;
 
 /** Fit one ridge model (penalty `ridge`) per action and fold. @return 0, DSIM_ENOMEM or DSIM_ENUMERIC. */
 int dsim_ope_model_fit(dsim_ope_reward_model **out, const dsim_ope_log *log, int folds, double ridge);
+/** Free a reward model; NULL is a no-op. */
 void dsim_ope_model_free(dsim_ope_reward_model *m);
 /** The same, fed a chunk at a time (row r of the whole log goes to fold r mod K): begin, add, finish. */
 int dsim_ope_model_begin(dsim_ope_reward_model **out, int n_context, int folds, double ridge);
@@ -203,6 +210,7 @@ typedef struct {
     double support_violation;
 } dsim_ope_diagnostics;
 
+/** The importance weights' diagnostics of terms held whole. */
 void dsim_ope_diagnose(const dsim_ope_terms *t, dsim_ope_diagnostics *out);
 
 /** Estimate with both intervals; `bootstrap` resamples drawn from a generator keyed by `seed`. */
@@ -219,10 +227,12 @@ typedef struct dsim_ope_sums dsim_ope_sums;
 
 /** @param n_rows the rows that will be added (they decide the bootstrap's blocks) @param seed of the blocks */
 int dsim_ope_sums_alloc(dsim_ope_sums **out, const dsim_ope_tuning *tuning, size_t n_rows, uint64_t seed);
+/** Free running sums; NULL is a no-op. */
 void dsim_ope_sums_free(dsim_ope_sums *s);
 /** Add a chunk's terms; `first_row` numbers its first row in the whole log (rows 0 … n_rows − 1 of the sums
  *  are first_row mod n_rows for a short log). */
 void dsim_ope_sums_add(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_row);
+/** The rows added so far, and the weights' diagnostics over them. */
 size_t dsim_ope_sums_rows(const dsim_ope_sums *s);
 void dsim_ope_sums_diagnose(const dsim_ope_sums *s, dsim_ope_diagnostics *out);
 /** The estimate with both intervals, as dsim_ope_evaluate() on the same rows. */

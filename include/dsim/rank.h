@@ -49,6 +49,7 @@ int dsim_ranker_check(const dsim_scenario *sc);
  * @return 0, DSIM_ENOMEM or DSIM_ECONFIG (an embedding file).
  */
 int dsim_ranker_alloc(dsim_ranker **out, const dsim_world *w, uint64_t seed);
+/** Free a ranker and its source's state; NULL is a no-op (the world stays the caller's). */
 void dsim_ranker_free(dsim_ranker *r);
 
 /** @return C, the candidates retrieved per visit (the slate size unless filters or re-ranking are on). */

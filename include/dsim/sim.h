@@ -44,6 +44,7 @@ int dsim_sim_policy_alloc(dsim_policy **out, const dsim_policy_config *cfg, cons
  * @return 0, DSIM_ENOMEM or DSIM_EINVAL.
  */
 int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const dsim_sim_options *options);
+/** Free a sim, and the world and policy it owns (dsim_sim_create); NULL is a no-op. */
 void dsim_sim_free(dsim_sim *sim);
 
 /**
@@ -54,6 +55,7 @@ void dsim_sim_free(dsim_sim *sim);
 int dsim_sim_create(dsim_sim **out, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
                     const dsim_sim_options *options);
 
+/** The sim's world and policy (borrowed, valid until dsim_sim_free). */
 dsim_world *dsim_sim_world(const dsim_sim *sim);
 dsim_policy *dsim_sim_policy(const dsim_sim *sim);
 
@@ -73,6 +75,7 @@ int dsim_sim_shock_now(dsim_sim *sim, const dsim_shock_config *shock);
 /** Copy the running totals. */
 void dsim_sim_metrics(const dsim_sim *sim, dsim_metrics *out);
 
+/** Visits simulated so far, and the horizon the sim runs to. */
 uint64_t dsim_sim_visits_done(const dsim_sim *sim);
 uint64_t dsim_sim_horizon(const dsim_sim *sim);
 
@@ -98,6 +101,7 @@ typedef struct {
     double item_distribution[DSIM_MAX_SLATE][DSIM_MAX_LEVELS];
 } dsim_visit_record;
 
+/** Copy the record of the most recent visit into `out` (its pointers borrowed, valid until the next advance). */
 void dsim_sim_last_visit(const dsim_sim *sim, dsim_visit_record *out);
 
 #endif

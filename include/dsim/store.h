@@ -35,6 +35,7 @@ void dsim_store_close(dsim_store *st);
 
 /** Where a run came from: `runs.source` ('run', 'sweep', 'dash'). */
 typedef enum { DSIM_SOURCE_RUN, DSIM_SOURCE_SWEEP, DSIM_SOURCE_DASH, DSIM_SOURCE_COUNT } dsim_run_source;
+/** @return "run", "sweep" or "dash" (static), "?" for another value. */
 const char *dsim_run_source_name(dsim_run_source source);
 
 /** A run's provenance, so that incomparable runs can be told apart (a dashboard snapshot of 1,940 visits,
@@ -159,6 +160,7 @@ int dsim_store_changes_each(dsim_store *st, int64_t run_id,
                             int (*each)(int seq, uint64_t visit, const char *change, void *data), void *data);
 /** One run with its texts and level counts. @return 0, DSIM_ENOTFOUND or DSIM_ESTORE. Release with dsim_store_row_clear(). */
 int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row);
+/** Free the rows of dsim_store_runs() with their texts; NULL is a no-op. */
 void dsim_store_rows_free(dsim_run_row *rows, size_t n_rows);
 /** Call `each` on every checkpoint of a run, in visit order, with the metrics in dsim_metric_defs order. */
 int dsim_store_series_each(dsim_store *st, int64_t run_id,

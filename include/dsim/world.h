@@ -56,8 +56,10 @@ typedef struct {
  * @return 0, DSIM_ENOMEM or DSIM_ECONFIG.
  */
 int dsim_world_alloc(dsim_world **out, const dsim_scenario *sc, uint64_t seed);
+/** Free a world; NULL is a no-op (its scenario stays the caller's). */
 void dsim_world_free(dsim_world *w);
 
+/** The world's make-up. dsim_world_scenario() is the scenario it was made from (borrowed). */
 const dsim_scenario *dsim_world_scenario(const dsim_world *w);
 uint64_t dsim_world_seed(const dsim_world *w);
 uint32_t dsim_world_n_items(const dsim_world *w);
