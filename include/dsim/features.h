@@ -56,11 +56,11 @@ typedef enum {
 #define DSIM_MAX_FEATURE_DIM 64
 
 /** @return a feature's name as written in policy files. */
-const char *dsim_feature_name(dsim_feature f);
+const char *dsim_features_name(dsim_feature f);
 /** @return its one-line description. */
-const char *dsim_feature_doc(dsim_feature f);
+const char *dsim_features_doc(dsim_feature f);
 /** @return the feature with this name, or -1. */
-int dsim_feature_find(const char *name);
+int dsim_features_find(const char *name);
 
 /**
  * Parse a comma-separated list of feature names ("all" for every one) into a mask.
@@ -94,6 +94,6 @@ void dsim_features_build(uint32_t mask, const dsim_policy_env *env, const dsim_c
  */
 #define DSIM_DISCOUNT_BUCKETS 6
 #define DSIM_N_STATES (4 * 3 * DSIM_DISCOUNT_BUCKETS)
-int dsim_context_state(const dsim_context *ctx, double top_level);
+int dsim_features_state(const dsim_context *ctx, double top_level);
 
 #endif

@@ -2,7 +2,7 @@
  * dsim/metrics.h — what a run accumulates, the named figures derived from it, and their mean and 95 %
  * confidence interval across seeds.
  *
- * One table of metric definitions (dsim_metric_defs) drives the comparison table, the result database's
+ * One table of metric definitions (dsim_metrics_defs) drives the comparison table, the result database's
  * columns and `dsim show`, so a new figure is added in one place.
  */
 #ifndef DSIM_METRICS_H
@@ -47,11 +47,11 @@ typedef struct {
     double (*value)(const dsim_metrics *m);
 } dsim_metric_def;
 
-extern const dsim_metric_def dsim_metric_defs[];
-extern const size_t dsim_n_metric_defs;
+extern const dsim_metric_def dsim_metrics_defs[];
+extern const size_t dsim_metrics_n_defs;
 
 /** @return the definition with this name, or NULL. */
-const dsim_metric_def *dsim_metric_find(const char *name);
+const dsim_metric_def *dsim_metrics_find(const char *name);
 
 /** How well a slate matches the truth (binary relevance). */
 typedef struct {
@@ -64,7 +64,7 @@ typedef struct {
  * Precision@K, recall@K and NDCG@K of a slate of k items against the r relevant ones (the shopper's true
  * top r, dsim_world_true_utilities()). Exact: no sampling.
  */
-dsim_ranking_quality dsim_ranking_quality_of(const uint32_t *slate, int k, const uint32_t *relevant, int r);
+dsim_ranking_quality dsim_metrics_ranking_quality(const uint32_t *slate, int k, const uint32_t *relevant, int r);
 
 /** Mean and confidence half-width (Student t) of a sample. */
 typedef struct {
@@ -74,8 +74,8 @@ typedef struct {
 } dsim_estimate;
 
 /** @param x (n,) @return mean ± t_{0.975, n−1} · s / √n. */
-dsim_estimate dsim_estimate_mean(const double *x, size_t n);
+dsim_estimate dsim_metrics_estimate_mean(const double *x, size_t n);
 /** The same at another confidence: mean ± t_{1−(1−confidence)/2, n−1} · s / √n. */
-dsim_estimate dsim_estimate_mean_at(const double *x, size_t n, double confidence);
+dsim_estimate dsim_metrics_estimate_mean_at(const double *x, size_t n, double confidence);
 
 #endif

@@ -54,7 +54,7 @@ typedef enum {
 } dsim_objective;
 
 /** @return "visit" or "item". */
-const char *dsim_scope_name(dsim_scope scope);
+const char *dsim_scenario_scope_name(dsim_scope scope);
 
 /**
  * The demand models (`[behaviour] demand`: how a shopper decides to buy) and the embedding sources
@@ -63,17 +63,17 @@ const char *dsim_scope_name(dsim_scope scope);
  * @return the i-th one's name ("mnl", "valuation", "linear"; "noisy", "learned", "history", "file"), NULL past
  * the last; or the index of a name, -1 for none.
  */
-const char *dsim_demand_name(int demand);
-int dsim_demand_find(const char *name);
-const char *dsim_embeddings_name(int embeddings);
-int dsim_embeddings_find(const char *name);
+const char *dsim_scenario_demand_name(int demand);
+int dsim_scenario_demand_find(const char *name);
+const char *dsim_scenario_embeddings_name(int embeddings);
+int dsim_scenario_embeddings_find(const char *name);
 
 /* Room for the models' own keys (src/scenario/strategy.h), in a scenario and in each segment. */
 #define DSIM_STRATEGY_CONFIG_MAX 2048
 #define DSIM_STRATEGY_SEGMENT_CONFIG_MAX 128
 
 /** @return "revenue", "profit" or "conversions". */
-const char *dsim_objective_name(dsim_objective objective);
+const char *dsim_scenario_objective_name(dsim_objective objective);
 
 /** One shopper segment ([segment.NAME]). */
 typedef struct {
@@ -131,11 +131,11 @@ typedef struct dsim_scenario {
         double examine_top;      /* probability of examining position 1 */
         double examine_decay;    /* η_k = examine_top · examine_decay^(k-1) */
         double click_bias;       /* click probability σ(V − V0 + click_bias) */
-        int demand;              /* the purchase decision: its index among the demand models (dsim_demand_name) */
+        int demand;              /* the purchase decision: its index among the demand models (dsim_scenario_demand_name) */
     } behaviour;
 
     struct {
-        int embeddings;             /* where the shop's estimates come from (dsim_embeddings_name) */
+        int embeddings;             /* where the shop's estimates come from (dsim_scenario_embeddings_name) */
         double embedding_noise;     /* σ of the Gaussian noise on noisy estimates (noisy, history items) */
         dsim_score score;           /* dot or cosine */
         double history_rate;        /* history: weight of the newest item in a shopper's running mean */

@@ -36,7 +36,7 @@ void dsim_store_close(dsim_store *st);
 /** Where a run came from: `runs.source` ('run', 'sweep', 'dash'). */
 typedef enum { DSIM_SOURCE_RUN, DSIM_SOURCE_SWEEP, DSIM_SOURCE_DASH, DSIM_SOURCE_COUNT } dsim_run_source;
 /** @return "run", "sweep" or "dash" (static), "?" for another value. */
-const char *dsim_run_source_name(dsim_run_source source);
+const char *dsim_store_source_name(dsim_run_source source);
 
 /** A run's provenance, so that incomparable runs can be told apart (a dashboard snapshot of 1,940 visits,
  *  a run whose market was changed live, a sweep's cell). */
@@ -96,7 +96,7 @@ int dsim_store_sweep_has(dsim_store *st, int64_t sweep, uint64_t cell, int polic
 int dsim_store_sweep_link(dsim_store *st, int64_t sweep, uint64_t cell, int policy, uint64_t seed,
                           const char *axes);
 
-/** Call `each` with the summary of every finished run of the sweep (`metrics` in dsim_metric_defs order),
+/** Call `each` with the summary of every finished run of the sweep (`metrics` in dsim_metrics_defs order),
  *  by cell, policy and seed. */
 int dsim_store_sweep_results(dsim_store *st, int64_t sweep,
                              int (*each)(uint64_t cell, int policy, uint64_t seed, const double *metrics, void *data),
@@ -138,7 +138,7 @@ typedef struct {
     uint64_t planned_visits; /* 0 when unknown (a dashboard snapshot stored before schema version 8) */
     bool changed_live;
     bool has_summary;
-    double summary[32];   /* in dsim_metric_defs order */
+    double summary[32];   /* in dsim_metrics_defs order */
     char *scenario_text;  /* owned; only from dsim_store_run_get() */
     char *policy_text;    /* owned; only from dsim_store_run_get(), may be NULL */
     char *error;          /* owned; may be NULL */
@@ -162,7 +162,7 @@ int dsim_store_changes_each(dsim_store *st, int64_t run_id,
 int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row);
 /** Free the rows of dsim_store_runs() with their texts; NULL is a no-op. */
 void dsim_store_rows_free(dsim_run_row *rows, size_t n_rows);
-/** Call `each` on every checkpoint of a run, in visit order, with the metrics in dsim_metric_defs order. */
+/** Call `each` on every checkpoint of a run, in visit order, with the metrics in dsim_metrics_defs order. */
 int dsim_store_series_each(dsim_store *st, int64_t run_id,
                            int (*each)(uint64_t visit, const double *values, void *data), void *data);
 /** Release the texts of one row (from dsim_store_run_get()) without freeing the row itself. */

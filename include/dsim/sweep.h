@@ -182,7 +182,7 @@ int dsim_sweep_pending(dsim_store *store, dsim_sweep_runner *runner, int64_t swe
  *  objective to the first policy on the seeds both ran (the first policy's own: 0 ± 0 over its runs). */
 typedef struct {
     int runs;
-    dsim_estimate metrics[DSIM_SWEEP_MAX_METRICS]; /* in dsim_metric_defs order */
+    dsim_estimate metrics[DSIM_SWEEP_MAX_METRICS]; /* in dsim_metrics_defs order */
     dsim_estimate delta;
 } dsim_sweep_policy_summary;
 

@@ -88,7 +88,7 @@ static int parse_list_options(int argc, char **argv, const char **db, dsim_run_f
     static const char *const statuses[] = {"running", "done", "failed", "interrupted"};
     const char *sources[DSIM_SOURCE_COUNT];
     for (int i = 0; i < DSIM_SOURCE_COUNT; i++)
-        sources[i] = dsim_run_source_name((dsim_run_source)i);
+        sources[i] = dsim_store_source_name((dsim_run_source)i);
     *db = DEFAULT_DB;
     *filter = (dsim_run_filter){0};
     opterr = 0;
@@ -141,8 +141,8 @@ int cmd_list(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     size_t reward = 0;
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
-        if (strcmp(dsim_metric_defs[i].name, "reward") == 0)
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        if (strcmp(dsim_metrics_defs[i].name, "reward") == 0)
             reward = i;
     printf("%5s  %-20s  %-11s  %-10s  %-16s  %-16s  %8s  %17s  %-11s  %14s\n", "run", "created", "status", "source",
            "scenario", "policy", "seed", "visits", "objective", "total");

@@ -25,14 +25,14 @@ static void print_types(void)
             for (int f = 0; f < DSIM_N_FEATURES && (*t)->default_features; f++)
                 if ((*t)->default_features & (1u << f))
                     used += (size_t)snprintf(defaults + used, sizeof defaults - used, "%s%s", used ? "," : "",
-                                             dsim_feature_name((dsim_feature)f));
+                                             dsim_features_name((dsim_feature)f));
             printf("    %-20s default %-6s  context features this policy uses (comma-separated)\n", "features",
                    defaults);
         }
     }
     printf("\ncontext features (`features = ...` in a policy file; dsim/features.h):\n");
     for (int f = 0; f < DSIM_N_FEATURES; f++)
-        printf("    %-20s %s\n", dsim_feature_name((dsim_feature)f), dsim_feature_doc((dsim_feature)f));
+        printf("    %-20s %s\n", dsim_features_name((dsim_feature)f), dsim_features_doc((dsim_feature)f));
 }
 
 int cmd_policies(int argc, char **argv)

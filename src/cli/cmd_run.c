@@ -140,7 +140,7 @@ int cmd_run(int argc, char **argv)
                 first_run = run_id;
             last_run = run_id;
             for (size_t c = 0; c < N_COLUMNS; c++)
-                values[((size_t)p * o.seeds + s) * N_COLUMNS + c] = dsim_metric_find(table_columns[c].metric)->value(&m);
+                values[((size_t)p * o.seeds + s) * N_COLUMNS + c] = dsim_metrics_find(table_columns[c].metric)->value(&m);
         }
     }
     if (prog.enabled)
@@ -154,17 +154,17 @@ int cmd_run(int argc, char **argv)
 
     uint64_t horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);
     printf("scenario %s: %llu visits × %llu seed%s, objective %s%s\n\n", sc->name, (unsigned long long)horizon,
-           o.seeds, o.seeds > 1 ? "s" : "", dsim_objective_name(sc->discounts.objective),
+           o.seeds, o.seeds > 1 ? "s" : "", dsim_scenario_objective_name(sc->discounts.objective),
            o.seeds > 1 ? ", mean ± 95 % CI across seeds" : "");
     print_table(&o, configs, values);
     printf("\nmyopic regret: expected %s lost against the myopic oracle (the best level for each visit alone),\n"
            "summed over visits.\n"
            "Δ objective: %s minus %s's on the same seeds (paired, common random numbers).\n",
-           dsim_objective_name(sc->discounts.objective), dsim_objective_name(sc->discounts.objective), configs[0]->name);
+           dsim_scenario_objective_name(sc->discounts.objective), dsim_scenario_objective_name(sc->discounts.objective), configs[0]->name);
     if (dsim_scenario_has_memory(sc))
         printf("note: shoppers here remember (reference discounts move, or they churn): a policy that plans can\n"
                "beat the myopic oracle, so low myopic regret need not mean a high %s; judge by Δ objective.\n",
-               dsim_objective_name(sc->discounts.objective));
+               dsim_scenario_objective_name(sc->discounts.objective));
     if (first_run == last_run)
         printf("stored as run %lld in %s\n", (long long)first_run, o.output);
     else

@@ -88,9 +88,9 @@ int cmd_show(int argc, char **argv)
     if (r.has_summary) {
         printf("\nsummary\n");
         char value[64];
-        for (size_t i = 0; i < dsim_n_metric_defs; i++)
-            printf("  %-22s %16s  %s\n", dsim_metric_defs[i].name,
-                   format_metric(&dsim_metric_defs[i], r.summary[i], value, sizeof value), dsim_metric_defs[i].unit);
+        for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+            printf("  %-22s %16s  %s\n", dsim_metrics_defs[i].name,
+                   format_metric(&dsim_metrics_defs[i], r.summary[i], value, sizeof value), dsim_metrics_defs[i].unit);
     }
     if (r.n_levels) {
         uint64_t total = 0;

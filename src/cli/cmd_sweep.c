@@ -50,8 +50,8 @@ static void csv_header(FILE *csv, const dsim_sweep *sw, const char *first)
     for (int i = 0; i < sw->n_axes; i++)
         fprintf(csv, ",%s.%s", sw->axes[i].section, sw->axes[i].key);
     fprintf(csv, ",policy,seeds");
-    for (size_t m = 0; m < dsim_n_metric_defs; m++)
-        fprintf(csv, ",%s,%s_ci95", dsim_metric_defs[m].name, dsim_metric_defs[m].name);
+    for (size_t m = 0; m < dsim_metrics_n_defs; m++)
+        fprintf(csv, ",%s,%s_ci95", dsim_metrics_defs[m].name, dsim_metrics_defs[m].name);
     fprintf(csv, ",delta_vs_%s,delta_vs_%s_ci95,delta_pairs,best,significantly_best\n", first, first);
 }
 
@@ -65,7 +65,7 @@ static void csv_row(FILE *csv, const dsim_sweep *sw, const dsim_sweep_cell_summa
         fprintf(csv, ",%s", v);
     }
     fprintf(csv, ",%s,%d", name, ps->runs);
-    for (size_t m = 0; m < dsim_n_metric_defs; m++)
+    for (size_t m = 0; m < dsim_metrics_n_defs; m++)
         fprintf(csv, ",%.17g,%.17g", ps->metrics[m].mean, ps->metrics[m].half_width);
     fprintf(csv, ",%.17g,%.17g,%zu,%d,%d\n", ps->delta.mean, ps->delta.half_width, ps->delta.n, p == c->best,
             p == c->best && c->significant == 1);
@@ -122,7 +122,7 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
            "best: the highest mean, significantly so when its paired differences to every other policy are all\n"
            "above 0 with 95 %% family-wise confidence (Bonferroni over the comparisons)\n\n",
            names[0]);
-    summary_out o = {sw, names, csv, (size_t)(dsim_metric_find("reward") - dsim_metric_defs)};
+    summary_out o = {sw, names, csv, (size_t)(dsim_metrics_find("reward") - dsim_metrics_defs)};
     return dsim_sweep_summarize(store, sw, id, print_cell, &o);
 }
 

@@ -65,7 +65,7 @@ void cli_print_comparison(const char *const *names, int n_rows, const cli_column
                 sample[s] = values[((size_t)p * n_seeds + s) * (size_t)n_columns + (size_t)c] -
                             (columns[c].paired ? values[s * (size_t)n_columns + (size_t)c] : 0.0);
             char *cell = cells[(size_t)p * (size_t)n_columns + (size_t)c];
-            format_cell(cell, CELL, columns[c].format, dsim_estimate_mean(sample, n_seeds), columns[c].scale);
+            format_cell(cell, CELL, columns[c].format, dsim_metrics_estimate_mean(sample, n_seeds), columns[c].scale);
             width[c + 1] = max_int(width[c + 1], max_int(text_width(cell), text_width(columns[c].head)));
         }
     }

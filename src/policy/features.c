@@ -22,17 +22,17 @@ static const char *const feature_docs[] = {
 #undef DSIM_FEATURE_DOC
 };
 
-const char *dsim_feature_name(dsim_feature f)
+const char *dsim_features_name(dsim_feature f)
 {
     return feature_names[f];
 }
 
-const char *dsim_feature_doc(dsim_feature f)
+const char *dsim_features_doc(dsim_feature f)
 {
     return feature_docs[f];
 }
 
-int dsim_feature_find(const char *name)
+int dsim_features_find(const char *name)
 {
     for (int f = 0; f < DSIM_N_FEATURES; f++)
         if (strcmp(feature_names[f], name) == 0)
@@ -60,7 +60,7 @@ int dsim_features_parse(const char *list, uint32_t *mask)
             m |= DSIM_FEATURES_ALL;
             continue;
         }
-        int f = dsim_feature_find(word);
+        int f = dsim_features_find(word);
         if (f < 0) {
             const char *near = dsim__nearest(word, feature_names, DSIM_N_FEATURES);
             if (near)
@@ -155,7 +155,7 @@ void dsim_features_build(uint32_t mask, const dsim_policy_env *env, const dsim_c
     }
 }
 
-int dsim_context_state(const dsim_context *ctx, double top_level)
+int dsim_features_state(const dsim_context *ctx, double top_level)
 {
     double since_visit = ctx->days_since_visit, since_purchase = ctx->days_since_purchase;
     int recency_bucket = since_visit < 0 ? 0 : since_visit <= 7 ? 1 : since_visit <= 30 ? 2 : 3;

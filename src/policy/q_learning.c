@@ -83,7 +83,7 @@ static void td_free(void *state)
 
 static int state_of(const td_state *s, const dsim_context *ctx)
 {
-    return dsim_context_state(ctx, s->top_level);
+    return dsim_features_state(ctx, s->top_level);
 }
 
 /* Q(s, ·) = R(s, ·) + γ C(s, ·), with the running mean of targets standing in for a C not learned yet. */

@@ -30,7 +30,7 @@ typedef struct {
     int shock_line[DSIM_MAX_SHOCKS][MAX_KEYS];
 } parse_state;
 
-const char *dsim_objective_name(dsim_objective objective)
+const char *dsim_scenario_objective_name(dsim_objective objective)
 {
     return objective >= 0 && objective <= DSIM_OBJECTIVE_CONVERSIONS ? dsim__objective_names[objective] : "?";
 }
@@ -50,27 +50,27 @@ static const char *strategy_name(strategy_family family, int i)
     return m ? m->name : NULL;
 }
 
-const char *dsim_demand_name(int demand)
+const char *dsim_scenario_demand_name(int demand)
 {
     return strategy_name(STRATEGY_DEMAND, demand);
 }
 
-int dsim_demand_find(const char *name)
+int dsim_scenario_demand_find(const char *name)
 {
     return strategy_find(STRATEGY_DEMAND, name);
 }
 
-const char *dsim_embeddings_name(int embeddings)
+const char *dsim_scenario_embeddings_name(int embeddings)
 {
     return strategy_name(STRATEGY_EMBEDDINGS, embeddings);
 }
 
-int dsim_embeddings_find(const char *name)
+int dsim_scenario_embeddings_find(const char *name)
 {
     return strategy_find(STRATEGY_EMBEDDINGS, name);
 }
 
-const char *dsim_scope_name(dsim_scope scope)
+const char *dsim_scenario_scope_name(dsim_scope scope)
 {
     return scope >= 0 && scope < DSIM_SCOPE_COUNT ? dsim__scope_names[scope] : "?";
 }

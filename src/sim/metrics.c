@@ -36,7 +36,7 @@ static double m_precision(const dsim_metrics *m) { return ratio(m->precision_sum
 static double m_recall(const dsim_metrics *m) { return ratio(m->recall_sum, (double)m->quality_visits); }
 static double m_ndcg(const dsim_metrics *m) { return ratio(m->ndcg_sum, (double)m->quality_visits); }
 
-const dsim_metric_def dsim_metric_defs[] = {
+const dsim_metric_def dsim_metrics_defs[] = {
     {"visits", "visits", "visits", m_visits},
     {"lost_visits", "lost", "visits", m_lost},
     {"clicks", "clicks", "clicks", m_clicks},
@@ -59,7 +59,7 @@ const dsim_metric_def dsim_metric_defs[] = {
     {"ndcg_at_k", "NDCG@K", "of a perfect slate", m_ndcg},
 };
 
-const size_t dsim_n_metric_defs = sizeof dsim_metric_defs / sizeof dsim_metric_defs[0];
+const size_t dsim_metrics_n_defs = sizeof dsim_metrics_defs / sizeof dsim_metrics_defs[0];
 
 void dsim_metrics_add(dsim_metrics *sum, const dsim_metrics *m)
 {
@@ -91,15 +91,15 @@ void dsim_metrics_add(dsim_metrics *sum, const dsim_metrics *m)
     }
 }
 
-const dsim_metric_def *dsim_metric_find(const char *name)
+const dsim_metric_def *dsim_metrics_find(const char *name)
 {
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
-        if (strcmp(dsim_metric_defs[i].name, name) == 0)
-            return &dsim_metric_defs[i];
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        if (strcmp(dsim_metrics_defs[i].name, name) == 0)
+            return &dsim_metrics_defs[i];
     return NULL;
 }
 
-dsim_ranking_quality dsim_ranking_quality_of(const uint32_t *slate, int k, const uint32_t *relevant, int r)
+dsim_ranking_quality dsim_metrics_ranking_quality(const uint32_t *slate, int k, const uint32_t *relevant, int r)
 {
     double hits = 0, dcg = 0, ideal = 0;
     for (int j = 0; j < k; j++) {
@@ -125,12 +125,12 @@ static dsim_estimate estimate_mean(const double *x, size_t n, double quantile)
     return e;
 }
 
-dsim_estimate dsim_estimate_mean(const double *x, size_t n)
+dsim_estimate dsim_metrics_estimate_mean(const double *x, size_t n)
 {
     return estimate_mean(x, n, 0.975);
 }
 
-dsim_estimate dsim_estimate_mean_at(const double *x, size_t n, double confidence)
+dsim_estimate dsim_metrics_estimate_mean_at(const double *x, size_t n, double confidence)
 {
     return estimate_mean(x, n, 1 - (1 - confidence) / 2);
 }

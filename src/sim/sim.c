@@ -568,7 +568,7 @@ static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day)
     dsim_world_true_utilities(sim->world, u, sim->true_utility);
     dsim__top_k_of(sim->true_utility, dsim_world_n_items(sim->world), sim->relevant, sim->true_top,
                   sim->true_top_utility);
-    dsim_ranking_quality q = dsim_ranking_quality_of(sim->slate, k, sim->true_top, sim->relevant);
+    dsim_ranking_quality q = dsim_metrics_ranking_quality(sim->slate, k, sim->true_top, sim->relevant);
     sim->metrics.quality_visits++;
     sim->metrics.precision_sum += q.precision;
     sim->metrics.recall_sum += q.recall;

@@ -2,7 +2,7 @@
  * schema.c — the result database's schema and its migrations.
  *
  * Migration i takes a database from user_version i to i + 1. Never edit a released migration: add the next
- * one. The metric columns of `series` and `summary` are named as in dsim_metric_defs, in order (a test checks
+ * one. The metric columns of `series` and `summary` are named as in dsim_metrics_defs, in order (a test checks
  * it): a new metric is appended to the table and added by a migration.
  */
 #include <sqlite3.h>

@@ -63,10 +63,10 @@ static int make_parent_dir(const char *path)
 static const char *metric_insert_sql(const char *table, char *buf, size_t n)
 {
     size_t used = (size_t)snprintf(buf, n, "INSERT INTO %s (run_id, %s", table, strcmp(table, "series") ? "" : "visit, ");
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
-        used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", dsim_metric_defs[i].name);
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", dsim_metrics_defs[i].name);
     used += (size_t)snprintf(buf + used, n - used, ") VALUES (?%s", strcmp(table, "series") ? "" : ", ?");
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
         used += (size_t)snprintf(buf + used, n - used, ", ?");
     snprintf(buf + used, n - used, ")");
     return buf;
@@ -146,7 +146,7 @@ void dsim_store_close(dsim_store *st)
 
 /* ---- writing ---------------------------------------------------------------------------------------- */
 
-const char *dsim_run_source_name(dsim_run_source source)
+const char *dsim_store_source_name(dsim_run_source source)
 {
     static const char *const names[DSIM_SOURCE_COUNT] = {"run", "sweep", "dash"};
     return source < DSIM_SOURCE_COUNT ? names[source] : "?";
@@ -186,10 +186,10 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
         sqlite3_bind_text(stmt, 8, policy->text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(stmt, 9, (sqlite3_int64)seed);
     sqlite3_bind_int64(stmt, 10, (sqlite3_int64)visits);
-    sqlite3_bind_text(stmt, 11, dsim_objective_name(sc->discounts.objective), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 11, dsim_scenario_objective_name(sc->discounts.objective), -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 12, DSIM_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 13, (sqlite3_int64)getpid());
-    sqlite3_bind_text(stmt, 14, dsim_run_source_name(origin->source), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 14, dsim_store_source_name(origin->source), -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 15, (sqlite3_int64)origin->planned_visits);
     sqlite3_bind_int(stmt, 16, origin->changed_live);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
@@ -216,8 +216,8 @@ void dsim_store_set_whole_runs(dsim_store *st, bool whole)
 
 static void bind_metrics(sqlite3_stmt *stmt, int first, const dsim_metrics *m)
 {
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
-        sqlite3_bind_double(stmt, first + (int)i, dsim_metric_defs[i].value(m));
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        sqlite3_bind_double(stmt, first + (int)i, dsim_metrics_defs[i].value(m));
 }
 
 int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m)
@@ -353,15 +353,15 @@ static void read_row(sqlite3_stmt *stmt, dsim_run_row *row)
     row->planned_visits = (uint64_t)sqlite3_column_int64(stmt, 13);
     row->changed_live = sqlite3_column_int(stmt, 14) != 0;
     row->has_summary = sqlite3_column_type(stmt, 15) != SQLITE_NULL;
-    for (size_t i = 0; i < dsim_n_metric_defs && row->has_summary; i++)
+    for (size_t i = 0; i < dsim_metrics_n_defs && row->has_summary; i++)
         row->summary[i] = sqlite3_column_double(stmt, N_RUN_COLUMNS + (int)i);
 }
 
 static const char *select_runs_sql(char *buf, size_t n, const char *where)
 {
     size_t used = (size_t)snprintf(buf, n, "SELECT " RUN_COLUMNS);
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
-        used += (size_t)snprintf(buf + used, n - used, ", s.%s", dsim_metric_defs[i].name);
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        used += (size_t)snprintf(buf + used, n - used, ", s.%s", dsim_metrics_defs[i].name);
     snprintf(buf + used, n - used, " FROM runs r LEFT JOIN summary s ON s.run_id = r.id %s ORDER BY r.id", where);
     return buf;
 }
@@ -486,8 +486,8 @@ int dsim_store_series_each(dsim_store *st, int64_t run_id,
 {
     char sql[2048];
     size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT visit");
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
-        used += (size_t)snprintf(sql + used, sizeof sql - used, ", %s", dsim_metric_defs[i].name);
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        used += (size_t)snprintf(sql + used, sizeof sql - used, ", %s", dsim_metrics_defs[i].name);
     snprintf(sql + used, sizeof sql - used, " FROM series WHERE run_id = ? ORDER BY visit");
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
@@ -496,7 +496,7 @@ int dsim_store_series_each(dsim_store *st, int64_t run_id,
     double values[64];
     int rc = DSIM_OK, step;
     while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        for (size_t i = 0; i < dsim_metrics_n_defs; i++)
             values[i] = sqlite3_column_double(s, 1 + (int)i);
         rc = each((uint64_t)sqlite3_column_int64(s, 0), values, data);
     }

@@ -71,8 +71,8 @@ int dsim_store_sweep_results(dsim_store *st, int64_t sweep,
 {
     char sql[2048];
     size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT sr.cell, sr.policy, sr.seed");
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
-        used += (size_t)snprintf(sql + used, sizeof sql - used, ", m.%s", dsim_metric_defs[i].name);
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        used += (size_t)snprintf(sql + used, sizeof sql - used, ", m.%s", dsim_metrics_defs[i].name);
     snprintf(sql + used, sizeof sql - used, " FROM sweep_runs sr JOIN summary m ON m.run_id = sr.run_id"
                                             " WHERE sr.sweep_id = ? ORDER BY sr.cell, sr.policy, sr.seed");
     sqlite3_stmt *s = NULL;
@@ -82,7 +82,7 @@ int dsim_store_sweep_results(dsim_store *st, int64_t sweep,
     int rc = DSIM_OK, step;
     double metrics[64];
     while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        for (size_t i = 0; i < dsim_n_metric_defs; i++)
+        for (size_t i = 0; i < dsim_metrics_n_defs; i++)
             metrics[i] = sqlite3_column_double(s, 3 + (int)i);
         rc = each((uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1), (uint64_t)sqlite3_column_int64(s, 2),
                   metrics, data);

@@ -41,7 +41,7 @@ static int collect(uint64_t cell, int policy, uint64_t seed, const double *metri
         return DSIM_OK;
     size_t k = at * (size_t)r->sw->seeds + (size_t)r->counts[at]++;
     r->seeds[k] = seed;
-    memcpy(r->metrics + k * dsim_n_metric_defs, metrics, sizeof(double) * dsim_n_metric_defs);
+    memcpy(r->metrics + k * dsim_metrics_n_defs, metrics, sizeof(double) * dsim_metrics_n_defs);
     return DSIM_OK;
 }
 
@@ -50,7 +50,7 @@ static int metric_of(const results *r, uint64_t cell, int policy, size_t m, doub
 {
     size_t at = slot(r->sw, cell, policy);
     for (int k = 0; k < r->counts[at]; k++)
-        out[k] = r->metrics[(at * (size_t)r->sw->seeds + (size_t)k) * dsim_n_metric_defs + m];
+        out[k] = r->metrics[(at * (size_t)r->sw->seeds + (size_t)k) * dsim_metrics_n_defs + m];
     return r->counts[at];
 }
 
@@ -66,8 +66,8 @@ static int paired(const results *r, uint64_t cell, int p, int q, size_t m, doubl
         } else if (r->seeds[sa + (size_t)i] > r->seeds[sb + (size_t)j]) {
             j++;
         } else {
-            diff[n++] = r->metrics[(sa + (size_t)i) * dsim_n_metric_defs + m] -
-                        r->metrics[(sb + (size_t)j) * dsim_n_metric_defs + m];
+            diff[n++] = r->metrics[(sa + (size_t)i) * dsim_metrics_n_defs + m] -
+                        r->metrics[(sb + (size_t)j) * dsim_metrics_n_defs + m];
             i++, j++;
         }
     }
@@ -87,7 +87,7 @@ static int significantly_best(const results *r, uint64_t cell, int best, size_t 
         if (q == best || r->counts[slot(r->sw, cell, q)] == 0)
             continue;
         int n = paired(r, cell, best, q, reward, diff);
-        dsim_estimate d = dsim_estimate_mean_at(diff, (size_t)n, 1 - 0.05 / others);
+        dsim_estimate d = dsim_metrics_estimate_mean_at(diff, (size_t)n, 1 - 0.05 / others);
         if (n < 2 || !isfinite(d.half_width))
             return -1;
         above &= d.mean - d.half_width > 0;
@@ -104,9 +104,9 @@ static void summarize_cell(const results *r, uint64_t c, size_t reward, double *
     for (int p = 0; p < sw->n_policies; p++) {
         dsim_sweep_policy_summary *ps = &out->policies[p];
         ps->runs = r->counts[slot(sw, c, p)];
-        for (size_t m = 0; m < dsim_n_metric_defs; m++)
-            ps->metrics[m] = dsim_estimate_mean(scratch, (size_t)metric_of(r, c, p, m, scratch));
-        ps->delta = p > 0 ? dsim_estimate_mean(scratch, (size_t)paired(r, c, p, 0, reward, scratch))
+        for (size_t m = 0; m < dsim_metrics_n_defs; m++)
+            ps->metrics[m] = dsim_metrics_estimate_mean(scratch, (size_t)metric_of(r, c, p, m, scratch));
+        ps->delta = p > 0 ? dsim_metrics_estimate_mean(scratch, (size_t)paired(r, c, p, 0, reward, scratch))
                           : (dsim_estimate){0, 0, (size_t)r->counts[slot(sw, c, 0)]};
         if (ps->runs && (out->best < 0 || ps->metrics[reward].mean > out->policies[out->best].metrics[reward].mean))
             out->best = p;
@@ -117,13 +117,13 @@ static void summarize_cell(const results *r, uint64_t c, size_t reward, double *
 int dsim_sweep_summarize(dsim_store *store, const dsim_sweep *sw, int64_t sweep_id,
                          int (*each)(const dsim_sweep_cell_summary *cell, void *user), void *user)
 {
-    assert(dsim_n_metric_defs <= DSIM_SWEEP_MAX_METRICS);
+    assert(dsim_metrics_n_defs <= DSIM_SWEEP_MAX_METRICS);
     size_t runs = dsim_sweep_n_tasks(sw);
-    results r = {sw, calloc(runs * dsim_n_metric_defs, sizeof(double)), calloc(runs, sizeof(uint64_t)),
+    results r = {sw, calloc(runs * dsim_metrics_n_defs, sizeof(double)), calloc(runs, sizeof(uint64_t)),
                  calloc(sw->n_cells * (size_t)sw->n_policies, sizeof(int))};
     double *scratch = malloc(sizeof(double) * (size_t)sw->seeds);
     dsim_sweep_cell_summary *cell = malloc(sizeof *cell);
-    size_t reward = (size_t)(dsim_metric_find("reward") - dsim_metric_defs);
+    size_t reward = (size_t)(dsim_metrics_find("reward") - dsim_metrics_defs);
     int rc = !r.metrics || !r.seeds || !r.counts || !scratch || !cell ? dsim_error_set(DSIM_ENOMEM, "out of memory")
              : store ? dsim_store_sweep_results(store, sweep_id, collect, &r)
                      : DSIM_OK; /* no database yet: nothing run */

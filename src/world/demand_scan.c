@@ -231,7 +231,8 @@ static void scan_choose(const dsim__slate_model *m, const int *levels, gsl_rng *
         if (out->position >= 0 || u >= m->examine[j])
             continue;
         out->n_examined++;
-        bool accepted = dsim__demand_types[m->demand] == &dsim__demand_valuation ? perturbation >= hazard : u < m->examine[j] * hazard;
+        bool accepted = dsim__demand_types[m->demand] == &dsim__demand_valuation ? perturbation >= hazard
+                                                                                : u < m->examine[j] * hazard;
         if (accepted) {
             out->position = j;
             out->clicked = 1u << j;

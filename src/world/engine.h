@@ -22,7 +22,7 @@
 typedef struct {
     uint32_t shopper;
     int k, n_levels;
-    int demand; /* the scenario's demand model (dsim_demand_name) */
+    int demand; /* the scenario's demand model (dsim_scenario_demand_name) */
     uint32_t items[DSIM_MAX_SLATE];
     double examine[DSIM_MAX_SLATE]; /* η_j */
     double spread;                  /* valuation: the visit's perturbation is U[−spread, spread] (currency) */

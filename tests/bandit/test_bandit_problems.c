@@ -172,7 +172,7 @@ static void test_bandit__thompson_regret_grows_like_lai_robbins(void **state)
     enum { SEEDS = 20 };
     study ts = run_study("chapelle_li", "thompson", "", SEEDS, 100000);
     study ucb = run_study("chapelle_li", "ucb1", "", SEEDS, 100000);
-    dsim_estimate ts_slope = dsim_estimate_mean(ts.slope, SEEDS), ucb_slope = dsim_estimate_mean(ucb.slope, SEEDS);
+    dsim_estimate ts_slope = dsim_metrics_estimate_mean(ts.slope, SEEDS), ucb_slope = dsim_metrics_estimate_mean(ucb.slope, SEEDS);
     printf("# regret / ln t: thompson %.1f ± %.1f, ucb1 %.1f ± %.1f; C = 44.7\n", ts_slope.mean,
            ts_slope.half_width, ucb_slope.mean, ucb_slope.half_width);
     assert_true(ts_slope.mean - ts_slope.half_width >= 0.65 * 44.7);
@@ -228,7 +228,7 @@ static void test_bandit__ucb_pi_earns_95_percent_in_misra_intro(void **state)
     (void)state;
     study tuned = run_study("misra_intro", "ucb_pi", "tuned = 1\n", 1000, 0);
     study ucb = run_study("misra_intro", "ucb1", "", 100, 0);
-    dsim_estimate t = dsim_estimate_mean(tuned.percent, 1000), u = dsim_estimate_mean(ucb.percent, 100);
+    dsim_estimate t = dsim_metrics_estimate_mean(tuned.percent, 1000), u = dsim_metrics_estimate_mean(ucb.percent, 100);
     printf("# %% of optimum: ucb_pi tuned %.2f ± %.2f (1,000 seeds), ucb1 %.2f ± %.2f (100 seeds)\n", t.mean,
            t.half_width, u.mean, u.half_width);
     assert_true(fabs(t.mean - 95.0) <= 0.5);
@@ -243,7 +243,7 @@ static void test_bandit__ucb_pi_reproduces_misra_main(void **state)
     (void)state;
     study pi = run_study("misra_main", "ucb_pi", "", 4, 0);
     study ucb = run_study("misra_main", "ucb1", "", 4, 0);
-    dsim_estimate p = dsim_estimate_mean(pi.percent, 4), u = dsim_estimate_mean(ucb.percent, 4);
+    dsim_estimate p = dsim_metrics_estimate_mean(pi.percent, 4), u = dsim_metrics_estimate_mean(ucb.percent, 4);
     printf("# %% of optimum after 200,000 periods: ucb_pi %.1f ± %.1f, ucb1 %.1f ± %.1f\n", p.mean, p.half_width,
            u.mean, u.half_width);
     assert_true(fabs(p.mean - 90) <= 5 && fabs(u.mean - 50) <= 5);

@@ -96,10 +96,10 @@ static void test_estimate__student_t_interval_known_answer(void **state)
 {
     (void)state;
     double x[] = {1, 2, 3, 4};
-    dsim_estimate e = dsim_estimate_mean(x, 4);
+    dsim_estimate e = dsim_metrics_estimate_mean(x, 4);
     assert_true(fabs(e.mean - 2.5) < 1e-12);
     assert_true(fabs(e.half_width - 3.1824463052842638 * 1.2909944487358056 / 2.0) < 1e-9);
-    dsim_estimate one = dsim_estimate_mean(x, 1);
+    dsim_estimate one = dsim_metrics_estimate_mean(x, 1);
     assert_true(one.mean == 1.0 && isnan(one.half_width));
 }
 

@@ -53,7 +53,7 @@ static void assert_earns_more(const dsim_scenario *sc, const char *winner, const
     profits(sc, loser, seeds, loser_profit);
     for (int s = 0; s < seeds; s++)
         diff[s] = winner_profit[s] - loser_profit[s];
-    dsim_estimate d = dsim_estimate_mean(diff, (size_t)seeds);
+    dsim_estimate d = dsim_metrics_estimate_mean(diff, (size_t)seeds);
     printf("# %s: %s minus %s: %+.0f ± %.0f profit\n", sc->name, winner, loser, d.mean, d.half_width);
     assert_true(d.mean - d.half_width > 0);
 }

@@ -285,17 +285,17 @@ static void test_linear__features_of_a_hand_made_context(void **state)
 
     /* The tabular state: back after 6 days (1), never bought (0), taught 0.05 of 0.2 = 1/4 (bucket 4). */
     const int B = DSIM_DISCOUNT_BUCKETS;
-    assert_int_equal(dsim_context_state(&ctx, 0.2), B * (3 * 1 + 0) + 4);
+    assert_int_equal(dsim_features_state(&ctx, 0.2), B * (3 * 1 + 0) + 4);
     ctx.days_since_visit = -1, ctx.days_since_purchase = 45, ctx.recent_discount_level = 0.19;
-    assert_int_equal(dsim_context_state(&ctx, 0.2), B * (0 + 2) + 5);
+    assert_int_equal(dsim_features_state(&ctx, 0.2), B * (0 + 2) + 5);
     /* The buckets double: below 1/32 of the top level, then [1/32, 1/16), … */
     const double taught[] = {0, 0.0062, 0.0063, 0.0124, 0.0126, 0.049, 0.051, 0.099, 0.1};
     const int bucket[] = {0, 0, 1, 1, 2, 3, 4, 4, 5};
     for (int i = 0; i < 9; i++) {
         ctx.recent_discount_level = taught[i];
-        assert_int_equal(dsim_context_state(&ctx, 0.2), B * 2 + bucket[i]);
+        assert_int_equal(dsim_features_state(&ctx, 0.2), B * 2 + bucket[i]);
     }
-    assert_int_equal(dsim_context_state(&ctx, 0), B * 2); /* no discount levels: bucket 0 */
+    assert_int_equal(dsim_features_state(&ctx, 0), B * 2); /* no discount levels: bucket 0 */
 }
 
 int main(void)

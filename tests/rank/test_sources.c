@@ -91,8 +91,8 @@ static void test_sources__learned_climbs_from_cold_start_to_the_noisy_level(void
         for (int w = 2; w < WINDOWS; w++)
             assert_true(learned[w] > learned[1] - 0.03); /* it stays */
     }
-    dsim_estimate c = dsim_estimate_mean(cold, WORLDS), u = dsim_estimate_mean(climb, WORLDS),
-                  r = dsim_estimate_mean(reach, WORLDS);
+    dsim_estimate c = dsim_metrics_estimate_mean(cold, WORLDS), u = dsim_metrics_estimate_mean(climb, WORLDS),
+                  r = dsim_metrics_estimate_mean(reach, WORLDS);
     printf("# over %d worlds: reference − learned at the start %.3f ± %.3f, climb %.3f ± %.3f, "
            "learned − reference at the end %.3f ± %.3f\n",
            WORLDS, c.mean, c.half_width, u.mean, u.half_width, r.mean, r.half_width);

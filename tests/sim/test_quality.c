@@ -15,16 +15,16 @@ static void test_quality__a_slate_scored_by_hand(void **state)
 {
     (void)state;
     uint32_t slate[4] = {1, 2, 3, 4}, relevant[3] = {9, 4, 2};
-    dsim_ranking_quality q = dsim_ranking_quality_of(slate, 4, relevant, 3);
+    dsim_ranking_quality q = dsim_metrics_ranking_quality(slate, 4, relevant, 3);
     double dcg = 1 / log2(3.0) + 1 / log2(5.0), ideal = 1 + 1 / log2(3.0) + 1 / log2(4.0);
     assert_true(fabs(q.precision - 0.5) < 1e-12);
     assert_true(fabs(q.recall - 2.0 / 3.0) < 1e-12);
     assert_true(fabs(q.ndcg - dcg / ideal) < 1e-12);
     uint32_t perfect[4] = {4, 2, 9, 7};
-    q = dsim_ranking_quality_of(perfect, 4, relevant, 3);
+    q = dsim_metrics_ranking_quality(perfect, 4, relevant, 3);
     assert_true(q.precision == 0.75 && q.recall == 1.0 && fabs(q.ndcg - 1.0) < 1e-12);
     uint32_t none[2] = {5, 6};
-    q = dsim_ranking_quality_of(none, 2, relevant, 3);
+    q = dsim_metrics_ranking_quality(none, 2, relevant, 3);
     assert_true(q.precision == 0 && q.recall == 0 && q.ndcg == 0);
 }
 

@@ -349,7 +349,7 @@ static void test_sim__visit_loop_does_not_allocate(void **state)
         dsim_policy_config_free(cfg);
     }
     /* The same with shoppers' vectors learned from history, and with the selection stage on. */
-    sc->ranking.embeddings = dsim_embeddings_find("history");
+    sc->ranking.embeddings = dsim_scenario_embeddings_find("history");
     sc->ranking.category_quota = 2;
     sc->ranking.exclude_bought_days = 3;
     sc->ranking.popularity_weight = 0.1;

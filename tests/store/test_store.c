@@ -88,7 +88,7 @@ static void test_store__a_run_is_written_and_read_back(void **state)
     assert_string_equal(rows[0].policy_name, "fixed10");
     assert_string_equal(rows[0].status, "done");
     assert_true(rows[0].has_summary);
-    assert_true(rows[0].summary[dsim_metric_find("revenue") - dsim_metric_defs] == m.revenue);
+    assert_true(rows[0].summary[dsim_metrics_find("revenue") - dsim_metrics_defs] == m.revenue);
     dsim_store_rows_free(rows, n);
     dsim_run_row r;
     ASSERT_OK(dsim_store_run_get(st, id, &r));
@@ -159,14 +159,14 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
     dsim_store *st = NULL;
     ASSERT_OK(dsim_store_open(&st, path));
     dsim_store_close(st);
-    for (size_t i = 0; i < dsim_n_metric_defs; i++) {
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++) {
         char sql[256];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('summary') WHERE name = '%s'",
-                 dsim_metric_defs[i].name);
+                 dsim_metrics_defs[i].name);
         if (query_double(path, sql) != 1)
-            fail_msg("summary has no column %s", dsim_metric_defs[i].name);
+            fail_msg("summary has no column %s", dsim_metrics_defs[i].name);
     }
-    assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_n_metric_defs);
+    assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_metrics_n_defs);
 }
 
 static int old_event_is_a_visits(const dsim_log_event *e, void *data)

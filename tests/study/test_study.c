@@ -67,7 +67,7 @@ static int keep_point(uint64_t visit, const double *values, void *data)
     series *s = data;
     if (s->n < 16) {
         s->visits[s->n] = visit;
-        s->reward[s->n++] = values[dsim_metric_find("reward") - dsim_metric_defs];
+        s->reward[s->n++] = values[dsim_metrics_find("reward") - dsim_metrics_defs];
     }
     return DSIM_OK;
 }

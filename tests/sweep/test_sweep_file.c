@@ -75,12 +75,12 @@ static void test_sweep__axes_take_words_for_keys_that_take_one(void **state)
     assert_true(isnan(v[0]) && isnan(v[1]) && v[2] == 0.3);
     dsim_scenario *sc = NULL;
     ASSERT_OK(dsim_sweep_cell_scenario(&sw, base, 7, &sc));
-    assert_string_equal(dsim_embeddings_name(sc->ranking.embeddings), "history");
+    assert_string_equal(dsim_scenario_embeddings_name(sc->ranking.embeddings), "history");
     assert_int_equal(sc->discounts.objective, DSIM_OBJECTIVE_PROFIT);
     assert_true(sc->ranking.embedding_noise == 0.3);
     dsim_scenario_free(sc);
     ASSERT_OK(dsim_sweep_cell_scenario(&sw, base, 0, &sc));
-    assert_string_equal(dsim_embeddings_name(sc->ranking.embeddings), "noisy");
+    assert_string_equal(dsim_scenario_embeddings_name(sc->ranking.embeddings), "noisy");
     assert_int_equal(sc->discounts.objective, DSIM_OBJECTIVE_REVENUE);
     dsim_scenario_free(sc);
 }

@@ -141,7 +141,7 @@ static int64_t open_sweep_db(char *path, const char *definition, dsim_store **st
 static int add_reward(uint64_t cell, int policy, uint64_t seed, const double *metrics, void *data)
 {
     (void)cell, (void)policy, (void)seed;
-    *(double *)data += metrics[dsim_metric_find("reward") - dsim_metric_defs];
+    *(double *)data += metrics[dsim_metrics_find("reward") - dsim_metrics_defs];
     return 0;
 }
 
@@ -258,7 +258,7 @@ static int keep_reward(uint64_t cell, int policy, uint64_t seed, const double *m
 {
     (void)seed;
     summary_check *c = data;
-    c->reward[cell][policy][c->n[cell][policy]++] = metrics[dsim_metric_find("reward") - dsim_metric_defs];
+    c->reward[cell][policy][c->n[cell][policy]++] = metrics[dsim_metrics_find("reward") - dsim_metrics_defs];
     return 0;
 }
 
@@ -282,7 +282,7 @@ static void test_sweep_run__the_summary_is_the_stored_runs(void **state)
     summary_check c = {0};
     ASSERT_OK(dsim_store_sweep_results(st, id, keep_reward, &c));
     ASSERT_OK(dsim_sweep_summarize(st, &f->sw, id, keep_cell, &c));
-    size_t reward = (size_t)(dsim_metric_find("reward") - dsim_metric_defs);
+    size_t reward = (size_t)(dsim_metrics_find("reward") - dsim_metrics_defs);
     for (int cell = 0; cell < 2; cell++) {
         const dsim_sweep_cell_summary *s = &c.cells[cell];
         assert_int_equal(s->cell, cell);

@@ -114,7 +114,7 @@ static void test_choice__expected_rewards_match_enumeration_of_click_sets(void *
     dsim_rng_key(rng, test_seed(7), 0, 0);
     for (int scale = 0; scale < 2; scale++)
         for (int k = 1; k <= DSIM_MAX_SLATE; k++) {
-            dsim__slate_model m = {.k = k, .n_levels = DSIM_LANES, .demand = dsim_demand_find("mnl")};
+            dsim__slate_model m = {.k = k, .n_levels = DSIM_LANES, .demand = dsim_scenario_demand_find("mnl")};
             for (int j = 0; j < k; j++)
                 for (int l = 0; l < DSIM_LANES; l++) {
                     m.click[j][l] = gsl_rng_uniform(rng);

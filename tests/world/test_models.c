@@ -41,8 +41,8 @@ static void test_models__every_demand_model_keeps_the_contract(void **state)
     (void)state;
     const char *name;
     int n = 0;
-    for (int i = 0; (name = dsim_demand_name(i)); i++, n++) {
-        assert_int_equal(dsim_demand_find(name), i);
+    for (int i = 0; (name = dsim_scenario_demand_name(i)); i++, n++) {
+        assert_int_equal(dsim_scenario_demand_find(name), i);
         dsim_scenario *sc = scenario_of(name, "noisy", "");
         assert_int_equal(sc->behaviour.demand, i);
         dsim_world *w = NULL;
@@ -94,7 +94,7 @@ static void test_models__every_demand_model_keeps_the_contract(void **state)
         dsim_scenario_free(sc);
     }
     assert_true(n >= 4);
-    assert_int_equal(dsim_demand_find("no such model"), -1);
+    assert_int_equal(dsim_scenario_demand_find("no such model"), -1);
 }
 
 /* The template: under `constant` a discount changes what a sale brings, never whether it happens. */
@@ -183,8 +183,8 @@ static void test_models__every_embedding_source_ranks_a_run(void **state)
     int n = 0;
     char vectors[64], keys[128];
     write_vectors(vectors);
-    for (int i = 0; (name = dsim_embeddings_name(i)); i++, n++) {
-        assert_int_equal(dsim_embeddings_find(name), i);
+    for (int i = 0; (name = dsim_scenario_embeddings_name(i)); i++, n++) {
+        assert_int_equal(dsim_scenario_embeddings_find(name), i);
         snprintf(keys, sizeof keys, "%s%s\n", strcmp(name, "file") == 0 ? "item_file = " : "",
                  strcmp(name, "file") == 0 ? vectors : "");
         dsim_scenario *sc = scenario_of("mnl", name, keys);
@@ -221,7 +221,7 @@ static void test_models__model_keys_and_their_rules(void **state)
     dsim_scenario *sc = NULL;
     ASSERT_OK(dsim_scenario_parse(&sc, "[behaviour]\nvaluation_noise = 0.3\n[segment.a]\nshare = 1\nlinear_slope = 2\n",
                                   "keys.ini"));
-    assert_string_equal(dsim_demand_name(sc->behaviour.demand), "mnl");
+    assert_string_equal(dsim_scenario_demand_name(sc->behaviour.demand), "mnl");
     dsim_scenario_free(sc);
     assert_int_equal(dsim_scenario_parse(&sc, "[ranking]\nitem_file = x.csv\n[segment.a]\nshare = 1\n", "keys.ini"),
                      DSIM_ECONFIG);

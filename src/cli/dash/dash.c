@@ -120,7 +120,7 @@ static int draw_policy(const dash_view *s, int p, int row, int width, bool lead)
         double x[DASH_MAX_SEEDS];
         for (int k = 0; k < s->n_seeds; k++)
             x[k] = columns[c].of(&s->seed_metrics[p][k]);
-        dsim_estimate e = dsim_estimate_mean(x, (size_t)s->n_seeds);
+        dsim_estimate e = dsim_metrics_estimate_mean(x, (size_t)s->n_seeds);
         char hw[32];
         snprintf(hw, sizeof hw, columns[c].format + 1, e.half_width);
         used += snprintf(line + used, sizeof line - (size_t)used, columns[c].format, e.mean);

@@ -19,8 +19,8 @@ typedef struct {
 
 static size_t column(const char *name)
 {
-    for (size_t i = 0; i < dsim_n_metric_defs; i++)
-        if (strcmp(dsim_metric_defs[i].name, name) == 0)
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        if (strcmp(dsim_metrics_defs[i].name, name) == 0)
             return i;
     return 0;
 }
