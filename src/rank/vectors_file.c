@@ -95,8 +95,8 @@ static int npy_parse_header(const char *file, const char *text, npy_header *h)
 
 static int npy_read(const char *file, FILE *f, const char *what, uint32_t rows, int d, float *out)
 {
-    unsigned char lead[10];
-    size_t got = fread(lead, 1, 8, f);
+    unsigned char lead[8], length[4] = {0};
+    size_t got = fread(lead, 1, sizeof lead, f);
     if (got >= 6 && memcmp(lead, "\x93NUMPY", 6) != 0)
         return dsim_error_set(DSIM_ECONFIG, "%s: not a .npy file (it does not start with \\x93NUMPY)", file);
     if (got < 8)
@@ -105,15 +105,11 @@ static int npy_read(const char *file, FILE *f, const char *what, uint32_t rows, 
     if (major < 1 || major > 3)
         return dsim_error_set(DSIM_ECONFIG, "%s: .npy format version %d.%d; expected 1.0, 2.0 or 3.0", file, major,
                               lead[7]);
-    if (fread(lead + 8, 1, (size_t)len_bytes, f) != (size_t)len_bytes)
+    /* The header's length, little-endian: 2 bytes in version 1.0, 4 in 2.0 (headers over 65,535 bytes) and 3.0
+       (the same with a UTF-8 header). */
+    if (fread(length, 1, (size_t)len_bytes, f) != (size_t)len_bytes)
         return dsim_error_set(DSIM_ECONFIG, "%s: truncated .npy header (no header length)", file);
-    size_t header_len = lead[8] | (size_t)lead[9] << 8;
-    if (len_bytes == 4) {
-        unsigned char more[2];
-        if (fread(more, 1, 2, f) != 2)
-            return dsim_error_set(DSIM_ECONFIG, "%s: truncated .npy header (no header length)", file);
-        header_len |= (size_t)more[0] << 16 | (size_t)more[1] << 24;
-    }
+    size_t header_len = length[0] | (size_t)length[1] << 8 | (size_t)length[2] << 16 | (size_t)length[3] << 24;
     if (header_len > NPY_MAX_HEADER)
         return dsim_error_set(DSIM_ECONFIG, "%s: .npy header of %zu bytes; at most %d expected", file, header_len,
                               NPY_MAX_HEADER);

@@ -145,23 +145,37 @@ enum { ITEMS = 30, SHOPPERS = 12, DIM = 4 };
 static const char file_market[] = "[scenario]\nshoppers = 12\n[catalog]\nitems = 30\nembedding_dim = 4\n"
                                   "[segment.a]\nshare = 1\n";
 
-/* A .npy file: version 1.0 header padded so the data starts on a multiple of 64 bytes. */
-static void write_npy(const char *path, const char *descr, bool fortran, const char *shape, const void *data,
-                      size_t bytes)
+/* A .npy file of format `version` (1, 2 or 3) as NumPy writes it: the header padded with spaces (to at least
+   `min_header` bytes) so that the data starts on a multiple of 64 bytes, its length in 2 bytes (1.0) or 4 (2.0,
+   3.0), little-endian. NumPy writes 2.0 for headers over 65,535 bytes and 3.0 for UTF-8 ones. */
+static void write_npy_version(const char *path, int version, size_t min_header, const char *descr, bool fortran,
+                              const char *shape, const void *data, size_t bytes)
 {
-    char header[256];
-    int n = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr,
-                     fortran ? "True" : "False", shape);
-    while ((10 + n + 1) % 64)
+    size_t lead_len = version == 1 ? 10 : 12, cap = min_header + 256;
+    char *header = malloc(cap);
+    assert_non_null(header);
+    size_t n = (size_t)snprintf(header, cap, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr,
+                                fortran ? "True" : "False", shape);
+    while ((lead_len + n + 1) % 64 || n + 1 < min_header)
         header[n++] = ' ';
     header[n++] = '\n';
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
-    unsigned char lead[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 0xff), (unsigned char)(n >> 8)};
-    fwrite(lead, 1, 10, f);
-    fwrite(header, 1, (size_t)n, f);
+    unsigned char lead[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', (unsigned char)version, 0};
+    for (size_t b = 0; b < lead_len - 8; b++)
+        lead[8 + b] = (unsigned char)(n >> (8 * b));
+    fwrite(lead, 1, lead_len, f);
+    fwrite(header, 1, n, f);
     fwrite(data, 1, bytes, f);
     fclose(f);
+    free(header);
+}
+
+/* A .npy file of version 1.0, the usual one. */
+static void write_npy(const char *path, const char *descr, bool fortran, const char *shape, const void *data,
+                      size_t bytes)
+{
+    write_npy_version(path, 1, 0, descr, fortran, shape, data, bytes);
 }
 
 /* The ranker of file_market with these [ranking] keys; NULL (and the message in `why`) if it fails. */
@@ -183,9 +197,10 @@ static dsim_ranker *file_ranker(const char *keys, dsim_world **w, dsim_scenario 
     return r;
 }
 
-/* The world's true vectors written as float32 (C order), float64 (Fortran order) and CSV (rows shuffled)
-   all load to the same estimates, bit for bit, and with a shopper file too they equal the noisy source at
-   σ = 0: the truth itself. */
+/* The world's true vectors written as float32 (C order, .npy 1.0), float64 (Fortran order, .npy 2.0 with a
+   70 KB header), and CSV (rows shuffled) all load to the same estimates, bit for bit, and with a shopper file
+   (.npy 3.0) too they equal the noisy source at σ = 0: the truth itself. (Versions 2.0 and 3.0 were misread,
+   and overflowed a stack buffer, before issue 16.) */
 static void test_sources__every_file_format_gives_the_same_vectors(void **state)
 {
     (void)state;
@@ -212,9 +227,10 @@ static void test_sources__every_file_format_gives_the_same_vectors(void **state)
     snprintf(f64, sizeof f64, "%s/items64.npy", dir);
     snprintf(csv, sizeof csv, "%s/items.csv", dir);
     snprintf(users, sizeof users, "%s/users.npy", dir);
+    /* Every format version: 1.0; 2.0 with a header over 65,535 bytes, as NumPy writes it then; 3.0. */
     write_npy(f32, "<f4", false, "(30, 4)", items32, sizeof items32);
-    write_npy(f64, "<f8", true, "(30, 4)", items64_fortran, sizeof items64_fortran);
-    write_npy(users, "<f4", false, "(12, 4)", users32, sizeof users32);
+    write_npy_version(f64, 2, 70000, "<f8", true, "(30, 4)", items64_fortran, sizeof items64_fortran);
+    write_npy_version(users, 3, 0, "<f4", false, "(12, 4)", users32, sizeof users32);
     FILE *f = fopen(csv, "w");
     assert_non_null(f);
     fprintf(f, "id,d0,d1,d2,d3\n");
