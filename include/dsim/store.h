@@ -54,9 +54,12 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
                          uint64_t visits, const dsim_run_origin *origin, int64_t *run_id);
 /**
  * Write each run in one transaction from dsim_store_run_begin() to dsim_store_run_end(), its 'running' row
- * included: for runs computed before they are written (sweeps), which a crash must not leave half-there.
+ * included: for runs computed before they are written (sweeps, snapshots), which a crash must not leave
+ * half-there. Otherwise (the default, for runs simulated as they are written) the 'running' row is committed
+ * at once and the run's rows in short transactions — a checkpoint's worth at a time — so that other
+ * processes writing the same database wait milliseconds, never a whole run. @return the previous setting.
  */
-void dsim_store_set_whole_runs(dsim_store *st, bool whole);
+bool dsim_store_set_whole_runs(dsim_store *st, bool whole);
 
 /** Add a checkpoint of the cumulative metrics at `visit` to the open run. */
 int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m);

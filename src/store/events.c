@@ -17,10 +17,26 @@
 #error "the events table stores little-endian float64 blobs"
 #endif
 
+enum { BATCH_ROWS = 8192 }; /* logged decisions per short transaction (a few milliseconds of writing) */
+
+static int insert_event(dsim_store *st, const dsim_log_event *e);
+
 int dsim_store_event_add(dsim_store *st, const dsim_log_event *e)
 {
     if (!st->open_run)
         return dsim_error_set(DSIM_EINVAL, "%s: no open run", st->path);
+    pthread_mutex_lock(&st->lock);
+    int rc = dsim__store_batch_begin(st);
+    if (!rc)
+        rc = insert_event(st, e);
+    if (!rc && ++st->batch_rows >= BATCH_ROWS)
+        rc = dsim__store_batch_commit(st);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static int insert_event(dsim_store *st, const dsim_log_event *e)
+{
     if (!st->insert_event &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO events (run_id, visit, shopper, action, propensity, reward, purchased, "

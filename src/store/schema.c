@@ -99,33 +99,51 @@ int dsim__store_migrate(sqlite3 *db, const char *path)
     return dsim__store_migrate_to(db, path, (int)(sizeof migrations / sizeof migrations[0]));
 }
 
-int dsim__store_migrate_to(sqlite3 *db, const char *path, int latest)
+static int schema_version(sqlite3 *db)
 {
     sqlite3_stmt *stmt = NULL;
-    int version = 0;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
-        return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
-    if (sqlite3_step(stmt) == SQLITE_ROW)
+    int version = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
         version = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
+    return version;
+}
 
-    if (version > latest)
-        return dsim_error_set(DSIM_ESTORE, "%s: schema version %d is newer than this dsim knows (%d); upgrade dsim",
-                              path, version, latest);
-    for (; version < latest; version++) {
+/*
+ * One step at a time, each in its own write transaction that reads the version again: several processes may
+ * open a new (or old) database at once, and each step is made by exactly one of them — the others wait for
+ * the lock, then find it done.
+ */
+int dsim__store_migrate_to(sqlite3 *db, const char *path, int latest)
+{
+    for (;;) {
+        int version = schema_version(db);
+        if (version < 0)
+            return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
+        if (version > latest)
+            return dsim_error_set(DSIM_ESTORE, "%s: schema version %d is newer than this dsim knows (%d); upgrade dsim",
+                                  path, version, latest);
+        if (version == latest)
+            return DSIM_OK;
         char set_version[64];
         snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d;", version + 1);
         char *err = NULL;
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &err) != SQLITE_OK ||
-            sqlite3_exec(db, migrations[version], NULL, NULL, &err) != SQLITE_OK ||
-            sqlite3_exec(db, set_version, NULL, NULL, &err) != SQLITE_OK ||
-            sqlite3_exec(db, "COMMIT;", NULL, NULL, &err) != SQLITE_OK) {
-            int rc = dsim_error_set(DSIM_ESTORE, "%s: migrating the schema to version %d: %s", path, version + 1,
-                                    err ? err : sqlite3_errmsg(db));
-            sqlite3_free(err);
-            sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
-            return rc;
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &err) != SQLITE_OK)
+            goto failed;
+        if (schema_version(db) != version) { /* another process made this step meanwhile */
+            sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL);
+            continue;
         }
+        if (sqlite3_exec(db, migrations[version], NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_exec(db, set_version, NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT;", NULL, NULL, &err) != SQLITE_OK)
+            goto failed;
+        continue;
+    failed:;
+        int rc = dsim_error_set(DSIM_ESTORE, "%s: migrating the schema to version %d: %s", path, version + 1,
+                                err ? err : sqlite3_errmsg(db));
+        sqlite3_free(err);
+        sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
+        return rc;
     }
-    return DSIM_OK;
 }

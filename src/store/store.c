@@ -108,7 +108,10 @@ int dsim_store_open(dsim_store **out, const char *path)
         rc = dsim__store_error(st, "cannot open");
         goto done;
     }
-    sqlite3_busy_timeout(st->db, 10000);
+    /* Writers hold the lock for a batch (milliseconds); a writer that finds it taken waits, however many others
+       queue, rather than give up. */
+    sqlite3_busy_timeout(st->db, 600000);
+    pthread_mutex_init(&st->lock, NULL);
     if ((rc = dsim__store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")))
         goto done;
     if ((rc = dsim__store_migrate(st->db, path)))
@@ -141,6 +144,7 @@ void dsim_store_close(dsim_store *st)
     sqlite3_finalize(st->insert_series);
     sqlite3_finalize(st->insert_event);
     sqlite3_close(st->db);
+    pthread_mutex_destroy(&st->lock);
     free(st);
 }
 
@@ -197,8 +201,6 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
         goto done;
     }
     *run_id = sqlite3_last_insert_rowid(st->db);
-    if (!st->whole_runs && (rc = dsim__store_exec(st, "BEGIN IMMEDIATE;")))
-        goto done;
     st->open_run = *run_id;
     st->n_levels = sc->discounts.n_levels;
     memcpy(st->levels, sc->discounts.levels, sizeof st->levels);
@@ -209,9 +211,32 @@ done:
     return rc;
 }
 
-void dsim_store_set_whole_runs(dsim_store *st, bool whole)
+bool dsim_store_set_whole_runs(dsim_store *st, bool whole)
 {
+    bool was = st->whole_runs;
     st->whole_runs = whole;
+    return was;
+}
+
+int dsim__store_batch_begin(dsim_store *st)
+{
+    if (st->whole_runs || st->in_batch)
+        return DSIM_OK;
+    int rc = dsim__store_exec(st, "BEGIN IMMEDIATE;");
+    st->in_batch = rc == DSIM_OK;
+    st->batch_rows = 0;
+    return rc;
+}
+
+int dsim__store_batch_commit(dsim_store *st)
+{
+    if (!st->in_batch)
+        return DSIM_OK;
+    st->in_batch = false;
+    int rc = dsim__store_exec(st, "COMMIT;");
+    if (rc)
+        sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
+    return rc;
 }
 
 static void bind_metrics(sqlite3_stmt *stmt, int first, const dsim_metrics *m)
@@ -220,18 +245,26 @@ static void bind_metrics(sqlite3_stmt *stmt, int first, const dsim_metrics *m)
         sqlite3_bind_double(stmt, first + (int)i, dsim_metrics_defs[i].value(m));
 }
 
+/* A checkpoint: written, and with it the batch of logged decisions before it committed, so that a long run
+   shows in the database as it goes and other writers get their turn. */
 int dsim_store_series_add(dsim_store *st, uint64_t visit, const dsim_metrics *m)
 {
     if (!st->open_run)
         return dsim_error_set(DSIM_EINVAL, "%s: no open run", st->path);
+    pthread_mutex_lock(&st->lock);
+    int rc = dsim__store_batch_begin(st);
     sqlite3_stmt *s = st->insert_series;
     sqlite3_reset(s);
     sqlite3_bind_int64(s, 1, st->open_run);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)visit);
     bind_metrics(s, 3, m);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        return dsim__store_error(st, "adding a checkpoint");
-    return DSIM_OK;
+    if (!rc && sqlite3_step(s) != SQLITE_DONE)
+        rc = dsim__store_error(st, "adding a checkpoint");
+    sqlite3_reset(s);
+    if (!rc)
+        rc = dsim__store_batch_commit(st);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
 }
 
 static int write_summary(dsim_store *st, const dsim_metrics *m)
@@ -294,8 +327,9 @@ int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metric
 {
     if (!st->open_run)
         return dsim_error_set(DSIM_EINVAL, "%s: no open run", st->path);
-    int rc = DSIM_OK;
-    if (status == DSIM_RUN_DONE && final)
+    pthread_mutex_lock(&st->lock);
+    int rc = dsim__store_batch_begin(st); /* the end is one transaction with the last batch */
+    if (!rc && status == DSIM_RUN_DONE && final)
         rc = write_summary(st, final);
     if (!rc && final)
         rc = write_levels(st, final);
@@ -303,6 +337,7 @@ int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metric
         rc = write_status(st, status, error);
     if (!rc)
         rc = dsim__store_exec(st, "COMMIT;");
+    st->in_batch = false;
     if (rc) {
         /* Keep the first message; roll back and record the failure on its own. */
         char msg[1024];
@@ -312,6 +347,7 @@ int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metric
         dsim_error_set(rc, "%s", msg);
     }
     st->open_run = 0;
+    pthread_mutex_unlock(&st->lock);
     return rc;
 }
 

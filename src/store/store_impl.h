@@ -5,6 +5,7 @@
 #ifndef DSIM_STORE_IMPL_H
 #define DSIM_STORE_IMPL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 
@@ -16,7 +17,14 @@ struct dsim_store {
     sqlite3_stmt *insert_series;
     sqlite3_stmt *insert_event; /* prepared on first use (events.c) */
     int64_t open_run;           /* 0 when no run is open */
-    bool whole_runs;            /* the 'running' row is not committed first (dsim_store_set_whole_runs) */
+    bool whole_runs;            /* a run is one transaction, its 'running' row included (dsim_store_set_whole_runs) */
+    /* Otherwise a run's rows go in short transactions (batches), so that other writers wait milliseconds, not a
+       run: a batch is opened by the first row after a commit and committed at each checkpoint, every
+       BATCH_ROWS logged decisions and at the run's end. `lock` serialises the run's writers (the simulation
+       thread and the event sink) around the one connection's transaction state. */
+    pthread_mutex_t lock;
+    bool in_batch;
+    size_t batch_rows;
     int n_levels;               /* of the open run's scenario */
     double levels[DSIM_MAX_LEVELS];
 };
@@ -26,6 +34,12 @@ int dsim__store_error(const dsim_store *st, const char *what);
 
 /** Run SQL statements; on failure DSIM_ESTORE with the path and SQLite's message. */
 int dsim__store_exec(dsim_store *st, const char *sql);
+
+/** Before writing a row of the open run (the caller holds st->lock): open a batch unless one is open or the
+ *  run is one transaction. @return 0 or DSIM_ESTORE. */
+int dsim__store_batch_begin(dsim_store *st);
+/** Commit the open batch, if any (the caller holds st->lock). @return 0 or DSIM_ESTORE. */
+int dsim__store_batch_commit(dsim_store *st);
 
 /** Bring the database to the latest schema version. @return 0 or DSIM_ESTORE. */
 int dsim__store_migrate(sqlite3 *db, const char *path);

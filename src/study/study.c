@@ -217,7 +217,7 @@ int dsim_study_run_one(dsim_store *st, const dsim_study_run *run, dsim_study_res
     return rc;
 }
 
-int dsim_study_store(dsim_store *st, const dsim_study_run *run, const dsim_study_result *res, int64_t *run_id)
+static int store_whole(dsim_store *st, const dsim_study_run *run, const dsim_study_result *res, int64_t *run_id)
 {
     int rc = record(st, run, res->head.horizon, run_id);
     if (rc)
@@ -227,6 +227,15 @@ int dsim_study_store(dsim_store *st, const dsim_study_run *run, const dsim_study
     for (uint32_t i = 0; i < res->head.n_points && !rc; i++)
         rc = dsim_store_series_add(st, res->points[i].visit, &res->points[i].metrics);
     return finish(st, run, rc, &res->head.final);
+}
+
+/* A computed run is one transaction, 'running' row included: in the database completely or not at all. */
+int dsim_study_store(dsim_store *st, const dsim_study_run *run, const dsim_study_result *res, int64_t *run_id)
+{
+    bool was = dsim_store_set_whole_runs(st, true);
+    int rc = store_whole(st, run, res, run_id);
+    dsim_store_set_whole_runs(st, was);
+    return rc;
 }
 
 /* ---- the inputs ------------------------------------------------------------------------------------------ */
