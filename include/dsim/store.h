@@ -26,8 +26,12 @@ typedef struct dsim_store dsim_store;
  * @return 0, DSIM_ESTORE (with the path and SQLite's message) or DSIM_ENOMEM.
  */
 int dsim_store_open(dsim_store **out, const char *path);
-/** Open a database that exists (never creates one). @return 0, DSIM_ENOTFOUND (no file) or as dsim_store_open. */
-int dsim_store_open_existing(dsim_store **out, const char *path);
+/**
+ * Open a database that exists, to read it (never creates one, never writes: it reads from a read-only mount or
+ * directory). @return 0, DSIM_ENOTFOUND (no file), DSIM_EINVAL (not a database), or DSIM_ESTORE (unreadable;
+ * a schema this dsim does not read as it is).
+ */
+int dsim_store_open_readonly(dsim_store **out, const char *path);
 /** "DB:RUN" → the database path (into `db`, `n` bytes) and the run id; false if `spec` is not of that form. */
 bool dsim_store_split_run(const char *spec, char *db, size_t n, long long *run);
 /** Close; a run still open is marked failed. NULL is a no-op. */

@@ -45,7 +45,7 @@ int cli_parse_db_options(int argc, char **argv, const char *usage, const char **
 
 int cli_open_existing(const char *db, dsim_store **store)
 {
-    int rc = dsim_store_open_existing(store, db);
+    int rc = dsim_store_open_readonly(store, db);
     if (rc) {
         cli_error("%s", dsim_errmsg());
         return cli_exit_status(rc); /* no database, or not a database: bad input */

@@ -42,7 +42,7 @@ static int obd_file(const char *dir, char *path, size_t n)
 static int open_run(dsim_ope_source *src, const char *db, long long run)
 {
     dsim_store *store = NULL;
-    int rc = dsim_store_open_existing(&store, db);
+    int rc = dsim_store_open_readonly(&store, db);
     if (rc)
         return rc;
     dsim_run_row row;

@@ -109,6 +109,22 @@ static int schema_version(sqlite3 *db)
     return version;
 }
 
+int dsim__store_check_version(sqlite3 *db, const char *path)
+{
+    int version = schema_version(db);
+    if (version < 0)
+        return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
+    if (version > DSIM_STORE_SCHEMA_VERSION)
+        return dsim_error_set(DSIM_ESTORE, "%s: schema version %d is newer than this dsim knows (%d); upgrade dsim",
+                              path, version, DSIM_STORE_SCHEMA_VERSION);
+    if (version < DSIM_STORE_SCHEMA_VERSION)
+        return dsim_error_set(DSIM_ESTORE,
+                              "%s: schema version %d, older than this dsim's %d, and it is opened to be read only: "
+                              "open it once with a command that writes (e.g. dsim run) to upgrade it",
+                              path, version, DSIM_STORE_SCHEMA_VERSION);
+    return DSIM_OK;
+}
+
 /*
  * One step at a time, each in its own write transaction that reads the version again: several processes may
  * open a new (or old) database at once, and each step is made by exactly one of them — the others wait for

@@ -72,13 +72,56 @@ static const char *metric_insert_sql(const char *table, char *buf, size_t n)
     return buf;
 }
 
-/* Opening for reading must not create a database where there was none. */
-int dsim_store_open_existing(dsim_store **out, const char *path)
+/* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it. */
+static void immutable_uri(const char *path, char *out, size_t n)
+{
+    size_t used = (size_t)snprintf(out, n, "file:");
+    for (const char *p = path; *p && used + 4 < n; p++)
+        used += (size_t)(strchr("?#%", *p) ? snprintf(out + used, n - used, "%%%02X", (unsigned char)*p)
+                                           : snprintf(out + used, n - used, "%c", *p));
+    snprintf(out + used, n - used, "?immutable=1");
+}
+
+static int open_readonly(dsim_store *st, bool immutable)
+{
+    char uri[2100];
+    if (immutable)
+        immutable_uri(st->path, uri, sizeof uri);
+    sqlite3_close(st->db);
+    st->db = NULL;
+    int flags = SQLITE_OPEN_READONLY | (immutable ? SQLITE_OPEN_URI : 0);
+    if (sqlite3_open_v2(immutable ? uri : st->path, &st->db, flags, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "cannot open");
+    sqlite3_busy_timeout(st->db, 600000);
+    return dsim__store_check_version(st->db, st->path);
+}
+
+/* Reading must neither create a database where there was none nor need to write anything: a database on a
+   read-only mount, or in a directory the user cannot write, reads. A database in WAL mode there cannot get its
+   shared-memory file, so it is opened immutable (nothing can be writing it where nothing can write). */
+int dsim_store_open_readonly(dsim_store **out, const char *path)
 {
     if (access(path, F_OK) != 0)
         return dsim_error_set(DSIM_ENOTFOUND, "no result database at %s (run `dsim run` first, or give --db FILE)",
                               path);
-    return dsim_store_open(out, path);
+    dsim_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory opening %s", path);
+    dsim__strlcpy(st->path, path, sizeof st->path);
+    pthread_mutex_init(&st->lock, NULL);
+    st->read_only = true;
+    int rc = open_readonly(st, false);
+    if (rc == DSIM_ESTORE && sqlite3_errcode(st->db) == SQLITE_CANTOPEN)
+        rc = open_readonly(st, true);
+    if (rc) {
+        int code = st->db ? sqlite3_errcode(st->db) : SQLITE_CANTOPEN;
+        if (rc == DSIM_ESTORE && code == SQLITE_NOTADB)
+            rc = DSIM_EINVAL; /* not a database: the caller's input */
+        dsim_store_close(st);
+        return rc;
+    }
+    *out = st;
+    return DSIM_OK;
 }
 
 bool dsim_store_split_run(const char *spec, char *db, size_t n, long long *run)

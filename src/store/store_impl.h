@@ -17,6 +17,7 @@ struct dsim_store {
     sqlite3_stmt *insert_series;
     sqlite3_stmt *insert_event; /* prepared on first use (events.c) */
     int64_t open_run;           /* 0 when no run is open */
+    bool read_only;             /* opened with dsim_store_open_readonly */
     bool whole_runs;            /* a run is one transaction, its 'running' row included (dsim_store_set_whole_runs) */
     /* Otherwise a run's rows go in short transactions (batches), so that other writers wait milliseconds, not a
        run: a batch is opened by the first row after a commit and committed at each checkpoint, every
@@ -40,6 +41,9 @@ int dsim__store_exec(dsim_store *st, const char *sql);
 int dsim__store_batch_begin(dsim_store *st);
 /** Commit the open batch, if any (the caller holds st->lock). @return 0 or DSIM_ESTORE. */
 int dsim__store_batch_commit(dsim_store *st);
+
+/** A database to be read as it is: DSIM_ESTORE unless its schema version is this dsim's. */
+int dsim__store_check_version(sqlite3 *db, const char *path);
 
 /** Bring the database to the latest schema version. @return 0 or DSIM_ESTORE. */
 int dsim__store_migrate(sqlite3 *db, const char *path);

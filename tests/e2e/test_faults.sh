@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# test_faults.sh — dsim where the machine says no: databases on a read-only mount and in a directory the user
+# cannot write, a database of a newer schema. Each answer is the documented exit status and message, and
+# nothing earlier is lost.
+#
+# usage: test_faults.sh PATH/TO/dsim SOURCE_DIR
+set -u
+DSIM=$1
+SRC=$2
+cleanup() { [[ -n ${RO:-} ]] && umount "$RO" 2>/dev/null; }
+source "$(dirname "$0")/lib.sh" faults
+
+# A database with a logged run, as any user makes one (WAL mode: readers need its shared-memory file).
+mkdir rw
+"$DSIM" run "$DATA/small.ini" -p epsilon_greedy --visits 3000 --log-events --db rw/results.db -q >/dev/null
+"$DSIM" show 1 --db rw/results.db >show_rw.txt
+
+# ---- read-only: a read-only mount (root: a read-only bind mount) or, for other users, a read-only directory
+RO=$WORK/ro
+mkdir "$RO"
+if mount --bind rw "$RO" 2>/dev/null && mount -o remount,ro,bind "$RO" 2>/dev/null; then
+    where="a read-only mount"
+else
+    umount "$RO" 2>/dev/null
+    RO=
+    cp -r rw rodir && chmod a-w rodir
+    where="a directory the user cannot write"
+    RO_DIR=rodir
+fi
+dir=${RO:-$WORK/rodir}
+check "list reads a database on $where" bash -c "'$DSIM' list --db '$dir/results.db' | grep -q epsilon_greedy"
+check "show reads it, the same as where it was written" \
+    bash -c "'$DSIM' show 1 --db '$dir/results.db' | cmp -s - show_rw.txt"
+check "ope reads its logged decisions (--log DB:RUN), storing the estimates elsewhere" \
+    bash -c "'$DSIM' ope --log '$dir/results.db:1' -p uniform --bootstrap 0 --db ope.db | grep -q '^policy uniform'"
+check "export-log reads it" bash -c "'$DSIM' export-log '$dir/results.db:1' --csv log.csv && test \$(wc -l <log.csv) -gt 1000"
+check "nothing was written there" bash -c "! ls '$dir' | grep -qv '^results.db'"
+[[ -n ${RO_DIR:-} ]] && chmod u+w rodir
+
+# ---- a database of a newer schema: refused by name, never changed
+cp rw/results.db newer.db
+q newer.db "PRAGMA user_version = 99" >/dev/null
+before=$(sha256sum newer.db)
+"$DSIM" list --db newer.db >out.txt 2>err.txt
+check "a newer schema: list exits 1" test $? -eq 1
+check "and says so" grep -qF "newer.db: schema version 99 is newer than this dsim knows" err.txt
+"$DSIM" run "$DATA/small.ini" -p none --visits 1000 --db newer.db -q >out.txt 2>err.txt
+check "run refuses to write into it" bash -c "[[ $? -ne 0 ]] && grep -qF 'schema version 99 is newer' err.txt"
+check "and leaves it as it was" test "$(sha256sum newer.db)" = "$before"
+
+finish
