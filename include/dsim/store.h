@@ -17,7 +17,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 9
+#define DSIM_STORE_SCHEMA_VERSION 10
 
 typedef struct dsim_store dsim_store;
 

@@ -89,6 +89,9 @@ static const char *const migrations[] = {
     "  distribution FROM events;"
     "DROP TABLE events;"
     "ALTER TABLE events_v9 RENAME TO events;",
+    /* 9 → 10: the identity of the process writing a run ("HOST BOOT START"), so that a run left `running` by a
+       process that is gone reads as interrupted (older runs: NULL, not judged) */
+    "ALTER TABLE runs ADD COLUMN writer TEXT;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DSIM_STORE_SCHEMA_VERSION,

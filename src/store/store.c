@@ -135,6 +135,38 @@ bool dsim_store_split_run(const char *spec, char *db, size_t n, long long *run)
     return true;
 }
 
+/* Runs left `running` by processes that are gone (killed, or the machine rebooted) are marked interrupted, each
+   in a statement of its own, by the next process that opens the database to write. */
+static int mark_interrupted(dsim_store *st)
+{
+    sqlite3_stmt *find = NULL, *mark = NULL;
+    int rc = DSIM_OK;
+    if (sqlite3_prepare_v2(st->db, "SELECT id, pid, writer FROM runs WHERE status = 'running' AND writer IS NOT NULL",
+                           -1, &find, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "UPDATE runs SET status = 'interrupted', finished = ?, error = ? WHERE id = ? AND "
+                           "status = 'running'",
+                           -1, &mark, NULL) != SQLITE_OK)
+        rc = dsim__store_error(st, "looking for runs whose process is gone");
+    char finished[32], why[128];
+    utc_now(finished, sizeof finished);
+    while (!rc && sqlite3_step(find) == SQLITE_ROW) {
+        long long pid = sqlite3_column_int64(find, 1);
+        if (!dsim__writer_gone(pid, (const char *)sqlite3_column_text(find, 2)))
+            continue;
+        snprintf(why, sizeof why, "its process (pid %lld) ended before it finished", pid);
+        sqlite3_reset(mark);
+        sqlite3_bind_text(mark, 1, finished, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(mark, 2, why, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(mark, 3, sqlite3_column_int64(find, 0));
+        if (sqlite3_step(mark) != SQLITE_DONE)
+            rc = dsim__store_error(st, "marking a run interrupted");
+    }
+    sqlite3_finalize(find);
+    sqlite3_finalize(mark);
+    return rc;
+}
+
 int dsim_store_open(dsim_store **out, const char *path)
 {
     if (!*path)
@@ -157,7 +189,7 @@ int dsim_store_open(dsim_store **out, const char *path)
     pthread_mutex_init(&st->lock, NULL);
     if ((rc = dsim__store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")))
         goto done;
-    if ((rc = dsim__store_migrate(st->db, path)))
+    if ((rc = dsim__store_migrate(st->db, path)) || (rc = mark_interrupted(st)))
         goto done;
     if (sqlite3_prepare_v2(st->db, metric_insert_sql("series", sql, sizeof sql), -1, &st->insert_series, NULL) !=
         SQLITE_OK) {
@@ -213,8 +245,8 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
     int rc = DSIM_OK;
     const char *sql =
         "INSERT INTO runs (created, status, scenario_name, scenario_path, scenario_text, policy_name, policy_type,"
-        " policy_path, policy_text, seed, visits, objective, dsim_version, pid, source, planned_visits, changed_live)"
-        " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " policy_path, policy_text, seed, visits, objective, dsim_version, pid, source, planned_visits, changed_live,"
+        " writer) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     if (st->whole_runs && (rc = dsim__store_exec(st, "BEGIN IMMEDIATE;")))
         return rc;
     if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
@@ -239,6 +271,9 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
     sqlite3_bind_text(stmt, 14, dsim_store_source_name(origin->source), -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 15, (sqlite3_int64)origin->planned_visits);
     sqlite3_bind_int(stmt, 16, origin->changed_live);
+    char writer[400];
+    dsim__writer_identity((long long)getpid(), writer, sizeof writer);
+    sqlite3_bind_text(stmt, 17, writer, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(stmt) != SQLITE_DONE) {
         rc = dsim__store_error(st, "recording the run");
         goto done;
@@ -410,8 +445,9 @@ static char *dup_text(sqlite3_stmt *stmt, int col)
 
 #define RUN_COLUMNS                                                                                              \
     "r.id, r.created, r.finished, r.status, r.scenario_name, r.policy_name, r.policy_type, r.objective,"         \
-    " r.dsim_version, r.seed, r.visits, r.error, r.source, r.planned_visits, r.changed_live, s.run_id"
-enum { N_RUN_COLUMNS = 16 };
+    " r.dsim_version, r.seed, r.visits, r.error, r.source, r.planned_visits, r.changed_live, r.pid, r.writer,"  \
+    " s.run_id"
+enum { N_RUN_COLUMNS = 18 };
 
 static void read_row(sqlite3_stmt *stmt, dsim_run_row *row)
 {
@@ -431,7 +467,12 @@ static void read_row(sqlite3_stmt *stmt, dsim_run_row *row)
     copy_text(row->source, sizeof row->source, stmt, 12);
     row->planned_visits = (uint64_t)sqlite3_column_int64(stmt, 13);
     row->changed_live = sqlite3_column_int(stmt, 14) != 0;
-    row->has_summary = sqlite3_column_type(stmt, 15) != SQLITE_NULL;
+    /* A run still `running` whose process is gone was interrupted (a writer marks it so when it opens the
+       database; a reader sees it so already). */
+    if (strcmp(row->status, "running") == 0 &&
+        dsim__writer_gone(sqlite3_column_int64(stmt, 15), (const char *)sqlite3_column_text(stmt, 16)))
+        dsim__strlcpy(row->status, "interrupted", sizeof row->status);
+    row->has_summary = sqlite3_column_type(stmt, 17) != SQLITE_NULL;
     for (size_t i = 0; i < dsim_metrics_n_defs && row->has_summary; i++)
         row->summary[i] = sqlite3_column_double(stmt, N_RUN_COLUMNS + (int)i);
 }

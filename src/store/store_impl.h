@@ -42,6 +42,12 @@ int dsim__store_batch_begin(dsim_store *st);
 /** Commit the open batch, if any (the caller holds st->lock). @return 0 or DSIM_ESTORE. */
 int dsim__store_batch_commit(dsim_store *st);
 
+/** The identity of process `pid` ("HOST BOOT START", writer.c), recorded with each run it writes. */
+void dsim__writer_identity(long long pid, char *out, size_t n);
+/** @return true when the process that wrote `identity` as `pid` is known to be gone (same host; rebooted, or no
+ *  process with that pid and start time): its `running` run was interrupted. */
+bool dsim__writer_gone(long long pid, const char *identity);
+
 /** A database to be read as it is: DSIM_ESTORE unless its schema version is this dsim's. */
 int dsim__store_check_version(sqlite3 *db, const char *path);
 

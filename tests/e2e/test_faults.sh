@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_faults.sh — dsim where the machine says no: databases on a read-only mount and in a directory the user
-# cannot write, a database of a newer schema. Each answer is the documented exit status and message, and
-# nothing earlier is lost.
+# cannot write, a database of a newer schema, a run whose process is killed. Each answer is the documented
+# exit status and message, and nothing earlier is lost.
 #
 # usage: test_faults.sh PATH/TO/dsim SOURCE_DIR
 set -u
@@ -47,5 +47,24 @@ check "and says so" grep -qF "newer.db: schema version 99 is newer than this dsi
 "$DSIM" run "$DATA/small.ini" -p none --visits 1000 --db newer.db -q >out.txt 2>err.txt
 check "run refuses to write into it" bash -c "[[ $? -ne 0 ]] && grep -qF 'schema version 99 is newer' err.txt"
 check "and leaves it as it was" test "$(sha256sum newer.db)" = "$before"
+
+# ---- a run whose process is killed: interrupted, not `running` forever
+"$DSIM" run default -p thompson --visits 100000000 --db killed.db -q >/dev/null 2>&1 &
+victim=$!
+for _ in $(seq 300); do [[ $(q killed.db "SELECT count(*) FROM series" 2>/dev/null) -gt 0 ]] && break; sleep 0.1; done
+kill -9 "$victim"
+wait "$victim" 2>/dev/null
+check "killed mid-run: the database still says running" test "$(q killed.db "SELECT status FROM runs")" = running
+check "list (a reader) shows it interrupted" bash -c "'$DSIM' list --db killed.db | grep -q interrupted"
+check "show too" bash -c "'$DSIM' show 1 --db killed.db | grep -q 'status *interrupted'"
+"$DSIM" run "$DATA/small.ini" -p none --visits 1000 --db killed.db -q >/dev/null
+check "the next writer marks it interrupted, saying why" \
+    test "$(q killed.db "SELECT status || ': ' || error FROM runs WHERE id = 1")" = \
+    "interrupted: its process (pid $victim) ended before it finished"
+check "a run of a live process is left running" bash -c "
+    '$DSIM' run default -p none --visits 100000000 --db live.db -q >/dev/null 2>&1 & p=\$!
+    for _ in \$(seq 300); do [[ \$(sqlite3 live.db 'SELECT count(*) FROM series' 2>/dev/null) -gt 0 ]] && break; sleep 0.1; done
+    '$DSIM' run '$DATA/small.ini' -p none --visits 1000 --db live.db -q >/dev/null
+    s=\$(sqlite3 live.db 'SELECT status FROM runs WHERE id = 1'); kill \$p; wait \$p; [[ \$s == running ]]"
 
 finish
