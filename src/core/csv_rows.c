@@ -8,11 +8,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <csv.h>
 
+#include "core/file.h"
 #include "dsim/error.h"
 
 typedef struct {
@@ -75,6 +77,9 @@ static void on_row(int terminator, void *data)
 
 int dsim__csv_each(const char *path, dsim__csv_row_fn row, void *data)
 {
+    int rc = dsim__check_regular(path, "a CSV file", DSIM_ECONFIG);
+    if (rc)
+        return rc;
     FILE *f = fopen(path, "rb");
     if (!f)
         return dsim_error_set(DSIM_ECONFIG, "%s: cannot open: %s", path, strerror(errno));
@@ -86,15 +91,21 @@ int dsim__csv_each(const char *path, dsim__csv_row_fn row, void *data)
     }
     char chunk[65536];
     size_t n, line = 0; /* bytes of the line in progress */
+    bool first = true;
     while (!r.rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        char *at = chunk;
+        /* A UTF-8 byte-order mark (spreadsheets write one) is not part of the first column's name. */
+        if (first && n >= 3 && memcmp(chunk, "\xEF\xBB\xBF", 3) == 0)
+            at += 3, n -= 3;
+        first = false;
         for (size_t i = 0; i < n; i++)
-            line = chunk[i] == '\n' ? 0 : line + 1;
+            line = at[i] == '\n' ? 0 : line + 1;
         if (line > DSIM__CSV_MAX_LINE) {
             r.rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: a line longer than %d bytes (is this a CSV file?)", path,
                                   r.rows + 1, DSIM__CSV_MAX_LINE);
             break;
         }
-        if (csv_parse(&parser, chunk, n, on_field, on_row, &r) != n && !r.rc)
+        if (csv_parse(&parser, at, n, on_field, on_row, &r) != n && !r.rc)
             r.rc = dsim_error_set(DSIM_ECONFIG, "%s: row %zu: %s", path, r.rows + 1, csv_strerror(csv_error(&parser)));
     }
     if (!r.rc && ferror(f))

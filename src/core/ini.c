@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
 #include "dsim/error.h"
 
 typedef struct {
@@ -79,6 +80,8 @@ int dsim__read_file(const char *path, char **out)
 {
     int rc = DSIM_OK;
     char *text = NULL;
+    if ((rc = dsim__check_regular(path, "a text file", DSIM_EIO)))
+        return rc;
     FILE *f = fopen(path, "rb");
     if (!f)
         return dsim_error_set(DSIM_EIO, "%s: cannot open: %s", path, strerror(errno));

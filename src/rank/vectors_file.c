@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/csv_rows.h"
+#include "core/file.h"
 #include "core/text.h"
 #include "dsim/error.h"
 
@@ -244,6 +245,11 @@ int dsim__vectors_read(const dsim_scenario *sc, const char *path, const char *wh
 {
     char file[2 * DSIM_PATH_MAX];
     resolve(sc, path, file, sizeof file);
+    char kind[64];
+    snprintf(kind, sizeof kind, "the %s embeddings", what);
+    int rc = dsim__check_regular(file, kind, DSIM_ECONFIG);
+    if (rc)
+        return rc;
     FILE *f = fopen(file, "rb");
     if (!f)
         return dsim_error_set(DSIM_ECONFIG, "%s: cannot open the %s embeddings: %s", file, what, strerror(errno));
@@ -252,7 +258,7 @@ int dsim__vectors_read(const dsim_scenario *sc, const char *path, const char *wh
         fclose(f);
         return csv_read(file, what, rows, d, out);
     }
-    int rc = npy_read(file, f, what, rows, d, out);
+    rc = npy_read(file, f, what, rows, d, out);
     fclose(f);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/text.h"
 #include "dsim/error.h"
 #include "store/store_impl.h"
@@ -104,13 +105,16 @@ int dsim_store_open_readonly(dsim_store **out, const char *path)
     if (access(path, F_OK) != 0)
         return dsim_error_set(DSIM_ENOTFOUND, "no result database at %s (run `dsim run` first, or give --db FILE)",
                               path);
+    int rc = dsim__check_regular(path, "a result database (an SQLite file)", DSIM_EINVAL);
+    if (rc)
+        return rc;
     dsim_store *st = calloc(1, sizeof *st);
     if (!st)
         return dsim_error_set(DSIM_ENOMEM, "out of memory opening %s", path);
     dsim__strlcpy(st->path, path, sizeof st->path);
     pthread_mutex_init(&st->lock, NULL);
     st->read_only = true;
-    int rc = open_readonly(st, false);
+    rc = open_readonly(st, false);
     if (rc == DSIM_ESTORE && sqlite3_errcode(st->db) == SQLITE_CANTOPEN)
         rc = open_readonly(st, true);
     if (rc) {
@@ -171,7 +175,9 @@ int dsim_store_open(dsim_store **out, const char *path)
 {
     if (!*path)
         return dsim_error_set(DSIM_EINVAL, "the result database needs a file name (--db FILE)");
-    int rc = make_parent_dir(path);
+    int rc = dsim__check_regular(path, "a result database (an SQLite file)", DSIM_EINVAL);
+    if (!rc)
+        rc = make_parent_dir(path);
     if (rc)
         return rc;
     dsim_store *st = calloc(1, sizeof *st);

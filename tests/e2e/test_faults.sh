@@ -48,6 +48,23 @@ check "and says so" grep -qF "newer.db: schema version 99 is newer than this dsi
 check "run refuses to write into it" bash -c "[[ $? -ne 0 ]] && grep -qF 'schema version 99 is newer' err.txt"
 check "and leaves it as it was" test "$(sha256sum newer.db)" = "$before"
 
+# ---- what is not a file: a FIFO would block a read forever; it is refused at once
+mkfifo fifo.ini fifo.csv fifo.db
+timeout 20 "$DSIM" run "$WORK/fifo.ini" -p none --db x.db >out.txt 2>err.txt
+check "a FIFO as the scenario: exit 2 at once, saying what it is" \
+    bash -c "[[ $? -eq 2 ]] && grep -qF 'fifo.ini: not a regular file (it is a FIFO)' err.txt"
+timeout 20 "$DSIM" ope --log "$WORK/fifo.csv" -p uniform --db x.db >out.txt 2>err.txt
+check "a FIFO as --log: exit 2 at once" bash -c "[[ $? -eq 2 ]] && grep -qF 'fifo.csv: not a regular file (it is a FIFO)' err.txt"
+timeout 20 "$DSIM" list --db "$WORK/fifo.db" >out.txt 2>err.txt
+check "a FIFO as --db: exit 2 at once" bash -c "[[ $? -eq 2 ]] && grep -qF 'fifo.db: not a regular file' err.txt"
+
+# ---- a CSV log saved by a spreadsheet: its UTF-8 byte-order mark is not part of the first column's name
+"$DSIM" export-log rw/results.db:1 --csv plain.csv >/dev/null
+printf '\xEF\xBB\xBF' | cat - plain.csv >bom.csv
+"$DSIM" ope --log plain.csv -p uniform --bootstrap 0 --db o.db | grep -v '^log\|stored in' >plain.txt
+"$DSIM" ope --log bom.csv -p uniform --bootstrap 0 --db o.db | grep -v '^log\|stored in' >bom.txt
+check "a CSV log with a byte-order mark reads as without" cmp -s plain.txt bom.txt
+
 # ---- a run whose process is killed: interrupted, not `running` forever
 "$DSIM" run default -p thompson --visits 100000000 --db killed.db -q >/dev/null 2>&1 &
 victim=$!
