@@ -2,6 +2,7 @@
  * cmd_export_log.c — `dsim export-log DB:RUN --csv FILE`: a run's logged decisions in dsim's CSV log format
  * (README, "Logged feedback"), for other tools or for `dsim ope --log FILE`.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,16 +18,23 @@ static const char export_usage[] =
     "bought from, numbered from 1; empty: none).\n\n"
     "example:\n  dsim export-log results/dsim.db:3 --csv run3.csv\n";
 
+typedef struct {
+    FILE *f;
+    const char *path;
+} csv_out;
+
 static int write_event(const dsim_log_event *e, void *data)
 {
-    FILE *f = data;
+    const csv_out *out = data;
+    FILE *f = out->f;
     fprintf(f, "%llu,%u", (unsigned long long)e->visit, e->shopper);
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         fprintf(f, ",%.17g", e->context[j]);
     fprintf(f, ",%d,%.17g,%.17g,%d,", e->action, e->propensity, e->reward, e->purchased);
     if (e->position >= 0)
         fprintf(f, "%d", e->position + 1); /* numbered from 1, like every position in dsim's files */
-    return fputc('\n', f) == EOF ? dsim_error_set(DSIM_EIO, "writing the CSV log failed") : DSIM_OK;
+    return fputc('\n', f) == EOF ? dsim_error_set(DSIM_EIO, "export-log: writing %s failed: %s", out->path, strerror(errno))
+                                 : DSIM_OK;
 }
 
 int cmd_export_log(int argc, char **argv)
@@ -60,17 +68,18 @@ int cmd_export_log(int argc, char **argv)
         return status;
     FILE *f = fopen(csv, "w");
     if (!f) {
-        cli_error("export-log: cannot write %s", csv);
+        cli_error("export-log: cannot write %s: %s", csv, strerror(errno));
         dsim_store_close(store);
         return EXIT_USAGE;
     }
+    csv_out out = {f, csv};
     fprintf(f, "visit,shopper");
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         fprintf(f, ",%s", dsim_log_context_names[j]);
     fprintf(f, ",action,propensity,reward,purchased,bought_position\n");
-    int rc = dsim_store_events_each(store, (int64_t)run, write_event, f);
+    int rc = dsim_store_events_each(store, (int64_t)run, write_event, &out);
     if (fclose(f) != 0 && !rc)
-        rc = dsim_error_set(DSIM_EIO, "%s: writing failed", csv);
+        rc = dsim_error_set(DSIM_EIO, "export-log: writing %s failed: %s", csv, strerror(errno));
     dsim_store_close(store);
     if (rc) {
         remove(csv); /* never leave half a log */

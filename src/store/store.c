@@ -97,6 +97,16 @@ static int open_readonly(dsim_store *st, bool immutable)
     return dsim__store_check_version(st->db, st->path);
 }
 
+static bool schema_older(sqlite3 *db)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool older = false;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        older = sqlite3_column_int(stmt, 0) < DSIM_STORE_SCHEMA_VERSION;
+    sqlite3_finalize(stmt);
+    return older;
+}
+
 /* Reading must neither create a database where there was none nor need to write anything: a database on a
    read-only mount, or in a directory the user cannot write, reads. A database in WAL mode there cannot get its
    shared-memory file, so it is opened immutable (nothing can be writing it where nothing can write). */
@@ -117,6 +127,16 @@ int dsim_store_open_readonly(dsim_store **out, const char *path)
     rc = open_readonly(st, false);
     if (rc == DSIM_ESTORE && sqlite3_errcode(st->db) == SQLITE_CANTOPEN)
         rc = open_readonly(st, true);
+    if (rc == DSIM_ESTORE && st->db && schema_older(st->db)) {
+        /* An older schema is upgraded where it can be written (as any writer would); read-only, it is refused
+           with the message set above. */
+        char why[1024];
+        dsim__strlcpy(why, dsim_errmsg(), sizeof why);
+        dsim_store_close(st);
+        if (access(path, W_OK) == 0 && dsim_store_open(out, path) == DSIM_OK)
+            return DSIM_OK;
+        return dsim_error_set(DSIM_ESTORE, "%s", why);
+    }
     if (rc) {
         int code = st->db ? sqlite3_errcode(st->db) : SQLITE_CANTOPEN;
         if (rc == DSIM_ESTORE && code == SQLITE_NOTADB)
@@ -137,6 +157,17 @@ bool dsim_store_split_run(const char *spec, char *db, size_t n, long long *run)
     snprintf(db, n, "%.*s", (int)(colon - spec), spec);
     *run = (long long)id;
     return true;
+}
+
+/* The database file and SQLite's companions of it. */
+static void remove_database(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char name[600];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(name, sizeof name, "%s%s", path, suffixes[i]);
+        unlink(name);
+    }
 }
 
 /* Runs left `running` by processes that are gone (killed, or the machine rebooted) are marked interrupted, each
@@ -184,6 +215,8 @@ int dsim_store_open(dsim_store **out, const char *path)
     if (!st)
         return dsim_error_set(DSIM_ENOMEM, "out of memory opening %s", path);
     dsim__strlcpy(st->path, path, sizeof st->path);
+    pthread_mutex_init(&st->lock, NULL);
+    bool created = access(path, F_OK) != 0; /* by this call: removed again if it cannot be made a database */
     char sql[2048];
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         rc = dsim__store_error(st, "cannot open");
@@ -192,7 +225,6 @@ int dsim_store_open(dsim_store **out, const char *path)
     /* Writers hold the lock for a batch (milliseconds); a writer that finds it taken waits, however many others
        queue, rather than give up. */
     sqlite3_busy_timeout(st->db, 600000);
-    pthread_mutex_init(&st->lock, NULL);
     if ((rc = dsim__store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")))
         goto done;
     if ((rc = dsim__store_migrate(st->db, path)) || (rc = mark_interrupted(st)))
@@ -210,6 +242,8 @@ done:
         if (rc == DSIM_ESTORE && (code == SQLITE_CANTOPEN || code == SQLITE_NOTADB))
             rc = DSIM_EINVAL;
         dsim_store_close(st);
+        if (created) /* e.g. a full disk: no empty or half-made database is left behind */
+            remove_database(path);
         return rc;
     }
     *out = st;

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # test_faults.sh — dsim where the machine says no: databases on a read-only mount and in a directory the user
-# cannot write, a database of a newer schema, a run whose process is killed. Each answer is the documented
+# cannot write, a database of a newer schema, what is not a file, a CSV with a byte-order mark, a full disk,
+# a run whose process is killed. Each answer is the documented
 # exit status and message, and nothing earlier is lost.
 #
 # usage: test_faults.sh PATH/TO/dsim SOURCE_DIR
 set -u
 DSIM=$1
 SRC=$2
-cleanup() { [[ -n ${RO:-} ]] && umount "$RO" 2>/dev/null; }
+cleanup() {
+    [[ -n ${RO:-} ]] && umount "$RO" 2>/dev/null
+    [[ -n ${FULL:-} ]] && umount "$FULL" 2>/dev/null
+}
 source "$(dirname "$0")/lib.sh" faults
 
 # A database with a logged run, as any user makes one (WAL mode: readers need its shared-memory file).
@@ -64,6 +68,45 @@ printf '\xEF\xBB\xBF' | cat - plain.csv >bom.csv
 "$DSIM" ope --log plain.csv -p uniform --bootstrap 0 --db o.db | grep -v '^log\|stored in' >plain.txt
 "$DSIM" ope --log bom.csv -p uniform --bootstrap 0 --db o.db | grep -v '^log\|stored in' >bom.txt
 check "a CSV log with a byte-order mark reads as without" cmp -s plain.txt bom.txt
+
+# ---- a full disk (root: an 8 MB tmpfs, filled but for ROOM): the failure named, nothing half-made left,
+# earlier data kept
+FULL=$WORK/full
+mkdir "$FULL"
+room() { rm -f "$FULL/fill"; dd if=/dev/zero of="$FULL/fill" bs=4k 2>/dev/null; truncate -s "-$1" "$FULL/fill"; }
+if mount -t tmpfs -o size=8m tmpfs "$FULL" 2>/dev/null; then
+    room 0
+    "$DSIM" run "$DATA/small.ini" -p none --visits 1000 --db "$FULL/r.db" -q >out.txt 2>err.txt
+    check "disk full before the first write: exit 1" test $? -eq 1
+    check "and says so" grep -qF "r.db: database or disk is full" err.txt
+    check "and leaves no empty database behind" test ! -e "$FULL/r.db"
+    room 256K
+    "$DSIM" run default -p thompson --visits 200000 --log-events --db "$FULL/r.db" -q >out.txt 2>err.txt
+    check "disk full in the middle of a logged run: exit 1" test $? -eq 1
+    check "the run is marked failed, with the reason" \
+        bash -c "sqlite3 '$FULL/r.db' \"SELECT status || ': ' || error FROM runs\" | grep -q '^failed: .*disk is full'"
+    check "and the database is intact" test "$(q "$FULL/r.db" "PRAGMA integrity_check")" = ok
+    rm -f "$FULL"/r.db*
+    room 64K
+    "$DSIM" export-log rw/results.db:1 --csv "$FULL/log.csv" >out.txt 2>err.txt
+    check "export-log to a full disk: exit 1, naming the file and the reason" \
+        bash -c "[[ $? -eq 1 ]] && grep -qF 'writing $FULL/log.csv failed: No space left on device' err.txt"
+    check "and leaves no half log" test ! -e "$FULL/log.csv"
+    printf '[sweep]\nscenario = %s\npolicies = none, fixed10, thompson\nseeds = 4\nvisits = 20000\n[axes]\n%s\n' \
+        "$DATA/small.ini" "segment.bargain.elasticity_mean = 2, 3, 4, 5" >sweep.ini
+    room 500K
+    "$DSIM" sweep sweep.ini --db "$FULL/s.db" -j 2 -q >out.txt 2>err.txt
+    check "a sweep filling the disk: exit 1, saying the disk is full" \
+        bash -c "[[ $? -eq 1 ]] && grep -qF 'disk is full' err.txt && ! grep -qi 'foreign key' err.txt"
+    rm "$FULL/fill"
+    "$DSIM" sweep sweep.ini --db "$FULL/s.db" -j 2 -q >out.txt 2>err.txt
+    check "with room again, the same sweep goes on and finishes" \
+        bash -c "[[ $? -eq 0 ]] && grep -qE '; [0-9]+ run now, [1-9][0-9]* done before' out.txt"
+    check "and its database is intact" test "$(q "$FULL/s.db" "PRAGMA integrity_check")" = ok
+else
+    FULL=
+    ok "# SKIP disk full: needs root to mount a small tmpfs"
+fi
 
 # ---- a run whose process is killed: interrupted, not `running` forever
 "$DSIM" run default -p thompson --visits 100000000 --db killed.db -q >/dev/null 2>&1 &
