@@ -58,6 +58,12 @@ int cmd_export_log(int argc, char **argv)
     }
     char db[1024];
     long long run;
+    if (optind == argc - 1 && csv && !dsim_store_split_run(argv[optind], db, sizeof db, &run) &&
+        strrchr(argv[optind], ':')) {
+        cli_error("export-log: %s: expected DB:RUN with RUN a run number (from dsim list), got '%s'", argv[optind],
+                  strrchr(argv[optind], ':') + 1);
+        return EXIT_USAGE;
+    }
     if (optind != argc - 1 || !dsim_store_split_run(argv[optind], db, sizeof db, &run) || !csv) {
         cli_error("export-log: expected DB:RUN and --csv FILE (see dsim export-log --help)");
         return EXIT_USAGE;

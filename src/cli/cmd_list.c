@@ -1,6 +1,7 @@
 /*
  * cmd_list.c — `dsim list`: the runs in a result database, one line each.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,10 @@ int cli_parse_db_options(int argc, char **argv, const char *usage, const char **
         } else if (c == 'h') {
             fputs(usage, stdout);
             return -1;
+        } else if (c == '?' && isdigit((unsigned char)argv[optind - 1][1])) { /* `show -1`: a number, not an option */
+            cli_error("%s: expected a run number (a whole number from dsim list), got '%s'", argv[0],
+                      argv[optind - 1]);
+            return EXIT_USAGE;
         } else {
             cli_error("%s: %s '%s'", argv[0], c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
             fputs(usage, stderr);

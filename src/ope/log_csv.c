@@ -35,6 +35,11 @@ static int find(char **fields, int n, const char *name)
 static int read_header(csv_log *c, char **fields, int n)
 {
     c->width = n;
+    for (int i = 0; i < n; i++) /* a name read twice would be one column read as another */
+        for (int j = 0; j < i; j++)
+            if (fields[i][0] && strcmp(fields[i], fields[j]) == 0)
+                return dsim_error_set(DSIM_ECONFIG, "%s: row 1, column %d: `%s` appears twice (first in column %d)",
+                                      c->path, i + 1, fields[i], j + 1);
     const char *action = c->obd ? "item_id" : "action", *propensity = c->obd ? "propensity_score" : "propensity";
     const char *reward = c->obd ? "click" : "reward";
     c->action = find(fields, n, action);

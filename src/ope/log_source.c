@@ -33,8 +33,9 @@ static int obd_file(const char *dir, char *path, size_t n)
     closedir(d);
     if (found != 1)
         return dsim_error_set(DSIM_ECONFIG,
-                              "ope: %s: expected one log CSV besides item_context.csv (the Open Bandit layout), "
-                              "found %d",
+                              "ope: --log %s: a directory, read as an Open Bandit Dataset folder: expected one log "
+                              "CSV besides item_context.csv, found %d (--log takes DB:RUN, a CSV log or such a "
+                              "folder)",
                               dir, found);
     return DSIM_OK;
 }
@@ -69,8 +70,13 @@ int dsim_ope_source_open(dsim_ope_source *src, const char *spec, bool skip_bad_r
     if (rc)
         return dsim_error_prefix(rc, "ope: ");
     src->log = dsim_ope_stream_header(src->stream);
+    const char *colon = strrchr(spec, ':');
     if (dsim_store_split_run(spec, db, sizeof db, &run))
         rc = open_run(src, db, run);
+    else if (colon && colon > spec && stat(spec, &st) != 0 &&
+             (snprintf(db, sizeof db, "%.*s", (int)(colon - spec), spec), stat(db, &st) == 0))
+        rc = dsim_error_set(DSIM_ECONFIG, "ope: --log %s: expected DB:RUN with RUN a run number (see dsim list "
+                                          "--db %s), got '%s'", spec, db, colon + 1);
     else if (stat(spec, &st) == 0 && S_ISDIR(st.st_mode))
         rc = obd_file(spec, path, sizeof path) ? DSIM_ECONFIG : dsim_ope_stream_read_obd(src->stream, path);
     else

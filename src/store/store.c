@@ -600,8 +600,13 @@ int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row)
     }
     sqlite3_bind_int64(stmt, 1, run_id);
     sqlite3_bind_int64(texts, 1, run_id);
-    if (sqlite3_step(stmt) != SQLITE_ROW || sqlite3_step(texts) != SQLITE_ROW) {
+    int found = sqlite3_step(stmt), found_texts = found == SQLITE_ROW ? sqlite3_step(texts) : SQLITE_DONE;
+    if (found == SQLITE_DONE || (found == SQLITE_ROW && found_texts == SQLITE_DONE)) {
         rc = dsim_error_set(DSIM_ENOTFOUND, "%s: no run %lld", st->path, (long long)run_id);
+        goto done;
+    }
+    if (found != SQLITE_ROW || found_texts != SQLITE_ROW) { /* a damaged database is not an absent run */
+        rc = dsim__store_error(st, "reading a run");
         goto done;
     }
     read_row(stmt, row);

@@ -190,6 +190,14 @@ b=$("$DSIM" ope --log ope.db:1 -p uniform --estimators ips --bootstrap 0 --db op
 check "a per-row target by visit id equals the same policy as a target ($a = $b)" test -n "$a" -a "$a" = "$b"
 printf 'action,propensity,reward,position\n0,0.5,1,0\n' >pos0.csv
 refused "position 0 in a log" "row 2, column position: '0' is not a position (a whole number 1 … 100: positions are numbered from 1)" "" ope --log pos0.csv --db ope.db
+# Messages that say what was expected (issue 16: these said "cannot open" or printed the usage).
+mkdir -p emptydir
+refused "--log a directory that is no Open Bandit folder" "--log emptydir: a directory, read as an Open Bandit Dataset folder: expected one log CSV besides item_context.csv, found 0" "" ope --log emptydir --db ope.db
+refused "--log DB:RUN with a RUN that is no number" "--log ope.db:abc: expected DB:RUN with RUN a run number" "" ope --log ope.db:abc --db ope.db
+refused "export-log DB:RUN with a RUN that is no number" "export-log: ope.db:1x: expected DB:RUN with RUN a run number (from dsim list), got '1x'" "" export-log ope.db:1x --csv x.csv
+printf 'action,propensity,reward,action\n0,0.5,1,1\n' >dupcol.csv
+refused "a CSV log naming a column twice" "dupcol.csv: row 1, column 4: \`action\` appears twice (first in column 1)" "" ope --log dupcol.csv --db ope.db
+refused "show -1" "show: expected a run number (a whole number from dsim list), got '-1'" "" show -1 --db ope.db
 ope_bad() { # ope_bad NAME EXPECTED CSV_CONTENT
     printf '%b' "$3" >bad_log.csv
     rm -f bad.db

@@ -52,6 +52,15 @@ check "and says so" grep -qF "newer.db: schema version 99 is newer than this dsi
 check "run refuses to write into it" bash -c "[[ $? -ne 0 ]] && grep -qF 'schema version 99 is newer' err.txt"
 check "and leaves it as it was" test "$(sha256sum newer.db)" = "$before"
 
+# ---- a damaged database: the damage named, not taken for an absent run
+cp rw/results.db damaged.db
+q damaged.db "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE" >/dev/null
+root=$(q damaged.db "SELECT rootpage FROM sqlite_master WHERE name = 'runs'")
+printf '\xde\xad\xbe\xef%.0s' $(seq 1024) | dd of=damaged.db bs=4096 seek=$((root - 1)) conv=notrunc 2>/dev/null
+"$DSIM" show 1 --db damaged.db >out.txt 2>err.txt
+check "show on a damaged database: exit 1, saying it is malformed (not 'no run 1')" \
+    bash -c "[[ $? -eq 1 ]] && grep -qF 'reading a run: database disk image is malformed' err.txt"
+
 # ---- what is not a file: a FIFO would block a read forever; it is refused at once
 mkfifo fifo.ini fifo.csv fifo.db
 timeout 20 "$DSIM" run "$WORK/fifo.ini" -p none --db x.db >out.txt 2>err.txt
