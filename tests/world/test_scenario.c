@@ -97,6 +97,29 @@ static void test_scenario__missing_file_is_an_io_error(void **state)
     assert_non_null(strstr(dsim_errmsg(), "/nonexistent/x.ini: cannot open"));
 }
 
+/* A long list goes on on the next lines, each starting with a space (issue 16: a value had one line of 198
+   characters):
+   joined after a comma, reported from the key's own line; a key set again on a line of its own is still an
+   error. */
+static void test_scenario__a_value_continues_on_indented_lines(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, "[discounts]\nlevels = 0, 5, 10,\n  15, 20\n\t30\n[segment.a]\nshare = 1\n",
+                                  "cont.ini"));
+    assert_int_equal(sc->discounts.n_levels, 6);
+    assert_true(fabs(sc->discounts.levels[5] - 0.30) < 1e-12);
+    dsim_scenario_free(sc);
+    sc = NULL;
+    assert_int_equal(dsim_scenario_parse(&sc, "[discounts]\nlevels = 0, 5\n  x\n[segment.a]\nshare = 1\n", "cont.ini"),
+                     DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "cont.ini:2: [discounts]"));
+    assert_int_equal(dsim_scenario_parse(&sc, "[discounts]\nlevels = 0, 5\nlevels = 10\n[segment.a]\nshare = 1\n",
+                                         "cont.ini"),
+                     DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "cont.ini:3: [discounts] levels: set twice (first on line 2)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -105,6 +128,7 @@ int main(void)
         cmocka_unit_test(test_scenario__days_horizon_uses_total_arrival_rate),
         cmocka_unit_test(test_scenario__bad_input_names_file_line_and_key),
         cmocka_unit_test(test_scenario__missing_file_is_an_io_error),
+        cmocka_unit_test(test_scenario__a_value_continues_on_indented_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
