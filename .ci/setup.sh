@@ -10,6 +10,8 @@ packages=(gcc libc6-dev make cmake pkg-config libgsl-dev libsqlite3-dev libncurs
           libcmocka-dev libcsv-dev sqlite3 tmux)
 # The optional MPI driver of dsim sweep (-DDSIM_WITH_MPI=ON) needs Debian's OpenMPI.
 [[ " $* " == *" -DDSIM_WITH_MPI=ON "* ]] && packages+=(libopenmpi-dev openmpi-bin)
+# The fuzz harnesses (-DDSIM_FUZZ=ON) need clang and its libFuzzer runtime.
+[[ " $* " == *" -DDSIM_FUZZ=ON "* ]] && packages+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -83,7 +83,8 @@ int dsim_ope_log_push(dsim_ope_log *log, const float *context, int action, int p
             return rc;
     }
     size_t i = log->n++, c = (size_t)log->n_context;
-    memcpy(log->context + i * c, context, sizeof(float) * c);
+    if (c) /* a log without context columns may pass none */
+        memcpy(log->context + i * c, context, sizeof(float) * c);
     log->action[i] = (int16_t)action;
     log->position[i] = (int8_t)position;
     log->propensity[i] = propensity;

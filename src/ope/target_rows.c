@@ -210,7 +210,8 @@ static int finish_index(dsim__row_target *t)
 {
     if (!t->by_visit)
         return DSIM_OK;
-    qsort(t->index, t->n_records, sizeof *t->index, by_visit);
+    if (t->n_records > 1) /* a table of no lines has no index to sort */
+        qsort(t->index, t->n_records, sizeof *t->index, by_visit);
     for (size_t i = 1; i < t->n_records; i++)
         if (t->index[i].visit == t->index[i - 1].visit)
             return dsim_error_set(DSIM_ECONFIG, "%s: visit %llu is given twice (a visit's lines must be together)",

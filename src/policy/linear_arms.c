@@ -11,6 +11,7 @@
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_math.h>
 
+#include "core/clones.h"
 #include "policy/policy_impl.h"
 
 int dsim__feature_map_init(dsim__feature_map *m, const dsim_policy_env *env, int max_dim)
@@ -140,7 +141,7 @@ static void sync_wide(dsim__linear_arms *a)
  * The same solves as scores(), with the same operations in the same order per level (so the same bits),
  * but run across the levels as lanes of one vector loop on the interleaved factors.
  */
-__attribute__((target_clones("arch=x86-64-v3", "default"))) static void scores_wide(dsim__linear_arms *a, const double *x, double *mean, double *width2, double *z)
+DSIM_CLONES("arch=x86-64-v3", "default") static void scores_wide(dsim__linear_arms *a, const double *x, double *mean, double *width2, double *z)
 {
     enum { W = DSIM__WIDE_LANES };
     int d = a->map.dim, n = a->n_levels;

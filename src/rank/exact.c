@@ -7,6 +7,7 @@
  * the instruction set). A BLAS call is not worth it for one visit: OpenBLAS would wake its threads for a
  * 1000 × 16 product; batch.c ranks many visits with one GEMM.
  */
+#include "core/clones.h"
 #include "rank/engine.h"
 #include "rank/ranker_impl.h"
 
@@ -17,7 +18,7 @@
 
 
 /* all ← Σ_j u_j · item_j over the catalog; elementwise, so the AVX2 clone gives the same bits. */
-__attribute__((target_clones("avx2", "default"))) static void score_all(float *restrict all, const float *items,
+DSIM_CLONES("avx2", "default") static void score_all(float *restrict all, const float *items,
                                                                         const float *u, int d, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
@@ -57,10 +58,11 @@ int dsim__ranker_insert(float s, uint32_t item, int k, int filled, uint32_t *ite
     return filled;
 }
 
-static inline __attribute__((always_inline)) bool any_lane(ints16 mask)
+/* By pointer: a 64-byte vector passed by value has another ABI without AVX-512, which clang refuses. */
+static inline __attribute__((always_inline)) bool any_lane(const ints16 *mask)
 {
     uint64_t part[8], any = 0;
-    memcpy(part, &mask, sizeof part);
+    memcpy(part, mask, sizeof part);
     for (int i = 0; i < 8; i++)
         any |= part[i];
     return any != 0;
@@ -104,7 +106,7 @@ static inline __attribute__((always_inline)) float floor_of(const float *row, si
     return bound > floor ? bound : floor;
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) int dsim__ranker_merge(
+DSIM_CLONES("arch=x86-64-v4", "avx2", "default") int dsim__ranker_merge(
     const float *row, uint32_t first, uint32_t m, int k, int filled, uint32_t *items, float *scores)
 {
     float floor = floor_of(row, m, k, filled, scores);
@@ -112,7 +114,8 @@ __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) int dsim__ra
     for (; c + LANES <= m; c += LANES) {
         floats16 chunk;
         memcpy(&chunk, row + c, sizeof chunk);
-        if (!any_lane(chunk >= floor))
+        ints16 above = chunk >= floor;
+        if (!any_lane(&above))
             continue;
         for (size_t l = 0; l < LANES; l++)
             if (row[c + l] >= floor)

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/clones.h"
 #include "dsim/rng.h"
 #include "world/world_impl.h" /* its GSL headers declare the CBLAS calls (OpenBLAS implements them) */
 
@@ -95,7 +96,7 @@ static double exp_or_one(double x)
  * item of the slate reaches at some level are computed: at most 2K + 2L exponentials a visit instead of
  * K·L. A factor that overflows or underflows (extreme β κ) sends its row to the direct e^{V−V0}.
  */
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void mnl_slate_model(
+DSIM_CLONES("arch=x86-64-v4", "avx2", "default") static void mnl_slate_model(
     const dsim_world *w, uint32_t u, const uint32_t *slate, int k, dsim__slate_model *out)
 {
     const dsim_scenario *sc = w->sc;
@@ -237,7 +238,7 @@ static inline __attribute__((always_inline)) void pair_group(int g, const lanes8
 }
 
 /* Lanes lane0 … lane0+7 of the expectation, into out[lane0 …]. */
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) static void expect_lanes8(
+DSIM_CLONES("arch=x86-64-v4", "avx2", "default") static void expect_lanes8(
     int k, int lane0, const double (*q)[DSIM_LANES], const double (*w)[DSIM_LANES], const double (*a)[DSIM_LANES],
     double *out)
 {
