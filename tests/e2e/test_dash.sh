@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_dash.sh — the dashboard in a real terminal: `dsim dash` inside tmux at 80×24 and 160×50; keys sent
-# (pause, speed, shock, help, quit) and the screen read back with capture-pane; after quit the database
-# holds the snapshot and the terminal is given back. Also: not a terminal → exit 2.
+# (pause, speed, shock, help, quit) and the screen read back with capture-pane; after quit, or SIGTERM or SIGINT,
+# the database holds the snapshot and the terminal is given back. Also: not a terminal → exit 2.
 #
 # usage: test_dash.sh PATH/TO/dsim SOURCE_DIR
 set -u
@@ -93,6 +93,19 @@ for size in 80x24 160x50; do
     check "$size: show prints the snapshot's live changes" bash -c "'$DSIM' show 6 --db '$db' | grep -q '^  at visit [0-9]*: shock sale'"
     got=$(sqlite3 "$db" "SELECT count(*) FROM summary WHERE run_id IN (SELECT run_id FROM series)")
     check "$size: each run stored with its summary and series ($got)" test "$got" = 6
+    tmux -S "$SOCK" kill-session -t dash
+done
+
+# SIGTERM and SIGINT (a closed terminal, a scheduler's kill, Ctrl-C from outside): the dashboard quits as with q,
+# saving its runs, and gives the terminal back.
+for sig in TERM INT; do
+    db=$WORK/signal_$sig.db
+    tmux -S "$SOCK" new-session -d -s dash -x 80 -y 24 "'$DSIM' dash default -p none -p fixed10 --db '$db'; echo \"exit \$?\"; sleep 30"
+    check "SIG$sig: running" wait_re ' [1-9][0-9]* / 200000 visits'
+    pkill -"$sig" -f "[d]ash default -p none -p fixed10 --db $db"
+    check "SIG$sig: quits with status 0" wait_for "exit 0"
+    check "SIG$sig: its runs are saved, done" test "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE status = 'done'")" = 2
+    check "SIG$sig: the terminal is restored" bash -c "! tmux -S '$SOCK' capture-pane -t dash -p | grep -qF 'cumulative objective'"
     tmux -S "$SOCK" kill-session -t dash
 done
 
