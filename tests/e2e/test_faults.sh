@@ -112,6 +112,12 @@ if mount -t tmpfs -o size=8m tmpfs "$FULL" 2>/dev/null; then
     check "with room again, the same sweep goes on and finishes" \
         bash -c "[[ $? -eq 0 ]] && grep -qE '; [0-9]+ run now, [1-9][0-9]* done before' out.txt"
     check "and its database is intact" test "$(q "$FULL/s.db" "PRAGMA integrity_check")" = ok
+    rm -f "$FULL"/s.db*
+    room 32K
+    TMPDIR=$FULL "$DSIM" ope --log rw/results.db:1 -p uniform --bootstrap 0 --db ope.db >out.txt 2>err.txt
+    check "ope whose temporary copy of the log fills the disk: exit 1, naming the file and the reason" \
+        bash -c "[[ $? -eq 1 ]] && grep -qE \"temporary copy $FULL/dsim_log.*No space left on device\" err.txt"
+    check "and leaves no temporary file" bash -c "! ls '$FULL' | grep -q dsim_log"
 else
     FULL=
     ok "# SKIP disk full: needs root to mount a small tmpfs"
