@@ -73,6 +73,21 @@ static const char *metric_insert_sql(const char *table, char *buf, size_t n)
     return buf;
 }
 
+/* A store for `path`, not yet opened; what is not a file is refused first. */
+static int store_alloc(dsim_store **out, const char *path)
+{
+    int rc = dsim__check_regular(path, "a result database (an SQLite file)", DSIM_EINVAL);
+    if (rc)
+        return rc;
+    dsim_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory opening %s", path);
+    dsim__strlcpy(st->path, path, sizeof st->path);
+    pthread_mutex_init(&st->lock, NULL);
+    *out = st;
+    return DSIM_OK;
+}
+
 /* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it. */
 static void immutable_uri(const char *path, char *out, size_t n)
 {
@@ -115,14 +130,10 @@ int dsim_store_open_readonly(dsim_store **out, const char *path)
     if (access(path, F_OK) != 0)
         return dsim_error_set(DSIM_ENOTFOUND, "no result database at %s (run `dsim run` first, or give --db FILE)",
                               path);
-    int rc = dsim__check_regular(path, "a result database (an SQLite file)", DSIM_EINVAL);
+    dsim_store *st = NULL;
+    int rc = store_alloc(&st, path);
     if (rc)
         return rc;
-    dsim_store *st = calloc(1, sizeof *st);
-    if (!st)
-        return dsim_error_set(DSIM_ENOMEM, "out of memory opening %s", path);
-    dsim__strlcpy(st->path, path, sizeof st->path);
-    pthread_mutex_init(&st->lock, NULL);
     st->read_only = true;
     rc = open_readonly(st, false);
     if (rc == DSIM_ESTORE && sqlite3_errcode(st->db) == SQLITE_CANTOPEN)
@@ -206,16 +217,10 @@ int dsim_store_open(dsim_store **out, const char *path)
 {
     if (!*path)
         return dsim_error_set(DSIM_EINVAL, "the result database needs a file name (--db FILE)");
-    int rc = dsim__check_regular(path, "a result database (an SQLite file)", DSIM_EINVAL);
-    if (!rc)
-        rc = make_parent_dir(path);
-    if (rc)
+    dsim_store *st = NULL;
+    int rc = make_parent_dir(path);
+    if (rc || (rc = store_alloc(&st, path)))
         return rc;
-    dsim_store *st = calloc(1, sizeof *st);
-    if (!st)
-        return dsim_error_set(DSIM_ENOMEM, "out of memory opening %s", path);
-    dsim__strlcpy(st->path, path, sizeof st->path);
-    pthread_mutex_init(&st->lock, NULL);
     bool created = access(path, F_OK) != 0; /* by this call: removed again if it cannot be made a database */
     char sql[2048];
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
