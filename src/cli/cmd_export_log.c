@@ -58,14 +58,14 @@ int cmd_export_log(int argc, char **argv)
     }
     char db[1024];
     long long run;
-    if (optind == argc - 1 && csv && !dsim_store_split_run(argv[optind], db, sizeof db, &run) &&
-        strrchr(argv[optind], ':')) {
-        cli_error("export-log: %s: expected DB:RUN with RUN a run number (from dsim list), got '%s'", argv[optind],
-                  strrchr(argv[optind], ':') + 1);
-        return EXIT_USAGE;
-    }
-    if (optind != argc - 1 || !dsim_store_split_run(argv[optind], db, sizeof db, &run) || !csv) {
-        cli_error("export-log: expected DB:RUN and --csv FILE (see dsim export-log --help)");
+    /* One parse of the argument: a run spec whose RUN is no number is named as such. */
+    const char *spec = optind == argc - 1 ? argv[optind] : NULL, *colon = spec ? strrchr(spec, ':') : NULL;
+    if (!spec || !csv || !dsim_store_split_run(spec, db, sizeof db, &run)) {
+        if (spec && csv && colon)
+            cli_error("export-log: %s: expected DB:RUN with RUN a run number (from dsim list), got '%s'", spec,
+                      colon + 1);
+        else
+            cli_error("export-log: expected DB:RUN and --csv FILE (see dsim export-log --help)");
         return EXIT_USAGE;
     }
     dsim_store *store = NULL;

@@ -461,10 +461,15 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
     int n = item_scope ? sim->slate_size : 1, oracle[DSIM_MAX_SLATE];
     double best = item_scope ? item_oracle(sim, oracle) : best_of(sim->expected, sim->n_levels);
     double truth[DSIM_MAX_LEVELS], propensity = 1.0;
-    dsim_context ctx[DSIM_MAX_SLATE];
+    /* The decisions' contexts: the visit's own in scope visit (not copied: this runs on every visit), each
+       item's in scope item. */
+    dsim_context items[DSIM_MAX_SLATE];
+    const dsim_context *ctx[DSIM_MAX_SLATE];
     dsim_rng_key(sim->policy_rng, dsim_world_seed(w), DSIM_STREAM_POLICY, t);
     for (int j = 0; j < n; j++) {
-        ctx[j] = item_scope ? item_context(sim, visit, j) : *visit;
+        if (item_scope)
+            items[j] = item_context(sim, visit, j);
+        ctx[j] = item_scope ? &items[j] : visit;
         const double *given = sim->expected;
         if (item_scope) {
             given = NULL;
@@ -473,12 +478,12 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
                 given = truth;
             }
             if (logging)
-                sim->last.item_context[j] = ctx[j];
+                sim->last.item_context[j] = *ctx[j];
         } else if (logging) {
-            sim->last.context = ctx[j];
+            sim->last.context = *visit;
         }
         double *distribution = !logging ? NULL : item_scope ? sim->last.item_distribution[j] : sim->last.distribution;
-        dsim_action action = decide(sim, &ctx[j], given, budget_spent, distribution);
+        dsim_action action = decide(sim, ctx[j], given, budget_spent, distribution);
         levels[j] = action.level;
         if (item_scope)
             sim->last.item_propensity[j] = action.propensity;
@@ -496,7 +501,7 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
     for (int j = 0; j < n && !budget_spent && !sim->options.frozen; j++) {
         dsim_outcome mine = share_of(outcome, item_scope, j);
         dsim_feedback fb = feedback_of(levels[j], &mine);
-        int rc = dsim_policy_learn(sim->policy, &ctx[j], &fb);
+        int rc = dsim_policy_learn(sim->policy, ctx[j], &fb);
         if (rc)
             return rc;
     }

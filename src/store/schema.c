@@ -102,7 +102,7 @@ int dsim__store_migrate(sqlite3 *db, const char *path)
     return dsim__store_migrate_to(db, path, (int)(sizeof migrations / sizeof migrations[0]));
 }
 
-static int schema_version(sqlite3 *db)
+int dsim__store_schema_version(sqlite3 *db)
 {
     sqlite3_stmt *stmt = NULL;
     int version = -1;
@@ -114,7 +114,7 @@ static int schema_version(sqlite3 *db)
 
 int dsim__store_check_version(sqlite3 *db, const char *path)
 {
-    int version = schema_version(db);
+    int version = dsim__store_schema_version(db);
     if (version < 0)
         return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
     if (version > DSIM_STORE_SCHEMA_VERSION)
@@ -136,7 +136,7 @@ int dsim__store_check_version(sqlite3 *db, const char *path)
 int dsim__store_migrate_to(sqlite3 *db, const char *path, int latest)
 {
     for (;;) {
-        int version = schema_version(db);
+        int version = dsim__store_schema_version(db);
         if (version < 0)
             return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
         if (version > latest)
@@ -149,7 +149,7 @@ int dsim__store_migrate_to(sqlite3 *db, const char *path, int latest)
         char *err = NULL;
         if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &err) != SQLITE_OK)
             goto failed;
-        if (schema_version(db) != version) { /* another process made this step meanwhile */
+        if (dsim__store_schema_version(db) != version) { /* another process made this step meanwhile */
             sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL);
             continue;
         }

@@ -112,16 +112,6 @@ static int open_readonly(dsim_store *st, bool immutable)
     return dsim__store_check_version(st->db, st->path);
 }
 
-static bool schema_older(sqlite3 *db)
-{
-    sqlite3_stmt *stmt = NULL;
-    bool older = false;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-        older = sqlite3_column_int(stmt, 0) < DSIM_STORE_SCHEMA_VERSION;
-    sqlite3_finalize(stmt);
-    return older;
-}
-
 /* Reading must neither create a database where there was none nor need to write anything: a database on a
    read-only mount, or in a directory the user cannot write, reads. A database in WAL mode there cannot get its
    shared-memory file, so it is opened immutable (nothing can be writing it where nothing can write). */
@@ -138,7 +128,7 @@ int dsim_store_open_readonly(dsim_store **out, const char *path)
     rc = open_readonly(st, false);
     if (rc == DSIM_ESTORE && sqlite3_errcode(st->db) == SQLITE_CANTOPEN)
         rc = open_readonly(st, true);
-    if (rc == DSIM_ESTORE && st->db && schema_older(st->db)) {
+    if (rc == DSIM_ESTORE && st->db && dsim__store_schema_version(st->db) < DSIM_STORE_SCHEMA_VERSION) {
         /* An older schema is upgraded where it can be written (as any writer would); read-only, it is refused
            with the message set above. */
         char why[1024];

@@ -48,6 +48,9 @@ void dsim__writer_identity(long long pid, char *out, size_t n);
  *  process with that pid and start time): its `running` run was interrupted. */
 bool dsim__writer_gone(long long pid, const char *identity);
 
+/** @return the database's schema version (PRAGMA user_version), or −1 when it cannot be read. */
+int dsim__store_schema_version(sqlite3 *db);
+
 /** A database to be read as it is: DSIM_ESTORE unless its schema version is this dsim's. */
 int dsim__store_check_version(sqlite3 *db, const char *path);
 
