@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc libc6-dev make cmake pkg-config libgsl-dev libsqlite3-dev libncurses-dev libopenblas-dev libinih-dev
-          libcmocka-dev libcsv-dev sqlite3 tmux)
+          libcmocka-dev libcsv-dev sqlite3 tmux python3)
 # The optional MPI driver of dsim sweep (-DDSIM_WITH_MPI=ON) needs Debian's OpenMPI.
 [[ " $* " == *" -DDSIM_WITH_MPI=ON "* ]] && packages+=(libopenmpi-dev openmpi-bin)
 # The fuzz harnesses (-DDSIM_FUZZ=ON) need clang and its libFuzzer runtime.

@@ -30,14 +30,22 @@ typedef struct {
     double regret;              /* Σ of per-visit pseudo-regret against the myopic oracle */
     uint64_t quality_visits;    /* visits whose ranking was measured against the truth */
     double precision_sum, recall_sum, ndcg_sum; /* Σ over those visits */
-    uint64_t level_count[DSIM_MAX_LEVELS];
-    /* by the shoppers' (hidden) segment: what the simulator sees of whom a policy discounts */
-    uint64_t segment_visits[DSIM_MAX_SEGMENTS], segment_discounted[DSIM_MAX_SEGMENTS];
-    uint64_t segment_purchases[DSIM_MAX_SEGMENTS];
+    uint64_t level_count[DSIM_MAX_LEVELS]; /* decisions given each level */
 } dsim_metrics;
+
+/**
+ * The same totals split by the shoppers' segment (index as in the scenario's [segment.NAME] sections). Segments
+ * are the simulator's hidden truth: a shop cannot see them and no policy is ever told one; they are kept to
+ * show whom a policy discounts and where its profit comes from.
+ */
+typedef struct {
+    dsim_metrics segment[DSIM_MAX_SEGMENTS];
+} dsim_segment_metrics;
 
 /** Add every total of `m` to `sum` (the totals of several runs, e.g. a dashboard's seeds). */
 void dsim_metrics_add(dsim_metrics *sum, const dsim_metrics *m);
+/** Add every segment's totals of `m` to `sum`. */
+void dsim_segment_metrics_add(dsim_segment_metrics *sum, const dsim_segment_metrics *m);
 
 /** A named figure computed from the totals. */
 typedef struct {

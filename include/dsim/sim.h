@@ -74,6 +74,8 @@ int dsim_sim_shock_now(dsim_sim *sim, const dsim_shock_config *shock);
 
 /** Copy the running totals. */
 void dsim_sim_metrics(const dsim_sim *sim, dsim_metrics *out);
+/** Copy the running totals of each (hidden) segment; their sum is dsim_sim_metrics()'s. */
+void dsim_sim_segment_metrics(const dsim_sim *sim, dsim_segment_metrics *out);
 
 /** Visits simulated so far, and the horizon the sim runs to. */
 uint64_t dsim_sim_visits_done(const dsim_sim *sim);

@@ -17,7 +17,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 10
+#define DSIM_STORE_SCHEMA_VERSION 11
 
 typedef struct dsim_store dsim_store;
 
@@ -129,10 +129,12 @@ int dsim_store_merge(const char *out_path, const char *const *in_paths, size_t n
 typedef enum { DSIM_RUN_DONE, DSIM_RUN_FAILED, DSIM_RUN_INTERRUPTED } dsim_run_status;
 
 /**
- * Close the open run: write the summary (when done), the per-level counts and the status, and commit.
- * `error` is stored for a failed run (may be NULL).
+ * Close the open run: write the summary and the totals of each segment (when done), the per-level counts and
+ * the status, and commit. `segments` may be NULL (no per-segment rows); `error` is stored for a failed run
+ * (may be NULL).
  */
-int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metrics *final, const char *error);
+int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metrics *final,
+                       const dsim_segment_metrics *segments, const char *error);
 
 /** One row of `runs`, with its summary when it has one. */
 typedef struct {
@@ -172,6 +174,23 @@ void dsim_store_rows_free(dsim_run_row *rows, size_t n_rows);
 /** Call `each` on every checkpoint of a run, in visit order, with the metrics in dsim_metrics_defs order. */
 int dsim_store_series_each(dsim_store *st, int64_t run_id,
                            int (*each)(uint64_t visit, const double *values, void *data), void *data);
+/**
+ * A finished run's totals by the shoppers' (hidden) segment, as `segments` and `segment_levels` hold them:
+ * the summary's figures per segment and the decisions each segment was given at each level.
+ */
+typedef struct {
+    int n;                                  /* segments; 0: none stored (the run did not finish, or older) */
+    char name[DSIM_MAX_SEGMENTS][DSIM_NAME_MAX];
+    double share[DSIM_MAX_SEGMENTS];        /* of the population, as the scenario set it */
+    double summary[DSIM_MAX_SEGMENTS][32];  /* in dsim_metrics_defs order */
+    int n_levels;
+    double level_percent[DSIM_MAX_LEVELS];
+    uint64_t level_visits[DSIM_MAX_SEGMENTS][DSIM_MAX_LEVELS];
+} dsim_run_segments;
+
+/** Read run `run_id`'s per-segment totals into `out` (out->n 0 when it has none). @return 0 or DSIM_ESTORE. */
+int dsim_store_run_segments(dsim_store *st, int64_t run_id, dsim_run_segments *out);
+
 /** Release the texts of one row (from dsim_store_run_get()) without freeing the row itself. */
 void dsim_store_row_clear(dsim_run_row *row);
 

@@ -35,6 +35,7 @@ typedef struct {
     uint32_t n_points;
     uint64_t horizon; /* visits the run was set up for (a dashboard snapshot: the visits done) */
     dsim_metrics final;
+    dsim_segment_metrics segments; /* final's totals by hidden segment */
     char error[512];
 } dsim_study_result_head;
 

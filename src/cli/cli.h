@@ -20,6 +20,9 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
 #define DEFAULT_DB "results/dsim.db"
 
+/** How a command prints its results: a table for people, CSV or JSON for machines (output.c). */
+typedef enum { CLI_TABLE, CLI_CSV, CLI_JSON } cli_format;
+
 typedef struct {
     const char *name;
     const char *summary;
@@ -43,9 +46,10 @@ int cmd_scenario_keys(int argc, char **argv);
  */
 int cli_find_file(const char *kind, const char *name, char *out, size_t n);
 
-/** Parse `[--db FILE]` plus up to `max_args` positional arguments. @return 0, -1 (help shown) or EXIT_USAGE. */
-int cli_parse_db_options(int argc, char **argv, const char *usage, const char **db, char **args, int max_args,
-                         int *n_args);
+/** Parse `[--db FILE]`, `[--format F]` when `format` is not NULL, plus up to `max_args` positional arguments.
+ *  @return 0, -1 (help shown) or EXIT_USAGE. */
+int cli_parse_db_options(int argc, char **argv, const char *usage, const char **db, cli_format *format, char **args,
+                         int max_args, int *n_args);
 
 struct dsim_store;
 /** Open an existing result database (never creates one). @return 0, EXIT_USAGE or EXIT_RUNTIME. */
@@ -121,6 +125,34 @@ typedef struct {
  */
 void cli_print_comparison(const char *const *names, int n_rows, const cli_column *columns, int n_columns,
                           const double *values, size_t n_seeds);
+
+/* ---- output for machines (output.c; the fields of each command in docs/output.md) ---- */
+
+
+/** Parse a --format value (table, csv or json) for command `cmd`. @return EXIT_OK or EXIT_USAGE (said). */
+int cli_parse_format(const char *cmd, const char *value, cli_format *out);
+
+/**
+ * A document being written as CSV or JSON. JSON: one object, {"command": COMMAND, …}, its members in the order
+ * written, rows as arrays of flat objects. CSV: only the rows of the section begun with `in_csv`, a header
+ * line from the first row's names. Numbers are written in the fewest digits that read back as the same
+ * double; NaN and infinities as null (JSON) or an empty field (CSV).
+ */
+typedef struct cli_out cli_out;
+cli_out *cli_out_begin(cli_format format, FILE *fp, const char *command);
+void cli_out_end(cli_out *o); /* closes what is open and frees `o` */
+void cli_out_rows_begin(cli_out *o, const char *key, bool in_csv);
+void cli_out_rows_end(cli_out *o);
+void cli_out_row_begin(cli_out *o);
+void cli_out_row_end(cli_out *o);
+void cli_out_object_begin(cli_out *o, const char *key); /* a nested object (JSON only) */
+void cli_out_object_end(cli_out *o);
+void cli_out_str(cli_out *o, const char *key, const char *value); /* NULL: null */
+void cli_out_num(cli_out *o, const char *key, double value);
+void cli_out_int(cli_out *o, const char *key, long long value);
+void cli_out_bool(cli_out *o, const char *key, bool value);
+/** Every metric of dsim_metrics_defs, named PREFIX + name. @param values in dsim_metrics_defs order */
+void cli_out_metrics(cli_out *o, const char *prefix, const double *values);
 
 /** Print "dsim: MESSAGE" to stderr (printf-style). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,18 +12,25 @@
 #include "dsim/error.h"
 #include "dsim/store.h"
 
-int cli_parse_db_options(int argc, char **argv, const char *usage, const char **db, char **args, int max_args,
-                         int *n_args)
+int cli_parse_db_options(int argc, char **argv, const char *usage, const char **db, cli_format *format, char **args,
+                         int max_args, int *n_args)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
     *db = DEFAULT_DB;
+    if (format)
+        *format = CLI_TABLE;
     *n_args = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (c == 'd') {
             *db = optarg;
+        } else if (c == 'f' && format) {
+            if (cli_parse_format(argv[0], optarg, format))
+                return EXIT_USAGE;
         } else if (c == 'h') {
             fputs(usage, stdout);
             return -1;

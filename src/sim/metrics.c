@@ -84,11 +84,12 @@ void dsim_metrics_add(dsim_metrics *sum, const dsim_metrics *m)
     sum->ndcg_sum += m->ndcg_sum;
     for (int l = 0; l < DSIM_MAX_LEVELS; l++)
         sum->level_count[l] += m->level_count[l];
-    for (int g = 0; g < DSIM_MAX_SEGMENTS; g++) {
-        sum->segment_visits[g] += m->segment_visits[g];
-        sum->segment_discounted[g] += m->segment_discounted[g];
-        sum->segment_purchases[g] += m->segment_purchases[g];
-    }
+}
+
+void dsim_segment_metrics_add(dsim_segment_metrics *sum, const dsim_segment_metrics *m)
+{
+    for (int g = 0; g < DSIM_MAX_SEGMENTS; g++)
+        dsim_metrics_add(&sum->segment[g], &m->segment[g]);
 }
 
 const dsim_metric_def *dsim_metrics_find(const char *name)

@@ -54,6 +54,7 @@ struct dsim_sim {
 
     gsl_rng *arrival_rng, *choice_rng, *policy_rng;
     dsim_metrics metrics;
+    dsim_segment_metrics segments; /* the same, by the shoppers' hidden segment */
 
     /* The candidates of the next visits, retrieved in one batch: who arrives does not depend on what a
        policy does, so the batch knows its shoppers. With fixed estimates (noisy) every visit gets the
@@ -574,10 +575,13 @@ static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day)
     dsim__top_k_of(sim->true_utility, dsim_world_n_items(sim->world), sim->relevant, sim->true_top,
                   sim->true_top_utility);
     dsim_ranking_quality q = dsim_metrics_ranking_quality(sim->slate, k, sim->true_top, sim->relevant);
-    sim->metrics.quality_visits++;
-    sim->metrics.precision_sum += q.precision;
-    sim->metrics.recall_sum += q.recall;
-    sim->metrics.ndcg_sum += q.ndcg;
+    dsim_metrics *totals[2] = {&sim->metrics, &sim->segments.segment[dsim_world_shopper_segment(sim->world, u)]};
+    for (int i = 0; i < 2; i++) {
+        totals[i]->quality_visits++;
+        totals[i]->precision_sum += q.precision;
+        totals[i]->recall_sum += q.recall;
+        totals[i]->ndcg_sum += q.ndcg;
+    }
 }
 
 static int simulate_visit(dsim_sim *sim, uint64_t t)
@@ -595,10 +599,13 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     uint32_t u = sim->batch_shopper[t - sim->batch_first];
     double day = dsim_world_day(w, t);
     prefetch_next_shopper(sim, t + 1);
+    dsim_metrics *segment = &sim->segments.segment[dsim_world_shopper_segment(w, u)];
     sim->metrics.arrivals++;
+    segment->arrivals++;
     begin_record(&sim->last, t, u, sim);
     if (!dsim_world_shopper_active(w, u)) {
         sim->metrics.lost_visits++;
+        segment->lost_visits++;
         sim->last.lost = true;
         memset(sim->last.item_levels, 0, sizeof sim->last.item_levels);
         return DSIM_OK;
@@ -621,12 +628,9 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     dsim_rank_feedback seen = {u,        day, sim->slate, sim->scores, sim->slate_size, outcome.clicked,
                                outcome.position, outcome.discount_shown};
     dsim_ranker_observe(sim->ranker, &seen);
-    account(&sim->metrics, sc, levels, sc->discounts.scope == DSIM_SCOPE_ITEM ? sim->slate_size : 1, &outcome,
-            regret);
-    int segment = dsim_world_shopper_segment(w, u);
-    sim->metrics.segment_visits[segment]++;
-    sim->metrics.segment_discounted[segment] += outcome.discount_shown > 0;
-    sim->metrics.segment_purchases[segment] += outcome.position >= 0;
+    int n_decisions = sc->discounts.scope == DSIM_SCOPE_ITEM ? sim->slate_size : 1;
+    account(&sim->metrics, sc, levels, n_decisions, &outcome, regret);
+    account(segment, sc, levels, n_decisions, &outcome, regret);
     memcpy(sim->last.item_levels, levels, sizeof levels);
     sim->last.outcome = outcome;
     return DSIM_OK;
@@ -661,6 +665,11 @@ int dsim_sim_shock_now(dsim_sim *sim, const dsim_shock_config *shock)
 void dsim_sim_metrics(const dsim_sim *sim, dsim_metrics *out)
 {
     *out = sim->metrics;
+}
+
+void dsim_sim_segment_metrics(const dsim_sim *sim, dsim_segment_metrics *out)
+{
+    *out = sim->segments;
 }
 
 uint64_t dsim_sim_visits_done(const dsim_sim *sim)

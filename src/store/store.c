@@ -61,13 +61,14 @@ static int make_parent_dir(const char *path)
     return DSIM_OK;
 }
 
-static const char *metric_insert_sql(const char *table, char *buf, size_t n)
+/* INSERT INTO table (KEYS, every metric column) VALUES (?, …): the metric columns follow `n_keys` keys. */
+static const char *metric_insert_sql(const char *table, const char *keys, int n_keys, char *buf, size_t n)
 {
-    size_t used = (size_t)snprintf(buf, n, "INSERT INTO %s (run_id, %s", table, strcmp(table, "series") ? "" : "visit, ");
+    size_t used = (size_t)snprintf(buf, n, "INSERT INTO %s (%s", table, keys);
     for (size_t i = 0; i < dsim_metrics_n_defs; i++)
-        used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", dsim_metrics_defs[i].name);
-    used += (size_t)snprintf(buf + used, n - used, ") VALUES (?%s", strcmp(table, "series") ? "" : ", ?");
-    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        used += (size_t)snprintf(buf + used, n - used, ", %s", dsim_metrics_defs[i].name);
+    used += (size_t)snprintf(buf + used, n - used, ") VALUES (?");
+    for (size_t i = 1; i < n_keys + dsim_metrics_n_defs; i++)
         used += (size_t)snprintf(buf + used, n - used, ", ?");
     snprintf(buf + used, n - used, ")");
     return buf;
@@ -224,7 +225,7 @@ int dsim_store_open(dsim_store **out, const char *path)
         goto done;
     if ((rc = dsim__store_migrate(st->db, path)) || (rc = mark_interrupted(st)))
         goto done;
-    if (sqlite3_prepare_v2(st->db, metric_insert_sql("series", sql, sizeof sql), -1, &st->insert_series, NULL) !=
+    if (sqlite3_prepare_v2(st->db, metric_insert_sql("series", "run_id, visit", 2, sql, sizeof sql), -1, &st->insert_series, NULL) !=
         SQLITE_OK) {
         rc = dsim__store_error(st, "preparing the series insert");
         goto done;
@@ -250,7 +251,7 @@ void dsim_store_close(dsim_store *st)
     if (!st)
         return;
     if (st->open_run)
-        dsim_store_run_end(st, DSIM_RUN_FAILED, NULL, "the store was closed while the run was open");
+        dsim_store_run_end(st, DSIM_RUN_FAILED, NULL, NULL, "the store was closed while the run was open");
     sqlite3_finalize(st->insert_series);
     sqlite3_finalize(st->insert_event);
     sqlite3_close(st->db);
@@ -317,6 +318,11 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
     st->open_run = *run_id;
     st->n_levels = sc->discounts.n_levels;
     memcpy(st->levels, sc->discounts.levels, sizeof st->levels);
+    st->n_segments = sc->n_segments;
+    for (int g = 0; g < sc->n_segments; g++) {
+        dsim__strlcpy(st->segment_names[g], sc->segments[g].name, sizeof st->segment_names[g]);
+        st->segment_shares[g] = sc->segments[g].share;
+    }
 done:
     sqlite3_finalize(stmt);
     if (rc && st->whole_runs)
@@ -385,7 +391,7 @@ static int write_summary(dsim_store *st, const dsim_metrics *m)
     char sql[2048];
     sqlite3_stmt *stmt = NULL;
     int rc = DSIM_OK;
-    if (sqlite3_prepare_v2(st->db, metric_insert_sql("summary", sql, sizeof sql), -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, metric_insert_sql("summary", "run_id", 1, sql, sizeof sql), -1, &stmt, NULL) != SQLITE_OK)
         return dsim__store_error(st, "writing the summary");
     sqlite3_bind_int64(stmt, 1, st->open_run);
     bind_metrics(stmt, 2, m);
@@ -395,12 +401,15 @@ static int write_summary(dsim_store *st, const dsim_metrics *m)
     return rc;
 }
 
-static int write_levels(dsim_store *st, const dsim_metrics *m)
+/* The decisions given each level, of the whole run (segment −1, table `levels`) or of one segment. */
+static int write_levels(dsim_store *st, int segment, const dsim_metrics *m)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = DSIM_OK;
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO levels (run_id, level, percent, visits) VALUES (?, ?, ?, ?)", -1,
-                           &stmt, NULL) != SQLITE_OK)
+    const char *sql = segment < 0 ? "INSERT INTO levels (run_id, level, percent, visits) VALUES (?, ?, ?, ?)"
+                                  : "INSERT INTO segment_levels (run_id, level, percent, visits, segment) "
+                                    "VALUES (?, ?, ?, ?, ?)";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
         return dsim__store_error(st, "writing the level counts");
     for (int l = 0; l < st->n_levels && !rc; l++) {
         sqlite3_reset(stmt);
@@ -408,8 +417,34 @@ static int write_levels(dsim_store *st, const dsim_metrics *m)
         sqlite3_bind_int(stmt, 2, l);
         sqlite3_bind_double(stmt, 3, 100.0 * st->levels[l]);
         sqlite3_bind_int64(stmt, 4, (sqlite3_int64)m->level_count[l]);
+        if (segment >= 0)
+            sqlite3_bind_int(stmt, 5, segment);
         if (sqlite3_step(stmt) != SQLITE_DONE)
             rc = dsim__store_error(st, "writing the level counts");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static int write_segments(dsim_store *st, const dsim_segment_metrics *segments)
+{
+    char sql[2048];
+    sqlite3_stmt *stmt = NULL;
+    int rc = DSIM_OK;
+    if (sqlite3_prepare_v2(st->db, metric_insert_sql("segments", "run_id, segment, name, share", 4, sql, sizeof sql),
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "writing the segments' totals");
+    for (int g = 0; g < st->n_segments && !rc; g++) {
+        sqlite3_reset(stmt);
+        sqlite3_bind_int64(stmt, 1, st->open_run);
+        sqlite3_bind_int(stmt, 2, g);
+        sqlite3_bind_text(stmt, 3, st->segment_names[g], -1, SQLITE_STATIC);
+        sqlite3_bind_double(stmt, 4, st->segment_shares[g]);
+        bind_metrics(stmt, 5, &segments->segment[g]);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            rc = dsim__store_error(st, "writing the segments' totals");
+        else
+            rc = write_levels(st, g, &segments->segment[g]);
     }
     sqlite3_finalize(stmt);
     return rc;
@@ -436,7 +471,8 @@ static int write_status(dsim_store *st, dsim_run_status status, const char *erro
     return rc;
 }
 
-int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metrics *final, const char *error)
+int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metrics *final,
+                       const dsim_segment_metrics *segments, const char *error)
 {
     if (!st->open_run)
         return dsim_error_set(DSIM_EINVAL, "%s: no open run", st->path);
@@ -444,8 +480,10 @@ int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metric
     int rc = dsim__store_batch_begin(st); /* the end is one transaction with the last batch */
     if (!rc && status == DSIM_RUN_DONE && final)
         rc = write_summary(st, final);
+    if (!rc && status == DSIM_RUN_DONE && final && segments)
+        rc = write_segments(st, segments);
     if (!rc && final)
-        rc = write_levels(st, final);
+        rc = write_levels(st, -1, final);
     if (!rc)
         rc = write_status(st, status, error);
     if (!rc)
@@ -580,6 +618,50 @@ int dsim_store_changes_each(dsim_store *st, int64_t run_id,
         rc = dsim__store_error(st, "reading live changes");
     sqlite3_finalize(stmt);
     return rc;
+}
+
+int dsim_store_run_segments(dsim_store *st, int64_t run_id, dsim_run_segments *out)
+{
+    char sql[2048];
+    size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT segment, name, share");
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        used += (size_t)snprintf(sql + used, sizeof sql - used, ", %s", dsim_metrics_defs[i].name);
+    snprintf(sql + used, sizeof sql - used, " FROM segments WHERE run_id = ? ORDER BY segment");
+    sqlite3_stmt *stmt = NULL;
+    memset(out, 0, sizeof *out);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "reading a run's segments");
+    sqlite3_bind_int64(stmt, 1, run_id);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int g = sqlite3_column_int(stmt, 0);
+        if (g < 0 || g >= DSIM_MAX_SEGMENTS)
+            continue;
+        copy_text(out->name[g], sizeof out->name[g], stmt, 1);
+        out->share[g] = sqlite3_column_double(stmt, 2);
+        for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+            out->summary[g][i] = sqlite3_column_double(stmt, 3 + (int)i);
+        if (g + 1 > out->n)
+            out->n = g + 1;
+    }
+    sqlite3_finalize(stmt);
+    if (step != SQLITE_DONE)
+        return dsim__store_error(st, "reading a run's segments");
+    if (sqlite3_prepare_v2(st->db, "SELECT segment, level, percent, visits FROM segment_levels WHERE run_id = ?", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "reading a run's segments");
+    sqlite3_bind_int64(stmt, 1, run_id);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int g = sqlite3_column_int(stmt, 0), l = sqlite3_column_int(stmt, 1);
+        if (g < 0 || g >= DSIM_MAX_SEGMENTS || l < 0 || l >= DSIM_MAX_LEVELS)
+            continue;
+        out->level_percent[l] = sqlite3_column_double(stmt, 2);
+        out->level_visits[g][l] = (uint64_t)sqlite3_column_int64(stmt, 3);
+        if (l + 1 > out->n_levels)
+            out->n_levels = l + 1;
+    }
+    sqlite3_finalize(stmt);
+    return step == SQLITE_DONE ? DSIM_OK : dsim__store_error(st, "reading a run's segments");
 }
 
 int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row)

@@ -28,6 +28,9 @@ struct dsim_store {
     size_t batch_rows;
     int n_levels;               /* of the open run's scenario */
     double levels[DSIM_MAX_LEVELS];
+    int n_segments;             /* of the open run's scenario */
+    char segment_names[DSIM_MAX_SEGMENTS][DSIM_NAME_MAX];
+    double segment_shares[DSIM_MAX_SEGMENTS];
 };
 
 /** Set DSIM_ESTORE with the path, what was being done and SQLite's message. @return DSIM_ESTORE. */

@@ -123,6 +123,7 @@ static int checkpoints(const dsim_study_run *run, dsim_sim *sim, dsim_store *st,
             run->progress(run->user, p->visit, horizon);
     }
     dsim_sim_metrics(sim, &out->head.final);
+    dsim_sim_segment_metrics(sim, &out->head.segments);
     return rc;
 }
 
@@ -166,17 +167,19 @@ static int record(dsim_store *st, const dsim_study_run *run, uint64_t visits, in
 
 /* End the open run: failed with its message when rc is an error (rc returned, its message kept), else the
    hook and done. */
-static int finish(dsim_store *st, const dsim_study_run *run, int rc, const dsim_metrics *final)
+static int finish(dsim_store *st, const dsim_study_run *run, int rc, const dsim_study_result_head *head)
 {
+    const dsim_metrics *final = head ? &head->final : NULL;
+    const dsim_segment_metrics *segments = head ? &head->segments : NULL;
     if (!rc && run->before_end)
         rc = run->before_end(st, run->user);
     if (rc) {
         char msg[1024];
         dsim__strlcpy(msg, dsim_errmsg(), sizeof msg);
-        dsim_store_run_end(st, DSIM_RUN_FAILED, final, msg);
+        dsim_store_run_end(st, DSIM_RUN_FAILED, final, segments, msg);
         return dsim_error_set(rc, "%s", msg);
     }
-    return dsim_store_run_end(st, DSIM_RUN_DONE, final, NULL);
+    return dsim_store_run_end(st, DSIM_RUN_DONE, final, segments, NULL);
 }
 
 int dsim_study_run_one(dsim_store *st, const dsim_study_run *run, dsim_study_result *out, int64_t *run_id)
@@ -206,10 +209,10 @@ int dsim_study_run_one(dsim_store *st, const dsim_study_run *run, dsim_study_res
     if (written && rc == DSIM_DONE)
         rc = written;
     if (stopped(run)) {
-        dsim_store_run_end(st, DSIM_RUN_INTERRUPTED, &out->head.final, "interrupted by a signal");
+        dsim_store_run_end(st, DSIM_RUN_INTERRUPTED, &out->head.final, NULL, "interrupted by a signal");
         rc = dsim_error_set(DSIM_EINTERRUPTED, "interrupted by a signal");
     } else {
-        rc = finish(st, run, rc == DSIM_DONE ? DSIM_OK : rc, &out->head.final);
+        rc = finish(st, run, rc == DSIM_DONE ? DSIM_OK : rc, &out->head);
     }
     if (rc && rc != DSIM_EINTERRUPTED)
         fail(out, rc);
@@ -223,10 +226,10 @@ static int store_whole(dsim_store *st, const dsim_study_run *run, const dsim_stu
     if (rc)
         return rc;
     if (res->head.status != DSIM_OK)
-        return dsim_store_run_end(st, DSIM_RUN_FAILED, &res->head.final, res->head.error);
+        return dsim_store_run_end(st, DSIM_RUN_FAILED, &res->head.final, NULL, res->head.error);
     for (uint32_t i = 0; i < res->head.n_points && !rc; i++)
         rc = dsim_store_series_add(st, res->points[i].visit, &res->points[i].metrics);
-    return finish(st, run, rc, &res->head.final);
+    return finish(st, run, rc, &res->head);
 }
 
 /* A computed run is one transaction, 'running' row included: in the database completely or not at all. */

@@ -381,12 +381,52 @@ static void test_sim__metrics_add_sums_every_total(void **state)
     SUMS(precision_sum), SUMS(recall_sum), SUMS(ndcg_sum);
     for (int l = 0; l < DSIM_MAX_LEVELS; l++)
         SUMS(level_count[l]);
-    for (int g = 0; g < DSIM_MAX_SEGMENTS; g++)
-        SUMS(segment_visits[g]), SUMS(segment_discounted[g]), SUMS(segment_purchases[g]);
 #undef SUMS
     assert_true(a.lost_visits > 0 || a.impressions > 0); /* fields the dashboard's old sum left out */
     dsim_metrics_add(&zero, &a);
     assert_memory_equal(&zero, &a, sizeof a);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+/* The totals of each hidden segment add up to the run's: every count exactly, every sum of money to rounding
+   (the segments add the same terms in another grouping). */
+static void test_sim__segment_totals_add_up_to_the_run(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = load_test_scenario("small");
+    assert_true(sc->n_segments >= 2);
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\ntype = random\n", "random.ini"));
+    dsim_sim *sim = NULL;
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 3, &options));
+    while (dsim_sim_advance(sim, 1000) == DSIM_OK)
+        ;
+    dsim_metrics all, sum = {0};
+    dsim_segment_metrics *segments = malloc(sizeof *segments);
+    dsim_sim_metrics(sim, &all);
+    dsim_sim_segment_metrics(sim, segments);
+    int seen = 0;
+    for (int g = 0; g < DSIM_MAX_SEGMENTS; g++) {
+        dsim_metrics_add(&sum, &segments->segment[g]);
+        if (g >= sc->n_segments)
+            assert_true(segments->segment[g].arrivals == 0);
+        seen += segments->segment[g].visits > 0;
+    }
+    assert_int_equal(seen, sc->n_segments);
+#define SAME(field) assert_true(sum.field == all.field)
+#define CLOSE(field) assert_true(fabs(sum.field - all.field) <= 1e-9 * fabs(all.field) + 1e-12)
+    SAME(arrivals), SAME(visits), SAME(lost_visits), SAME(impressions), SAME(clicks), SAME(purchases);
+    SAME(top3_purchases), SAME(discounted_visits), SAME(churned), SAME(quality_visits);
+    CLOSE(revenue), CLOSE(profit), CLOSE(discount_spend), CLOSE(discount_offered), CLOSE(reward), CLOSE(regret);
+    CLOSE(precision_sum), CLOSE(recall_sum), CLOSE(ndcg_sum);
+    for (int l = 0; l < DSIM_MAX_LEVELS; l++)
+        SAME(level_count[l]);
+#undef SAME
+#undef CLOSE
+    free(segments);
+    dsim_sim_free(sim);
     dsim_policy_config_free(cfg);
     dsim_scenario_free(sc);
 }
@@ -396,6 +436,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim__same_seed_gives_identical_results),
         cmocka_unit_test(test_sim__metrics_add_sums_every_total),
+        cmocka_unit_test(test_sim__segment_totals_add_up_to_the_run),
         cmocka_unit_test(test_sim__another_seed_gives_other_results),
         cmocka_unit_test(test_sim__policies_on_one_seed_meet_the_same_shoppers_in_the_same_order),
         cmocka_unit_test(test_sim__shock_scales_elasticity_at_its_visit),

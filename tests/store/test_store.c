@@ -64,7 +64,7 @@ static void test_store__a_run_is_written_and_read_back(void **state)
         dsim_sim_metrics(sim, &m);
         ASSERT_OK(dsim_store_series_add(st, dsim_sim_visits_done(sim), &m));
     }
-    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_DONE, &m, NULL));
+    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_DONE, &m, NULL, NULL));
     dsim_sim_free(sim);
 
     /* Read back with plain SQLite, as a user would. */
@@ -117,10 +117,10 @@ static void test_store__failed_and_unfinished_runs_never_look_complete(void **st
     dsim_metrics m = {.visits = 10};
     ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 1, 100, NULL, &id));
     ASSERT_OK(dsim_store_series_add(st, 10, &m));
-    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_FAILED, &m, "out of luck"));
+    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_FAILED, &m, NULL, "out of luck"));
     ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 2, 100, NULL, &id));
     ASSERT_OK(dsim_store_series_add(st, 10, &m));
-    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_INTERRUPTED, &m, NULL));
+    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_INTERRUPTED, &m, NULL, NULL));
     ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 3, 100, NULL, &id));
     dsim_store_close(st); /* closing with the run still open marks it failed */
 

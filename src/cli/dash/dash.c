@@ -253,27 +253,38 @@ static void draw_values(const dash_view *s, int p, int top, int width, int heigh
     }
 }
 
-/* Per segment (hidden from the policies, known to the simulator): the share of its visits each policy
-   discounted and their conversion — whom the policy learned to discount. */
+/* Per segment (the simulator's hidden truth: no policy is told a shopper's segment): each policy's visits,
+   conversion, profit (mean over the seeds) and the share of its decisions given each level — whom the policy
+   learned to discount, and where its profit comes from. */
 static void draw_segments(const dash_view *s, int top, int width, int height)
 {
-    mvaddnstr(top, 0, "by segment: share of visits discounted / conversion (the segments are hidden from the policies)",
-              width);
-    int row = top + 1;
-    char line[256];
-    int used = snprintf(line, sizeof line, "  %-14s", "policy");
-    for (int g = 0; g < s->sc->n_segments && used < (int)sizeof line - 20; g++)
-        used += snprintf(line + used, sizeof line - (size_t)used, " %19.19s", s->sc->segments[g].name);
-    mvaddnstr(row++, 0, line, width);
-    for (int p = 0; p < s->n_policies && row < top + height; p++, row++) {
-        const dsim_metrics *m = &s->metrics[p];
-        used = snprintf(line, sizeof line, "%s %-14.14s", marks[p], s->configs[p]->name);
-        for (int g = 0; g < s->sc->n_segments && used < (int)sizeof line - 20; g++) {
-            double v = m->segment_visits[g] ? (double)m->segment_visits[g] : 1.0;
-            used += snprintf(line + used, sizeof line - (size_t)used, "   %5.1f %% / %5.1f %%",
-                             100.0 * (double)m->segment_discounted[g] / v, 100.0 * (double)m->segment_purchases[g] / v);
+    const dsim_scenario *sc = s->sc;
+    mvaddnstr(top, 0, "by segment (hidden truth: a shop cannot see segments, no policy is told one)", width);
+    char line[512];
+    int used = snprintf(line, sizeof line, "  %-14s %8s %7s %9s  levels given, %% of decisions:", "segment / policy",
+                        "visits", "conv %", "profit");
+    for (int l = 0; l < sc->discounts.n_levels && used < (int)sizeof line - 8; l++)
+        used += snprintf(line + used, sizeof line - (size_t)used, " %4.0f%%", 100 * sc->discounts.levels[l]);
+    mvaddnstr(top + 1, 0, line, width);
+    int row = top + 2;
+    for (int g = 0; g < sc->n_segments && row < top + height; g++) {
+        snprintf(line, sizeof line, "  %s (share %.0f %%)", sc->segments[g].name, 100 * sc->segments[g].share);
+        attron(A_BOLD);
+        mvaddnstr(row++, 0, line, width);
+        attroff(A_BOLD);
+        for (int p = 0; p < s->n_policies && row < top + height; p++, row++) {
+            const dsim_metrics *m = &s->segments[p].segment[g];
+            uint64_t decisions = 0;
+            for (int l = 0; l < sc->discounts.n_levels; l++)
+                decisions += m->level_count[l];
+            used = snprintf(line, sizeof line, "%s %-14.14s %8.0f %7.2f %9.0f %31s", marks[p], s->configs[p]->name,
+                            (double)m->visits / s->n_seeds, 100 * dsim_metrics_find("conversion")->value(m),
+                            m->profit / s->n_seeds, "");
+            for (int l = 0; l < sc->discounts.n_levels && used < (int)sizeof line - 8; l++)
+                used += snprintf(line + used, sizeof line - (size_t)used, " %5.1f",
+                                 decisions ? 100.0 * (double)m->level_count[l] / (double)decisions : 0.0);
+            mvaddnstr(row, 0, line, width);
         }
-        mvaddnstr(row, 0, line, width);
     }
 }
 
@@ -414,6 +425,7 @@ static int save_snapshot(const dash_view *s, const change_log *changes, const ch
             memset(&res.head, 0, sizeof res.head);
             res.head.horizon = s->done;
             res.head.final = s->seed_metrics[p][k];
+            res.head.segments = s->seed_segments[p][k];
             for (size_t i = 1; i < s->n_points && s->series_visit[i] < s->done; i++)
                 res.points[res.head.n_points++] = (dsim_study_point){s->series_visit[i], {.reward = s->series[p][i]}};
             if (s->done > 0)

@@ -38,6 +38,8 @@ typedef struct {
     /* reports */
     dsim_metrics seed_metrics[DASH_MAX_POLICIES][DASH_MAX_SEEDS];
     dsim_metrics metrics[DASH_MAX_POLICIES]; /* summed over the seeds */
+    dsim_segment_metrics seed_segments[DASH_MAX_POLICIES][DASH_MAX_SEEDS]; /* by hidden segment */
+    dsim_segment_metrics segments[DASH_MAX_POLICIES];                     /* summed over the seeds */
     double series[DASH_MAX_POLICIES][DASH_POINTS];     /* cumulative objective, mean over the seeds */
     double conversion[DASH_MAX_POLICIES][DASH_POINTS]; /* purchases per visit so far, all seeds */
     uint64_t series_visit[DASH_POINTS];

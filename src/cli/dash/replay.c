@@ -43,10 +43,9 @@ static int add_checkpoint(uint64_t visit, const double *v, void *data)
     return DSIM_OK;
 }
 
-/* The totals the table shows, back from the summary's named figures. */
-static void metrics_of(const dsim_run_row *row, dsim_metrics *m)
+/* The totals the table shows, back from a summary's named figures and its level counts. */
+static void metrics_of(const double *v, int n_levels, const uint64_t *level_visits, dsim_metrics *m)
 {
-    const double *v = row->summary;
     memset(m, 0, sizeof *m);
     m->visits = (uint64_t)v[column("visits")];
     m->purchases = (uint64_t)v[column("purchases")];
@@ -56,8 +55,22 @@ static void metrics_of(const dsim_run_row *row, dsim_metrics *m)
     m->discount_offered = v[column("avg_discount")] * (double)m->visits;
     m->regret = v[column("regret")];
     m->reward = v[column("reward")];
-    for (int l = 0; l < row->n_levels; l++)
-        m->level_count[l] = row->level_visits[l];
+    for (int l = 0; l < n_levels; l++)
+        m->level_count[l] = level_visits[l];
+}
+
+/* A run's totals by segment, from its per-segment rows (none for a run stored before schema version 11). */
+static int segments_of(dsim_store *st, int64_t run, dsim_segment_metrics *out)
+{
+    dsim_run_segments *rows = malloc(sizeof *rows);
+    if (!rows)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    int rc = dsim_store_run_segments(st, run, rows);
+    memset(out, 0, sizeof *out);
+    for (int g = 0; !rc && g < rows->n; g++)
+        metrics_of(rows->summary[g], rows->n_levels, rows->level_visits[g], &out->segment[g]);
+    free(rows);
+    return rc;
 }
 
 int dash_replay(dsim_store *st, const char *db, const int64_t *runs, int n_runs, dash_view *s,
@@ -83,13 +96,16 @@ int dash_replay(dsim_store *st, const char *db, const int64_t *runs, int n_runs,
                 rc = dsim_policy_config_parse(&configs[p], "[policy]\ntype = none\n", row.policy_name);
         }
         if (!rc) {
-            metrics_of(&row, &s->metrics[p]);
+            metrics_of(row.summary, row.n_levels, row.level_visits, &s->metrics[p]);
             s->seed_metrics[p][0] = s->metrics[p];
+            rc = segments_of(st, runs[p], &s->segments[p]);
+            s->seed_segments[p][0] = s->segments[p];
             s->done = s->metrics[p].visits > s->done ? s->metrics[p].visits : s->done;
             s->configs[p] = configs[p];
             s->n_policies = p + 1;
             series_reader r = {s, p, column("reward"), column("purchases"), column("visits")};
-            rc = dsim_store_series_each(st, runs[p], add_checkpoint, &r);
+            if (!rc)
+                rc = dsim_store_series_each(st, runs[p], add_checkpoint, &r);
         }
         dsim_store_row_clear(&row);
     }

@@ -35,6 +35,16 @@ static void sum_metrics(dsim_metrics *sum, const dsim_metrics *m, int k)
         dsim_metrics_add(sum, &m[i]);
 }
 
+/* Policy p's totals by hidden segment, read from its sims into the view. Under the lock. */
+static void publish_segments(dash_view *v, dsim_sim *const *sims, int p)
+{
+    memset(&v->segments[p], 0, sizeof v->segments[p]);
+    for (int k = 0; k < v->n_seeds; k++) {
+        dsim_sim_segment_metrics(sims[k], &v->seed_segments[p][k]);
+        dsim_segment_metrics_add(&v->segments[p], &v->seed_segments[p][k]);
+    }
+}
+
 bool dash_push(dash_shared *s, dash_command c)
 {
     if (s->tail - s->head == DASH_QUEUE)
@@ -122,6 +132,8 @@ static void drop(dash_shared *s, worker *w, int p)
         v->configs[q] = v->configs[q + 1];
         v->metrics[q] = v->metrics[q + 1];
         memcpy(v->seed_metrics[q], v->seed_metrics[q + 1], sizeof v->seed_metrics[q]);
+        memcpy(v->seed_segments[q], v->seed_segments[q + 1], sizeof v->seed_segments[q]);
+        v->segments[q] = v->segments[q + 1];
         memcpy(v->series[q], v->series[q + 1], sizeof v->series[q]);
         memcpy(v->conversion[q], v->conversion[q + 1], sizeof v->conversion[q]);
     }
@@ -183,6 +195,8 @@ static int restart(dash_view *v, worker *w, const dsim_sim_options *options)
     int rc = create_all(v, w, options);
     memset(v->metrics, 0, sizeof v->metrics);
     memset(v->seed_metrics, 0, sizeof v->seed_metrics);
+    memset(v->seed_segments, 0, sizeof v->seed_segments);
+    memset(v->segments, 0, sizeof v->segments);
     v->done = 0;
     v->n_points = 0;
     v->n_marks = 0;
@@ -215,6 +229,7 @@ static int add_policy(dash_shared *s, worker *w, const dsim_policy_config *cfg)
         v->configs[p] = cfg;
         memcpy(v->seed_metrics[p], added, sizeof(dsim_metrics) * (size_t)K);
         sum_metrics(&v->metrics[p], added, K);
+        publish_segments(v, w->sims[p], p);
         memcpy(v->series[p], w->series, sizeof(double) * n_points);
         memcpy(v->conversion[p], w->conversion, sizeof(double) * n_points);
         v->n_policies++;
@@ -319,6 +334,7 @@ void *dash_worker(void *arg)
             for (int p = 0; p < n_policies; p++) {
                 memcpy(v->seed_metrics[p], w->m[p], sizeof(dsim_metrics) * (size_t)K);
                 sum_metrics(&v->metrics[p], w->m[p], K);
+                publish_segments(v, w->sims[p], p);
             }
             uint64_t before = v->done;
             v->done = dsim_sim_visits_done(w->sims[0][0]);
