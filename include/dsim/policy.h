@@ -175,6 +175,25 @@ typedef struct {
 int dsim_policy_config_load(dsim_policy_config **out, const char *path);
 /** The same from text in memory (copied); `origin` names it in messages and becomes its path. */
 int dsim_policy_config_parse(dsim_policy_config **out, const char *text, const char *origin);
+/**
+ * A policy from a one-line spec, as `dsim run -p` takes it:
+ *   NAME | FILE              a policy file: NAME is policies/NAME.ini (dsim/files.h)
+ *   TYPE                     a type of `dsim policies` with its defaults, where no file of that name exists
+ *   BASE:VALUE               BASE with its type's first parameter set: fixed:15
+ *   BASE:KEY=V,KEY=V…        BASE with these parameters set: linucb:alpha=1,features=price,recency
+ * (BASE is NAME, FILE or TYPE; a value may hold commas, up to the next KEY=). Parameters are checked as in a file,
+ * with "did you mean" for misspelt types, names and parameters. The configuration is named by the spec when it
+ * sets parameters, and its text is the base's with each overridden line commented out and the new value added,
+ * so that the text reads back as what ran. @return 0, DSIM_ENOTFOUND, DSIM_EIO or DSIM_ECONFIG.
+ */
+int dsim_policy_config_resolve(dsim_policy_config **out, const char *spec);
+/**
+ * A copy of `base` with parameters set from "KEY=V,KEY=V…" (or one VALUE for its type's first parameter),
+ * checked as in a file; it keeps base's name unless name=… is set, and `where` ("-p SPEC", "sweep.ini:12")
+ * becomes its path and begins its messages. @return 0 or DSIM_ECONFIG.
+ */
+int dsim_policy_config_override(dsim_policy_config **out, const dsim_policy_config *base, const char *settings,
+                                const char *where);
 /** A configuration of a type with its default parameters (no file), owned by the caller. */
 int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type *type);
 /** Free a configuration and its text; NULL is a no-op. */

@@ -98,7 +98,8 @@ int dsim_study_store(dsim_store *st, const dsim_study_run *run, const dsim_study
 
 /**
  * A study's inputs by the names a user gives them: the scenario (a file or a shipped NAME, dsim/files.h; the
- * embedding files it names read and checked) and each policy (checked against the scenario). `sc` and
+ * embedding files it names read and checked) and each policy (a spec of dsim_policy_config_resolve(), checked
+ * against the scenario). `sc` and
  * `configs` (n_policies,) get what was loaded, the caller's to free whether or not it all succeeded.
  * @return 0, or DSIM_ENOTFOUND / DSIM_EIO / DSIM_ECONFIG naming the file (and line) at fault.
  */

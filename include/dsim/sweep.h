@@ -12,8 +12,11 @@
  *   catalog.items = 1000, 10000
  *   ranking.embeddings = noisy, history                ; words, for keys that take one
  *
- * An axis names a scenario key as SECTION.KEY ([segment.NAME] and [shock.NAME] sections as segment.NAME.KEY);
- * the last axis varies fastest.
+ * An axis names a scenario key as SECTION.KEY ([segment.NAME] and [shock.NAME] sections as segment.NAME.KEY),
+ * or a parameter of one of the sweep's policies as policy.NAME.PARAM (NAME as the policy is named or written
+ * in `policies`):
+ *   policy.linucb.alpha = 0.1, 0.3, 1  ; each cell runs linucb with that alpha (the policy keeps its name)
+ * The last axis varies fastest.
  */
 #ifndef DSIM_SWEEP_H
 #define DSIM_SWEEP_H
@@ -83,6 +86,20 @@ void dsim_sweep_cell_value_text(const dsim_sweep *sw, size_t cell, int axis, cha
  */
 int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t cell, dsim_scenario **out);
 
+/** @return whether an axis sets a policy's parameter (policy.NAME.PARAM) rather than a scenario key. */
+bool dsim_sweep_axis_is_policy(const dsim_sweep_axis *a);
+
+/**
+ * Policy p's configuration in cell `cell`: a new one (caller frees) with the cell's policy.NAME.PARAM values set,
+ * or *out NULL when no axis sets its parameters (use policies[p]). @return 0 or DSIM_ECONFIG naming the axis.
+ */
+int dsim_sweep_cell_policy(const dsim_sweep *sw, dsim_policy_config *const *policies, size_t cell, int p,
+                           dsim_policy_config **out);
+
+/** Check the policy axes: each names a policy of the sweep, and each cell's values fit it and the scenario. */
+int dsim_sweep_check_policy_axes(const dsim_sweep *sw, dsim_policy_config *const *policies,
+                                 const dsim_scenario *first);
+
 /** Check every cell's scenario (as dsim_sweep_cell_scenario), so a bad axis stops the sweep before any run. */
 int dsim_sweep_check(const dsim_sweep *sw, const char *base_text);
 
@@ -141,11 +158,12 @@ typedef struct {
     const volatile sig_atomic_t *stop;   /* when set, a run in progress ends DSIM_EINTERRUPTED (may be NULL) */
     size_t cell;                         /* of `scenario` */
     dsim_scenario *scenario;             /* owned; NULL until a task needs it */
+    dsim_policy_config *cell_policies[DSIM_SWEEP_MAX_POLICIES]; /* owned: the cell's, where policy axes set them */
 } dsim_sweep_runner;
 
-#define DSIM_SWEEP_RUNNER_INIT(sw, base_text, policies) {(sw), (base_text), (policies), NULL, 0, NULL}
+#define DSIM_SWEEP_RUNNER_INIT(sw, base_text, policies) {(sw), (base_text), (policies), NULL, 0, NULL, {NULL}}
 
-/** Release the runner's cached scenario (the borrowed parts stay the caller's). */
+/** Release the runner's cached scenario and cell policies (the borrowed parts stay the caller's). */
 void dsim_sweep_runner_clear(dsim_sweep_runner *r);
 
 /** The scenario of a task's cell (borrowed from the runner, valid until its next call) and the task's seed. */

@@ -67,9 +67,7 @@ static int load_inputs(const bandit_options *o, dsim_bandit_config **cfg, dsim_p
     dsim_bandit_policy_env(b, &env);
     for (int p = 0; p < o->n_policies && !status; p++) {
         dsim_policy *policy = NULL;
-        if ((status = cli_find_file("policies", o->policies[p], path, sizeof path)))
-            break;
-        if (dsim_policy_config_load(&configs[p], path) || dsim_policy_alloc(&policy, configs[p], &env)) {
+        if (dsim_policy_config_resolve(&configs[p], o->policies[p]) || dsim_policy_alloc(&policy, configs[p], &env)) {
             cli_error("%s", dsim_errmsg());
             status = EXIT_USAGE;
         }

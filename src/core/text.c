@@ -81,6 +81,18 @@ bool dsim__parse_u64(const char *text, unsigned long long *out)
     return true;
 }
 
+bool dsim__parse_count(const char *text, unsigned long long *out)
+{
+    if (dsim__parse_u64(text, out))
+        return true;
+    double x;
+    if (!dsim__parse_double(text, &x) || x < 0 || x > 9007199254740992.0 /* 2^53: every count exact */ ||
+        x != floor(x) || strpbrk(text, "eE") == NULL) /* "1.0" or "12.5" is not a count; 1e5 and 2.5e6 are */
+        return false;
+    *out = (unsigned long long)x;
+    return true;
+}
+
 void dsim__strlcpy(char *dst, const char *src, size_t n)
 {
     if (n == 0)

@@ -17,6 +17,10 @@ bool dsim__parse_double(const char *text, double *out);
 /** Parse a whole string as a non-negative integer that fits in 64 bits. @return true on success. */
 bool dsim__parse_u64(const char *text, unsigned long long *out);
 
+/** Parse a count: a whole number as dsim__parse_u64, or in scientific notation with a whole value up to 2^53
+ *  ("1e5", "2.5e6"). @return true on success. */
+bool dsim__parse_count(const char *text, unsigned long long *out);
+
 /**
  * Parse a list of numbers: comma-separated items, each a number or an inclusive range FROM:TO:STEP
  * (STEP > 0, FROM ≤ TO; the last value is TO when the steps land on it within rounding).

@@ -172,4 +172,11 @@ int dsim__pending_init(dsim__pending *p, uint32_t n_customers, int dim);
 int dsim__pending_check(const dsim__pending *p, uint32_t u);
 void dsim__pending_free(dsim__pending *p);
 
+/**
+ * Set parameter `key` (a parameter of cfg's type, or `features`) to `value`, checked against its range, with
+ * "did you mean" for an unknown name. `where` begins each message ("FILE:LINE", "-p SPEC"). @return 0 or
+ * DSIM_ECONFIG.
+ */
+int dsim__policy_set_param(dsim_policy_config *cfg, const char *key, const char *value, const char *where);
+
 #endif

@@ -64,50 +64,67 @@ typedef struct {
     int n_pending;
 } policy_parse;
 
-static int set_features(policy_parse *pp, const char *value, int line)
+/*
+ * Set parameter `key` (or `features`) of cfg's type to `value`, checked: a number within the parameter's
+ * range, a feature list for a contextual type. `where` begins each message ("FILE:LINE" or "-p SPEC").
+ */
+int dsim__policy_set_param(dsim_policy_config *cfg, const char *key, const char *value, const char *where)
 {
-    if (!(pp->cfg->type->flags & DSIM_POLICY_CONTEXTUAL))
-        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] features: type %s uses no context features", pp->origin,
-                              line, pp->cfg->type->name);
-    if (pp->cfg->features_line)
-        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] features: set twice (first on line %d)", pp->origin,
-                              line, pp->cfg->features_line);
-    if (dsim_features_parse(value, &pp->cfg->features))
-        return dsim_error_prefix(DSIM_ECONFIG, "%s:%d: [policy] ", pp->origin, line);
-    pp->cfg->features_line = line;
-    return DSIM_OK;
-}
-
-static int set_param(policy_parse *pp, const char *key, const char *value, int line)
-{
-    const dsim_policy_type *t = pp->cfg->type;
-    if (strcmp(key, "features") == 0)
-        return set_features(pp, value, line);
-    const char *names[DSIM_POLICY_MAX_PARAMS];
+    const dsim_policy_type *t = cfg->type;
+    if (strcmp(key, "features") == 0) {
+        if (!(t->flags & DSIM_POLICY_CONTEXTUAL))
+            return dsim_error_set(DSIM_ECONFIG, "%s: [policy] features: type %s uses no context features", where,
+                                  t->name);
+        if (dsim_features_parse(value, &cfg->features))
+            return dsim_error_prefix(DSIM_ECONFIG, "%s: [policy] ", where);
+        return DSIM_OK;
+    }
+    const char *names[DSIM_POLICY_MAX_PARAMS + 1];
     for (int i = 0; i < t->n_params; i++) {
         const dsim_param_spec *p = &t->params[i];
         names[i] = p->name;
         if (strcmp(p->name, key) != 0)
             continue;
-        if (pp->param_line[i])
-            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: set twice (first on line %d)", pp->origin, line,
-                                  key, pp->param_line[i]);
         double v;
         if (!dsim__parse_double(value, &v))
-            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: expected a number, got '%s'", pp->origin, line,
-                                  key, value);
+            return dsim_error_set(DSIM_ECONFIG, "%s: [policy] %s: expected a number, got '%s'", where, key, value);
         if (v < p->min || v > p->max)
-            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: %s is out of range [%g, %g]", pp->origin, line,
-                                  key, value, p->min, p->max);
-        pp->param_line[i] = line;
-        pp->cfg->param_line[i] = line;
-        pp->cfg->params[i] = v;
+            return dsim_error_set(DSIM_ECONFIG, "%s: [policy] %s: %s is out of range [%g, %g]", where, key, value,
+                                  p->min, p->max);
+        cfg->params[i] = v;
         return DSIM_OK;
     }
-    const char *near = dsim__nearest(key, names, (size_t)t->n_params);
-    return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] unknown parameter '%s' for type %s%s%s%s (see `dsim policies`)",
-                          pp->origin, line, key, t->name, near ? "; did you mean '" : "", near ? near : "",
-                          near ? "'?" : "");
+    size_t n = (size_t)t->n_params;
+    if (t->flags & DSIM_POLICY_CONTEXTUAL)
+        names[n++] = "features";
+    const char *near = dsim__nearest(key, names, n);
+    return dsim_error_set(DSIM_ECONFIG, "%s: [policy] unknown parameter '%s' for type %s%s%s%s (see `dsim policies`)",
+                          where, key, t->name, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+}
+
+/* A parameter line of a policy file: set once, then as any parameter. */
+static int set_param(policy_parse *pp, const char *key, const char *value, int line)
+{
+    dsim_policy_config *cfg = pp->cfg;
+    int first = 0, index = -1;
+    for (int i = 0; i < cfg->type->n_params; i++)
+        if (strcmp(cfg->type->params[i].name, key) == 0)
+            index = i, first = pp->param_line[i];
+    if (strcmp(key, "features") == 0)
+        first = cfg->features_line;
+    if (first)
+        return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: set twice (first on line %d)", pp->origin, line, key,
+                              first);
+    char where[DSIM_PATH_MAX + 16];
+    snprintf(where, sizeof where, "%s:%d", pp->origin, line);
+    int rc = dsim__policy_set_param(cfg, key, value, where);
+    if (rc)
+        return rc;
+    if (index >= 0)
+        pp->param_line[index] = cfg->param_line[index] = line;
+    else
+        cfg->features_line = line;
+    return DSIM_OK;
 }
 
 static int set_type(policy_parse *pp, const char *value, int line)

@@ -251,8 +251,7 @@ int dsim_study_load(const char *scenario, const char *const *policies, int n_pol
     if (rc || (rc = dsim_scenario_load(sc, path)) || (rc = dsim_ranker_check(*sc)))
         return rc;
     for (int p = 0; p < n_policies && !rc; p++)
-        if (!(rc = dsim_files_find("policies", policies[p], path, sizeof path)) &&
-            !(rc = dsim_policy_config_load(&configs[p], path)))
+        if (!(rc = dsim_policy_config_resolve(&configs[p], policies[p])))
             rc = dsim_policy_config_check(configs[p], *sc);
     return rc;
 }

@@ -266,8 +266,13 @@ static bool key_of(const char *line, size_t n, char *out, size_t size)
     return true;
 }
 
+bool dsim_sweep_axis_is_policy(const dsim_sweep_axis *a)
+{
+    return strncmp(a->section, "policy.", 7) == 0;
+}
+
 /*
- * base with each axis' key set: a line setting the key in its section is dropped, and `key = value` is
+ * base with each scenario axis' key set (a policy's axes are not the scenario's): a line setting the key in its section is dropped, and `key = value` is
  * written at the end of the section (a missing section is added at the end).
  */
 static int overridden(const dsim_sweep *sw, const char *base, size_t cell, int only_axis, char **out)
@@ -277,6 +282,8 @@ static int overridden(const dsim_sweep *sw, const char *base, size_t cell, int o
         dsim_sweep_cell_value_text(sw, cell, i, v[i], sizeof v[i]);
     text t = {0};
     bool written[DSIM_SWEEP_MAX_AXES] = {false};
+    for (int i = 0; i < sw->n_axes; i++)
+        written[i] = dsim_sweep_axis_is_policy(&sw->axes[i]);
     char section[DSIM_NAME_MAX * 2] = "", name[DSIM_NAME_MAX * 2 + 8], value[512];
     int rc = DSIM_OK;
     const char *p = base;
@@ -297,7 +304,7 @@ static int overridden(const dsim_sweep *sw, const char *base, size_t cell, int o
         bool drop = false;
         if (!opens && key_of(p, n, name, sizeof name))
             for (int i = 0; i < sw->n_axes; i++)
-                drop |= (only_axis < 0 || only_axis == i) && strcmp(sw->axes[i].section, section) == 0 &&
+                drop |= !written[i] && (only_axis < 0 || only_axis == i) && strcmp(sw->axes[i].section, section) == 0 &&
                         strcmp(sw->axes[i].key, name) == 0;
         if (!drop && !rc) {
             rc = append(&t, p, n);
@@ -356,6 +363,8 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
     }
     /* Each axis alone first, so that a bad key or value is reported against its own line. */
     for (int i = 0; i < sw->n_axes; i++) {
+        if (dsim_sweep_axis_is_policy(&sw->axes[i]))
+            continue;
         char *t = NULL, origin[64];
         int rc = overridden(sw, base_text, cell, i, &t);
         if (rc)
@@ -380,6 +389,72 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
     rc = dsim_scenario_parse(out, t, origin);
     free(t);
     return rc;
+}
+
+/* Policy p's axes in this cell as "KEY=V,KEY=V" (empty: none). */
+static void policy_settings(const dsim_sweep *sw, const dsim_policy_config *policy, int p, size_t cell, char *out,
+                            size_t n, int *first_line)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    *first_line = 0;
+    for (int i = 0; i < sw->n_axes; i++) {
+        const dsim_sweep_axis *a = &sw->axes[i];
+        const char *name = a->section + 7;
+        if (!dsim_sweep_axis_is_policy(a) || (strcmp(name, policy->name) != 0 && strcmp(name, sw->policies[p]) != 0))
+            continue;
+        char v[DSIM_SWEEP_WORD_MAX];
+        dsim_sweep_cell_value_text(sw, cell, i, v, sizeof v);
+        used += (size_t)snprintf(out + used, n > used ? n - used : 0, "%s%s=%s", used ? "," : "", a->key, v);
+        if (!*first_line)
+            *first_line = a->line;
+    }
+}
+
+int dsim_sweep_cell_policy(const dsim_sweep *sw, dsim_policy_config *const *policies, size_t cell, int p,
+                           dsim_policy_config **out)
+{
+    *out = NULL;
+    char settings[1024], where[DSIM_PATH_MAX + 160];
+    int line;
+    policy_settings(sw, policies[p], p, cell, settings, sizeof settings, &line);
+    if (!settings[0])
+        return DSIM_OK;
+    snprintf(where, sizeof where, "%s:%d: [axes] policy.%s (cell %zu)", sw->path, line, policies[p]->name, cell);
+    return dsim_policy_config_override(out, policies[p], settings, where);
+}
+
+int dsim_sweep_check_policy_axes(const dsim_sweep *sw, dsim_policy_config *const *policies,
+                                 const dsim_scenario *first)
+{
+    for (int i = 0; i < sw->n_axes; i++) {
+        const dsim_sweep_axis *a = &sw->axes[i];
+        if (!dsim_sweep_axis_is_policy(a))
+            continue;
+        bool found = false;
+        for (int p = 0; p < sw->n_policies; p++)
+            found |= strcmp(a->section + 7, policies[p]->name) == 0 || strcmp(a->section + 7, sw->policies[p]) == 0;
+        if (!found) {
+            const char *names[DSIM_SWEEP_MAX_POLICIES];
+            for (int p = 0; p < sw->n_policies; p++)
+                names[p] = policies[p]->name;
+            const char *near = dsim__nearest(a->section + 7, names, (size_t)sw->n_policies);
+            return dsim_error_set(DSIM_ECONFIG, "%s:%d: [axes] %s.%s: the sweep has no policy named '%s'%s%s%s",
+                                  sw->path, a->line, a->section, a->key, a->section + 7,
+                                  near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        }
+    }
+    for (size_t c = 0; c < sw->n_cells; c++)
+        for (int p = 0; p < sw->n_policies; p++) {
+            dsim_policy_config *cfg = NULL;
+            int rc = dsim_sweep_cell_policy(sw, policies, c, p, &cfg);
+            if (!rc && cfg)
+                rc = dsim_policy_config_check(cfg, first);
+            dsim_policy_config_free(cfg);
+            if (rc)
+                return rc;
+        }
+    return DSIM_OK;
 }
 
 int dsim_sweep_check(const dsim_sweep *sw, const char *base_text)

@@ -57,12 +57,13 @@ int dsim_sweep_job_load(dsim_sweep_job *job, const char *file)
     if ((rc = dsim_sweep_check(&job->sw, job->base)) || (rc = dsim_sweep_cell_scenario(&job->sw, job->base, 0, &first)))
         return rc;
     for (int p = 0; p < job->sw.n_policies && !rc; p++) {
-        if ((rc = dsim_files_find("policies", job->sw.policies[p], path, sizeof path)) ||
-            (rc = dsim_policy_config_load(&job->configs[p], path)) ||
+        if ((rc = dsim_policy_config_resolve(&job->configs[p], job->sw.policies[p])) ||
             (rc = dsim_policy_config_check(job->configs[p], first)))
             break;
         job->names[p] = job->configs[p]->name;
     }
+    if (!rc)
+        rc = dsim_sweep_check_policy_axes(&job->sw, job->configs, first);
     dsim_scenario_free(first);
     return rc ? rc : define(job);
 }

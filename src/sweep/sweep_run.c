@@ -44,6 +44,10 @@ void dsim_sweep_runner_clear(dsim_sweep_runner *r)
 {
     dsim_scenario_free(r->scenario);
     r->scenario = NULL;
+    for (int p = 0; p < DSIM_SWEEP_MAX_POLICIES; p++) {
+        dsim_policy_config_free(r->cell_policies[p]);
+        r->cell_policies[p] = NULL;
+    }
 }
 
 int dsim_sweep_runner_task(dsim_sweep_runner *r, size_t task, const dsim_scenario **sc, uint64_t *seed)
@@ -55,8 +59,12 @@ int dsim_sweep_runner_task(dsim_sweep_runner *r, size_t task, const dsim_scenari
     if (!r->scenario || r->cell != t.cell) {
         dsim_sweep_runner_clear(r);
         int rc = dsim_sweep_cell_scenario(r->sw, r->base_text, t.cell, &r->scenario);
-        if (rc)
+        for (int p = 0; p < r->sw->n_policies && !rc; p++)
+            rc = dsim_sweep_cell_policy(r->sw, r->policies, t.cell, p, &r->cell_policies[p]);
+        if (rc) {
+            dsim_sweep_runner_clear(r);
             return rc;
+        }
         r->cell = t.cell;
     }
     *sc = r->scenario;
@@ -71,7 +79,8 @@ static dsim_study_run study_run(const dsim_sweep_runner *r, const dsim_scenario 
 {
     dsim_study_run run = DSIM_STUDY_RUN_INIT;
     run.scenario = sc;
-    run.policy = r->policies[dsim_sweep_task_of(r->sw, task).policy];
+    int p = dsim_sweep_task_of(r->sw, task).policy;
+    run.policy = r->cell_policies[p] ? r->cell_policies[p] : r->policies[p];
     run.seed = seed;
     run.sim.visits = r->sw->visits;
     run.origin.source = DSIM_SOURCE_SWEEP;
