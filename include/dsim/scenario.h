@@ -78,7 +78,8 @@ const char *dsim_scenario_objective_name(dsim_objective objective);
 /** One shopper segment ([segment.NAME]). */
 typedef struct {
     char name[DSIM_NAME_MAX];
-    double share;               /* share of the population, the segments' shares sum to 1 */
+    double share;               /* share of the population: the shares sum to 1, or 0 switches the segment off
+                                   (the others then fill its place: dsim_scenario_segment_share) */
     double elasticity_mean;     /* price sensitivity β: log-normal with this mean ... */
     double elasticity_sd;       /* ... and this standard deviation (0: everyone alike) */
     double deal_proneness_mean; /* γ: utility of "a discount is on", normal, truncated at 0 */
@@ -169,6 +170,10 @@ typedef struct dsim_scenario {
     char path[DSIM_PATH_MAX]; /* where it was read from ("" if built in code) */
     char *text;     /* the file's full text, owned; NULL if built in code */
 } dsim_scenario;
+
+/** @return segment's share of the population as the world uses it: its share over the sum of all shares (0 for a
+ *  segment switched off). */
+double dsim_scenario_segment_share(const dsim_scenario *sc, int segment);
 
 /**
  * Read and check a scenario file.

@@ -36,13 +36,13 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
             o->policies[o->n_policies++] = optarg;
             break;
         case 'v':
-            if (!dsim__parse_u64(optarg, &o->horizon) || o->horizon == 0) {
+            if (!dsim__parse_count(optarg, &o->horizon) || o->horizon == 0) {
                 cli_error("%s: --%s: expected a positive whole number, got '%s'", cmd, spec->horizon, optarg);
                 return EXIT_USAGE;
             }
             break;
         case 's':
-            if (!dsim__parse_u64(optarg, &o->seeds) || o->seeds == 0 || o->seeds > spec->max_seeds) {
+            if (!dsim__parse_count(optarg, &o->seeds) || o->seeds == 0 || o->seeds > spec->max_seeds) {
                 cli_error("%s: --seeds: expected a whole number from 1 to %llu, got '%s'", cmd, spec->max_seeds,
                           optarg);
                 return EXIT_USAGE;

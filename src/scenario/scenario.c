@@ -361,12 +361,21 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
     if (sc->n_segments == 0)
         return dsim_error_set(DSIM_ECONFIG, "%s%sexpected at least one [segment.NAME] section", ps ? ps->origin : "", ps ? ": " : "");
 
+    /* share = 0 switches a segment off (e.g. along a sweep axis): it gets no shopper, and the other shares are
+       scaled to fill its place; otherwise the shares must sum to 1. */
     double total_share = 0;
+    int n_off = 0, last_on = -1;
     for (int s = 0; s < sc->n_segments; s++) {
         const dsim_segment_config *seg = &sc->segments[s];
         total_share += seg->share;
+        if (seg->share == 0) {
+            n_off++;
+            continue;
+        }
+        last_on = s;
         if (seg->share * sc->shoppers < 0.5)
-            return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: %g of %d shoppers gives the segment no shopper",
+            return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: %g of %d shoppers gives the segment no shopper "
+                                  "(0 switches it off)",
                                   where(ps, w, sizeof w, SECTION_SEGMENT, s, "share"), seg->name, seg->share,
                                   sc->shoppers);
         if (seg->favourite_category >= sc->catalog.categories)
@@ -375,13 +384,15 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
                                   where(ps, w, sizeof w, SECTION_SEGMENT, s, "favourite_category"), seg->name,
                                   seg->favourite_category, sc->catalog.categories - 1);
     }
-    if (fabs(total_share - 1.0) > 1e-6) {
+    if (last_on < 0)
+        return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: every segment is switched off (share 0)",
+                              where(ps, w, sizeof w, SECTION_SEGMENT, 0, "share"), sc->segments[0].name);
+    if (n_off == 0 && fabs(total_share - 1.0) > 1e-6) {
         int last = sc->n_segments - 1;
         return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: segment shares sum to %g, expected 1",
                               where(ps, w, sizeof w, SECTION_SEGMENT, last, "share"), sc->segments[last].name,
                               total_share);
     }
-
     for (int h = 0; h < sc->n_shocks; h++) {
         const dsim_shock_config *sh = &sc->shocks[h];
         if ((sh->at_visit >= 0) == (sh->at_day >= 0))
@@ -397,12 +408,24 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
         if (sh->share >= 0 && strcmp(sh->segment, "all") == 0)
             return dsim_error_set(DSIM_ECONFIG, "%s[shock.%s] share: a share change needs one segment, not all",
                                   where(ps, w, sizeof w, SECTION_SHOCK, h, "share"), sh->name);
+        for (int s = 0; s < sc->n_segments; s++)
+            if (sh->share > 0 && sc->segments[s].share == 0 && strcmp(sh->segment, sc->segments[s].name) == 0)
+                return dsim_error_set(DSIM_ECONFIG, "%s[shock.%s] share: segment %s is switched off (share 0)",
+                                      where(ps, w, sizeof w, SECTION_SHOCK, h, "share"), sh->name, sh->segment);
         if (sh->elasticity_factor == 1.0 && sh->share < 0 && isnan(sh->outside_utility))
             return dsim_error_set(DSIM_ECONFIG, "%s[shock.%s]: changes nothing; set elasticity_factor, share or "
                                   "outside_utility",
                                   where(ps, w, sizeof w, SECTION_SHOCK, h, "at_visit"), sh->name);
     }
     return DSIM_OK;
+}
+
+double dsim_scenario_segment_share(const dsim_scenario *sc, int segment)
+{
+    double total = 0;
+    for (int s = 0; s < sc->n_segments; s++)
+        total += sc->segments[s].share;
+    return total > 0 ? sc->segments[segment].share / total : 0.0;
 }
 
 int dsim_scenario_check(const dsim_scenario *sc)

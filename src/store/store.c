@@ -321,7 +321,7 @@ int dsim_store_run_begin(dsim_store *st, const dsim_scenario *sc, const dsim_pol
     st->n_segments = sc->n_segments;
     for (int g = 0; g < sc->n_segments; g++) {
         dsim__strlcpy(st->segment_names[g], sc->segments[g].name, sizeof st->segment_names[g]);
-        st->segment_shares[g] = sc->segments[g].share;
+        st->segment_shares[g] = dsim_scenario_segment_share(sc, g);
     }
 done:
     sqlite3_finalize(stmt);

@@ -89,12 +89,17 @@ static void generate_population(dsim_world *w, const float *segment_centre, gsl_
 {
     const dsim_scenario *sc = w->sc;
     int d = w->dim;
-    /* Segments get contiguous blocks of shoppers, sized by share; the last takes the rounding rest. */
+    /* Segments get contiguous blocks of shoppers, sized by share; the last one switched on takes the rounding
+       rest, and a segment switched off (share 0) gets none. */
+    int last_on = 0;
+    for (int s = 0; s < sc->n_segments; s++)
+        if (sc->segments[s].share > 0)
+            last_on = s;
     uint32_t start = 0;
     for (int s = 0; s < sc->n_segments; s++) {
         w->segment_start[s] = start;
-        uint32_t n = s == sc->n_segments - 1 ? w->n_shoppers - start
-                                             : (uint32_t)llround(sc->segments[s].share * w->n_shoppers);
+        uint32_t n = s == last_on ? w->n_shoppers - start
+                                  : (uint32_t)llround(dsim_scenario_segment_share(sc, s) * w->n_shoppers);
         if (start + n > w->n_shoppers)
             n = w->n_shoppers - start;
         start += n;
@@ -290,6 +295,9 @@ int dsim_world_apply_shock(dsim_world *w, const dsim_shock_config *shock)
             w->beta_scale[s] *= shock->elasticity_factor;
     if (!isnan(shock->outside_utility))
         w->outside_utility = shock->outside_utility;
+    if (shock->share > 0 && target >= 0 && w->segment_start[target] == w->segment_start[target + 1])
+        return dsim_error_set(DSIM_EINVAL, "shock %s: segment %s is switched off (share 0): it has no shopper to arrive",
+                              shock->name, shock->segment);
     if (shock->share >= 0 && target >= 0) {
         /* The segment takes `share` of all arrivals; the others keep their proportions in the rest. */
         double others = 0, total = 0;
