@@ -136,6 +136,15 @@ typedef enum { DSIM_RUN_DONE, DSIM_RUN_FAILED, DSIM_RUN_INTERRUPTED } dsim_run_s
 int dsim_store_run_end(dsim_store *st, dsim_run_status status, const dsim_metrics *final,
                        const dsim_segment_metrics *segments, const char *error);
 
+/**
+ * A finished run of `dsim run` (source run, not changed live, with its per-segment totals) made of exactly these
+ * inputs: scenario name and text, policy name and text, seed, planned visits, this dsim version, and events
+ * logged or not. Such a run is what running it again would give, so `dsim run` reuses it rather than redo it.
+ * @param run_id out: its id (the newest such), or 0 when there is none. @return 0 or DSIM_ESTORE.
+ */
+int dsim_store_find_done_run(dsim_store *st, const dsim_scenario *sc, const dsim_policy_config *policy,
+                             uint64_t seed, uint64_t visits, bool logged, int64_t *run_id);
+
 /** One row of `runs`, with its summary when it has one. */
 typedef struct {
     int64_t id;

@@ -68,6 +68,7 @@ typedef struct {
     const char *const *default_policies; /* NULL-terminated; used when no -p is given */
     int threads;                         /* accepts --threads N (the ranking GEMM's threads) */
     int log_events;                      /* accepts --log-events */
+    int run_options;                     /* accepts -j N, --by segment, --columns, --format, --fresh (dsim run) */
     void (*usage)(FILE *out);
 } cli_study_spec;
 
@@ -81,43 +82,72 @@ typedef struct {
     int quiet;
     int threads;                /* ranking GEMM threads, 1 unless --threads */
     int log_events;             /* --log-events given */
+    int jobs;                   /* -j N: worker processes (default: the cores online) */
+    bool by_segment;            /* --by segment */
+    const char *columns;        /* --columns LIST, NULL: the default */
+    cli_format format;          /* --format */
+    bool fresh;                 /* --fresh: run again what the database has finished */
 } cli_study_options;
 
 /** Parse FILE [-p POLICY]... [--HORIZON N] [--seeds K] [--OUTPUT FILE] [--threads N] [-q]. @return 0, -1
  *  (help shown) or EXIT_USAGE with the message printed. */
 int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, cli_study_options *o);
 
-/* ---- one run of a study (study_run.c) ---- */
+/* ---- the runs of `dsim run`, in this process or N workers (run_pool.c) ---- */
 
 /** Set by SIGINT / SIGTERM once cli_catch_interrupts() is called: the run in progress ends interrupted. */
 extern volatile sig_atomic_t cli_interrupted;
 void cli_catch_interrupts(void);
 
-/** A progress line on stderr (when enabled: a terminal and not --quiet). */
+#define CLI_MAX_JOBS 256
+
+enum { CLI_RUN_PENDING, CLI_RUN_RUNNING, CLI_RUN_DONE, CLI_RUN_FAILED, CLI_RUN_INTERRUPTED, CLI_RUN_REUSED };
+
+/** One run's place on the board: its state, its id in the database, and the visits it has done. */
 typedef struct {
-    int enabled;
-    int run, n_runs;
-    double started, last_shown;
-} cli_progress;
-void cli_progress_show(cli_progress *p, const char *policy, uint64_t seed, uint64_t done, uint64_t total, int force);
+    int state;
+    int64_t run_id;
+    uint64_t done_visits;
+} cli_run_slot;
+
+/** The runs to make: task t is policy t / n_seeds on seed sc->seed + t % n_seeds. Everything borrowed. */
+typedef struct {
+    const dsim_scenario *sc;
+    dsim_policy_config *const *configs;
+    size_t n_seeds, n_tasks;
+    uint64_t horizon;         /* visits per run */
+    dsim_sim_options options; /* .visits = horizon; .log_decisions for --log-events */
+    const char *db;
+    int jobs;                 /* worker processes (1: this one) */
+    bool fresh;               /* run again what the database has finished */
+    bool progress;            /* draw the progress line on stderr */
+} cli_run_plan;
 
 /**
- * Run one policy on one seed of a scenario into the store: checkpoints, an optional event log (when
- * options->log_decisions), the final status. @return EXIT_OK, EXIT_RUNTIME (the run is marked failed) or
- * EXIT_INTERRUPTED.
+ * Make the plan's runs: the ones the database already has finished (dsim_store_find_done_run) are reused unless
+ * plan->fresh, the others run in plan->jobs processes, each storing its own. `slots` (n_tasks,) gets every run's
+ * final state and id, `reused` the count reused. @return EXIT_OK, EXIT_INTERRUPTED (Ctrl-C: the runs in progress
+ * are marked interrupted), or EXIT_RUNTIME with the first failure in `error`.
  */
-int cli_run_one(struct dsim_store *store, const dsim_scenario *sc, const dsim_policy_config *cfg, uint64_t seed,
-                const dsim_sim_options *options, cli_progress *prog, dsim_metrics *final, int64_t *run_id);
+int cli_run_pool(const cli_run_plan *plan, cli_run_slot *slots, int *reused, char *error, size_t error_size);
 
 /** @return a monotonic clock in seconds (for rates and progress lines). */
 double cli_now_seconds(void);
+
+enum { CLI_PLAIN, CLI_DELTA, CLI_LIFT };
 
 /** A column of a comparison table: its head, printf format and scale of the shown value. */
 typedef struct {
     const char *head, *format;
     double scale;
-    int paired; /* show the difference to the first row on the same seeds (common random numbers) */
+    int kind; /* CLI_PLAIN: the value; CLI_DELTA: minus the first row's on the same seed (common random numbers);
+                 CLI_LIFT: that difference over the first row's value */
 } cli_column;
+
+/** Column c of row `row` as a mean ± 95 % across seeds (paired with row 0 for CLI_DELTA and CLI_LIFT).
+ *  @param values (n_rows, n_seeds, n_columns) */
+dsim_estimate cli_column_estimate(const cli_column *columns, int c, int n_columns, const double *values, int row,
+                                  size_t n_seeds);
 
 /**
  * Print a comparison table to stdout: one row per name, each cell the mean ± 95 % CI across seeds.

@@ -5,6 +5,8 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/text.h"
@@ -15,6 +17,7 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
         {"policy", required_argument, NULL, 'p'}, {spec->horizon, required_argument, NULL, 'v'},
         {"seeds", required_argument, NULL, 's'},  {spec->output, required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
         {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
     };
     int n_options = 6; /* the options only some commands take */
@@ -22,12 +25,47 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
         longopts[n_options++] = (struct option){"threads", required_argument, NULL, 't'};
     if (spec->log_events)
         longopts[n_options++] = (struct option){"log-events", no_argument, NULL, 'l'};
+    if (spec->run_options) {
+        longopts[n_options++] = (struct option){"jobs", required_argument, NULL, 'j'};
+        longopts[n_options++] = (struct option){"by", required_argument, NULL, 'b'};
+        longopts[n_options++] = (struct option){"columns", required_argument, NULL, 'c'};
+        longopts[n_options++] = (struct option){"format", required_argument, NULL, 'f'};
+        longopts[n_options++] = (struct option){"fresh", no_argument, NULL, 'F'};
+    }
     const char *cmd = spec->command;
-    *o = (cli_study_options){.seeds = 1, .threads = 1};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    *o = (cli_study_options){.seeds = 1, .threads = 1, .jobs = cores > 0 ? (int)(cores < CLI_MAX_JOBS ? cores : CLI_MAX_JOBS) : 1};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, spec->run_options ? ":p:j:qh" : ":p:qh", longopts, NULL)) != -1) {
         switch (c) {
+        case 'j': {
+            unsigned long long n = 0;
+            if (!dsim__parse_u64(optarg, &n) || n == 0 || n > CLI_MAX_JOBS) {
+                cli_error("%s: -j: expected a whole number of processes from 1 to %d, got '%s'", cmd, CLI_MAX_JOBS,
+                          optarg);
+                return EXIT_USAGE;
+            }
+            o->jobs = (int)n;
+            break;
+        }
+        case 'b':
+            if (strcmp(optarg, "segment") != 0) {
+                cli_error("%s: --by: expected segment, got '%s'", cmd, optarg);
+                return EXIT_USAGE;
+            }
+            o->by_segment = true;
+            break;
+        case 'c':
+            o->columns = optarg;
+            break;
+        case 'f':
+            if (cli_parse_format(cmd, optarg, &o->format))
+                return EXIT_USAGE;
+            break;
+        case 'F':
+            o->fresh = true;
+            break;
         case 'p':
             if (o->n_policies == CLI_MAX_POLICIES) {
                 cli_error("%s: at most %d policies", cmd, CLI_MAX_POLICIES);

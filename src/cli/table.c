@@ -15,6 +15,10 @@ enum { CELL = 96 };
 static void format_cell(char *buf, size_t n, const char *format, dsim_estimate e, double scale)
 {
     char mean[40], hw[40];
+    if (isnan(e.mean)) { /* a lift over a first row of 0 */
+        snprintf(buf, n, "-");
+        return;
+    }
     snprintf(mean, sizeof mean, format, e.mean * scale);
     if (isnan(e.half_width)) {
         snprintf(buf, n, "%s", mean);
@@ -43,16 +47,29 @@ static int max_int(int a, int b)
     return a > b ? a : b;
 }
 
+dsim_estimate cli_column_estimate(const cli_column *columns, int c, int n_columns, const double *values, int row,
+                                  size_t n_seeds)
+{
+    double sample[n_seeds ? n_seeds : 1];
+    for (size_t s = 0; s < n_seeds; s++) {
+        double x = values[((size_t)row * n_seeds + s) * (size_t)n_columns + (size_t)c];
+        double first = values[s * (size_t)n_columns + (size_t)c];
+        /* Common random numbers make the paired difference far tighter than the two totals' intervals. */
+        sample[s] = columns[c].kind == CLI_DELTA ? x - first
+                    : columns[c].kind == CLI_LIFT ? (first != 0 ? (x - first) / fabs(first) : NAN)
+                                                  : x;
+    }
+    return dsim_metrics_estimate_mean(sample, n_seeds);
+}
+
 void cli_print_comparison(const char *const *names, int n_rows, const cli_column *columns, int n_columns,
                           const double *values, size_t n_seeds)
 {
     char (*cells)[CELL] = calloc((size_t)n_rows * (size_t)n_columns, CELL);
     int *width = calloc((size_t)n_columns + 1, sizeof(int));
-    double *sample = malloc(sizeof(double) * (n_seeds ? n_seeds : 1));
-    if (!cells || !width || !sample) {
+    if (!cells || !width) {
         free(cells);
         free(width);
-        free(sample);
         cli_error("out of memory printing the table");
         return;
     }
@@ -60,12 +77,9 @@ void cli_print_comparison(const char *const *names, int n_rows, const cli_column
     for (int p = 0; p < n_rows; p++) {
         width[0] = max_int(width[0], text_width(names[p]));
         for (int c = 0; c < n_columns; c++) {
-            /* Common random numbers make the paired difference far tighter than the two totals' intervals. */
-            for (size_t s = 0; s < n_seeds; s++)
-                sample[s] = values[((size_t)p * n_seeds + s) * (size_t)n_columns + (size_t)c] -
-                            (columns[c].paired ? values[s * (size_t)n_columns + (size_t)c] : 0.0);
             char *cell = cells[(size_t)p * (size_t)n_columns + (size_t)c];
-            format_cell(cell, CELL, columns[c].format, dsim_metrics_estimate_mean(sample, n_seeds), columns[c].scale);
+            format_cell(cell, CELL, columns[c].format, cli_column_estimate(columns, c, n_columns, values, p, n_seeds),
+                        columns[c].scale);
             width[c + 1] = max_int(width[c + 1], max_int(text_width(cell), text_width(columns[c].head)));
         }
     }
@@ -83,5 +97,4 @@ void cli_print_comparison(const char *const *names, int n_rows, const cli_column
     }
     free(cells);
     free(width);
-    free(sample);
 }

@@ -93,14 +93,17 @@ static const char *const migrations[] = {
        process that is gone reads as interrupted (older runs: NULL, not judged) */
     "ALTER TABLE runs ADD COLUMN writer TEXT;",
     /* 10 → 11: each finished run's totals by the shoppers' (hidden) segment: the summary's figures and the
-       decisions given each level. A new metric is appended here as to `summary`. */
+       decisions given each level (a new metric is appended here as to `summary`); an index of runs by their
+       inputs. */
     "CREATE TABLE segments (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     "  segment INTEGER NOT NULL, name TEXT NOT NULL, share REAL NOT NULL, " METRIC_COLUMNS ","
     "  top3_purchase_share REAL, precision_at_k REAL, recall_at_k REAL, ndcg_at_k REAL,"
     "  PRIMARY KEY (run_id, segment)) WITHOUT ROWID;"
     "CREATE TABLE segment_levels (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     "  segment INTEGER NOT NULL, level INTEGER NOT NULL, percent REAL NOT NULL, visits INTEGER NOT NULL,"
-    "  PRIMARY KEY (run_id, segment, level)) WITHOUT ROWID;",
+    "  PRIMARY KEY (run_id, segment, level)) WITHOUT ROWID;"
+    /* `dsim run` finds the finished runs it can reuse by their inputs (dsim_store_find_done_run) */
+    "CREATE INDEX runs_by_inputs ON runs (scenario_name, policy_name, seed);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DSIM_STORE_SCHEMA_VERSION,

@@ -620,6 +620,35 @@ int dsim_store_changes_each(dsim_store *st, int64_t run_id,
     return rc;
 }
 
+int dsim_store_find_done_run(dsim_store *st, const dsim_scenario *sc, const dsim_policy_config *policy,
+                             uint64_t seed, uint64_t visits, bool logged, int64_t *run_id)
+{
+    static const char sql[] =
+        "SELECT id FROM runs r WHERE status = 'done' AND source = 'run' AND changed_live = 0 AND scenario_name = ? "
+        "AND scenario_text = ? AND policy_name = ? AND policy_text IS ? AND seed = ? AND planned_visits = ? AND "
+        "visits = ? AND dsim_version = ? AND EXISTS (SELECT 1 FROM segments g WHERE g.run_id = r.id) AND "
+        "EXISTS (SELECT 1 FROM events e WHERE e.run_id = r.id) = ? ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *stmt = NULL;
+    *run_id = 0;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "looking for a finished run");
+    sqlite3_bind_text(stmt, 1, sc->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, sc->text ? sc->text : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, policy->name, -1, SQLITE_STATIC);
+    if (policy->text)
+        sqlite3_bind_text(stmt, 4, policy->text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 5, (sqlite3_int64)seed);
+    sqlite3_bind_int64(stmt, 6, (sqlite3_int64)visits);
+    sqlite3_bind_int64(stmt, 7, (sqlite3_int64)visits);
+    sqlite3_bind_text(stmt, 8, DSIM_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 9, logged);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *run_id = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? DSIM_OK : dsim__store_error(st, "looking for a finished run");
+}
+
 int dsim_store_run_segments(dsim_store *st, int64_t run_id, dsim_run_segments *out)
 {
     char sql[2048];
