@@ -14,13 +14,15 @@
 static const char export_usage[] =
     "usage: dsim export-log DB:RUN --csv FILE\n\n"
     "Writes the decisions of run RUN of database DB (made with dsim run --log-events) as a CSV log: visit,\n"
-    "shopper, the context columns, action, propensity, reward, purchased, bought_position (the slate position\n"
-    "bought from, numbered from 1; empty: none).\n\n"
+    "shopper, the context columns, action (the level's index), discount_percent (the level), propensity,\n"
+    "reward, purchased, bought_position (the slate position bought from, numbered from 1; empty: none).\n\n"
     "example:\n  dsim export-log results/dsim.db:3 --csv run3.csv\n";
 
 typedef struct {
     FILE *f;
     const char *path;
+    int n_levels;
+    const double *level_percent;
 } csv_out;
 
 static int write_event(const dsim_log_event *e, void *data)
@@ -30,7 +32,10 @@ static int write_event(const dsim_log_event *e, void *data)
     fprintf(f, "%llu,%u", (unsigned long long)e->visit, e->shopper);
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         fprintf(f, ",%.17g", e->context[j]);
-    fprintf(f, ",%d,%.17g,%.17g,%d,", e->action, e->propensity, e->reward, e->purchased);
+    fprintf(f, ",%d,", e->action);
+    if (e->action >= 0 && e->action < out->n_levels)
+        fprintf(f, "%.15g", out->level_percent[e->action]);
+    fprintf(f, ",%.17g,%.17g,%d,", e->propensity, e->reward, e->purchased);
     if (e->position >= 0)
         fprintf(f, "%d", e->position + 1); /* numbered from 1, like every position in dsim's files */
     return fputc('\n', f) == EOF ? dsim_error_set(DSIM_EIO, "export-log: writing %s failed: %s", out->path, strerror(errno))
@@ -78,11 +83,14 @@ int cmd_export_log(int argc, char **argv)
         dsim_store_close(store);
         return EXIT_USAGE;
     }
-    csv_out out = {f, csv};
+    dsim_run_row row = {0};
+    if (dsim_store_run_get(store, (int64_t)run, &row) == DSIM_OK)
+        dsim_store_row_clear(&row); /* only its level counts are kept: the levels' percents */
+    csv_out out = {f, csv, row.n_levels, row.level_percent};
     fprintf(f, "visit,shopper");
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)
         fprintf(f, ",%s", dsim_log_context_names[j]);
-    fprintf(f, ",action,propensity,reward,purchased,bought_position\n");
+    fprintf(f, ",action,discount_percent,propensity,reward,purchased,bought_position\n");
     int rc = dsim_store_events_each(store, (int64_t)run, write_event, &out);
     if (fclose(f) != 0 && !rc)
         rc = dsim_error_set(DSIM_EIO, "export-log: writing %s failed: %s", csv, strerror(errno));

@@ -20,7 +20,7 @@ typedef struct {
     size_t skipped;
     int width;                    /* columns of the header */
     int action, propensity, reward, position, visit, shopper; /* column indices, −1 when absent */
-    int purchased, bought_position;                          /* read and ignored (dsim's export) */
+    int purchased, bought_position, discount_percent;        /* read and ignored (dsim's export) */
     int context[DSIM_OPE_MAX_CONTEXT]; /* column of each context feature */
 } csv_log;
 
@@ -49,6 +49,7 @@ static int read_header(csv_log *c, char **fields, int n)
     c->visit = c->obd ? -1 : find(fields, n, "visit");
     c->shopper = c->obd ? -1 : find(fields, n, "shopper");
     c->purchased = c->obd ? -1 : find(fields, n, "purchased");
+    c->discount_percent = c->obd ? -1 : find(fields, n, "discount_percent");
     c->bought_position = c->obd ? -1 : find(fields, n, "bought_position");
     const char *required[3] = {action, propensity, reward};
     int at[3] = {c->action, c->propensity, c->reward};
@@ -62,7 +63,7 @@ static int read_header(csv_log *c, char **fields, int n)
         bool context = c->obd ? strncmp(fields[i], "user-item_affinity_", 19) == 0
                               : i != c->action && i != c->propensity && i != c->reward && i != c->position &&
                                     i != c->visit && i != c->shopper && i != c->purchased &&
-                                    i != c->bought_position && fields[i][0];
+                                    i != c->bought_position && i != c->discount_percent && fields[i][0];
         if (!context)
             continue;
         if (log->n_context == DSIM_OPE_MAX_CONTEXT)

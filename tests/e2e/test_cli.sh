@@ -98,7 +98,7 @@ check "each distribution sums to 1 (blob of float64)" test "$(q ope.db "SELECT l
 "$DSIM" export-log ope.db:1 --csv log.csv 2>err.txt
 check "export-log exits 0" test $? -eq 0
 check "export-log writes a header and one row per event" test "$(($(wc -l <log.csv) - 1))" = "$(q ope.db "SELECT count(*) FROM events")"
-check "export-log header" grep -q '^visit,shopper,day,n_visits,.*,action,propensity,reward,purchased,bought_position$' log.csv
+check "export-log header" grep -q '^visit,shopper,day,n_visits,.*,action,discount_percent,propensity,reward,purchased,bought_position$' log.csv
 out=$("$DSIM" ope --log ope.db:1 -p fixed10 -p uniform --truth --bootstrap 50 --db ope.db 2>err.txt)
 check "ope on a run exits 0" test $? -eq 0
 check "ope prints every estimator" test "$(grep -cE '^  (dm|ips|cips|snips|dr|sndr|switch-dr|dr-os) ' <<<"$out")" = 16
