@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,14 +67,17 @@ int cli_open_existing(const char *db, dsim_store **store)
 }
 
 static const char list_usage[] =
-    "usage: dsim list [--scenario NAME] [--policy NAME] [--source run|sweep|dash] [--status STATUS] [--db FILE]\n\n"
+    "usage: dsim list [--scenario NAME] [--policy NAME] [--source run|sweep|dash] [--status STATUS] [--db FILE]\n"
+    "                 [--format table|csv|json]\n\n"
     "Lists the runs stored in the result database (default " DEFAULT_DB "), oldest first, with where each came\n"
     "from: `run` (dsim run), `sweep` (a sweep's cell) or `dash` (a dashboard snapshot); `live` marks a run\n"
     "whose market or parameters were changed while it ran, and a snapshot shows its visits of those planned.\n\n"
     "  --scenario NAME   only runs of this scenario\n"
     "  --policy NAME     only runs of this policy\n"
     "  --source SOURCE   only runs from run, sweep or dash\n"
-    "  --status STATUS   only runs that are running, done, failed or interrupted\n\n"
+    "  --status STATUS   only runs that are running, done, failed or interrupted\n"
+    "  --format F        table (default); csv or json: every field of each run and its summary's metrics,\n"
+    "                    numbers in full (docs/output.md)\n\n"
     "example:\n  dsim list --scenario default --source run --status done\n";
 
 /* Is `value` one of `words`? If not, say so, with the nearest word. */
@@ -88,7 +92,7 @@ static bool one_of(const char *option, const char *value, const char *const *wor
     return false;
 }
 
-static int parse_list_options(int argc, char **argv, const char **db, dsim_run_filter *filter)
+static int parse_list_options(int argc, char **argv, const char **db, dsim_run_filter *filter, cli_format *format)
 {
     static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
                                              {"scenario", required_argument, NULL, 'c'},
@@ -96,6 +100,7 @@ static int parse_list_options(int argc, char **argv, const char **db, dsim_run_f
                                              {"source", required_argument, NULL, 's'},
                                              {"status", required_argument, NULL, 't'},
                                              {"help", no_argument, NULL, 'h'},
+                                             {"format", required_argument, NULL, 'f'},
                                              {NULL, 0, NULL, 0}};
     static const char *const statuses[] = {"running", "done", "failed", "interrupted"};
     const char *sources[DSIM_SOURCE_COUNT];
@@ -103,6 +108,7 @@ static int parse_list_options(int argc, char **argv, const char **db, dsim_run_f
         sources[i] = dsim_store_source_name((dsim_run_source)i);
     *db = DEFAULT_DB;
     *filter = (dsim_run_filter){0};
+    *format = CLI_TABLE;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -120,6 +126,10 @@ static int parse_list_options(int argc, char **argv, const char **db, dsim_run_f
                 return EXIT_USAGE;
             filter->status = optarg;
             break;
+        case 'f':
+            if (cli_parse_format("list", optarg, format))
+                return EXIT_USAGE;
+            break;
         case 'h': fputs(list_usage, stdout); return -1;
         default:
             cli_error("list: %s '%s'", c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
@@ -135,11 +145,45 @@ static int parse_list_options(int argc, char **argv, const char **db, dsim_run_f
     return EXIT_OK;
 }
 
+static void list_machine(cli_format format, const char *db, const dsim_run_row *rows, size_t n)
+{
+    cli_out *o = cli_out_begin(format, stdout, "list");
+    if (!o)
+        return;
+    cli_out_str(o, "db", db);
+    cli_out_rows_begin(o, "runs", true);
+    for (size_t i = 0; i < n; i++) {
+        const dsim_run_row *r = &rows[i];
+        cli_out_row_begin(o);
+        cli_out_int(o, "run", r->id);
+        cli_out_str(o, "created", r->created);
+        cli_out_str(o, "finished", *r->finished ? r->finished : NULL);
+        cli_out_str(o, "status", r->status);
+        cli_out_str(o, "source", r->source);
+        cli_out_bool(o, "changed_live", r->changed_live);
+        cli_out_str(o, "scenario", r->scenario_name);
+        cli_out_str(o, "policy", r->policy_name);
+        cli_out_str(o, "policy_type", r->policy_type);
+        cli_out_int(o, "seed", (long long)r->seed);
+        cli_out_int(o, "horizon", (long long)r->visits);
+        cli_out_int(o, "planned_visits", (long long)r->planned_visits);
+        cli_out_str(o, "objective", r->objective);
+        double none[32];
+        for (size_t m = 0; m < dsim_metrics_n_defs; m++)
+            none[m] = NAN;
+        cli_out_metrics(o, "", r->has_summary ? r->summary : none);
+        cli_out_row_end(o);
+    }
+    cli_out_rows_end(o);
+    cli_out_end(o);
+}
+
 int cmd_list(int argc, char **argv)
 {
     const char *db;
     dsim_run_filter filter;
-    int status = parse_list_options(argc, argv, &db, &filter);
+    cli_format format;
+    int status = parse_list_options(argc, argv, &db, &filter, &format);
     if (status)
         return status < 0 ? EXIT_OK : status;
     dsim_store *store = NULL;
@@ -151,6 +195,12 @@ int cmd_list(int argc, char **argv)
         cli_error("%s", dsim_errmsg());
         dsim_store_close(store);
         return EXIT_RUNTIME;
+    }
+    if (format != CLI_TABLE) {
+        list_machine(format, db, rows, n);
+        dsim_store_rows_free(rows, n);
+        dsim_store_close(store);
+        return EXIT_OK;
     }
     size_t reward = 0;
     for (size_t i = 0; i < dsim_metrics_n_defs; i++)

@@ -126,7 +126,7 @@ static void show_machine(cli_format format, const dsim_run_row *r, const dsim_ru
     cli_out_str(o, "policy", r->policy_name);
     cli_out_str(o, "policy_type", r->policy_type);
     cli_out_int(o, "seed", (long long)r->seed);
-    cli_out_int(o, "visits", (long long)r->visits);
+    cli_out_int(o, "horizon", (long long)r->visits);
     cli_out_int(o, "planned_visits", (long long)r->planned_visits);
     cli_out_str(o, "objective", r->objective);
     cli_out_str(o, "status", r->status);
