@@ -20,7 +20,8 @@
 
 static const char ope_usage[] =
     "usage: dsim ope --log LOG [-p POLICY]... [--estimators LIST] [--bootstrap N] [--folds K] [--truth]\n"
-    "                [--train-frac F] [--scenario FILE] [--skip-bad-rows] [--seed S] [--db FILE]\n\n"
+    "                [--train-frac F] [--scenario FILE] [--skip-bad-rows] [--seed S] [--db FILE]\n"
+    "                [--format table|csv|json]\n\n"
     "Estimates, from the log of one policy's decisions, what each target POLICY would earn per decision, with\n"
     "a 95 %% normal interval, a bootstrap interval and diagnostics of the importance weights; stores the\n"
     "estimates in the database (table ope).\n\n"
@@ -40,7 +41,9 @@ static const char ope_usage[] =
     "  --scenario FILE    the scenario dsim policies are set up in, for a CSV log\n"
     "  --skip-bad-rows    skip (and count) malformed CSV rows instead of stopping\n"
     "  --seed S           seed of the bootstrap (default 1)\n"
-    "  --db FILE          result database (default " DEFAULT_DB ")\n\n"
+    "  --db FILE          result database (default " DEFAULT_DB ")\n"
+    "  --format F         table (default); csv or json: a row per target and estimator (and per difference to\n"
+    "                     the first target), numbers in full (docs/output.md)\n\n"
     "example:\n  dsim run default -p random --visits 50000 --log-events --db study.db\n"
     "  dsim ope --log study.db:1 -p fixed10 -p fixed20 -p uniform --truth --db study.db\n";
 
@@ -53,6 +56,8 @@ typedef struct {
     double train_frac; /* the log's first share trains dsim policy targets; the rest is evaluated */
     unsigned long long seed;
     bool truth, skip_bad_rows;
+    cli_format format;
+    cli_out *out; /* the rows, for --format csv|json */
 } ope_options;
 
 /* "dm, ips, …": every estimator's name, from the list. */
@@ -102,6 +107,7 @@ static int parse_options(int argc, char **argv, ope_options *o)
         {"scenario", required_argument, NULL, 's'},  {"skip-bad-rows", no_argument, NULL, 'x'},
         {"seed", required_argument, NULL, 'S'},      {"db", required_argument, NULL, 'd'},
         {"train-frac", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {"format", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     *o = (ope_options){.db = DEFAULT_DB, .bootstrap = 200, .folds = 5, .seed = 1};
@@ -158,6 +164,10 @@ static int parse_options(int argc, char **argv, ope_options *o)
             break;
         case 'd':
             o->db = optarg;
+            break;
+        case 'F':
+            if (cli_parse_format("ope", optarg, &o->format))
+                return EXIT_USAGE;
             break;
         case 'h':
             printf(ope_usage, estimator_names().text);
@@ -262,6 +272,30 @@ static void print_intervals(const dsim_ope_result *r)
     printf("%-27s %-27s", normal, boot);
 }
 
+/* One row of --format csv|json: an estimate (kind "estimate") or a paired difference to the first target. */
+static void out_result(cli_out *out, const char *target, const char *kind, const char *estimator,
+                       const dsim_ope_result *r, double truth, const dsim_ope_diagnostics *d, size_t rows, double lift)
+{
+    cli_out_row_begin(out);
+    cli_out_str(out, "target", target);
+    cli_out_str(out, "kind", kind);
+    cli_out_str(out, "estimator", estimator);
+    cli_out_num(out, "value", r->value);
+    cli_out_num(out, "normal_lo", r->normal_lo);
+    cli_out_num(out, "normal_hi", r->normal_hi);
+    cli_out_num(out, "bootstrap_lo", r->bootstrap_lo);
+    cli_out_num(out, "bootstrap_hi", r->bootstrap_hi);
+    cli_out_num(out, "lift", lift);
+    cli_out_num(out, "truth", truth);
+    cli_out_num(out, "relative_error", isnan(truth) ? NAN : fabs(r->value - truth) / fabs(truth));
+    cli_out_int(out, "rows", (long long)rows);
+    cli_out_num(out, "ess", d ? d->ess : NAN);
+    cli_out_num(out, "max_weight", d ? d->max_weight : NAN);
+    cli_out_num(out, "mean_weight", d ? d->mean_weight : NAN);
+    cli_out_num(out, "support_violation", d ? d->support_violation : NAN);
+    cli_out_row_end(out);
+}
+
 /* One target's table: every chosen estimator with its intervals (and error against the truth), stored. */
 static int report(const ope_options *o, const source *src, const target_slot *slot, size_t train,
                   const dsim_ope_sums *sums, double truth, dsim_store *store)
@@ -272,10 +306,13 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
         snprintf(how, sizeof how, " (trained on the log's first %zu rows, then frozen)", train);
     else if (dsim_ope_target_policy_of(slot->target))
         snprintf(how, sizeof how, " (as built: untrained, frozen)");
-    printf("\npolicy %s%s%s\n", name, how,
-           !o->truth || !isnan(truth) ? "" : " (no truth: not a dsim policy, or not a DB:RUN log)");
-    printf("  %-10s %12s   %-27s %-27s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
-           isnan(truth) ? "" : "  |error| / truth");
+    bool table = !o->out;
+    if (table) {
+        printf("\npolicy %s%s%s\n", name, how,
+               !o->truth || !isnan(truth) ? "" : " (no truth: not a dsim policy, or not a DB:RUN log)");
+        printf("  %-10s %12s   %-27s %-27s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
+               isnan(truth) ? "" : "  |error| / truth");
+    }
     dsim_ope_diagnostics d;
     dsim_ope_sums_diagnose(sums, &d);
     size_t rows = dsim_ope_sums_rows(sums);
@@ -287,11 +324,16 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
             cli_error("%s", dsim_errmsg());
             return EXIT_RUNTIME;
         }
-        printf("  %-10s %12.6g   ", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value);
-        print_intervals(&r);
-        if (!isnan(truth))
-            printf("  %.4f", fabs(r.value - truth) / fabs(truth));
-        printf("\n");
+        if (table) {
+            printf("  %-10s %12.6g   ", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value);
+            print_intervals(&r);
+            if (!isnan(truth))
+                printf("  %.4f", fabs(r.value - truth) / fabs(truth));
+            printf("\n");
+        } else {
+            out_result(o->out, name, "estimate", dsim_ope_estimator_name((dsim_ope_estimator)e), &r, truth, &d, rows,
+                       NAN);
+        }
         dsim_ope_row row = {src->log->origin, name, dsim_ope_estimator_name((dsim_ope_estimator)e), rows,
                             r.value, r.normal_lo, r.normal_hi, r.bootstrap_lo, r.bootstrap_hi, o->bootstrap, d.ess,
                             d.max_weight, d.mean_weight, d.support_violation, truth};
@@ -300,6 +342,8 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
             return EXIT_RUNTIME;
         }
     }
+    if (!table)
+        return EXIT_OK;
     if (o->estimators[DSIM_OPE_DM])
         printf("  dm: its intervals are conditional on the fitted reward model (they leave out the model's own\n"
                "      error, so they can miss the truth by the model's bias)\n");
@@ -315,11 +359,16 @@ static int report_differences(const ope_options *o, const target_slot *targets, 
                               int n_targets)
 {
     const char *first = dsim_ope_target_name(targets[0].target);
-    printf("\ndifferences to %s (paired: each target minus %s on the same rows; lift: the difference over\n"
+    bool table = !o->out;
+    if (table) {
+        printf("\ndifferences to %s (paired: each target minus %s on the same rows; lift: the difference over\n"
            "%s's estimate)\n",
            first, first, first);
-    printf("  %-16s %-10s %12s   %-27s %-27s %9s\n", "policy", "estimator", "difference", "95 % normal",
-           "95 % bootstrap", "lift");
+        printf("  %-16s %-10s %12s   %-27s %-27s %9s\n", "policy", "estimator", "difference", "95 % normal",
+               "95 % bootstrap", "lift");
+    }
+    char kind[DSIM_NAME_MAX + 32];
+    snprintf(kind, sizeof kind, "difference to %s", first);
     for (int t = 1; t < n_targets; t++)
         for (int e = 0; e < dsim_ope_estimator_count(); e++) {
             if (!o->estimators[e])
@@ -333,6 +382,12 @@ static int report_differences(const ope_options *o, const target_slot *targets, 
             char lift[32] = "-";
             if (base.value != 0)
                 snprintf(lift, sizeof lift, "%+.2f %%", 100 * d.value / fabs(base.value));
+            if (!table) {
+                out_result(o->out, dsim_ope_target_name(targets[t].target), kind,
+                           dsim_ope_estimator_name((dsim_ope_estimator)e), &d, NAN, NULL,
+                           dsim_ope_sums_rows(sums[t]), base.value != 0 ? d.value / fabs(base.value) : NAN);
+                continue;
+            }
             printf("  %-16s %-10s %12.6g   ", dsim_ope_target_name(targets[t].target),
                    dsim_ope_estimator_name((dsim_ope_estimator)e), d.value);
             print_intervals(&d);
@@ -376,7 +431,7 @@ int cmd_ope(int argc, char **argv)
                                             &(dsim_ope_plan){train, o.folds, o.seed}, sums);
     if (rc)
         status = pass_status(rc);
-    if (!status && train)
+    if (!status && train && o.format == CLI_TABLE)
         printf("targets trained on the first %zu rows; judged on the remaining %zu\n", train, src.n - train);
     for (int t = 0; t < o.n_policies && !status; t++)
         truth[t] = o.truth ? true_value(&src, &targets[t]) : NAN;
@@ -385,15 +440,24 @@ int cmd_ope(int argc, char **argv)
         cli_error("%s", dsim_errmsg());
         status = cli_exit_status(rc); /* a path that cannot be a database is bad input */
     }
-    if (!status)
+    if (!status && o.format == CLI_TABLE)
         printf("log %s: %zu decisions, %d actions%s\n", src.log->origin, src.n, src.log->n_actions,
                src.log->n_positions ? ", with positions" : "");
+    if (!status && o.format != CLI_TABLE && (o.out = cli_out_begin(o.format, stdout, "ope"))) {
+        cli_out_str(o.out, "log", src.log->origin);
+        cli_out_int(o.out, "decisions", (long long)src.n);
+        cli_out_int(o.out, "actions", src.log->n_actions);
+        cli_out_int(o.out, "trained_on", (long long)train);
+        cli_out_str(o.out, "db", o.db);
+        cli_out_rows_begin(o.out, "rows", true);
+    }
     for (int t = 0; t < o.n_policies && !status; t++)
         status = report(&o, &src, &targets[t], train, sums[t], truth[t], store);
     if (!status && o.n_policies > 1)
         status = report_differences(&o, targets, sums, o.n_policies);
-    if (!status)
+    if (!status && o.format == CLI_TABLE)
         printf("\nestimates are per decision; stored in %s (table ope)\n", o.db);
+    cli_out_end(o.out); /* closes the rows, even after a failure: the document stays well formed */
     dsim_store_close(store);
     for (int t = 0; t < o.n_policies; t++) {
         dsim_ope_sums_free(sums[t]);
