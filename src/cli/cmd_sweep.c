@@ -21,7 +21,7 @@
 #include "dsim/sweep.h"
 
 static const char sweep_usage[] =
-    "usage: dsim sweep FILE [-j N] [--shard I/N] [--db FILE] [--summary] [--csv FILE] [--quiet]\n\n"
+    "usage: dsim sweep FILE [-j N] [--shard I/N] [--db FILE] [--summary] [--csv FILE] [--format F] [--quiet]\n\n"
     "Runs every cell x policy x seed of the sweep FILE (a base scenario, policies, seeds, visits and axes that\n"
     "set scenario keys to lists or FROM:TO:STEP ranges; see the README), skipping the runs a previous,\n"
     "interrupted call already finished, then prints each cell's policies with their mean objective and\n"
@@ -35,6 +35,7 @@ static const char sweep_usage[] =
     "                  summary metric and its 95 % half-width (METRIC, METRIC_ci95), the paired Δ of the\n"
     "                  objective to the first policy (delta_vs_FIRST, _ci95, delta_pairs), best,\n"
     "                  significantly_best\n"
+    "  --format F      the summary on stdout as table (default), csv (as --csv) or json (docs/output.md)\n"
     "  -q, --quiet     no progress on stderr\n\n"
     "Under mpirun (a build with -DDSIM_WITH_MPI=ON), rank 0 writes the database and the other ranks\n"
     "compute the runs.\n\n"
@@ -44,37 +45,48 @@ static const char sweep_usage[] =
 
 /* ---- the summary (the statistics: src/sweep/sweep_summary.c) ------------------------------------------ */
 
-static void csv_header(FILE *csv, const dsim_sweep *sw, const char *first)
-{
-    fprintf(csv, "cell");
-    for (int i = 0; i < sw->n_axes; i++)
-        fprintf(csv, ",%s.%s", sw->axes[i].section, sw->axes[i].key);
-    fprintf(csv, ",policy,seeds");
-    for (size_t m = 0; m < dsim_metrics_n_defs; m++)
-        fprintf(csv, ",%s,%s_ci95", dsim_metrics_defs[m].name, dsim_metrics_defs[m].name);
-    fprintf(csv, ",delta_vs_%s,delta_vs_%s_ci95,delta_pairs,best,significantly_best\n", first, first);
-}
-
-static void csv_row(FILE *csv, const dsim_sweep *sw, const dsim_sweep_cell_summary *c, int p, const char *name)
+/* One summary row (a cell's policy) for --csv FILE and --format csv|json: the axes' values, every metric's
+   mean and 95 % half-width, the paired Δ to the first policy, and whether it is the cell's best. */
+static void out_row(cli_out *out, const dsim_sweep *sw, const dsim_sweep_cell_summary *c, int p,
+                    const char *const *names)
 {
     const dsim_sweep_policy_summary *ps = &c->policies[p];
-    fprintf(csv, "%llu", (unsigned long long)c->cell);
+    char key[160];
+    cli_out_row_begin(out);
+    cli_out_int(out, "cell", (long long)c->cell);
+    double values[DSIM_SWEEP_MAX_AXES];
+    dsim_sweep_cell_values(sw, c->cell, values);
     for (int i = 0; i < sw->n_axes; i++) {
         char v[DSIM_SWEEP_WORD_MAX];
         dsim_sweep_cell_value_text(sw, c->cell, i, v, sizeof v);
-        fprintf(csv, ",%s", v);
+        snprintf(key, sizeof key, "%s.%s", sw->axes[i].section, sw->axes[i].key);
+        if (isnan(values[i])) /* a word */
+            cli_out_str(out, key, v);
+        else
+            cli_out_num(out, key, values[i]);
     }
-    fprintf(csv, ",%s,%d", name, ps->runs);
-    for (size_t m = 0; m < dsim_metrics_n_defs; m++)
-        fprintf(csv, ",%.17g,%.17g", ps->metrics[m].mean, ps->metrics[m].half_width);
-    fprintf(csv, ",%.17g,%.17g,%zu,%d,%d\n", ps->delta.mean, ps->delta.half_width, ps->delta.n, p == c->best,
-            p == c->best && c->significant == 1);
+    cli_out_str(out, "policy", names[p]);
+    cli_out_int(out, "seeds", ps->runs);
+    for (size_t m = 0; m < dsim_metrics_n_defs; m++) {
+        cli_out_num(out, dsim_metrics_defs[m].name, ps->metrics[m].mean);
+        snprintf(key, sizeof key, "%s_ci95", dsim_metrics_defs[m].name);
+        cli_out_num(out, key, ps->metrics[m].half_width);
+    }
+    snprintf(key, sizeof key, "delta_vs_%s", names[0]);
+    cli_out_num(out, key, ps->delta.mean);
+    snprintf(key, sizeof key, "delta_vs_%s_ci95", names[0]);
+    cli_out_num(out, key, ps->delta.half_width);
+    cli_out_int(out, "delta_pairs", (long long)ps->delta.n);
+    cli_out_int(out, "best", p == c->best);
+    cli_out_int(out, "significantly_best", p == c->best && c->significant == 1);
+    cli_out_row_end(out);
 }
 
 typedef struct {
     const dsim_sweep *sw;
     const char *const *names;
-    FILE *csv;
+    cli_out *csv;     /* --csv FILE */
+    cli_out *machine; /* --format csv|json on stdout; NULL: the table */
     size_t reward;
 } summary_out;
 
@@ -82,6 +94,12 @@ static int print_cell(const dsim_sweep_cell_summary *c, void *user)
 {
     const summary_out *o = user;
     const dsim_sweep *sw = o->sw;
+    for (int p = 0; o->csv && p < sw->n_policies; p++)
+        out_row(o->csv, sw, c, p, o->names);
+    for (int p = 0; o->machine && p < sw->n_policies; p++)
+        out_row(o->machine, sw, c, p, o->names);
+    if (o->machine)
+        return DSIM_OK;
     char cell[512];
     dsim_sweep_describe_cell(sw, c->cell, cell, sizeof cell);
     printf("cell %llu: %s\n", (unsigned long long)c->cell, cell[0] ? cell : "(no axes)");
@@ -107,23 +125,36 @@ static int print_cell(const dsim_sweep_cell_summary *c, void *user)
                c->significant < 0   ? " (fewer than 2 seeds shared with some policy: no interval to judge significance)"
                : c->significant > 0 ? " (significantly: paired Δ to every other policy above 0)"
                                     : " (not significantly: some paired Δ interval reaches 0)");
-    for (int p = 0; o->csv && p < sw->n_policies; p++)
-        csv_row(o->csv, sw, c, p, o->names[p]);
     return DSIM_OK;
 }
 
 /* Each cell's policies with their mean objective, the paired Δ to the first and the best (see
    sweep_summary.c for what "significantly" means), on stdout and, given one, as CSV. */
-static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, const char *const *names, FILE *csv)
+static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, const char *const *names, FILE *csv,
+                         cli_format format)
 {
-    if (csv)
-        csv_header(csv, sw, names[0]);
+    summary_out o = {sw, names, csv ? cli_out_begin(CLI_CSV, csv, "sweep") : NULL,
+                     format != CLI_TABLE ? cli_out_begin(format, stdout, "sweep") : NULL,
+                     (size_t)(dsim_metrics_find("reward") - dsim_metrics_defs)};
+    if (o.csv)
+        cli_out_rows_begin(o.csv, "rows", true);
+    if (o.machine) {
+        cli_out_str(o.machine, "sweep", sw->path);
+        cli_out_int(o.machine, "cells", (long long)sw->n_cells);
+        cli_out_int(o.machine, "seeds", sw->seeds);
+        cli_out_rows_begin(o.machine, "rows", true);
+        int rc = dsim_sweep_summarize(store, sw, id, print_cell, &o);
+        cli_out_end(o.machine);
+        cli_out_end(o.csv);
+        return rc;
+    }
     printf("objective: mean ± 95 %% interval across seeds; Δ: minus %s's on the same seeds (paired);\n"
            "best: the highest mean, significantly so when its paired differences to every other policy are all\n"
            "above 0 with 95 %% family-wise confidence (Bonferroni over the comparisons)\n\n",
            names[0]);
-    summary_out o = {sw, names, csv, (size_t)(dsim_metrics_find("reward") - dsim_metrics_defs)};
-    return dsim_sweep_summarize(store, sw, id, print_cell, &o);
+    int rc = dsim_sweep_summarize(store, sw, id, print_cell, &o);
+    cli_out_end(o.csv);
+    return rc;
 }
 
 /* ---- loading the sweep ------------------------------------------------------------------------------------ */
@@ -131,6 +162,7 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
 typedef struct {
     const char *file, *db, *csv_path;
     bool summary_only, quiet;
+    cli_format format;
     int jobs;                   /* worker processes; 0: one per core */
     unsigned shard, n_shards;   /* run only the tasks t with t mod n_shards = shard */
 } sweep_options;
@@ -241,6 +273,7 @@ static int parse_options(int argc, char **argv, sweep_options *o)
                                              {"summary", no_argument, NULL, 's'},
                                              {"quiet", no_argument, NULL, 'q'},
                                              {"help", no_argument, NULL, 'h'},
+                                             {"format", required_argument, NULL, 'f'},
                                              {NULL, 0, NULL, 0}};
     *o = (sweep_options){.db = DEFAULT_DB, .n_shards = 1};
     int c;
@@ -260,6 +293,9 @@ static int parse_options(int argc, char **argv, sweep_options *o)
             o->jobs = (int)j;
         } else if (c == 'S') {
             if (parse_shard(optarg, o))
+                return EXIT_USAGE;
+        } else if (c == 'f') {
+            if (cli_parse_format("sweep", optarg, &o->format))
                 return EXIT_USAGE;
         } else if (c == 's') {
             o->summary_only = true;
@@ -394,7 +430,7 @@ int cmd_sweep(int argc, char **argv)
         status = run_sweep(&o, &f, type, pool, store, id);
     }
     type->stop(pool, status); /* the workers are done (or, under MPI after a failure, every rank ends here) */
-    if (status == EXIT_OK && print_summary(store, &f.sw, id, f.names, csv)) {
+    if (status == EXIT_OK && print_summary(store, &f.sw, id, f.names, csv, o.format)) {
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
     }

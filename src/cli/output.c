@@ -1,6 +1,6 @@
 /*
  * output.c — what the commands print for machines (--format csv|json): rows of named fields written as CSV
- * (a header from the first row's names, fields quoted by libcsv) or as one JSON document, numbers in the
+ * (a header from the first row's names, a field quoted by libcsv where it needs to be) or as one JSON document, numbers in the
  * fewest digits that read back as the same double. docs/output.md describes each command's fields.
  */
 #include <math.h>
@@ -173,8 +173,8 @@ static void csv_field(FILE *fp, const char *text, bool quoted, bool first)
 {
     if (!first)
         fputc(',', fp);
-    if (quoted)
-        csv_fwrite(fp, text, strlen(text));
+    if (quoted && (strpbrk(text, ",\"\r\n") || (text[0] == ' ' || (*text && text[strlen(text) - 1] == ' '))))
+        csv_fwrite(fp, text, strlen(text)); /* quoted only where RFC 4180 needs it, so awk -F, reads the rest */
     else
         fputs(text, fp);
 }
