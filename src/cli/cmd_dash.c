@@ -130,6 +130,8 @@ int cmd_dash(int argc, char **argv)
         dash_view *v = &shared->view;
         v->sc = sc; /* the rest zero, from calloc */
         v->n_policies = o.n_policies;
+        for (int p = 0; p < o.n_policies; p++)
+            v->mark[p] = p;
         v->seed = sc->seed;
         v->n_seeds = (int)o.seeds;
         v->horizon = o.horizon ? o.horizon : dsim_scenario_horizon(sc);

@@ -70,7 +70,10 @@ for size in 80x24 160x50; do
     check "$size: l shows the discount levels each policy gives" wait_re '10\.0 % 100\.0 %'
     tmux -S "$SOCK" send-keys -t dash l
     tmux -S "$SOCK" send-keys -t dash g
-    check "$size: g shows each segment's discounted share and conversion" wait_re '^o fixed10 +100\.0 % / +[0-9.]+ %'
+    check "$size: g shows, per segment, visits, conversion, profit and the levels given" \
+        wait_re '^o fixed10 +[1-9][0-9]* +[0-9.]+ +-?[0-9]+ \|( +0)* +100( +0)*$'
+    check "$size: g says segments are hidden from the policies" wait_for "hidden truth: no policy is told a shopper's segment"
+    check "$size: the key bar starts with help and quit" wait_re '^ \? help  q quit  p pause'
     tmux -S "$SOCK" send-keys -t dash g
     tmux -S "$SOCK" send-keys -t dash Tab Tab Tab
     check "$size: tab shows a policy's learned values per level" wait_re '^\+ thompson: learned value of each level'
@@ -78,8 +81,13 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" send-keys -t dash Tab
     tmux -S "$SOCK" send-keys -t dash w
     check "$size: w saves a snapshot now" wait_for "saved 3 runs of"
+    tmux -S "$SOCK" send-keys -t dash c
+    check "$size: c lists the live changes so far" wait_for "live changes so far"
+    check "$size: with the shock among them" wait_re 'visit [0-9]+ +shock sale applied at visit'
+    tmux -S "$SOCK" send-keys -t dash c
     tmux -S "$SOCK" send-keys -t dash '?'
     check "$size: ? shows the help" wait_for "trigger the next configured shock now"
+    check "$size: the help box fits its longest line" wait_for "that policy's live parameter (e, c, alpha, v) x0.8 / x1.25"
     tmux -S "$SOCK" send-keys -t dash x
     check "$size: any key closes the help" bash -c "sleep 0.3; ! tmux -S '$SOCK' capture-pane -t dash -p | grep -qF 'this help (any key closes it)'"
     tmux -S "$SOCK" send-keys -t dash q
@@ -145,6 +153,7 @@ tmux -S "$SOCK" send-keys -t dash Tab
 tmux -S "$SOCK" send-keys -t dash x
 check "add: x drops the selected policy" wait_for "removed none at visit"
 check "add: none has left the table" bash -c "sleep 0.3; ! tmux -S '$SOCK' capture-pane -t dash -p | grep -qE '^. none +[0-9]'"
+check "add: the others keep their markers" bash -c "tmux -S '$SOCK' capture-pane -t dash -p | grep -qE '^o fixed10 +[0-9]' && tmux -S '$SOCK' capture-pane -t dash -p | grep -qE '^\+ linucb +[0-9]'"
 tmux -S "$SOCK" send-keys -t dash q
 check "add: q quits with status 0" wait_for "exit 0"
 check "add: the snapshot has fixed10 and linucb" test "$(sqlite3 "$db" "SELECT group_concat(policy_name) FROM runs")" = "fixed10,linucb"
@@ -170,11 +179,14 @@ tmux -S "$SOCK" kill-session -t dash
 # Replay: the stored runs in the same views, read only.
 db=$WORK/dash_80x24.db
 tmux -S "$SOCK" new-session -d -s dash -x 100 -y 30 "'$DSIM' dash --db '$db' 4 5 6; echo \"exit \$?\"; sleep 30"
-check "replay: read only" wait_for "replay of stored runs (read only)"
+check "replay: read only, each run with its seed" wait_for "replay (read only): run 4 none seed 31, run 5 fixed10 seed 31, run 6 thompson seed 31"
+check "replay: only the keys that act on a replay" bash -c "tmux -S '$SOCK' capture-pane -t dash -p | grep -qE '^ \? help  q quit  m chart  l levels  g segments *$'"
 check "replay: the runs' policies" wait_re '^\+ thompson +[1-9]'
 check "replay: their chart" wait_re '^ +\+-{20,}'
 tmux -S "$SOCK" send-keys -t dash l
 check "replay: their levels" wait_for "discount levels given"
+tmux -S "$SOCK" send-keys -t dash l g
+check "replay: their results by segment" wait_re '^\+ thompson +[1-9][0-9]* +[0-9.]+ +-?[0-9]+ \|'
 tmux -S "$SOCK" send-keys -t dash q
 check "replay: q quits with status 0" wait_for "exit 0"
 tmux -S "$SOCK" kill-session -t dash

@@ -112,7 +112,7 @@ static const table_column columns[] = {
 static int draw_policy(const dash_view *s, int p, int row, int width, bool lead)
 {
     char line[256], hw_line[256];
-    int used = snprintf(line, sizeof line, "%s %-12.12s", marks[p], s->configs[p]->name);
+    int used = snprintf(line, sizeof line, "%s %-12.12s", marks[s->mark[p]], s->configs[p]->name);
     char label[16];
     snprintf(label, sizeof label, "  %s 95 %%", plus_minus);
     int hw_used = snprintf(hw_line, sizeof hw_line, "  %-12s", s->n_seeds > 1 ? label : "");
@@ -182,11 +182,12 @@ static void draw_chart(const dash_view *s, int metric, int top, int width, int h
                 mvaddch(top + r, col, (chtype)(unsigned char)c.cell[r * c.width + col]);
                 continue;
             }
+            int mark = s->mark[who];
             if (has_colors())
-                attron(COLOR_PAIR(2 + who % 6));
-            mvaddstr(top + r, col, marks[who]);
+                attron(COLOR_PAIR(2 + mark % 6));
+            mvaddstr(top + r, col, marks[mark]);
             if (has_colors())
-                attroff(COLOR_PAIR(2 + who % 6));
+                attroff(COLOR_PAIR(2 + mark % 6));
         }
     /* live shocks: a '!' on the x axis at their visit */
     int plot_w = width - DASH_CHART_LABEL - 1;
@@ -208,7 +209,7 @@ static void draw_levels(const dash_view *s, int top, int width, int height)
         uint64_t total = 0;
         for (int l = 0; l < n_levels; l++)
             total += s->metrics[p].level_count[l];
-        mvprintw(row++, 0, "%s %.20s", marks[p], s->configs[p]->name);
+        mvprintw(row++, 0, "%s %.20s", marks[s->mark[p]], s->configs[p]->name);
         for (int l = 0; l < n_levels && row < top + height; l++, row++) {
             double share = total ? (double)s->metrics[p].level_count[l] / (double)total : 0.0;
             mvprintw(row, 2, "%5.1f %% %5.1f %% ", 100 * s->sc->discounts.levels[l], 100 * share);
@@ -225,7 +226,8 @@ static void draw_values(const dash_view *s, int p, int top, int width, int heigh
     int n_levels = s->sc->discounts.n_levels;
     if (p < 0)
         return;
-    mvprintw(top, 0, "%s %s: learned value of each level for three kinds of shopper", marks[p], s->configs[p]->name);
+    mvprintw(top, 0, "%s %s: learned value of each level for three kinds of shopper", marks[s->mark[p]],
+             s->configs[p]->name);
     if (s->knob_name[0])
         mvprintw(top + 2 + n_levels, 2, "%s = %.4g  ([ and ] change it)", s->knob_name, s->knob_value);
     if (!s->values_known) {
@@ -259,16 +261,15 @@ static void draw_values(const dash_view *s, int p, int top, int width, int heigh
 static void draw_segments(const dash_view *s, int top, int width, int height)
 {
     const dsim_scenario *sc = s->sc;
-    mvaddnstr(top, 0, "by segment (hidden truth: a shop cannot see segments, no policy is told one)", width);
+    mvaddnstr(top, 0, "by segment, mean per seed (hidden truth: no policy is told a shopper's segment)", width);
     char line[512];
-    int used = snprintf(line, sizeof line, "  %-14s %8s %7s %9s  levels given, %% of decisions:", "segment / policy",
-                        "visits", "conv %", "profit");
-    for (int l = 0; l < sc->discounts.n_levels && used < (int)sizeof line - 8; l++)
-        used += snprintf(line + used, sizeof line - (size_t)used, " %4.0f%%", 100 * sc->discounts.levels[l]);
+    int used = snprintf(line, sizeof line, "  %-12s %7s %6s %8s | %% of decisions at:", "", "visits", "conv %", "profit");
     mvaddnstr(top + 1, 0, line, width);
     int row = top + 2;
     for (int g = 0; g < sc->n_segments && row < top + height; g++) {
-        snprintf(line, sizeof line, "  %s (share %.0f %%)", sc->segments[g].name, 100 * sc->segments[g].share);
+        used = snprintf(line, sizeof line, "  %-12.12s %23s |", sc->segments[g].name, "");
+        for (int l = 0; l < sc->discounts.n_levels && used < (int)sizeof line - 8; l++)
+            used += snprintf(line + used, sizeof line - (size_t)used, " %3.0f%%", 100 * sc->discounts.levels[l]);
         attron(A_BOLD);
         mvaddnstr(row++, 0, line, width);
         attroff(A_BOLD);
@@ -277,11 +278,11 @@ static void draw_segments(const dash_view *s, int top, int width, int height)
             uint64_t decisions = 0;
             for (int l = 0; l < sc->discounts.n_levels; l++)
                 decisions += m->level_count[l];
-            used = snprintf(line, sizeof line, "%s %-14.14s %8.0f %7.2f %9.0f %31s", marks[p], s->configs[p]->name,
-                            (double)m->visits / s->n_seeds, 100 * dsim_metrics_find("conversion")->value(m),
-                            m->profit / s->n_seeds, "");
+            used = snprintf(line, sizeof line, "%s %-12.12s %7.0f %6.2f %8.0f |", marks[s->mark[p]],
+                            s->configs[p]->name, (double)m->visits / s->n_seeds,
+                            100 * dsim_metrics_find("conversion")->value(m), m->profit / s->n_seeds);
             for (int l = 0; l < sc->discounts.n_levels && used < (int)sizeof line - 8; l++)
-                used += snprintf(line + used, sizeof line - (size_t)used, " %5.1f",
+                used += snprintf(line + used, sizeof line - (size_t)used, " %4.0f",
                                  decisions ? 100.0 * (double)m->level_count[l] / (double)decisions : 0.0);
             mvaddnstr(row, 0, line, width);
         }
@@ -336,19 +337,31 @@ static void draw_chart_titled(const dash_view *s, int metric, int top, int width
     mvaddnstr(top, 0, metric ? "conversion rate (purchases per visit so far)" : "cumulative objective", width);
     int x = metric ? 46 : 22;
     for (int p = 0; p < s->n_policies && x < width - 4; p++) {
-        mvprintw(top, x, "%s %.14s", marks[p], s->configs[p]->name);
+        mvprintw(top, x, "%s %.14s", marks[s->mark[p]], s->configs[p]->name);
         x += 3 + (int)strnlen(s->configs[p]->name, 14) + 1;
     }
     draw_chart(s, metric, top + 1, width, height - 1);
 }
 
-/* The help overlay's lines: "keys", then the key table's (below). */
-static int help_lines(const char **lines, int max);
-
-static void draw_help(int rows, int cols)
+/* Display width of UTF-8 text (each code point one column). */
+static int text_width(const char *t)
 {
-    const char *lines[64];
-    int n = help_lines(lines, 64), w = 56, top = (rows - n - 2) / 2, left = (cols - w) / 2;
+    int w = 0;
+    for (; *t; t++)
+        w += ((unsigned char)*t & 0xC0) != 0x80;
+    return w;
+}
+
+/* A box in the middle of the screen, as wide as its widest line (the help, the live changes). */
+static void draw_box(const char *const *lines, int n, int rows, int cols)
+{
+    int w = 0;
+    for (int i = 0; i < n; i++)
+        w = text_width(lines[i]) > w ? text_width(lines[i]) : w;
+    w = w + 4 < cols ? w + 4 : cols;
+    if (n + 2 > rows)
+        n = rows - 2;
+    int top = (rows - n - 2) / 2, left = (cols - w) / 2;
     if (top < 0)
         top = 0;
     if (left < 0)
@@ -362,8 +375,11 @@ static void draw_help(int rows, int cols)
         mvaddnstr(top + 1 + i, left + 2, lines[i], w - 4);
 }
 
+/* The whole screen. `overlay` (n lines, may be 0): a box over it (the help, the live changes); `keybar`: the
+   last line. */
 static void draw(const dash_view *s, const dash_controls *c, const char *db, double elapsed, int metric, int panel,
-                 bool help, const chooser *choosing, const char *message)
+                 const char *const *overlay, int n_overlay, const chooser *choosing, const char *message,
+                 const char *keybar)
 {
     bool levels = panel == PANEL_LEVELS;
     int rows, cols;
@@ -390,11 +406,10 @@ static void draw(const dash_view *s, const dash_controls *c, const char *db, dou
     if (s->error[0])
         mvaddnstr(rows - 2, 0, s->error, cols);
     attron(A_DIM);
-    mvaddnstr(rows - 1, 0, " p pause  space step  +/- speed  r restart  s shock  e/E o/O market  m chart  l levels  g segments  tab values  a/x add/drop  w save  ? help  q quit",
-              cols);
+    mvaddnstr(rows - 1, 0, keybar, cols);
     attroff(A_DIM);
-    if (help)
-        draw_help(rows, cols);
+    if (n_overlay > 0)
+        draw_box(overlay, n_overlay, rows, cols);
     if (choosing && choosing->open)
         draw_chooser(choosing, rows, cols);
     refresh();
@@ -481,8 +496,18 @@ int dash_show(const dash_view *v, const char *db)
     int metric = 0, panel = PANEL_CHART;
     double started = now();
     dash_controls c = {.paused = false, .speed = 1, .selected = -1};
+    /* A replay has no simulation to act on: only the keys that change the view. */
+    static const char *const replay_help[] = {
+        "keys (a replay of stored runs: read only)",
+        "  m        chart: cumulative objective / conversion rate",
+        "  l        the discount levels each policy gave / the chart",
+        "  g        by segment: visits, conversion, profit, levels given / the chart",
+        "  ?        this help (any key closes it)",
+        "  q        quit",
+    };
     for (;;) {
-        draw(v, &c, db, now() - started, metric, panel, help, NULL, "replay of stored runs (read only)");
+        draw(v, &c, db, now() - started, metric, panel, replay_help, help ? 6 : 0, NULL, v->note,
+             " ? help  q quit  m chart  l levels  g segments");
         int key = getch();
         if (stop_requested || key == 'q' || key == 'Q')
             break;
@@ -494,6 +519,8 @@ int dash_show(const dash_view *v, const char *db)
             metric = !metric, panel = PANEL_CHART;
         else if (key == 'l' || key == 'L')
             panel = panel == PANEL_LEVELS ? PANEL_CHART : PANEL_LEVELS;
+        else if (key == 'g' || key == 'G')
+            panel = panel == PANEL_SEGMENTS ? PANEL_CHART : PANEL_SEGMENTS;
         else if (key == '?')
             help = true;
     }
@@ -512,7 +539,7 @@ typedef struct {
     int segment;            /* e / E's target, −1 for every segment */
     int next_shock;         /* s: the scenario's next shock */
     double outside_utility; /* V0 as the keys have set it */
-    bool help, save_now;
+    bool help, show_changes, save_now;
     chooser choosing;
     dsim_policy_config *owned[32]; /* the policies added live, freed at the end */
     int n_owned;
@@ -692,6 +719,12 @@ static void key_help(screen *sc, int key)
     sc->help = true;
 }
 
+static void key_changes(screen *sc, int key)
+{
+    (void)key;
+    sc->show_changes = true;
+}
+
 static void key_quit(screen *sc, int key)
 {
     (void)key;
@@ -749,10 +782,11 @@ static const key_binding bindings[] = {
     {"lLgG", "  l        the discount levels each policy gives / the chart", key_panel},
     {"\t", "  tab      next policy's learned values (3 kinds of shopper)", key_select},
     {"[]", "  [ / ]    that policy's live parameter (e, c, alpha, v) x0.8 / x1.25", key_knob},
-    {"", "  g        by segment: share discounted and conversion / the chart", NULL},
+    {"", "  g        by segment: visits, conversion, profit, levels given / the chart", NULL},
     {"wW", "  w        save a snapshot of the runs now", key_save},
     {"aA", "  a / x    add a shipped policy (caught up) / drop the selected one", key_add},
     {"xX", NULL, key_remove},
+    {"cC", "  c        the live changes made so far (stored with each snapshot)", key_changes},
     {"?", "  ?        this help (any key closes it)", key_help},
     {"qQ", "  q        quit, saving the runs so far", key_quit},
 };
@@ -814,15 +848,31 @@ int dash_run(dash_shared *s, const char *db)
         pthread_mutex_unlock(&s->lock);
         if (sc->save_now)
             save_now(sc, db);
-        draw(&sc->view, &sc->controls, db, now() - started, sc->metric, sc->panel, sc->help, &sc->choosing,
-             sc->message);
+        const char *overlay[DASH_MAX_CHANGES + 2];
+        char change_lines[DASH_MAX_CHANGES][160];
+        int n_overlay = 0;
+        if (sc->help) {
+            n_overlay = help_lines(overlay, DASH_MAX_CHANGES + 2);
+        } else if (sc->show_changes) {
+            overlay[n_overlay++] = sc->changes.n ? "live changes so far (c or any key closes this)"
+                                                 : "no live changes yet (any key closes this)";
+            for (int i = 0; i < sc->changes.n; i++) {
+                snprintf(change_lines[i], sizeof change_lines[i], "  visit %-10llu %s",
+                         (unsigned long long)sc->changes.visit[i], sc->changes.text[i]);
+                overlay[n_overlay++] = change_lines[i];
+            }
+        }
+        draw(&sc->view, &sc->controls, db, now() - started, sc->metric, sc->panel, overlay, n_overlay, &sc->choosing,
+             sc->message,
+             " ? help  q quit  p pause  space step  +/- speed  r restart  s shock  e/E o/O market  m chart  l levels"
+             "  g segments  c changes  tab values  a/x add/drop  w save");
         int key = getch();
         if (stop_requested)
             key = 'q';
         if (key == ERR)
             continue;
-        if (sc->help) {
-            sc->help = false;
+        if (sc->help || sc->show_changes) {
+            sc->help = sc->show_changes = false;
             continue;
         }
         pthread_mutex_lock(&s->lock);

@@ -32,6 +32,7 @@ typedef struct {
     /* setup, before the worker starts */
     const dsim_scenario *sc;
     const dsim_policy_config *configs[DASH_MAX_POLICIES];
+    int mark[DASH_MAX_POLICIES]; /* each policy's marker and colour, kept when another is dropped */
     int n_policies;
     uint64_t seed, horizon; /* seeds seed … seed + n_seeds − 1 */
     int n_seeds;
@@ -53,6 +54,7 @@ typedef struct {
     double knob_value;
     bool values_known;                /* its type keeps value estimates */
     double values[DASH_PROFILES][DSIM_MAX_LEVELS]; /* per shopper profile and level, its first seed */
+    char note[512];   /* a replay: which runs (and seeds) are shown */
     char error[512];  /* the worker stopped on this */
     bool finished;    /* the horizon was reached */
 } dash_view;

@@ -102,7 +102,11 @@ int dash_replay(dsim_store *st, const char *db, const int64_t *runs, int n_runs,
             s->seed_segments[p][0] = s->segments[p];
             s->done = s->metrics[p].visits > s->done ? s->metrics[p].visits : s->done;
             s->configs[p] = configs[p];
+            s->mark[p] = p;
             s->n_policies = p + 1;
+            size_t used = strlen(s->note);
+            snprintf(s->note + used, sizeof s->note - used, "%srun %lld %s seed %llu", p ? ", " : "replay (read only): ",
+                     (long long)runs[p], row.policy_name, (unsigned long long)row.seed);
             series_reader r = {s, p, column("reward"), column("purchases"), column("visits")};
             if (!rc)
                 rc = dsim_store_series_each(st, runs[p], add_checkpoint, &r);

@@ -130,6 +130,7 @@ static void drop(dash_shared *s, worker *w, int p)
     for (int q = p; q + 1 < v->n_policies; q++) {
         memcpy(w->sims[q], w->sims[q + 1], sizeof w->sims[q]);
         v->configs[q] = v->configs[q + 1];
+        v->mark[q] = v->mark[q + 1];
         v->metrics[q] = v->metrics[q + 1];
         memcpy(v->seed_metrics[q], v->seed_metrics[q + 1], sizeof v->seed_metrics[q]);
         memcpy(v->seed_segments[q], v->seed_segments[q + 1], sizeof v->seed_segments[q]);
@@ -227,6 +228,13 @@ static int add_policy(dash_shared *s, worker *w, const dsim_policy_config *cfg)
     } else {
         memcpy(w->sims[p], new_sims, sizeof new_sims);
         v->configs[p] = cfg;
+        v->mark[p] = 0; /* the first marker no policy wears */
+        for (bool taken = true; taken;) {
+            taken = false;
+            for (int q = 0; q < p; q++)
+                taken |= v->mark[q] == v->mark[p];
+            v->mark[p] += taken;
+        }
         memcpy(v->seed_metrics[p], added, sizeof(dsim_metrics) * (size_t)K);
         sum_metrics(&v->metrics[p], added, K);
         publish_segments(v, w->sims[p], p);
