@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "dsim/error.h"
 
 #ifndef DSIM_DATA_DIR
@@ -61,6 +62,13 @@ int dsim_files_find(const char *kind, const char *name, char *out, size_t n)
         snprintf(out, n, "%s", shipped);
         return DSIM_OK;
     }
-    return dsim_error_set(DSIM_ENOTFOUND, "no %s named '%s' (looked for %s and %s)",
-                          strcmp(kind, "policies") == 0 ? "policy" : "scenario", name, local, shipped);
+    char *names[256];
+    size_t n_names = dsim_files_list(kind, names, 256);
+    const char *near = dsim__nearest(name, (const char *const *)names, n_names);
+    int rc = dsim_error_set(DSIM_ENOTFOUND, "no %s named '%s' (looked for %s and %s)%s%s%s",
+                            strcmp(kind, "policies") == 0 ? "policy" : "scenario", name, local, shipped,
+                            near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+    for (size_t i = 0; i < n_names; i++)
+        free(names[i]);
+    return rc;
 }
