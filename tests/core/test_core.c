@@ -79,6 +79,16 @@ static void test_text__numbers_parse_strictly(void **state)
     assert_true(dsim__parse_u64("18446744073709551615", &u) && u == 18446744073709551615ull);
     assert_false(dsim__parse_u64("-1", &u));
     assert_false(dsim__parse_u64("3.5", &u));
+    /* counts also in scientific notation, when whole */
+    assert_true(dsim__parse_count("1e5", &u) && u == 100000);
+    assert_true(dsim__parse_count("2.5e6", &u) && u == 2500000);
+    assert_true(dsim__parse_count("1.5e3", &u) && u == 1500);
+    assert_true(dsim__parse_count("42", &u) && u == 42);
+    assert_false(dsim__parse_count("2.5e0", &u));
+    assert_false(dsim__parse_count("1.5", &u));
+    assert_false(dsim__parse_count("1e300", &u));
+    assert_false(dsim__parse_count("-1e3", &u));
+    assert_false(dsim__parse_count("1e5x", &u));
     assert_false(dsim__parse_u64("18446744073709551616", &u));
 }
 

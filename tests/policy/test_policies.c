@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsim/features.h"
 #include "dsim/policy.h"
 #include "dsim/sim.h"
 #include "dsim/rng.h"
@@ -245,9 +246,62 @@ static void test_policies__sampled_propensities_have_unbiased_inverses(void **st
     market_close(&m);
 }
 
+/* -p SPEC: a type or a file, then parameters set as in a file; the stored text parses back to what ran. */
+static void test_policies__a_policy_in_one_line(void **state)
+{
+    (void)state;
+    dsim_policy_config *cfg = NULL, *again = NULL;
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "fixed:15"));
+    assert_string_equal(cfg->type->name, "fixed");
+    assert_string_equal(cfg->name, "fixed:15");
+    assert_true(dsim_policy_config_param(cfg, "level") == 15);
+    assert_string_equal(cfg->path, "-p fixed:15");
+    ASSERT_OK(dsim_policy_config_parse(&again, cfg->text, "again.ini"));
+    assert_true(dsim_policy_config_param(again, "level") == 15);
+    dsim_policy_config_free(again);
+    dsim_policy_config_free(cfg);
+
+    /* a shipped file as the base: its line is commented out, the new value added; a feature list keeps its commas */
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "linucb:alpha=2,features=bias,conversion,name=lin"));
+    assert_string_equal(cfg->name, "lin");
+    assert_true(dsim_policy_config_param(cfg, "alpha") == 2);
+    uint32_t mask = 0;
+    ASSERT_OK(dsim_features_parse("bias,conversion", &mask));
+    assert_int_equal(cfg->features, mask);
+    assert_non_null(strstr(cfg->text, "; set on the command line instead: alpha"));
+    ASSERT_OK(dsim_policy_config_parse(&again, cfg->text, "again.ini"));
+    assert_true(dsim_policy_config_param(again, "alpha") == 2 && again->features == mask);
+    dsim_policy_config_free(again);
+    dsim_policy_config_free(cfg);
+
+    /* a NAME alone is the file; a TYPE with no file of its name, the type's defaults */
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "fixed10"));
+    assert_true(dsim_policy_config_param(cfg, "level") == 10);
+    assert_string_equal(cfg->name, "fixed10");
+    dsim_policy_config_free(cfg);
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "fixed"));
+    assert_string_equal(cfg->type->name, "fixed");
+    dsim_policy_config_free(cfg);
+
+    /* mistakes: named, with the nearest name */
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "thompsen"), DSIM_ENOTFOUND);
+    assert_non_null(strstr(dsim_errmsg(), "did you mean 'thompson'?"));
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "linucb:alpah=1"), DSIM_ECONFIG);
+    assert_string_equal(dsim_errmsg(), "-p linucb:alpah=1: [policy] unknown parameter 'alpah' for type linucb; did "
+                                       "you mean 'alpha'? (see `dsim policies`)");
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "fixed:150"), DSIM_ECONFIG);
+    assert_string_equal(dsim_errmsg(), "-p fixed:150: [policy] level: 150 is out of range [0, 100]");
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "fixed:"), DSIM_ECONFIG);
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "none:1"), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "type none has no parameter to set"));
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "fixed:type=random"), DSIM_ECONFIG);
+    assert_null(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policies__a_policy_in_one_line),
         cmocka_unit_test(test_policies__every_type_keeps_the_contract),
         cmocka_unit_test(test_policies__sampled_propensities_have_unbiased_inverses),
         cmocka_unit_test(test_policies__every_shipped_policy_file_fits_the_default_scenario),

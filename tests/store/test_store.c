@@ -167,6 +167,73 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
             fail_msg("summary has no column %s", dsim_metrics_defs[i].name);
     }
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_metrics_n_defs);
+    /* the per-segment table has the same metric columns after its four keys */
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('segments') WHERE name = '%s'",
+                 dsim_metrics_defs[i].name);
+        if (query_double(path, sql) != 1)
+            fail_msg("segments has no column %s", dsim_metrics_defs[i].name);
+    }
+    assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('segments')") == 4 + dsim_metrics_n_defs);
+}
+
+/* A finished run's totals by segment go in with it and come back exactly; `dsim run` finds the run again by its
+   inputs, and only by all of them. */
+static void test_store__segments_are_stored_and_a_run_is_found_by_its_inputs(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/segments.db", dir);
+    dsim_scenario *sc = load_test_scenario("small");
+    dsim_policy_config *cfg = NULL, *other = NULL;
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\ntype = random\n", "random.ini"));
+    ASSERT_OK(dsim_policy_config_parse(&other, "[policy]\ntype = random\n; another text\n", "random.ini"));
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, path));
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 5, NULL));
+    while (dsim_sim_advance(sim, 5000) == DSIM_OK)
+        ;
+    dsim_metrics m;
+    dsim_segment_metrics *g = malloc(sizeof *g);
+    dsim_run_segments *back = malloc(sizeof *back);
+    dsim_sim_metrics(sim, &m);
+    dsim_sim_segment_metrics(sim, g);
+    int64_t id = 0, found = -1;
+    uint64_t visits = dsim_sim_horizon(sim);
+    ASSERT_OK(dsim_store_find_done_run(st, sc, cfg, 5, visits, false, &found));
+    assert_true(found == 0);
+    ASSERT_OK(dsim_store_run_begin(st, sc, cfg, 5, visits, NULL, &id));
+    ASSERT_OK(dsim_store_run_end(st, DSIM_RUN_DONE, &m, g, NULL));
+    ASSERT_OK(dsim_store_run_segments(st, id, back));
+    assert_int_equal(back->n, sc->n_segments);
+    assert_int_equal(back->n_levels, sc->discounts.n_levels);
+    for (int s = 0; s < sc->n_segments; s++) {
+        assert_string_equal(back->name[s], sc->segments[s].name);
+        assert_true(back->share[s] == dsim_scenario_segment_share(sc, s));
+        for (size_t k = 0; k < dsim_metrics_n_defs; k++)
+            assert_true(back->summary[s][k] == dsim_metrics_defs[k].value(&g->segment[s]));
+        for (int l = 0; l < sc->discounts.n_levels; l++)
+            assert_true(back->level_visits[s][l] == g->segment[s].level_count[l]);
+    }
+    ASSERT_OK(dsim_store_find_done_run(st, sc, cfg, 5, visits, false, &found));
+    assert_true(found == id);
+    ASSERT_OK(dsim_store_find_done_run(st, sc, cfg, 6, visits, false, &found)); /* another seed */
+    assert_true(found == 0);
+    ASSERT_OK(dsim_store_find_done_run(st, sc, cfg, 5, visits + 1, false, &found)); /* another horizon */
+    assert_true(found == 0);
+    ASSERT_OK(dsim_store_find_done_run(st, sc, cfg, 5, visits, true, &found)); /* events wanted, none logged */
+    assert_true(found == 0);
+    ASSERT_OK(dsim_store_find_done_run(st, sc, other, 5, visits, false, &found)); /* another policy text */
+    assert_true(found == 0);
+    free(back);
+    free(g);
+    dsim_sim_free(sim);
+    dsim_store_close(st);
+    dsim_policy_config_free(cfg);
+    dsim_policy_config_free(other);
+    dsim_scenario_free(sc);
 }
 
 static int old_event_is_a_visits(const dsim_log_event *e, void *data)
@@ -275,6 +342,7 @@ static void test_store__every_earlier_version_is_migrated_with_run_sources(void 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store__segments_are_stored_and_a_run_is_found_by_its_inputs),
         cmocka_unit_test(test_store__a_run_is_written_and_read_back),
         cmocka_unit_test(test_store__failed_and_unfinished_runs_never_look_complete),
         cmocka_unit_test(test_store__newer_schema_is_refused_and_wal_is_on),

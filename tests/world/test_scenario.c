@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsim/world.h"
 #include "helpers.h"
 
 static void test_scenario__every_shipped_scenario_loads(void **state)
@@ -120,9 +121,43 @@ static void test_scenario__a_value_continues_on_indented_lines(void **state)
     assert_non_null(strstr(dsim_errmsg(), "cont.ini:3: [discounts] levels: set twice (first on line 2)"));
 }
 
+/* share = 0 switches a segment off: the others fill its place, the world gives it no shopper; a shock may not
+   give it arrivals, and switching every segment off is refused. */
+static void test_scenario__share_zero_switches_a_segment_off(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, "[scenario]\nshoppers = 1000\n[segment.a]\nshare = 0.5\n[segment.b]\nshare = 0\n"
+                                       "[segment.c]\nshare = 0.25\n", "off.ini"));
+    assert_true(fabs(dsim_scenario_segment_share(sc, 0) - 2.0 / 3) < 1e-15);
+    assert_true(dsim_scenario_segment_share(sc, 1) == 0);
+    assert_true(fabs(dsim_scenario_segment_share(sc, 2) - 1.0 / 3) < 1e-15);
+    dsim_world *w = NULL;
+    ASSERT_OK(dsim_world_alloc(&w, sc, 1));
+    int count[3] = {0};
+    for (uint32_t u = 0; u < dsim_world_n_shoppers(w); u++)
+        count[dsim_world_shopper_segment(w, u)]++;
+    assert_int_equal(count[0], 667);
+    assert_int_equal(count[1], 0);
+    assert_int_equal(count[2], 333);
+    dsim_world_free(w);
+    dsim_scenario_free(sc);
+    sc = NULL;
+    assert_int_equal(dsim_scenario_parse(&sc, "[segment.a]\nshare = 0\n", "t.ini"), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "every segment is switched off"));
+    assert_int_equal(dsim_scenario_parse(&sc, "[segment.a]\nshare = 0.6\n[segment.b]\nshare = 0.3\n", "t.ini"),
+                     DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "segment shares sum to 0.9, expected 1"));
+    assert_int_equal(dsim_scenario_parse(&sc, "[scenario]\nvisits = 100\n[segment.a]\nshare = 1\n[segment.b]\nshare = 0\n"
+                                              "[shock.s]\nat_visit = 10\nsegment = b\nshare = 0.5\n", "t.ini"),
+                     DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "[shock.s] share: segment b is switched off (share 0)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scenario__share_zero_switches_a_segment_off),
         cmocka_unit_test(test_scenario__every_shipped_scenario_loads),
         cmocka_unit_test(test_scenario__defaults_fill_unset_keys),
         cmocka_unit_test(test_scenario__days_horizon_uses_total_arrival_rate),
