@@ -254,6 +254,16 @@ static void print_ids(const cli_run_slot *slots, size_t n, const char *db, int r
     free(ids);
 }
 
+/* Does the table show the column named `name` (of known_columns)? */
+static bool shows(const run_options *r, const char *name)
+{
+    for (int c = 0; c < r->n_columns; c++)
+        for (size_t k = 0; k < N_KNOWN; k++)
+            if (strcmp(known_columns[k].name, name) == 0 && strcmp(r->columns[c].head, known_columns[k].head) == 0)
+                return true;
+    return false;
+}
+
 static void print_table(const run_options *r, const dsim_scenario *sc, dsim_policy_config **configs, const figures *f)
 {
     const char *objective = dsim_scenario_objective_name(sc->discounts.objective);
@@ -269,15 +279,24 @@ static void print_table(const run_options *r, const dsim_scenario *sc, dsim_poli
     }
     if (o->by_segment)
         printf("\nsegments are the simulator's hidden truth: a shop cannot see them and no policy is told one.\n");
-    printf("\nconv.: purchases per visit; CVR: purchases per click; myopic regret: expected %s lost against the\n"
-           "myopic oracle (the best level for each visit alone), summed over visits.\n"
-           "Δ objective: %s minus %s's on the same seeds (paired, common random numbers); lift: that Δ over\n"
-           "%s's %s.\n",
-           objective, objective, configs[0]->name, configs[0]->name, objective);
+    /* what the shown columns mean, each said once */
+    bool conv = shows(r, "conversion"), cvr = shows(r, "cvr"), regret = shows(r, "regret");
+    printf("\n");
+    if (conv || cvr)
+        printf("%s%s%s\n", conv ? "conv.: purchases per visit" : "", conv && cvr ? "; " : "",
+               cvr ? "CVR: purchases per click" : "");
+    if (regret)
+        printf("myopic regret: expected %s lost against the myopic oracle (the best level for each visit alone),\n"
+               "summed over visits.\n",
+               objective);
+    if (shows(r, "lift") || shows(r, "delta"))
+        printf("Δ objective: %s minus %s's on the same seeds (paired, common random numbers); lift: that Δ over\n"
+               "%s's %s.\n",
+               objective, configs[0]->name, configs[0]->name, objective);
     if (o->seeds < 5)
         printf("note: with %llu seed%s the intervals are wide (or absent); read the paired Δ column.\n", o->seeds,
                o->seeds > 1 ? "s" : "");
-    if (dsim_scenario_has_memory(sc))
+    if (dsim_scenario_has_memory(sc) && regret)
         printf("note: shoppers here remember (reference discounts move, or they churn): a policy that plans can\n"
                "beat the myopic oracle, so low myopic regret need not mean a high %s; judge by Δ objective.\n",
                objective);

@@ -132,7 +132,7 @@ static const scenario_key base_keys[] = {
      "Total discount spend allowed; once spent, every visit gets the lowest level. 0: unlimited", NULL, 0},
 
     {SECTION_SEGMENT, "share", KEY_DOUBLE, S(share), 0, "1", 0, 1, "fraction",
-     "Share of the population; shares of all segments sum to 1", NULL, 0},
+     "Share of the population; shares of all segments sum to 1, or 0 switches the segment off (the others fill its place)", NULL, 0},
     {SECTION_SEGMENT, "elasticity_mean", KEY_DOUBLE, S(elasticity_mean), 0, "2.6", 1e-6, 100, "",
      "Mean price sensitivity β (log-normal across shoppers); 2.6 is the mean of published elasticities", NULL, 0},
     {SECTION_SEGMENT, "elasticity_sd", KEY_DOUBLE, S(elasticity_sd), 0, "0.5", 0, 100, "",
