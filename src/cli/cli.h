@@ -15,6 +15,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 #include "dsim/sim.h"
+#include "dsim/store.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
@@ -181,6 +182,9 @@ void cli_out_str(cli_out *o, const char *key, const char *value); /* NULL: null 
 void cli_out_num(cli_out *o, const char *key, double value);
 void cli_out_int(cli_out *o, const char *key, long long value);
 void cli_out_bool(cli_out *o, const char *key, bool value);
+/** A stored run's own fields (cmd_list.c): run, scenario, policy, policy_type, seed, horizon, planned_visits,
+ *  objective, status, source, changed_live, created, finished, dsim_version. */
+void cli_out_run(cli_out *o, const dsim_run_row *r);
 /** Every metric of dsim_metrics_defs, named PREFIX + name. @param values in dsim_metrics_defs order */
 void cli_out_metrics(cli_out *o, const char *prefix, const double *values);
 

@@ -145,6 +145,24 @@ static int parse_list_options(int argc, char **argv, const char **db, dsim_run_f
     return EXIT_OK;
 }
 
+void cli_out_run(cli_out *o, const dsim_run_row *r)
+{
+    cli_out_int(o, "run", r->id);
+    cli_out_str(o, "scenario", r->scenario_name);
+    cli_out_str(o, "policy", r->policy_name);
+    cli_out_str(o, "policy_type", r->policy_type);
+    cli_out_int(o, "seed", (long long)r->seed);
+    cli_out_int(o, "horizon", (long long)r->visits);
+    cli_out_int(o, "planned_visits", (long long)r->planned_visits);
+    cli_out_str(o, "objective", r->objective);
+    cli_out_str(o, "status", r->status);
+    cli_out_str(o, "source", r->source);
+    cli_out_bool(o, "changed_live", r->changed_live);
+    cli_out_str(o, "created", r->created);
+    cli_out_str(o, "finished", *r->finished ? r->finished : NULL);
+    cli_out_str(o, "dsim_version", r->dsim_version);
+}
+
 static void list_machine(cli_format format, const char *db, const dsim_run_row *rows, size_t n)
 {
     cli_out *o = cli_out_begin(format, stdout, "list");
@@ -155,19 +173,7 @@ static void list_machine(cli_format format, const char *db, const dsim_run_row *
     for (size_t i = 0; i < n; i++) {
         const dsim_run_row *r = &rows[i];
         cli_out_row_begin(o);
-        cli_out_int(o, "run", r->id);
-        cli_out_str(o, "created", r->created);
-        cli_out_str(o, "finished", *r->finished ? r->finished : NULL);
-        cli_out_str(o, "status", r->status);
-        cli_out_str(o, "source", r->source);
-        cli_out_bool(o, "changed_live", r->changed_live);
-        cli_out_str(o, "scenario", r->scenario_name);
-        cli_out_str(o, "policy", r->policy_name);
-        cli_out_str(o, "policy_type", r->policy_type);
-        cli_out_int(o, "seed", (long long)r->seed);
-        cli_out_int(o, "horizon", (long long)r->visits);
-        cli_out_int(o, "planned_visits", (long long)r->planned_visits);
-        cli_out_str(o, "objective", r->objective);
+        cli_out_run(o, r);
         double none[32];
         for (size_t m = 0; m < dsim_metrics_n_defs; m++)
             none[m] = NAN;

@@ -329,7 +329,7 @@ static void out_rows(cli_out *out, dsim_policy_config **configs, const figures *
             cli_out_num(out, key, e.half_width);
         }
         dsim_estimate delta = cli_column_estimate(pair, 0, 1, objective, (int)p, f->n_seeds);
-        dsim_estimate lift = cli_column_estimate(pair, 1, 1, objective, (int)p, f->n_seeds);
+        dsim_estimate lift = cli_column_estimate(&pair[1], 0, 1, objective, (int)p, f->n_seeds);
         cli_out_num(out, "delta_objective", delta.mean);
         cli_out_num(out, "delta_objective_ci95", delta.half_width);
         cli_out_num(out, "lift", lift.mean);
@@ -352,6 +352,9 @@ static void print_machine(const run_options *r, const dsim_scenario *sc, dsim_po
     cli_out_int(out, "first_seed", (long long)sc->seed);
     cli_out_str(out, "db", r->o.output);
     cli_out_int(out, "reused", reused);
+    if (r->o.by_segment)
+        cli_out_str(out, "segments_note",
+                    "segments are the simulator's hidden truth: a shop cannot see them, no policy is told one");
     cli_out_rows_begin(out, "runs", false);
     for (size_t t = 0; t < f->n_policies * f->n_seeds; t++) {
         cli_out_row_begin(out);

@@ -121,20 +121,7 @@ static void show_machine(cli_format format, const dsim_run_row *r, const dsim_ru
     cli_out *o = cli_out_begin(format, stdout, "show");
     if (!o)
         return;
-    cli_out_int(o, "run", r->id);
-    cli_out_str(o, "scenario", r->scenario_name);
-    cli_out_str(o, "policy", r->policy_name);
-    cli_out_str(o, "policy_type", r->policy_type);
-    cli_out_int(o, "seed", (long long)r->seed);
-    cli_out_int(o, "horizon", (long long)r->visits);
-    cli_out_int(o, "planned_visits", (long long)r->planned_visits);
-    cli_out_str(o, "objective", r->objective);
-    cli_out_str(o, "status", r->status);
-    cli_out_str(o, "source", r->source);
-    cli_out_bool(o, "changed_live", r->changed_live);
-    cli_out_str(o, "created", r->created);
-    cli_out_str(o, "finished", *r->finished ? r->finished : NULL);
-    cli_out_str(o, "dsim_version", r->dsim_version);
+    cli_out_run(o, r);
     cli_out_str(o, "error", r->error);
     /* CSV: the run's row (segment "all") and one per segment, every metric a column */
     cli_out_str(o, "segments_note", "segments are the simulator's hidden truth: a shop cannot see them, no policy is told one");

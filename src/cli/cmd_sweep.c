@@ -51,7 +51,7 @@ static void out_row(cli_out *out, const dsim_sweep *sw, const dsim_sweep_cell_su
                     const char *const *names)
 {
     const dsim_sweep_policy_summary *ps = &c->policies[p];
-    char key[160];
+    char key[DSIM_NAME_MAX * 4];
     cli_out_row_begin(out);
     cli_out_int(out, "cell", (long long)c->cell);
     double values[DSIM_SWEEP_MAX_AXES];

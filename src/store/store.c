@@ -74,6 +74,16 @@ static const char *metric_insert_sql(const char *table, const char *keys, int n_
     return buf;
 }
 
+/* SELECT KEYS, every metric column REST: the metric columns follow the keys. */
+static const char *metric_select_sql(const char *keys, const char *rest, char *buf, size_t n)
+{
+    size_t used = (size_t)snprintf(buf, n, "SELECT %s", keys);
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        used += (size_t)snprintf(buf + used, n - used, ", %s", dsim_metrics_defs[i].name);
+    snprintf(buf + used, n - used, " %s", rest);
+    return buf;
+}
+
 /* A store for `path`, not yet opened; what is not a file is refused first. */
 static int store_alloc(dsim_store **out, const char *path)
 {
@@ -652,10 +662,7 @@ int dsim_store_find_done_run(dsim_store *st, const dsim_scenario *sc, const dsim
 int dsim_store_run_segments(dsim_store *st, int64_t run_id, dsim_run_segments *out)
 {
     char sql[2048];
-    size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT segment, name, share");
-    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
-        used += (size_t)snprintf(sql + used, sizeof sql - used, ", %s", dsim_metrics_defs[i].name);
-    snprintf(sql + used, sizeof sql - used, " FROM segments WHERE run_id = ? ORDER BY segment");
+    metric_select_sql("segment, name, share", "FROM segments WHERE run_id = ? ORDER BY segment", sql, sizeof sql);
     sqlite3_stmt *stmt = NULL;
     memset(out, 0, sizeof *out);
     if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
@@ -756,10 +763,7 @@ int dsim_store_series_each(dsim_store *st, int64_t run_id,
                            int (*each)(uint64_t visit, const double *values, void *data), void *data)
 {
     char sql[2048];
-    size_t used = (size_t)snprintf(sql, sizeof sql, "SELECT visit");
-    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
-        used += (size_t)snprintf(sql + used, sizeof sql - used, ", %s", dsim_metrics_defs[i].name);
-    snprintf(sql + used, sizeof sql - used, " FROM series WHERE run_id = ? ORDER BY visit");
+    metric_select_sql("visit", "FROM series WHERE run_id = ? ORDER BY visit", sql, sizeof sql);
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         return dsim__store_error(st, "reading a run's series");

@@ -113,6 +113,10 @@ check "run json: a row per policy and segment (2 × 4)" \
     test "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["rows"]))' <run.json)" = 8
 check "run json: numbers as numbers" \
     python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"][1]; assert isinstance(r["profit"], float) and isinstance(r["seeds"], int)' <run.json
+table=$("$DSIM" run default -p none -p thompson --visits 2000 --seeds 2 --db fmt.db --columns lift,delta -q)
+want=$(awk '/^thompson / { print $2, $3, $4, $5, $6, $7 }' <<<"$table")
+got=$(python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"][1]; print("%+.2f ± %.2f %+.0f ± %.0f" % (100*r["lift"], 100*r["lift_ci95"], r["delta_objective"], r["delta_objective_ci95"]))' <run.json)
+check "run json: lift and Δ are the table's ($got = $want)" test "$got" = "$want"
 "$DSIM" run default -p none -p thompson --visits 2000 --seeds 2 --db fmt.db --format csv -q >run.csv
 check "run --format csv: a header and a row per policy" test "$(wc -l <run.csv)" = 3
 check "run csv: the paired Δ and lift columns" bash -c "head -1 run.csv | tr , '\\n' | grep -qx delta_objective && head -1 run.csv | tr , '\\n' | grep -qx lift"

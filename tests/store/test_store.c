@@ -159,22 +159,17 @@ static void test_store__metric_columns_match_the_metric_table(void **state)
     dsim_store *st = NULL;
     ASSERT_OK(dsim_store_open(&st, path));
     dsim_store_close(st);
-    for (size_t i = 0; i < dsim_metrics_n_defs; i++) {
-        char sql[256];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('summary') WHERE name = '%s'",
-                 dsim_metrics_defs[i].name);
-        if (query_double(path, sql) != 1)
-            fail_msg("summary has no column %s", dsim_metrics_defs[i].name);
-    }
+    /* summary after its key, segments after its four: the same metric columns */
+    static const char *const tables[] = {"summary", "segments"};
+    for (int t = 0; t < 2; t++)
+        for (size_t i = 0; i < dsim_metrics_n_defs; i++) {
+            char sql[256];
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", tables[t],
+                     dsim_metrics_defs[i].name);
+            if (query_double(path, sql) != 1)
+                fail_msg("%s has no column %s", tables[t], dsim_metrics_defs[i].name);
+        }
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('summary')") == 1 + dsim_metrics_n_defs);
-    /* the per-segment table has the same metric columns after its four keys */
-    for (size_t i = 0; i < dsim_metrics_n_defs; i++) {
-        char sql[256];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('segments') WHERE name = '%s'",
-                 dsim_metrics_defs[i].name);
-        if (query_double(path, sql) != 1)
-            fail_msg("segments has no column %s", dsim_metrics_defs[i].name);
-    }
     assert_true(query_double(path, "SELECT count(*) FROM pragma_table_info('segments')") == 4 + dsim_metrics_n_defs);
 }
 
