@@ -187,6 +187,9 @@ int dsim_policy_config_parse(dsim_policy_config **out, const char *text, const c
  * so that the text reads back as what ran. @return 0, DSIM_ENOTFOUND, DSIM_EIO or DSIM_ECONFIG.
  */
 int dsim_policy_config_resolve(dsim_policy_config **out, const char *spec);
+/** The same, its messages begun by `where` (a sweep file's "sweep.ini: [sweep] policies: SPEC") rather than
+ *  "-p SPEC"; `where` also becomes the path of a configuration that sets parameters. */
+int dsim_policy_config_resolve_at(dsim_policy_config **out, const char *spec, const char *where);
 /**
  * A copy of `base` with parameters set from "KEY=V,KEY=V…" (or one VALUE for its type's first parameter),
  * checked as in a file; it keeps base's name unless name=… is set, and `where` ("-p SPEC", "sweep.ini:12")

@@ -84,8 +84,15 @@ int cmd_export_log(int argc, char **argv)
         return EXIT_USAGE;
     }
     dsim_run_row row = {0};
-    if (dsim_store_run_get(store, (int64_t)run, &row) == DSIM_OK)
-        dsim_store_row_clear(&row); /* only its level counts are kept: the levels' percents */
+    int got = dsim_store_run_get(store, (int64_t)run, &row);
+    dsim_store_row_clear(&row); /* only its level counts are kept: the levels' percents */
+    if (got && got != DSIM_ENOTFOUND) { /* no such run: the events' reader says so below */
+        cli_error("%s", dsim_errmsg());
+        fclose(f);
+        remove(csv);
+        dsim_store_close(store);
+        return EXIT_RUNTIME;
+    }
     csv_out out = {f, csv, row.n_levels, row.level_percent};
     fprintf(f, "visit,shopper");
     for (int j = 0; j < DSIM_LOG_CONTEXT_COLUMNS; j++)

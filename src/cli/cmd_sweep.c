@@ -352,7 +352,9 @@ static int run_sweep(const sweep_options *o, const dsim_sweep_job *f, const dsim
     char shard[64] = "";
     if (o->n_shards > 1)
         snprintf(shard, sizeof shard, "shard %u/%u has %zu: ", o->shard, o->n_shards, n_in_shard);
-    printf("sweep %s: %zu cells x %d policies x %d seeds = %zu runs; %s%zu run now, %zu done before\n\n", o->file,
+    /* stdout holds only the document with --format csv|json */
+    fprintf(o->format == CLI_TABLE ? stdout : stderr,
+            "sweep %s: %zu cells x %d policies x %d seeds = %zu runs; %s%zu run now, %zu done before\n\n", o->file,
            f->sw.n_cells, f->sw.n_policies, f->sw.seeds, dsim_sweep_n_tasks(&f->sw), shard, prog.run_now,
            n_in_shard - n_pending);
     if (!o->quiet && prog.run_now)

@@ -58,10 +58,38 @@ static void number_text(double x, char *buf, size_t n)
     }
 }
 
+/* The length of the valid UTF-8 sequence at c (1 … 4), or 0 when it is not one (overlong forms, surrogates and
+   code points past U+10FFFF included). */
+static int utf8_length(const unsigned char *c)
+{
+    int n = *c < 0x80 ? 1 : (*c & 0xE0) == 0xC0 ? 2 : (*c & 0xF0) == 0xE0 ? 3 : (*c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || (n == 2 && *c < 0xC2))
+        return n == 1 ? 1 : 0;
+    for (int i = 1; i < n; i++)
+        if ((c[i] & 0xC0) != 0x80)
+            return 0;
+    if ((n == 3 && *c == 0xE0 && c[1] < 0xA0) || (n == 3 && *c == 0xED && c[1] >= 0xA0) ||
+        (n == 4 && *c == 0xF0 && c[1] < 0x90) || (n == 4 && (*c > 0xF4 || (*c == 0xF4 && c[1] >= 0x90))))
+        return 0;
+    return n;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped; a byte that is not UTF-8 (a Latin-1
+   comment in a scenario file) becomes U+FFFD, so that the document stays valid for strict parsers. */
 static void json_string(FILE *fp, const char *s)
 {
     fputc('"', fp);
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        int n = *c >= 0x80 ? utf8_length(c) : 1;
+        if (*c >= 0x80) {
+            if (n == 0) {
+                fputs("\\ufffd", fp);
+            } else {
+                fwrite(c, 1, (size_t)n, fp);
+                c += n - 1;
+            }
+            continue;
+        }
         if (*c == '"' || *c == '\\')
             fprintf(fp, "\\%c", *c);
         else if (*c == '\n')

@@ -187,12 +187,14 @@ static int fork_workers(const cli_run_plan *plan, board *b, size_t n_pending, in
     pid_t pids[CLI_MAX_JOBS];
     pid_t parent = getpid();
     int n = 0;
+    signal(SIGCHLD, SIG_DFL); /* an inherited SIG_IGN would reap the workers before waitpid sees them */
     fflush(NULL);
     for (; n < jobs; n++) {
         pid_t pid = fork();
         if (pid < 0) {
-            cli_error("run: cannot start worker %d: %s", n + 1, strerror(errno));
-            __atomic_store_n(&b->stop, 1, __ATOMIC_RELEASE);
+            if (!__atomic_exchange_n(&b->stop, 1, __ATOMIC_ACQ_REL))
+                snprintf(b->error, sizeof b->error, "run: cannot start worker %d of %d: %s", n + 1, jobs,
+                         strerror(errno));
             break;
         }
         if (pid == 0) {
@@ -211,11 +213,18 @@ static int fork_workers(const cli_run_plan *plan, board *b, size_t n_pending, in
                     kill(pids[i], SIGTERM);
             passed_on = true;
         }
-        for (int i = 0; i < n; i++)
-            if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == pids[i]) {
-                pids[i] = -1;
-                alive--;
-            }
+        for (int i = 0; i < n; i++) {
+            int wstatus = 0;
+            pid_t got = pids[i] > 0 ? waitpid(pids[i], &wstatus, WNOHANG) : 0;
+            if (got == 0 || (got < 0 && errno == EINTR))
+                continue;
+            if (got == pids[i] && WIFSIGNALED(wstatus) && WTERMSIG(wstatus) != SIGINT &&
+                WTERMSIG(wstatus) != SIGTERM && !__atomic_exchange_n(&b->stop, 1, __ATOMIC_ACQ_REL))
+                snprintf(b->error, sizeof b->error, "run: worker %d (pid %ld) was killed by signal %d (%s)", i + 1,
+                         (long)pids[i], WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+            pids[i] = -1; /* ended, or (ECHILD) no longer ours to wait for */
+            alive--;
+        }
         if (draw)
             draw_progress(plan, b, started);
         if (alive > 0)

@@ -48,6 +48,9 @@ static int split_settings(const char *spec, const char *list, const dsim_policy_
                 return dsim_error_set(DSIM_ECONFIG, "%s: expected KEY=VALUE, got '%.*s'", spec, (int)len, item);
             snprintf(out[*n].key, sizeof out[0].key, "%.*s", (int)key_len, item);
             snprintf(out[*n].value, sizeof out[0].value, "%.*s", (int)(len - key_len - 1), eq + 1);
+            for (int i = 0; i < *n; i++)
+                if (strcmp(out[i].key, out[*n].key) == 0)
+                    return dsim_error_set(DSIM_ECONFIG, "%s: %s: set twice", spec, out[i].key);
             (*n)++;
         }
         item += len + (comma != NULL);
@@ -71,11 +74,16 @@ static bool sets_key(const char *line, const char *key)
 
 /* The base text with every line setting one of the keys (and its indented continuation lines) commented out,
    then the settings, so that the text parses to exactly the configuration that ran. */
+static const char commented[] = "; set on the command line instead: ";
+
 static char *rewrite_text(const char *base, const setting *settings, int n)
 {
-    size_t cap = strlen(base) + 64 * (size_t)n + 1024;
+    /* the base, a prefix on each of its lines at most, a closing newline, then "key = value\n" per setting */
+    size_t cap = strlen(base) + (sizeof commented - 1) + 2;
     for (const char *c = base; *c; c++)
-        cap += *c == '\n' ? 16 : 0;
+        cap += *c == '\n' ? sizeof commented - 1 : 0;
+    for (int i = 0; i < n; i++)
+        cap += strlen(settings[i].key) + strlen(settings[i].value) + 4;
     char *out = malloc(cap), *w = out;
     if (!out)
         return NULL;
@@ -88,7 +96,7 @@ static char *rewrite_text(const char *base, const setting *settings, int n)
         for (int i = 0; i < n && !commenting; i++)
             commenting = sets_key(line, settings[i].key);
         if (commenting)
-            w += sprintf(w, "; set on the command line instead: ");
+            w += sprintf(w, "%s", commented);
         memcpy(w, line, len);
         w += len;
         line += len;
@@ -101,8 +109,8 @@ static char *rewrite_text(const char *base, const setting *settings, int n)
     return out;
 }
 
-/* Nothing named `base`: the nearest shipped policy or type in the message. */
-static int not_found(const char *spec, const char *base)
+/* Nothing named `base`: the nearest shipped policy or type in the message, which `where` begins. */
+static int not_found(const char *where, const char *base)
 {
     char *names[256];
     const char *candidates[300];
@@ -113,9 +121,9 @@ static int not_found(const char *spec, const char *base)
         candidates[n++] = (*t)->name;
     const char *near = dsim__nearest(base, candidates, n);
     int rc = dsim_error_set(DSIM_ENOTFOUND,
-                            "-p %s: no policy named '%s' (a file, a NAME of %s/policies or a TYPE of `dsim policies`)"
+                            "%s: no policy named '%s' (a file, a NAME of %s/policies or a TYPE of `dsim policies`)"
                             "%s%s%s",
-                            spec, base, dsim_files_dir("policies"), near ? "; did you mean '" : "", near ? near : "",
+                            where, base, dsim_files_dir("policies"), near ? "; did you mean '" : "", near ? near : "",
                             near ? "'?" : "");
     for (size_t i = 0; i < n_files; i++)
         free(names[i]);
@@ -123,14 +131,14 @@ static int not_found(const char *spec, const char *base)
 }
 
 /* The base of a spec: a file when one is found by that name, else a type with its defaults. */
-static int load_base(const char *spec, const char *base, dsim_policy_config **out)
+static int load_base(const char *where, const char *base, dsim_policy_config **out)
 {
     char path[DSIM_PATH_MAX];
     if (dsim_files_find("policies", base, path, sizeof path) == DSIM_OK) /* a path as given, or a NAME found */
         return dsim_policy_config_load(out, path);
     const dsim_policy_type *type = dsim_policy_type_find(base);
     if (!type)
-        return not_found(spec, base);
+        return not_found(where, base);
     char text[128];
     snprintf(text, sizeof text, "[policy]\ntype = %s\n", type->name);
     return dsim_policy_config_parse(out, text, base);
@@ -186,26 +194,35 @@ int dsim_policy_config_override(dsim_policy_config **out, const dsim_policy_conf
 
 int dsim_policy_config_resolve(dsim_policy_config **out, const char *spec)
 {
+    char where[DSIM_PATH_MAX + 8];
+    snprintf(where, sizeof where, "-p %s", spec);
+    return dsim_policy_config_resolve_at(out, spec, where);
+}
+
+int dsim_policy_config_resolve_at(dsim_policy_config **out, const char *spec, const char *where)
+{
     *out = NULL;
     const char *colon = strchr(spec, ':');
     char base_name[DSIM_PATH_MAX];
     snprintf(base_name, sizeof base_name, "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
     if (!*base_name)
-        return dsim_error_set(DSIM_ECONFIG, "-p '%s': expected a policy NAME, FILE or TYPE before ':'", spec);
+        return dsim_error_set(DSIM_ECONFIG, "%s: expected a policy NAME, FILE or TYPE before ':'", where);
     dsim_policy_config *base = NULL;
-    int rc = load_base(spec, base_name, &base);
+    int rc = load_base(where, base_name, &base);
     if (rc || !colon) {
-        *out = base;
+        if (rc)
+            dsim_policy_config_free(base);
+        else
+            *out = base;
         return rc;
     }
-    char where[DSIM_PATH_MAX + 8];
-    snprintf(where, sizeof where, "-p %s", spec);
     dsim_policy_config *cfg = NULL;
     rc = dsim_policy_config_override(&cfg, base, colon + 1, where);
     dsim_policy_config_free(base);
     if (rc)
         return rc;
-    if (strcmp(cfg->name, base_name) == 0 || strcmp(cfg->name, "") == 0) { /* not renamed by name=… */
+    bool named = strncmp(colon + 1, "name=", 5) == 0 || strstr(colon + 1, ",name=");
+    if (!named) { /* named by its spec: a file's own name would pass for the file as it is */
         if (strlen(spec) >= sizeof cfg->name) {
             dsim_policy_config_free(cfg);
             return dsim_error_set(DSIM_ECONFIG, "%s: longer than a policy name may be (%d characters); add name=…",

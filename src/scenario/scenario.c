@@ -387,11 +387,11 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
     if (last_on < 0)
         return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: every segment is switched off (share 0)",
                               where(ps, w, sizeof w, SECTION_SEGMENT, 0, "share"), sc->segments[0].name);
-    if (n_off == 0 && fabs(total_share - 1.0) > 1e-6) {
+    if ((n_off == 0 && fabs(total_share - 1.0) > 1e-6) || (n_off > 0 && total_share > 1.0 + 1e-6)) {
         int last = sc->n_segments - 1;
-        return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: segment shares sum to %g, expected 1",
+        return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: segment shares sum to %g, expected 1%s",
                               where(ps, w, sizeof w, SECTION_SEGMENT, last, "share"), sc->segments[last].name,
-                              total_share);
+                              total_share, n_off ? " (at most 1 with segments switched off)" : "");
     }
     for (int h = 0; h < sc->n_shocks; h++) {
         const dsim_shock_config *sh = &sc->shocks[h];

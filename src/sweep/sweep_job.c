@@ -57,7 +57,9 @@ int dsim_sweep_job_load(dsim_sweep_job *job, const char *file)
     if ((rc = dsim_sweep_check(&job->sw, job->base)) || (rc = dsim_sweep_cell_scenario(&job->sw, job->base, 0, &first)))
         return rc;
     for (int p = 0; p < job->sw.n_policies && !rc; p++) {
-        if ((rc = dsim_policy_config_resolve(&job->configs[p], job->sw.policies[p])) ||
+        char where[DSIM_PATH_MAX * 2 + 32];
+        snprintf(where, sizeof where, "%s: [sweep] policies: %s", file, job->sw.policies[p]);
+        if ((rc = dsim_policy_config_resolve_at(&job->configs[p], job->sw.policies[p], where)) ||
             (rc = dsim_policy_config_check(job->configs[p], first)))
             break;
         job->names[p] = job->configs[p]->name;

@@ -290,14 +290,14 @@ int dsim_world_apply_shock(dsim_world *w, const dsim_shock_config *shock)
     int target = all ? -1 : segment_index(w, shock->segment);
     if (!all && target < 0)
         return dsim_error_set(DSIM_EINVAL, "shock %s: no segment named '%s'", shock->name, shock->segment);
+    if (shock->share > 0 && target >= 0 && w->segment_start[target] == w->segment_start[target + 1])
+        return dsim_error_set(DSIM_EINVAL, "shock %s: segment %s is switched off (share 0): it has no shopper to arrive",
+                              shock->name, shock->segment);
     for (int s = 0; s < w->sc->n_segments; s++)
         if (all || s == target)
             w->beta_scale[s] *= shock->elasticity_factor;
     if (!isnan(shock->outside_utility))
         w->outside_utility = shock->outside_utility;
-    if (shock->share > 0 && target >= 0 && w->segment_start[target] == w->segment_start[target + 1])
-        return dsim_error_set(DSIM_EINVAL, "shock %s: segment %s is switched off (share 0): it has no shopper to arrive",
-                              shock->name, shock->segment);
     if (shock->share >= 0 && target >= 0) {
         /* The segment takes `share` of all arrivals; the others keep their proportions in the rest. */
         double others = 0, total = 0;

@@ -127,6 +127,12 @@ check "list --format csv: a row per run" test "$("$DSIM" list --db fmt.db --form
 "$DSIM" run default -p random --visits 1000 --log-events --db log.db -q >/dev/null
 check "ope --format json parses" bash -c "'$DSIM' ope --log log.db:1 -p uniform -p fixed:10 --bootstrap 20 --db log.db --format json | python3 -m json.tool >/dev/null"
 check "sweep --summary --format json parses" bash -c "'$DSIM' sweep tune.ini --db tune.db --summary --format json | python3 -m json.tool >/dev/null"
+check "sweep --format json while it runs: stdout holds only the document" \
+    bash -c "'$DSIM' sweep tune.ini --db tune_json.db -q -j 2 --format json | python3 -m json.tool >/dev/null"
+printf '[scenario]\nname = latin\n; caf\xe9 (Latin-1)\n[segment.a]\nshare = 1\n' >latin.ini
+"$DSIM" run latin.ini -p none --visits 500 --db latin.db -q >/dev/null
+check "show --format json of a scenario with a Latin-1 byte still parses (U+FFFD)" \
+    bash -c "'$DSIM' show 1 --db latin.db --format json | python3 -c 'import json,sys; assert \"caf\\ufffd\" in json.load(sys.stdin)[\"scenario_text\"]'"
 check "sweep --format csv: a row per cell and policy" test "$("$DSIM" sweep tune.ini --db tune.db --summary --format csv | wc -l)" = 5
 bad "--format with a typo" "--format: expected table, csv or json, got 'jsn' (did you mean 'json'?)" list --format jsn
 "$DSIM" export-log log.db:1 --csv log.csv

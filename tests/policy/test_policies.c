@@ -296,6 +296,31 @@ static void test_policies__a_policy_in_one_line(void **state)
     assert_non_null(strstr(dsim_errmsg(), "type none has no parameter to set"));
     assert_int_equal(dsim_policy_config_resolve(&cfg, "fixed:type=random"), DSIM_ECONFIG);
     assert_null(cfg);
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "fixed:level=15,level=20"), DSIM_ECONFIG);
+    assert_string_equal(dsim_errmsg(), "-p fixed:level=15,level=20: level: set twice");
+    char longest[400]; /* a value of 255 characters fits; one more does not, and nothing overflows */
+    snprintf(longest, sizeof longest, "linucb:features=bias%0*d", 260, 0);
+    memset(longest + strlen("linucb:features=bias"), ',', 1);
+    assert_int_equal(dsim_policy_config_resolve(&cfg, longest), DSIM_ECONFIG);
+
+    /* a file with parameters set is named by its spec, so the table tells it from the file as it is */
+    char spec[DSIM_PATH_MAX];
+    snprintf(spec, sizeof spec, "%s/policies/linucb.ini:alpha=0.5", DSIM_SOURCE_DIR);
+    if (strlen(spec) < DSIM_NAME_MAX) {
+        ASSERT_OK(dsim_policy_config_resolve(&cfg, spec));
+        assert_string_equal(cfg->name, spec);
+        dsim_policy_config_free(cfg);
+    }
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "linucb:alpha=0.5"));
+    assert_string_equal(cfg->name, "linucb:alpha=0.5");
+    dsim_policy_config_free(cfg);
+    ASSERT_OK(dsim_policy_config_resolve_at(&cfg, "thompson:name=ts", "sweep.ini: [sweep] policies: thompson:name=ts"));
+    assert_string_equal(cfg->name, "ts");
+    assert_string_equal(cfg->path, "sweep.ini: [sweep] policies: thompson:name=ts");
+    dsim_policy_config_free(cfg);
+    assert_int_equal(dsim_policy_config_resolve_at(&cfg, "thompsen", "sweep.ini: [sweep] policies: thompsen"),
+                     DSIM_ENOTFOUND);
+    assert_non_null(strstr(dsim_errmsg(), "sweep.ini: [sweep] policies: thompsen: no policy named 'thompsen'"));
 }
 
 int main(void)

@@ -148,6 +148,10 @@ static void test_scenario__share_zero_switches_a_segment_off(void **state)
     assert_int_equal(dsim_scenario_parse(&sc, "[segment.a]\nshare = 0.6\n[segment.b]\nshare = 0.3\n", "t.ini"),
                      DSIM_ECONFIG);
     assert_non_null(strstr(dsim_errmsg(), "segment shares sum to 0.9, expected 1"));
+    assert_int_equal(dsim_scenario_parse(&sc, "[segment.a]\nshare = 0.7\n[segment.b]\nshare = 0.7\n[segment.c]\nshare = 0\n",
+                                         "t.ini"),
+                     DSIM_ECONFIG); /* a typo is not hidden by a segment switched off */
+    assert_non_null(strstr(dsim_errmsg(), "segment shares sum to 1.4, expected 1 (at most 1 with segments switched off)"));
     assert_int_equal(dsim_scenario_parse(&sc, "[scenario]\nvisits = 100\n[segment.a]\nshare = 1\n[segment.b]\nshare = 0\n"
                                               "[shock.s]\nat_visit = 10\nsegment = b\nshare = 0.5\n", "t.ini"),
                      DSIM_ECONFIG);
