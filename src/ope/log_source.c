@@ -131,11 +131,14 @@ int dsim_ope_target_named(dsim_ope_target **out, dsim_policy_config **config, co
     int rc = dsim_policy_config_resolve(config, spec); /* a misspelt name is told first, with its nearest */
     if (rc)
         return rc == DSIM_ENOMEM || rc == DSIM_ENOTFOUND ? rc : DSIM_ECONFIG;
-    if (!src->log->dsim_context || !src->sc)
+    if (!src->log->dsim_context || !src->sc) {
+        dsim_policy_config_free(*config); /* nothing to evaluate it with */
+        *config = NULL;
         return dsim_error_set(DSIM_ECONFIG,
                               "ope: -p %s: a dsim policy needs a log with dsim's context and its scenario (a DB:RUN "
                               "log, or --scenario FILE for a CSV log)",
                               spec);
+    }
     if ((rc = dsim_policy_config_check(*config, src->sc)))
         return rc == DSIM_ENOMEM ? rc : DSIM_ECONFIG;
     return dsim_ope_target_from_config(out, *config, src->sc, src->seed);

@@ -215,6 +215,9 @@ static void test_stream__a_log_and_its_targets_by_name(void **state)
     assert_non_null(strstr(dsim_errmsg(), "the log has actions 0 … 3"));
     assert_int_equal(dsim_ope_target_named(&t, &config, DSIM_SOURCE_DIR "/policies/thompson.ini", &src), DSIM_ECONFIG);
     assert_non_null(strstr(dsim_errmsg(), "needs a log with dsim's context"));
+    assert_null(config); /* nothing is left to the caller on that refusal */
+    assert_int_equal(dsim_ope_target_named(&t, &config, "thompsen", &src), DSIM_ENOTFOUND);
+    assert_non_null(strstr(dsim_errmsg(), "did you mean 'thompson'?")); /* the name is told first */
     dsim_ope_source_clear(&src);
     assert_int_equal(dsim_ope_source_open(&src, "/nonexistent.db:1", false), DSIM_ENOTFOUND);
     dsim_ope_source_clear(&src);
