@@ -192,11 +192,11 @@ int dsim_policy_config_resolve(dsim_policy_config **out, const char *spec);
 int dsim_policy_config_resolve_at(dsim_policy_config **out, const char *spec, const char *where);
 /**
  * A copy of `base` with parameters set from "KEY=V,KEY=V…" (or one VALUE for its type's first parameter),
- * checked as in a file; it keeps base's name unless name=… is set, and `where` ("-p SPEC", "sweep.ini:12")
- * becomes its path and begins its messages. @return 0 or DSIM_ECONFIG.
+ * checked as in a file. It is named name=… if that is set, else `rename` (NULL: base's name); `where`
+ * ("-p SPEC", "sweep.ini:12") becomes its path and begins its messages. @return 0 or DSIM_ECONFIG.
  */
 int dsim_policy_config_override(dsim_policy_config **out, const dsim_policy_config *base, const char *settings,
-                                const char *where);
+                                const char *where, const char *rename);
 /** A configuration of a type with its default parameters (no file), owned by the caller. */
 int dsim_policy_config_default(dsim_policy_config **out, const dsim_policy_type *type);
 /** Free a configuration and its text; NULL is a no-op. */

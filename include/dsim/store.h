@@ -190,7 +190,7 @@ int dsim_store_series_each(dsim_store *st, int64_t run_id,
 typedef struct {
     int n;                                  /* segments; 0: none stored (the run did not finish, or older) */
     char name[DSIM_MAX_SEGMENTS][DSIM_NAME_MAX];
-    double share[DSIM_MAX_SEGMENTS];        /* of the population, as the scenario set it */
+    double share[DSIM_MAX_SEGMENTS];        /* of the population, as the world used it (dsim_scenario_segment_share) */
     double summary[DSIM_MAX_SEGMENTS][32];  /* in dsim_metrics_defs order */
     int n_levels;
     double level_percent[DSIM_MAX_LEVELS];

@@ -145,10 +145,12 @@ typedef struct {
                  CLI_LIFT: that difference over the first row's value */
 } cli_column;
 
-/** Column c of row `row` as a mean ± 95 % across seeds (paired with row 0 for CLI_DELTA and CLI_LIFT).
- *  @param values (n_rows, n_seeds, n_columns) */
-dsim_estimate cli_column_estimate(const cli_column *columns, int c, int n_columns, const double *values, int row,
-                                  size_t n_seeds);
+/** Column c of row `row` as a mean ± 95 % across seeds; for CLI_DELTA and CLI_LIFT (`kind`) paired with row 0
+ *  seed by seed. @param values (n_rows, n_seeds, n_columns) */
+dsim_estimate cli_column_estimate(int kind, const double *values, int n_columns, int c, int row, size_t n_seeds);
+
+/** @return the display width of UTF-8 text (each code point one column). */
+int cli_text_width(const char *s);
 
 /**
  * Print a comparison table to stdout: one row per name, each cell the mean ± 95 % CI across seeds.
@@ -185,8 +187,10 @@ void cli_out_bool(cli_out *o, const char *key, bool value);
 /** A stored run's own fields (cmd_list.c): run, scenario, policy, policy_type, seed, horizon, planned_visits,
  *  objective, status, source, changed_live, created, finished, dsim_version. */
 void cli_out_run(cli_out *o, const dsim_run_row *r);
-/** Every metric of dsim_metrics_defs, named PREFIX + name. @param values in dsim_metrics_defs order */
-void cli_out_metrics(cli_out *o, const char *prefix, const double *values);
+/** Every metric of dsim_metrics_defs by its name. @param values in dsim_metrics_defs order */
+void cli_out_metrics(cli_out *o, const double *values);
+/** Every metric's mean (its name) and 95 % half-width (NAME_ci95). @param e in dsim_metrics_defs order */
+void cli_out_estimates(cli_out *o, const dsim_estimate *e);
 
 /** Print "dsim: MESSAGE" to stderr (printf-style). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

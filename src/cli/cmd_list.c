@@ -177,7 +177,7 @@ static void list_machine(cli_format format, const char *db, const dsim_run_row *
         double none[32];
         for (size_t m = 0; m < dsim_metrics_n_defs; m++)
             none[m] = NAN;
-        cli_out_metrics(o, "", r->has_summary ? r->summary : none);
+        cli_out_metrics(o, r->has_summary ? r->summary : none);
         cli_out_row_end(o);
     }
     cli_out_rows_end(o);

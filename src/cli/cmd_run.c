@@ -53,9 +53,11 @@ static const struct {
 
 typedef struct {
     cli_study_options o;
+    uint64_t horizon;           /* visits per run: --visits, or the scenario's */
+    int n_columns;
+    size_t known[MAX_COLUMNS];  /* each column's index in known_columns */
     cli_column columns[MAX_COLUMNS];
     size_t metric[MAX_COLUMNS]; /* each column's index in dsim_metrics_defs */
-    int n_columns;
 } run_options;
 
 static void run_usage(FILE *out)
@@ -99,21 +101,31 @@ static size_t metric_index(const char *name)
     return (size_t)(dsim_metrics_find(name) - dsim_metrics_defs);
 }
 
+static int add_column(run_options *r, size_t k)
+{
+    if (r->n_columns == MAX_COLUMNS) {
+        cli_error("run: --columns: at most %d columns", MAX_COLUMNS);
+        return EXIT_USAGE;
+    }
+    r->known[r->n_columns] = k;
+    r->columns[r->n_columns] =
+        (cli_column){known_columns[k].head, known_columns[k].format, known_columns[k].scale, known_columns[k].kind};
+    r->metric[r->n_columns++] = metric_index(known_columns[k].metric);
+    return EXIT_OK;
+}
+
 /* --columns: each name one of known_columns, with "did you mean" for a misspelt one. */
 static int parse_columns(run_options *r)
 {
     const char *names[N_KNOWN];
     for (size_t k = 0; k < N_KNOWN; k++)
         names[k] = known_columns[k].name;
-    char list[512];
-    dsim__strlcpy(list, r->o.columns ? r->o.columns : "", sizeof list);
     r->n_columns = 0;
     for (size_t k = 0; k < N_KNOWN && !r->o.columns; k++)
-        if (known_columns[k].shown) {
-            r->columns[r->n_columns] = (cli_column){known_columns[k].head, known_columns[k].format,
-                                                    known_columns[k].scale, known_columns[k].kind};
-            r->metric[r->n_columns++] = metric_index(known_columns[k].metric);
-        }
+        if (known_columns[k].shown)
+            add_column(r, k);
+    char list[512];
+    dsim__strlcpy(list, r->o.columns ? r->o.columns : "", sizeof list);
     for (char *save = NULL, *item = strtok_r(list, ", ", &save); item; item = strtok_r(NULL, ", ", &save)) {
         size_t k = 0;
         while (k < N_KNOWN && strcmp(known_columns[k].name, item) != 0)
@@ -124,13 +136,8 @@ static int parse_columns(run_options *r)
                       near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
             return EXIT_USAGE;
         }
-        if (r->n_columns == MAX_COLUMNS) {
-            cli_error("run: --columns: at most %d columns", MAX_COLUMNS);
+        if (add_column(r, k))
             return EXIT_USAGE;
-        }
-        r->columns[r->n_columns] = (cli_column){known_columns[k].head, known_columns[k].format,
-                                                known_columns[k].scale, known_columns[k].kind};
-        r->metric[r->n_columns++] = metric_index(known_columns[k].metric);
     }
     if (r->n_columns == 0) {
         cli_error("run: --columns: expected at least one column");
@@ -223,6 +230,12 @@ static void print_block(const run_options *r, dsim_policy_config **configs, cons
     free(values);
 }
 
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* "runs 1–8", "runs 3, 5–9": the ids sorted, so the line does not depend on the order the runs were made in. */
 static void print_ids(const cli_run_slot *slots, size_t n, const char *db, int reused)
 {
@@ -231,12 +244,7 @@ static void print_ids(const cli_run_slot *slots, size_t n, const char *db, int r
         return;
     for (size_t i = 0; i < n; i++)
         ids[i] = slots[i].run_id;
-    for (size_t i = 1; i < n; i++) /* insertion sort: n is policies × seeds */
-        for (size_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
-            int64_t t = ids[j];
-            ids[j] = ids[j - 1];
-            ids[j - 1] = t;
-        }
+    qsort(ids, n, sizeof *ids, by_id);
     printf("stored as run%s ", n > 1 ? "s" : "");
     for (size_t i = 0; i < n;) {
         size_t j = i;
@@ -258,9 +266,8 @@ static void print_ids(const cli_run_slot *slots, size_t n, const char *db, int r
 static bool shows(const run_options *r, const char *name)
 {
     for (int c = 0; c < r->n_columns; c++)
-        for (size_t k = 0; k < N_KNOWN; k++)
-            if (strcmp(known_columns[k].name, name) == 0 && strcmp(r->columns[c].head, known_columns[k].head) == 0)
-                return true;
+        if (strcmp(known_columns[r->known[c]].name, name) == 0)
+            return true;
     return false;
 }
 
@@ -268,8 +275,8 @@ static void print_table(const run_options *r, const dsim_scenario *sc, dsim_poli
 {
     const char *objective = dsim_scenario_objective_name(sc->discounts.objective);
     const cli_study_options *o = &r->o;
-    printf("scenario %s: %llu visits × %llu seed%s, objective %s%s\n\n", sc->name,
-           (unsigned long long)(o->horizon ? o->horizon : dsim_scenario_horizon(sc)), o->seeds,
+    printf("scenario %s: %llu visits × %llu seed%s, objective %s%s\n\n", sc->name, (unsigned long long)r->horizon,
+           o->seeds,
            o->seeds > 1 ? "s" : "", objective, o->seeds > 1 ? ", mean ± 95 % CI across seeds" : "");
     print_block(r, configs, f, f->all);
     size_t per_segment = f->n_policies * f->n_seeds * f->n_metrics;
@@ -304,39 +311,26 @@ static void print_table(const run_options *r, const dsim_scenario *sc, dsim_poli
 
 /* One row per policy (and segment): every metric's mean and 95 % half-width, the paired Δ and lift. */
 static void out_rows(cli_out *out, dsim_policy_config **configs, const figures *f, const char *segment,
-                     const double *block)
+                     const double *block /* (n_policies, n_seeds, n_metrics) */)
 {
-    const cli_column pair[2] = {{"", "", 1, CLI_DELTA}, {"", "", 1, CLI_LIFT}};
-    double *objective = malloc(f->n_policies * f->n_seeds * sizeof *objective);
-    if (!objective)
-        return;
-    size_t reward = metric_index("reward");
-    for (size_t i = 0; i < f->n_policies * f->n_seeds; i++)
-        objective[i] = block[i * f->n_metrics + reward];
+    int n_metrics = (int)f->n_metrics, reward = (int)metric_index("reward");
     for (size_t p = 0; p < f->n_policies; p++) {
+        dsim_estimate e[f->n_metrics];
+        for (int m = 0; m < n_metrics; m++)
+            e[m] = cli_column_estimate(CLI_PLAIN, block, n_metrics, m, (int)p, f->n_seeds);
+        dsim_estimate delta = cli_column_estimate(CLI_DELTA, block, n_metrics, reward, (int)p, f->n_seeds);
+        dsim_estimate lift = cli_column_estimate(CLI_LIFT, block, n_metrics, reward, (int)p, f->n_seeds);
         cli_out_row_begin(out);
         cli_out_str(out, "segment", segment);
         cli_out_str(out, "policy", configs[p]->name);
         cli_out_int(out, "seeds", (long long)f->n_seeds);
-        for (size_t m = 0; m < f->n_metrics; m++) {
-            double sample[MAX_SEEDS];
-            for (size_t s = 0; s < f->n_seeds; s++)
-                sample[s] = block[(p * f->n_seeds + s) * f->n_metrics + m];
-            dsim_estimate e = dsim_metrics_estimate_mean(sample, f->n_seeds);
-            char key[80];
-            cli_out_num(out, dsim_metrics_defs[m].name, e.mean);
-            snprintf(key, sizeof key, "%s_ci95", dsim_metrics_defs[m].name);
-            cli_out_num(out, key, e.half_width);
-        }
-        dsim_estimate delta = cli_column_estimate(pair, 0, 1, objective, (int)p, f->n_seeds);
-        dsim_estimate lift = cli_column_estimate(&pair[1], 0, 1, objective, (int)p, f->n_seeds);
+        cli_out_estimates(out, e);
         cli_out_num(out, "delta_objective", delta.mean);
         cli_out_num(out, "delta_objective_ci95", delta.half_width);
         cli_out_num(out, "lift", lift.mean);
         cli_out_num(out, "lift_ci95", lift.half_width);
         cli_out_row_end(out);
     }
-    free(objective);
 }
 
 static void print_machine(const run_options *r, const dsim_scenario *sc, dsim_policy_config **configs,
@@ -347,7 +341,7 @@ static void print_machine(const run_options *r, const dsim_scenario *sc, dsim_po
         return;
     cli_out_str(out, "scenario", sc->name);
     cli_out_str(out, "objective", dsim_scenario_objective_name(sc->discounts.objective));
-    cli_out_int(out, "visits", (long long)(r->o.horizon ? r->o.horizon : dsim_scenario_horizon(sc)));
+    cli_out_int(out, "visits", (long long)r->horizon);
     cli_out_int(out, "seeds", (long long)r->o.seeds);
     cli_out_int(out, "first_seed", (long long)sc->seed);
     cli_out_str(out, "db", r->o.output);
@@ -410,9 +404,10 @@ int cmd_run(int argc, char **argv)
         status = cli_exit_status(rc);
         goto done;
     }
+    r.horizon = o->horizon ? o->horizon : dsim_scenario_horizon(sc);
     cli_run_plan plan = {
         .sc = sc, .configs = configs, .n_seeds = o->seeds, .n_tasks = (size_t)o->n_policies * o->seeds,
-        .horizon = o->horizon ? o->horizon : dsim_scenario_horizon(sc), .options = DSIM_SIM_OPTIONS_INIT,
+        .horizon = r.horizon, .options = DSIM_SIM_OPTIONS_INIT,
         .db = o->output, .jobs = o->jobs, .fresh = o->fresh, .progress = !o->quiet && isatty(STDERR_FILENO),
     };
     plan.options.visits = plan.horizon;

@@ -131,7 +131,7 @@ static void show_machine(cli_format format, const dsim_run_row *r, const dsim_ru
         cli_out_int(o, "run", r->id);
         cli_out_str(o, "segment", "all");
         cli_out_num(o, "share", 1);
-        cli_out_metrics(o, "", r->summary);
+        cli_out_metrics(o, r->summary);
         cli_out_row_end(o);
     }
     for (int s = 0; s < g->n; s++) {
@@ -139,7 +139,7 @@ static void show_machine(cli_format format, const dsim_run_row *r, const dsim_ru
         cli_out_int(o, "run", r->id);
         cli_out_str(o, "segment", g->name[s]);
         cli_out_num(o, "share", g->share[s]);
-        cli_out_metrics(o, "", g->summary[s]);
+        cli_out_metrics(o, g->summary[s]);
         if (format == CLI_JSON)
             out_levels(o, g->n_levels, g->level_percent, g->level_visits[s]);
         cli_out_row_end(o);
@@ -148,7 +148,7 @@ static void show_machine(cli_format format, const dsim_run_row *r, const dsim_ru
     if (format == CLI_JSON) {
         if (r->has_summary) {
             cli_out_object_begin(o, "summary");
-            cli_out_metrics(o, "", r->summary);
+            cli_out_metrics(o, r->summary);
             cli_out_object_end(o);
         }
         out_levels(o, r->n_levels, r->level_percent, r->level_visits);

@@ -67,11 +67,7 @@ static void out_row(cli_out *out, const dsim_sweep *sw, const dsim_sweep_cell_su
     }
     cli_out_str(out, "policy", names[p]);
     cli_out_int(out, "seeds", ps->runs);
-    for (size_t m = 0; m < dsim_metrics_n_defs; m++) {
-        cli_out_num(out, dsim_metrics_defs[m].name, ps->metrics[m].mean);
-        snprintf(key, sizeof key, "%s_ci95", dsim_metrics_defs[m].name);
-        cli_out_num(out, key, ps->metrics[m].half_width);
-    }
+    cli_out_estimates(out, ps->metrics);
     snprintf(key, sizeof key, "delta_vs_%s", names[0]);
     cli_out_num(out, key, ps->delta.mean);
     snprintf(key, sizeof key, "delta_vs_%s_ci95", names[0]);

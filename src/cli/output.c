@@ -288,11 +288,18 @@ void cli_out_bool(cli_out *o, const char *key, bool value)
     }
 }
 
-void cli_out_metrics(cli_out *o, const char *prefix, const double *values)
+void cli_out_metrics(cli_out *o, const double *values)
 {
-    char key[96];
+    for (size_t i = 0; i < dsim_metrics_n_defs; i++)
+        cli_out_num(o, dsim_metrics_defs[i].name, values[i]);
+}
+
+void cli_out_estimates(cli_out *o, const dsim_estimate *e)
+{
+    char key[64];
     for (size_t i = 0; i < dsim_metrics_n_defs; i++) {
-        snprintf(key, sizeof key, "%s%s", prefix, dsim_metrics_defs[i].name);
-        cli_out_num(o, key, values[i]);
+        cli_out_num(o, dsim_metrics_defs[i].name, e[i].mean);
+        snprintf(key, sizeof key, "%s_ci95", dsim_metrics_defs[i].name);
+        cli_out_num(o, key, e[i].half_width);
     }
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,18 @@ typedef struct {
 static size_t *queue_of(board *b, size_t n_tasks)
 {
     return (size_t *)(void *)&b->slot[n_tasks];
+}
+
+/* Stop handing out runs; the first failure's message is the one kept. */
+static void board_fail(board *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void board_fail(board *b, const char *fmt, ...)
+{
+    if (__atomic_exchange_n(&b->stop, 1, __ATOMIC_ACQ_REL))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->error, sizeof b->error, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- one worker: take runs until none is left --------------------------------------------------------- */
@@ -96,8 +109,7 @@ static int run_task(worker *w, dsim_store *store, size_t task)
         return EXIT_INTERRUPTED;
     }
     if (rc) {
-        if (!__atomic_exchange_n(&w->b->stop, 1, __ATOMIC_ACQ_REL))
-            dsim__strlcpy(w->b->error, dsim_errmsg(), sizeof w->b->error);
+        board_fail(w->b, "%s", dsim_errmsg());
         __atomic_store_n(&slot->state, CLI_RUN_FAILED, __ATOMIC_RELEASE);
         return EXIT_RUNTIME;
     }
@@ -109,8 +121,7 @@ static int work(const cli_run_plan *plan, board *b, size_t n_pending, bool draw,
 {
     dsim_store *store = NULL;
     if (dsim_store_open(&store, plan->db)) {
-        if (!__atomic_exchange_n(&b->stop, 1, __ATOMIC_ACQ_REL))
-            dsim__strlcpy(b->error, dsim_errmsg(), sizeof b->error);
+        board_fail(b, "%s", dsim_errmsg());
         return EXIT_RUNTIME;
     }
     worker w = {.plan = plan, .b = b, .draw = draw, .started = started};
@@ -182,7 +193,7 @@ static int find_reusable(const cli_run_plan *plan, board *b, size_t *n_pending)
 }
 
 /* Fork the workers; the parent draws the progress line, passes a signal on, and waits. */
-static int fork_workers(const cli_run_plan *plan, board *b, size_t n_pending, int jobs, bool draw, double started)
+static void fork_workers(const cli_run_plan *plan, board *b, size_t n_pending, int jobs, bool draw, double started)
 {
     pid_t pids[CLI_MAX_JOBS];
     pid_t parent = getpid();
@@ -192,9 +203,7 @@ static int fork_workers(const cli_run_plan *plan, board *b, size_t n_pending, in
     for (; n < jobs; n++) {
         pid_t pid = fork();
         if (pid < 0) {
-            if (!__atomic_exchange_n(&b->stop, 1, __ATOMIC_ACQ_REL))
-                snprintf(b->error, sizeof b->error, "run: cannot start worker %d of %d: %s", n + 1, jobs,
-                         strerror(errno));
+            board_fail(b, "run: cannot start worker %d of %d: %s", n + 1, jobs, strerror(errno));
             break;
         }
         if (pid == 0) {
@@ -218,10 +227,9 @@ static int fork_workers(const cli_run_plan *plan, board *b, size_t n_pending, in
             pid_t got = pids[i] > 0 ? waitpid(pids[i], &wstatus, WNOHANG) : 0;
             if (got == 0 || (got < 0 && errno == EINTR))
                 continue;
-            if (got == pids[i] && WIFSIGNALED(wstatus) && WTERMSIG(wstatus) != SIGINT &&
-                WTERMSIG(wstatus) != SIGTERM && !__atomic_exchange_n(&b->stop, 1, __ATOMIC_ACQ_REL))
-                snprintf(b->error, sizeof b->error, "run: worker %d (pid %ld) was killed by signal %d (%s)", i + 1,
-                         (long)pids[i], WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+            if (got == pids[i] && WIFSIGNALED(wstatus) && WTERMSIG(wstatus) != SIGINT && WTERMSIG(wstatus) != SIGTERM)
+                board_fail(b, "run: worker %d (pid %ld) was killed by signal %d (%s)", i + 1, (long)pids[i],
+                           WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
             pids[i] = -1; /* ended, or (ECHILD) no longer ours to wait for */
             alive--;
         }
@@ -230,7 +238,6 @@ static int fork_workers(const cli_run_plan *plan, board *b, size_t n_pending, in
         if (alive > 0)
             nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
     }
-    return EXIT_OK;
 }
 
 int cli_run_pool(const cli_run_plan *plan, cli_run_slot *slots, int *reused, char *error, size_t error_size)
@@ -246,7 +253,7 @@ int cli_run_pool(const cli_run_plan *plan, cli_run_slot *slots, int *reused, cha
     int status = EXIT_OK;
     if (find_reusable(plan, b, &n_pending)) {
         snprintf(error, error_size, "%s", dsim_errmsg());
-        status = cli_exit_status(DSIM_ESTORE);
+        status = EXIT_RUNTIME;
         goto done;
     }
     *reused = (int)(plan->n_tasks - n_pending);

@@ -33,8 +33,7 @@ static void format_cell(char *buf, size_t n, const char *format, dsim_estimate e
     snprintf(buf, n, "%s ± %s", mean, hw);
 }
 
-/* Display width of UTF-8 text (each code point one column). */
-static int text_width(const char *s)
+int cli_text_width(const char *s)
 {
     int w = 0;
     for (; *s; s++)
@@ -47,17 +46,14 @@ static int max_int(int a, int b)
     return a > b ? a : b;
 }
 
-dsim_estimate cli_column_estimate(const cli_column *columns, int c, int n_columns, const double *values, int row,
-                                  size_t n_seeds)
+dsim_estimate cli_column_estimate(int kind, const double *values, int n_columns, int c, int row, size_t n_seeds)
 {
     double sample[n_seeds ? n_seeds : 1];
     for (size_t s = 0; s < n_seeds; s++) {
         double x = values[((size_t)row * n_seeds + s) * (size_t)n_columns + (size_t)c];
         double first = values[s * (size_t)n_columns + (size_t)c];
         /* Common random numbers make the paired difference far tighter than the two totals' intervals. */
-        sample[s] = columns[c].kind == CLI_DELTA ? x - first
-                    : columns[c].kind == CLI_LIFT ? (first != 0 ? (x - first) / fabs(first) : NAN)
-                                                  : x;
+        sample[s] = kind == CLI_DELTA ? x - first : kind == CLI_LIFT ? (first != 0 ? (x - first) / fabs(first) : NAN) : x;
     }
     return dsim_metrics_estimate_mean(sample, n_seeds);
 }
@@ -75,23 +71,23 @@ void cli_print_comparison(const char *const *names, int n_rows, const cli_column
     }
     width[0] = 6; /* "policy" */
     for (int p = 0; p < n_rows; p++) {
-        width[0] = max_int(width[0], text_width(names[p]));
+        width[0] = max_int(width[0], cli_text_width(names[p]));
         for (int c = 0; c < n_columns; c++) {
             char *cell = cells[(size_t)p * (size_t)n_columns + (size_t)c];
-            format_cell(cell, CELL, columns[c].format, cli_column_estimate(columns, c, n_columns, values, p, n_seeds),
+            format_cell(cell, CELL, columns[c].format, cli_column_estimate(columns[c].kind, values, n_columns, c, p, n_seeds),
                         columns[c].scale);
-            width[c + 1] = max_int(width[c + 1], max_int(text_width(cell), text_width(columns[c].head)));
+            width[c + 1] = max_int(width[c + 1], max_int(cli_text_width(cell), cli_text_width(columns[c].head)));
         }
     }
     printf("%-*s", width[0], "policy");
     for (int c = 0; c < n_columns; c++) /* padded by display width: a head may hold non-ASCII letters */
-        printf("  %*s%s", width[c + 1] - text_width(columns[c].head), "", columns[c].head);
+        printf("  %*s%s", width[c + 1] - cli_text_width(columns[c].head), "", columns[c].head);
     printf("\n");
     for (int p = 0; p < n_rows; p++) {
-        printf("%s%*s", names[p], width[0] - text_width(names[p]), "");
+        printf("%s%*s", names[p], width[0] - cli_text_width(names[p]), "");
         for (int c = 0; c < n_columns; c++) {
             const char *cell = cells[(size_t)p * (size_t)n_columns + (size_t)c];
-            printf("  %*s%s", width[c + 1] - text_width(cell), "", cell);
+            printf("  %*s%s", width[c + 1] - cli_text_width(cell), "", cell);
         }
         printf("\n");
     }

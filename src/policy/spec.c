@@ -145,7 +145,7 @@ static int load_base(const char *where, const char *base, dsim_policy_config **o
 }
 
 int dsim_policy_config_override(dsim_policy_config **out, const dsim_policy_config *base, const char *settings_text,
-                                const char *where)
+                                const char *where, const char *rename)
 {
     *out = NULL;
     setting settings[MAX_SETTINGS];
@@ -156,37 +156,38 @@ int dsim_policy_config_override(dsim_policy_config **out, const dsim_policy_conf
         return dsim_error_set(DSIM_EINVAL, "%s: policy %s has no text to set parameters in", where, base->name);
     if ((rc = split_settings(where, settings_text, base->type, settings, &n)))
         return rc;
-    dsim_policy_config *check = NULL;
-    if ((rc = dsim_policy_config_parse(&check, base->text, base->path)))
+    dsim_policy_config *cfg = NULL; /* a copy of the base, then each setting checked and set on it */
+    if ((rc = dsim_policy_config_parse(&cfg, base->text, base->path)))
         return rc;
+    const char *name = rename ? rename : base->name;
     for (int i = 0; i < n && !rc; i++) {
-        if (strcmp(settings[i].key, "type") == 0)
+        const char *key = settings[i].key;
+        if (strcmp(key, "type") == 0) {
             rc = dsim_error_set(DSIM_ECONFIG, "%s: type: the type is the base's (%s)", where, base->type->name);
-        else if (strcmp(settings[i].key, "name") != 0)
-            rc = dsim__policy_set_param(check, settings[i].key, settings[i].value, where);
+        } else if (strcmp(key, "name") == 0) {
+            name = settings[i].value;
+        } else if (!(rc = dsim__policy_set_param(cfg, key, settings[i].value, where))) {
+            /* its messages now point at `where`, not at a line of the base */
+            for (int j = 0; j < cfg->type->n_params; j++)
+                if (strcmp(cfg->type->params[j].name, key) == 0)
+                    cfg->param_line[j] = 0;
+            if (strcmp(key, "features") == 0)
+                cfg->features_line = 0;
+        }
     }
-    dsim_policy_config_free(check);
-    if (rc)
+    if (!rc && strlen(name) >= sizeof cfg->name)
+        rc = dsim_error_set(DSIM_ECONFIG, "%s: longer than a policy name may be (%d characters); add name=…", where,
+                            DSIM_NAME_MAX - 1);
+    char *text = rc ? NULL : rewrite_text(base->text, settings, n);
+    if (!rc && !text)
+        rc = dsim_error_set(DSIM_ENOMEM, "out of memory");
+    if (rc) {
+        dsim_policy_config_free(cfg);
         return rc;
-    char *text = rewrite_text(base->text, settings, n);
-    if (!text)
-        return dsim_error_set(DSIM_ENOMEM, "out of memory");
-    dsim_policy_config *cfg = NULL;
-    rc = dsim_policy_config_parse(&cfg, text, base->path);
-    free(text);
-    if (rc)
-        return rc;
-    bool named = false;
-    for (int i = 0; i < n; i++) { /* messages about a value set here point at `where`, not at a rewritten line */
-        for (int j = 0; j < cfg->type->n_params; j++)
-            if (strcmp(cfg->type->params[j].name, settings[i].key) == 0)
-                cfg->param_line[j] = 0;
-        if (strcmp(settings[i].key, "features") == 0)
-            cfg->features_line = 0;
-        named |= strcmp(settings[i].key, "name") == 0;
     }
-    if (!named)
-        dsim__strlcpy(cfg->name, base->name, sizeof cfg->name);
+    free(cfg->text); /* the text that reads back as what runs */
+    cfg->text = text;
+    dsim__strlcpy(cfg->name, name, sizeof cfg->name);
     dsim__strlcpy(cfg->path, where, sizeof cfg->path);
     *out = cfg;
     return DSIM_OK;
@@ -210,26 +211,11 @@ int dsim_policy_config_resolve_at(dsim_policy_config **out, const char *spec, co
     dsim_policy_config *base = NULL;
     int rc = load_base(where, base_name, &base);
     if (rc || !colon) {
-        if (rc)
-            dsim_policy_config_free(base);
-        else
-            *out = base;
+        *out = base; /* NULL after a failure */
         return rc;
     }
-    dsim_policy_config *cfg = NULL;
-    rc = dsim_policy_config_override(&cfg, base, colon + 1, where);
+    /* named by its spec: a file's own name would pass for the file as it is */
+    rc = dsim_policy_config_override(out, base, colon + 1, where, spec);
     dsim_policy_config_free(base);
-    if (rc)
-        return rc;
-    bool named = strncmp(colon + 1, "name=", 5) == 0 || strstr(colon + 1, ",name=");
-    if (!named) { /* named by its spec: a file's own name would pass for the file as it is */
-        if (strlen(spec) >= sizeof cfg->name) {
-            dsim_policy_config_free(cfg);
-            return dsim_error_set(DSIM_ECONFIG, "%s: longer than a policy name may be (%d characters); add name=…",
-                                  where, DSIM_NAME_MAX - 1);
-        }
-        dsim__strlcpy(cfg->name, spec, sizeof cfg->name);
-    }
-    *out = cfg;
-    return DSIM_OK;
+    return rc;
 }

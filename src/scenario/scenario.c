@@ -364,7 +364,7 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
     /* share = 0 switches a segment off (e.g. along a sweep axis): it gets no shopper, and the other shares are
        scaled to fill its place; otherwise the shares must sum to 1. */
     double total_share = 0;
-    int n_off = 0, last_on = -1;
+    int n_off = 0;
     for (int s = 0; s < sc->n_segments; s++) {
         const dsim_segment_config *seg = &sc->segments[s];
         total_share += seg->share;
@@ -372,7 +372,6 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
             n_off++;
             continue;
         }
-        last_on = s;
         if (seg->share * sc->shoppers < 0.5)
             return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: %g of %d shoppers gives the segment no shopper "
                                   "(0 switches it off)",
@@ -384,7 +383,7 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
                                   where(ps, w, sizeof w, SECTION_SEGMENT, s, "favourite_category"), seg->name,
                                   seg->favourite_category, sc->catalog.categories - 1);
     }
-    if (last_on < 0)
+    if (n_off == sc->n_segments)
         return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] share: every segment is switched off (share 0)",
                               where(ps, w, sizeof w, SECTION_SEGMENT, 0, "share"), sc->segments[0].name);
     if ((n_off == 0 && fabs(total_share - 1.0) > 1e-6) || (n_off > 0 && total_share > 1.0 + 1e-6)) {

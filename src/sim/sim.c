@@ -557,8 +557,9 @@ static void begin_record(dsim_visit_record *r, uint64_t t, uint32_t u, dsim_sim 
     r->n_item_decisions = 0;
 }
 
-/* The visit's slate from its retrieved candidates; on sampled visits, its quality against the truth. */
-static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day)
+/* The visit's slate from its retrieved candidates; on sampled visits, its quality against the truth, counted in
+   the run's and the shopper's segment's totals. */
+static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day, dsim_metrics *segment)
 {
     int k = sim->slate_size, c = sim->candidates;
     const uint32_t *candidates = sim->batch_items + (size_t)(t - sim->batch_first) * (size_t)c;
@@ -575,7 +576,7 @@ static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day)
     dsim__top_k_of(sim->true_utility, dsim_world_n_items(sim->world), sim->relevant, sim->true_top,
                   sim->true_top_utility);
     dsim_ranking_quality q = dsim_metrics_ranking_quality(sim->slate, k, sim->true_top, sim->relevant);
-    dsim_metrics *totals[2] = {&sim->metrics, &sim->segments.segment[dsim_world_shopper_segment(sim->world, u)]};
+    dsim_metrics *totals[2] = {&sim->metrics, segment};
     for (int i = 0; i < 2; i++) {
         totals[i]->quality_visits++;
         totals[i]->precision_sum += q.precision;
@@ -611,7 +612,7 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
         return DSIM_OK;
     }
 
-    choose_slate(sim, t, u, day);
+    choose_slate(sim, t, u, day, segment);
     dsim_context ctx;
     build_context(sim, t, day, u, &ctx);
     dsim__world_slate_model(w, u, sim->slate, sim->slate_size, &sim->model);

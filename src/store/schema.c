@@ -124,20 +124,51 @@ int dsim__store_schema_version(sqlite3 *db)
     return version;
 }
 
+/* The database's schema version, refused when it cannot be read or is newer than `known`. */
+static int known_version(sqlite3 *db, const char *path, int known, int *version)
+{
+    *version = dsim__store_schema_version(db);
+    if (*version < 0)
+        return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
+    if (*version > known)
+        return dsim_error_set(DSIM_ESTORE, "%s: schema version %d is newer than this dsim knows (%d); upgrade dsim",
+                              path, *version, known);
+    return DSIM_OK;
+}
+
 int dsim__store_check_version(sqlite3 *db, const char *path)
 {
-    int version = dsim__store_schema_version(db);
-    if (version < 0)
-        return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
-    if (version > DSIM_STORE_SCHEMA_VERSION)
-        return dsim_error_set(DSIM_ESTORE, "%s: schema version %d is newer than this dsim knows (%d); upgrade dsim",
-                              path, version, DSIM_STORE_SCHEMA_VERSION);
+    int version, rc = known_version(db, path, DSIM_STORE_SCHEMA_VERSION, &version);
+    if (rc)
+        return rc;
     if (version < DSIM_STORE_SCHEMA_VERSION)
         return dsim_error_set(DSIM_ESTORE,
                               "%s: schema version %d, older than this dsim's %d, and it is opened to be read only: "
                               "open it once with a command that writes (e.g. dsim run) to upgrade it",
                               path, version, DSIM_STORE_SCHEMA_VERSION);
     return DSIM_OK;
+}
+
+/* Step `version` → version + 1 in one write transaction, unless another process made it meanwhile. */
+static int migrate_step(sqlite3 *db, const char *path, int version)
+{
+    char set_version[64], *err = NULL;
+    snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d;", version + 1);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &err) == SQLITE_OK) {
+        if (dsim__store_schema_version(db) != version) { /* made meanwhile */
+            sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL);
+            return DSIM_OK;
+        }
+        if (sqlite3_exec(db, migrations[version], NULL, NULL, &err) == SQLITE_OK &&
+            sqlite3_exec(db, set_version, NULL, NULL, &err) == SQLITE_OK &&
+            sqlite3_exec(db, "COMMIT;", NULL, NULL, &err) == SQLITE_OK)
+            return DSIM_OK;
+    }
+    int rc = dsim_error_set(DSIM_ESTORE, "%s: migrating the schema to version %d: %s", path, version + 1,
+                            err ? err : sqlite3_errmsg(db));
+    sqlite3_free(err);
+    sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
+    return rc;
 }
 
 /*
@@ -148,33 +179,8 @@ int dsim__store_check_version(sqlite3 *db, const char *path)
 int dsim__store_migrate_to(sqlite3 *db, const char *path, int latest)
 {
     for (;;) {
-        int version = dsim__store_schema_version(db);
-        if (version < 0)
-            return dsim_error_set(DSIM_ESTORE, "%s: %s", path, sqlite3_errmsg(db));
-        if (version > latest)
-            return dsim_error_set(DSIM_ESTORE, "%s: schema version %d is newer than this dsim knows (%d); upgrade dsim",
-                                  path, version, latest);
-        if (version == latest)
-            return DSIM_OK;
-        char set_version[64];
-        snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d;", version + 1);
-        char *err = NULL;
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &err) != SQLITE_OK)
-            goto failed;
-        if (dsim__store_schema_version(db) != version) { /* another process made this step meanwhile */
-            sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL);
-            continue;
-        }
-        if (sqlite3_exec(db, migrations[version], NULL, NULL, &err) != SQLITE_OK ||
-            sqlite3_exec(db, set_version, NULL, NULL, &err) != SQLITE_OK ||
-            sqlite3_exec(db, "COMMIT;", NULL, NULL, &err) != SQLITE_OK)
-            goto failed;
-        continue;
-    failed:;
-        int rc = dsim_error_set(DSIM_ESTORE, "%s: migrating the schema to version %d: %s", path, version + 1,
-                                err ? err : sqlite3_errmsg(db));
-        sqlite3_free(err);
-        sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
-        return rc;
+        int version, rc = known_version(db, path, latest, &version);
+        if (rc || version == latest || (rc = migrate_step(db, path, version)))
+            return rc;
     }
 }

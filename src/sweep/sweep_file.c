@@ -391,17 +391,23 @@ int dsim_sweep_cell_scenario(const dsim_sweep *sw, const char *base_text, size_t
     return rc;
 }
 
+/* Does axis `a` set policy p's parameters? It names the policy as it is named or as the sweep file writes it. */
+static bool sets_policy(const dsim_sweep *sw, const dsim_sweep_axis *a, dsim_policy_config *const *policies, int p)
+{
+    const char *name = a->section + strlen("policy.");
+    return dsim_sweep_axis_is_policy(a) && (strcmp(name, policies[p]->name) == 0 || strcmp(name, sw->policies[p]) == 0);
+}
+
 /* Policy p's axes in this cell as "KEY=V,KEY=V" (empty: none). */
-static void policy_settings(const dsim_sweep *sw, const dsim_policy_config *policy, int p, size_t cell, char *out,
-                            size_t n, int *first_line)
+static void policy_settings(const dsim_sweep *sw, dsim_policy_config *const *policies, int p, size_t cell,
+                            char *out, size_t n, int *first_line)
 {
     size_t used = 0;
     out[0] = '\0';
     *first_line = 0;
     for (int i = 0; i < sw->n_axes; i++) {
         const dsim_sweep_axis *a = &sw->axes[i];
-        const char *name = a->section + 7;
-        if (!dsim_sweep_axis_is_policy(a) || (strcmp(name, policy->name) != 0 && strcmp(name, sw->policies[p]) != 0))
+        if (!sets_policy(sw, a, policies, p))
             continue;
         char v[DSIM_SWEEP_WORD_MAX];
         dsim_sweep_cell_value_text(sw, cell, i, v, sizeof v);
@@ -417,11 +423,11 @@ int dsim_sweep_cell_policy(const dsim_sweep *sw, dsim_policy_config *const *poli
     *out = NULL;
     char settings[1024], where[DSIM_PATH_MAX + 160];
     int line;
-    policy_settings(sw, policies[p], p, cell, settings, sizeof settings, &line);
+    policy_settings(sw, policies, p, cell, settings, sizeof settings, &line);
     if (!settings[0])
         return DSIM_OK;
     snprintf(where, sizeof where, "%s:%d: [axes] policy.%s (cell %zu)", sw->path, line, policies[p]->name, cell);
-    return dsim_policy_config_override(out, policies[p], settings, where);
+    return dsim_policy_config_override(out, policies[p], settings, where, NULL);
 }
 
 int dsim_sweep_check_policy_axes(const dsim_sweep *sw, dsim_policy_config *const *policies,
@@ -433,7 +439,7 @@ int dsim_sweep_check_policy_axes(const dsim_sweep *sw, dsim_policy_config *const
             continue;
         bool found = false;
         for (int p = 0; p < sw->n_policies; p++)
-            found |= strcmp(a->section + 7, policies[p]->name) == 0 || strcmp(a->section + 7, sw->policies[p]) == 0;
+            found |= sets_policy(sw, a, policies, p);
         if (!found) {
             const char *names[DSIM_SWEEP_MAX_POLICIES];
             for (int p = 0; p < sw->n_policies; p++)

@@ -7,6 +7,7 @@
 #include <glob.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dsim/features.h"
 #include "dsim/policy.h"
@@ -303,14 +304,35 @@ static void test_policies__a_policy_in_one_line(void **state)
     memset(longest + strlen("linucb:features=bias"), ',', 1);
     assert_int_equal(dsim_policy_config_resolve(&cfg, longest), DSIM_ECONFIG);
 
-    /* a file with parameters set is named by its spec, so the table tells it from the file as it is */
-    char spec[DSIM_PATH_MAX];
-    snprintf(spec, sizeof spec, "%s/policies/linucb.ini:alpha=0.5", DSIM_SOURCE_DIR);
-    if (strlen(spec) < DSIM_NAME_MAX) {
-        ASSERT_OK(dsim_policy_config_resolve(&cfg, spec));
-        assert_string_equal(cfg->name, spec);
-        dsim_policy_config_free(cfg);
+    /* a file with parameters set is named by its spec, even where the file names itself, so the table tells it
+       from the file as it is; a spec too long for a name needs name=… */
+    char dir[] = "/tmp/dsim_pXXXXXX", path[160], shorter[64], spec[200];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/a_policy_file_with_a_rather_long_name_of_its_own.ini", dir);
+    snprintf(shorter, sizeof shorter, "%s/p.ini", dir);
+    const char text[] = "[policy]\ntype = linucb\nname = mine\n";
+    for (int f = 0; f < 2; f++) {
+        FILE *out = fopen(f ? shorter : path, "w");
+        assert_non_null(out);
+        fputs(text, out);
+        fclose(out);
     }
+    snprintf(spec, sizeof spec, "%s:alpha=0.5", path);
+    assert_true(strlen(spec) >= DSIM_NAME_MAX);
+    assert_int_equal(dsim_policy_config_resolve(&cfg, spec), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "longer than a policy name may be (63 characters); add name="));
+    snprintf(spec, sizeof spec, "%s:alpha=0.5,name=tuned", path);
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, spec));
+    assert_string_equal(cfg->name, "tuned");
+    dsim_policy_config_free(cfg);
+    snprintf(spec, sizeof spec, "%s:alpha=0.5", shorter);
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, spec));
+    assert_string_equal(cfg->name, spec); /* not "mine" */
+    assert_true(dsim_policy_config_param(cfg, "alpha") == 0.5);
+    dsim_policy_config_free(cfg);
+    unlink(path);
+    unlink(shorter);
+    rmdir(dir);
     ASSERT_OK(dsim_policy_config_resolve(&cfg, "linucb:alpha=0.5"));
     assert_string_equal(cfg->name, "linucb:alpha=0.5");
     dsim_policy_config_free(cfg);

@@ -343,21 +343,12 @@ static void draw_chart_titled(const dash_view *s, int metric, int top, int width
     draw_chart(s, metric, top + 1, width, height - 1);
 }
 
-/* Display width of UTF-8 text (each code point one column). */
-static int text_width(const char *t)
-{
-    int w = 0;
-    for (; *t; t++)
-        w += ((unsigned char)*t & 0xC0) != 0x80;
-    return w;
-}
-
 /* A box in the middle of the screen, as wide as its widest line (the help, the live changes). */
 static void draw_box(const char *const *lines, int n, int rows, int cols)
 {
     int w = 0;
     for (int i = 0; i < n; i++)
-        w = text_width(lines[i]) > w ? text_width(lines[i]) : w;
+        w = cli_text_width(lines[i]) > w ? cli_text_width(lines[i]) : w;
     w = w + 4 < cols ? w + 4 : cols;
     if (n + 2 > rows)
         n = rows - 2;
