@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc libc6-dev make cmake pkg-config libgsl-dev libsqlite3-dev libncurses-dev libopenblas-dev libinih-dev
-          libcmocka-dev libcsv-dev sqlite3 tmux python3)
+          libcmocka-dev libcsv-dev sqlite3 tmux python3 libplplot-dev plplot-driver-cairo)
+# CI renders dsim report in headless Chromium (ctest label browser); elsewhere that test skips when it is absent.
+[[ "${CI:-}" == true ]] && packages+=(chromium)
 # The optional MPI driver of dsim sweep (-DDSIM_WITH_MPI=ON) needs Debian's OpenMPI.
 [[ " $* " == *" -DDSIM_WITH_MPI=ON "* ]] && packages+=(libopenmpi-dev openmpi-bin)
 # The fuzz harnesses (-DDSIM_FUZZ=ON) need clang and its libFuzzer runtime.

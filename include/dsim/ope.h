@@ -208,6 +208,7 @@ typedef struct {
     double ess;          /* (Σw)² / Σw² */
     double max_weight, mean_weight;
     double support_violation;
+    double logged_value; /* the mean logged reward: the logging policy's own value on these rows */
 } dsim_ope_diagnostics;
 
 /** The importance weights' diagnostics of terms held whole. */

@@ -17,7 +17,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 11
+#define DSIM_STORE_SCHEMA_VERSION 12
 
 typedef struct dsim_store dsim_store;
 
@@ -81,8 +81,15 @@ int dsim_store_event_add(dsim_store *st, const dsim_log_event *e);
 int dsim_store_events_each(dsim_store *st, int64_t run_id, int (*each)(const dsim_log_event *e, void *data),
                            void *data);
 
+/**
+ * Record the start of an evaluation (`evaluations` table): one `dsim ope` command's log, its rows and the
+ * logging policy's own value (the mean logged reward on those rows). @param id out: its number.
+ */
+int dsim_store_evaluation_begin(dsim_store *st, const char *log, size_t rows, double logged_value, int64_t *id);
+
 /** One evaluation of one target policy by one estimator (`ope` table). */
 typedef struct {
+    int64_t evaluation; /* from dsim_store_evaluation_begin(); 0: none */
     const char *log, *policy, *estimator;
     size_t rows;
     double estimate, normal_lo, normal_hi, bootstrap_lo, bootstrap_hi; /* NAN: not computed */
@@ -94,8 +101,15 @@ typedef struct {
 /** Record an evaluation (its own statement, committed at once). */
 int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row);
 
+/** An evaluation as stored: its log, rows and logging value, and `each` called on its rows in order (the
+ *  row's strings borrowed for the call). @return 0, DSIM_ENOTFOUND, DSIM_ESTORE or what `each` returned. */
+int dsim_store_evaluation_each(dsim_store *st, int64_t id, char *log, size_t log_size, double *logged_value,
+                               int (*each)(const dsim_ope_row *row, void *data), void *data);
+
 /** The sweep with this definition (its files' texts), recorded now if new. @param id out */
 int dsim_store_sweep_open(dsim_store *st, const char *path, const char *definition, int64_t *id);
+/** The id of the sweep with this definition, without recording it. @return 0, DSIM_ENOTFOUND or DSIM_ESTORE. */
+int dsim_store_sweep_find(dsim_store *st, const char *definition, int64_t *id);
 /** @return 1 if the sweep's run (cell, policy, seed) is done, 0 if not, or a negative error. */
 int dsim_store_sweep_has(dsim_store *st, int64_t sweep, uint64_t cell, int policy, uint64_t seed);
 /** Mark the open run as the sweep's run (cell, policy, seed); committed with the run, so a run is done for

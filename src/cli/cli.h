@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "dsim/chart.h"
 #include "dsim/metrics.h"
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
@@ -41,6 +42,8 @@ int cmd_merge(int argc, char **argv);
 int cmd_export_log(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_scenario_keys(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /**
  * dsim_files_find(), printing its error. @return 0 or EXIT_USAGE.
@@ -191,6 +194,20 @@ void cli_out_run(cli_out *o, const dsim_run_row *r);
 void cli_out_metrics(cli_out *o, const double *values);
 /** Every metric's mean (its name) and 95 % half-width (NAME_ci95). @param e in dsim_metrics_defs order */
 void cli_out_estimates(cli_out *o, const dsim_estimate *e);
+
+/* ---- charts (cmd_plot.c; drawn by src/report) ---- */
+
+#define CLI_MAX_RUNS 4096    /* runs in one chart or report */
+#define CLI_MAX_RUN_ARGS 256 /* arguments naming them */
+
+/** Run numbers and ranges ("4-9") into ids. @return EXIT_OK or EXIT_USAGE (said). */
+int cli_parse_runs(const char *cmd, char *const *args, int n_args, int64_t *ids, int max, int *n_ids);
+/** Refuse, before any work, an output whose kind is unknown or whose directory cannot be written (EXIT_USAGE). */
+int cli_check_output(const char *cmd, const char *path);
+/** Write a figure (dsim_chart_write) to `path`, saying what failed. @return EXIT_OK, EXIT_USAGE or EXIT_RUNTIME. */
+int cli_write_figure(const char *cmd, const dsim_figure *f, const char *path);
+/** The figure of the sweep file `file` as stored in database `db`. @return EXIT_OK or an exit status (said). */
+int cli_sweep_figure(const char *cmd, const char *db, const char *file, dsim_figure *fig);
 
 /** Print "dsim: MESSAGE" to stderr (printf-style). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -298,7 +298,7 @@ static void out_result(cli_out *out, const char *target, const char *kind, const
 
 /* One target's table: every chosen estimator with its intervals (and error against the truth), stored. */
 static int report(const ope_options *o, const source *src, const target_slot *slot, size_t train,
-                  const dsim_ope_sums *sums, double truth, dsim_store *store)
+                  const dsim_ope_sums *sums, double truth, dsim_store *store, int64_t evaluation)
 {
     const char *name = dsim_ope_target_name(slot->target);
     char how[96] = "";
@@ -334,7 +334,7 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
             out_result(o->out, name, "estimate", dsim_ope_estimator_name((dsim_ope_estimator)e), &r, truth, &d, rows,
                        NAN);
         }
-        dsim_ope_row row = {src->log->origin, name, dsim_ope_estimator_name((dsim_ope_estimator)e), rows,
+        dsim_ope_row row = {evaluation, src->log->origin, name, dsim_ope_estimator_name((dsim_ope_estimator)e), rows,
                             r.value, r.normal_lo, r.normal_hi, r.bootstrap_lo, r.bootstrap_hi, o->bootstrap, d.ess,
                             d.max_weight, d.mean_weight, d.support_violation, truth};
         if (dsim_store_ope_add(store, &row)) {
@@ -449,14 +449,32 @@ int cmd_ope(int argc, char **argv)
         cli_out_int(o.out, "actions", src.log->n_actions);
         cli_out_int(o.out, "trained_on", (long long)train);
         cli_out_str(o.out, "db", o.db);
-        cli_out_rows_begin(o.out, "rows", true);
     }
+    int64_t evaluation = 0;
+    if (!status) {
+        dsim_ope_diagnostics d;
+        dsim_ope_sums_diagnose(sums[0], &d);
+        if (dsim_store_evaluation_begin(store, src.log->origin, dsim_ope_sums_rows(sums[0]), d.logged_value,
+                                        &evaluation)) {
+            cli_error("%s", dsim_errmsg());
+            status = EXIT_RUNTIME;
+        } else if (o.out) {
+            cli_out_int(o.out, "evaluation", evaluation);
+            cli_out_num(o.out, "logged_value", d.logged_value);
+        } else {
+            printf("logging policy's value (mean logged reward on the judged rows): %.6g\n", d.logged_value);
+        }
+    }
+    if (!status && o.out)
+        cli_out_rows_begin(o.out, "rows", true);
     for (int t = 0; t < o.n_policies && !status; t++)
-        status = report(&o, &src, &targets[t], train, sums[t], truth[t], store);
+        status = report(&o, &src, &targets[t], train, sums[t], truth[t], store, evaluation);
     if (!status && o.n_policies > 1)
         status = report_differences(&o, targets, sums, o.n_policies);
     if (!status && o.format == CLI_TABLE)
-        printf("\nestimates are per decision; stored in %s (table ope)\n", o.db);
+        printf("\nestimates are per decision; stored in %s as evaluation %lld (tables evaluations, ope):\n"
+               "  dsim plot ope --ope %lld --db %s -o ope.png\n",
+               o.db, (long long)evaluation, (long long)evaluation, o.db);
     cli_out_end(o.out); /* closes the rows, even after a failure: the document stays well formed */
     dsim_store_close(store);
     for (int t = 0; t < o.n_policies; t++) {

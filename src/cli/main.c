@@ -20,6 +20,8 @@ static const cli_command commands[] = {
     {"merge", "combine the databases of a sweep's shards into one", cmd_merge},
     {"dash", "watch policies compete live in the terminal, and change the market", cmd_dash},
     {"ope", "estimate target policies' value from a log of another policy's decisions", cmd_ope},
+    {"plot", "draw a chart of stored runs, a sweep, an evaluation or a bandit CSV (PNG, SVG, PDF)", cmd_plot},
+    {"report", "write a self-contained HTML (or PDF) report of stored runs or a sweep", cmd_report},
     {"export-log", "write a run's logged decisions as a CSV log", cmd_export_log},
     {"policies", "list policy types, their parameters and the shipped policy files", cmd_policies},
     {"scenario-keys", "list every scenario key with its unit, default and meaning", cmd_scenario_keys},

@@ -151,7 +151,7 @@ struct dsim_ope_sums {
     int n_est;                 /* estimators in the list (the blocks' stride) */
     bool by_row;               /* up to DSIM_OPE_BLOCKS rows: each row is its own block */
     size_t n_blocks;           /* rows up to DSIM_OPE_BLOCKS, else DSIM_OPE_BLOCKS */
-    double n, sum_w, sum_w2, max_w, violations;
+    double n, sum_w, sum_w2, max_w, violations, sum_r;
     double sum_a[DSIM_OPE_MAX_ESTIMATORS], sum_b[DSIM_OPE_MAX_ESTIMATORS];
     moments own[DSIM_OPE_MAX_ESTIMATORS]; /* of (a, b, w) */
     double *block_n, *block_w;   /* (n_blocks) */
@@ -212,6 +212,7 @@ static void add_terms(dsim_ope_sums *s, const dsim_ope_terms *t, size_t first_ro
         s->n += 1;
         s->sum_w += w;
         s->sum_w2 += w * w;
+        s->sum_r += t->r[i];
         s->max_w = fmax(s->max_w, w);
         s->block_n[k] += 1;
         s->block_w[k] += w;
@@ -247,6 +248,7 @@ void dsim_ope_sums_diagnose(const dsim_ope_sums *s, dsim_ope_diagnostics *out)
         .max_weight = s->max_w,
         .mean_weight = s->n > 0 ? s->sum_w / s->n : 0.0,
         .support_violation = s->n > 0 ? s->violations / s->n : 0.0,
+        .logged_value = s->n > 0 ? s->sum_r / s->n : NAN,
     };
 }
 

@@ -7,6 +7,7 @@
  * platform dsim builds on (checked at compile time), so numpy.frombuffer(blob, "<f8") reads them.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,8 +124,8 @@ int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row)
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO ope (created, log, rows, policy, estimator, estimate, normal_lo, normal_hi, "
                            "bootstrap_lo, bootstrap_hi, bootstrap, ess, max_weight, mean_weight, support_violation, "
-                           "truth) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                           "?, ?, ?)",
+                           "truth, evaluation) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &s, NULL) != SQLITE_OK)
         return dsim__store_error(st, "recording an evaluation");
     const double reals[] = {row->estimate, row->normal_lo, row->normal_hi, row->bootstrap_lo, row->bootstrap_hi};
@@ -142,7 +143,82 @@ int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row)
     sqlite3_bind_double(s, 14, row->support_violation);
     if (!isnan(row->truth))
         sqlite3_bind_double(s, 15, row->truth);
+    if (row->evaluation > 0)
+        sqlite3_bind_int64(s, 16, row->evaluation);
     int rc = sqlite3_step(s) == SQLITE_DONE ? DSIM_OK : dsim__store_error(st, "recording an evaluation");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int dsim_store_evaluation_begin(dsim_store *st, const char *log, size_t rows, double logged_value, int64_t *id)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO evaluations (created, log, rows, logged_value) VALUES "
+                           "(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?) RETURNING id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "recording an evaluation");
+    sqlite3_bind_text(s, 1, log, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)rows);
+    if (!isnan(logged_value))
+        sqlite3_bind_double(s, 3, logged_value);
+    int rc = DSIM_OK;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    else
+        rc = dsim__store_error(st, "recording an evaluation");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static double column_or_nan(sqlite3_stmt *s, int c)
+{
+    return sqlite3_column_type(s, c) == SQLITE_NULL ? NAN : sqlite3_column_double(s, c);
+}
+
+int dsim_store_evaluation_each(dsim_store *st, int64_t id, char *log, size_t log_size, double *logged_value,
+                               int (*each)(const dsim_ope_row *row, void *data), void *data)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT log, logged_value FROM evaluations WHERE id = ?", -1, &s, NULL) !=
+        SQLITE_OK)
+        return dsim__store_error(st, "reading an evaluation");
+    sqlite3_bind_int64(s, 1, id);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        snprintf(log, log_size, "%s", (const char *)sqlite3_column_text(s, 0));
+        *logged_value = column_or_nan(s, 1);
+    }
+    sqlite3_finalize(s);
+    if (step == SQLITE_DONE)
+        return dsim_error_set(DSIM_ENOTFOUND, "%s: no evaluation %lld (dsim ope prints the number of each)",
+                              st->path, (long long)id);
+    if (step != SQLITE_ROW)
+        return dsim__store_error(st, "reading an evaluation");
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT policy, estimator, rows, estimate, normal_lo, normal_hi, bootstrap_lo, "
+                           "bootstrap_hi, bootstrap, ess, max_weight, mean_weight, support_violation, truth "
+                           "FROM ope WHERE evaluation = ? ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "reading an evaluation");
+    sqlite3_bind_int64(s, 1, id);
+    int rc = DSIM_OK;
+    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        dsim_ope_row row = {
+            .evaluation = id, .log = log,
+            .policy = (const char *)sqlite3_column_text(s, 0),
+            .estimator = (const char *)sqlite3_column_text(s, 1),
+            .rows = (size_t)sqlite3_column_int64(s, 2),
+            .estimate = column_or_nan(s, 3), .normal_lo = column_or_nan(s, 4), .normal_hi = column_or_nan(s, 5),
+            .bootstrap_lo = column_or_nan(s, 6), .bootstrap_hi = column_or_nan(s, 7),
+            .bootstrap = sqlite3_column_int(s, 8), .ess = column_or_nan(s, 9), .max_weight = column_or_nan(s, 10),
+            .mean_weight = column_or_nan(s, 11), .support_violation = column_or_nan(s, 12),
+            .truth = column_or_nan(s, 13),
+        };
+        rc = each(&row, data);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = dsim__store_error(st, "reading an evaluation");
     sqlite3_finalize(s);
     return rc;
 }

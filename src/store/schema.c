@@ -104,6 +104,12 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (run_id, segment, level)) WITHOUT ROWID;"
     /* `dsim run` finds the finished runs it can reuse by their inputs (dsim_store_find_done_run) */
     "CREATE INDEX runs_by_inputs ON runs (scenario_name, policy_name, seed);",
+    /* 11 → 12: each `dsim ope` command is an evaluation with a number (dsim plot ope --ope ID), its log and the
+       logging policy's own value; older rows have none */
+    "CREATE TABLE evaluations (id INTEGER PRIMARY KEY, created TEXT NOT NULL, log TEXT NOT NULL,"
+    "  rows INTEGER NOT NULL, logged_value REAL);"
+    "ALTER TABLE ope ADD COLUMN evaluation INTEGER REFERENCES evaluations(id);"
+    "CREATE INDEX ope_by_evaluation ON ope (evaluation);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DSIM_STORE_SCHEMA_VERSION,

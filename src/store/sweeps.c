@@ -26,6 +26,22 @@ int dsim_store_sweep_open(dsim_store *st, const char *path, const char *definiti
     return rc;
 }
 
+int dsim_store_sweep_find(dsim_store *st, const char *definition, int64_t *id)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT id FROM sweeps WHERE definition = ?", -1, &s, NULL) != SQLITE_OK)
+        return dsim__store_error(st, "reading the sweeps");
+    sqlite3_bind_text(s, 1, definition, -1, SQLITE_STATIC);
+    int step = sqlite3_step(s), rc = DSIM_OK;
+    if (step == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    else
+        rc = step == SQLITE_DONE ? dsim_error_set(DSIM_ENOTFOUND, "%s: no such sweep", st->path)
+                                 : dsim__store_error(st, "reading the sweeps");
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int dsim_store_sweep_has(dsim_store *st, int64_t sweep, uint64_t cell, int policy, uint64_t seed)
 {
     sqlite3_stmt *s = NULL;
