@@ -275,9 +275,11 @@ static void draw_lines(const dsim_chart *c, box plot)
                 grow(&yr, ser->hi[i]);
             }
         }
-    xr = (range){xr.lo, xr.hi};
     if (!(xr.lo < xr.hi))
         xr = (range){xr.lo - 1, xr.lo + 1};
+    double span = xr.hi - xr.lo;
+    if (c->style == DSIM_CHART_POINTS) /* room for the first and last bars, and for dodging */
+        xr = (range){xr.lo - 0.06 * span, xr.hi + 0.06 * span};
     plvpor(plot.x0, plot.x1, plot.y0, plot.y1);
     axes(c, xr, padded(yr, c->zero_line), true);
     double *px = NULL, *py = NULL;
@@ -304,8 +306,10 @@ static void draw_lines(const dsim_chart *c, box plot)
                 plfill((PLINT)m, px, py);
             }
         }
+        /* Points side by side at the same x are dodged apart, so that no interval hides another. */
+        double dodge = c->style == DSIM_CHART_POINTS ? (s - (c->n_series - 1) / 2.0) * 0.012 * span : 0;
         for (size_t i = 0; i < ser->n; i++)
-            px[i] = x_of(c, ser->x[i]);
+            px[i] = x_of(c, ser->x[i]) + dodge;
         pen(dsim_chart_palette(ser->color), 1.0);
         plwidth(c->style == DSIM_CHART_POINTS ? 1.0 : 2.5);
         pllsty(ser->dashed ? 2 : 1);
@@ -317,7 +321,7 @@ static void draw_lines(const dsim_chart *c, box plot)
                 for (size_t i = 0; i < ser->n; i++)
                     if (isfinite(ser->lo[i]))
                         plerry(1, &px[i], &ser->lo[i], &ser->hi[i]);
-            text_size(1.3);
+            text_size(0.8);
             plstring((PLINT)ser->n, px, ser->y, "●");
             text_size(1.0);
         }

@@ -128,8 +128,7 @@ static int two_axes(dsim_store *st, const dsim_sweep *sw, const char *const *nam
     c->style = DSIM_CHART_HEATMAP;
     snprintf(c->title, sizeof c->title, "Best policy by %.60s and %.60s", ax, bx);
     snprintf(c->subtitle, sizeof c->subtitle,
-             "cell: the best policy and its margin over the runner-up; strong colour and *: better than every other "
-             "(paired, 95 %% family-wise); %d seeds",
+             "the best policy and its margin over the runner-up; * and strong colour: significantly best; %d seeds",
              sw->seeds);
     snprintf(c->x_label, sizeof c->x_label, "%.90s", ax);
     snprintf(c->y_label, sizeof c->y_label, "%.90s", bx);
