@@ -156,11 +156,15 @@ dsim_estimate cli_column_estimate(int kind, const double *values, int n_columns,
 int cli_text_width(const char *s);
 
 /**
- * Print a comparison table to stdout: one row per name, each cell the mean ± 95 % CI across seeds.
+ * Print a comparison table to fp: one row per name, each cell the mean ± 95 % CI across seeds.
  * @param values (n_rows, n_seeds, n_columns)
  */
-void cli_print_comparison(const char *const *names, int n_rows, const cli_column *columns, int n_columns,
+void cli_print_comparison(FILE *fp, const char *const *names, int n_rows, const cli_column *columns, int n_columns,
                           const double *values, size_t n_seeds);
+/** One cell of a comparison table: "mean ± half-width" in `format` × `scale` ("-" for NaN). */
+void cli_format_cell(char *buf, size_t n, const char *format, dsim_estimate e, double scale);
+/** The columns `dsim run` shows by default, with each one's index in dsim_metrics_defs. @return how many. */
+int cli_run_default_columns(cli_column *columns, size_t *metric, int max);
 
 /* ---- output for machines (output.c; the fields of each command in docs/output.md) ---- */
 
@@ -202,7 +206,7 @@ void cli_out_estimates(cli_out *o, const dsim_estimate *e);
 
 /** Run numbers and ranges ("4-9") into ids. @return EXIT_OK or EXIT_USAGE (said). */
 int cli_parse_runs(const char *cmd, char *const *args, int n_args, int64_t *ids, int max, int *n_ids);
-/** Refuse, before any work, an output whose kind is unknown or whose directory cannot be written (EXIT_USAGE). */
+/** Refuse, before any work, an output whose directory cannot be written (EXIT_USAGE, said). */
 int cli_check_output(const char *cmd, const char *path);
 /** Write a figure (dsim_chart_write) to `path`, saying what failed. @return EXIT_OK, EXIT_USAGE or EXIT_RUNTIME. */
 int cli_write_figure(const char *cmd, const dsim_figure *f, const char *path);

@@ -193,7 +193,7 @@ int cmd_bandit(int argc, char **argv)
         {"reward/round", "%.4f", 1, 0},
         {"regret / ln t", "%.1f", 1, 0},
     };
-    cli_print_comparison(names, o.n_policies, columns, N_COLUMNS, values, o.seeds);
+    cli_print_comparison(stdout, names, o.n_policies, columns, N_COLUMNS, values, o.seeds);
     printf("\n%% of optimum: expected reward of the arms pulled ÷ (rounds × the best arm's); regret: the "
            "difference, summed.\nregret / ln t: slope of regret against ln t over the run's second half (log "
            "scale)");

@@ -76,10 +76,6 @@ int cli_parse_runs(const char *cmd, char *const *args, int n_args, int64_t *ids,
 
 int cli_check_output(const char *cmd, const char *path)
 {
-    if (!dsim_chart_path_ok(path)) {
-        cli_error("%s: %s: cannot tell what to write: end it with .png, .svg, .pdf or .csv", cmd, path);
-        return EXIT_USAGE;
-    }
     char *copy = strdup(path);
     if (!copy)
         return EXIT_RUNTIME;
@@ -179,6 +175,10 @@ static int parse_options(int argc, char **argv, plot_options *o)
                                  : NULL;
     if (need) {
         cli_error("plot: %s", need);
+        return EXIT_USAGE;
+    }
+    if (!dsim_chart_path_ok(o->out)) {
+        cli_error("plot: %s: cannot tell what to write: end it with .png, .svg, .pdf or .csv", o->out);
         return EXIT_USAGE;
     }
     return cli_check_output("plot", o->out);

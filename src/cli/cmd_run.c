@@ -115,6 +115,18 @@ static int add_column(run_options *r, size_t k)
 }
 
 /* --columns: each name one of known_columns, with "did you mean" for a misspelt one. */
+int cli_run_default_columns(cli_column *columns, size_t *metric, int max)
+{
+    int n = 0;
+    for (size_t k = 0; k < N_KNOWN && n < max; k++)
+        if (known_columns[k].shown) {
+            columns[n] = (cli_column){known_columns[k].head, known_columns[k].format, known_columns[k].scale,
+                                      known_columns[k].kind};
+            metric[n++] = metric_index(known_columns[k].metric);
+        }
+    return n;
+}
+
 static int parse_columns(run_options *r)
 {
     const char *names[N_KNOWN];
@@ -226,7 +238,7 @@ static void print_block(const run_options *r, dsim_policy_config **configs, cons
                 values[((p * f->n_seeds + s) * (size_t)r->n_columns) + (size_t)c] =
                     block[(p * f->n_seeds + s) * f->n_metrics + r->metric[c]];
     }
-    cli_print_comparison(names, (int)f->n_policies, r->columns, r->n_columns, values, f->n_seeds);
+    cli_print_comparison(stdout, names, (int)f->n_policies, r->columns, r->n_columns, values, f->n_seeds);
     free(values);
 }
 

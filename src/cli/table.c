@@ -12,7 +12,7 @@
 
 enum { CELL = 96 };
 
-static void format_cell(char *buf, size_t n, const char *format, dsim_estimate e, double scale)
+void cli_format_cell(char *buf, size_t n, const char *format, dsim_estimate e, double scale)
 {
     char mean[40], hw[40];
     if (isnan(e.mean)) { /* a lift over a first row of 0 */
@@ -58,7 +58,7 @@ dsim_estimate cli_column_estimate(int kind, const double *values, int n_columns,
     return dsim_metrics_estimate_mean(sample, n_seeds);
 }
 
-void cli_print_comparison(const char *const *names, int n_rows, const cli_column *columns, int n_columns,
+void cli_print_comparison(FILE *fp, const char *const *names, int n_rows, const cli_column *columns, int n_columns,
                           const double *values, size_t n_seeds)
 {
     char (*cells)[CELL] = calloc((size_t)n_rows * (size_t)n_columns, CELL);
@@ -74,22 +74,22 @@ void cli_print_comparison(const char *const *names, int n_rows, const cli_column
         width[0] = max_int(width[0], cli_text_width(names[p]));
         for (int c = 0; c < n_columns; c++) {
             char *cell = cells[(size_t)p * (size_t)n_columns + (size_t)c];
-            format_cell(cell, CELL, columns[c].format, cli_column_estimate(columns[c].kind, values, n_columns, c, p, n_seeds),
+            cli_format_cell(cell, CELL, columns[c].format, cli_column_estimate(columns[c].kind, values, n_columns, c, p, n_seeds),
                         columns[c].scale);
             width[c + 1] = max_int(width[c + 1], max_int(cli_text_width(cell), cli_text_width(columns[c].head)));
         }
     }
-    printf("%-*s", width[0], "policy");
+    fprintf(fp, "%-*s", width[0], "policy");
     for (int c = 0; c < n_columns; c++) /* padded by display width: a head may hold non-ASCII letters */
-        printf("  %*s%s", width[c + 1] - cli_text_width(columns[c].head), "", columns[c].head);
-    printf("\n");
+        fprintf(fp, "  %*s%s", width[c + 1] - cli_text_width(columns[c].head), "", columns[c].head);
+    fprintf(fp, "\n");
     for (int p = 0; p < n_rows; p++) {
-        printf("%s%*s", names[p], width[0] - cli_text_width(names[p]), "");
+        fprintf(fp, "%s%*s", names[p], width[0] - cli_text_width(names[p]), "");
         for (int c = 0; c < n_columns; c++) {
             const char *cell = cells[(size_t)p * (size_t)n_columns + (size_t)c];
-            printf("  %*s%s", width[c + 1] - cli_text_width(cell), "", cell);
+            fprintf(fp, "  %*s%s", width[c + 1] - cli_text_width(cell), "", cell);
         }
-        printf("\n");
+        fprintf(fp, "\n");
     }
     free(cells);
     free(width);

@@ -118,6 +118,18 @@ static void pen(unsigned rgb, double alpha)
     plcol0(COLOR_PEN);
 }
 
+/* The part of the page the current panel has (normalised): every viewport is placed within it, so that one
+   page holds a figure's panels without PLplot's subpages, and pages of different layouts follow each other. */
+static struct {
+    double x0, x1, y0, y1;
+} panel_rect = {0, 1, 0, 1};
+
+static void viewport(double x0, double x1, double y0, double y1)
+{
+    double w = panel_rect.x1 - panel_rect.x0, h = panel_rect.y1 - panel_rect.y0;
+    plvpor(panel_rect.x0 + x0 * w, panel_rect.x0 + x1 * w, panel_rect.y0 + y0 * h, panel_rect.y0 + y1 * h);
+}
+
 /* Character size relative to a one-column figure's; panels side by side get smaller text. */
 static double text_scale = 1.0;
 
@@ -191,7 +203,7 @@ static void legend(const dsim_chart *c, box plot, int level_style)
         shown += !c->series[s].no_legend;
     if (!shown)
         return;
-    plvpor(plot.x1 + 0.015, 0.995, plot.y0, plot.y1);
+    viewport(plot.x1 + 0.015, 0.995, plot.y0, plot.y1);
     plwind(0, 1, 0, 1);
     text_size(0.75);
     double y = 0.97, step = fmin(0.09, 0.95 / (shown + (c->legend_title[0] ? 1 : 0)));
@@ -229,7 +241,7 @@ static void legend(const dsim_chart *c, box plot, int level_style)
 
 static void titles(const dsim_chart *c, box plot)
 {
-    plvpor(plot.x0, plot.x1, plot.y0, plot.y1);
+    viewport(plot.x0, plot.x1, plot.y0, plot.y1);
     ink();
     text_size(1.15);
     plmtex("t", 2.6, 0.5, 0.5, c->title);
@@ -280,7 +292,7 @@ static void draw_lines(const dsim_chart *c, box plot)
     double span = xr.hi - xr.lo;
     if (c->style == DSIM_CHART_POINTS) /* room for the first and last bars, and for dodging */
         xr = (range){xr.lo - 0.06 * span, xr.hi + 0.06 * span};
-    plvpor(plot.x0, plot.x1, plot.y0, plot.y1);
+    viewport(plot.x0, plot.x1, plot.y0, plot.y1);
     axes(c, xr, padded(yr, c->zero_line), true);
     double *px = NULL, *py = NULL;
     for (int s = 0; s < c->n_series; s++) {
@@ -370,7 +382,7 @@ static void draw_bars(const dsim_chart *c, box plot)
     }
     yr = padded(yr, true);
     range xr = {-0.6, n - 0.4};
-    plvpor(plot.x0, plot.x1, plot.y0, plot.y1);
+    viewport(plot.x0, plot.x1, plot.y0, plot.y1);
     axes(c, xr, yr, false);
     for (int i = 0; i < n; i++) {
         double base = 0;
@@ -403,7 +415,7 @@ static void draw_heatmap(const dsim_chart *c, box plot)
 {
     const dsim_chart_series *ser = &c->series[0];
     int nx = c->n_categories, ny = c->n_rows;
-    plvpor(plot.x0, plot.x1, plot.y0, plot.y1);
+    viewport(plot.x0, plot.x1, plot.y0, plot.y1);
     plwind(-0.5, nx - 0.5, -0.5, ny - 0.5);
     for (int r = 0; r < ny; r++)
         for (int col = 0; col < nx; col++) {
@@ -446,7 +458,7 @@ static void draw_forest(const dsim_chart *c, box plot)
     grow(&xr, c->ref_x);
     xr = padded(xr, false);
     range yr = {-0.7, n - 0.3}; /* row i at y = n − 1 − i: the first on top */
-    plvpor(plot.x0, plot.x1, plot.y0, plot.y1);
+    viewport(plot.x0, plot.x1, plot.y0, plot.y1);
     plwind(xr.lo, xr.hi, yr.lo, yr.hi);
     text_size(0.8);
     plcol0(COLOR_GRID);
@@ -520,28 +532,41 @@ static int rows_of(const dsim_figure *f)
 
 static void draw_figure(const dsim_figure *f)
 {
-    int cols = f->columns > 0 ? f->columns : 1;
-    text_scale = cols > 1 ? 0.85 : 1.0;
+    int cols = f->columns > 0 ? f->columns : 1, rows = rows_of(f);
+    text_scale = cols > 1 ? 0.7 : 1.0;
+    pladv(0);
     for (int p = 0; p < f->n_panels; p++) {
-        pladv(p + 1);
+        int row = p / cols, col = p % cols;
+        panel_rect.x0 = (double)col / cols;
+        panel_rect.x1 = (double)(col + 1) / cols;
+        panel_rect.y0 = 1 - (double)(row + 1) / rows;
+        panel_rect.y1 = 1 - (double)row / rows;
         draw_chart(&f->panel[p]);
     }
-    for (int p = f->n_panels; p < cols * rows_of(f); p++)
-        pladv(p + 1); /* empty subpages, so that the next page starts clean */
+    panel_rect.x0 = panel_rect.y0 = 0;
+    panel_rect.x1 = panel_rect.y1 = 1;
+    text_scale = 1.0;
 }
 
 /* A text page: the lines of `text` in a monospaced font, as many as fit, smaller when there are many. */
 static void draw_text(const char *text)
 {
     pladv(0);
-    plvpor(0.04, 0.96, 0.04, 0.96);
+    viewport(0.04, 0.96, 0.04, 0.96);
     plwind(0, 1, 0, 1);
-    int lines = 1;
-    for (const char *p = text; *p; p++)
-        lines += *p == '\n';
+    int lines = 1, longest = 0, width = 0;
+    for (const char *p = text; *p; p++) {
+        width += ((unsigned char)*p & 0xC0) != 0x80 && *p != '\n';
+        longest = width > longest ? width : longest;
+        if (*p == '\n')
+            lines++, width = 0;
+    }
+    /* About 100 characters of the monospaced font fit across a page at size 0.62: smaller for longer lines. */
     double step = fmin(0.022, 1.0 / (lines + 1));
-    plsfci(0x80000030); /* monospaced */
-    text_size(fmax(0.35, step / 0.022 * 0.62));
+    double size = fmin(step / 0.022 * 0.62, longest > 100 ? 0.62 * 100 / longest : 1);
+    step = fmin(step, size / 0.62 * 0.022);
+    plsfont(PL_FCI_MONO, -1, -1);
+    text_size(fmax(0.25, size));
     ink();
     const char *line = text;
     for (int i = 0; line && *line; i++) {
@@ -553,7 +578,7 @@ static void draw_text(const char *text)
             plptex(0, 1 - (i + 1) * step, 1, 0, 0, buf);
         line = end ? end + 1 : NULL;
     }
-    plsfci(0x80000000);
+    plsfont(PL_FCI_SANS, -1, -1);
     text_size(1.0);
 }
 
@@ -616,9 +641,6 @@ static int render(const dsim_chart_page *pages, int n, const char *device, const
     plscolbg(255, 255, 255);
     plscol0(COLOR_INK, 34, 34, 34);
     plscol0(COLOR_GRID, 200, 200, 200);
-    const dsim_figure *first = pages[0].figure;
-    int cols = first && first->columns > 0 ? first->columns : 1;
-    plssub(cols, first ? rows_of(first) : 1);
     plinit();
     plslabelfunc(compact_label, NULL);
     plfontld(1);
@@ -627,7 +649,6 @@ static int render(const dsim_chart_page *pages, int n, const char *device, const
             draw_figure(pages[k].figure);
         else
             draw_text(pages[k].text ? pages[k].text : "");
-    text_scale = 1.0;
     }
     plend();
     plsexit(NULL);
