@@ -91,6 +91,7 @@ typedef struct {
     const char *columns;        /* --columns LIST, NULL: the default */
     cli_format format;          /* --format */
     bool fresh;                 /* --fresh: run again what the database has finished */
+    const char *plot;           /* --plot OUT: the default chart of what ran, NULL: none */
 } cli_study_options;
 
 /** Parse FILE [-p POLICY]... [--HORIZON N] [--seeds K] [--OUTPUT FILE] [--threads N] [-q]. @return 0, -1
@@ -208,6 +209,9 @@ void cli_out_estimates(cli_out *o, const dsim_estimate *e);
 int cli_parse_runs(const char *cmd, char *const *args, int n_args, int64_t *ids, int max, int *n_ids);
 /** Refuse, before any work, an output whose directory cannot be written (EXIT_USAGE, said). */
 int cli_check_output(const char *cmd, const char *path);
+/** --plot VALUE: a chart's file name (.png, .svg, .pdf, .csv) in a writable directory. @return EXIT_OK or
+ *  EXIT_USAGE (said). */
+int cli_parse_plot(const char *cmd, const char *value, const char **out);
 /** Write a figure (dsim_chart_write) to `path`, saying what failed. @return EXIT_OK, EXIT_USAGE or EXIT_RUNTIME. */
 int cli_write_figure(const char *cmd, const dsim_figure *f, const char *path);
 /** The figure of the sweep file `file` as stored in database `db`. @return EXIT_OK or an exit status (said). */

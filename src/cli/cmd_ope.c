@@ -21,10 +21,10 @@
 static const char ope_usage[] =
     "usage: dsim ope --log LOG [-p POLICY]... [--estimators LIST] [--bootstrap N] [--folds K] [--truth]\n"
     "                [--train-frac F] [--scenario FILE] [--skip-bad-rows] [--seed S] [--db FILE]\n"
-    "                [--format table|csv|json]\n\n"
+    "                [--format table|csv|json] [--plot OUT]\n\n"
     "Estimates, from the log of one policy's decisions, what each target POLICY would earn per decision, with\n"
     "a 95 %% normal interval, a bootstrap interval and diagnostics of the importance weights; stores the\n"
-    "estimates in the database (table ope).\n\n"
+    "estimates in the database as one evaluation (tables evaluations and ope).\n\n"
     "  --log LOG          DB:RUN (a run made with --log-events), a CSV log in dsim's format, or a directory of\n"
     "                     the Open Bandit Dataset (e.g. obd/random/men)\n"
     "  -p, --policy P     uniform, action=K (always action K), a CSV table of probabilities (columns action,\n"
@@ -43,12 +43,14 @@ static const char ope_usage[] =
     "  --seed S           seed of the bootstrap (default 1)\n"
     "  --db FILE          result database (default " DEFAULT_DB ")\n"
     "  --format F         table (default); csv or json: a row per target and estimator (and per difference to\n"
-    "                     the first target), numbers in full (docs/output.md)\n\n"
+    "                     the first target), numbers in full (docs/output.md)\n"
+    "  --plot OUT         also draw the evaluation's forest plot (as dsim plot ope): .png, .svg, .pdf, .csv\n\n"
     "example:\n  dsim run default -p random --visits 50000 --log-events --db study.db\n"
     "  dsim ope --log study.db:1 -p fixed10 -p fixed20 -p uniform --truth --db study.db\n";
 
 typedef struct {
     const char *log, *db, *scenario;
+    const char *plot; /* --plot OUT, or NULL */
     const char *policies[MAX_TARGETS];
     int n_policies;
     bool estimators[DSIM_OPE_MAX_ESTIMATORS];
@@ -107,7 +109,7 @@ static int parse_options(int argc, char **argv, ope_options *o)
         {"scenario", required_argument, NULL, 's'},  {"skip-bad-rows", no_argument, NULL, 'x'},
         {"seed", required_argument, NULL, 'S'},      {"db", required_argument, NULL, 'd'},
         {"train-frac", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
-        {"format", required_argument, NULL, 'F'},
+        {"format", required_argument, NULL, 'F'},    {"plot", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     *o = (ope_options){.db = DEFAULT_DB, .bootstrap = 200, .folds = 5, .seed = 1};
@@ -167,6 +169,10 @@ static int parse_options(int argc, char **argv, ope_options *o)
             break;
         case 'F':
             if (cli_parse_format("ope", optarg, &o->format))
+                return EXIT_USAGE;
+            break;
+        case 'P':
+            if (cli_parse_plot("ope", optarg, &o->plot))
                 return EXIT_USAGE;
             break;
         case 'h':
@@ -403,6 +409,21 @@ static int pass_status(int rc)
     return rc == DSIM_EIO || rc == DSIM_ENOMEM ? EXIT_RUNTIME : cli_exit_status(rc);
 }
 
+/* --plot OUT: the forest plot of the evaluation just stored (dsim plot ope). */
+static int plot_evaluation(dsim_store *store, int64_t evaluation, const char *out, bool say)
+{
+    dsim_figure *fig = calloc(1, sizeof *fig);
+    int rc = fig ? dsim_chart_from_ope(store, evaluation, fig) : DSIM_ENOMEM;
+    int status = rc ? EXIT_RUNTIME : cli_write_figure("ope", fig, out);
+    if (rc)
+        cli_error("ope: --plot: %s", fig ? dsim_errmsg() : "out of memory");
+    if (!status && say)
+        printf("wrote %s (dsim plot ope --ope %lld)\n", out, (long long)evaluation);
+    dsim_figure_clear(fig);
+    free(fig);
+    return status;
+}
+
 int cmd_ope(int argc, char **argv)
 {
     ope_options o;
@@ -476,6 +497,8 @@ int cmd_ope(int argc, char **argv)
                "  dsim plot ope --ope %lld --db %s -o ope.png\n",
                o.db, (long long)evaluation, (long long)evaluation, o.db);
     cli_out_end(o.out); /* closes the rows, even after a failure: the document stays well formed */
+    if (!status && o.plot)
+        status = plot_evaluation(store, evaluation, o.plot, o.format == CLI_TABLE);
     dsim_store_close(store);
     for (int t = 0; t < o.n_policies; t++) {
         dsim_ope_sums_free(sums[t]);

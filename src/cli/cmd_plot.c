@@ -88,6 +88,18 @@ int cli_check_output(const char *cmd, const char *path)
     return ok ? EXIT_OK : EXIT_USAGE;
 }
 
+int cli_parse_plot(const char *cmd, const char *value, const char **out)
+{
+    if (!dsim_chart_path_ok(value)) {
+        cli_error("%s: --plot %s: end it with .png, .svg, .pdf or .csv", cmd, value);
+        return EXIT_USAGE;
+    }
+    if (cli_check_output(cmd, value))
+        return EXIT_USAGE;
+    *out = value;
+    return EXIT_OK;
+}
+
 int cli_write_figure(const char *cmd, const dsim_figure *f, const char *path)
 {
     int rc = dsim_chart_write(&(dsim_chart_page){f, NULL}, 1, path, 0, 0);

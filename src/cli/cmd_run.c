@@ -64,8 +64,8 @@ static void run_usage(FILE *out)
 {
     fprintf(out,
             "usage: dsim run SCENARIO [-p POLICY]... [--visits N] [--seeds K] [-j N] [--db FILE] [--by segment]\n"
-            "                [--columns LIST] [--format table|csv|json] [--log-events] [--fresh] [--threads N]\n"
-            "                [--quiet]\n\n"
+            "                [--columns LIST] [--format table|csv|json] [--log-events] [--fresh] [--plot OUT]\n"
+            "                [--threads N] [--quiet]\n\n"
             "Runs each policy on seeds seed..seed+K-1 of SCENARIO (common random numbers: every policy meets the\n"
             "same shoppers in the same order), stores every run in the database and prints a comparison table\n"
             "with 95 %% confidence intervals across seeds. Runs the database has already finished with the same\n"
@@ -89,6 +89,7 @@ static void run_usage(FILE *out)
             "  --log-events      store every decision (context, level, propensity, the policy's distribution,\n"
             "                    reward) in the events table, for offline evaluation (dsim ope, export-log)\n"
             "  --fresh           run again even what the database has already finished\n"
+            "  --plot OUT        also draw these runs' delta chart (as dsim plot delta): .png, .svg, .pdf, .csv\n"
             "  --threads N       threads ranking each batch (default 1; the same bits for any N)\n"
             "  -q, --quiet       no progress line\n\n"
             "examples:\n  dsim run default -p none -p thompson --seeds 5 --visits 1e5\n"
@@ -381,6 +382,31 @@ static void print_machine(const run_options *r, const dsim_scenario *sc, dsim_po
 
 /* ---- the command ---------------------------------------------------------------------------------------- */
 
+/* --plot OUT: the delta chart of the runs just made (the first policy the baseline). */
+static int plot_runs(const char *db, const cli_run_slot *slots, size_t n, const char *out, bool say)
+{
+    int64_t *ids = malloc(n * sizeof *ids);
+    dsim_figure *fig = calloc(1, sizeof *fig);
+    dsim_store *store = NULL;
+    int status = ids && fig ? cli_open_existing(db, &store) : EXIT_RUNTIME;
+    for (size_t t = 0; ids && t < n; t++)
+        ids[t] = slots[t].run_id;
+    int rc = status ? DSIM_OK : dsim_chart_from_runs(store, ids, n, DSIM_PLOT_DELTA, fig);
+    if (rc) {
+        cli_error("run: --plot: %s", dsim_errmsg());
+        status = EXIT_RUNTIME;
+    }
+    if (!status)
+        status = cli_write_figure("run", fig, out);
+    if (!status && say)
+        printf("wrote %s (dsim plot delta)\n", out);
+    dsim_store_close(store);
+    dsim_figure_clear(fig);
+    free(fig);
+    free(ids);
+    return status;
+}
+
 static void print_interrupted(const cli_run_slot *slots, size_t n, const char *db)
 {
     size_t done = 0;
@@ -453,6 +479,8 @@ int cmd_run(int argc, char **argv)
     } else {
         print_machine(&r, sc, configs, &f, slots, reused);
     }
+    if (o->plot)
+        status = plot_runs(o->output, slots, plan.n_tasks, o->plot, o->format == CLI_TABLE);
 done:
     figures_clear(&f);
     free(slots);

@@ -21,7 +21,8 @@
 #include "dsim/sweep.h"
 
 static const char sweep_usage[] =
-    "usage: dsim sweep FILE [-j N] [--shard I/N] [--db FILE] [--summary] [--csv FILE] [--format F] [--quiet]\n\n"
+    "usage: dsim sweep FILE [-j N] [--shard I/N] [--db FILE] [--summary] [--csv FILE] [--format F] [--plot OUT]\n"
+    "                  [--quiet]\n\n"
     "Runs every cell x policy x seed of the sweep FILE (a base scenario, policies, seeds, visits and axes that\n"
     "set scenario keys to lists or FROM:TO:STEP ranges; see the README), skipping the runs a previous,\n"
     "interrupted call already finished, then prints each cell's policies with their mean objective and\n"
@@ -36,6 +37,7 @@ static const char sweep_usage[] =
     "                  objective to the first policy (delta_vs_FIRST, _ci95, delta_pairs), best,\n"
     "                  significantly_best\n"
     "  --format F      the summary on stdout as table (default), csv (as --csv) or json (docs/output.md)\n"
+    "  --plot OUT      also draw the sweep's chart (as dsim plot sweep): .png, .svg, .pdf or .csv\n"
     "  -q, --quiet     no progress on stderr\n\n"
     "Under mpirun (a build with -DDSIM_WITH_MPI=ON), rank 0 writes the database and the other ranks\n"
     "compute the runs.\n\n"
@@ -156,7 +158,7 @@ static int print_summary(dsim_store *store, const dsim_sweep *sw, int64_t id, co
 /* ---- loading the sweep ------------------------------------------------------------------------------------ */
 
 typedef struct {
-    const char *file, *db, *csv_path;
+    const char *file, *db, *csv_path, *plot;
     bool summary_only, quiet;
     cli_format format;
     int jobs;                   /* worker processes; 0: one per core */
@@ -259,6 +261,25 @@ static int parse_shard(const char *spec, sweep_options *o)
     return EXIT_OK;
 }
 
+/* --plot OUT: the chart of what the database holds of the sweep (dsim plot sweep). */
+static int plot_sweep(dsim_store *store, const dsim_sweep_job *f, int64_t id, const char *out, bool say)
+{
+    dsim_figure *fig = calloc(1, sizeof *fig);
+    int rc = fig ? dsim_chart_from_sweep(store, &f->sw, f->names, id, fig) : DSIM_ENOMEM;
+    int status = EXIT_OK;
+    if (rc) {
+        cli_error("sweep: --plot: %s", fig ? dsim_errmsg() : "out of memory");
+        status = cli_exit_status(rc);
+    } else {
+        status = cli_write_figure("sweep", fig, out);
+    }
+    if (!status && say)
+        printf("wrote %s (dsim plot sweep)\n", out);
+    dsim_figure_clear(fig);
+    free(fig);
+    return status;
+}
+
 /* @return EXIT_OK, -1 (help shown) or EXIT_USAGE. */
 static int parse_options(int argc, char **argv, sweep_options *o)
 {
@@ -270,6 +291,7 @@ static int parse_options(int argc, char **argv, sweep_options *o)
                                              {"quiet", no_argument, NULL, 'q'},
                                              {"help", no_argument, NULL, 'h'},
                                              {"format", required_argument, NULL, 'f'},
+                                             {"plot", required_argument, NULL, 'P'},
                                              {NULL, 0, NULL, 0}};
     *o = (sweep_options){.db = DEFAULT_DB, .n_shards = 1};
     int c;
@@ -280,6 +302,9 @@ static int parse_options(int argc, char **argv, sweep_options *o)
             o->db = optarg;
         } else if (c == 'c') {
             o->csv_path = optarg;
+        } else if (c == 'P') {
+            if (cli_parse_plot("sweep", optarg, &o->plot))
+                return EXIT_USAGE;
         } else if (c == 'j') {
             long j = strtol(optarg, &end, 10);
             if (end == optarg || *end || j < 1 || j > 256) {
@@ -432,6 +457,8 @@ int cmd_sweep(int argc, char **argv)
         cli_error("%s", dsim_errmsg());
         status = EXIT_RUNTIME;
     }
+    if (status == EXIT_OK && o.plot && store)
+        status = plot_sweep(store, &f, id, o.plot, o.format == CLI_TABLE);
     if (csv && fclose(csv) != 0 && status == EXIT_OK) {
         cli_error("sweep: writing %s failed", o.csv_path);
         status = EXIT_RUNTIME;

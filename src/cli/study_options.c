@@ -18,7 +18,7 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
         {"seeds", required_argument, NULL, 's'},  {spec->output, required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
-        {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
+        {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
     };
     int n_options = 6; /* the options only some commands take */
     if (spec->threads)
@@ -31,6 +31,7 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
         longopts[n_options++] = (struct option){"columns", required_argument, NULL, 'c'};
         longopts[n_options++] = (struct option){"format", required_argument, NULL, 'f'};
         longopts[n_options++] = (struct option){"fresh", no_argument, NULL, 'F'};
+        longopts[n_options++] = (struct option){"plot", required_argument, NULL, 'P'};
     }
     const char *cmd = spec->command;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -61,6 +62,10 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
             break;
         case 'f':
             if (cli_parse_format(cmd, optarg, &o->format))
+                return EXIT_USAGE;
+            break;
+        case 'P':
+            if (cli_parse_plot(cmd, optarg, &o->plot))
                 return EXIT_USAGE;
             break;
         case 'F':
