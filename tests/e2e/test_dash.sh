@@ -81,6 +81,10 @@ for size in 80x24 160x50; do
     tmux -S "$SOCK" send-keys -t dash Tab
     tmux -S "$SOCK" send-keys -t dash w
     check "$size: w saves a snapshot now" wait_for "saved 3 runs of"
+    [[ $size == 160x50 ]] && check "$size: and says where its charts are" wait_for "charts beside it: dash-1-*.png"
+    for kind in cumulative delta levels segments; do
+        check "$size: w wrote dash-1-$kind.png, a PNG" bash -c "head -c 8 '$WORK/dash-1-$kind.png' | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
+    done
     tmux -S "$SOCK" send-keys -t dash c
     check "$size: c lists the live changes so far" wait_for "live changes so far"
     check "$size: with the shock among them" wait_re 'visit [0-9]+ +shock sale applied at visit'

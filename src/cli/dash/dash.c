@@ -22,6 +22,7 @@
 #include "dsim/files.h"
 #include "cli/dash/chart.h"
 #include "dsim/error.h"
+#include "dsim/chart.h"
 #include "dsim/store.h"
 #include "dsim/study.h"
 
@@ -418,8 +419,9 @@ static int record_changes(dsim_store *store, void *user)
 
 /* Every policy's run so far, stored as a finished run of the visits done, with its series: the chart's points
    (the objective only, the seeds' mean), then the seed's totals at the end. */
-static int save_snapshot(const dash_view *s, const change_log *changes, const char *db)
+static int save_snapshot(const dash_view *s, const change_log *changes, const char *db, int64_t *ids, int *n_ids)
 {
+    *n_ids = 0;
     dsim_store *store = NULL;
     dsim_study_result res = {0};
     int rc = dsim_store_open(&store, db);
@@ -444,6 +446,8 @@ static int save_snapshot(const dash_view *s, const change_log *changes, const ch
             run.before_end = record_changes;
             run.user = (void *)changes;
             rc = dsim_study_store(store, &run, &res, &id);
+            if (!rc)
+                ids[(*n_ids)++] = id;
         }
     dsim_study_result_clear(&res);
     dsim_store_close(store);
@@ -774,7 +778,7 @@ static const key_binding bindings[] = {
     {"\t", "  tab      next policy's learned values (3 kinds of shopper)", key_select},
     {"[]", "  [ / ]    that policy's live parameter (e, c, alpha, v) x0.8 / x1.25", key_knob},
     {"", "  g        by segment: visits, conversion, profit, levels given / the chart", NULL},
-    {"wW", "  w        save a snapshot of the runs now", key_save},
+    {"wW", "  w        save a snapshot of the runs now, and its charts as PNG", key_save},
     {"aA", "  a / x    add a shipped policy (caught up) / drop the selected one", key_add},
     {"xX", NULL, key_remove},
     {"cC", "  c        the live changes made so far (stored with each snapshot)", key_changes},
@@ -801,15 +805,50 @@ static void press(screen *sc, int key)
         }
 }
 
-/* The snapshot asked with w, written outside the lock (the worker keeps running meanwhile). */
+/* The snapshot's charts as PNG beside the database: DIR/dash-RUN-KIND.png, RUN the snapshot's first run. Its
+   series hold the objective only, so the charts of the objective, the levels and the segments. */
+static int save_charts(const char *db, const int64_t *ids, int n, char *names, size_t size)
+{
+    static const dsim_plot_kind kinds[] = {DSIM_PLOT_CUMULATIVE, DSIM_PLOT_DELTA, DSIM_PLOT_LEVELS,
+                                           DSIM_PLOT_SEGMENTS};
+    char dir[DSIM_PATH_MAX];
+    const char *slash = strrchr(db, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - db + 1) : 0, db);
+    dsim_store *store = NULL;
+    dsim_figure *fig = calloc(1, sizeof *fig);
+    int rc = fig ? dsim_store_open_readonly(&store, db) : dsim_error_set(DSIM_ENOMEM, "out of memory");
+    names[0] = '\0';
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !rc; k++) {
+        if (kinds[k] == DSIM_PLOT_DELTA && n < 2)
+            continue; /* one run: no difference to draw */
+        char path[DSIM_PATH_MAX + 64];
+        snprintf(path, sizeof path, "%sdash-%lld-%s.png", dir, (long long)ids[0], dsim_plot_kind_name(kinds[k]));
+        rc = dsim_chart_from_runs(store, ids, (size_t)n, kinds[k], fig);
+        if (!rc)
+            rc = dsim_chart_write(&(dsim_chart_page){fig, NULL}, 1, path, 0, 0);
+        dsim_figure_clear(fig);
+        if (!rc && !names[0])
+            snprintf(names, size, "dash-%lld-*.png", (long long)ids[0]);
+    }
+    dsim_store_close(store);
+    free(fig);
+    return rc;
+}
+
+/* The snapshot asked with w, written outside the lock (the worker keeps running meanwhile), with its charts. */
 static void save_now(screen *sc, const char *db)
 {
     sc->save_now = false;
-    if (save_snapshot(&sc->view, &sc->changes, db))
+    int64_t ids[DASH_MAX_POLICIES * DASH_MAX_SEEDS];
+    int n = 0;
+    char charts[DSIM_PATH_MAX + 64];
+    if (save_snapshot(&sc->view, &sc->changes, db, ids, &n))
         snprintf(sc->message, sizeof sc->message, "saving failed: %s", dsim_errmsg());
+    else if (n && save_charts(db, ids, n, charts, sizeof charts))
+        snprintf(sc->message, sizeof sc->message, "saved %d runs to %s; charts failed: %s", n, db, dsim_errmsg());
     else
-        snprintf(sc->message, sizeof sc->message, "saved %d runs of %llu visits to %s",
-                 sc->view.n_policies * sc->view.n_seeds, (unsigned long long)sc->view.done, db);
+        snprintf(sc->message, sizeof sc->message, "saved %d runs of %llu visits to %s; charts beside it: %s", n,
+                 (unsigned long long)sc->view.done, db, charts);
 }
 
 int dash_run(dash_shared *s, const char *db)
@@ -881,11 +920,13 @@ int dash_run(dash_shared *s, const char *db)
     for (size_t i = 0; i < sc->choosing.n; i++)
         free(sc->choosing.names[i]);
     int status = 0;
+    int64_t snapshot_ids[DASH_MAX_POLICIES * DASH_MAX_SEEDS];
+    int n_snapshot = 0;
     const dash_view *v = &s->view; /* the worker has ended: read without the lock */
     if (v->error[0]) {
         fprintf(stderr, "dsim: dash: %s\n", v->error);
         status = 1;
-    } else if (save_snapshot(v, &sc->changes, db)) {
+    } else if (save_snapshot(v, &sc->changes, db, snapshot_ids, &n_snapshot)) {
         fprintf(stderr, "dsim: dash: %s\n", dsim_errmsg());
         status = 1;
     } else {
