@@ -30,16 +30,16 @@ static int read_row(char **f, int n, size_t row, void *data)
 {
     bandit_rows *b = data;
     static const char *const head[] = {"policy", "seed", "round", "regret"};
-    if (n != 4)
-        return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: expected 4 columns (policy,seed,round,regret), got %d",
-                              b->path, row, n);
-    if (row == 1) {
-        for (int c = 0; c < 4; c++)
+    if (row == 1) /* the header first: a CSV of something else is told as such */
+        for (int c = 0; c < 4 && c < n; c++)
             if (strcmp(f[c], head[c]))
                 return dsim_error_set(DSIM_ECONFIG, "%s: row 1, column %d: expected the header '%s', got '%s' "
                                       "(is this a CSV from dsim bandit --csv?)", b->path, c + 1, head[c], f[c]);
+    if (n != 4)
+        return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: expected 4 columns (policy,seed,round,regret), got %d",
+                              b->path, row, n);
+    if (row == 1)
         return DSIM_OK;
-    }
     if (b->n == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 1024;
         bandit_point *p = realloc(b->p, cap * sizeof *p);
