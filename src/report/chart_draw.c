@@ -426,9 +426,17 @@ static void draw_heatmap(const dsim_chart *c, box plot)
             pen(dsim_chart_palette(ser->color_of[k]), strong ? 0.85 : 0.3);
             bar(col - 0.48, col + 0.48, r - 0.48, r + 0.48);
             ink();
-            text_size(nx > 6 ? 0.55 : 0.7);
-            if (ser->text)
-                plptex(col, r, 1, 0, 0.5, ser->text[k]);
+            text_size(nx > 6 ? 0.5 : nx > 4 ? 0.6 : 0.7);
+            if (ser->text) { /* "NAME\nMARGIN": two lines, so that narrow cells keep them */
+                char line[DSIM_CHART_LABEL_MAX];
+                snprintf(line, sizeof line, "%s", ser->text[k]);
+                char *second = strchr(line, '\n');
+                if (second)
+                    *second++ = '\0';
+                plptex(col, r + (second ? 0.08 : 0), 1, 0, 0.5, line);
+                if (second)
+                    plptex(col, r - 0.12, 1, 0, 0.5, second);
+            }
             text_size(1.0);
         }
     ink();

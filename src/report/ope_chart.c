@@ -69,8 +69,9 @@ static int fill(const forest_rows *f, const char *log, double logged, dsim_chart
 {
     c->style = DSIM_CHART_FOREST;
     snprintf(c->title, sizeof c->title, "Offline estimates of each target's value");
-    snprintf(c->subtitle, sizeof c->subtitle, "log %.100s; bars: 95 %% %s interval; ◇ truth (on-policy run); dashed: the "
-             "logging policy", log, f->bootstrap ? "bootstrap (else normal)" : "normal");
+    const char *slash = strrchr(log, '/'); /* the log's file name: its directory says nothing here */
+    snprintf(c->subtitle, sizeof c->subtitle, "log %.60s; bars: 95 %% %s interval; ◇ truth (on-policy run); dashed: "
+             "the logging policy", slash ? slash + 1 : log, f->bootstrap ? "bootstrap" : "normal");
     snprintf(c->x_label, sizeof c->x_label, "value per decision (the log's reward)");
     snprintf(c->y_label, sizeof c->y_label, "%s", "");
     c->ref_x = logged;

@@ -162,7 +162,7 @@ static int two_axes(dsim_store *st, const dsim_sweep *sw, const char *const *nam
     /* Each cell's words, now that its best policy is known. */
     for (size_t k = 0; !rc && k < cells; k++)
         if (isfinite(s->y[k]))
-            snprintf(s->text[k], sizeof s->text[k], "%s +%.1f%%%s", names[s->color_of[k]], s->y[k],
+            snprintf(s->text[k], sizeof s->text[k], "%.40s\n+%.1f %%%s", names[s->color_of[k]], s->y[k],
                      s->mark[k] > 0 ? " *" : "");
     return rc;
 }
