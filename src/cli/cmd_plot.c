@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -76,6 +77,11 @@ int cli_parse_runs(const char *cmd, char *const *args, int n_args, int64_t *ids,
 
 int cli_check_output(const char *cmd, const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_error("%s: %s is a directory: give a file name", cmd, path);
+        return EXIT_USAGE;
+    }
     char *copy = strdup(path);
     if (!copy)
         return EXIT_RUNTIME;

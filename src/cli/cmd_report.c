@@ -5,12 +5,14 @@
  * `dsim plot` draws, the per-segment results, the full texts that ran, the dsim version and the commands that
  * reproduce it. Of stored runs (RUN… or --scenario NAME) or of a stored sweep (--sweep FILE).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/text.h"
@@ -102,6 +104,13 @@ static int run_set_load(dsim_store *store, const int64_t *ids, int n, run_set *r
         }
         if (p == r->n_policies)
             r->names[r->n_policies++] = rows[i].policy_name;
+        for (int j = 0; j < i && !rc; j++)
+            if (policy[j] == p && rows[j].seed == rows[i].seed)
+                rc = dsim_error_set(DSIM_EINVAL, "runs %lld and %lld are both %s on seed %llu: give one of them",
+                                    (long long)rows[j].id, (long long)rows[i].id, rows[i].policy_name,
+                                    (unsigned long long)rows[i].seed);
+        if (rc)
+            break;
         policy[i] = p;
         counts[p]++;
     }
@@ -176,6 +185,45 @@ static int scenario_runs(dsim_store *store, const char *name, int64_t *ids, int 
         ids[b] = t;
     }
     dsim_store_rows_free(rows, n_rows);
+    return rc;
+}
+
+static bool is_pdf(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && !strcmp(path + n - 4, ".pdf");
+}
+
+/* An HTML file written beside OUT under a unique temporary name, renamed to OUT when complete. */
+typedef struct {
+    FILE *fp;
+    char tmp[4096];
+} html_out;
+
+static int html_open(html_out *h, const char *out)
+{
+    snprintf(h->tmp, sizeof h->tmp, "%s.XXXXXX", out);
+    int fd = mkstemp(h->tmp);
+    h->fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!h->fp) {
+        if (fd >= 0) {
+            close(fd);
+            remove(h->tmp);
+        }
+        return dsim_error_set(DSIM_EIO, "%s: cannot write: %s", out, strerror(errno));
+    }
+    return DSIM_OK;
+}
+
+/* Close it: renamed to OUT when everything went well (rc 0), removed otherwise. @return rc or the write's error. */
+static int html_close(html_out *h, const char *out, int rc)
+{
+    if (fclose(h->fp) != 0 && !rc)
+        rc = dsim_error_set(DSIM_EIO, "%s: write failed", out);
+    if (!rc && rename(h->tmp, out) != 0)
+        rc = dsim_error_set(DSIM_EIO, "%s: cannot write: %s", out, strerror(errno));
+    if (rc)
+        remove(h->tmp);
     return rc;
 }
 
@@ -327,16 +375,33 @@ static const char *const run_captions[] = {
     "The share of each policy's decisions at each discount level.",
     "The same per hidden segment (the simulator's truth: no policy sees it), and each segment's profit."};
 
+/* The commands that make these runs again and this report. `dsim run` makes seeds seed … seed + K − 1 of the
+   scenario's `seed`: when the runs' seeds are not that, the command says which seeds to run instead. */
 static void commands_of(const run_set *r, const report_options *o, char *out, size_t n)
 {
     const dsim_run_row *first = &r->rows[0];
+    dsim_scenario *sc = NULL;
+    bool from_scenario_seed = dsim_scenario_parse(&sc, first->scenario_text, first->scenario_name) == DSIM_OK &&
+                              sc->seed == first->seed;
+    dsim_scenario_free(sc);
+    for (size_t s = 1; s < r->n_seeds; s++)
+        from_scenario_seed &= r->rows[s].seed == first->seed + s;
     size_t len = (size_t)snprintf(out, n, "dsim run %s", first->scenario_name);
     for (int p = 0; p < r->n_policies && len < n; p++)
         len += (size_t)snprintf(out + len, n - len, " -p %s", r->names[p]);
     if (len < n)
-        len += (size_t)snprintf(out + len, n - len, " --seeds %zu --visits %llu --db %s\n%s", r->n_seeds,
+        len += (size_t)snprintf(out + len, n - len, " --seeds %zu --visits %llu --db %s", r->n_seeds,
                                 (unsigned long long)(first->planned_visits ? first->planned_visits : first->visits),
-                                o->db, o->command);
+                                o->db);
+    if (len < n && !from_scenario_seed) {
+        len += (size_t)snprintf(out + len, n - len, "\n    (these runs are on seeds");
+        for (size_t s = 0; s < r->n_seeds && len < n; s++)
+            len += (size_t)snprintf(out + len, n - len, " %llu", (unsigned long long)r->rows[s].seed);
+        if (len < n)
+            len += (size_t)snprintf(out + len, n - len, ": set the scenario's seed, one run per seed)");
+    }
+    if (len < n)
+        snprintf(out + len, n - len, "\n%s", o->command);
 }
 
 /* The figures of the runs' charts; a kind the runs cannot give (segments of old runs) is left empty. */
@@ -345,17 +410,33 @@ static int run_figures(const run_set *r, dsim_figure *figs)
     size_t n = (size_t)r->n_policies * r->n_seeds;
     for (size_t k = 0; k < N_RUN_CHARTS; k++) {
         int rc = dsim_chart_from_runs(r->store, r->ids, n, run_charts[k], &figs[k]);
-        if (rc && !(run_charts[k] == DSIM_PLOT_SEGMENTS && rc == DSIM_EINVAL))
+        if (rc == DSIM_EINVAL && k > 0) /* a chart these runs cannot give: said in its place */
+            snprintf(figs[k].title, sizeof figs[k].title, "%s", dsim_errmsg());
+        else if (rc)
             return rc;
     }
     return DSIM_OK;
 }
 
+/* Do all the runs have per-segment results, of the same segments? */
+static bool segments_alike(const run_set *r)
+{
+    for (size_t t = 0; t < (size_t)r->n_policies * r->n_seeds; t++) {
+        if (r->segs[t].n == 0 || r->segs[t].n != r->segs[0].n)
+            return false;
+        for (int g = 0; g < r->segs[0].n; g++)
+            if (strcmp(r->segs[t].name[g], r->segs[0].name[g]))
+                return false;
+    }
+    return true;
+}
+
 static void segment_tables_html(FILE *fp, const run_set *r)
 {
     const dsim_run_segments *s0 = &r->segs[0];
-    if (s0->n == 0) {
-        fputs("<p class=\"note\">These runs have no per-segment results (stored by an older dsim).</p>\n", fp);
+    if (!segments_alike(r)) {
+        fputs("<p class=\"note\">Not every run has per-segment results of the same segments (runs stored by an "
+              "older dsim, or dashboard snapshots): no table by segment.</p>\n", fp);
         return;
     }
     size_t n = (size_t)r->n_policies * r->n_seeds;
@@ -416,6 +497,10 @@ static int runs_html(FILE *fp, const run_set *r, const report_options *o, const 
             int rc = html_figure(fp, &figs[k], run_captions[k]);
             if (rc)
                 return rc;
+        } else {
+            fprintf(fp, "<p class=\"note\">No %s chart: ", dsim_plot_kind_name(run_charts[k]));
+            html_text(fp, figs[k].title);
+            fputs("</p>\n", fp);
         }
     fputs("<h2 id=\"segments\">By segment</h2>\n", fp);
     segment_tables_html(fp, r);
@@ -435,16 +520,36 @@ static int runs_html(FILE *fp, const run_set *r, const report_options *o, const 
 
 /* ---- the PDF: the same content, as pages ----------------------------------------------------------------- */
 
-/* Text pages of at most `lines` lines each, appended to `pages`. */
-static int text_pages(char *text, dsim_chart_page *pages, int *n, int max, int lines)
+/* A document's pages, grown as they are added. */
+typedef struct {
+    dsim_chart_page *page;
+    int n, cap;
+} page_list;
+
+static int add_page(page_list *l, const dsim_figure *figure, const char *text)
 {
-    char *line = text;
-    while (line && *line && *n < max) {
-        pages[(*n)++] = (dsim_chart_page){NULL, line};
-        int k = 0;
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 32;
+        dsim_chart_page *p = realloc(l->page, (size_t)cap * sizeof *p);
+        if (!p)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory");
+        l->page = p;
+        l->cap = cap;
+    }
+    l->page[l->n++] = (dsim_chart_page){figure, text};
+    return DSIM_OK;
+}
+
+/* `text` as pages of at most `lines` lines each (the text is cut in place at each page's end). */
+static int text_pages(char *text, page_list *l, int lines)
+{
+    for (char *line = text; line && *line;) {
+        int rc = add_page(l, NULL, line);
+        if (rc)
+            return rc;
         char *end = line;
-        while (k < lines && (end = strchr(end, '\n')))
-            end++, k++;
+        for (int k = 0; k < lines && (end = strchr(end, '\n')); k++)
+            end++;
         if (!end || !*end)
             break;
         end[-1] = '\0';
@@ -485,7 +590,7 @@ static int runs_pdf(const run_set *r, const report_options *o, const dsim_figure
     fputs("\x01", fp); /* page break */
     size_t n = (size_t)r->n_policies * r->n_seeds;
     double *block = malloc(n * dsim_metrics_n_defs * sizeof *block);
-    for (int g = 0; block && g < r->segs[0].n; g++) {
+    for (int g = 0; block && segments_alike(r) && g < r->segs[0].n; g++) {
         for (size_t t = 0; t < n; t++)
             memcpy(&block[t * dsim_metrics_n_defs], r->segs[t].summary[g], dsim_metrics_n_defs * sizeof(double));
         fprintf(fp, "%sSegment %s (%.1f %% of shoppers; hidden truth)\n", g ? "\n" : "", r->segs[0].name[g],
@@ -504,21 +609,21 @@ static int runs_pdf(const run_set *r, const report_options *o, const dsim_figure
     fprintf(fp, "\nReproduce:\n%s\n", commands);
     fclose(fp);
     /* Pages: the question and table, the charts, the segments' tables, then the texts. */
-    dsim_chart_page pages[256];
-    int n_pages = 0;
+    page_list pages = {0};
     char *part[3] = {text, NULL, NULL};
     for (int k = 1; k < 3; k++)
         if (part[k - 1] && (part[k] = strchr(part[k - 1], '\x01')))
             *part[k]++ = '\0';
-    text_pages(part[0], pages, &n_pages, 256, 60);
-    for (size_t k = 0; k < N_RUN_CHARTS; k++)
+    int rc = text_pages(part[0], &pages, 60);
+    for (size_t k = 0; k < N_RUN_CHARTS && !rc; k++)
         if (figs[k].n_panels)
-            pages[n_pages++] = (dsim_chart_page){&figs[k], NULL};
-    if (part[1] && *part[1])
-        text_pages(part[1], pages, &n_pages, 256, 60);
-    if (part[2])
-        text_pages(part[2], pages, &n_pages, 256, 60);
-    int rc = dsim_chart_write(pages, n_pages, o->out, 842, 595);
+            rc = add_page(&pages, &figs[k], NULL);
+    for (int k = 1; k < 3 && !rc; k++)
+        if (part[k] && *part[k])
+            rc = text_pages(part[k], &pages, 60);
+    if (!rc)
+        rc = dsim_chart_write(pages.page, pages.n, o->out, 842, 595);
+    free(pages.page);
     free(text);
     return rc;
 }
@@ -555,6 +660,51 @@ static int sweep_row(const dsim_sweep_cell_summary *cell, void *user)
     return 0;
 }
 
+static int sweep_html(FILE *fp, dsim_store *store, const report_options *o, const dsim_sweep_job *job, int64_t id,
+                      const dsim_figure *fig)
+{
+    char title[160];
+    snprintf(title, sizeof title, "Sweep %.100s", job->sw.path);
+    html_begin(fp, title, o->db);
+    fputs("<h2 id=\"question\">The question</h2>\n<pre class=\"story\">", fp);
+    char *story = NULL;
+    size_t story_len = 0;
+    FILE *ms = open_memstream(&story, &story_len);
+    if (ms) {
+        story_of(job->sweep_text, ms);
+        fclose(ms);
+    }
+    html_text(fp, story && *story ? story : "(the sweep file has no opening comment)");
+    free(story);
+    fprintf(fp, "</pre>\n<p>%zu cells &times; %d policies &times; %d seeds, %llu visits per run.</p>\n",
+            job->sw.n_cells, job->sw.n_policies, job->sw.seeds, (unsigned long long)job->sw.visits);
+    fputs("<h2 id=\"chart\">Chart</h2>\n", fp);
+    int rc = html_figure(fp, fig, job->sw.n_axes == 1 ? "Each policy's paired difference to the first, by the axis "
+                                                        "value, with 95 % intervals."
+                                                      : "The best policy in each cell and its margin over the "
+                                                        "runner-up; strong colour and * where it is significantly best.");
+    fputs("<h2 id=\"summary\">Summary</h2>\n<p class=\"note\">Objective per run, mean &plusmn; 95 % across seeds; "
+          "&Delta;: paired difference to the first policy; ★ best and significantly so, ☆ best but not "
+          "significantly.</p>\n<div class=\"wide\"><table>\n<tr><th>cell</th><th>policy</th><th>runs</th>"
+          "<th>objective</th><th>&Delta; objective</th></tr>\n", fp);
+    sweep_table t = {fp, job, (int)(dsim_metrics_find("reward") - dsim_metrics_defs)};
+    if (!rc)
+        rc = dsim_sweep_summarize(store, &job->sw, id, sweep_row, &t);
+    fputs("</table></div>\n<h2 id=\"inputs\">What ran</h2>\n", fp);
+    html_pre(fp, "Sweep", o->sweep, job->sweep_text);
+    html_pre(fp, "Base scenario", job->sw.scenario, job->base);
+    for (int p = 0; p < job->sw.n_policies; p++)
+        html_pre(fp, "Policy", job->names[p], job->configs[p]->text);
+    fputs("<h2 id=\"reproduce\">Reproduce</h2>\n<pre>dsim sweep ", fp);
+    html_text(fp, o->sweep);
+    fputs(" --db ", fp);
+    html_text(fp, o->db);
+    fputs("\n", fp);
+    html_text(fp, o->command);
+    fprintf(fp, "</pre>\n<p class=\"meta\">dsim %s</p>\n</body>\n</html>\n", DSIM_VERSION);
+    return rc;
+}
+
 static int sweep_report(dsim_store *store, const report_options *o)
 {
     dsim_sweep_job job;
@@ -568,65 +718,30 @@ static int sweep_report(dsim_store *store, const report_options *o)
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory");
     if (!rc)
         rc = dsim_chart_from_sweep(store, &job.sw, job.names, id, fig);
-    if (!rc && strstr(o->out, ".pdf")) {
+    if (!rc && is_pdf(o->out)) {
         char *text = NULL;
         size_t len = 0;
         FILE *fp = open_memstream(&text, &len);
+        if (!fp)
+            rc = dsim_error_set(DSIM_ENOMEM, "out of memory");
+        page_list pages = {0};
         if (fp) {
             fprintf(fp, "Sweep %s (dsim %s)\n\n%s\n\nReproduce:\ndsim sweep %s --db %s\n%s\n", o->sweep, DSIM_VERSION,
                     job.sweep_text, o->sweep, o->db, o->command);
             fclose(fp);
-            dsim_chart_page pages[64] = {{fig, NULL}};
-            int n = 1;
-            text_pages(text, pages, &n, 64, 60);
-            rc = dsim_chart_write(pages, n, o->out, 842, 595);
+            rc = add_page(&pages, fig, NULL);
+            if (!rc)
+                rc = text_pages(text, &pages, 60);
+            if (!rc)
+                rc = dsim_chart_write(pages.page, pages.n, o->out, 842, 595);
         }
+        free(pages.page);
         free(text);
     } else if (!rc) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", o->out);
-        FILE *fp = fopen(tmp, "w");
-        if (!fp)
-            rc = dsim_error_set(DSIM_EIO, "%s: cannot write", o->out);
-        if (fp) {
-            char title[160];
-            snprintf(title, sizeof title, "Sweep %.100s", job.sw.path);
-            html_begin(fp, title, o->db);
-            fputs("<h2 id=\"question\">The question</h2>\n<pre class=\"story\">", fp);
-            story_of(job.sweep_text, fp);
-            fprintf(fp, "</pre>\n<p>%zu cells &times; %d policies &times; %d seeds, %llu visits per run.</p>\n",
-                    job.sw.n_cells, job.sw.n_policies, job.sw.seeds, (unsigned long long)job.sw.visits);
-            fputs("<h2 id=\"chart\">Chart</h2>\n", fp);
-            rc = html_figure(fp, fig, job.sw.n_axes == 1 ? "Each policy's paired difference to the first, by the "
-                                                           "axis value, with 95 % intervals."
-                                                         : "The best policy in each cell and its margin over the "
-                                                           "runner-up; strong colour and * where it is significantly best.");
-            fputs("<h2 id=\"summary\">Summary</h2>\n<p class=\"note\">Objective per run, mean &plusmn; 95 % across "
-                  "seeds; &Delta;: paired difference to the first policy; ★ best and significantly so, ☆ best but "
-                  "not significantly.</p>\n<table>\n<tr><th>cell</th><th>policy</th><th>runs</th><th>objective</th>"
-                  "<th>&Delta; objective</th></tr>\n", fp);
-            sweep_table t = {fp, &job, (int)(dsim_metrics_find("reward") - dsim_metrics_defs)};
-            if (!rc)
-                rc = dsim_sweep_summarize(store, &job.sw, id, sweep_row, &t);
-            fputs("</table>\n<h2 id=\"inputs\">What ran</h2>\n", fp);
-            html_pre(fp, "Sweep", o->sweep, job.sweep_text);
-            html_pre(fp, "Base scenario", job.sw.scenario, job.base);
-            for (int p = 0; p < job.sw.n_policies; p++)
-                html_pre(fp, "Policy", job.names[p], job.configs[p]->text);
-            fputs("<h2 id=\"reproduce\">Reproduce</h2>\n<pre>dsim sweep ", fp);
-            html_text(fp, o->sweep);
-            fputs(" --db ", fp);
-            html_text(fp, o->db);
-            fputs("\n", fp);
-            html_text(fp, o->command);
-            fprintf(fp, "</pre>\n<p class=\"meta\">dsim %s</p>\n</body>\n</html>\n", DSIM_VERSION);
-            if (fclose(fp) && !rc)
-                rc = dsim_error_set(DSIM_EIO, "%s: write failed", o->out);
-            if (!rc && rename(tmp, o->out))
-                rc = dsim_error_set(DSIM_EIO, "%s: cannot write", o->out);
-            if (rc)
-                remove(tmp);
-        }
+        html_out h;
+        rc = html_open(&h, o->out);
+        if (!rc)
+            rc = html_close(&h, o->out, sweep_html(h.fp, store, o, &job, id, fig));
     }
     dsim_figure_clear(fig);
     free(fig);
@@ -699,19 +814,13 @@ static int runs_report(dsim_store *store, const report_options *o, const int64_t
         rc = run_set_load(store, ids, n, &r);
     if (!rc)
         rc = run_figures(&r, figs);
-    if (!rc && strstr(o->out, ".pdf")) {
+    if (!rc && is_pdf(o->out)) {
         rc = runs_pdf(&r, o, figs);
     } else if (!rc) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", o->out);
-        FILE *fp = fopen(tmp, "w");
-        rc = fp ? runs_html(fp, &r, o, figs) : dsim_error_set(DSIM_EIO, "%s: cannot write", o->out);
-        if (fp && fclose(fp) && !rc)
-            rc = dsim_error_set(DSIM_EIO, "%s: write failed", o->out);
-        if (!rc && rename(tmp, o->out))
-            rc = dsim_error_set(DSIM_EIO, "%s: cannot write", o->out);
-        if (rc)
-            remove(tmp);
+        html_out h;
+        rc = html_open(&h, o->out);
+        if (!rc)
+            rc = html_close(&h, o->out, runs_html(h.fp, &r, o, figs));
     }
     for (size_t k = 0; figs && k < N_RUN_CHARTS; k++)
         dsim_figure_clear(&figs[k]);
@@ -743,7 +852,7 @@ int cmd_report(int argc, char **argv)
     free(ids);
     if (rc) {
         cli_error("report: %s", dsim_errmsg());
-        status = cli_exit_status(rc);
+        status = rc == DSIM_EIO ? EXIT_RUNTIME : cli_exit_status(rc); /* EIO: writing it failed */
     }
     dsim_store_close(store);
     if (!status)

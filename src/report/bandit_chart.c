@@ -100,8 +100,17 @@ static int fill(const bandit_rows *b, double lai_robbins, dsim_chart *c)
         for (size_t k = 0; k < n_rounds; k++) {
             size_t m = 0;
             for (size_t i = 0; i < b->n; i++)
-                if ((double)b->p[i].round == rounds[k] && !strcmp(b->p[i].policy, names[p]))
+                if ((double)b->p[i].round == rounds[k] && !strcmp(b->p[i].policy, names[p])) {
+                    for (size_t j = 0; j < i; j++) /* one value per seed: a file appended twice is refused */
+                        if (b->p[j].round == b->p[i].round && b->p[j].seed == b->p[i].seed &&
+                            !strcmp(b->p[j].policy, b->p[i].policy)) {
+                            rc = dsim_error_set(DSIM_ECONFIG, "%s: rows %zu and %zu are both %s, seed %llu, round "
+                                                "%llu", b->path, j + 2, i + 2, names[p], b->p[i].seed,
+                                                b->p[i].round);
+                            goto done;
+                        }
                     sample[m++] = b->p[i].regret;
+                }
             max_seeds = m > max_seeds ? m : max_seeds;
             dsim_estimate e = dsim_metrics_estimate_mean(sample, m);
             s->x[k] = rounds[k];
@@ -112,7 +121,7 @@ static int fill(const bandit_rows *b, double lai_robbins, dsim_chart *c)
     }
     if (!rc && lai_robbins > 0) {
         dsim_chart_series *s;
-        if (!(rc = dsim_chart_add_series(c, "Lai-Robbins C ln t", 6, n_rounds, false, &s))) {
+        if (!(rc = dsim_chart_add_series(c, "Lai-Robbins C ln t", dsim_chart_ramp(0), n_rounds, false, &s))) {
             s->dashed = true;
             for (size_t k = 0; k < n_rounds; k++) {
                 s->x[k] = rounds[k];
@@ -127,6 +136,7 @@ static int fill(const bandit_rows *b, double lai_robbins, dsim_chart *c)
              max_seeds, lai_robbins > 0 ? "; dashed: Lai & Robbins' lower bound C ln t" : "");
     snprintf(c->x_label, sizeof c->x_label, "round t (log scale)");
     snprintf(c->y_label, sizeof c->y_label, "pseudo-regret (expected reward lost)");
+done:
     free(rounds);
     free(sample);
     return rc;

@@ -152,6 +152,15 @@ static int common_checkpoints(const dsim__chart_runs *g, size_t *n)
     return DSIM_OK;
 }
 
+/* The seed of the baseline's run paired with r, or NULL. */
+static const dsim__chart_run *paired(const dsim__chart_policy *base, const dsim__chart_run *r)
+{
+    for (size_t k = 0; k < base->n_runs; k++)
+        if (base->runs[k].row.seed == r->row.seed)
+            return &base->runs[k];
+    return NULL;
+}
+
 /* What kind `kind` plots of run r at checkpoint i. */
 static double plotted(const dsim__chart_run *r, size_t i, dsim_plot_kind kind)
 {
@@ -166,15 +175,6 @@ static double plotted(const dsim__chart_run *r, size_t i, dsim_plot_kind kind)
     return dv > 0 ? dp / dv : NAN;
 }
 
-/* The seed of the baseline's run paired with r, or NULL. */
-static const dsim__chart_run *paired(const dsim__chart_policy *base, const dsim__chart_run *r)
-{
-    for (size_t k = 0; k < base->n_runs; k++)
-        if (base->runs[k].row.seed == r->row.seed)
-            return &base->runs[k];
-    return NULL;
-}
-
 void dsim__chart_objective_words(const char *objective, char *noun, size_t n, const char **unit)
 {
     bool money = !strcmp(objective, "profit") || !strcmp(objective, "revenue");
@@ -182,12 +182,22 @@ void dsim__chart_objective_words(const char *objective, char *noun, size_t n, co
     *unit = money ? "currency" : "count";
 }
 
-static void seeds_note(const dsim__chart_runs *g, char *out, size_t n, bool paired_band)
+/* The seeds behind each policy's line: its runs, or for Δ its runs on a seed the baseline ran too. */
+static size_t seeds_behind(const dsim__chart_runs *g, int p, bool delta)
+{
+    size_t m = 0;
+    for (size_t k = 0; k < g->policy[p].n_runs; k++)
+        m += !delta || paired(&g->policy[0], &g->policy[p].runs[k]) != NULL;
+    return m;
+}
+
+static void seeds_note(const dsim__chart_runs *g, char *out, size_t n, bool delta)
 {
     size_t lo = SIZE_MAX, hi = 0;
     for (int p = 0; p < g->n_policies; p++) {
-        lo = g->policy[p].n_runs < lo ? g->policy[p].n_runs : lo;
-        hi = g->policy[p].n_runs > hi ? g->policy[p].n_runs : hi;
+        size_t m = seeds_behind(g, p, delta);
+        lo = m < lo ? m : lo;
+        hi = m > hi ? m : hi;
     }
     char seeds[48];
     if (lo == hi)
@@ -198,7 +208,7 @@ static void seeds_note(const dsim__chart_runs *g, char *out, size_t n, bool pair
         snprintf(out, n, "scenario %s, %s: one seed, so no band", g->scenario, seeds);
     else
         snprintf(out, n, "scenario %s, mean of %s; band: 95 %% interval%s", g->scenario, seeds,
-                 paired_band ? " of the paired difference (same seeds)" : " across seeds");
+                 delta ? " of the paired difference (same seeds)" : " across seeds");
 }
 
 static int over_time(const dsim__chart_runs *g, dsim_plot_kind kind, dsim_chart *c)
@@ -212,6 +222,17 @@ static int over_time(const dsim__chart_runs *g, dsim_plot_kind kind, dsim_chart 
     dsim__chart_objective_words(g->objective, noun, sizeof noun, &unit);
     const dsim__chart_policy *base = &g->policy[0];
     bool delta = kind == DSIM_PLOT_DELTA;
+    for (int p = 1; p < g->n_policies && delta; p++)
+        if (!seeds_behind(g, p, true))
+            return dsim_error_set(DSIM_EINVAL, "%s ran on no seed %s ran on: a difference needs the same seeds",
+                                  g->policy[p].name, base->name);
+    for (int p = 0; p < g->n_policies && (kind == DSIM_PLOT_CONVERSION || kind == DSIM_PLOT_REGRET); p++)
+        for (size_t k = 0; k < g->policy[p].n_runs; k++)
+            if (!strcmp(g->policy[p].runs[k].row.source, "dash"))
+                return dsim_error_set(DSIM_EINVAL, "run %lld is a dashboard snapshot: its checkpoints keep the "
+                                      "objective only, so it has no %s over time",
+                                      (long long)g->policy[p].runs[k].row.id,
+                                      kind == DSIM_PLOT_REGRET ? "regret" : "conversion");
     c->style = DSIM_CHART_LINES;
     c->zero_line = delta;
     snprintf(c->x_label, sizeof c->x_label, "visits");

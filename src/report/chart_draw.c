@@ -3,7 +3,9 @@
  * browsers can read it), PNG and PDF (cairo), or the plotted numbers as CSV. Also the palette and the
  * figure's memory.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <setjmp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +114,15 @@ void dsim_figure_clear(dsim_figure *f)
 
 enum { COLOR_INK = 1, COLOR_GRID = 2, COLOR_PEN = 15 };
 
+/* The line style of a series: solid, dashed for a reference, and past the palette's eight colours another
+   pattern, so that a ninth policy is not drawn as the first. */
+static int line_style(const dsim_chart_series *ser)
+{
+    if (ser->dashed)
+        return 2;
+    return ser->color >= N_PALETTE ? 3 + (ser->color / N_PALETTE - 1) % 6 : 1;
+}
+
 static void pen(unsigned rgb, double alpha)
 {
     plscol0a(COLOR_PEN, (int)(rgb >> 16) & 255, (int)(rgb >> 8) & 255, (int)rgb & 255, alpha);
@@ -136,6 +147,31 @@ static double text_scale = 1.0;
 static void text_size(double size)
 {
     plschr(0, size * text_scale);
+}
+
+/* '#' starts PLplot's escape sequences: a name or a title is drawn as written, '#' doubled. */
+static const char *escaped(const char *text, char *buf, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = text ? text : ""; *p && k + 2 < n; p++) {
+        if (*p == '#')
+            buf[k++] = '#';
+        buf[k++] = *p;
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+static void mtex(const char *side, double disp, double pos, double just, const char *text)
+{
+    char buf[512];
+    plmtex(side, disp, pos, just, escaped(text, buf, sizeof buf));
+}
+
+static void ptex(double x, double y, double dx, double dy, double just, const char *text)
+{
+    char buf[512];
+    plptex(x, y, dx, dy, just, escaped(text, buf, sizeof buf));
 }
 
 static void ink(void)
@@ -209,7 +245,7 @@ static void legend(const dsim_chart *c, box plot, int level_style)
     double y = 0.97, step = fmin(0.09, 0.95 / (shown + (c->legend_title[0] ? 1 : 0)));
     if (c->legend_title[0]) {
         ink();
-        plptex(0.0, y - step / 2, 1, 0, 0, c->legend_title);
+        ptex(0.0, y - step / 2, 1, 0, 0, c->legend_title);
         y -= step;
     }
     for (int s = 0; s < c->n_series; s++) {
@@ -223,7 +259,7 @@ static void legend(const dsim_chart *c, box plot, int level_style)
         } else {
             double lx[] = {0.0, 0.14}, ly[] = {y - step / 2, y - step / 2};
             plwidth(3.0);
-            pllsty(ser->dashed ? 2 : 1);
+            pllsty(line_style(ser));
             plline(2, lx, ly);
             pllsty(1);
             plwidth(1.0);
@@ -233,7 +269,7 @@ static void legend(const dsim_chart *c, box plot, int level_style)
                 plfill(4, bx, by); /* a solid swatch of the pure colour, whatever anti-aliasing does to lines */
         }
         ink();
-        plptex(0.18, y - step / 2, 1, 0, 0, ser->name);
+        ptex(0.18, y - step / 2, 1, 0, 0, ser->name);
         y -= step;
     }
     text_size(1.0);
@@ -244,13 +280,13 @@ static void titles(const dsim_chart *c, box plot)
     viewport(plot.x0, plot.x1, plot.y0, plot.y1);
     ink();
     text_size(1.15);
-    plmtex("t", 2.6, 0.5, 0.5, c->title);
+    mtex("t", 2.6, 0.5, 0.5, c->title);
     text_size(0.75);
     if (c->subtitle[0])
-        plmtex("t", 1.0, 0.5, 0.5, c->subtitle);
+        mtex("t", 1.0, 0.5, 0.5, c->subtitle);
     text_size(0.9);
-    plmtex("b", 3.0, 0.5, 0.5, c->x_label);
-    plmtex("l", 4.6, 0.5, 0.5, c->y_label);
+    mtex("b", 3.0, 0.5, 0.5, c->x_label);
+    mtex("l", 4.6, 0.5, 0.5, c->y_label);
     text_size(1.0);
 }
 
@@ -274,6 +310,17 @@ static void axes(const dsim_chart *c, range xr, range yr, bool x_numbers)
     }
 }
 
+/* Category labels under bars, centred on category i at x = i of the range xr. */
+static void category_labels(const dsim_chart *c, range xr)
+{
+    ink();
+    text_size(c->n_categories > 6 ? 0.6 : 0.75);
+    for (int i = 0; i < c->n_categories; i++)
+        mtex("b", 1.3 + 1.1 * (c->n_categories > 6 && i % 2), (i - xr.lo) / (xr.hi - xr.lo), 0.5,
+               c->categories[i]);
+    text_size(1.0);
+}
+
 static void draw_lines(const dsim_chart *c, box plot)
 {
     range xr = {INFINITY, -INFINITY}, yr = {INFINITY, -INFINITY};
@@ -293,7 +340,7 @@ static void draw_lines(const dsim_chart *c, box plot)
     if (c->style == DSIM_CHART_POINTS) /* room for the first and last bars, and for dodging */
         xr = (range){xr.lo - 0.06 * span, xr.hi + 0.06 * span};
     viewport(plot.x0, plot.x1, plot.y0, plot.y1);
-    axes(c, xr, padded(yr, c->zero_line), true);
+    axes(c, xr, padded(yr, c->zero_line), !c->categories); /* words on the axis: drawn below, at x = 0, 1, … */
     double *px = NULL, *py = NULL;
     for (int s = 0; s < c->n_series; s++) {
         const dsim_chart_series *ser = &c->series[s];
@@ -324,7 +371,7 @@ static void draw_lines(const dsim_chart *c, box plot)
             px[i] = x_of(c, ser->x[i]) + dodge;
         pen(dsim_chart_palette(ser->color), 1.0);
         plwidth(c->style == DSIM_CHART_POINTS ? 1.0 : 2.5);
-        pllsty(ser->dashed ? 2 : 1);
+        pllsty(line_style(ser));
         plline((PLINT)ser->n, px, ser->y);
         pllsty(1);
         if (c->style == DSIM_CHART_POINTS) {
@@ -341,19 +388,10 @@ static void draw_lines(const dsim_chart *c, box plot)
     }
     free(px);
     free(py);
+    if (c->categories)
+        category_labels(c, xr);
     titles(c, plot);
     legend(c, plot, 0);
-}
-
-/* Category labels under bars, centred on category i at x = i of the range xr. */
-static void category_labels(const dsim_chart *c, range xr)
-{
-    ink();
-    text_size(c->n_categories > 6 ? 0.6 : 0.75);
-    for (int i = 0; i < c->n_categories; i++)
-        plmtex("b", 1.3 + 1.1 * (c->n_categories > 6 && i % 2), (i - xr.lo) / (xr.hi - xr.lo), 0.5,
-               c->categories[i]);
-    text_size(1.0);
 }
 
 static void bar(double x0, double x1, double y0, double y1)
@@ -433,18 +471,18 @@ static void draw_heatmap(const dsim_chart *c, box plot)
                 char *second = strchr(line, '\n');
                 if (second)
                     *second++ = '\0';
-                plptex(col, r + (second ? 0.08 : 0), 1, 0, 0.5, line);
+                ptex(col, r + (second ? 0.08 : 0), 1, 0, 0.5, line);
                 if (second)
-                    plptex(col, r - 0.12, 1, 0, 0.5, second);
+                    ptex(col, r - 0.12, 1, 0, 0.5, second);
             }
             text_size(1.0);
         }
     ink();
     text_size(0.75);
     for (int col = 0; col < nx; col++)
-        plmtex("b", 1.4, (col + 0.5) / nx, 0.5, c->categories[col]);
+        mtex("b", 1.4, (col + 0.5) / nx, 0.5, c->categories[col]);
     for (int r = 0; r < ny; r++)
-        plmtex("lv", 0.8, (r + 0.5) / ny, 1.0, c->row_labels[r]);
+        mtex("lv", 0.8, (r + 0.5) / ny, 1.0, c->row_labels[r]);
     text_size(1.0);
     plbox("bc", 0, 0, "bc", 0, 0);
     titles(c, plot);
@@ -475,7 +513,7 @@ static void draw_forest(const dsim_chart *c, box plot)
     plbox("bcnst", 0, 0, "bc", 0, 0);
     text_size(n > 12 ? 0.6 : 0.75);
     for (int i = 0; i < n; i++)
-        plmtex("lv", 0.8, (n - 1 - i + 0.7) / (n + 0.4), 1.0, c->categories[i]);
+        mtex("lv", 0.8, (n - 1 - i + 0.7) / (n + 0.4), 1.0, c->categories[i]);
     text_size(1.0);
     if (isfinite(c->ref_x)) {
         double rx[] = {c->ref_x, c->ref_x}, ry[] = {yr.lo, yr.hi};
@@ -583,7 +621,7 @@ static void draw_text(const char *text)
         char buf[512];
         snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf - 1 ? len : sizeof buf - 1), line);
         if (buf[0])
-            plptex(0, 1 - (i + 1) * step, 1, 0, 0, buf);
+            ptex(0, 1 - (i + 1) * step, 1, 0, 0, buf);
         line = end ? end + 1 : NULL;
     }
     plsfont(PL_FCI_SANS, -1, -1);
@@ -603,13 +641,46 @@ bool dsim_chart_path_ok(const char *path)
     return !strcmp(e, "svg") || !strcmp(e, "png") || !strcmp(e, "pdf") || !strcmp(e, "csv");
 }
 
-/* A failure inside PLplot is reported, not a reason to end the program. */
-static int plplot_failed;
+/* A failure inside PLplot is reported, not a reason to end the program: PLplot calls this handler from plexit()
+   and would then exit, so the handler jumps back into render() instead. */
+static jmp_buf plplot_failure;
+static bool plplot_drawing; /* render() is between its setjmp and plend() */
+
 static int on_plplot_exit(PLCHAR_VECTOR message)
 {
     dsim_error_set(DSIM_EIO, "PLplot: %s", message);
-    plplot_failed = 1;
-    return 0;
+    if (plplot_drawing)
+        longjmp(plplot_failure, 1);
+    return 1;
+}
+
+/* Is PLplot's device (a driver module, e.g. pngcairo from plplot-driver-cairo) installed? Its drivers directory
+   (PLPLOT_DRV_DIR, else PLplot's own, as pkg-config gave it at build time) lists each module's devices in a
+   NAME.driver_info file, a line "device:description:…" each. Asked before plinit(), which would otherwise prompt
+   on the terminal for another device, and before plgDevs(), which crashes without the directory. */
+static bool device_installed(const char *device)
+{
+    const char *dir = getenv("PLPLOT_DRV_DIR");
+    if (!dir || !*dir)
+        dir = DSIM_PLPLOT_DRV_DIR;
+    DIR *d = opendir(dir);
+    bool found = false;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 12 || strcmp(e->d_name + len - 12, ".driver_info"))
+            continue;
+        char path[DSIM_PATH_MAX + 256], line[256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *fp = fopen(path, "r");
+        size_t n = strlen(device);
+        while (fp && !found && fgets(line, sizeof line, fp))
+            found = !strncmp(line, device, n) && line[n] == ':';
+        if (fp)
+            fclose(fp);
+    }
+    if (d)
+        closedir(d);
+    return found;
 }
 
 static int write_csv(const dsim_figure *f, FILE *fp)
@@ -620,13 +691,22 @@ static int write_csv(const dsim_figure *f, FILE *fp)
         for (int s = 0; s < c->n_series; s++) {
             const dsim_chart_series *ser = &c->series[s];
             for (size_t i = 0; i < ser->n; i++) {
-                char x[64];
-                bool categorical = c->style != DSIM_CHART_LINES && c->style != DSIM_CHART_POINTS;
-                if (categorical && c->categories && i < (size_t)c->n_categories && c->style != DSIM_CHART_HEATMAP)
+                char x[2 * DSIM_CHART_LABEL_MAX + 8];
+                const char *name = ser->name;
+                if (c->style == DSIM_CHART_HEATMAP && c->n_categories > 0) { /* the cell, and its best policy */
+                    int nx = c->n_categories;
+                    snprintf(x, sizeof x, "\"%s / %s\"", c->categories[i % (size_t)nx],
+                             c->row_labels[i / (size_t)nx]);
+                    if (ser->color_of && isfinite(ser->y[i]))
+                        for (int k = 0; k < c->n_series; k++)
+                            if (c->series[k].color == ser->color_of[i] && !c->series[k].no_legend)
+                                name = c->series[k].name;
+                } else if (c->categories && i < (size_t)c->n_categories) {
                     snprintf(x, sizeof x, "\"%s\"", c->categories[i]);
-                else
+                } else {
                     snprintf(x, sizeof x, "%.17g", ser->x[i]);
-                fprintf(fp, "%d,\"%s\",%s,%.17g", p, ser->name, x, ser->y[i]);
+                }
+                fprintf(fp, "%d,\"%s\",%s,%.17g", p, name, x, ser->y[i]);
                 if (ser->lo && isfinite(ser->lo[i]))
                     fprintf(fp, ",%.17g,%.17g\n", ser->lo[i], ser->hi[i]);
                 else
@@ -639,10 +719,22 @@ static int write_csv(const dsim_figure *f, FILE *fp)
 
 static int render(const dsim_chart_page *pages, int n, const char *device, const char *path, int width, int height)
 {
+    if (!device_installed(device))
+        return dsim_error_set(DSIM_EIO, "PLplot has no %s device here (Debian: apt-get install plplot-driver-cairo)",
+                              device);
     char geometry[64];
     snprintf(geometry, sizeof geometry, "%dx%d", width, height);
-    plplot_failed = 0;
     plsexit(on_plplot_exit);
+    if (setjmp(plplot_failure)) {
+        plplot_drawing = false; /* a second failure while ending just returns: PLplot then exits */
+        plend();
+        plsexit(NULL);
+        panel_rect.x0 = panel_rect.y0 = 0;
+        panel_rect.x1 = panel_rect.y1 = 1;
+        text_scale = 1.0;
+        return DSIM_EIO;
+    }
+    plplot_drawing = true;
     plsdev(device);
     plsfnam(path);
     plsetopt("geometry", geometry);
@@ -652,15 +744,16 @@ static int render(const dsim_chart_page *pages, int n, const char *device, const
     plinit();
     plslabelfunc(compact_label, NULL);
     plfontld(1);
-    for (int k = 0; k < n && !plplot_failed; k++) {
+    for (int k = 0; k < n; k++) {
         if (pages[k].figure)
             draw_figure(pages[k].figure);
         else
             draw_text(pages[k].text ? pages[k].text : "");
     }
     plend();
+    plplot_drawing = false;
     plsexit(NULL);
-    return plplot_failed ? DSIM_EIO : DSIM_OK;
+    return DSIM_OK;
 }
 
 static int default_height(const dsim_figure *f, int width)
@@ -690,10 +783,15 @@ int dsim_chart_write(const dsim_chart_page *pages, int n, const char *path, int 
     char *tmp = malloc(len + 16);
     if (!tmp)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
-    snprintf(tmp, len + 16, "%s.tmp%ld", path, (long)getpid());
-    FILE *fp = fopen(tmp, "w");
+    snprintf(tmp, len + 16, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!fp) {
         int rc = dsim_error_set(DSIM_EIO, "%s: cannot write: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            remove(tmp);
+        }
         free(tmp);
         return rc;
     }
@@ -723,10 +821,13 @@ int dsim_chart_write(const dsim_chart_page *pages, int n, const char *path, int 
 int dsim_chart_svg(const dsim_figure *f, int width, int height, char **svg)
 {
     *svg = NULL;
-    char dir[] = "/tmp/dsim-chart-XXXXXX";
+    char dir[DSIM_PATH_MAX];
+    const char *tmpdir = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/dsim-chart-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     if (!mkdtemp(dir))
-        return dsim_error_set(DSIM_EIO, "cannot make a temporary directory: %s", strerror(errno));
-    char path[64];
+        return dsim_error_set(DSIM_EIO, "cannot make a temporary directory in %s: %s", tmpdir ? tmpdir : "/tmp",
+                              strerror(errno));
+    char path[DSIM_PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/chart.svg", dir);
     int rc = dsim_chart_write(&(dsim_chart_page){f, NULL}, 1, path, width, height);
     FILE *fp = rc ? NULL : fopen(path, "rb");

@@ -122,10 +122,12 @@ static int segment_profit(const dsim__chart_runs *g, const dsim_run_segments *se
         int rc = dsim_chart_add_series(c, g->policy[p].name, p, (size_t)s0->n, true, &s);
         if (rc)
             return rc;
-        double sample[1024];
+        double *sample = malloc((g->policy[p].n_runs + 1) * sizeof *sample);
+        if (!sample)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory");
         for (int j = 0; j < s0->n; j++) {
             size_t m = 0;
-            for (size_t k = 0; k < g->policy[p].n_runs && m < 1024; k++)
+            for (size_t k = 0; k < g->policy[p].n_runs; k++)
                 sample[m++] = segs[r + k].summary[j][profit];
             dsim_estimate e = dsim_metrics_estimate_mean(sample, m);
             s->x[j] = j;
@@ -133,6 +135,7 @@ static int segment_profit(const dsim__chart_runs *g, const dsim_run_segments *se
             s->lo[j] = isnan(e.half_width) ? NAN : e.mean - e.half_width;
             s->hi[j] = isnan(e.half_width) ? NAN : e.mean + e.half_width;
         }
+        free(sample);
         r += g->policy[p].n_runs;
     }
     return DSIM_OK;

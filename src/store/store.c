@@ -705,6 +705,7 @@ int dsim_store_run_get(dsim_store *st, int64_t run_id, dsim_run_row *row)
     char sql[2048];
     sqlite3_stmt *stmt = NULL, *texts = NULL, *levels = NULL;
     int rc = DSIM_OK;
+    memset(row, 0, sizeof *row);
     if (sqlite3_prepare_v2(st->db, select_runs_sql(sql, sizeof sql, "WHERE r.id = ?"), -1, &stmt, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "SELECT scenario_text, policy_text FROM runs WHERE id = ?", -1, &texts, NULL) !=
             SQLITE_OK) {
@@ -739,6 +740,8 @@ done:
     sqlite3_finalize(stmt);
     sqlite3_finalize(texts);
     sqlite3_finalize(levels);
+    if (rc) /* nothing half-read is handed back */
+        dsim_store_row_clear(row);
     return rc;
 }
 

@@ -68,6 +68,13 @@ check "plot sweep: two axes, a heatmap" bash -c "'$DSIM' plot sweep --sweep two.
 check "the heatmap names the axes and the best policy" bash -c "$(declare -f svg_has); svg_has two.svg 'Best policy by segment.bargain.elasticity_mean and catalog.items' && svg_has two.svg '>best policy<'"
 check "plot sweep as PNG, both policies' colours" bash -c "'$DSIM' plot sweep --sweep one.ini --db s.db -o one.png >/dev/null && $PNG one.png 800 500 $blue $vermillion"
 
+# A sweep over words: the words are the x axis, in the picture and in the numbers.
+sed 's/^segment.bargain.elasticity_mean.*/discounts.objective = profit, revenue/' one.ini >words.ini
+"$DSIM" sweep words.ini --db s.db -q >/dev/null
+check "a sweep over words: its words on the x axis" bash -c "'$DSIM' plot sweep --sweep words.ini --db s.db -o words.svg >/dev/null && $(declare -f svg_has); svg_has words.svg '>revenue<'"
+check "and in its CSV" bash -c "'$DSIM' plot sweep --sweep words.ini --db s.db -o words.csv >/dev/null && grep -q '\"revenue\"' words.csv"
+check "the heatmap's CSV names each cell and its best policy" bash -c "'$DSIM' plot sweep --sweep two.ini --db s.db -o two.csv >/dev/null && grep -qE '^0,\"(fixed10|none)\",\"1.5 / 50\",' two.csv"
+
 # Offline evaluation: a forest of targets × estimators with the truth and the logging policy.
 "$DSIM" run "$DATA/small.ini" -p random --visits 3000 --log-events --db o.db -q >/dev/null
 "$DSIM" ope --log o.db:1 -p fixed10 -p uniform --estimators ips,dr --truth --db o.db --plot ope.svg >ope.txt
@@ -110,6 +117,9 @@ refused "a sweep not in the database" "is not in this database" x.png plot sweep
 refused "an unknown kind" "unknown kind 'delt' (did you mean 'delta'?)" x.png plot delt 1 --db r.db -o x.png
 refused "an unwritable output path" "cannot write nodir/x.png" nodir/x.png plot delta 1-9 --db r.db -o nodir/x.png
 refused "an output of no known kind" "end it with .png, .svg, .pdf or .csv" x.gif plot delta 1-9 --db r.db -o x.gif
+mkdir adir.png
+refused "an output that is a directory" "adir.png is a directory" "" plot delta 1-9 --db r.db -o adir.png
+refused "a report with a run twice" "runs 1 and 1 are both" x.html report 1-9 1 --db r.db -o x.html
 refused "an evaluation that does not exist" "no evaluation 7" x.png plot ope --ope 7 --db o.db -o x.png
 refused "a CSV that is not a bandit's" "row 1, column 1: expected the header 'policy'" x.png plot bandit delta.csv -o x.png
 refused "runs of unfinished or missing output" "-o OUT is required" "" plot delta 1-9 --db r.db

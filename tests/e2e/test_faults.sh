@@ -74,8 +74,8 @@ check "a FIFO as --db: exit 2 at once" bash -c "[[ $? -eq 2 ]] && grep -qF 'fifo
 # ---- a CSV log saved by a spreadsheet: its UTF-8 byte-order mark is not part of the first column's name
 "$DSIM" export-log rw/results.db:1 --csv plain.csv >/dev/null
 printf '\xEF\xBB\xBF' | cat - plain.csv >bom.csv
-"$DSIM" ope --log plain.csv -p uniform --bootstrap 0 --db o.db | grep -v '^log\|stored in' >plain.txt
-"$DSIM" ope --log bom.csv -p uniform --bootstrap 0 --db o.db | grep -v '^log\|stored in' >bom.txt
+"$DSIM" ope --log plain.csv -p uniform --bootstrap 0 --db o.db | grep -v '^log\|stored in\|dsim plot ope' >plain.txt
+"$DSIM" ope --log bom.csv -p uniform --bootstrap 0 --db o.db | grep -v '^log\|stored in\|dsim plot ope' >bom.txt
 check "a CSV log with a byte-order mark reads as without" cmp -s plain.txt bom.txt
 
 # ---- a full disk (root: an 8 MB tmpfs, filled but for ROOM): the failure named, nothing half-made left,

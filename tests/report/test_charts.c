@@ -271,6 +271,9 @@ static void test_chart__bad_input_leaves_nothing(void **state)
     int64_t twice[] = {f->ids[0], f->ids[0]};
     assert_int_equal(dsim_chart_from_runs(f->st, twice, 2, DSIM_PLOT_DELTA, &fig), DSIM_EINVAL);
     assert_non_null(strstr(dsim_errmsg(), "both fixed10 on seed 11"));
+    int64_t unpaired[] = {f->ids[0], f->ids[N_SEEDS + 1]}; /* fixed10 on seed 11, none on seed 12 */
+    assert_int_equal(dsim_chart_from_runs(f->st, unpaired, 2, DSIM_PLOT_DELTA, &fig), DSIM_EINVAL);
+    assert_non_null(strstr(dsim_errmsg(), "none ran on no seed fixed10 ran on"));
     ASSERT_OK(dsim_chart_from_runs(f->st, f->ids, 2, DSIM_PLOT_CUMULATIVE, &fig));
     char path[96];
     snprintf(path, sizeof path, "%s/chart.gif", f->dir);
@@ -322,6 +325,9 @@ static void test_chart__bandit_csv(void **state)
     write_file(path, "policy,seed,round,regret\nucb1,1,10,2\nucb1,x,20,3\n");
     assert_int_equal(dsim_chart_from_bandit_csv(path, 0, &fig), DSIM_ECONFIG);
     assert_non_null(strstr(dsim_errmsg(), "b.csv: row 3, column 2 (seed): expected a seed"));
+    write_file(path, "policy,seed,round,regret\nucb1,1,10,2\nucb1,1,10,2\n"); /* a file appended to itself */
+    assert_int_equal(dsim_chart_from_bandit_csv(path, 0, &fig), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "rows 2 and 3 are both ucb1, seed 1, round 10"));
     write_file(path, "arm,seed,round,regret\n");
     assert_int_equal(dsim_chart_from_bandit_csv(path, 0, &fig), DSIM_ECONFIG);
     assert_non_null(strstr(dsim_errmsg(), "row 1, column 1: expected the header 'policy'"));

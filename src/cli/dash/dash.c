@@ -841,7 +841,7 @@ static void save_now(screen *sc, const char *db)
     sc->save_now = false;
     int64_t ids[DASH_MAX_POLICIES * DASH_MAX_SEEDS];
     int n = 0;
-    char charts[DSIM_PATH_MAX + 64];
+    char charts[DSIM_PATH_MAX + 64] = "";
     if (save_snapshot(&sc->view, &sc->changes, db, ids, &n))
         snprintf(sc->message, sizeof sc->message, "saving failed: %s", dsim_errmsg());
     else if (n && save_charts(db, ids, n, charts, sizeof charts))
