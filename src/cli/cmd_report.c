@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
 #include "core/text.h"
 #include "dsim/chart.h"
 #include "dsim/error.h"
@@ -202,16 +203,8 @@ typedef struct {
 
 static int html_open(html_out *h, const char *out)
 {
-    snprintf(h->tmp, sizeof h->tmp, "%s.XXXXXX", out);
-    int fd = mkstemp(h->tmp);
-    h->fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!h->fp) {
-        if (fd >= 0) {
-            close(fd);
-            remove(h->tmp);
-        }
+    if (!(h->fp = dsim__open_beside(out, h->tmp, sizeof h->tmp)))
         return dsim_error_set(DSIM_EIO, "%s: cannot write: %s", out, strerror(errno));
-    }
     return DSIM_OK;
 }
 
@@ -351,6 +344,26 @@ static void html_begin(FILE *fp, const char *title, const char *db)
     fputs("</p>\n", fp);
 }
 
+/* The page's head, its title and the question: the story told by the opening comment of the file (`what`). */
+static void html_question(FILE *fp, const char *title, const char *db, const char *text, const char *what)
+{
+    html_begin(fp, title, db);
+    fputs("<h2 id=\"question\">The question</h2>\n<pre class=\"story\">", fp);
+    char *story = NULL;
+    size_t story_len = 0;
+    FILE *ms = open_memstream(&story, &story_len);
+    if (ms) {
+        story_of(text, ms);
+        fclose(ms);
+    }
+    if (story && *story)
+        html_text(fp, story);
+    else
+        fprintf(fp, "(the %s file has no opening comment)", what);
+    free(story);
+    fputs("</pre>\n", fp);
+}
+
 static void html_pre(FILE *fp, const char *heading, const char *name, const char *text)
 {
     fprintf(fp, "<h3>%s ", heading);
@@ -461,18 +474,8 @@ static int runs_html(FILE *fp, const run_set *r, const report_options *o, const 
     const dsim_run_row *first = &r->rows[0];
     char title[160];
     snprintf(title, sizeof title, "Which discount policy? Scenario %.60s", first->scenario_name);
-    html_begin(fp, title, o->db);
-    fputs("<h2 id=\"question\">The question</h2>\n<pre class=\"story\">", fp);
-    char *story = NULL;
-    size_t story_len = 0;
-    FILE *ms = open_memstream(&story, &story_len);
-    if (ms) {
-        story_of(first->scenario_text, ms);
-        fclose(ms);
-    }
-    html_text(fp, story && *story ? story : "(the scenario file has no opening comment)");
-    free(story);
-    fputs("</pre>\n<ul>\n<li>scenario <b>", fp);
+    html_question(fp, title, o->db, first->scenario_text, "scenario");
+    fputs("<ul>\n<li>scenario <b>", fp);
     html_text(fp, first->scenario_name);
     fprintf(fp, "</b>, objective <b>%s</b></li>\n<li>policies: ", first->objective);
     for (int p = 0; p < r->n_policies; p++) {
@@ -665,18 +668,8 @@ static int sweep_html(FILE *fp, dsim_store *store, const report_options *o, cons
 {
     char title[160];
     snprintf(title, sizeof title, "Sweep %.100s", job->sw.path);
-    html_begin(fp, title, o->db);
-    fputs("<h2 id=\"question\">The question</h2>\n<pre class=\"story\">", fp);
-    char *story = NULL;
-    size_t story_len = 0;
-    FILE *ms = open_memstream(&story, &story_len);
-    if (ms) {
-        story_of(job->sweep_text, ms);
-        fclose(ms);
-    }
-    html_text(fp, story && *story ? story : "(the sweep file has no opening comment)");
-    free(story);
-    fprintf(fp, "</pre>\n<p>%zu cells &times; %d policies &times; %d seeds, %llu visits per run.</p>\n",
+    html_question(fp, title, o->db, job->sweep_text, "sweep");
+    fprintf(fp, "<p>%zu cells &times; %d policies &times; %d seeds, %llu visits per run.</p>\n",
             job->sw.n_cells, job->sw.n_policies, job->sw.seeds, (unsigned long long)job->sw.visits);
     fputs("<h2 id=\"chart\">Chart</h2>\n", fp);
     int rc = html_figure(fp, fig, job->sw.n_axes == 1 ? "Each policy's paired difference to the first, by the axis "

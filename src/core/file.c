@@ -3,7 +3,11 @@
  */
 #include "core/file.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dsim/error.h"
 
@@ -19,4 +23,25 @@ int dsim__check_regular(const char *path, const char *what, int code)
         return dsim_error_set(code, "%s: not a regular file (it is %s); expected %s", path, kind_of(st.st_mode),
                               what);
     return DSIM_OK;
+}
+
+FILE *dsim__open_beside(const char *path, char *tmp, size_t n)
+{
+    if ((size_t)snprintf(tmp, n, "%s.XXXXXX", path) >= n) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return NULL;
+    mode_t mask = umask(0);
+    umask(mask);
+    FILE *fp = fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "w") : NULL;
+    if (!fp) {
+        int err = errno;
+        close(fd);
+        remove(tmp);
+        errno = err;
+    }
+    return fp;
 }

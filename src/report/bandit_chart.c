@@ -132,8 +132,9 @@ static int fill(const bandit_rows *b, double lai_robbins, dsim_chart *c)
     c->style = DSIM_CHART_LINES;
     c->log_x = true;
     snprintf(c->title, sizeof c->title, "Regret against rounds");
-    snprintf(c->subtitle, sizeof c->subtitle, "%s; mean of %zu seeds, band: 95 %% across seeds%s", b->path,
-             max_seeds, lai_robbins > 0 ? "; dashed: Lai & Robbins' lower bound C ln t" : "");
+    const char *slash = strrchr(b->path, '/'); /* the file's name: its directory says nothing here */
+    snprintf(c->subtitle, sizeof c->subtitle, "%.80s; mean of %zu seeds, band: 95 %% across seeds%s",
+             slash ? slash + 1 : b->path, max_seeds, lai_robbins > 0 ? "; dashed: Lai & Robbins' lower bound C ln t" : "");
     snprintf(c->x_label, sizeof c->x_label, "round t (log scale)");
     snprintf(c->y_label, sizeof c->y_label, "pseudo-regret (expected reward lost)");
 done:

@@ -14,6 +14,7 @@
 
 #include <plplot.h>
 
+#include "core/file.h"
 #include "dsim/chart.h"
 #include "dsim/error.h"
 
@@ -779,19 +780,13 @@ int dsim_chart_write(const dsim_chart_page *pages, int n, const char *path, int 
     if (height <= 0)
         height = default_height(pages[0].figure, width);
     /* A temporary file beside the target, renamed when complete: a failure leaves nothing behind. */
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
     if (!tmp)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
-    snprintf(tmp, len + 16, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    FILE *fp = dsim__open_beside(path, tmp, len);
     if (!fp) {
         int rc = dsim_error_set(DSIM_EIO, "%s: cannot write: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            remove(tmp);
-        }
         free(tmp);
         return rc;
     }

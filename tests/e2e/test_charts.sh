@@ -28,6 +28,8 @@ for kind in delta cumulative conversion regret levels segments; do
         svg_has $kind.svg '>none<' && svg_has $kind.svg '>thompson<'"
     check "plot $kind: its x axis is visits" svg_has $kind.svg ">visits<"
 done
+check "a chart gets an ordinary new file's permissions (0666 less the umask)" \
+    test "$(stat -c %a delta.png)" = "$(printf '%o' $((0666 & ~$(umask))))"
 check "delta: title and unit" svg_has delta.svg "Δ cumulative profit (currency)"
 check "delta: the band is said to be paired" svg_has delta.svg "band: 95 % interval of the paired difference"
 check "levels: 800 x 500, grey for no discount (none) and the ramp's 10 % for fixed10" $PNG levels.png 800 500 BBBBBB
@@ -105,6 +107,7 @@ if text.count("<svg") != 6: sys.exit(f"{text.count('<svg')} charts, expected 6")
 if re.search(r"<script|<link|<img|\bsrc=|@import|url\((?!#)", text): sys.exit("the report refers to something outside it")
 EOF
 runs_of() { grep -o '[0-9]* visits per run; runs [0-9, ]*' "$1"; }
+check "so does a report" test "$(stat -c %a report.html)" = "$(stat -c %a delta.png)"
 check "report --scenario: the same runs" bash -c "'$DSIM' report --scenario small --db r.db -o scenario.html >/dev/null && [[ -n \"\$(grep -o 'runs [0-9]' scenario.html)\" ]]"
 check "report --scenario lists what report 1-9 lists" test "$(runs_of scenario.html)" = "$(runs_of report.html)"
 check "report as PDF: pages" bash -c "'$DSIM' report 1-9 --db r.db -o report.pdf >/dev/null && test \$(grep -ac '/Type /Page\b' report.pdf) -ge 8"
