@@ -12,6 +12,7 @@
 #ifndef DSIM_OPE_H
 #define DSIM_OPE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -262,6 +263,8 @@ typedef struct {
     size_t train; /* the log's first rows, from which dsim policy targets learn; the rest are judged */
     int folds;    /* cross-fitting folds of the reward model */
     uint64_t seed; /* of the sums' bootstrap blocks */
+    const volatile sig_atomic_t *stop; /* once set, the evaluation ends DSIM_EINTERRUPTED at its next chunk; may
+                                          be NULL */
 } dsim_ope_plan;
 
 /**
@@ -269,7 +272,7 @@ typedef struct {
  * plan->train rows, the reward model is fitted on the rest, and each target's terms on the rest go into
  * sums[t] (caller-owned on success, dsim_ope_sums_free() each), every one paired with the first target's.
  * @return 0; DSIM_EINVAL (nothing left to judge), DSIM_ECONFIG (a target cannot read this log),
- *         DSIM_ENOMEM, DSIM_EIO or DSIM_ENUMERIC (then no sums are left).
+ *         DSIM_ENOMEM, DSIM_EIO, DSIM_ENUMERIC or DSIM_EINTERRUPTED (then no sums are left).
  */
 int dsim_ope_evaluate_log(dsim_ope_stream *stream, dsim_ope_target *const *targets, int n_targets,
                           const dsim_ope_plan *plan, dsim_ope_sums **sums);

@@ -402,9 +402,14 @@ static int report_differences(const ope_options *o, const target_slot *targets, 
     return EXIT_OK;
 }
 
-/* A pass's failure: the input's (a target that cannot read it: 2) or the machine's (memory, disk: 1). */
+/* A pass's failure: the input's (a target that cannot read it: 2) or the machine's (memory, disk: 1); or Ctrl-C
+   (130), before anything was stored. */
 static int pass_status(int rc)
 {
+    if (rc == DSIM_EINTERRUPTED) {
+        cli_error("ope: interrupted; nothing was stored");
+        return EXIT_INTERRUPTED;
+    }
     cli_error("%s", dsim_errmsg());
     return rc == DSIM_EIO || rc == DSIM_ENOMEM ? EXIT_RUNTIME : cli_exit_status(rc);
 }
@@ -430,6 +435,7 @@ int cmd_ope(int argc, char **argv)
     int status = parse_options(argc, argv, &o);
     if (status)
         return status < 0 ? EXIT_OK : status;
+    cli_catch_interrupts(); /* SIGINT, SIGTERM: the evaluation stops at its next chunk, exit 130 */
     source src;
     target_slot targets[MAX_TARGETS] = {0};
     dsim_ope_target *judged[MAX_TARGETS];
@@ -449,13 +455,15 @@ int cmd_ope(int argc, char **argv)
         judged[t] = targets[t].target;
     int rc = status ? DSIM_OK
                     : dsim_ope_evaluate_log(src.stream, judged, o.n_policies,
-                                            &(dsim_ope_plan){train, o.folds, o.seed}, sums);
+                                            &(dsim_ope_plan){train, o.folds, o.seed, &cli_interrupted}, sums);
     if (rc)
         status = pass_status(rc);
     if (!status && train && o.format == CLI_TABLE)
         printf("targets trained on the first %zu rows; judged on the remaining %zu\n", train, src.n - train);
     for (int t = 0; t < o.n_policies && !status; t++)
-        truth[t] = o.truth ? true_value(&src, &targets[t]) : NAN;
+        truth[t] = o.truth && !cli_interrupted ? true_value(&src, &targets[t]) : NAN;
+    if (!status && cli_interrupted) /* Ctrl-C: stop before anything is stored */
+        status = pass_status(dsim_error_set(DSIM_EINTERRUPTED, "interrupted"));
     rc = status ? DSIM_OK : dsim_store_open(&store, o.db);
     if (rc) {
         cli_error("%s", dsim_errmsg());

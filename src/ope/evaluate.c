@@ -20,12 +20,21 @@ typedef struct {
     dsim_ope_sums **sums;
     size_t first_evaluated;          /* the rows before it trained the targets */
     bool seen[DSIM_OPE_MAX_ACTIONS]; /* the actions the logger took in the evaluated rows */
+    const volatile sig_atomic_t *stop;
 } passes;
+
+/* Between chunks: has the caller asked the evaluation to stop (Ctrl-C)? */
+static int stopped(const passes *ps)
+{
+    return ps->stop && *ps->stop ? dsim_error_set(DSIM_EINTERRUPTED, "interrupted") : DSIM_OK;
+}
 
 /* Training: dsim policy targets learn from the log's first rows. */
 static int train_chunk(const dsim_ope_log *chunk, void *data)
 {
     passes *ps = data;
+    if (stopped(ps))
+        return DSIM_EINTERRUPTED;
     for (int t = 0; t < ps->n_targets; t++) {
         int rc = dsim_ope_target_train(ps->targets[t], chunk, chunk->n);
         if (rc)
@@ -37,6 +46,8 @@ static int train_chunk(const dsim_ope_log *chunk, void *data)
 static int model_chunk(const dsim_ope_log *chunk, void *data)
 {
     passes *ps = data;
+    if (stopped(ps))
+        return DSIM_EINTERRUPTED;
     for (size_t i = 0; i < chunk->n; i++)
         ps->seen[chunk->action[i]] = true;
     return dsim_ope_model_add(ps->model, chunk);
@@ -46,6 +57,8 @@ static int model_chunk(const dsim_ope_log *chunk, void *data)
 static int terms_chunk(const dsim_ope_log *chunk, void *data)
 {
     passes *ps = data;
+    if (stopped(ps))
+        return DSIM_EINTERRUPTED;
     /* Support is judged on the evaluated rows: an action the logger took only while the targets trained
        gives no evidence about the rows judged. */
     dsim_ope_log judged = *chunk;
@@ -74,7 +87,8 @@ int dsim_ope_evaluate_log(dsim_ope_stream *stream, dsim_ope_target *const *targe
     const dsim_ope_log *log = dsim_ope_stream_header(stream);
     size_t n = dsim_ope_log_rows(log);
     dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
-    passes ps = {.targets = targets, .n_targets = n_targets, .sums = sums, .first_evaluated = plan->train};
+    passes ps = {.targets = targets, .n_targets = n_targets, .sums = sums, .first_evaluated = plan->train,
+                 .stop = plan->stop};
     for (int t = 0; t < n_targets; t++)
         sums[t] = NULL;
     if (plan->train >= n)

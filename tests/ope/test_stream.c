@@ -151,7 +151,8 @@ static void test_stream__a_streamed_log_gives_exactly_the_whole_logs_results(voi
 }
 
 /* dsim_ope_evaluate_log's passes are the ones above: each target's sums give exactly (==) the whole log's
-   estimates; the second target is paired with the first; a plan that leaves nothing to judge is refused. */
+   estimates; the second target is paired with the first; a plan that leaves nothing to judge is refused; a stop
+   flag ends it interrupted. */
 static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
 {
     (void)state;
@@ -161,7 +162,7 @@ static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
     ASSERT_OK(dsim_ope_target_uniform(&targets[0]));
     ASSERT_OK(dsim_ope_target_deterministic(&targets[1], 2));
     dsim_ope_sums *sums[2];
-    ASSERT_OK(dsim_ope_evaluate_log(stream, targets, 2, &(dsim_ope_plan){0, 5, test_seed(7)}, sums));
+    ASSERT_OK(dsim_ope_evaluate_log(stream, targets, 2, &(dsim_ope_plan){0, 5, test_seed(7), NULL}, sums));
     dsim_ope_tuning tuning = DSIM_OPE_TUNING_INIT;
     dsim_ope_reward_model *model = NULL;
     ASSERT_OK(dsim_ope_model_fit(&model, &whole, 5, 1.0));
@@ -183,7 +184,13 @@ static void test_stream__evaluating_a_log_is_the_passes_over_it(void **state)
     assert_true(fabs(d.value - (k.value - u.value)) <= 1e-12); /* a sum of differences, a difference of sums */
     dsim_ope_sums_free(sums[0]);
     dsim_ope_sums_free(sums[1]);
-    assert_int_equal(dsim_ope_evaluate_log(stream, targets, 2, &(dsim_ope_plan){ROWS, 5, 1}, sums), DSIM_EINVAL);
+    assert_int_equal(dsim_ope_evaluate_log(stream, targets, 2, &(dsim_ope_plan){ROWS, 5, 1, NULL}, sums), DSIM_EINVAL);
+    /* Ctrl-C: the flag set, the evaluation ends interrupted at its next chunk and leaves no sums */
+    volatile sig_atomic_t stop = 1;
+    assert_int_equal(dsim_ope_evaluate_log(stream, targets, 2, &(dsim_ope_plan){0, 5, 1, &stop}, sums),
+                     DSIM_EINTERRUPTED);
+    assert_null(sums[0]);
+    assert_null(sums[1]);
     dsim_ope_model_free(model);
     dsim_ope_target_free(targets[0]);
     dsim_ope_target_free(targets[1]);
