@@ -215,7 +215,7 @@ static void test_chart__svg_names_everything_and_draws_every_point(void **state)
     assert_non_null(strstr(svg, ">visits<"));
     assert_non_null(strstr(svg, "mean of 4 seeds; band: 95 % interval of the paired difference"));
     for (int p = 0; p < N_POLICIES; p++) {
-        char entry[80];
+        char entry[DSIM_CHART_LABEL_MAX + 4];
         snprintf(entry, sizeof entry, ">%s<", fig.panel[0].series[p].name);
         assert_non_null(strstr(svg, entry));
         assert_int_equal(line_points(svg, dsim_chart_palette(p)), (int)fig.panel[0].series[p].n);

@@ -845,10 +845,11 @@ static void save_now(screen *sc, const char *db)
     if (save_snapshot(&sc->view, &sc->changes, db, ids, &n))
         snprintf(sc->message, sizeof sc->message, "saving failed: %s", dsim_errmsg());
     else if (n && save_charts(db, ids, n, charts, sizeof charts))
-        snprintf(sc->message, sizeof sc->message, "saved %d runs to %s; charts failed: %s", n, db, dsim_errmsg());
+        snprintf(sc->message, sizeof sc->message, "saved %d runs to %.80s; charts failed: %.120s", n, db,
+                 dsim_errmsg());
     else
-        snprintf(sc->message, sizeof sc->message, "saved %d runs of %llu visits to %s; charts beside it: %s", n,
-                 (unsigned long long)sc->view.done, db, charts);
+        snprintf(sc->message, sizeof sc->message, "saved %d runs of %llu visits to %.80s; charts beside it: %.60s",
+                 n, (unsigned long long)sc->view.done, db, charts);
 }
 
 int dash_run(dash_shared *s, const char *db)
