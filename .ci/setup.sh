@@ -7,11 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc libc6-dev make cmake pkg-config libgsl-dev libsqlite3-dev libncurses-dev libopenblas-dev libinih-dev
-          libcmocka-dev libcsv-dev sqlite3 tmux python3 libplplot-dev plplot-driver-cairo)
+          libcmocka-dev libcsv-dev sqlite3 tmux python3 libplplot-dev plplot-driver-cairo
+          help2man)
 # CI renders dsim report in headless Chromium (ctest label browser); elsewhere that test skips when it is absent.
 [[ "${CI:-}" == true ]] && packages+=(chromium)
 # The optional MPI driver of dsim sweep (-DDSIM_WITH_MPI=ON) needs Debian's OpenMPI.
 [[ " $* " == *" -DDSIM_WITH_MPI=ON "* ]] && packages+=(libopenmpi-dev openmpi-bin)
+# The .deb test (-DDSIM_PACKAGE_TEST=ON) builds the package (dpkg-shlibdeps) and a Debian root (debootstrap).
+[[ " $* " == *" -DDSIM_PACKAGE_TEST=ON "* ]] && packages+=(dpkg-dev debootstrap)
 # The fuzz harnesses (-DDSIM_FUZZ=ON) need clang and its libFuzzer runtime.
 [[ " $* " == *" -DDSIM_FUZZ=ON "* ]] && packages+=(clang libclang-rt-14-dev)
 missing=()

@@ -16,7 +16,7 @@ DB=$WORK/img.db
     --plot "$OUT/delta.png" >/dev/null
 "$DSIM" plot segments 1-25 --db "$DB" -o "$OUT/segments.png" >/dev/null
 "$DSIM" plot levels 1-25 --db "$DB" -o "$OUT/levels.png" >/dev/null
-# The README's sweep, two axes: which policy wins where.
+# The example sweep of docs/sweeps.md, two axes: which policy wins where.
 "$DSIM" sweep scenarios/sweeps/elasticity.ini --db "$DB" -q --plot "$OUT/sweep.png" >/dev/null
 # Offline evaluation of three targets on a uniform-random log, against the simulator's truth.
 log=$("$DSIM" run default -p random --visits 50000 --log-events --db "$DB" -q --format json |

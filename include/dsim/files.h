@@ -1,6 +1,7 @@
 /*
- * dsim/files.h — the shipped scenarios and policies: a bare NAME is found as ./KIND/NAME.ini, else in the data
- * directory dsim was built with (the source tree's scenarios/ and policies/).
+ * dsim/files.h — the shipped scenarios and policies: a bare NAME is found as KIND/NAME.ini in, in order, the
+ * current directory, $DSIM_DATA_DIR, the share/dsim beside the running program's bin/ (an installed dsim, wherever
+ * it was installed), the install prefix dsim was configured with, and the source tree (an uninstalled build).
  */
 #ifndef DSIM_FILES_H
 #define DSIM_FILES_H
@@ -9,14 +10,13 @@
 
 /**
  * The file of a scenario or policy as named on a command line or in a sweep: `kind` is "scenarios" or
- * "policies". A path (with '/' or ending in .ini) is used as given; a bare NAME is looked up as
- * ./KIND/NAME.ini, then in the data directory. @param out the path found (n bytes, caller-owned)
- * @return 0, or DSIM_ENOTFOUND with a message naming both places looked in.
+ * "policies". A path (with '/' or ending in .ini) is used as given; a bare NAME is looked up in the places
+ * above, in order. @param out the path found (n bytes, caller-owned)
+ * @return 0, or DSIM_ENOTFOUND with a message naming every place looked in.
  */
 int dsim_files_find(const char *kind, const char *name, char *out, size_t n);
 
-/** @return the directory holding KIND/: "." if the current directory has it, else the data directory
- *  (static storage). */
+/** @return the first of the places above that holds KIND/ (static storage). */
 const char *dsim_files_dir(const char *kind);
 
 /** The NAMEs of KIND/NAME.ini in dsim_files_dir(kind), sorted, at most `max`; each owned by the caller

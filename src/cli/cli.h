@@ -43,6 +43,7 @@ int cmd_export_log(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_scenario_keys(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_scenarios(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /**

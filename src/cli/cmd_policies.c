@@ -35,12 +35,27 @@ static void print_types(void)
         printf("    %-20s %s\n", dsim_features_name((dsim_feature)f), dsim_features_doc((dsim_feature)f));
 }
 
+/* --names: the shipped policy files' NAMEs alone, one per line (for scripts and shell completion). */
+static int print_names(void)
+{
+    char *names[256];
+    size_t n = dsim_files_list("policies", names, 256);
+    for (size_t i = 0; i < n; i++) {
+        printf("%s\n", names[i]);
+        free(names[i]);
+    }
+    return EXIT_OK;
+}
+
 int cmd_policies(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--names") == 0)
+        return print_names();
     if (argc > 1) {
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-            printf("usage: dsim policies\n\nLists the policy types, their parameters (with defaults and ranges),\n"
-                   "and the policy files shipped in policies/.\n");
+            printf("usage: dsim policies [--names]\n\nLists the policy types, their parameters (with defaults and "
+                   "ranges),\nand the policy files shipped in policies/.\n\n"
+                   "  --names   the shipped policy files' names alone, one per line (for scripts and completion)\n");
             return EXIT_OK;
         }
         cli_error("policies: unexpected argument '%s'", argv[1]);

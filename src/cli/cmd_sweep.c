@@ -24,7 +24,7 @@ static const char sweep_usage[] =
     "usage: dsim sweep FILE [-j N] [--shard I/N] [--db FILE] [--summary] [--csv FILE] [--format F] [--plot OUT]\n"
     "                  [--quiet]\n\n"
     "Runs every cell x policy x seed of the sweep FILE (a base scenario, policies, seeds, visits and axes that\n"
-    "set scenario keys to lists or FROM:TO:STEP ranges; see the README), skipping the runs a previous,\n"
+    "set scenario keys to lists or FROM:TO:STEP ranges; see docs/sweeps.md), skipping the runs a previous,\n"
     "interrupted call already finished, then prints each cell's policies with their mean objective and\n"
     "95 % interval, and the best.\n\n"
     "  -j, --jobs N    worker processes computing runs (default: one per core); this process writes\n"

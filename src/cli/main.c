@@ -1,6 +1,7 @@
 /*
  * main.c — the `dsim` command: dispatch to one sub-command per file (cmd_*.c).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@ static const cli_command commands[] = {
     {"plot", "draw a chart of stored runs, a sweep, an evaluation or a bandit CSV (PNG, SVG, PDF)", cmd_plot},
     {"report", "write a self-contained HTML (or PDF) report of stored runs or a sweep", cmd_report},
     {"export-log", "write a run's logged decisions as a CSV log", cmd_export_log},
+    {"scenarios", "list the shipped scenarios by name, each with the first line of its story", cmd_scenarios},
     {"policies", "list policy types, their parameters and the shipped policy files", cmd_policies},
     {"scenario-keys", "list every scenario key with its unit, default and meaning", cmd_scenario_keys},
 };
@@ -34,7 +36,18 @@ static void usage(FILE *out)
                  "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nexample:\n  dsim run default -p none -p fixed10 -p thompson -p oracle --seeds 3\n");
+    fprintf(out, "\n  --version      print dsim's version\n  --help         this help\n"
+                 "\nexample:\n  dsim run default -p none -p fixed10 -p thompson -p oracle --seeds 3\n"
+                 "\nsee man dsim, and man dsim-COMMAND for each command\n");
+}
+
+/* Was help asked for anywhere in a command's arguments? Then the manual is pointed to after its usage. */
+static bool asks_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -52,8 +65,12 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int status = commands[i].run(argc - 1, argv + 1);
+            if (status == EXIT_OK && asks_help(argc - 1, argv + 1))
+                printf("\nsee man dsim-%s\n", commands[i].name);
+            return status;
+        }
     fprintf(stderr, "dsim: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

@@ -256,8 +256,10 @@ for t in none fixed random tiered epsilon_greedy ucb1 ucb_pi thompson exp3 linuc
     check "policies lists $t" grep -q "^$t — " <<<"$pol"
 done
 check "scenario-keys documents elasticity_mean" bash -c "'$DSIM' scenario-keys | grep -q '| \`elasticity_mean\` | 2.6 |'"
-# scenarios/README.md's tables are dsim scenario-keys' output, so the reference cannot drift from the code.
-check "scenarios/README.md is dsim scenario-keys" bash -c "diff <(sed -n '/^### \\[scenario\\]/,\$p' '$SRC/scenarios/README.md') <('$DSIM' scenario-keys | sed -n '/^### \\[scenario\\]/,\$p')"
+# README's table of commands is dsim --help's list, so neither can drift from the other.
+check "README's command table lists exactly dsim --help's commands" bash -c "diff <(sed -n 's/^| \`dsim \([a-z-]*\)\` | .*/\1/p' '$SRC/README.md') <('$DSIM' --help | sed -n '/^commands:/,/^\$/s/^  \([a-z-]*\) .*/\1/p')"
+# docs/scenarios.md's key tables are dsim scenario-keys' output, so the reference cannot drift from the code.
+check "docs/scenarios.md's keys are dsim scenario-keys" bash -c "diff <(sed -n '/^### \\[scenario\\]/,\$p' '$SRC/docs/scenarios.md') <('$DSIM' scenario-keys | sed -n '/^### \\[scenario\\]/,\$p')"
 check "--version" bash -c "'$DSIM' --version | grep -qE '^dsim [0-9]+\.[0-9]+\.[0-9]+$'"
 check "--help lists commands" bash -c "'$DSIM' --help | grep -q '^  run '"
 check "run --help" bash -c "'$DSIM' run --help | grep -q 'usage: dsim run SCENARIO'"
