@@ -380,8 +380,8 @@ static const dsim_plot_kind run_charts[] = {DSIM_PLOT_DELTA,  DSIM_PLOT_CUMULATI
 #define N_RUN_CHARTS (sizeof run_charts / sizeof run_charts[0])
 
 static const char *const run_captions[] = {
-    "Cumulative objective minus the first policy's, seed by seed; the band is the 95 % interval of that paired "
-    "difference. Above zero: better than the baseline.",
+    ("Cumulative objective minus the first policy's, seed by seed; the band is the 95 % interval of that paired "
+     "difference. Above zero: better than the baseline."),
     "Cumulative objective, mean across seeds with a 95 % band.",
     "Purchases per visit between checkpoints: how conversion moves as policies learn and shoppers adapt.",
     "Cumulative myopic regret: objective lost against the oracle that picks the best level for each visit alone.",
