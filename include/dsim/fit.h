@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsim/store.h"
+
 #define DSIM_FIT_MAX_SEGMENTS 8
 #define DSIM_FIT_PARAMS 3 /* per segment: α (base utility), β (discount), ρ (discount over the reference) */
 
@@ -36,6 +38,13 @@ int dsim_fit_data_build(dsim_fit_data *out, const uint64_t *shopper, const doubl
                         const unsigned char *purchased, size_t n, double memory, double reference0);
 /** Free what the data holds and zero it. */
 void dsim_fit_data_clear(dsim_fit_data *d);
+
+/**
+ * The data of run `run_id`, logged with --log-events: every visit's shopper, discount (its level's percent) and
+ * purchase, in log order, built as dsim_fit_data_build() builds it. @return 0, DSIM_ENOTFOUND, DSIM_EINVAL (no
+ * events, or a run of discount scope item) or DSIM_ESTORE.
+ */
+int dsim_fit_data_from_run(dsim_store *st, int64_t run_id, double memory, double reference0, dsim_fit_data *out);
 
 /** A fitted mixture, segments ordered by ascending α; standard errors NAN where the information is singular. */
 typedef struct {

@@ -6,11 +6,13 @@
  */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "dsim/fit.h"
+#include "dsim/study.h"
 #include "helpers.h"
 
 /* The reference each visit sees is r ← λ r + (1 − λ) d over the shopper's own visits, in log order. */
@@ -118,6 +120,44 @@ static void test_fit__recovers_two_segments(void **state)
     dsim_fit_data_clear(&d);
 }
 
+/* A run logged with --log-events: a visit per decision, each shopper's, its level's discount and the purchase. */
+static void test_fit__reads_a_logged_run(void **state)
+{
+    (void)state;
+    char db[] = "/tmp/dsim_fit_XXXXXX";
+    close(mkstemp(db));
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, db));
+    const char *names[] = {"random"};
+    dsim_scenario *sc = NULL;
+    dsim_policy_config *random = NULL;
+    ASSERT_OK(dsim_study_load(DSIM_TEST_DATA "/small.ini", names, 1, &sc, &random));
+    dsim_study_run run = DSIM_STUDY_RUN_INIT;
+    run.scenario = sc, run.policy = random, run.seed = 3, run.sim.visits = 2000, run.sim.log_decisions = true;
+    dsim_study_result res = {0};
+    int64_t id;
+    ASSERT_OK(dsim_study_run_one(st, &run, &res, &id));
+    dsim_fit_data d;
+    ASSERT_OK(dsim_fit_data_from_run(st, id, 0.8, 0, &d));
+    assert_int_equal(d.n_visits, res.head.final.visits);
+    size_t bought = 0;
+    for (size_t t = 0; t < d.n_visits; t++) {
+        bool a_level = false;
+        for (int l = 0; l < sc->discounts.n_levels; l++)
+            a_level |= fabs(d.x[t * 3 + 1] - sc->discounts.levels[l]) < 1e-12;
+        assert_true(a_level);
+        bought += d.y[t];
+    }
+    assert_true(bought > 0 && bought <= res.head.final.purchases);
+    dsim_fit_data_clear(&d);
+    assert_int_equal(dsim_fit_data_from_run(st, id + 1, 0.8, 0, &d), DSIM_ENOTFOUND);
+    dsim_study_result_clear(&res);
+    dsim_policy_config_free(random);
+    dsim_scenario_free(sc);
+    dsim_store_close(st);
+    unlink(db);
+}
+
 static void test_fit__refuses_what_cannot_be_fitted(void **state)
 {
     (void)state;
@@ -140,6 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fit__reference_is_each_shoppers_memory),
         cmocka_unit_test(test_fit__recovers_two_segments),
+        cmocka_unit_test(test_fit__reads_a_logged_run),
         cmocka_unit_test(test_fit__refuses_what_cannot_be_fitted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
