@@ -53,7 +53,6 @@ typedef struct {
     bool log_x;
     bool zero_line;
     double ref_x;                          /* NAN: none; else a vertical dashed line (forest: the logging policy) */
-    char ref_label[DSIM_CHART_LABEL_MAX];
     int n_series;
     dsim_chart_series series[DSIM_CHART_MAX_SERIES];
     int n_categories;                          /* bars and forest rows; heatmap columns */
@@ -81,7 +80,6 @@ int dsim_chart_add_series(dsim_chart *chart, const char *name, int color, size_t
 
 /** The palette: colour-blind-safe (Okabe & Ito 2008) for index ≥ 0, as 0xRRGGBB; a negative index (from
  *  dsim_chart_ramp) is a point on a light-to-dark ramp for ordered things (discount levels). */
-int dsim_chart_palette_size(void);
 unsigned dsim_chart_palette(int index);
 /** The palette index of point t ∈ [0, 1] of the ramp (0: grey, nothing given). */
 int dsim_chart_ramp(double t);

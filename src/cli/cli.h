@@ -150,6 +150,9 @@ typedef struct {
                  CLI_LIFT: that difference over the first row's value */
 } cli_column;
 
+/** The table's columns out of every run's metrics: (n_runs, n_columns) from `block` (n_runs, n_metrics), column c
+ *  being metric[c]. @return an array the caller frees, or NULL (memory). */
+double *cli_column_values(const double *block, size_t n_runs, size_t n_metrics, const size_t *metric, int n_columns);
 /** Column c of row `row` as a mean ± 95 % across seeds; for CLI_DELTA and CLI_LIFT (`kind`) paired with row 0
  *  seed by seed. @param values (n_rows, n_seeds, n_columns) */
 dsim_estimate cli_column_estimate(int kind, const double *values, int n_columns, int c, int row, size_t n_seeds);

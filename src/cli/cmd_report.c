@@ -251,13 +251,10 @@ static void table_cells(const run_set *r, const double *block, char (*cells)[96]
 {
     size_t metric[16];
     *n_columns = cli_run_default_columns(columns, metric, 16);
-    size_t n = (size_t)r->n_policies * r->n_seeds;
-    double *values = malloc((n ? n : 1) * (size_t)*n_columns * sizeof *values);
+    double *values = cli_column_values(block, (size_t)r->n_policies * r->n_seeds, dsim_metrics_n_defs, metric,
+                                       *n_columns);
     if (!values)
         return;
-    for (size_t t = 0; t < n; t++)
-        for (int c = 0; c < *n_columns; c++)
-            values[t * (size_t)*n_columns + (size_t)c] = block[t * dsim_metrics_n_defs + metric[c]];
     for (int p = 0; p < r->n_policies; p++)
         for (int c = 0; c < *n_columns; c++)
             cli_format_cell(cells[p * *n_columns + c], 96, columns[c].format,
@@ -566,13 +563,10 @@ static void table_text(FILE *fp, const run_set *r, const double *block)
     size_t metric[16];
     cli_column columns[16];
     int n_columns = cli_run_default_columns(columns, metric, 16);
-    size_t n = (size_t)r->n_policies * r->n_seeds;
-    double *values = malloc((n ? n : 1) * (size_t)n_columns * sizeof *values);
+    double *values = cli_column_values(block, (size_t)r->n_policies * r->n_seeds, dsim_metrics_n_defs, metric,
+                                       n_columns);
     if (!values)
         return;
-    for (size_t t = 0; t < n; t++)
-        for (int c = 0; c < n_columns; c++)
-            values[t * (size_t)n_columns + (size_t)c] = block[t * dsim_metrics_n_defs + metric[c]];
     cli_print_comparison(fp, r->names, r->n_policies, columns, n_columns, values, r->n_seeds);
     free(values);
 }

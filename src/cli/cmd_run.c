@@ -229,16 +229,11 @@ static int read_figures(const char *db, const cli_run_slot *slots, size_t n_poli
 static void print_block(const run_options *r, dsim_policy_config **configs, const figures *f, const double *block)
 {
     const char *names[MAX_POLICIES];
-    double *values = malloc(f->n_policies * f->n_seeds * (size_t)r->n_columns * sizeof *values);
+    double *values = cli_column_values(block, f->n_policies * f->n_seeds, f->n_metrics, r->metric, r->n_columns);
     if (!values)
         return;
-    for (size_t p = 0; p < f->n_policies; p++) {
+    for (size_t p = 0; p < f->n_policies; p++)
         names[p] = configs[p]->name;
-        for (size_t s = 0; s < f->n_seeds; s++)
-            for (int c = 0; c < r->n_columns; c++)
-                values[((p * f->n_seeds + s) * (size_t)r->n_columns) + (size_t)c] =
-                    block[(p * f->n_seeds + s) * f->n_metrics + r->metric[c]];
-    }
     cli_print_comparison(stdout, names, (int)f->n_policies, r->columns, r->n_columns, values, f->n_seeds);
     free(values);
 }

@@ -46,6 +46,15 @@ static int max_int(int a, int b)
     return a > b ? a : b;
 }
 
+double *cli_column_values(const double *block, size_t n_runs, size_t n_metrics, const size_t *metric, int n_columns)
+{
+    double *values = malloc((n_runs ? n_runs : 1) * (size_t)n_columns * sizeof *values);
+    for (size_t t = 0; values && t < n_runs; t++)
+        for (int c = 0; c < n_columns; c++)
+            values[t * (size_t)n_columns + (size_t)c] = block[t * n_metrics + metric[c]];
+    return values;
+}
+
 dsim_estimate cli_column_estimate(int kind, const double *values, int n_columns, int c, int row, size_t n_seeds)
 {
     double sample[n_seeds ? n_seeds : 1];

@@ -18,7 +18,22 @@ typedef struct {
     char policy[DSIM_CHART_LABEL_MAX];
     unsigned long long seed, round;
     double regret;
+    int policy_index; /* in the order first met */
+    size_t row;       /* in the file */
 } bandit_point;
+
+/* By policy, round and seed, so that each point's values are one run and a value given twice sits beside its twin. */
+static int by_point(const void *a, const void *b)
+{
+    const bandit_point *x = a, *y = b;
+    if (x->policy_index != y->policy_index)
+        return x->policy_index - y->policy_index;
+    if (x->round != y->round)
+        return x->round < y->round ? -1 : 1;
+    if (x->seed != y->seed)
+        return x->seed < y->seed ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
 
 typedef struct {
     const char *path;
@@ -50,6 +65,7 @@ static int read_row(char **f, int n, size_t row, void *data)
     }
     bandit_point *p = &b->p[b->n];
     snprintf(p->policy, sizeof p->policy, "%s", f[0]);
+    p->row = row;
     static const char *const what[] = {"", "a seed (a whole number)", "a round (a whole number ≥ 1)",
                                        "a regret (a number)"};
     int bad = !dsim__parse_u64(f[1], &p->seed) ? 1 : !dsim__parse_u64(f[2], &p->round) || !p->round ? 2
@@ -62,7 +78,7 @@ static int read_row(char **f, int n, size_t row, void *data)
 }
 
 /* The policies in the order met; the rounds of the first policy's first seed are the x. */
-static int fill(const bandit_rows *b, double lai_robbins, dsim_chart *c)
+static int fill(bandit_rows *b, double lai_robbins, dsim_chart *c)
 {
     char names[DSIM_CHART_MAX_SERIES][DSIM_CHART_LABEL_MAX];
     int n_policies = 0;
@@ -75,7 +91,14 @@ static int fill(const bandit_rows *b, double lai_robbins, dsim_chart *c)
                 return dsim_error_set(DSIM_EINVAL, "%s: more than %d policies", b->path, DSIM_CHART_MAX_SERIES - 1);
             snprintf(names[n_policies++], sizeof names[0], "%s", b->p[i].policy);
         }
+        b->p[i].policy_index = p;
     }
+    qsort(b->p, b->n, sizeof *b->p, by_point);
+    for (size_t i = 1; i < b->n; i++) /* one value per seed: a file appended to itself is refused */
+        if (b->p[i - 1].policy_index == b->p[i].policy_index && b->p[i - 1].round == b->p[i].round &&
+            b->p[i - 1].seed == b->p[i].seed)
+            return dsim_error_set(DSIM_ECONFIG, "%s: rows %zu and %zu are both %s, seed %llu, round %llu", b->path,
+                                  b->p[i - 1].row, b->p[i].row, b->p[i].policy, b->p[i].seed, b->p[i].round);
     /* Rounds: every distinct round, ascending. */
     double *rounds = malloc(b->n * sizeof *rounds), *sample = malloc(b->n * sizeof *sample);
     size_t n_rounds = 0, max_seeds = 0;
@@ -93,24 +116,15 @@ static int fill(const bandit_rows *b, double lai_robbins, dsim_chart *c)
             rounds[k] = rounds[k - 1];
             rounds[k - 1] = t;
         }
+    size_t i = 0; /* the sorted points, walked once: policy by policy, round by round */
     for (int p = 0; !rc && p < n_policies; p++) {
         dsim_chart_series *s;
         if ((rc = dsim_chart_add_series(c, names[p], p, n_rounds, true, &s)))
             break;
         for (size_t k = 0; k < n_rounds; k++) {
             size_t m = 0;
-            for (size_t i = 0; i < b->n; i++)
-                if ((double)b->p[i].round == rounds[k] && !strcmp(b->p[i].policy, names[p])) {
-                    for (size_t j = 0; j < i; j++) /* one value per seed: a file appended twice is refused */
-                        if (b->p[j].round == b->p[i].round && b->p[j].seed == b->p[i].seed &&
-                            !strcmp(b->p[j].policy, b->p[i].policy)) {
-                            rc = dsim_error_set(DSIM_ECONFIG, "%s: rows %zu and %zu are both %s, seed %llu, round "
-                                                "%llu", b->path, j + 2, i + 2, names[p], b->p[i].seed,
-                                                b->p[i].round);
-                            goto done;
-                        }
-                    sample[m++] = b->p[i].regret;
-                }
+            for (; i < b->n && b->p[i].policy_index == p && (double)b->p[i].round == rounds[k]; i++)
+                sample[m++] = b->p[i].regret;
             max_seeds = m > max_seeds ? m : max_seeds;
             dsim_estimate e = dsim_metrics_estimate_mean(sample, m);
             s->x[k] = rounds[k];
@@ -137,7 +151,6 @@ static int fill(const bandit_rows *b, double lai_robbins, dsim_chart *c)
              slash ? slash + 1 : b->path, max_seeds, lai_robbins > 0 ? "; dashed: Lai & Robbins' lower bound C ln t" : "");
     snprintf(c->x_label, sizeof c->x_label, "round t (log scale)");
     snprintf(c->y_label, sizeof c->y_label, "pseudo-regret (expected reward lost)");
-done:
     free(rounds);
     free(sample);
     return rc;

@@ -161,17 +161,29 @@ static const dsim__chart_run *paired(const dsim__chart_policy *base, const dsim_
     return NULL;
 }
 
-/* What kind `kind` plots of run r at checkpoint i. */
-static double plotted(const dsim__chart_run *r, size_t i, dsim_plot_kind kind)
+/* Where the figures a chart over time plots sit among a checkpoint's metrics (found once per chart). */
+typedef struct {
+    dsim_plot_kind kind;
+    int reward, regret, visits, purchases;
+} plotted_columns;
+
+static plotted_columns columns_of(dsim_plot_kind kind)
+{
+    return (plotted_columns){kind, dsim__metric_index("reward"), dsim__metric_index("regret"),
+                             dsim__metric_index("visits"), dsim__metric_index("purchases")};
+}
+
+/* What the chart plots of run r at checkpoint i. */
+static double plotted(const dsim__chart_run *r, size_t i, const plotted_columns *pc)
 {
     const double *v = r->values + i * dsim_metrics_n_defs;
-    if (kind == DSIM_PLOT_REGRET)
-        return v[dsim__metric_index("regret")];
-    if (kind != DSIM_PLOT_CONVERSION)
-        return v[dsim__metric_index("reward")];
-    int visits = dsim__metric_index("visits"), purchases = dsim__metric_index("purchases");
+    if (pc->kind == DSIM_PLOT_REGRET)
+        return v[pc->regret];
+    if (pc->kind != DSIM_PLOT_CONVERSION)
+        return v[pc->reward];
     const double *before = i ? v - dsim_metrics_n_defs : NULL;
-    double dv = v[visits] - (before ? before[visits] : 0), dp = v[purchases] - (before ? before[purchases] : 0);
+    double dv = v[pc->visits] - (before ? before[pc->visits] : 0);
+    double dp = v[pc->purchases] - (before ? before[pc->purchases] : 0);
     return dv > 0 ? dp / dv : NAN;
 }
 
@@ -262,6 +274,7 @@ static int over_time(const dsim__chart_runs *g, dsim_plot_kind kind, dsim_chart 
     if (!sample)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     const dsim__chart_run *first = &base->runs[0];
+    const plotted_columns pc = columns_of(kind);
     for (int p = 0; p < g->n_policies && !rc; p++) {
         const dsim__chart_policy *pol = &g->policy[p];
         dsim_chart_series *s;
@@ -273,7 +286,7 @@ static int over_time(const dsim__chart_runs *g, dsim_plot_kind kind, dsim_chart 
                 const dsim__chart_run *r = &pol->runs[k], *b = delta ? paired(base, r) : NULL;
                 if (delta && !b)
                     continue;
-                double v = plotted(r, i, kind) - (delta ? plotted(b, i, kind) : 0);
+                double v = plotted(r, i, &pc) - (delta ? plotted(b, i, &pc) : 0);
                 if (isfinite(v))
                     sample[m++] = v;
             }

@@ -22,11 +22,6 @@
 static const unsigned palette[] = {0x0072B2, 0xD55E00, 0x009E73, 0xCC79A7, 0xE69F00, 0x56B4E9, 0x000000, 0xF0E442};
 enum { N_PALETTE = sizeof palette / sizeof palette[0] };
 
-int dsim_chart_palette_size(void)
-{
-    return N_PALETTE;
-}
-
 /* Viridis (light to dark) for ordered things, the discount levels: more discount, darker. */
 static const unsigned ramp[] = {0xFDE725, 0xB5DE2B, 0x6ECE58, 0x35B779, 0x1F9E89, 0x26828E, 0x31688E, 0x3E4989,
                                 0x482878, 0x440154};
@@ -757,9 +752,8 @@ static int render(const dsim_chart_page *pages, int n, const char *device, const
     return DSIM_OK;
 }
 
-static int default_height(const dsim_figure *f, int width)
+static int default_height(const dsim_figure *f)
 {
-    (void)width;
     return f ? 500 * rows_of(f) - (rows_of(f) > 1 ? 100 * (rows_of(f) - 1) : 0) : 500;
 }
 
@@ -778,7 +772,7 @@ int dsim_chart_write(const dsim_chart_page *pages, int n, const char *path, int 
     if (width <= 0)
         width = pages[0].figure && pages[0].figure->columns > 1 ? 1000 : 800;
     if (height <= 0)
-        height = default_height(pages[0].figure, width);
+        height = default_height(pages[0].figure);
     /* A temporary file beside the target, renamed when complete: a failure leaves nothing behind. */
     size_t len = strlen(path) + 16;
     char *tmp = malloc(len);

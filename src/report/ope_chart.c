@@ -75,7 +75,6 @@ static int fill(const forest_rows *f, const char *log, double logged, dsim_chart
     snprintf(c->x_label, sizeof c->x_label, "value per decision (the log's reward)");
     snprintf(c->y_label, sizeof c->y_label, "%s", "");
     c->ref_x = logged;
-    snprintf(c->ref_label, sizeof c->ref_label, "logging policy");
     c->n_categories = (int)f->n;
     if (!(c->categories = calloc(f->n, sizeof *c->categories)))
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
