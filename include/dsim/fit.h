@@ -46,6 +46,24 @@ void dsim_fit_data_clear(dsim_fit_data *d);
  */
 int dsim_fit_data_from_run(dsim_store *st, int64_t run_id, double memory, double reference0, dsim_fit_data *out);
 
+/**
+ * A shop's visit log as a CSV file (docs/fit.md): columns shopper, discount_percent and purchased, optionally
+ * time or visit (non-decreasing), propensity, and others it ignores; built as dsim_fit_data_build() builds it.
+ * @return 0, DSIM_ECONFIG ("FILE: row R, column C: …", shared with dsim ope's reader), DSIM_EIO or DSIM_ENOMEM.
+ */
+int dsim_fit_data_read_csv(const char *path, double memory, double reference0, dsim_fit_data *out);
+
+/**
+ * Whether the log can identify every parameter: some visits bought and some did not (α), the discount varies
+ * (β), and the reference discount varies apart from it (ρ). @return 0, or DSIM_EINVAL naming the parameter
+ * that cannot be identified and why.
+ */
+int dsim_fit_check_identified(const dsim_fit_data *d);
+
+/** Shoppers split at random (by `seed`): about `held_out` of them into `test`, the rest into `train`. */
+int dsim_fit_data_split(const dsim_fit_data *all, double held_out, uint64_t seed, dsim_fit_data *train,
+                        dsim_fit_data *test);
+
 /** A fitted mixture, segments ordered by ascending α; standard errors NAN where the information is singular. */
 typedef struct {
     int k;
@@ -53,26 +71,63 @@ typedef struct {
     double theta[DSIM_FIT_MAX_SEGMENTS][DSIM_FIT_PARAMS], theta_se[DSIM_FIT_MAX_SEGMENTS][DSIM_FIT_PARAMS];
     double loglik; /* of the data at the estimate */
     double bic;    /* −2 loglik + (4k − 1) ln(shoppers) */
-    int iterations;
+    int iterations; /* EM steps over all starts, then BFGS steps */
     bool converged;
 } dsim_fit_model;
 
 typedef struct {
-    int starts;         /* random starts; the best log-likelihood is kept */
+    int starts;         /* random starts; the best log-likelihood after their EM iterations is polished */
     uint64_t seed;      /* of the starts */
     int max_iterations; /* EM iterations per start */
-    double tolerance;   /* stop when the log-likelihood gains less than this per shopper */
+    double tolerance;   /* the polish stops when the gradient of −ℓ per shopper is shorter than this */
 } dsim_fit_options;
 
-#define DSIM_FIT_OPTIONS_INIT {8, 1, 500, 1e-9}
+#define DSIM_FIT_OPTIONS_INIT {8, 1, 20, 1e-7}
 
 /**
- * Fit a mixture of `k` segments (1 … DSIM_FIT_MAX_SEGMENTS) by EM; each M-step maximises each segment's
- * weighted log-likelihood with GSL's BFGS and its analytic gradient. @return 0, DSIM_EINVAL or DSIM_ENOMEM.
+ * Fit a mixture of `k` segments (1 … DSIM_FIT_MAX_SEGMENTS) by maximum likelihood: from each random start a
+ * few iterations of EM (each M-step a Newton step of every segment's weighted logistic regression), then the
+ * best start polished by GSL's BFGS on the log-likelihood itself with its exact score. @return 0, DSIM_EINVAL
+ * or DSIM_ENOMEM.
  */
 int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_fit_model *out);
 
 /** The log-likelihood of the data under `m`'s shares and θ (its k segments). @return it, or NAN (memory). */
 double dsim_fit_loglik(const dsim_fit_data *d, const dsim_fit_model *m);
+
+/**
+ * The scenario text of a fit: `base` (a scenario's INI text) with its leading story comment, its segments and
+ * its demand key replaced: `comment` (lines, each written as "; LINE") first, demand = logit, and a segment
+ * fittedK per segment of `m` with its share and (α, β, ρ) as logit_base, logit_discount and logit_reference,
+ * and the memory and starting reference the fit assumed. @return 0 (`*out` malloc'ed) or DSIM_ENOMEM.
+ */
+int dsim_fit_scenario_text(const char *base, const dsim_fit_model *m, const char *comment, double memory,
+                           double reference0, char **out);
+
+/** Visits grouped for the calibration check: conversion observed and predicted over visits with a key in
+    [low, high] (the discount as a fraction, or the predicted probability). */
+typedef struct {
+    double low, high;
+    size_t visits;
+    double observed, predicted;
+} dsim_fit_group;
+
+#define DSIM_FIT_MAX_GROUPS 16
+
+/**
+ * The calibration check on held-out shoppers: per discount offered (each distinct one, or ten groups of equal
+ * size when there are more than DSIM_FIT_MAX_GROUPS) and per decile of predicted probability, with a Wald test
+ * of observed = predicted in every group whose covariance is summed over shoppers (W ~ χ² with as many degrees
+ * of freedom as groups when the model is right; p NAN when the covariance is singular).
+ */
+typedef struct {
+    size_t shoppers, visits;
+    int n_levels, n_deciles;
+    dsim_fit_group level[DSIM_FIT_MAX_GROUPS], decile[DSIM_FIT_MAX_GROUPS];
+    double level_chi2, level_p, decile_chi2, decile_p;
+} dsim_fit_calibration;
+
+/** Check `m` on `test`'s shoppers, each predicted as a new shopper: p = Σ_k π_k σ(x·θ_k). */
+int dsim_fit_calibrate(const dsim_fit_data *test, const dsim_fit_model *m, dsim_fit_calibration *out);
 
 #endif

@@ -45,6 +45,7 @@ int cmd_scenario_keys(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_scenarios(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
 
 /**
  * dsim_files_find(), printing its error. @return 0 or EXIT_USAGE.

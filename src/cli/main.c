@@ -23,6 +23,7 @@ static const cli_command commands[] = {
     {"ope", "estimate target policies' value from a log of another policy's decisions", cmd_ope},
     {"plot", "draw a chart of stored runs, a sweep, an evaluation or a bandit CSV (PNG, SVG, PDF)", cmd_plot},
     {"report", "write a self-contained HTML (or PDF) report of stored runs or a sweep", cmd_report},
+    {"fit", "estimate a market's segments from a visit log and write them as a scenario", cmd_fit},
     {"export-log", "write a run's logged decisions as a CSV log", cmd_export_log},
     {"scenarios", "list the shipped scenarios by name, each with the first line of its story", cmd_scenarios},
     {"policies", "list policy types, their parameters and the shipped policy files", cmd_policies},

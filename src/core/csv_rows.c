@@ -119,3 +119,36 @@ int dsim__csv_each(const char *path, dsim__csv_row_fn row, void *data)
     fclose(f);
     return r.rc;
 }
+
+int dsim__csv_header_check(const char *path, char **fields, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (fields[i][0] && strcmp(fields[i], fields[j]) == 0)
+                return dsim_error_set(DSIM_ECONFIG, "%s: row 1, column %d: `%s` appears twice (first in column %d)",
+                                      path, i + 1, fields[i], j + 1);
+    return DSIM_OK;
+}
+
+int dsim__csv_column(char **fields, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(fields[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int dsim__csv_bad_width(const char *path, size_t row, int n, int width)
+{
+    return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: %d columns; the header has %d", path, row, n, width);
+}
+
+int dsim__csv_bad_value(const char *path, size_t row, const char *column, const char *value, const char *why)
+{
+    return dsim_error_set(DSIM_ECONFIG, "%s: row %zu, column %s: '%s' %s", path, row, column, value, why);
+}
+
+int dsim__csv_missing_column(const char *path, const char *name, const char *needs)
+{
+    return dsim_error_set(DSIM_ECONFIG, "%s: row 1: no column `%s` (%s)", path, name, needs);
+}

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_randist.h>
@@ -96,174 +97,315 @@ int dsim_fit_data_build(dsim_fit_data *out, const uint64_t *shopper, const doubl
 
 /* ---- the likelihood ------------------------------------------------------------------------------------------ */
 
-/* log σ(z) and log(1 − σ(z)) without overflow. */
-static double log_sigmoid(double z)
-{
-    return z >= 0 ? -log1p(exp(-z)) : z - log1p(exp(z));
-}
-
 static double dot(const double *x, const double *theta)
 {
     return x[0] * theta[0] + x[1] * theta[1] + x[2] * theta[2];
 }
 
-/* The E-step at (share, theta): tau (n_shoppers, k) and the log-likelihood. */
-static double posteriors(const dsim_fit_data *d, int k, const double *share, const double (*theta)[P], double *tau)
+/* What one pass over the data gathers at (share, theta); each part only if asked for. */
+typedef struct {
+    double *tau;                                     /* (n_shoppers, k): posteriors, or NULL */
+    bool score, hessian;                             /* Σ_i τ_ik Σ_t (y − p) x and Σ_i τ_ik Σ_t p(1 − p) x xᵀ */
+    double grad[DSIM_FIT_MAX_SEGMENTS][P];
+    double hess[DSIM_FIT_MAX_SEGMENTS][P][P];
+    double tau_sum[DSIM_FIT_MAX_SEGMENTS];           /* Σ_i τ_ik */
+    double *p;                                       /* scratch: (longest history, k) purchase probabilities */
+} pass_sums;
+
+static size_t longest_history(const dsim_fit_data *d)
 {
-    double ll = 0;
+    size_t most = 0;
+    for (size_t i = 0; i < d->n_shoppers; i++)
+        most = d->first[i + 1] - d->first[i] > most ? d->first[i + 1] - d->first[i] : most;
+    return most;
+}
+
+/*
+ * One pass: every shopper's log-likelihood under each segment, their posterior τ_i·, and the sums the score
+ * and the M-step's Newton step need, all from one σ per visit and segment. @return ℓ(share, theta).
+ */
+static double pass(const dsim_fit_data *d, int k, const double *share, const double (*theta)[P], pass_sums *out)
+{
+    double ll = 0, log_share[DSIM_FIT_MAX_SEGMENTS];
+    for (int c = 0; c < k; c++) {
+        log_share[c] = share[c] > 0 ? log(share[c]) : -INFINITY;
+        out->tau_sum[c] = 0;
+    }
+    memset(out->grad, 0, sizeof out->grad);
+    memset(out->hess, 0, sizeof out->hess);
     for (size_t i = 0; i < d->n_shoppers; i++) {
+        size_t from = d->first[i], n = d->first[i + 1] - from;
         double s[DSIM_FIT_MAX_SEGMENTS], top = -INFINITY;
-        for (int c = 0; c < k; c++) {
-            s[c] = share[c] > 0 ? log(share[c]) : -INFINITY;
-            for (size_t t = d->first[i]; t < d->first[i + 1] && isfinite(s[c]); t++) {
-                double z = dot(&d->x[t * P], theta[c]);
-                s[c] += d->y[t] ? log_sigmoid(z) : log_sigmoid(-z);
+        for (int c = 0; c < k; c++) { /* one exp per visit: the likelihood as a product, logged when small */
+            double product = 1;
+            s[c] = log_share[c];
+            for (size_t t = 0; t < n; t++) {
+                double z = dot(&d->x[(from + t) * P], theta[c]), e = exp(-fabs(z));
+                bool likely = (z >= 0) == (d->y[from + t] != 0); /* the outcome the model leans to */
+                double q = likely ? 1 / (1 + e) : e / (1 + e);    /* P(the outcome seen) */
+                out->p[t * (size_t)k + (size_t)c] = d->y[from + t] ? q : 1 - q;
+                if (q > 1e-300) {
+                    product *= q;
+                    if (product < 1e-250)
+                        s[c] += log(product), product = 1;
+                } else {
+                    s[c] += -fabs(z) - log1p(e);
+                }
             }
+            s[c] += log(product);
             top = fmax(top, s[c]);
         }
-        double sum = 0;
+        double sum = 0, tau[DSIM_FIT_MAX_SEGMENTS];
         for (int c = 0; c < k; c++)
-            sum += exp(s[c] - top);
-        for (int c = 0; c < k; c++)
-            tau[i * (size_t)k + (size_t)c] = exp(s[c] - top) / sum;
+            sum += tau[c] = exp(s[c] - top);
         ll += top + log(sum);
+        for (int c = 0; c < k; c++) {
+            tau[c] /= sum;
+            out->tau_sum[c] += tau[c];
+            if (out->tau)
+                out->tau[i * (size_t)k + (size_t)c] = tau[c];
+            if (!out->score || tau[c] < 1e-300)
+                continue;
+            for (size_t t = 0; t < n; t++) {
+                const double *x = &d->x[(from + t) * P];
+                double p = out->p[t * (size_t)k + (size_t)c], r = tau[c] * (d->y[from + t] - p);
+                for (int a = 0; a < P; a++)
+                    out->grad[c][a] += r * x[a];
+                if (!out->hessian)
+                    continue;
+                double w = tau[c] * p * (1 - p);
+                for (int a = 0; a < P; a++)
+                    for (int b = 0; b <= a; b++)
+                        out->hess[c][a][b] += w * x[a] * x[b];
+            }
+        }
     }
     return ll;
 }
 
-/* ---- the M-step of one segment: BFGS on its weighted log-likelihood ---------------------------------------- */
+/* ---- EM: the starts ------------------------------------------------------------------------------------------ */
 
-typedef struct {
-    const dsim_fit_data *d;
-    const double *tau;
-    int k, c;
-} segment_problem;
-
-/* Minus the weighted log-likelihood of segment c and its gradient (either may be NULL). */
-static void weighted(const gsl_vector *v, void *params, double *f, gsl_vector *g)
+/*
+ * θ += H⁻¹ g, H the weighted information of the segment: one Newton step of the segment's weighted logistic
+ * regression, the M-step of a generalised EM (a step that improves, rather than maximises, suffices). Steps
+ * are capped so that a segment with few shoppers cannot fly off in one iteration.
+ */
+static void newton_step(double (*hess)[P], const double *grad, double *theta)
 {
-    const segment_problem *sp = params;
-    const dsim_fit_data *d = sp->d;
-    double theta[P] = {gsl_vector_get(v, 0), gsl_vector_get(v, 1), gsl_vector_get(v, 2)};
-    double value = 0, grad[P] = {0};
-    for (size_t i = 0; i < d->n_shoppers; i++) {
-        double w = sp->tau[i * (size_t)sp->k + (size_t)sp->c];
-        if (w < 1e-12)
-            continue;
-        for (size_t t = d->first[i]; t < d->first[i + 1]; t++) {
-            const double *x = &d->x[t * P];
-            double z = dot(x, theta);
-            value -= w * (d->y[t] ? log_sigmoid(z) : log_sigmoid(-z));
-            double residual = d->y[t] - 1 / (1 + exp(-z));
-            for (int j = 0; j < P; j++)
-                grad[j] -= w * residual * x[j];
-        }
-    }
-    if (f)
-        *f = value;
-    for (int j = 0; g && j < P; j++)
-        gsl_vector_set(g, (size_t)j, grad[j]);
+    double a[P * P], step[P];
+    for (int r = 0; r < P; r++)
+        for (int c = 0; c < P; c++)
+            a[r * P + c] = r >= c ? hess[r][c] : hess[c][r];
+    gsl_matrix_view m = gsl_matrix_view_array(a, P, P);
+    gsl_vector_const_view g = gsl_vector_const_view_array(grad, P);
+    gsl_vector_view x = gsl_vector_view_array(step, P);
+    if (gsl_linalg_cholesky_decomp1(&m.matrix) || gsl_linalg_cholesky_solve(&m.matrix, &g.vector, &x.vector))
+        return; /* a segment without information this step: leave it */
+    double largest = 0;
+    for (int j = 0; j < P; j++)
+        largest = fmax(largest, fabs(step[j]));
+    double scale = largest > 5 ? 5 / largest : 1;
+    for (int j = 0; j < P; j++)
+        theta[j] += scale * step[j];
 }
 
-static double weighted_f(const gsl_vector *v, void *params)
+/* EM from `m`'s parameters for at most `iterations` steps, or until ℓ gains less than `tolerance` per shopper. */
+static void em(const dsim_fit_data *d, int k, int iterations, double tolerance, pass_sums *sums, dsim_fit_model *m)
+{
+    sums->score = sums->hessian = true;
+    double before = -INFINITY;
+    for (int it = 0; it < iterations; it++) {
+        m->loglik = pass(d, k, m->share, (const double(*)[P])m->theta, sums);
+        m->iterations++;
+        if (m->loglik - before < tolerance * (double)d->n_shoppers)
+            break;
+        before = m->loglik;
+        for (int c = 0; c < k; c++) {
+            m->share[c] = sums->tau_sum[c] / (double)d->n_shoppers;
+            newton_step(sums->hess[c], sums->grad[c], m->theta[c]);
+        }
+    }
+    sums->score = sums->hessian = false;
+}
+
+/* ---- the polish: BFGS on ℓ itself ---------------------------------------------------------------------------- */
+
+/*
+ * EM slows to a crawl near the top of a mixture's likelihood (its rate is the fraction of missing
+ * information); quasi-Newton on ℓ itself converges superlinearly from there. The variables are the shares'
+ * logits η (π_k ∝ e^{η_k}, η_K = 0, so the shares stay a distribution) and every θ_k; the function is −ℓ per
+ * shopper and its gradient the exact score: ∂ℓ/∂η_k = Σ_i (τ_ik − π_k), ∂ℓ/∂θ_k = Σ_i τ_ik Σ_t (y − p) x.
+ *
+ * BFGS starts from the identity as its Hessian, and β and ρ are nearly collinear (d and d − r move together),
+ * so the search runs in whitened coordinates u: θ_k = θ⁰_k + L_k^{−T} u_k with L_k Lᵀ_k segment k's
+ * complete-data information per shopper at the start, η_k = η⁰_k + u_k / √(π_k (1 − π_k)). There the Hessian
+ * is near the identity and BFGS needs tens of steps, not hundreds.
+ */
+typedef struct {
+    const dsim_fit_data *d;
+    int k;
+    pass_sums *sums;
+    double origin[DSIM_FIT_MAX_SEGMENTS * (P + 1)];
+    double eta_scale[DSIM_FIT_MAX_SEGMENTS];
+    double chol[DSIM_FIT_MAX_SEGMENTS][P * P]; /* L_k, lower triangle; the identity where it does not exist */
+} polish_problem;
+
+/* L^{−T} in (back substitution: a step in θ from one in u), or L^{−1} in (forward: g_u from g_θ). */
+static void whiten(const double *l, const double *in, double *out, bool transpose)
+{
+    gsl_matrix_const_view m = gsl_matrix_const_view_array(l, P, P);
+    gsl_vector_view v = gsl_vector_view_array(out, P);
+    memcpy(out, in, P * sizeof *out);
+    gsl_blas_dtrsv(CblasLower, transpose ? CblasTrans : CblasNoTrans, CblasNonUnit, &m.matrix, &v.vector);
+}
+
+static void unpack(const polish_problem *pp, const gsl_vector *u, double *share, double (*theta)[P])
+{
+    int k = pp->k;
+    double eta[DSIM_FIT_MAX_SEGMENTS], top = 0, total = 0;
+    for (int c = 0; c < k; c++) {
+        eta[c] = c < k - 1 ? pp->origin[c] + gsl_vector_get(u, (size_t)c) * pp->eta_scale[c] : 0;
+        top = fmax(top, eta[c]);
+    }
+    for (int c = 0; c < k; c++)
+        total += share[c] = exp(eta[c] - top);
+    for (int c = 0; c < k; c++) {
+        double uc[P], step[P];
+        share[c] /= total;
+        for (int j = 0; j < P; j++)
+            uc[j] = gsl_vector_get(u, (size_t)(k - 1 + c * P + j));
+        whiten(pp->chol[c], uc, step, true);
+        for (int j = 0; j < P; j++)
+            theta[c][j] = pp->origin[k - 1 + c * P + j] + step[j];
+    }
+}
+
+static void polish_fdf(const gsl_vector *u, void *params, double *f, gsl_vector *g)
+{
+    const polish_problem *pp = params;
+    int k = pp->k;
+    double share[DSIM_FIT_MAX_SEGMENTS], theta[DSIM_FIT_MAX_SEGMENTS][P], n = (double)pp->d->n_shoppers;
+    unpack(pp, u, share, theta);
+    pp->sums->score = g != NULL;
+    double ll = pass(pp->d, k, share, (const double(*)[P])theta, pp->sums);
+    pp->sums->score = false;
+    if (f)
+        *f = isfinite(ll) ? -ll / n : GSL_POSINF;
+    for (int c = 0; g && c < k; c++) {
+        double gt[P], gu[P];
+        if (c < k - 1)
+            gsl_vector_set(g, (size_t)c, -(pp->sums->tau_sum[c] - share[c] * n) / n * pp->eta_scale[c]);
+        for (int j = 0; j < P; j++)
+            gt[j] = -pp->sums->grad[c][j] / n;
+        whiten(pp->chol[c], gt, gu, false);
+        for (int j = 0; j < P; j++)
+            gsl_vector_set(g, (size_t)(k - 1 + c * P + j), gu[j]);
+    }
+}
+
+static double polish_f(const gsl_vector *u, void *params)
 {
     double f;
-    weighted(v, params, &f, NULL);
+    polish_fdf(u, params, &f, NULL);
     return f;
 }
 
-static void weighted_df(const gsl_vector *v, void *params, gsl_vector *g)
+static void polish_df(const gsl_vector *u, void *params, gsl_vector *g)
 {
-    weighted(v, params, NULL, g);
+    polish_fdf(u, params, NULL, g);
 }
 
-static void weighted_fdf(const gsl_vector *v, void *params, double *f, gsl_vector *g)
+/* The whitening at `m`: each segment's complete-data information per shopper, and the shares' scales. */
+static void set_origin(polish_problem *pp, const dsim_fit_model *m)
 {
-    weighted(v, params, f, g);
+    int k = pp->k;
+    double n = (double)pp->d->n_shoppers;
+    pp->sums->score = pp->sums->hessian = true;
+    pass(pp->d, k, m->share, (const double(*)[P])m->theta, pp->sums);
+    pp->sums->score = pp->sums->hessian = false;
+    for (int c = 0; c < k; c++) {
+        if (c < k - 1) {
+            pp->origin[c] = log(fmax(m->share[c], 1e-12) / fmax(m->share[k - 1], 1e-12));
+            pp->eta_scale[c] = 1 / sqrt(fmax(m->share[c] * (1 - m->share[c]), 1e-6));
+        }
+        for (int j = 0; j < P; j++)
+            pp->origin[k - 1 + c * P + j] = m->theta[c][j];
+        double *l = pp->chol[c];
+        for (int a = 0; a < P; a++)
+            for (int b = 0; b < P; b++)
+                l[a * P + b] = (a >= b ? pp->sums->hess[c][a][b] : pp->sums->hess[c][b][a]) / n;
+        gsl_matrix_view v = gsl_matrix_view_array(l, P, P);
+        bool ok = gsl_linalg_cholesky_decomp1(&v.matrix) == GSL_SUCCESS;
+        for (int a = 0; a < P && ok; a++)
+            ok = l[a * P + a] > 1e-8;
+        for (int a = 0; a < P; a++) /* the lower triangle only, or the identity */
+            for (int b = 0; b < P; b++)
+                l[a * P + b] = !ok ? (a == b) : a >= b ? l[a * P + b] : 0;
+    }
 }
 
-static int maximise_segment(const dsim_fit_data *d, const double *tau, int k, int c, double *theta)
+/* Maximise ℓ from `m` with gsl_multimin's BFGS; `m` gets the maximum, its ℓ and whether the gradient vanished. */
+static int polish(const dsim_fit_data *d, int k, double tolerance, pass_sums *sums, dsim_fit_model *m)
 {
-    segment_problem sp = {d, tau, k, c};
-    gsl_multimin_function_fdf fn = {weighted_f, weighted_df, weighted_fdf, P, &sp};
-    gsl_vector *v = gsl_vector_alloc(P);
-    gsl_multimin_fdfminimizer *m = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, P);
-    if (!v || !m) {
-        gsl_vector_free(v);
-        gsl_multimin_fdfminimizer_free(m);
+    size_t n = (size_t)(k - 1 + k * P);
+    polish_problem pp = {.d = d, .k = k, .sums = sums};
+    set_origin(&pp, m);
+    gsl_multimin_function_fdf fn = {polish_f, polish_df, polish_fdf, n, &pp};
+    gsl_vector *u = gsl_vector_calloc(n);
+    gsl_multimin_fdfminimizer *min = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, n);
+    if (!u || !min) {
+        gsl_vector_free(u);
+        gsl_multimin_fdfminimizer_free(min);
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     }
-    for (int j = 0; j < P; j++)
-        gsl_vector_set(v, (size_t)j, theta[j]);
-    gsl_multimin_fdfminimizer_set(m, &fn, v, 0.1, 0.1);
-    for (int iter = 0; iter < 20; iter++) { /* a generalised EM step: improving θ_k is enough */
-        if (gsl_multimin_fdfminimizer_iterate(m))
-            break; /* no further progress along the line: at the optimum to working precision */
-        if (gsl_multimin_test_gradient(m->gradient, 1e-7 * (1 + fabs(m->f))) == GSL_SUCCESS)
-            break;
+    gsl_multimin_fdfminimizer_set(min, &fn, u, 0.01, 0.1);
+    m->converged = false;
+    double checkpoint = min->f;
+    for (int it = 1; it <= 200 && !m->converged; it++) {
+        m->iterations++;
+        int status = gsl_multimin_fdfminimizer_iterate(min);
+        m->converged = gsl_multimin_test_gradient(min->gradient, tolerance) == GSL_SUCCESS;
+        if (status)
+            break; /* no further progress along the line */
+        /* A segment too many leaves ℓ flat along a ridge that BFGS crawls: stop when 20 steps gain less than
+           0.001 in ℓ, converged or not (an interval's edge is ℓ 1.92 below the top). */
+        if (it % 20 == 0) {
+            if ((checkpoint - min->f) * (double)d->n_shoppers < 1e-3)
+                break;
+            checkpoint = min->f;
+        }
     }
-    for (int j = 0; j < P; j++)
-        theta[j] = gsl_vector_get(m->x, (size_t)j);
-    gsl_vector_free(v);
-    gsl_multimin_fdfminimizer_free(m);
+    /* A stall within a hair of a zero gradient is the optimum to working precision. */
+    m->converged = m->converged || gsl_multimin_test_gradient(min->gradient, 100 * tolerance) == GSL_SUCCESS;
+    unpack(&pp, min->x, m->share, m->theta);
+    m->loglik = -min->f * (double)d->n_shoppers;
+    gsl_vector_free(u);
+    gsl_multimin_fdfminimizer_free(min);
     return DSIM_OK;
 }
 
-/* ---- EM ------------------------------------------------------------------------------------------------------ */
-
-static int em_from(const dsim_fit_data *d, int k, const dsim_fit_options *o, double *tau, dsim_fit_model *m)
+/* The score of ℓ in the free parameters π_1 … π_{k−1} (π_k = 1 − Σ the others), then θ_1 … θ_k. */
+static void score(const dsim_fit_data *d, int k, const double *par, pass_sums *sums, double *g)
 {
-    for (int it = 1; it <= o->max_iterations; it++) {
-        for (int c = 0; c < k; c++) { /* M-step */
-            double sum = 0;
-            for (size_t i = 0; i < d->n_shoppers; i++)
-                sum += tau[i * (size_t)k + (size_t)c];
-            m->share[c] = sum / (double)d->n_shoppers;
-            int rc = maximise_segment(d, tau, k, c, m->theta[c]);
-            if (rc)
-                return rc;
-        }
-        double before = m->loglik;
-        m->loglik = posteriors(d, k, m->share, (const double(*)[P])m->theta, tau); /* E-step */
-        m->iterations = it;
-        if (it > 1 && m->loglik - before < o->tolerance * (double)d->n_shoppers) {
-            m->converged = true;
-            break;
-        }
-    }
-    return DSIM_OK;
-}
-
-/* The score of ℓ at (share, theta) in the free parameters: π_1 … π_{k−1}, then θ_1 … θ_k. */
-static void score(const dsim_fit_data *d, int k, const double *par, double *tau, double *g)
-{
-    double share[DSIM_FIT_MAX_SEGMENTS], theta[DSIM_FIT_MAX_SEGMENTS][P];
-    double last = 1;
+    double share[DSIM_FIT_MAX_SEGMENTS], theta[DSIM_FIT_MAX_SEGMENTS][P], last = 1;
     for (int c = 0; c < k - 1; c++)
         last -= share[c] = par[c];
     share[k - 1] = last;
     for (int c = 0; c < k; c++)
         for (int j = 0; j < P; j++)
             theta[c][j] = par[k - 1 + c * P + j];
-    posteriors(d, k, share, (const double(*)[P])theta, tau);
-    int n_free = k - 1 + k * P;
-    memset(g, 0, (size_t)n_free * sizeof *g);
-    for (size_t i = 0; i < d->n_shoppers; i++) {
-        const double *ti = &tau[i * (size_t)k];
-        for (int c = 0; c < k - 1; c++)
-            g[c] += ti[c] / share[c] - ti[k - 1] / share[k - 1];
-        for (int c = 0; c < k; c++)
-            for (size_t t = d->first[i]; t < d->first[i + 1]; t++) {
-                const double *x = &d->x[t * P];
-                double residual = d->y[t] - 1 / (1 + exp(-dot(x, theta[c])));
-                for (int j = 0; j < P; j++)
-                    g[k - 1 + c * P + j] += ti[c] * residual * x[j];
-            }
-    }
+    sums->score = true;
+    pass(d, k, share, (const double(*)[P])theta, sums);
+    sums->score = false;
+    for (int c = 0; c < k - 1; c++) /* ∂ℓ/∂π_c = Σ_i (τ_ic/π_c − τ_ik/π_k) */
+        g[c] = sums->tau_sum[c] / share[c] - sums->tau_sum[k - 1] / share[k - 1];
+    for (int c = 0; c < k; c++)
+        for (int j = 0; j < P; j++)
+            g[k - 1 + c * P + j] = sums->grad[c][j];
 }
 
-/* Standard errors from the inverse of the observed information (central differences of the score). */
-static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, double *tau)
+/* Standard errors from the inverse of the observed information (central differences of the exact score). */
+static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, pass_sums *sums)
 {
     int k = m->k, n = k - 1 + k * P;
     double par[DSIM_FIT_MAX_SEGMENTS * (P + 1)], gp[DSIM_FIT_MAX_SEGMENTS * (P + 1)],
@@ -273,20 +415,20 @@ static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, double *t
     for (int c = 0; c < k; c++)
         for (int j = 0; j < P; j++)
             par[k - 1 + c * P + j] = m->theta[c][j];
-    gsl_matrix *info = gsl_matrix_alloc((size_t)n, (size_t)n);
     for (int c = 0; c < k; c++) {
         m->share_se[c] = NAN;
         for (int j = 0; j < P; j++)
             m->theta_se[c][j] = NAN;
     }
+    gsl_matrix *info = gsl_matrix_alloc((size_t)n, (size_t)n);
     if (!info)
         return;
     for (int a = 0; a < n; a++) {
         double h = 1e-5 * fmax(1, fabs(par[a])), keep = par[a];
         par[a] = keep + h;
-        score(d, k, par, tau, gp);
+        score(d, k, par, sums, gp);
         par[a] = keep - h;
-        score(d, k, par, tau, gm);
+        score(d, k, par, sums, gm);
         par[a] = keep;
         for (int b = 0; b < n; b++)
             gsl_matrix_set(info, (size_t)a, (size_t)b, -(gp[b] - gm[b]) / (2 * h));
@@ -297,7 +439,6 @@ static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, double *t
             gsl_matrix_set(info, (size_t)a, (size_t)b, v);
             gsl_matrix_set(info, (size_t)b, (size_t)a, v);
         }
-    gsl_set_error_handler_off();
     if (gsl_linalg_cholesky_decomp1(info) == GSL_SUCCESS && gsl_linalg_cholesky_invert(info) == GSL_SUCCESS) {
         double last = 0; /* var(π_k) = 1ᵀ V 1 over the free shares */
         for (int c = 0; c < k - 1; c++) {
@@ -313,7 +454,6 @@ static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, double *t
             }
     }
     gsl_matrix_free(info);
-    score(d, k, par, tau, gp); /* tau back at the estimate */
 }
 
 static int by_alpha(const void *a, const void *b)
@@ -339,6 +479,21 @@ static void order_segments(dsim_fit_model *m)
     }
 }
 
+/*
+ * A start: one segment fitted to everyone, then each segment's θ moved from it at random (α by N(0, 1), β and ρ
+ * by N(0, 3²) log-odds per unit discount) with equal shares, so that the segments begin apart and EM need not
+ * break a symmetry by itself.
+ */
+static void draw_start(gsl_rng *rng, int k, const double *pooled, dsim_fit_model *m)
+{
+    static const double spread[P] = {1, 3, 3};
+    for (int c = 0; c < k; c++) {
+        m->share[c] = 1.0 / k;
+        for (int j = 0; j < P; j++)
+            m->theta[c][j] = pooled[j] + (k > 1 ? gsl_ran_gaussian(rng, spread[j]) : 0);
+    }
+}
+
 int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_fit_model *out)
 {
     memset(out, 0, sizeof *out);
@@ -347,45 +502,47 @@ int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_f
     if (d->n_shoppers < (size_t)(4 * k))
         return dsim_error_set(DSIM_EINVAL, "%zu shoppers cannot identify %d segments (%d parameters)", d->n_shoppers,
                               k, 4 * k - 1);
-    double *tau = malloc(d->n_shoppers * (size_t)k * sizeof *tau);
+    pass_sums sums = {.p = malloc(longest_history(d) * (size_t)k * sizeof(double))};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!tau || !rng) {
-        free(tau);
+    if (!sums.p || !rng) {
+        free(sums.p);
         gsl_rng_free(rng);
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     }
     gsl_rng_set(rng, o->seed);
+    gsl_error_handler_t *handler = gsl_set_error_handler_off();
+    dsim_fit_model pooled = {.k = 1, .share = {1}};
+    em(d, 1, 50, 1e-12, &sums, &pooled); /* Newton on one logistic regression: a few steps */
     dsim_fit_model best = {.loglik = -INFINITY};
-    int rc = DSIM_OK;
-    for (int s = 0; s < (k == 1 ? 1 : o->starts) && !rc; s++) {
-        /* A start: every shopper's segment weights drawn at random, θ from there by the first M-step. */
-        dsim_fit_model m = {.k = k, .loglik = -INFINITY};
-        double alpha[DSIM_FIT_MAX_SEGMENTS], w[DSIM_FIT_MAX_SEGMENTS];
-        for (int c = 0; c < k; c++)
-            alpha[c] = 1;
-        for (size_t i = 0; i < d->n_shoppers; i++) {
-            gsl_ran_dirichlet(rng, (size_t)k, alpha, w);
-            memcpy(&tau[i * (size_t)k], w, (size_t)k * sizeof *w);
-        }
-        rc = em_from(d, k, o, tau, &m);
-        if (!rc && m.loglik > best.loglik)
+    int iterations = 0;
+    for (int s = 0; s < (k == 1 ? 1 : o->starts); s++) {
+        dsim_fit_model m = {.k = k};
+        draw_start(rng, k, pooled.theta[0], &m);
+        em(d, k, o->max_iterations, 1e-7, &sums, &m);
+        iterations += m.iterations;
+        if (m.loglik > best.loglik)
             best = m;
     }
+    best.iterations = iterations;
+    if (k == 1)
+        best = pooled;
+    int rc = polish(d, k, o->tolerance, &sums, &best);
     if (!rc) {
         order_segments(&best);
         best.bic = -2 * best.loglik + (4.0 * k - 1) * log((double)d->n_shoppers);
-        standard_errors(d, &best, tau);
+        standard_errors(d, &best, &sums);
         *out = best;
     }
-    free(tau);
+    gsl_set_error_handler(handler);
+    free(sums.p);
     gsl_rng_free(rng);
     return rc;
 }
 
 double dsim_fit_loglik(const dsim_fit_data *d, const dsim_fit_model *m)
 {
-    double *tau = malloc(d->n_shoppers * (size_t)(m->k > 0 ? m->k : 1) * sizeof *tau);
-    double ll = tau ? posteriors(d, m->k, m->share, (const double(*)[P])m->theta, tau) : NAN;
-    free(tau);
+    pass_sums sums = {.p = malloc(longest_history(d) * (size_t)(m->k > 0 ? m->k : 1) * sizeof(double))};
+    double ll = sums.p ? pass(d, m->k, m->share, (const double(*)[P])m->theta, &sums) : NAN;
+    free(sums.p);
     return ll;
 }

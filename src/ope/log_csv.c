@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,40 +25,31 @@ typedef struct {
     int context[DSIM_OPE_MAX_CONTEXT]; /* column of each context feature */
 } csv_log;
 
-static int find(char **fields, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(fields[i], name) == 0)
-            return i;
-    return -1;
-}
-
 static int read_header(csv_log *c, char **fields, int n)
 {
     c->width = n;
-    for (int i = 0; i < n; i++) /* a name read twice would be one column read as another */
-        for (int j = 0; j < i; j++)
-            if (fields[i][0] && strcmp(fields[i], fields[j]) == 0)
-                return dsim_error_set(DSIM_ECONFIG, "%s: row 1, column %d: `%s` appears twice (first in column %d)",
-                                      c->path, i + 1, fields[i], j + 1);
+    int rc = dsim__csv_header_check(c->path, fields, n);
+    if (rc)
+        return rc;
     const char *action = c->obd ? "item_id" : "action", *propensity = c->obd ? "propensity_score" : "propensity";
     const char *reward = c->obd ? "click" : "reward";
-    c->action = find(fields, n, action);
-    c->propensity = find(fields, n, propensity);
-    c->reward = find(fields, n, reward);
-    c->position = find(fields, n, "position");
-    c->visit = c->obd ? -1 : find(fields, n, "visit");
-    c->shopper = c->obd ? -1 : find(fields, n, "shopper");
-    c->purchased = c->obd ? -1 : find(fields, n, "purchased");
-    c->discount_percent = c->obd ? -1 : find(fields, n, "discount_percent");
-    c->bought_position = c->obd ? -1 : find(fields, n, "bought_position");
+    c->action = dsim__csv_column(fields, n, action);
+    c->propensity = dsim__csv_column(fields, n, propensity);
+    c->reward = dsim__csv_column(fields, n, reward);
+    c->position = dsim__csv_column(fields, n, "position");
+    c->visit = c->obd ? -1 : dsim__csv_column(fields, n, "visit");
+    c->shopper = c->obd ? -1 : dsim__csv_column(fields, n, "shopper");
+    c->purchased = c->obd ? -1 : dsim__csv_column(fields, n, "purchased");
+    c->discount_percent = c->obd ? -1 : dsim__csv_column(fields, n, "discount_percent");
+    c->bought_position = c->obd ? -1 : dsim__csv_column(fields, n, "bought_position");
     const char *required[3] = {action, propensity, reward};
     int at[3] = {c->action, c->propensity, c->reward};
+    char needs[200];
+    snprintf(needs, sizeof needs, "a log needs %s, %s and %s%s", action, propensity, reward,
+             c->obd ? "" : "; optional: position, visit, shopper, then context features");
     for (int k = 0; k < 3; k++)
         if (at[k] < 0)
-            return dsim_error_set(DSIM_ECONFIG, "%s: row 1: no column `%s` (a log needs %s, %s and %s%s)", c->path,
-                                  required[k], action, propensity, reward,
-                                  c->obd ? "" : "; optional: position, visit, shopper, then context features");
+            return dsim__csv_missing_column(c->path, required[k], needs);
     dsim_ope_log *log = c->log;
     for (int i = 0; i < n; i++) {
         bool context = c->obd ? strncmp(fields[i], "user-item_affinity_", 19) == 0
@@ -92,7 +84,7 @@ static int bad_row(csv_log *c, size_t row, const char *column, const char *value
         c->skipped++;
         return 1;
     }
-    return dsim_error_set(DSIM_ECONFIG, "%s: row %zu, column %s: '%s' %s", c->path, row, column, value, why);
+    return dsim__csv_bad_value(c->path, row, column, value, why);
 }
 
 /* Bounds that keep weights, rewards and their squared sums over 10^9 rows finite in double precision. */
@@ -117,7 +109,7 @@ static int read_row(char **fields, int n, size_t row, void *data)
             c->skipped++;
             return DSIM_OK;
         }
-        return dsim_error_set(DSIM_ECONFIG, "%s: row %zu: %d columns; the header has %d", c->path, row, n, c->width);
+        return dsim__csv_bad_width(c->path, row, n, c->width);
     }
     double action = 0, propensity = 0, reward = 0, position = -1, v;
     const char *a = fields[c->action], *p = fields[c->propensity], *r = fields[c->reward];

@@ -26,20 +26,6 @@ typedef long long mask8 __attribute__((vector_size(8 * sizeof(double))));
 
 /* ---- the visit's choice model ------------------------------------------------------------------------ */
 
-/* ⟨a, b⟩ in double with eight partial sums combined in a fixed order: the lanes vectorise and cut the
-   add chain eightfold, and the bits are the same on every instruction set. */
-static inline __attribute__((always_inline)) double dot(const float *a, const float *b, int d)
-{
-    double part[8] = {0};
-    int j = 0;
-    for (; j + 8 <= d; j += 8)
-        for (int l = 0; l < 8; l++)
-            part[l] += (double)a[j + l] * b[j + l];
-    for (; j < d; j++)
-        part[j % 8] += (double)a[j] * b[j];
-    return ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
-}
-
 /*
  * For shopper u, item i at position j and discount d (utilities relative to V0, so the outside option's
  * MNL weight is e^0 = 1):
@@ -58,7 +44,7 @@ static inline __attribute__((always_inline)) double utility_base(const dsim_worl
                                                                  uint32_t item, int position)
 {
     const dsim_scenario *sc = w->sc;
-    return sc->behaviour.taste_weight * dot(eu, w->item_taste + (size_t)item * w->dim, w->dim) +
+    return sc->behaviour.taste_weight * dsim__taste_dot(eu, w->item_taste + (size_t)item * w->dim, w->dim) +
            sc->segments[segment].affinity - sc->behaviour.position_penalty * position - w->outside_utility;
 }
 

@@ -4,13 +4,15 @@
  */
 #include "world/world_impl.h"
 
-extern const dsim__demand_type dsim__demand_mnl, dsim__demand_valuation, dsim__demand_linear, dsim__demand_constant;
+extern const dsim__demand_type dsim__demand_mnl, dsim__demand_valuation, dsim__demand_linear, dsim__demand_constant,
+    dsim__demand_logit;
 
 const dsim__demand_type *const dsim__demand_types[] = {
     &dsim__demand_mnl,
     &dsim__demand_valuation,
     &dsim__demand_linear,
     &dsim__demand_constant,
+    &dsim__demand_logit,
     NULL,
 };
 

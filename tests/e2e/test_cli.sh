@@ -48,7 +48,7 @@ printf '[scenario]\nvisits = 1O%s' "$seg" >malformed.ini
 printf '[catalog]\nprice_sigma = -1%s' "$seg" >range.ini
 printf '[segment.a]\nshare = 0.5\n[segment.b]\nshare = 0.4\n' >shares.ini
 printf '[discounts]\nlevels =%s' "$seg" >levels.ini
-printf '[behaviour]\ndemand = logit%s' "$seg" >demand.ini
+printf '[behaviour]\ndemand = logitt%s' "$seg" >demand.ini
 printf '[policy]\ntype = fixed\nlevel = 12\n' >level12.ini
 printf '[bandit]\ntype = linear\nprices = 0.5, 0.4\n' >descending.ini
 printf '[discounts]\nscope = item%s' "$seg" >item_scope.ini
@@ -61,7 +61,7 @@ bad "malformed number" "malformed.ini:2: [scenario]: visits: expected a number, 
 bad "out of range" "range.ini:2: [catalog]: price_sigma: -1 is out of range" run range.ini
 bad "shares" "shares.ini:4: [segment.b] share: segment shares sum to 0.9, expected 1" run shares.ini
 bad "empty levels" "levels.ini:2: [discounts]: levels: expected a comma-separated list of percentages" run levels.ini
-bad "unknown demand model" "demand.ini:2: [behaviour]: demand: expected mnl, valuation, linear or constant, got 'logit'" run demand.ini
+bad "unknown demand model" "demand.ini:2: [behaviour]: demand: expected mnl, valuation, linear, constant or logit, got 'logitt'" run demand.ini
 check "bad bandit file: exit 2 naming file, line and key" bash -c "'$DSIM' bandit descending.ini 2>&1 >/dev/null | grep -qF 'descending.ini:3: [bandit]: prices: expected ascending prices, got 0.4 after 0.5'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
 bad "a planning agent in scope item" "[policy] type = q_learning learns from a shopper's successive visits" run item_scope.ini -p q_learning
 bad "level not offered" "level12.ini:3: [policy] level = 12: the scenario offers no such level" run "$DATA/small.ini" -p level12.ini

@@ -232,7 +232,7 @@ static void test_models__model_keys_and_their_rules(void **state)
     assert_string_equal(dsim_errmsg(), "keys.ini:2: [ranking] item_file: embeddings = file needs an item_file");
     assert_int_equal(dsim_scenario_parse(&sc, "[behaviour]\ndemand = linaer\n[segment.a]\nshare = 1\n", "keys.ini"),
                      DSIM_ECONFIG);
-    assert_non_null(strstr(dsim_errmsg(), "expected mnl, valuation, linear or constant"));
+    assert_non_null(strstr(dsim_errmsg(), "expected mnl, valuation, linear, constant or logit"));
 }
 
 int main(void)

@@ -1,0 +1,524 @@
+/*
+ * cmd_fit.c — `dsim fit LOG`: a market's segments estimated from a visit log (src/fit), the number of segments
+ * chosen by BIC, a calibration check on held-out shoppers, and the fit written as a scenario file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/file.h"
+#include "core/ini.h"
+#include "core/text.h"
+#include "dsim/error.h"
+#include "dsim/files.h"
+#include "dsim/fit.h"
+#include "dsim/scenario.h"
+#include "dsim/store.h"
+
+static const char fit_usage[] =
+    "usage: dsim fit LOG [-o FILE] [--base SCENARIO] [--segments K|A..B] [--memory M] [--reference R]\n"
+    "                [--holdout F] [--starts N] [--seed S] [--format table|json]\n\n"
+    "Estimates a market's shopper segments from a log of visits by maximum likelihood: a latent-class logit in\n"
+    "which a shopper of segment k buys at discount d with probability σ(α_k + β_k·d + ρ_k·(d − r)), r the\n"
+    "discount the shopper has come to expect from their own earlier visits (docs/fit.md). Prints each estimate\n"
+    "with its standard error, the BIC of each number of segments, and a calibration check on held-out shoppers;\n"
+    "with -o, writes the fit as a scenario (demand = logit) to compare policies on.\n\n"
+    "  LOG              DB:RUN (a run made with --log-events), or a CSV file with columns shopper,\n"
+    "                   discount_percent and purchased, optionally time or visit (docs/fit.md)\n"
+    "  -o, --output F   write the fitted scenario to F\n"
+    "  --base S         the scenario whose other keys (catalog, ranking, levels, horizon) the fitted one\n"
+    "                   keeps; default: the logged run's own scenario, or default for a CSV log\n"
+    "  --segments K     fit K segments, or choose K in A..B by BIC (default 1..6)\n"
+    "  --memory M       λ in the reference update r ← λ·r + (1 − λ)·d (default: the base scenario's, when\n"
+    "                   all its segments share one, else 0.8)\n"
+    "  --reference R    every shopper's reference discount before their first visit, in percent (default:\n"
+    "                   the base scenario's initial_reference, when shared, else 0)\n"
+    "  --holdout F      the fraction of shoppers held out for the calibration check (default 0.2; 0: none)\n"
+    "  --starts N       random starts per number of segments (default 8)\n"
+    "  --seed S         seed of the starts and of the held-out shoppers (default 1)\n"
+    "  --format F       table (default) or json (docs/output.md)\n\n"
+    "example:\n"
+    "  dsim run calibration -p random --log-events --db study.db\n"
+    "  dsim fit study.db:1 -o fitted.ini\n"
+    "  dsim run fitted.ini -p none -p fixed10 -p thompson --seeds 3\n";
+
+typedef struct {
+    const char *log, *output, *base;
+    int k_min, k_max;
+    double memory, reference, holdout;
+    int starts;
+    unsigned long long seed;
+    cli_format format;
+} fit_options;
+
+static int usage_error(const char *what, const char *value)
+{
+    cli_error("fit: %s%s%s (see dsim fit --help)", what, value ? " " : "", value ? value : "");
+    return EXIT_USAGE;
+}
+
+static int parse_segments(const char *text, fit_options *o)
+{
+    char *end;
+    long a = strtol(text, &end, 10), b = a;
+    if (end != text && strncmp(end, "..", 2) == 0) {
+        const char *rest = end + 2;
+        b = strtol(rest, &end, 10);
+        if (end == rest)
+            b = -1;
+    }
+    if (end == text || *end || a < 1 || b < a || b > DSIM_FIT_MAX_SEGMENTS) {
+        cli_error("fit: --segments %s: expected K or A..B with 1 ≤ A ≤ B ≤ %d", text, DSIM_FIT_MAX_SEGMENTS);
+        return EXIT_USAGE;
+    }
+    o->k_min = (int)a, o->k_max = (int)b;
+    return EXIT_OK;
+}
+
+static int parse_options(int argc, char **argv, fit_options *o)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},   {"base", required_argument, NULL, 'b'},
+        {"segments", required_argument, NULL, 'k'}, {"memory", required_argument, NULL, 'm'},
+        {"reference", required_argument, NULL, 'r'}, {"holdout", required_argument, NULL, 'H'},
+        {"starts", required_argument, NULL, 'n'},   {"seed", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    *o = (fit_options){.k_min = 1, .k_max = 6, .memory = NAN, .reference = NAN, .holdout = 0.2, .starts = 8,
+                       .seed = 1, .format = CLI_TABLE};
+    int c;
+    double v;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(fit_usage, stdout);
+            return -1;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'b':
+            o->base = optarg;
+            break;
+        case 'k':
+            if (parse_segments(optarg, o))
+                return EXIT_USAGE;
+            break;
+        case 'm':
+            if (!dsim__parse_double(optarg, &o->memory) || o->memory < 0 || o->memory >= 1)
+                return usage_error("--memory: expected λ in [0, 1), got", optarg);
+            break;
+        case 'r':
+            if (!dsim__parse_double(optarg, &v) || v < 0 || v > 100)
+                return usage_error("--reference: expected a discount in percent (0 … 100), got", optarg);
+            o->reference = v / 100;
+            break;
+        case 'H':
+            if (!dsim__parse_double(optarg, &o->holdout) || o->holdout < 0 || o->holdout >= 1)
+                return usage_error("--holdout: expected a fraction in [0, 1), got", optarg);
+            break;
+        case 'n':
+            if (!dsim__parse_double(optarg, &v) || v != floor(v) || v < 1 || v > 1000)
+                return usage_error("--starts: expected a whole number 1 … 1000, got", optarg);
+            o->starts = (int)v;
+            break;
+        case 's':
+            if (!dsim__parse_u64(optarg, &o->seed))
+                return usage_error("--seed: expected a whole number, got", optarg);
+            break;
+        case 'f':
+            if (cli_parse_format("fit", optarg, &o->format))
+                return EXIT_USAGE;
+            if (o->format == CLI_CSV)
+                return usage_error("--format: table or json, got", optarg);
+            break;
+        case ':':
+            return usage_error("option needs a value:", argv[optind - 1]);
+        default:
+            return usage_error("unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error(optind < argc ? "one LOG, got more:" : "which log? give DB:RUN or a CSV file",
+                           optind < argc ? argv[optind + 1] : NULL);
+    o->log = argv[optind];
+    if (o->output && cli_check_output("fit", o->output))
+        return EXIT_USAGE;
+    return EXIT_OK;
+}
+
+/* ---- the log and the base scenario ---------------------------------------------------------------------- */
+
+/* The base scenario's text: --base, else the logged run's, else default. */
+static int base_text(const fit_options *o, const char *run_text, char **text, char *origin, size_t n)
+{
+    if (!o->base && run_text) {
+        snprintf(origin, n, "%s (the logged run's scenario)", o->log);
+        return (*text = strdup(run_text)) ? EXIT_OK : EXIT_RUNTIME;
+    }
+    char path[4096];
+    if (cli_find_file("scenarios", o->base ? o->base : "default", path, sizeof path))
+        return EXIT_USAGE;
+    snprintf(origin, n, "%s", path);
+    if (dsim__read_file(path, text)) {
+        cli_error("fit: %s", dsim_errmsg());
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* λ and r₀ from the base scenario when every segment shares them and the options did not set them. */
+static void assumptions_from(const dsim_scenario *sc, fit_options *o)
+{
+    bool shared = true;
+    for (int s = 1; s < sc->n_segments; s++)
+        shared &= sc->segments[s].memory == sc->segments[0].memory &&
+                  sc->segments[s].initial_reference == sc->segments[0].initial_reference;
+    if (isnan(o->memory))
+        o->memory = shared ? sc->segments[0].memory : 0.8;
+    if (isnan(o->reference))
+        o->reference = shared ? sc->segments[0].initial_reference : 0;
+    if (o->memory >= 1)
+        o->memory = 0.8; /* memory 1 never moves the reference: ρ would be unidentifiable */
+}
+
+static int load_log(fit_options *o, dsim_fit_data *data, char **base, char *origin, size_t n)
+{
+    char db[4096];
+    long long run;
+    char *run_text = NULL;
+    int rc = DSIM_OK;
+    dsim_store *st = NULL;
+    dsim_run_row row = {0};
+    bool from_run = dsim_store_split_run(o->log, db, sizeof db, &run);
+    if (from_run) {
+        if (cli_open_existing(db, &st))
+            return EXIT_USAGE;
+        if ((rc = dsim_store_run_get(st, run, &row))) {
+            cli_error("fit: %s", dsim_errmsg());
+            dsim_store_close(st);
+            return cli_exit_status(rc);
+        }
+        run_text = row.scenario_text;
+    }
+    int status = base_text(o, run_text, base, origin, n);
+    dsim_scenario *sc = NULL;
+    if (!status && dsim_scenario_parse(&sc, *base, origin)) {
+        cli_error("fit: --base: %s", dsim_errmsg());
+        status = EXIT_USAGE;
+    }
+    if (!status) {
+        assumptions_from(sc, o);
+        rc = from_run ? dsim_fit_data_from_run(st, run, o->memory, o->reference, data)
+                      : dsim_fit_data_read_csv(o->log, o->memory, o->reference, data);
+        if (rc) {
+            cli_error("fit: %s", dsim_errmsg());
+            status = rc == DSIM_ENOMEM || rc == DSIM_ESTORE ? EXIT_RUNTIME : EXIT_USAGE;
+        }
+    }
+    dsim_scenario_free(sc);
+    if (from_run) {
+        dsim_store_row_clear(&row);
+        dsim_store_close(st);
+    }
+    return status;
+}
+
+/* ---- fitting ---------------------------------------------------------------------------------------------- */
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+/* A mixture of K segments needs this many shoppers: ten per parameter. */
+static size_t shoppers_needed(int k)
+{
+    return (size_t)(10 * (4 * k - 1));
+}
+
+static int fit_range(const fit_options *o, const dsim_fit_data *d, dsim_fit_model *models, int *best)
+{
+    dsim_fit_options fo = DSIM_FIT_OPTIONS_INIT;
+    fo.starts = o->starts;
+    fo.seed = o->seed;
+    int k_max = o->k_max;
+    while (k_max >= o->k_min && d->n_shoppers < shoppers_needed(k_max))
+        k_max--;
+    if (k_max < o->k_min) {
+        cli_error("fit: %s: %zu shoppers are too few to fit %d segment%s: a mixture of K segments has 4K − 1 "
+                  "parameters and needs at least ten shoppers per parameter (%zu for %d)",
+                  o->log, d->n_shoppers, o->k_min, o->k_min > 1 ? "s" : "", shoppers_needed(o->k_min), o->k_min);
+        return EXIT_USAGE;
+    }
+    if (k_max < o->k_max)
+        fprintf(stderr, "fit: %zu shoppers: fitting at most %d segments (ten shoppers per parameter)\n",
+                d->n_shoppers, k_max);
+    *best = -1;
+    for (int k = o->k_min; k <= k_max; k++) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        dsim_fit_model *m = &models[k - 1];
+        int rc = dsim_fit_em(d, k, &fo, m);
+        if (rc) {
+            cli_error("fit: %d segments: %s", k, dsim_errmsg());
+            return cli_exit_status(rc);
+        }
+        fprintf(stderr, "fit: %d segment%s: log-likelihood %.1f, BIC %.1f%s (%.1f s)\n", k, k > 1 ? "s" : " ",
+                m->loglik, m->bic, m->converged ? "" : ", not converged", seconds_since(&t0));
+        if (*best < 0 || m->bic < models[*best - 1].bic)
+            *best = k;
+        if (cli_interrupted)
+            return EXIT_INTERRUPTED;
+    }
+    return EXIT_OK;
+}
+
+/* The chosen K refitted on the shoppers not held out, and checked on the others. */
+static int calibration(const fit_options *o, const dsim_fit_data *d, int k, dsim_fit_calibration *cal,
+                       dsim_fit_data *train_out)
+{
+    dsim_fit_data train, test;
+    int rc = dsim_fit_data_split(d, o->holdout, o->seed, &train, &test);
+    dsim_fit_model m;
+    dsim_fit_options fo = DSIM_FIT_OPTIONS_INIT;
+    fo.starts = o->starts;
+    fo.seed = o->seed;
+    if (!rc)
+        rc = dsim_fit_em(&train, k, &fo, &m);
+    if (!rc)
+        rc = dsim_fit_calibrate(&test, &m, cal);
+    *train_out = train;
+    dsim_fit_data_clear(&test);
+    if (rc)
+        cli_error("fit: calibration check: %s", dsim_errmsg());
+    return rc ? cli_exit_status(rc) : EXIT_OK;
+}
+
+static bool misfit(const dsim_fit_calibration *cal)
+{
+    return cal->level_p < 1e-3 || cal->decile_p < 1e-3;
+}
+
+/* ---- output ------------------------------------------------------------------------------------------------ */
+
+static const char *const param_names[DSIM_FIT_PARAMS] = {"logit_base", "logit_discount", "logit_reference"};
+
+static void print_groups(const char *what, const dsim_fit_group *g, int n, double chi2, double p, bool percent)
+{
+    printf("  %-22s %8s %9s %9s\n", what, "visits", "observed", "predicted");
+    for (int i = 0; i < n; i++) {
+        char key[64];
+        if (percent && g[i].low == g[i].high)
+            snprintf(key, sizeof key, "%g %%", 100 * g[i].low);
+        else if (percent)
+            snprintf(key, sizeof key, "%g–%g %%", 100 * g[i].low, 100 * g[i].high);
+        else
+            snprintf(key, sizeof key, "%.3f–%.3f", g[i].low, g[i].high);
+        printf("  %-22s %8zu %9.4f %9.4f\n", key, g[i].visits, g[i].observed, g[i].predicted);
+    }
+    printf("  Wald test of observed = predicted: χ²(%d) = %.2f, p = %.3g\n\n", n, chi2, p);
+}
+
+static void print_table(const fit_options *o, const dsim_fit_data *d, const dsim_fit_model *models, int best,
+                        const dsim_fit_calibration *cal, const dsim_fit_data *train)
+{
+    printf("dsim fit %s: %zu visits by %zu shoppers; reference r ← %g·r + %g·d from %g %%\n\n", o->log, d->n_visits,
+           d->n_shoppers, o->memory, 1 - o->memory, 100 * o->reference);
+    printf("  %-9s %16s %14s\n", "segments", "log-likelihood", "BIC");
+    for (int k = o->k_min; k <= o->k_max && models[k - 1].k; k++)
+        printf("  %-9d %16.1f %14.1f%s\n", k, models[k - 1].loglik, models[k - 1].bic,
+               k == best ? "   ← lowest BIC" : "");
+    const dsim_fit_model *m = &models[best - 1];
+    printf("\n  %-9s %-17s %-17s %-17s %-17s\n", "segment", "share", "α logit_base", "β logit_discount",
+           "ρ logit_reference");
+    for (int c = 0; c < m->k; c++) {
+        char cell[4][40];
+        snprintf(cell[0], sizeof cell[0], "%.3f ± %.3f", m->share[c], m->share_se[c]);
+        for (int j = 0; j < DSIM_FIT_PARAMS; j++)
+            snprintf(cell[j + 1], sizeof cell[j + 1], "%.3f ± %.3f", m->theta[c][j], m->theta_se[c][j]);
+        printf("  fitted%-3d %-17s %-17s %-17s %-17s\n", c + 1, cell[0], cell[1], cell[2], cell[3]);
+    }
+    printf("  (estimate ± one standard error, from the observed information)\n\n");
+    if (cal->visits) {
+        printf("calibration on %zu held-out shoppers (%zu visits), the model refitted on the other %zu:\n",
+               cal->shoppers, cal->visits, train->n_shoppers);
+        print_groups("discount offered", cal->level, cal->n_levels, cal->level_chi2, cal->level_p, true);
+        print_groups("predicted probability", cal->decile, cal->n_deciles, cal->decile_chi2, cal->decile_p, false);
+    }
+}
+
+static void json_groups(cli_out *out, const char *key, const dsim_fit_group *g, int n)
+{
+    cli_out_rows_begin(out, key, false);
+    for (int i = 0; i < n; i++) {
+        cli_out_row_begin(out);
+        cli_out_num(out, "low", g[i].low);
+        cli_out_num(out, "high", g[i].high);
+        cli_out_int(out, "visits", (long long)g[i].visits);
+        cli_out_num(out, "observed", g[i].observed);
+        cli_out_num(out, "predicted", g[i].predicted);
+        cli_out_row_end(out);
+    }
+    cli_out_rows_end(out);
+}
+
+static void print_json(const fit_options *o, const dsim_fit_data *d, const dsim_fit_model *models, int best,
+                       const dsim_fit_calibration *cal)
+{
+    cli_out *out = cli_out_begin(CLI_JSON, stdout, "fit");
+    cli_out_str(out, "log", o->log);
+    cli_out_int(out, "visits", (long long)d->n_visits);
+    cli_out_int(out, "shoppers", (long long)d->n_shoppers);
+    cli_out_num(out, "memory", o->memory);
+    cli_out_num(out, "reference", o->reference);
+    cli_out_int(out, "segments", best);
+    cli_out_rows_begin(out, "models", false);
+    for (int k = o->k_min; k <= o->k_max && models[k - 1].k; k++) {
+        const dsim_fit_model *m = &models[k - 1];
+        cli_out_row_begin(out);
+        cli_out_int(out, "segments", k);
+        cli_out_num(out, "loglik", m->loglik);
+        cli_out_num(out, "bic", m->bic);
+        cli_out_bool(out, "converged", m->converged);
+        cli_out_rows_begin(out, "estimates", false);
+        for (int c = 0; c < m->k; c++) {
+            cli_out_row_begin(out);
+            cli_out_num(out, "share", m->share[c]);
+            cli_out_num(out, "share_se", m->share_se[c]);
+            for (int j = 0; j < DSIM_FIT_PARAMS; j++) {
+                char se[40];
+                snprintf(se, sizeof se, "%s_se", param_names[j]);
+                cli_out_num(out, param_names[j], m->theta[c][j]);
+                cli_out_num(out, se, m->theta_se[c][j]);
+            }
+            cli_out_row_end(out);
+        }
+        cli_out_rows_end(out);
+        cli_out_row_end(out);
+    }
+    cli_out_rows_end(out);
+    if (cal->visits) {
+        cli_out_object_begin(out, "calibration");
+        cli_out_int(out, "shoppers", (long long)cal->shoppers);
+        cli_out_int(out, "visits", (long long)cal->visits);
+        json_groups(out, "by_discount", cal->level, cal->n_levels);
+        cli_out_num(out, "by_discount_chi2", cal->level_chi2);
+        cli_out_num(out, "by_discount_p", cal->level_p);
+        json_groups(out, "by_decile", cal->decile, cal->n_deciles);
+        cli_out_num(out, "by_decile_chi2", cal->decile_chi2);
+        cli_out_num(out, "by_decile_p", cal->decile_p);
+        cli_out_bool(out, "misfit", misfit(cal));
+        cli_out_object_end(out);
+    }
+    cli_out_str(out, "output", o->output);
+    cli_out_end(out);
+}
+
+/* The fitted scenario: its comment block says what made it and how sure each number is. */
+static int write_scenario(const fit_options *o, int argc, char **argv, const dsim_fit_data *d,
+                          const dsim_fit_model *models, int best, const dsim_fit_calibration *cal, const char *base,
+                          const char *origin)
+{
+    char *comment = NULL, *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&comment, &size);
+    if (!f)
+        return EXIT_RUNTIME;
+    const dsim_fit_model *m = &models[best - 1];
+    fprintf(f, "fitted — %d segments estimated by dsim fit from %zu visits of %zu shoppers.\n\nmade by: dsim", m->k,
+            d->n_visits, d->n_shoppers);
+    for (int i = 0; i < argc; i++)
+        fprintf(f, " %s", argv[i]);
+    fprintf(f, "\nother keys from %s\n", origin);
+    fprintf(f, "assumed: reference r ← %g·r + %g·d after each visit, from %g %%\n\n", o->memory, 1 - o->memory,
+            100 * o->reference);
+    fprintf(f, "segment   share          α logit_base      β logit_discount   ρ logit_reference\n");
+    for (int c = 0; c < m->k; c++)
+        fprintf(f, "fitted%-3d %.4f ± %.4f %8.4f ± %.4f %8.4f ± %.4f %8.4f ± %.4f\n", c + 1, m->share[c],
+                m->share_se[c], m->theta[c][0], m->theta_se[c][0], m->theta[c][1], m->theta_se[c][1], m->theta[c][2],
+                m->theta_se[c][2]);
+    fprintf(f, "(estimate ± one standard error)\n\nsegments  log-likelihood  BIC\n");
+    for (int k = o->k_min; k <= o->k_max && models[k - 1].k; k++)
+        fprintf(f, "%-9d %14.2f  %.2f%s\n", k, models[k - 1].loglik, models[k - 1].bic, k == best ? "  (chosen)" : "");
+    if (cal->visits)
+        fprintf(f, "\ncalibration on %zu held-out shoppers: by discount p = %.3g, by decile p = %.3g%s\n",
+                cal->shoppers, cal->level_p, cal->decile_p, misfit(cal) ? " — THE MODEL MISFITS THIS LOG" : "");
+    fputs("\nshares are of the shoppers in the log; memory and initial_reference are the assumptions above", f);
+    if (fclose(f))
+        return EXIT_RUNTIME;
+    int rc = dsim_fit_scenario_text(base, m, comment, o->memory, o->reference, &text);
+    free(comment);
+    dsim_scenario *check = NULL;
+    if (!rc && (rc = dsim_scenario_parse(&check, text, o->output)))
+        cli_error("fit: the fitted scenario does not load: %s", dsim_errmsg());
+    dsim_scenario_free(check);
+    char tmp[4200];
+    FILE *out = rc ? NULL : dsim__open_beside(o->output, tmp, sizeof tmp);
+    if (!rc && !out)
+        cli_error("fit: cannot write %s: %s", o->output, strerror(errno));
+    if (out) {
+        bool ok = fputs(text, out) >= 0;
+        ok = fclose(out) == 0 && ok && rename(tmp, o->output) == 0;
+        if (!ok) {
+            cli_error("fit: writing %s failed: %s", o->output, strerror(errno));
+            remove(tmp);
+            rc = DSIM_EIO;
+        }
+    }
+    free(text);
+    return rc || !out ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    fit_options o;
+    int status = parse_options(argc, argv, &o);
+    if (status)
+        return status < 0 ? EXIT_OK : status;
+    cli_catch_interrupts();
+    dsim_fit_data d = {0}, train = {0};
+    char *base = NULL, origin[4200];
+    dsim_fit_model models[DSIM_FIT_MAX_SEGMENTS] = {{0}};
+    dsim_fit_calibration cal = {0};
+    int best = 0;
+    status = load_log(&o, &d, &base, origin, sizeof origin);
+    if (!status && dsim_fit_check_identified(&d)) {
+        cli_error("fit: %s: %s", o.log, dsim_errmsg());
+        status = EXIT_USAGE;
+    }
+    if (!status)
+        status = fit_range(&o, &d, models, &best);
+    if (!status && o.holdout > 0)
+        status = calibration(&o, &d, best, &cal, &train);
+    if (!status) {
+        if (o.format == CLI_JSON)
+            print_json(&o, &d, models, best, &cal);
+        else
+            print_table(&o, &d, models, best, &cal, &train);
+        if (cal.visits && misfit(&cal))
+            fprintf(stderr,
+                    "dsim: fit: warning: the fitted model mispredicts held-out shoppers (calibration p = %.3g by "
+                    "discount, %.3g by decile): these shoppers respond to discounts in a way the latent-class logit "
+                    "cannot express; do not trust policy comparisons on the fitted scenario\n",
+                    cal.level_p, cal.decile_p);
+    }
+    if (!status && o.output) {
+        status = write_scenario(&o, argc, argv, &d, models, best, &cal, base, origin);
+        if (!status && o.format != CLI_JSON)
+            printf("wrote %s (%d segments); compare policies on it:\n  dsim run %s -p none -p fixed10 -p thompson "
+                   "-p oracle --seeds 3\n",
+                   o.output, best, o.output);
+    }
+    free(base);
+    dsim_fit_data_clear(&d);
+    dsim_fit_data_clear(&train);
+    return status;
+}
