@@ -27,28 +27,31 @@ typedef struct {
     size_t *first;    /* (n_shoppers + 1): shopper i's visits are first[i] … first[i + 1] − 1, in log order */
     double *x;        /* (n_visits, DSIM_FIT_PARAMS) */
     unsigned char *y; /* (n_visits,) 1: purchased */
+    double *price;    /* (n_visits,) the list price of what was shown (a slate's mean), or NULL: unknown. The
+                         model ignores it; the calibration check asks whether the shoppers did too. */
 } dsim_fit_data;
 
 /**
  * Group `n` visits, in log order, by shopper and give each its reference discount: each shopper's starts at
  * `reference0` and moves r ← memory·r + (1 − memory)·d after each of their visits. `discount` is the fraction
- * offered (0.1 for 10 %). @return 0, DSIM_EINVAL (a discount outside [0, 1], no visits) or DSIM_ENOMEM.
+ * offered (0.1 for 10 %); `price` (NULL: unknown) the list price of what each visit showed. @return 0, DSIM_EINVAL (a discount outside [0, 1], no visits) or DSIM_ENOMEM.
  */
 int dsim_fit_data_build(dsim_fit_data *out, const uint64_t *shopper, const double *discount,
-                        const unsigned char *purchased, size_t n, double memory, double reference0);
+                        const unsigned char *purchased, const double *price, size_t n, double memory,
+                        double reference0);
 /** Free what the data holds and zero it. */
 void dsim_fit_data_clear(dsim_fit_data *d);
 
 /**
- * The data of run `run_id`, logged with --log-events: every visit's shopper, discount (its level's percent) and
- * purchase, in log order, built as dsim_fit_data_build() builds it. @return 0, DSIM_ENOTFOUND, DSIM_EINVAL (no
+ * The data of run `run_id`, logged with --log-events: every visit's shopper, discount (its level's percent),
+ * purchase and the slate's mean list price, in log order, built as dsim_fit_data_build() builds it. @return 0, DSIM_ENOTFOUND, DSIM_EINVAL (no
  * events, or a run of discount scope item) or DSIM_ESTORE.
  */
 int dsim_fit_data_from_run(dsim_store *st, int64_t run_id, double memory, double reference0, dsim_fit_data *out);
 
 /**
  * A shop's visit log as a CSV file (docs/fit.md): columns shopper, discount_percent and purchased, optionally
- * time or visit (non-decreasing), propensity, and others it ignores; built as dsim_fit_data_build() builds it.
+ * time or visit (non-decreasing), price, propensity, and others it ignores; built as dsim_fit_data_build() builds it.
  * @return 0, DSIM_ECONFIG ("FILE: row R, column C: …", shared with dsim ope's reader), DSIM_EIO or DSIM_ENOMEM.
  */
 int dsim_fit_data_read_csv(const char *path, double memory, double reference0, dsim_fit_data *out);
@@ -59,10 +62,6 @@ int dsim_fit_data_read_csv(const char *path, double memory, double reference0, d
  * that cannot be identified and why.
  */
 int dsim_fit_check_identified(const dsim_fit_data *d);
-
-/** Shoppers split at random (by `seed`): about `held_out` of them into `test`, the rest into `train`. */
-int dsim_fit_data_split(const dsim_fit_data *all, double held_out, uint64_t seed, dsim_fit_data *train,
-                        dsim_fit_data *test);
 
 /** A fitted mixture, segments ordered by ascending α; standard errors NAN where the information is singular. */
 typedef struct {
@@ -91,6 +90,13 @@ typedef struct {
  * or DSIM_ENOMEM.
  */
 int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_fit_model *out);
+
+/**
+ * Move `m` (a fit, perhaps of other data) to the maximum of `d`'s likelihood nearest it: BFGS from its
+ * parameters, no random starts; its log-likelihood and BIC are `d`'s after, its standard errors NAN (not
+ * computed: the calibration check needs none). @return 0 or DSIM_ENOMEM.
+ */
+int dsim_fit_refine(const dsim_fit_data *d, dsim_fit_model *m);
 
 /** The log-likelihood of the data under `m`'s shares and θ (its k segments). @return it, or NAN (memory). */
 double dsim_fit_loglik(const dsim_fit_data *d, const dsim_fit_model *m);
@@ -122,12 +128,26 @@ typedef struct {
  */
 typedef struct {
     size_t shoppers, visits;
-    int n_levels, n_deciles;
-    dsim_fit_group level[DSIM_FIT_MAX_GROUPS], decile[DSIM_FIT_MAX_GROUPS];
-    double level_chi2, level_p, decile_chi2, decile_p;
+    int folds;
+    int n_levels, n_deciles, n_returning;
+    dsim_fit_group level[DSIM_FIT_MAX_GROUPS], decile[DSIM_FIT_MAX_GROUPS], returning[DSIM_FIT_MAX_GROUPS];
+    double level_chi2, level_p, decile_chi2, decile_p, returning_chi2, returning_p;
+    double price_spread;        /* RMS of log price shown about each shopper's mean; NAN: the log has no prices */
+    bool price_tested;          /* the score test of an omitted price effect was made (price_spread ≥ 0.01) */
+    double price_effect;        /* its one-step estimate: log-odds per unit of log price above the shopper's mean */
+    double price_z, price_p;    /* its normal statistic and two-sided p */
 } dsim_fit_calibration;
 
-/** Check `m` on `test`'s shoppers, each predicted as a new shopper: p = Σ_k π_k σ(x·θ_k). */
-int dsim_fit_calibrate(const dsim_fit_data *test, const dsim_fit_model *m, dsim_fit_calibration *out);
+/**
+ * Check `m` on shoppers it never saw: the shoppers are split at random (by `seed`) into `folds` folds, and each
+ * fold's visits are predicted by `m` refitted (dsim_fit_refine) on the other folds. Each visit is predicted as
+ * a new shopper's, p = Σ_k π_k σ(x·θ_k), grouped by
+ * discount (level) and by decile of p (decile); and as a returning shopper's, the segments weighted by their
+ * posterior given the shopper's earlier visits, grouped by decile of that prediction (returning). When the
+ * log has prices that vary within shoppers, a score test of `m` (on all the data) against the same model plus
+ * an effect of the price shown, relative to the shopper's own mean (price_*).
+ */
+int dsim_fit_calibrate(const dsim_fit_data *d, const dsim_fit_model *m, int folds, uint64_t seed,
+                       dsim_fit_calibration *out);
 
 #endif

@@ -22,7 +22,7 @@
 
 static const char fit_usage[] =
     "usage: dsim fit LOG [-o FILE] [--base SCENARIO] [--segments K|A..B] [--memory M] [--reference R]\n"
-    "                [--holdout F] [--starts N] [--seed S] [--format table|json]\n\n"
+    "                [--folds K] [--starts N] [--seed S] [--format table|json]\n\n"
     "Estimates a market's shopper segments from a log of visits by maximum likelihood: a latent-class logit in\n"
     "which a shopper of segment k buys at discount d with probability σ(α_k + β_k·d + ρ_k·(d − r)), r the\n"
     "discount the shopper has come to expect from their own earlier visits (docs/fit.md). Prints each estimate\n"
@@ -38,7 +38,8 @@ static const char fit_usage[] =
     "                   all its segments share one, else 0.8)\n"
     "  --reference R    every shopper's reference discount before their first visit, in percent (default:\n"
     "                   the base scenario's initial_reference, when shared, else 0)\n"
-    "  --holdout F      the fraction of shoppers held out for the calibration check (default 0.2; 0: none)\n"
+    "  --folds K        the calibration check predicts each of K folds of shoppers from the fit to the\n"
+    "                   others (default 5; 0: no check)\n"
     "  --starts N       random starts per number of segments (default 8)\n"
     "  --seed S         seed of the starts and of the held-out shoppers (default 1)\n"
     "  --format F       table (default) or json (docs/output.md)\n\n"
@@ -50,7 +51,8 @@ static const char fit_usage[] =
 typedef struct {
     const char *log, *output, *base;
     int k_min, k_max;
-    double memory, reference, holdout;
+    double memory, reference;
+    int folds;
     int starts;
     unsigned long long seed;
     cli_format format;
@@ -85,11 +87,11 @@ static int parse_options(int argc, char **argv, fit_options *o)
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},   {"base", required_argument, NULL, 'b'},
         {"segments", required_argument, NULL, 'k'}, {"memory", required_argument, NULL, 'm'},
-        {"reference", required_argument, NULL, 'r'}, {"holdout", required_argument, NULL, 'H'},
+        {"reference", required_argument, NULL, 'r'}, {"folds", required_argument, NULL, 'F'},
         {"starts", required_argument, NULL, 'n'},   {"seed", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    *o = (fit_options){.k_min = 1, .k_max = 6, .memory = NAN, .reference = NAN, .holdout = 0.2, .starts = 8,
+    *o = (fit_options){.k_min = 1, .k_max = 6, .memory = NAN, .reference = NAN, .folds = 5, .starts = 8,
                        .seed = 1, .format = CLI_TABLE};
     int c;
     double v;
@@ -118,9 +120,10 @@ static int parse_options(int argc, char **argv, fit_options *o)
                 return usage_error("--reference: expected a discount in percent (0 … 100), got", optarg);
             o->reference = v / 100;
             break;
-        case 'H':
-            if (!dsim__parse_double(optarg, &o->holdout) || o->holdout < 0 || o->holdout >= 1)
-                return usage_error("--holdout: expected a fraction in [0, 1), got", optarg);
+        case 'F':
+            if (!dsim__parse_double(optarg, &v) || v != floor(v) || v < 0 || v == 1 || v > 100)
+                return usage_error("--folds: expected 0 (no check) or a whole number 2 … 100, got", optarg);
+            o->folds = (int)v;
             break;
         case 'n':
             if (!dsim__parse_double(optarg, &v) || v != floor(v) || v < 1 || v > 1000)
@@ -281,30 +284,24 @@ static int fit_range(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
     return EXIT_OK;
 }
 
-/* The chosen K refitted on the shoppers not held out, and checked on the others. */
-static int calibration(const fit_options *o, const dsim_fit_data *d, int k, dsim_fit_calibration *cal,
-                       dsim_fit_data *train_out)
+static int calibration(const fit_options *o, const dsim_fit_data *d, const dsim_fit_model *m,
+                       dsim_fit_calibration *cal)
 {
-    dsim_fit_data train, test;
-    int rc = dsim_fit_data_split(d, o->holdout, o->seed, &train, &test);
-    dsim_fit_model m;
-    dsim_fit_options fo = DSIM_FIT_OPTIONS_INIT;
-    fo.starts = o->starts;
-    fo.seed = o->seed;
-    if (!rc)
-        rc = dsim_fit_em(&train, k, &fo, &m);
-    if (!rc)
-        rc = dsim_fit_calibrate(&test, &m, cal);
-    *train_out = train;
-    dsim_fit_data_clear(&test);
-    if (rc)
-        cli_error("fit: calibration check: %s", dsim_errmsg());
-    return rc ? cli_exit_status(rc) : EXIT_OK;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = dsim_fit_calibrate(d, m, o->folds, o->seed, cal);
+    if (rc) {
+        cli_error("fit: calibration check: %s (--folds 0 skips it)", dsim_errmsg());
+        return cli_exit_status(rc);
+    }
+    fprintf(stderr, "fit: calibration check in %d folds (%.1f s)\n", o->folds, seconds_since(&t0));
+    return EXIT_OK;
 }
 
 static bool misfit(const dsim_fit_calibration *cal)
 {
-    return cal->level_p < 1e-3 || cal->decile_p < 1e-3;
+    return cal->level_p < 1e-3 || cal->decile_p < 1e-3 || cal->returning_p < 1e-3 ||
+           (cal->price_tested && cal->price_p < 1e-3);
 }
 
 /* ---- output ------------------------------------------------------------------------------------------------ */
@@ -328,7 +325,7 @@ static void print_groups(const char *what, const dsim_fit_group *g, int n, doubl
 }
 
 static void print_table(const fit_options *o, const dsim_fit_data *d, const dsim_fit_model *models, int best,
-                        const dsim_fit_calibration *cal, const dsim_fit_data *train)
+                        const dsim_fit_calibration *cal)
 {
     printf("dsim fit %s: %zu visits by %zu shoppers; reference r ← %g·r + %g·d from %g %%\n\n", o->log, d->n_visits,
            d->n_shoppers, o->memory, 1 - o->memory, 100 * o->reference);
@@ -348,10 +345,19 @@ static void print_table(const fit_options *o, const dsim_fit_data *d, const dsim
     }
     printf("  (estimate ± one standard error, from the observed information)\n\n");
     if (cal->visits) {
-        printf("calibration on %zu held-out shoppers (%zu visits), the model refitted on the other %zu:\n",
-               cal->shoppers, cal->visits, train->n_shoppers);
+        printf("calibration: each of %d folds of shoppers predicted by the model refitted on the others\n",
+               cal->folds);
         print_groups("discount offered", cal->level, cal->n_levels, cal->level_chi2, cal->level_p, true);
-        print_groups("predicted probability", cal->decile, cal->n_deciles, cal->decile_chi2, cal->decile_p, false);
+        print_groups("predicted, new shopper", cal->decile, cal->n_deciles, cal->decile_chi2, cal->decile_p, false);
+        print_groups("predicted from history", cal->returning, cal->n_returning, cal->returning_chi2,
+                     cal->returning_p, false);
+        if (cal->price_tested)
+            printf("  the price shown, which the model ignores: purchases %s with it (%+.3f log-odds per unit of log "
+                   "price above the shopper's mean); score test z = %.2f, p = %.3g\n\n",
+                   cal->price_effect < 0 ? "fall" : "rise", cal->price_effect, cal->price_z, cal->price_p);
+        else if (!isnan(cal->price_spread))
+            printf("  the price shown: not tested, it hardly varies within shoppers (%.2g in log price)\n\n",
+                   cal->price_spread);
     }
 }
 
@@ -415,6 +421,14 @@ static void print_json(const fit_options *o, const dsim_fit_data *d, const dsim_
         json_groups(out, "by_decile", cal->decile, cal->n_deciles);
         cli_out_num(out, "by_decile_chi2", cal->decile_chi2);
         cli_out_num(out, "by_decile_p", cal->decile_p);
+        json_groups(out, "by_history_decile", cal->returning, cal->n_returning);
+        cli_out_num(out, "by_history_decile_chi2", cal->returning_chi2);
+        cli_out_num(out, "by_history_decile_p", cal->returning_p);
+        if (cal->price_tested) {
+            cli_out_num(out, "price_effect", cal->price_effect);
+            cli_out_num(out, "price_z", cal->price_z);
+            cli_out_num(out, "price_p", cal->price_p);
+        }
         cli_out_bool(out, "misfit", misfit(cal));
         cli_out_object_end(out);
     }
@@ -449,8 +463,10 @@ static int write_scenario(const fit_options *o, int argc, char **argv, const dsi
     for (int k = o->k_min; k <= o->k_max && models[k - 1].k; k++)
         fprintf(f, "%-9d %14.2f  %.2f%s\n", k, models[k - 1].loglik, models[k - 1].bic, k == best ? "  (chosen)" : "");
     if (cal->visits)
-        fprintf(f, "\ncalibration on %zu held-out shoppers: by discount p = %.3g, by decile p = %.3g%s\n",
-                cal->shoppers, cal->level_p, cal->decile_p, misfit(cal) ? " — THE MODEL MISFITS THIS LOG" : "");
+        fprintf(f, "\ncalibration on held-out shoppers (%d folds): p = %.3g by discount, %.3g by decile, %.3g by "
+                   "decile given history%s\n",
+                cal->folds, cal->level_p, cal->decile_p, cal->returning_p,
+                misfit(cal) ? " — THE MODEL MISFITS THIS LOG" : "");
     fputs("\nshares are of the shoppers in the log; memory and initial_reference are the assumptions above", f);
     if (fclose(f))
         return EXIT_RUNTIME;
@@ -484,7 +500,7 @@ int cmd_fit(int argc, char **argv)
     if (status)
         return status < 0 ? EXIT_OK : status;
     cli_catch_interrupts();
-    dsim_fit_data d = {0}, train = {0};
+    dsim_fit_data d = {0};
     char *base = NULL, origin[4200];
     dsim_fit_model models[DSIM_FIT_MAX_SEGMENTS] = {{0}};
     dsim_fit_calibration cal = {0};
@@ -496,19 +512,24 @@ int cmd_fit(int argc, char **argv)
     }
     if (!status)
         status = fit_range(&o, &d, models, &best);
-    if (!status && o.holdout > 0)
-        status = calibration(&o, &d, best, &cal, &train);
+    if (!status && o.folds > 0)
+        status = calibration(&o, &d, &models[best - 1], &cal);
     if (!status) {
         if (o.format == CLI_JSON)
             print_json(&o, &d, models, best, &cal);
         else
-            print_table(&o, &d, models, best, &cal, &train);
-        if (cal.visits && misfit(&cal))
+            print_table(&o, &d, models, best, &cal);
+        if (cal.visits && misfit(&cal)) {
+            char price[64] = "";
+            if (cal.price_tested)
+                snprintf(price, sizeof price, ", %.3g by price shown", cal.price_p);
             fprintf(stderr,
                     "dsim: fit: warning: the fitted model mispredicts held-out shoppers (calibration p = %.3g by "
-                    "discount, %.3g by decile): these shoppers respond to discounts in a way the latent-class logit "
-                    "cannot express; do not trust policy comparisons on the fitted scenario\n",
-                    cal.level_p, cal.decile_p);
+                    "discount, %.3g by decile, %.3g by decile given history%s): these shoppers respond to discounts "
+                    "or prices in a way the latent-class logit cannot express; do not trust policy comparisons on "
+                    "the fitted scenario\n",
+                    cal.level_p, cal.decile_p, cal.returning_p, price);
+        }
     }
     if (!status && o.output) {
         status = write_scenario(&o, argc, argv, &d, models, best, &cal, base, origin);
@@ -519,6 +540,5 @@ int cmd_fit(int argc, char **argv)
     }
     free(base);
     dsim_fit_data_clear(&d);
-    dsim_fit_data_clear(&train);
     return status;
 }

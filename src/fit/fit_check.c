@@ -1,6 +1,7 @@
 /*
  * fit_check.c — what a fit can be trusted with: before it, whether the log can identify each parameter at all;
- * after it, a calibration check of the fitted model on shoppers it never saw (dsim/fit.h).
+ * after it, a calibration check of the fitted model on shoppers it never saw: the shoppers are split into folds
+ * and each fold predicted by the model refitted on the others (dsim/fit.h).
  *
  * The calibration check compares, in groups of visits (by the discount offered, and by decile of predicted
  * probability), the purchases observed with those the fitted mixture predicts for a new shopper with the same
@@ -67,26 +68,33 @@ static uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-/* Copy the shoppers `pick` selects (pick[i] == want) into `out`. */
-static int copy_shoppers(const dsim_fit_data *all, const unsigned char *pick, unsigned char want, dsim_fit_data *out)
+/* Copy the shoppers `pick` selects (pick[i] == want, or != want when `others`) into `out`. */
+static int copy_shoppers(const dsim_fit_data *all, const unsigned char *pick, unsigned char want, bool others,
+                         dsim_fit_data *out)
 {
+    memset(out, 0, sizeof *out);
     size_t shoppers = 0, visits = 0;
     for (size_t i = 0; i < all->n_shoppers; i++)
-        if (pick[i] == want)
+        if ((pick[i] == want) != others)
             shoppers++, visits += all->first[i + 1] - all->first[i];
     out->first = malloc((shoppers + 1) * sizeof *out->first);
     out->x = malloc((visits ? visits : 1) * P * sizeof *out->x);
     out->y = malloc(visits ? visits : 1);
-    if (!out->first || !out->x || !out->y)
+    out->price = all->price ? malloc((visits ? visits : 1) * sizeof *out->price) : NULL;
+    if (!out->first || !out->x || !out->y || (all->price && !out->price)) {
+        dsim_fit_data_clear(out);
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    }
     size_t v = 0;
     for (size_t i = 0; i < all->n_shoppers; i++) {
-        if (pick[i] != want)
+        if ((pick[i] == want) == others)
             continue;
         size_t from = all->first[i], n = all->first[i + 1] - from;
         out->first[out->n_shoppers++] = v;
         memcpy(&out->x[v * P], &all->x[from * P], n * P * sizeof *out->x);
         memcpy(&out->y[v], &all->y[from], n);
+        if (all->price)
+            memcpy(&out->price[v], &all->price[from], n * sizeof *out->price);
         v += n;
     }
     out->first[out->n_shoppers] = v;
@@ -94,35 +102,50 @@ static int copy_shoppers(const dsim_fit_data *all, const unsigned char *pick, un
     return DSIM_OK;
 }
 
-int dsim_fit_data_split(const dsim_fit_data *all, double held_out, uint64_t seed, dsim_fit_data *train,
-                        dsim_fit_data *test)
+/* Each shopper's fold, 0 … folds − 1, drawn at random by `seed`. */
+static void assign_folds(size_t n_shoppers, int folds, uint64_t seed, unsigned char *fold)
 {
-    memset(train, 0, sizeof *train);
-    memset(test, 0, sizeof *test);
-    unsigned char *pick = malloc(all->n_shoppers ? all->n_shoppers : 1);
-    if (!pick)
-        return dsim_error_set(DSIM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < all->n_shoppers; i++)
-        pick[i] = (double)(splitmix64(seed ^ splitmix64(i)) >> 11) * 0x1p-53 < held_out;
-    int rc = copy_shoppers(all, pick, 0, train);
-    if (!rc)
-        rc = copy_shoppers(all, pick, 1, test);
-    free(pick);
-    if (rc) {
-        dsim_fit_data_clear(train);
-        dsim_fit_data_clear(test);
-    }
-    return rc;
+    for (size_t i = 0; i < n_shoppers; i++)
+        fold[i] = (unsigned char)((double)(splitmix64(seed ^ splitmix64(i)) >> 11) * 0x1p-53 * folds);
 }
 
 /* ---- the calibration check ----------------------------------------------------------------------------- */
 
-static double mixture_probability(const dsim_fit_model *m, const double *x)
+static double segment_probability(const dsim_fit_model *m, int c, const double *x)
 {
-    double p = 0;
-    for (int c = 0; c < m->k; c++)
-        p += m->share[c] / (1 + exp(-(x[0] * m->theta[c][0] + x[1] * m->theta[c][1] + x[2] * m->theta[c][2])));
-    return p;
+    return 1 / (1 + exp(-(x[0] * m->theta[c][0] + x[1] * m->theta[c][1] + x[2] * m->theta[c][2])));
+}
+
+/*
+ * Each visit's purchase probability twice: as a new shopper's, p = Σ_k π_k σ(x·θ_k), and as a returning
+ * shopper's, with the segments weighted by their posterior given the shopper's earlier visits in the log. The
+ * second tests what the first cannot: how much a shopper's past says about their next visit (a continuum of
+ * shoppers fitted by a few segments can match the population and still mispredict the individual).
+ */
+static void predict(const dsim_fit_data *d, const dsim_fit_model *m, const unsigned char *fold, int f, double *fresh,
+                    double *known)
+{
+    for (size_t i = 0; i < d->n_shoppers; i++) {
+        if (fold[i] != f)
+            continue;
+        double log_w[DSIM_FIT_MAX_SEGMENTS];
+        for (int c = 0; c < m->k; c++)
+            log_w[c] = log(m->share[c]);
+        for (size_t t = d->first[i]; t < d->first[i + 1]; t++) {
+            double top = -INFINITY, total = 0, w[DSIM_FIT_MAX_SEGMENTS], q[DSIM_FIT_MAX_SEGMENTS];
+            for (int c = 0; c < m->k; c++)
+                top = fmax(top, log_w[c]);
+            for (int c = 0; c < m->k; c++)
+                total += w[c] = exp(log_w[c] - top);
+            fresh[t] = known[t] = 0;
+            for (int c = 0; c < m->k; c++) {
+                q[c] = segment_probability(m, c, &d->x[t * P]);
+                fresh[t] += m->share[c] * q[c];
+                known[t] += w[c] / total * q[c];
+                log_w[c] += log(d->y[t] ? q[c] : 1 - q[c]);
+            }
+        }
+    }
 }
 
 typedef struct {
@@ -152,11 +175,12 @@ static int group_by(const double *key, size_t n, int distinct, int quantiles, in
     for (size_t t = 0; t < n && values <= distinct; t++)
         values += t == 0 || k[t].key != k[t - 1].key;
     int n_groups = 0;
+    size_t quantile = 0; /* the quantile the current group began in: ties may carry a group past its end */
     for (size_t t = 0; t < n; t++) {
         bool next = values <= distinct ? t == 0 || k[t].key != k[t - 1].key
-                                       : t == 0 || (t * (size_t)quantiles / n != (t - 1) * (size_t)quantiles / n &&
-                                                    k[t].key != k[t - 1].key);
+                                       : t == 0 || (t * (size_t)quantiles / n > quantile && k[t].key != k[t - 1].key);
         if (next) {
+            quantile = t * (size_t)quantiles / n;
             g[n_groups] = (dsim_fit_group){.low = k[t].key};
             n_groups++;
         }
@@ -210,34 +234,126 @@ static int wald(const dsim_fit_data *d, const double *p, const int *group, int n
     return DSIM_OK;
 }
 
-int dsim_fit_calibrate(const dsim_fit_data *test, const dsim_fit_model *m, dsim_fit_calibration *out)
+/*
+ * The model ignores the price of what a visit showed. A score (Lagrange multiplier) test asks whether the log
+ * says otherwise: add γ·z to every segment's logit, z the log list price shown minus the shopper's own mean
+ * (so that prices which differ between shoppers, as tastes and segments do, are not mistaken for an effect),
+ * and take the score of ℓ at γ = 0, U = Σ_i Σ_t (y − p̄_it) z_t with p̄_it = Σ_k τ_ik σ(x_t·θ_k) and τ the
+ * shopper's posterior. Its variance is summed over shoppers, Σ_i (Σ_t (y − p̄) z)², so z = U/√V is normal
+ * when the model is right; U over the information Σ Σ_k τ p (1 − p) z² is the one-step estimate of γ.
+ * (Prices as they differ between shoppers cannot be tested this way: they go with tastes, and tastes with
+ * segments, so a correct model would fail such a test.)
+ */
+static void price_test(const dsim_fit_data *d, const dsim_fit_model *m, dsim_fit_calibration *out)
+{
+    double score = 0, variance = 0, information = 0, spread = 0;
+    for (size_t i = 0; i < d->n_shoppers; i++) {
+        size_t from = d->first[i], to = d->first[i + 1];
+        double mean = 0, log_w[DSIM_FIT_MAX_SEGMENTS], top = -INFINITY, total = 0, tau[DSIM_FIT_MAX_SEGMENTS];
+        for (size_t t = from; t < to; t++)
+            mean += log(d->price[t]) / (double)(to - from);
+        for (int c = 0; c < m->k; c++) {
+            log_w[c] = log(m->share[c]);
+            for (size_t t = from; t < to; t++) {
+                double q = segment_probability(m, c, &d->x[t * P]);
+                log_w[c] += log(d->y[t] ? q : 1 - q);
+            }
+            top = fmax(top, log_w[c]);
+        }
+        for (int c = 0; c < m->k; c++)
+            total += tau[c] = exp(log_w[c] - top);
+        double mine = 0;
+        for (size_t t = from; t < to; t++) {
+            double z = log(d->price[t]) - mean, p = 0, w = 0;
+            for (int c = 0; c < m->k; c++) {
+                double q = segment_probability(m, c, &d->x[t * P]);
+                p += tau[c] / total * q;
+                w += tau[c] / total * q * (1 - q);
+            }
+            mine += (d->y[t] - p) * z;
+            information += w * z * z;
+            spread += z * z / (double)d->n_visits;
+        }
+        score += mine;
+        variance += mine * mine;
+    }
+    /* A shop that shows each shopper the same slate (as dsim's ranker does) has no price variation within
+       shoppers to test with: 1 % of log price (about 1 % of price) is too little to say anything. */
+    out->price_spread = sqrt(spread);
+    out->price_tested = out->price_spread >= 0.01;
+    if (!out->price_tested)
+        return;
+    out->price_effect = information > 0 ? score / information : NAN;
+    out->price_z = variance > 0 ? score / sqrt(variance) : NAN;
+    out->price_p = variance > 0 ? 2 * gsl_cdf_ugaussian_Q(fabs(out->price_z)) : NAN;
+}
+
+/* Every shopper's visits predicted by the model refitted without their fold. */
+static int cross_predict(const dsim_fit_data *d, const dsim_fit_model *m, int folds, uint64_t seed, double *fresh,
+                         double *known)
+{
+    unsigned char *fold = malloc(d->n_shoppers);
+    if (!fold)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    assign_folds(d->n_shoppers, folds, seed, fold);
+    int rc = DSIM_OK;
+    for (int f = 0; f < folds && !rc; f++) {
+        dsim_fit_data train;
+        dsim_fit_model refit = *m;
+        rc = copy_shoppers(d, fold, (unsigned char)f, true, &train);
+        if (!rc)
+            rc = dsim_fit_refine(&train, &refit);
+        if (!rc)
+            predict(d, &refit, fold, f, fresh, known);
+        dsim_fit_data_clear(&train);
+    }
+    free(fold);
+    return rc;
+}
+
+int dsim_fit_calibrate(const dsim_fit_data *d, const dsim_fit_model *m, int folds, uint64_t seed,
+                       dsim_fit_calibration *out)
 {
     memset(out, 0, sizeof *out);
-    size_t n = test->n_visits;
-    if (n == 0 || test->n_shoppers < 2 * DSIM_FIT_MAX_GROUPS)
-        return dsim_error_set(DSIM_EINVAL, "%zu held-out shoppers are too few for a calibration check (at least %d)",
-                              test->n_shoppers, 2 * DSIM_FIT_MAX_GROUPS);
-    double *p = malloc(n * sizeof *p), *d = malloc(n * sizeof *d);
+    size_t n = d->n_visits;
+    if (folds < 2 || folds > 100)
+        return dsim_error_set(DSIM_EINVAL, "%d folds: expected 2 to 100", folds);
+    if (d->n_shoppers < (size_t)folds * 2 * DSIM_FIT_MAX_GROUPS)
+        return dsim_error_set(DSIM_EINVAL, "%zu shoppers are too few for a calibration check in %d folds (at least "
+                                           "%d)",
+                              d->n_shoppers, folds, folds * 2 * DSIM_FIT_MAX_GROUPS);
+    double *p = malloc(n * sizeof *p), *known = malloc(n * sizeof *known), *disc = malloc(n * sizeof *disc);
     int *group = malloc(n * sizeof *group);
-    int rc = p && d && group ? DSIM_OK : dsim_error_set(DSIM_ENOMEM, "out of memory");
-    for (size_t t = 0; !rc && t < n; t++) {
-        p[t] = mixture_probability(m, &test->x[t * P]);
-        d[t] = test->x[t * P + 1];
-    }
-    out->shoppers = test->n_shoppers;
+    int rc = p && known && disc && group ? DSIM_OK : dsim_error_set(DSIM_ENOMEM, "out of memory");
+    if (!rc)
+        rc = cross_predict(d, m, folds, seed, p, known);
+    for (size_t t = 0; !rc && t < n; t++)
+        disc[t] = d->x[t * P + 1];
+    out->shoppers = d->n_shoppers;
     out->visits = n;
+    out->folds = folds;
+    out->price_spread = NAN;
     if (!rc) {
-        out->n_levels = group_by(d, n, DSIM_FIT_MAX_GROUPS, 10, group, out->level);
+        out->n_levels = group_by(disc, n, DSIM_FIT_MAX_GROUPS, 10, group, out->level);
         rc = out->n_levels < 0 ? dsim_error_set(DSIM_ENOMEM, "out of memory")
-                               : wald(test, p, group, out->n_levels, out->level, &out->level_chi2, &out->level_p);
+                               : wald(d, p, group, out->n_levels, out->level, &out->level_chi2, &out->level_p);
     }
     if (!rc) {
         out->n_deciles = group_by(p, n, 0, 10, group, out->decile);
         rc = out->n_deciles < 0 ? dsim_error_set(DSIM_ENOMEM, "out of memory")
-                                : wald(test, p, group, out->n_deciles, out->decile, &out->decile_chi2, &out->decile_p);
+                                : wald(d, p, group, out->n_deciles, out->decile, &out->decile_chi2, &out->decile_p);
     }
+    if (!rc) {
+        out->n_returning = group_by(known, n, 0, 10, group, out->returning);
+        rc = out->n_returning < 0 ? dsim_error_set(DSIM_ENOMEM, "out of memory")
+                                  : wald(d, known, group, out->n_returning, out->returning, &out->returning_chi2,
+                                         &out->returning_p);
+    }
+    if (!rc && d->price)
+        price_test(d, m, out);
     free(p);
-    free(d);
+    free(known);
+    free(disc);
     free(group);
     return rc;
 }

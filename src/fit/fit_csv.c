@@ -15,16 +15,16 @@
 #include "dsim/fit.h"
 
 static const char needs[] = "a visit log for dsim fit needs shopper, discount_percent and purchased; optional: "
-                            "time or visit (non-decreasing), propensity, then any columns it ignores";
+                            "time or visit (non-decreasing), price, propensity, then any columns it ignores";
 
 typedef struct {
     const char *path;
-    int width, shopper, discount, purchased, order, propensity;
+    int width, shopper, discount, purchased, order, propensity, price;
     const char *order_name;
     double last_order;
     size_t last_order_row;
     uint64_t *shoppers;
-    double *discounts;
+    double *discounts, *prices;
     unsigned char *bought;
     size_t n, cap;
 } csv_visits;
@@ -39,6 +39,7 @@ static int read_header(csv_visits *c, char **fields, int n)
     c->discount = dsim__csv_column(fields, n, "discount_percent");
     c->purchased = dsim__csv_column(fields, n, "purchased");
     c->propensity = dsim__csv_column(fields, n, "propensity");
+    c->price = dsim__csv_column(fields, n, "price");
     c->order_name = dsim__csv_column(fields, n, "time") >= 0 ? "time" : "visit";
     c->order = dsim__csv_column(fields, n, c->order_name);
     const char *required[] = {"shopper", "discount_percent", "purchased"};
@@ -73,7 +74,10 @@ static int grow(csv_visits *c)
     unsigned char *b = realloc(c->bought, cap);
     if (b)
         c->bought = b;
-    if (!s || !d || !b)
+    double *p = realloc(c->prices, cap * sizeof *p);
+    if (p)
+        c->prices = p;
+    if (!s || !d || !b || !p)
         return dsim_error_set(DSIM_ENOMEM, "%s: out of memory after %zu visits", c->path, c->n);
     c->cap = cap;
     return DSIM_OK;
@@ -86,7 +90,7 @@ static int read_row(char **fields, int n, size_t row, void *data)
         return read_header(c, fields, n);
     if (n != c->width)
         return dsim__csv_bad_width(c->path, row, n, c->width);
-    double discount, bought, order, propensity;
+    double discount, bought, order, propensity, price = 0;
     const char *who = fields[c->shopper], *d = fields[c->discount], *y = fields[c->purchased];
     if (!who[0])
         return dsim__csv_bad_value(c->path, row, "shopper", who, "is empty: every visit needs its shopper");
@@ -98,6 +102,9 @@ static int read_row(char **fields, int n, size_t row, void *data)
         (!dsim__parse_double(fields[c->propensity], &propensity) || !(propensity > 0 && propensity <= 1)))
         return dsim__csv_bad_value(c->path, row, "propensity", fields[c->propensity],
                                    "is not a propensity in (0, 1] (leave it empty when unknown)");
+    if (c->price >= 0 && (!dsim__parse_double(fields[c->price], &price) || !(price > 0)))
+        return dsim__csv_bad_value(c->path, row, "price", fields[c->price],
+                                   "is not a price (a positive number: the list price of what was shown)");
     if (c->order >= 0) {
         const char *o = fields[c->order];
         char why[256];
@@ -116,6 +123,7 @@ static int read_row(char **fields, int n, size_t row, void *data)
         return DSIM_ENOMEM;
     c->shoppers[c->n] = shopper_id(who);
     c->discounts[c->n] = discount / 100;
+    c->prices[c->n] = price;
     c->bought[c->n++] = bought == 1;
     return DSIM_OK;
 }
@@ -128,9 +136,11 @@ int dsim_fit_data_read_csv(const char *path, double memory, double reference0, d
     if (!rc && c.n == 0)
         rc = dsim_error_set(DSIM_ECONFIG, "%s: no visits (a header and no rows)", path);
     if (!rc)
-        rc = dsim_fit_data_build(out, c.shoppers, c.discounts, c.bought, c.n, memory, reference0);
+        rc = dsim_fit_data_build(out, c.shoppers, c.discounts, c.bought, c.price >= 0 ? c.prices : NULL, c.n, memory,
+                                 reference0);
     free(c.shoppers);
     free(c.discounts);
     free(c.bought);
+    free(c.prices);
     return rc;
 }

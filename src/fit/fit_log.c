@@ -1,6 +1,7 @@
 /*
  * fit_log.c — a run logged with --log-events as fitting data (dsim/fit.h): each decision's shopper, the discount
- * it gave (its level's percent, as the run stored its levels) and whether the shopper bought.
+ * it gave (its level's percent, as the run stored its levels), whether the shopper bought, and the slate's mean
+ * list price.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 typedef struct {
     const dsim_run_row *run;
     uint64_t *shopper;
-    double *discount;
+    double *discount, *price;
     unsigned char *bought;
     size_t n, cap;
     int error;
@@ -38,12 +39,16 @@ static int collect(const dsim_log_event *e, void *data)
         unsigned char *b = realloc(c->bought, cap);
         if (b)
             c->bought = b;
-        if (!s || !d || !b)
+        double *p = realloc(c->price, cap * sizeof *p);
+        if (p)
+            c->price = p;
+        if (!s || !d || !b || !p)
             return c->error = dsim_error_set(DSIM_ENOMEM, "out of memory for the run's events");
         c->cap = cap;
     }
     c->shopper[c->n] = e->shopper;
     c->discount[c->n] = c->run->level_percent[e->action] / 100;
+    c->price[c->n] = e->context[11]; /* mean_price: the slate's mean list price (dsim_log_context_names) */
     c->bought[c->n++] = e->purchased;
     return DSIM_OK;
 }
@@ -61,10 +66,11 @@ int dsim_fit_data_from_run(dsim_store *st, int64_t run_id, double memory, double
         rc = dsim_error_set(DSIM_EINVAL, "run %lld has no logged events (run it with --log-events)",
                             (long long)run_id);
     if (!rc)
-        rc = dsim_fit_data_build(out, c.shopper, c.discount, c.bought, c.n, memory, reference0);
+        rc = dsim_fit_data_build(out, c.shopper, c.discount, c.bought, c.price, c.n, memory, reference0);
     free(c.shopper);
     free(c.discount);
     free(c.bought);
+    free(c.price);
     dsim_store_row_clear(&run);
     return rc;
 }

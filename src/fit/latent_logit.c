@@ -50,11 +50,13 @@ void dsim_fit_data_clear(dsim_fit_data *d)
     free(d->first);
     free(d->x);
     free(d->y);
+    free(d->price);
     memset(d, 0, sizeof *d);
 }
 
 int dsim_fit_data_build(dsim_fit_data *out, const uint64_t *shopper, const double *discount,
-                        const unsigned char *purchased, size_t n, double memory, double reference0)
+                        const unsigned char *purchased, const double *price, size_t n, double memory,
+                        double reference0)
 {
     memset(out, 0, sizeof *out);
     if (n == 0)
@@ -67,7 +69,8 @@ int dsim_fit_data_build(dsim_fit_data *out, const uint64_t *shopper, const doubl
     out->x = malloc(n * P * sizeof *out->x);
     out->y = malloc(n);
     out->first = malloc((n + 1) * sizeof *out->first);
-    if (!keys || !out->x || !out->y || !out->first) {
+    out->price = price ? malloc(n * sizeof *out->price) : NULL;
+    if (!keys || !out->x || !out->y || !out->first || (price && !out->price)) {
         free(keys);
         dsim_fit_data_clear(out);
         return dsim_error_set(DSIM_ENOMEM, "out of memory for %zu visits", n);
@@ -87,6 +90,8 @@ int dsim_fit_data_build(dsim_fit_data *out, const uint64_t *shopper, const doubl
         out->x[j * P + 1] = d;
         out->x[j * P + 2] = d - r;
         out->y[j] = purchased[t] ? 1 : 0;
+        if (price)
+            out->price[j] = price[t];
         r = memory * r + (1 - memory) * d;
     }
     out->first[out->n_shoppers] = n;
@@ -110,6 +115,7 @@ typedef struct {
     double hess[DSIM_FIT_MAX_SEGMENTS][P][P];
     double tau_sum[DSIM_FIT_MAX_SEGMENTS];           /* Σ_i τ_ik */
     double *p;                                       /* scratch: (longest history, k) purchase probabilities */
+    double *outer; /* or NULL: Σ_i s_i s_iᵀ, s_i shopper i's score in (π_1 … π_{k−1}, θ_1 … θ_k) (needs score) */
 } pass_sums;
 
 static size_t longest_history(const dsim_fit_data *d)
@@ -159,6 +165,7 @@ static double pass(const dsim_fit_data *d, int k, const double *share, const dou
         for (int c = 0; c < k; c++)
             sum += tau[c] = exp(s[c] - top);
         ll += top + log(sum);
+        double mine[DSIM_FIT_MAX_SEGMENTS * (P + 1)] = {0}; /* this shopper's score, for `outer` */
         for (int c = 0; c < k; c++) {
             tau[c] /= sum;
             out->tau_sum[c] += tau[c];
@@ -169,8 +176,10 @@ static double pass(const dsim_fit_data *d, int k, const double *share, const dou
             for (size_t t = 0; t < n; t++) {
                 const double *x = &d->x[(from + t) * P];
                 double p = out->p[t * (size_t)k + (size_t)c], r = tau[c] * (d->y[from + t] - p);
-                for (int a = 0; a < P; a++)
+                for (int a = 0; a < P; a++) {
                     out->grad[c][a] += r * x[a];
+                    mine[k - 1 + c * P + a] += r * x[a];
+                }
                 if (!out->hessian)
                     continue;
                 double w = tau[c] * p * (1 - p);
@@ -178,6 +187,14 @@ static double pass(const dsim_fit_data *d, int k, const double *share, const dou
                     for (int b = 0; b <= a; b++)
                         out->hess[c][a][b] += w * x[a] * x[b];
             }
+        }
+        if (out->outer) {
+            int m = k - 1 + k * P;
+            for (int c = 0; c < k - 1; c++)
+                mine[c] = tau[c] / share[c] - tau[k - 1] / share[k - 1];
+            for (int a = 0; a < m; a++)
+                for (int b = 0; b < m; b++)
+                    out->outer[a * m + b] += mine[a] * mine[b];
         }
     }
     return ll;
@@ -439,20 +456,32 @@ static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, pass_sums
             gsl_matrix_set(info, (size_t)a, (size_t)b, v);
             gsl_matrix_set(info, (size_t)b, (size_t)a, v);
         }
-    if (gsl_linalg_cholesky_decomp1(info) == GSL_SUCCESS && gsl_linalg_cholesky_invert(info) == GSL_SUCCESS) {
+    /* The sandwich H⁻¹ J H⁻¹, J = Σ_i s_i s_iᵀ over shoppers: the observed information's inverse H⁻¹ when the
+       model is right (then J ≈ H), and still the estimate's covariance when the shoppers vary a little more
+       than the model says. */
+    gsl_matrix *outer = gsl_matrix_calloc((size_t)n, (size_t)n), *half = gsl_matrix_alloc((size_t)n, (size_t)n);
+    if (outer && half && gsl_linalg_cholesky_decomp1(info) == GSL_SUCCESS &&
+        gsl_linalg_cholesky_invert(info) == GSL_SUCCESS) {
+        sums->outer = outer->data;
+        score(d, k, par, sums, gp);
+        sums->outer = NULL;
+        gsl_blas_dsymm(CblasLeft, CblasUpper, 1, info, outer, 0, half);      /* H⁻¹ J */
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1, half, info, 0, outer); /* H⁻¹ J H⁻¹ */
         double last = 0; /* var(π_k) = 1ᵀ V 1 over the free shares */
         for (int c = 0; c < k - 1; c++) {
-            m->share_se[c] = sqrt(gsl_matrix_get(info, (size_t)c, (size_t)c));
+            m->share_se[c] = sqrt(gsl_matrix_get(outer, (size_t)c, (size_t)c));
             for (int e = 0; e < k - 1; e++)
-                last += gsl_matrix_get(info, (size_t)c, (size_t)e);
+                last += gsl_matrix_get(outer, (size_t)c, (size_t)e);
         }
         m->share_se[k - 1] = k > 1 ? sqrt(last) : 0;
         for (int c = 0; c < k; c++)
             for (int j = 0; j < P; j++) {
                 size_t a = (size_t)(k - 1 + c * P + j);
-                m->theta_se[c][j] = sqrt(gsl_matrix_get(info, a, a));
+                m->theta_se[c][j] = sqrt(gsl_matrix_get(outer, a, a));
             }
     }
+    gsl_matrix_free(outer);
+    gsl_matrix_free(half);
     gsl_matrix_free(info);
 }
 
@@ -536,6 +565,29 @@ int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_f
     gsl_set_error_handler(handler);
     free(sums.p);
     gsl_rng_free(rng);
+    return rc;
+}
+
+int dsim_fit_refine(const dsim_fit_data *d, dsim_fit_model *m)
+{
+    dsim_fit_options o = DSIM_FIT_OPTIONS_INIT;
+    pass_sums sums = {.p = malloc(longest_history(d) * (size_t)m->k * sizeof(double))};
+    if (!sums.p)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    gsl_error_handler_t *handler = gsl_set_error_handler_off();
+    m->iterations = 0;
+    int rc = polish(d, m->k, o.tolerance, &sums, m);
+    if (!rc) {
+        order_segments(m);
+        m->bic = -2 * m->loglik + (4.0 * m->k - 1) * log((double)d->n_shoppers);
+        for (int c = 0; c < m->k; c++) {
+            m->share_se[c] = NAN;
+            for (int j = 0; j < P; j++)
+                m->theta_se[c][j] = NAN;
+        }
+    }
+    gsl_set_error_handler(handler);
+    free(sums.p);
     return rc;
 }
 
