@@ -33,7 +33,8 @@ static const char fit_usage[] =
     "  -o, --output F   write the fitted scenario to F\n"
     "  --base S         the scenario whose other keys (catalog, ranking, levels, horizon) the fitted one\n"
     "                   keeps; default: the logged run's own scenario, or default for a CSV log\n"
-    "  --segments K     fit K segments, or choose K in A..B by BIC (default 1..6)\n"
+    "  --segments K     fit K segments, or choose K in A..B by BIC (default 1..6; the search ends when\n"
+    "                   BIC has risen twice in a row past its lowest)\n"
     "  --memory M       λ in the reference update r ← λ·r + (1 − λ)·d (default: the base scenario's, when\n"
     "                   all its segments share one, else 0.8)\n"
     "  --reference R    every shopper's reference discount before their first visit, in percent (default:\n"
@@ -280,6 +281,15 @@ static int fit_range(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
             *best = k;
         if (cli_interrupted)
             return EXIT_INTERRUPTED;
+        /* BIC rises past its lowest as segments split real ones: two rises in a row end the search (each larger
+           K costs more than the last, for a worse fit). */
+        if (k - *best == 2 && k < k_max) {
+            char skipped[32];
+            snprintf(skipped, sizeof skipped, k + 1 < k_max ? "%d … %d" : "%d", k + 1, k_max);
+            fprintf(stderr, "fit: BIC rose at %d and %d segments: not fitting %s (--segments K fits any one K)\n",
+                    k - 1, k, skipped);
+            break;
+        }
     }
     return EXIT_OK;
 }

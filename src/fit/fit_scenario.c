@@ -77,6 +77,8 @@ int dsim_fit_scenario_text(const char *base, const dsim_fit_model *m, const char
         bool segment = strncmp(section, "segment.", 8) == 0;
         if (held && !segment) /* comments above a kept line stay */
             fwrite(held, 1, (size_t)(line - held), f);
+        else if (held && *held == '\n') /* a dropped section's comments go, the blank line before them stays */
+            fputc('\n', f);
         held = NULL;
         key_of(line, len, key, sizeof key);
         bool drop = segment || (!header && strcmp(section, "behaviour") == 0 && strcmp(key, "demand") == 0) ||
