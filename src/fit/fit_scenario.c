@@ -2,7 +2,6 @@
  * fit_scenario.c — a fitted mixture as a scenario file (dsim/fit.h): the base scenario's text with its story
  * comment, its segments and its demand model replaced by the fit's, every other key kept as the base has it.
  */
-#define _GNU_SOURCE /* open_memstream */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test_fit.sh — `dsim fit` from the real binary: a log of the shipped market `calibration` (exactly the fitted
 # family) is fitted with K chosen by BIC, every estimate within 4 standard errors of the truth, a calibration
-# check that passes; the same log as a CSV gives the same fit; the fitted scenario ranks eight policies as the
-# true one does (Kendall τ ≥ 0.8, each value within 5 %), and its value of a target agrees with the truth as
-# the DR estimate's interval covers it; a log of the default market (mnl, outside the family) is fitted with a
+# check that passes; the same log as a CSV gives the same fit; the fitted scenario ranks seven policies as the
+# true one does (Kendall τ ≥ 0.8, each value within 5 %), and its value of a target on the log's own seed is
+# within 5 % of the truth; a log of the default market (mnl, outside the family) is fitted with a
 # warning; bad input is refused with the file, row, column or parameter named.
 #
 # Pass rate (the statistical checks, fresh seeds): the world's seed 1 is this test's; the same checks held on
@@ -55,19 +55,23 @@ check "a CSV of the log (dsim export-log) gives the same fit as DB:RUN" \
     test "$(json db3.json 'd["models"]')" = "$(json csv3.json 'd["models"]')"
 
 # ---- decisions: the fitted world against the true one ------------------------------------------------------
-POLICIES=(-p none -p fixed5 -p fixed10 -p fixed15 -p fixed20 -p fixed30 -p thompson -p oracle)
+POLICIES=(-p none -p random -p fixed10 -p fixed20 -p fixed30 -p thompson -p oracle)
 "$DSIM" run calibration.ini "${POLICIES[@]}" --seeds 2 -j 2 --db truth.db --format json >truth.json
 "$DSIM" run fitted.ini "${POLICIES[@]}" --seeds 2 -j 2 --db fitted.db --format json >fitted.json
-check "eight policies: the fitted world ranks them as the true one (τ ≥ 0.8), each value within 5 %" \
+check "seven policies: the fitted world ranks them as the true one (τ ≥ 0.8), each value within 5 %" \
     python3 "$SRC/tests/fit/decisions.py" truth.json fitted.json
 
-# ---- one target's value: the model's and the DR estimate's -------------------------------------------------
+# ---- one target's value: the fitted world's and the DR estimate's -------------------------------------------
+# The truth (ope --truth) is fixed10 run on-policy in the true world on the log's seed; the fitted world runs it
+# on the same seed. DR judges fixed10 on the logged visits, whose shoppers remember random discounts, not
+# fixed10's: where memory matters it estimates another quantity (docs/fit.md), so it is printed, not asserted.
+"$DSIM" run fitted.ini -p fixed10 --db model.db --format json >model.json
 "$DSIM" ope --log log.db:1 -p fixed10 --estimators dr --truth --bootstrap 0 --db log.db --format json >ope.json
-model=$(json fitted.json '[r["profit"] / r["visits"] for r in d["rows"] if r["policy"] == "fixed10"][0]')
-check "DR's interval for fixed10 covers its true value" \
-    test "$(json ope.json '[r["normal_lo"] <= r["truth"] <= r["normal_hi"] for r in d["rows"] if r["kind"] == "estimate"][0]')" = True
-check "the fitted world's value of fixed10 ($model a visit) is within 5 % of the truth" \
-    test "$(json ope.json "[abs($model - r['truth']) <= 0.05 * abs(r['truth']) for r in d['rows'] if r['kind'] == 'estimate'][0]")" = True
+model=$(json model.json '[r["profit"] / r["visits"] for r in d["rows"] if r["policy"] == "fixed10"][0]')
+truth=$(json ope.json '[r["truth"] for r in d["rows"] if r["kind"] == "estimate"][0]')
+echo "# fixed10 a visit: truth $truth, fitted world $model, DR $(json ope.json '[f"{r[\"value\"]:.4f} ({r[\"normal_lo\"]:.4f} … {r[\"normal_hi\"]:.4f})" for r in d["rows"] if r["kind"] == "estimate"][0]')"
+check "the fitted world's value of fixed10 on the log's seed ($model a visit) is within 5 % of the truth ($truth)" \
+    python3 -c "import sys; sys.exit(abs($model - $truth) > 0.05 * abs($truth))"
 
 # ---- a market outside the family ------------------------------------------------------------------------------
 "$DSIM" run default -p random --log-events --db mnl.db -q >/dev/null
