@@ -19,6 +19,7 @@
 #include "dsim/fit.h"
 #include "dsim/scenario.h"
 #include "dsim/store.h"
+#include "dsim/study.h"
 
 static const char fit_usage[] =
     "usage: dsim fit LOG [-o FILE] [--base SCENARIO] [--segments K|A..B] [--memory M] [--reference R]\n"
@@ -158,6 +159,67 @@ static int parse_options(int argc, char **argv, fit_options *o)
 
 /* ---- the log and the base scenario ---------------------------------------------------------------------- */
 
+/*
+ * A logged run's own policy, seed and length, and its objective per visit with the variance of that mean
+ * summed over shoppers (a shopper's visits are dependent): what the replay check needs of a DB:RUN log.
+ */
+typedef struct {
+    bool known;
+    char *policy_text, policy_name[64];
+    uint64_t seed, visits;
+    double mean, variance;
+    double *reward;     /* scratch, per shopper: Σ of the objective */
+    uint64_t *count;    /* and visits */
+    size_t n_shoppers;
+} logged_run;
+
+static void logged_run_clear(logged_run *r)
+{
+    free(r->policy_text);
+    free(r->reward);
+    free(r->count);
+    memset(r, 0, sizeof *r);
+}
+
+static int add_reward(const dsim_log_event *e, void *data)
+{
+    logged_run *r = data;
+    if (e->shopper >= r->n_shoppers) {
+        size_t n = 2 * (size_t)e->shopper + 1024;
+        double *reward = realloc(r->reward, n * sizeof *reward);
+        if (reward)
+            r->reward = reward;
+        uint64_t *count = realloc(r->count, n * sizeof *count);
+        if (count)
+            r->count = count;
+        if (!reward || !count)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory");
+        memset(r->reward + r->n_shoppers, 0, (n - r->n_shoppers) * sizeof *r->reward);
+        memset(r->count + r->n_shoppers, 0, (n - r->n_shoppers) * sizeof *r->count);
+        r->n_shoppers = n;
+    }
+    r->reward[e->shopper] += e->reward;
+    r->count[e->shopper]++;
+    return DSIM_OK;
+}
+
+/* The log's mean objective per visit m and its variance Σ_i (R_i − n_i·m)² / n² over shoppers i. */
+static int log_objective(dsim_store *st, int64_t run, logged_run *r)
+{
+    int rc = dsim_store_events_each(st, run, add_reward, r);
+    double sum = 0, n = 0;
+    for (size_t i = 0; !rc && i < r->n_shoppers; i++)
+        sum += r->reward[i], n += (double)r->count[i];
+    if (rc || n == 0)
+        return rc;
+    r->mean = sum / n;
+    for (size_t i = 0; i < r->n_shoppers; i++) {
+        double residual = r->reward[i] - (double)r->count[i] * r->mean;
+        r->variance += residual * residual / (n * n);
+    }
+    return DSIM_OK;
+}
+
 /* The base scenario's text: --base, else the logged run's, else default. */
 static int base_text(const fit_options *o, const char *run_text, char **text, char *origin, size_t n)
 {
@@ -191,7 +253,7 @@ static void assumptions_from(const dsim_scenario *sc, fit_options *o)
         o->memory = 0.8; /* memory 1 never moves the reference: ρ would be unidentifiable */
 }
 
-static int load_log(fit_options *o, dsim_fit_data *data, char **base, char *origin, size_t n)
+static int load_log(fit_options *o, dsim_fit_data *data, char **base, char *origin, size_t n, logged_run *logged)
 {
     char db[4096];
     long long run;
@@ -220,6 +282,14 @@ static int load_log(fit_options *o, dsim_fit_data *data, char **base, char *orig
         assumptions_from(sc, o);
         rc = from_run ? dsim_fit_data_from_run(st, run, o->memory, o->reference, data)
                       : dsim_fit_data_read_csv(o->log, o->memory, o->reference, data);
+        if (!rc && from_run) {
+            logged->known = true;
+            logged->policy_text = row.policy_text ? strdup(row.policy_text) : NULL;
+            snprintf(logged->policy_name, sizeof logged->policy_name, "%s", row.policy_name);
+            logged->seed = row.seed;
+            logged->visits = row.visits;
+            rc = log_objective(st, run, logged);
+        }
         if (rc) {
             cli_error("fit: %s", dsim_errmsg());
             status = rc == DSIM_ENOMEM || rc == DSIM_ESTORE ? EXIT_RUNTIME : EXIT_USAGE;
@@ -314,6 +384,61 @@ static bool misfit(const dsim_fit_calibration *cal)
            (cal->price_tested && cal->price_p < 1e-3);
 }
 
+/* ---- the replay check ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    bool made;
+    double logged, replayed, z; /* the objective per visit: the log's, the replay's, and their difference's z */
+} replay_check;
+
+/*
+ * The logged run's own policy, seed and length replayed in the fitted world (a DB:RUN log whose own scenario is
+ * the base, so that the catalog is the one logged). Purchase probabilities alone can fit a log well and still
+ * make a world that earns differently: where what a shopper buys depends on its price, which the family
+ * ignores. z compares the replay's objective per visit with the log's, the log's variance counted twice (the
+ * replay has noise of its own, of the same size).
+ */
+static int replay_in_fit(const fit_options *o, const logged_run *logged, const dsim_fit_model *m, const char *base,
+                         replay_check *out)
+{
+    char *text = NULL;
+    dsim_scenario *sc = NULL;
+    dsim_policy_config *policy = NULL;
+    dsim_study_result res = {0};
+    int rc = dsim_fit_scenario_text(base, m, "replay", o->memory, o->reference, &text);
+    if (!rc)
+        rc = dsim_scenario_parse(&sc, text, "the fitted scenario");
+    if (!rc)
+        rc = logged->policy_text ? dsim_policy_config_parse(&policy, logged->policy_text, logged->policy_name)
+                                 : dsim_policy_config_resolve(&policy, logged->policy_name);
+    if (!rc) {
+        dsim_study_run run = DSIM_STUDY_RUN_INIT;
+        run.scenario = sc, run.policy = policy, run.seed = logged->seed, run.sim.visits = logged->visits;
+        run.stop = &cli_interrupted;
+        rc = dsim_study_simulate(&run, &res);
+        if (!rc && res.head.status)
+            rc = dsim_error_set(res.head.status, "%s", res.head.error);
+    }
+    if (!rc && res.head.final.visits && logged->variance > 0) {
+        out->made = true;
+        out->logged = logged->mean;
+        out->replayed = res.head.final.reward / (double)res.head.final.visits;
+        out->z = (out->replayed - out->logged) / sqrt(2 * logged->variance);
+    }
+    if (rc)
+        cli_error("fit: the replay of the logged policy in the fitted world: %s", dsim_errmsg());
+    dsim_study_result_clear(&res);
+    dsim_policy_config_free(policy);
+    dsim_scenario_free(sc);
+    free(text);
+    return rc == DSIM_EINTERRUPTED ? EXIT_INTERRUPTED : rc ? cli_exit_status(rc) : EXIT_OK;
+}
+
+static bool replay_misfit(const replay_check *r)
+{
+    return r->made && fabs(r->z) > 4;
+}
+
 /* ---- output ------------------------------------------------------------------------------------------------ */
 
 static const char *const param_names[DSIM_FIT_PARAMS] = {"logit_base", "logit_discount", "logit_reference"};
@@ -335,7 +460,7 @@ static void print_groups(const char *what, const dsim_fit_group *g, int n, doubl
 }
 
 static void print_table(const fit_options *o, const dsim_fit_data *d, const dsim_fit_model *models, int best,
-                        const dsim_fit_calibration *cal)
+                        const dsim_fit_calibration *cal, const replay_check *replay, const logged_run *logged)
 {
     printf("dsim fit %s: %zu visits by %zu shoppers; reference r ← %g·r + %g·d from %g %%\n\n", o->log, d->n_visits,
            d->n_shoppers, o->memory, 1 - o->memory, 100 * o->reference);
@@ -344,16 +469,16 @@ static void print_table(const fit_options *o, const dsim_fit_data *d, const dsim
         printf("  %-9d %16.1f %14.1f%s\n", k, models[k - 1].loglik, models[k - 1].bic,
                k == best ? "   ← lowest BIC" : "");
     const dsim_fit_model *m = &models[best - 1];
-    printf("\n  %-9s %-17s %-17s %-17s %-17s\n", "segment", "share", "α logit_base", "β logit_discount",
-           "ρ logit_reference");
+    /* the Greek letters are two bytes each and one column wide: each header is padded by hand */
+    printf("\n  segment   share             α logit_base      β logit_discount  ρ logit_reference\n");
     for (int c = 0; c < m->k; c++) {
         char cell[4][40];
         snprintf(cell[0], sizeof cell[0], "%.3f ± %.3f", m->share[c], m->share_se[c]);
         for (int j = 0; j < DSIM_FIT_PARAMS; j++)
             snprintf(cell[j + 1], sizeof cell[j + 1], "%.3f ± %.3f", m->theta[c][j], m->theta_se[c][j]);
-        printf("  fitted%-3d %-17s %-17s %-17s %-17s\n", c + 1, cell[0], cell[1], cell[2], cell[3]);
+        printf("  fitted%-3d %-17s %-17s %-17s %s\n", c + 1, cell[0], cell[1], cell[2], cell[3]);
     }
-    printf("  (estimate ± one standard error, from the observed information)\n\n");
+    printf("  (estimate ± one standard error: the sandwich H⁻¹JH⁻¹ of the observed information, docs/fit.md)\n\n");
     if (cal->visits) {
         printf("calibration: each of %d folds of shoppers predicted by the model refitted on the others\n",
                cal->folds);
@@ -369,6 +494,11 @@ static void print_table(const fit_options *o, const dsim_fit_data *d, const dsim
             printf("  the price shown: not tested, it hardly varies within shoppers (%.2g in log price)\n\n",
                    cal->price_spread);
     }
+    if (replay->made)
+        printf("replay: the logged policy (%s, seed %llu, %llu visits) in the fitted world earns %.4f a visit; the "
+               "log %.4f (z = %.2f)\n\n",
+               logged->policy_name, (unsigned long long)logged->seed, (unsigned long long)logged->visits,
+               replay->replayed, replay->logged, replay->z);
 }
 
 static void json_groups(cli_out *out, const char *key, const dsim_fit_group *g, int n)
@@ -387,7 +517,7 @@ static void json_groups(cli_out *out, const char *key, const dsim_fit_group *g, 
 }
 
 static void print_json(const fit_options *o, const dsim_fit_data *d, const dsim_fit_model *models, int best,
-                       const dsim_fit_calibration *cal)
+                       const dsim_fit_calibration *cal, const replay_check *replay)
 {
     cli_out *out = cli_out_begin(CLI_JSON, stdout, "fit");
     cli_out_str(out, "log", o->log);
@@ -442,14 +572,22 @@ static void print_json(const fit_options *o, const dsim_fit_data *d, const dsim_
         cli_out_bool(out, "misfit", misfit(cal));
         cli_out_object_end(out);
     }
+    if (replay->made) {
+        cli_out_object_begin(out, "replay");
+        cli_out_num(out, "logged", replay->logged);
+        cli_out_num(out, "replayed", replay->replayed);
+        cli_out_num(out, "z", replay->z);
+        cli_out_bool(out, "misfit", replay_misfit(replay));
+        cli_out_object_end(out);
+    }
     cli_out_str(out, "output", o->output);
     cli_out_end(out);
 }
 
 /* The fitted scenario: its comment block says what made it and how sure each number is. */
 static int write_scenario(const fit_options *o, int argc, char **argv, const dsim_fit_data *d,
-                          const dsim_fit_model *models, int best, const dsim_fit_calibration *cal, const char *base,
-                          const char *origin)
+                          const dsim_fit_model *models, int best, const dsim_fit_calibration *cal,
+                          const replay_check *replay, const char *base, const char *origin)
 {
     char *comment = NULL, *text = NULL;
     size_t size = 0;
@@ -477,6 +615,9 @@ static int write_scenario(const fit_options *o, int argc, char **argv, const dsi
                    "decile given history%s\n",
                 cal->folds, cal->level_p, cal->decile_p, cal->returning_p,
                 misfit(cal) ? " — THE MODEL MISFITS THIS LOG" : "");
+    if (replay->made)
+        fprintf(f, "replay of the logged policy: %.4f a visit here, %.4f in the log (z = %.2f)%s\n", replay->replayed,
+                replay->logged, replay->z, replay_misfit(replay) ? " — THIS WORLD EARNS DIFFERENTLY" : "");
     fputs("\nshares are of the shoppers in the log; memory and initial_reference are the assumptions above", f);
     if (fclose(f))
         return EXIT_RUNTIME;
@@ -514,8 +655,10 @@ int cmd_fit(int argc, char **argv)
     char *base = NULL, origin[4200];
     dsim_fit_model models[DSIM_FIT_MAX_SEGMENTS] = {{0}};
     dsim_fit_calibration cal = {0};
+    logged_run logged = {0};
+    replay_check replay = {0};
     int best = 0;
-    status = load_log(&o, &d, &base, origin, sizeof origin);
+    status = load_log(&o, &d, &base, origin, sizeof origin, &logged);
     if (!status && dsim_fit_check_identified(&d)) {
         cli_error("fit: %s: %s", o.log, dsim_errmsg());
         status = EXIT_USAGE;
@@ -524,11 +667,13 @@ int cmd_fit(int argc, char **argv)
         status = fit_range(&o, &d, models, &best);
     if (!status && o.folds > 0)
         status = calibration(&o, &d, &models[best - 1], &cal);
+    if (!status && logged.known && !o.base) /* the run's own catalog: otherwise the earnings are not comparable */
+        status = replay_in_fit(&o, &logged, &models[best - 1], base, &replay);
     if (!status) {
         if (o.format == CLI_JSON)
-            print_json(&o, &d, models, best, &cal);
+            print_json(&o, &d, models, best, &cal, &replay);
         else
-            print_table(&o, &d, models, best, &cal);
+            print_table(&o, &d, models, best, &cal, &replay, &logged);
         if (cal.visits && misfit(&cal)) {
             char price[64] = "";
             if (cal.price_tested)
@@ -540,15 +685,22 @@ int cmd_fit(int argc, char **argv)
                     "the fitted scenario\n",
                     cal.level_p, cal.decile_p, cal.returning_p, price);
         }
+        if (replay_misfit(&replay))
+            fprintf(stderr,
+                    "dsim: fit: warning: the fitted world earns %.4f a visit under the logged policy (%s), the log "
+                    "%.4f (z = %.1f): it predicts whether shoppers buy but not what they buy, as when their choice "
+                    "of item depends on its price; do not trust policy comparisons on the fitted scenario\n",
+                    replay.replayed, logged.policy_name, replay.logged, replay.z);
     }
     if (!status && o.output) {
-        status = write_scenario(&o, argc, argv, &d, models, best, &cal, base, origin);
+        status = write_scenario(&o, argc, argv, &d, models, best, &cal, &replay, base, origin);
         if (!status && o.format != CLI_JSON)
             printf("wrote %s (%d segments); compare policies on it:\n  dsim run %s -p none -p fixed10 -p thompson "
                    "-p oracle --seeds 3\n",
                    o.output, best, o.output);
     }
     free(base);
+    logged_run_clear(&logged);
     dsim_fit_data_clear(&d);
     return status;
 }
