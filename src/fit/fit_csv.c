@@ -13,6 +13,7 @@
 #include "core/text.h"
 #include "dsim/error.h"
 #include "dsim/fit.h"
+#include "fit/fit_impl.h"
 
 static const char needs[] = "a visit log for dsim fit needs shopper, discount_percent and purchased; optional: "
                             "time or visit (non-decreasing), price, propensity, then any columns it ignores";
@@ -23,10 +24,7 @@ typedef struct {
     const char *order_name;
     double last_order;
     size_t last_order_row;
-    uint64_t *shoppers;
-    double *discounts, *prices;
-    unsigned char *bought;
-    size_t n, cap;
+    dsim__fit_visits visits;
 } csv_visits;
 
 static int read_header(csv_visits *c, char **fields, int n)
@@ -60,27 +58,6 @@ static uint64_t shopper_id(const char *text)
     for (const unsigned char *s = (const unsigned char *)text; *s; s++)
         h = (h ^ *s) * 1099511628211ull;
     return h;
-}
-
-static int grow(csv_visits *c)
-{
-    size_t cap = c->cap ? 2 * c->cap : 65536;
-    uint64_t *s = realloc(c->shoppers, cap * sizeof *s);
-    if (s)
-        c->shoppers = s;
-    double *d = realloc(c->discounts, cap * sizeof *d);
-    if (d)
-        c->discounts = d;
-    unsigned char *b = realloc(c->bought, cap);
-    if (b)
-        c->bought = b;
-    double *p = realloc(c->prices, cap * sizeof *p);
-    if (p)
-        c->prices = p;
-    if (!s || !d || !b || !p)
-        return dsim_error_set(DSIM_ENOMEM, "%s: out of memory after %zu visits", c->path, c->n);
-    c->cap = cap;
-    return DSIM_OK;
 }
 
 static int read_row(char **fields, int n, size_t row, void *data)
@@ -119,13 +96,7 @@ static int read_row(char **fields, int n, size_t row, void *data)
         c->last_order = order;
         c->last_order_row = row;
     }
-    if (c->n == c->cap && grow(c))
-        return DSIM_ENOMEM;
-    c->shoppers[c->n] = shopper_id(who);
-    c->discounts[c->n] = discount / 100;
-    c->prices[c->n] = price;
-    c->bought[c->n++] = bought == 1;
-    return DSIM_OK;
+    return dsim__fit_visits_push(&c->visits, shopper_id(who), discount / 100, bought == 1, price);
 }
 
 int dsim_fit_data_read_csv(const char *path, double memory, double reference0, dsim_fit_data *out)
@@ -133,14 +104,10 @@ int dsim_fit_data_read_csv(const char *path, double memory, double reference0, d
     memset(out, 0, sizeof *out);
     csv_visits c = {.path = path};
     int rc = dsim__csv_each(path, read_row, &c);
-    if (!rc && c.n == 0)
+    if (!rc && c.visits.n == 0)
         rc = dsim_error_set(DSIM_ECONFIG, "%s: no visits (a header and no rows)", path);
     if (!rc)
-        rc = dsim_fit_data_build(out, c.shoppers, c.discounts, c.bought, c.price >= 0 ? c.prices : NULL, c.n, memory,
-                                 reference0);
-    free(c.shoppers);
-    free(c.discounts);
-    free(c.bought);
-    free(c.prices);
+        rc = dsim__fit_visits_build(&c.visits, c.price >= 0, memory, reference0, out);
+    dsim__fit_visits_clear(&c.visits);
     return rc;
 }

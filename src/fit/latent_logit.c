@@ -27,6 +27,7 @@
 
 #include "dsim/error.h"
 #include "dsim/fit.h"
+#include "fit/fit_impl.h"
 
 enum { P = DSIM_FIT_PARAMS };
 
@@ -98,6 +99,51 @@ int dsim_fit_data_build(dsim_fit_data *out, const uint64_t *shopper, const doubl
     out->n_visits = n;
     free(keys);
     return DSIM_OK;
+}
+
+void dsim__fit_visits_clear(dsim__fit_visits *v)
+{
+    free(v->shopper);
+    free(v->discount);
+    free(v->price);
+    free(v->bought);
+    memset(v, 0, sizeof *v);
+}
+
+int dsim__fit_visits_push(dsim__fit_visits *v, uint64_t shopper, double discount, bool bought, double price)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 65536;
+        uint64_t *s = realloc(v->shopper, cap * sizeof *s);
+        if (s)
+            v->shopper = s;
+        double *d = realloc(v->discount, cap * sizeof *d);
+        if (d)
+            v->discount = d;
+        double *p = realloc(v->price, cap * sizeof *p);
+        if (p)
+            v->price = p;
+        unsigned char *b = realloc(v->bought, cap);
+        if (b)
+            v->bought = b;
+        if (!s || !d || !p || !b)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory after %zu visits", v->n);
+        v->cap = cap;
+    }
+    v->shopper[v->n] = shopper;
+    v->discount[v->n] = discount;
+    v->price[v->n] = price;
+    v->bought[v->n++] = bought;
+    return DSIM_OK;
+}
+
+int dsim__fit_visits_build(dsim__fit_visits *v, bool with_prices, double memory, double reference0,
+                           dsim_fit_data *out)
+{
+    int rc = dsim_fit_data_build(out, v->shopper, v->discount, v->bought, with_prices ? v->price : NULL, v->n, memory,
+                                 reference0);
+    dsim__fit_visits_clear(v);
+    return rc;
 }
 
 /* ---- the likelihood ------------------------------------------------------------------------------------------ */

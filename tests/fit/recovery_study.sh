@@ -75,6 +75,13 @@ for seg, name, t, m, se, sd, c, n in rows:
     print(f"| {seg} | {name} | {t:g} | {m:.3f} | {se:.3f} | {sd:.3f} | {c}/{n} |")
 print()
 print(f"all parameters: the interval covers the truth in {covered_all} of {total_all} ({100 * covered_all / total_all:.1f} %)")
+worst = []
+for f in fits:
+    m = next(m for m in f["models"] if m["segments"] == 3)
+    worst.append(max(abs(e[n] - truth[s][j]) / e[n + "_se"] for s, e in enumerate(m["estimates"])
+                     for j, n in enumerate(names)))
+print(f"largest |estimate − truth| / SE per seed: {' '.join(f'{w:.1f}' for w in worst)}; "
+      f"beyond 4 on {sum(w > 4 for w in worst)} of {len(worst)} seeds")
 ok &= chosen.count(3) >= 0.9 * len(fits) and covered_all >= 0.85 * total_all
 print("evidence holds" if ok else "EVIDENCE FAILS")
 sys.exit(0 if ok else 1)
