@@ -98,6 +98,13 @@ int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_f
  */
 int dsim_fit_refine(const dsim_fit_data *d, dsim_fit_model *m);
 
+/**
+ * Standard errors by the bootstrap over shoppers: `resamples` resamples of the shoppers drawn with replacement
+ * (by `seed`), each fitted by BFGS from `m`; `m`'s standard errors become the resamples' standard deviations
+ * (its estimates are kept). @return 0, DSIM_EINVAL (fewer than 2 resamples) or DSIM_ENOMEM.
+ */
+int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples, uint64_t seed);
+
 /** The log-likelihood of the data under `m`'s shares and θ (its k segments). @return it, or NAN (memory). */
 double dsim_fit_loglik(const dsim_fit_data *d, const dsim_fit_model *m);
 

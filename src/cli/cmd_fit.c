@@ -23,7 +23,7 @@
 
 static const char fit_usage[] =
     "usage: dsim fit LOG [-o FILE] [--base SCENARIO] [--segments K|A..B] [--memory M] [--reference R]\n"
-    "                [--folds K] [--starts N] [--seed S] [--format table|json]\n\n"
+    "                [--folds K] [--bootstrap B] [--starts N] [--seed S] [--format table|json]\n\n"
     "Estimates a market's shopper segments from a log of visits by maximum likelihood: a latent-class logit in\n"
     "which a shopper of segment k buys at discount d with probability σ(α_k + β_k·d + ρ_k·(d − r)), r the\n"
     "discount the shopper has come to expect from their own earlier visits (docs/fit.md). Prints each estimate\n"
@@ -42,6 +42,8 @@ static const char fit_usage[] =
     "                   the base scenario's initial_reference, when shared, else 0)\n"
     "  --folds K        the calibration check predicts each of K folds of shoppers from the fit to the\n"
     "                   others (default 5; 0: no check)\n"
+    "  --bootstrap B    standard errors of the chosen K from B resamples of the shoppers (default 0: the\n"
+    "                   sandwich of the observed information; docs/fit.md says when to prefer it)\n"
     "  --starts N       random starts per number of segments (default 8)\n"
     "  --seed S         seed of the starts and of the held-out shoppers (default 1)\n"
     "  --format F       table (default) or json (docs/output.md)\n\n"
@@ -54,7 +56,7 @@ typedef struct {
     const char *log, *output, *base;
     int k_min, k_max;
     double memory, reference;
-    int folds;
+    int folds, bootstrap;
     int starts;
     unsigned long long seed;
     cli_format format;
@@ -89,7 +91,7 @@ static int parse_options(int argc, char **argv, fit_options *o)
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},   {"base", required_argument, NULL, 'b'},
         {"segments", required_argument, NULL, 'k'}, {"memory", required_argument, NULL, 'm'},
-        {"reference", required_argument, NULL, 'r'}, {"folds", required_argument, NULL, 'F'},
+        {"reference", required_argument, NULL, 'r'}, {"folds", required_argument, NULL, 'F'}, {"bootstrap", required_argument, NULL, 'B'},
         {"starts", required_argument, NULL, 'n'},   {"seed", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -126,6 +128,11 @@ static int parse_options(int argc, char **argv, fit_options *o)
             if (!dsim__parse_double(optarg, &v) || v != floor(v) || v < 0 || v == 1 || v > 100)
                 return usage_error("--folds: expected 0 (no check) or a whole number 2 … 100, got", optarg);
             o->folds = (int)v;
+            break;
+        case 'B':
+            if (!dsim__parse_double(optarg, &v) || v != floor(v) || v < 0 || v == 1 || v > 100000)
+                return usage_error("--bootstrap: expected 0 (none) or a whole number 2 … 100000, got", optarg);
+            o->bootstrap = (int)v;
             break;
         case 'n':
             if (!dsim__parse_double(optarg, &v) || v != floor(v) || v < 1 || v > 1000)
@@ -378,6 +385,20 @@ static int calibration(const fit_options *o, const dsim_fit_data *d, const dsim_
     return EXIT_OK;
 }
 
+static int bootstrap(const fit_options *o, const dsim_fit_data *d, dsim_fit_model *m)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = dsim_fit_bootstrap(d, m, o->bootstrap, o->seed);
+    if (rc) {
+        cli_error("fit: the bootstrap: %s", dsim_errmsg());
+        return cli_exit_status(rc);
+    }
+    fprintf(stderr, "fit: standard errors from %d bootstrap resamples of the shoppers (%.1f s)\n", o->bootstrap,
+            seconds_since(&t0));
+    return EXIT_OK;
+}
+
 static bool misfit(const dsim_fit_calibration *cal)
 {
     return cal->level_p < 1e-3 || cal->decile_p < 1e-3 || cal->returning_p < 1e-3 ||
@@ -478,7 +499,11 @@ static void print_table(const fit_options *o, const dsim_fit_data *d, const dsim
             snprintf(cell[j + 1], sizeof cell[j + 1], "%.3f ± %.3f", m->theta[c][j], m->theta_se[c][j]);
         printf("  fitted%-3d %-17s %-17s %-17s %s\n", c + 1, cell[0], cell[1], cell[2], cell[3]);
     }
-    printf("  (estimate ± one standard error: the sandwich H⁻¹JH⁻¹ of the observed information, docs/fit.md)\n\n");
+    if (o->bootstrap)
+        printf("  (estimate ± one standard error: the spread of %d bootstrap resamples of the shoppers)\n\n",
+               o->bootstrap);
+    else
+        printf("  (estimate ± one standard error: the sandwich H⁻¹JH⁻¹ of the observed information, docs/fit.md)\n\n");
     if (cal->visits) {
         printf("calibration: each of %d folds of shoppers predicted by the model refitted on the others\n",
                cal->folds);
@@ -526,6 +551,8 @@ static void print_json(const fit_options *o, const dsim_fit_data *d, const dsim_
     cli_out_num(out, "memory", o->memory);
     cli_out_num(out, "reference", o->reference);
     cli_out_int(out, "segments", best);
+    cli_out_str(out, "standard_errors", o->bootstrap ? "bootstrap" : "sandwich");
+    cli_out_int(out, "bootstrap", o->bootstrap);
     cli_out_rows_begin(out, "models", false);
     for (int k = o->k_min; k <= o->k_max && models[k - 1].k; k++) {
         const dsim_fit_model *m = &models[k - 1];
@@ -607,7 +634,8 @@ static int write_scenario(const fit_options *o, int argc, char **argv, const dsi
         fprintf(f, "fitted%-3d %.4f ± %.4f %8.4f ± %.4f %8.4f ± %.4f %8.4f ± %.4f\n", c + 1, m->share[c],
                 m->share_se[c], m->theta[c][0], m->theta_se[c][0], m->theta[c][1], m->theta_se[c][1], m->theta[c][2],
                 m->theta_se[c][2]);
-    fprintf(f, "(estimate ± one standard error)\n\nsegments  log-likelihood  BIC\n");
+    fprintf(f, "(estimate ± one standard error%s)\n\nsegments  log-likelihood  BIC\n",
+            o->bootstrap ? ", by the bootstrap over shoppers" : "");
     for (int k = o->k_min; k <= o->k_max && models[k - 1].k; k++)
         fprintf(f, "%-9d %14.2f  %.2f%s\n", k, models[k - 1].loglik, models[k - 1].bic, k == best ? "  (chosen)" : "");
     if (cal->visits)
@@ -665,6 +693,8 @@ int cmd_fit(int argc, char **argv)
     }
     if (!status)
         status = fit_range(&o, &d, models, &best);
+    if (!status && o.bootstrap > 0)
+        status = bootstrap(&o, &d, &models[best - 1]);
     if (!status && o.folds > 0)
         status = calibration(&o, &d, &models[best - 1], &cal);
     if (!status && logged.known && !o.base) /* the run's own catalog: otherwise the earnings are not comparable */

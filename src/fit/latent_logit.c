@@ -162,6 +162,7 @@ typedef struct {
     double tau_sum[DSIM_FIT_MAX_SEGMENTS];           /* Σ_i τ_ik */
     double *p;                                       /* scratch: (longest history, k) purchase probabilities */
     double *outer; /* or NULL: Σ_i s_i s_iᵀ, s_i shopper i's score in (π_1 … π_{k−1}, θ_1 … θ_k) (needs score) */
+    const double *weight; /* or NULL: each shopper counted this many times (a bootstrap resample) */
 } pass_sums;
 
 static size_t longest_history(const dsim_fit_data *d)
@@ -187,7 +188,9 @@ static double pass(const dsim_fit_data *d, int k, const double *share, const dou
     memset(out->hess, 0, sizeof out->hess);
     for (size_t i = 0; i < d->n_shoppers; i++) {
         size_t from = d->first[i], n = d->first[i + 1] - from;
-        double s[DSIM_FIT_MAX_SEGMENTS], top = -INFINITY;
+        double s[DSIM_FIT_MAX_SEGMENTS], top = -INFINITY, weight = out->weight ? out->weight[i] : 1;
+        if (weight == 0)
+            continue; /* not drawn into this resample (its τ is not needed) */
         for (int c = 0; c < k; c++) { /* one exp per visit: the likelihood as a product, logged when small */
             double product = 1;
             s[c] = log_share[c];
@@ -210,25 +213,25 @@ static double pass(const dsim_fit_data *d, int k, const double *share, const dou
         double sum = 0, tau[DSIM_FIT_MAX_SEGMENTS];
         for (int c = 0; c < k; c++)
             sum += tau[c] = exp(s[c] - top);
-        ll += top + log(sum);
+        ll += weight * (top + log(sum));
         double mine[DSIM_FIT_MAX_SEGMENTS * (P + 1)] = {0}; /* this shopper's score, for `outer` */
         for (int c = 0; c < k; c++) {
             tau[c] /= sum;
-            out->tau_sum[c] += tau[c];
+            out->tau_sum[c] += weight * tau[c];
             if (out->tau)
                 out->tau[i * (size_t)k + (size_t)c] = tau[c];
             if (!out->score || tau[c] < 1e-300)
                 continue;
             for (size_t t = 0; t < n; t++) {
                 const double *x = &d->x[(from + t) * P];
-                double p = out->p[t * (size_t)k + (size_t)c], r = tau[c] * (d->y[from + t] - p);
+                double p = out->p[t * (size_t)k + (size_t)c], r = weight * tau[c] * (d->y[from + t] - p);
                 for (int a = 0; a < P; a++) {
                     out->grad[c][a] += r * x[a];
                     mine[k - 1 + c * P + a] += r * x[a];
                 }
                 if (!out->hessian)
                     continue;
-                double w = tau[c] * p * (1 - p);
+                double w = weight * tau[c] * p * (1 - p);
                 for (int a = 0; a < P; a++)
                     for (int b = 0; b <= a; b++)
                         out->hess[c][a][b] += w * x[a] * x[b];
@@ -240,7 +243,7 @@ static double pass(const dsim_fit_data *d, int k, const double *share, const dou
                 mine[c] = tau[c] / share[c] - tau[k - 1] / share[k - 1];
             for (int a = 0; a < m; a++)
                 for (int b = 0; b < m; b++)
-                    out->outer[a * m + b] += mine[a] * mine[b];
+                    out->outer[a * m + b] += weight * mine[a] * mine[b];
         }
     }
     return ll;
@@ -634,6 +637,64 @@ int dsim_fit_refine(const dsim_fit_data *d, dsim_fit_model *m)
     }
     gsl_set_error_handler(handler);
     free(sums.p);
+    return rc;
+}
+
+/*
+ * The bootstrap over shoppers: each resample draws the shoppers with replacement (a multinomial count per
+ * shopper, used as a weight), and moves `m` to that resample's maximum by BFGS from `m` itself, so that a
+ * segment keeps its label. The standard errors become the spread of the resamples' estimates, which sees the
+ * sampling distribution as it is rather than as its quadratic approximation at the top.
+ */
+int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples, uint64_t seed)
+{
+    size_t n = d->n_shoppers;
+    int k = m->k;
+    pass_sums sums = {.p = malloc(longest_history(d) * (size_t)k * sizeof(double))};
+    double *weight = malloc(n * sizeof *weight), *uniform = malloc(n * sizeof *uniform);
+    unsigned int *count = malloc(n * sizeof *count);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    int rc = resamples < 2 ? dsim_error_set(DSIM_EINVAL, "%d resamples: a bootstrap needs at least 2", resamples)
+             : !sums.p || !weight || !uniform || !count || !rng ? dsim_error_set(DSIM_ENOMEM, "out of memory")
+                                                                 : DSIM_OK;
+    if (rc)
+        goto done;
+    gsl_rng_set(rng, seed);
+    for (size_t i = 0; i < n; i++)
+        uniform[i] = 1;
+    sums.weight = weight;
+    gsl_error_handler_t *handler = gsl_set_error_handler_off();
+    double sum[DSIM_FIT_MAX_SEGMENTS][P + 1] = {{0}}, square[DSIM_FIT_MAX_SEGMENTS][P + 1] = {{0}};
+    for (int b = 0; b < resamples && !rc; b++) {
+        gsl_ran_multinomial(rng, n, (unsigned int)n, uniform, count);
+        for (size_t i = 0; i < n; i++)
+            weight[i] = count[i];
+        dsim_fit_model r = *m;
+        r.iterations = 0;
+        rc = polish(d, k, 1e-6, &sums, &r);
+        for (int c = 0; c < k && !rc; c++)
+            for (int j = 0; j <= P; j++) {
+                double v = j == 0 ? r.share[c] : r.theta[c][j - 1];
+                sum[c][j] += v;
+                square[c][j] += v * v;
+            }
+    }
+    for (int c = 0; c < k && !rc; c++)
+        for (int j = 0; j <= P; j++) {
+            double mean = sum[c][j] / resamples;
+            double sd = sqrt(fmax(0, (square[c][j] - resamples * mean * mean) / (resamples - 1)));
+            if (j == 0)
+                m->share_se[c] = sd;
+            else
+                m->theta_se[c][j - 1] = sd;
+        }
+    gsl_set_error_handler(handler);
+done:
+    free(sums.p);
+    free(weight);
+    free(uniform);
+    free(count);
+    gsl_rng_free(rng);
     return rc;
 }
 
