@@ -12,6 +12,7 @@
 #ifndef DSIM_FIT_H
 #define DSIM_FIT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,15 +80,16 @@ typedef struct {
     uint64_t seed;      /* of the starts */
     int max_iterations; /* EM iterations per start */
     double tolerance;   /* the polish stops when the gradient of −ℓ per shopper is shorter than this */
+    const volatile sig_atomic_t *stop; /* once set, the fit ends DSIM_EINTERRUPTED at its next pass; may be NULL */
 } dsim_fit_options;
 
-#define DSIM_FIT_OPTIONS_INIT {8, 1, 20, 1e-7}
+#define DSIM_FIT_OPTIONS_INIT {8, 1, 20, 1e-7, NULL}
 
 /**
  * Fit a mixture of `k` segments (1 … DSIM_FIT_MAX_SEGMENTS) by maximum likelihood: from each random start a
  * few iterations of EM (each M-step a Newton step of every segment's weighted logistic regression), then the
- * best start polished by GSL's BFGS on the log-likelihood itself with its exact score. @return 0, DSIM_EINVAL
- * or DSIM_ENOMEM.
+ * best start polished by GSL's BFGS on the log-likelihood itself with its exact score. @return 0, DSIM_EINVAL,
+ * DSIM_EINTERRUPTED (o->stop was set) or DSIM_ENOMEM.
  */
 int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_fit_model *out);
 
@@ -100,10 +102,11 @@ int dsim_fit_refine(const dsim_fit_data *d, dsim_fit_model *m);
 
 /**
  * Standard errors by the bootstrap over shoppers: `resamples` resamples of the shoppers drawn with replacement
- * (by `seed`), each fitted by BFGS from `m`; `m`'s standard errors become the resamples' standard deviations
- * (its estimates are kept). @return 0, DSIM_EINVAL (fewer than 2 resamples) or DSIM_ENOMEM.
+ * (by o->seed), each fitted by BFGS from `m`; `m`'s standard errors become the resamples' standard deviations
+ * (its estimates are kept). @return 0, DSIM_EINVAL (fewer than 2 resamples), DSIM_EINTERRUPTED (o->stop) or
+ * DSIM_ENOMEM.
  */
-int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples, uint64_t seed);
+int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples, const dsim_fit_options *o);
 
 /** The log-likelihood of the data under `m`'s shares and θ (its k segments). @return it, or NAN (memory). */
 double dsim_fit_loglik(const dsim_fit_data *d, const dsim_fit_model *m);

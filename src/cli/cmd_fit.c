@@ -330,6 +330,7 @@ static int fit_range(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
     dsim_fit_options fo = DSIM_FIT_OPTIONS_INIT;
     fo.starts = o->starts;
     fo.seed = o->seed;
+    fo.stop = &cli_interrupted;
     int k_max = o->k_max;
     while (k_max >= o->k_min && d->n_shoppers < shoppers_needed(k_max))
         k_max--;
@@ -348,6 +349,8 @@ static int fit_range(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
         clock_gettime(CLOCK_MONOTONIC, &t0);
         dsim_fit_model *m = &models[k - 1];
         int rc = dsim_fit_em(d, k, &fo, m);
+        if (rc == DSIM_EINTERRUPTED)
+            return EXIT_INTERRUPTED; /* nothing written */
         if (rc) {
             cli_error("fit: %d segments: %s", k, dsim_errmsg());
             return cli_exit_status(rc);
@@ -389,7 +392,12 @@ static int bootstrap(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = dsim_fit_bootstrap(d, m, o->bootstrap, o->seed);
+    dsim_fit_options fo = DSIM_FIT_OPTIONS_INIT;
+    fo.seed = o->seed;
+    fo.stop = &cli_interrupted;
+    int rc = dsim_fit_bootstrap(d, m, o->bootstrap, &fo);
+    if (rc == DSIM_EINTERRUPTED)
+        return EXIT_INTERRUPTED;
     if (rc) {
         cli_error("fit: the bootstrap: %s", dsim_errmsg());
         return cli_exit_status(rc);
@@ -697,6 +705,8 @@ int cmd_fit(int argc, char **argv)
         status = bootstrap(&o, &d, &models[best - 1]);
     if (!status && o.folds > 0)
         status = calibration(&o, &d, &models[best - 1], &cal);
+    if (!status && cli_interrupted) /* the calibration check's refits do not stop midway */
+        status = EXIT_INTERRUPTED;
     if (!status && logged.known && !o.base) /* the run's own catalog: otherwise the earnings are not comparable */
         status = replay_in_fit(&o, &logged, &models[best - 1], base, &replay);
     if (!status) {

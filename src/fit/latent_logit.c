@@ -163,6 +163,7 @@ typedef struct {
     double *p;                                       /* scratch: (longest history, k) purchase probabilities */
     double *outer; /* or NULL: Σ_i s_i s_iᵀ, s_i shopper i's score in (π_1 … π_{k−1}, θ_1 … θ_k) (needs score) */
     const double *weight; /* or NULL: each shopper counted this many times (a bootstrap resample) */
+    const volatile sig_atomic_t *stop; /* or NULL: once set, EM and BFGS stop at their next pass */
 } pass_sums;
 
 static size_t longest_history(const dsim_fit_data *d)
@@ -280,7 +281,7 @@ static void em(const dsim_fit_data *d, int k, int iterations, double tolerance, 
 {
     sums->score = sums->hessian = true;
     double before = -INFINITY;
-    for (int it = 0; it < iterations; it++) {
+    for (int it = 0; it < iterations && !(sums->stop && *sums->stop); it++) {
         m->loglik = pass(d, k, m->share, (const double(*)[P])m->theta, sums);
         m->iterations++;
         if (m->loglik - before < tolerance * (double)d->n_shoppers)
@@ -427,7 +428,7 @@ static int polish(const dsim_fit_data *d, int k, double tolerance, pass_sums *su
     gsl_multimin_fdfminimizer_set(min, &fn, u, 0.01, 0.1);
     m->converged = false;
     double checkpoint = min->f;
-    for (int it = 1; it <= 200 && !m->converged; it++) {
+    for (int it = 1; it <= 200 && !m->converged && !(sums->stop && *sums->stop); it++) {
         m->iterations++;
         int status = gsl_multimin_fdfminimizer_iterate(min);
         m->converged = gsl_multimin_test_gradient(min->gradient, tolerance) == GSL_SUCCESS;
@@ -580,7 +581,7 @@ int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_f
     if (d->n_shoppers < (size_t)(4 * k))
         return dsim_error_set(DSIM_EINVAL, "%zu shoppers cannot identify %d segments (%d parameters)", d->n_shoppers,
                               k, 4 * k - 1);
-    pass_sums sums = {.p = malloc(longest_history(d) * (size_t)k * sizeof(double))};
+    pass_sums sums = {.p = malloc(longest_history(d) * (size_t)k * sizeof(double)), .stop = o->stop};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!sums.p || !rng) {
         free(sums.p);
@@ -605,6 +606,8 @@ int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_f
     if (k == 1)
         best = pooled;
     int rc = polish(d, k, o->tolerance, &sums, &best);
+    if (!rc && o->stop && *o->stop)
+        rc = dsim_error_set(DSIM_EINTERRUPTED, "the fit of %d segments was interrupted", k);
     if (!rc) {
         order_segments(&best);
         best.bic = -2 * best.loglik + (4.0 * k - 1) * log((double)d->n_shoppers);
@@ -646,11 +649,11 @@ int dsim_fit_refine(const dsim_fit_data *d, dsim_fit_model *m)
  * segment keeps its label. The standard errors become the spread of the resamples' estimates, which sees the
  * sampling distribution as it is rather than as its quadratic approximation at the top.
  */
-int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples, uint64_t seed)
+int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples, const dsim_fit_options *o)
 {
     size_t n = d->n_shoppers;
     int k = m->k;
-    pass_sums sums = {.p = malloc(longest_history(d) * (size_t)k * sizeof(double))};
+    pass_sums sums = {.p = malloc(longest_history(d) * (size_t)k * sizeof(double)), .stop = o->stop};
     double *weight = malloc(n * sizeof *weight), *uniform = malloc(n * sizeof *uniform);
     unsigned int *count = malloc(n * sizeof *count);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -659,7 +662,7 @@ int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples,
                                                                  : DSIM_OK;
     if (rc)
         goto done;
-    gsl_rng_set(rng, seed);
+    gsl_rng_set(rng, o->seed);
     for (size_t i = 0; i < n; i++)
         uniform[i] = 1;
     sums.weight = weight;
@@ -672,6 +675,8 @@ int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples,
         dsim_fit_model r = *m;
         r.iterations = 0;
         rc = polish(d, k, 1e-6, &sums, &r);
+        if (!rc && o->stop && *o->stop)
+            rc = dsim_error_set(DSIM_EINTERRUPTED, "the bootstrap was interrupted");
         for (int c = 0; c < k && !rc; c++)
             for (int j = 0; j <= P; j++) {
                 double v = j == 0 ? r.share[c] : r.theta[c][j - 1];

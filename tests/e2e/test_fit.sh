@@ -51,6 +51,18 @@ check "the fitted scenario keeps the base's other keys" bash -c "grep -q '^items
 check "the table: estimates, the BIC, the three calibration tables" bash -c \
     "grep -q '← lowest BIC' table.txt && grep -qE '^  fitted3 ' table.txt && test \$(grep -c 'Wald test' table.txt) = 3"
 
+# ---- interrupted -------------------------------------------------------------------------------------------------
+"$DSIM" fit log.db:1 -o interrupted.ini >/dev/null 2>&1 &
+pid=$!
+sleep 2
+kill -INT $pid
+for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+alive=$(kill -0 $pid 2>/dev/null && echo "still running after 10 s")
+wait $pid
+rc=$?
+check "Ctrl-C stops a fit within 10 s, exit 130, no scenario written ($rc${alive:+, $alive})" \
+    bash -c "[[ $rc -eq 130 && -z '$alive' && ! -e interrupted.ini ]]"
+
 # ---- the same log as a CSV ------------------------------------------------------------------------------------
 "$DSIM" export-log log.db:1 --csv log.csv
 "$DSIM" fit log.db:1 --segments 3 --folds 0 --format json >db3.json 2>/dev/null

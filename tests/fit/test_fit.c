@@ -118,14 +118,21 @@ static void test_fit__recovers_two_segments(void **state)
        deviation is itself uncertain by about 11 %; at 1500 shoppers the bootstrap's can be half again as wide
        as the sandwich's where a segment is weakly identified, one parameter in 1 of 20 seed sets). */
     dsim_fit_model boot = m2;
-    ASSERT_OK(dsim_fit_bootstrap(&d, &boot, 40, test_seed(6)));
+    dsim_fit_options bo = DSIM_FIT_OPTIONS_INIT;
+    bo.seed = test_seed(6);
+    ASSERT_OK(dsim_fit_bootstrap(&d, &boot, 40, &bo));
     assert_true(boot.share[0] == m2.share[0] && boot.theta[1][2] == m2.theta[1][2]);
     for (int c = 0; c < 2; c++)
         for (int j = 0; j < 3; j++)
             if (!(boot.theta_se[c][j] > m2.theta_se[c][j] / 2 && boot.theta_se[c][j] < m2.theta_se[c][j] * 2))
                 fail_msg("theta %d.%d: bootstrap SE %.4f, sandwich %.4f", c, j, boot.theta_se[c][j],
                          m2.theta_se[c][j]);
-    assert_int_equal(dsim_fit_bootstrap(&d, &boot, 1, 1), DSIM_EINVAL);
+    assert_int_equal(dsim_fit_bootstrap(&d, &boot, 1, &bo), DSIM_EINVAL);
+    volatile sig_atomic_t stop = 1; /* a stop already set: the fit ends at once, interrupted */
+    bo.stop = &stop;
+    dsim_fit_model stopped;
+    assert_int_equal(dsim_fit_em(&d, 2, &bo, &stopped), DSIM_EINTERRUPTED);
+    assert_int_equal(dsim_fit_bootstrap(&d, &boot, 5, &bo), DSIM_EINTERRUPTED);
     o.starts = 2;
     o.max_iterations = 150; /* a third segment splits one of two: a flat likelihood, slow to converge */
     ASSERT_OK(dsim_fit_em(&d, 1, &o, &m1));
