@@ -11,7 +11,7 @@
 # the truth in at least 85 % of all (parameter, seed) pairs and for every parameter in at least 70 % of seeds.
 #
 # What holds, and what does not (seeds 1–100, five disjoint sets of 20; docs/fit.md): BIC chose K = 3 for 100
-# of 100; the nominal 95 % intervals covered the truth in 91.4 % of pairs (88.3, 91.7, 96.2, 93.3 and 95.8 %
+# of 100; the nominal 95 % intervals covered the truth in 93.1 % of pairs (88.3, 91.7, 96.2, 93.3 and 95.8 %
 # by set) and per parameter in 89–98 % of the 100 seeds. The bar, every parameter in ≥ 90 % of 20
 # seeds, is not met on every set: the worst parameter of a set covered 14–17 of 20. A perfect 95 % interval
 # would miss that bar on one of 12 parameters in most sets (it passes a parameter with probability 0.925),
