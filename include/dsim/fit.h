@@ -30,22 +30,24 @@ typedef struct {
     unsigned char *y; /* (n_visits,) 1: purchased */
     double *price;    /* (n_visits,) the list price of what was shown (a slate's mean), or NULL: unknown. The
                          model ignores it; the calibration check asks whether the shoppers did too. */
+    double *reward;   /* (n_visits,) what the visit earned, the scenario's objective, or NULL: unknown (a CSV) */
 } dsim_fit_data;
 
 /**
  * Group `n` visits, in log order, by shopper and give each its reference discount: each shopper's starts at
  * `reference0` and moves r ← memory·r + (1 − memory)·d after each of their visits. `discount` is the fraction
- * offered (0.1 for 10 %); `price` (NULL: unknown) the list price of what each visit showed. @return 0, DSIM_EINVAL (a discount outside [0, 1], no visits) or DSIM_ENOMEM.
+ * offered (0.1 for 10 %); `price` and `reward` (either NULL: unknown) the list price of what each visit
+ * showed and what it earned. @return 0, DSIM_EINVAL (a discount outside [0, 1], no visits) or DSIM_ENOMEM.
  */
 int dsim_fit_data_build(dsim_fit_data *out, const uint64_t *shopper, const double *discount,
-                        const unsigned char *purchased, const double *price, size_t n, double memory,
-                        double reference0);
+                        const unsigned char *purchased, const double *price, const double *reward, size_t n,
+                        double memory, double reference0);
 /** Free what the data holds and zero it. */
 void dsim_fit_data_clear(dsim_fit_data *d);
 
 /**
  * The data of run `run_id`, logged with --log-events: every visit's shopper, discount (its level's percent),
- * purchase and the slate's mean list price, in log order, built as dsim_fit_data_build() builds it. @return 0, DSIM_ENOTFOUND, DSIM_EINVAL (no
+ * purchase, the slate's mean list price and the reward, in log order, built as dsim_fit_data_build() builds it. @return 0, DSIM_ENOTFOUND, DSIM_EINVAL (no
  * events, or a run of discount scope item) or DSIM_ESTORE.
  */
 int dsim_fit_data_from_run(dsim_store *st, int64_t run_id, double memory, double reference0, dsim_fit_data *out);

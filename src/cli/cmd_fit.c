@@ -168,66 +168,12 @@ static int parse_options(int argc, char **argv, fit_options *o)
 
 /* ---- the log and the base scenario ---------------------------------------------------------------------- */
 
-/*
- * A logged run's own policy, seed and length, and its objective per visit with the variance of that mean
- * summed over shoppers (a shopper's visits are dependent): what the replay check needs of a DB:RUN log.
- */
+/* A logged run's own policy, seed and length: what the replay check runs again in the fitted world. */
 typedef struct {
     bool known;
     char *policy_text, policy_name[64];
     uint64_t seed, visits;
-    double mean, variance;
-    double *reward;     /* scratch, per shopper: Σ of the objective */
-    uint64_t *count;    /* and visits */
-    size_t n_shoppers;
 } logged_run;
-
-static void logged_run_clear(logged_run *r)
-{
-    free(r->policy_text);
-    free(r->reward);
-    free(r->count);
-    memset(r, 0, sizeof *r);
-}
-
-static int add_reward(const dsim_log_event *e, void *data)
-{
-    logged_run *r = data;
-    if (e->shopper >= r->n_shoppers) {
-        size_t n = 2 * (size_t)e->shopper + 1024;
-        double *reward = realloc(r->reward, n * sizeof *reward);
-        if (reward)
-            r->reward = reward;
-        uint64_t *count = realloc(r->count, n * sizeof *count);
-        if (count)
-            r->count = count;
-        if (!reward || !count)
-            return dsim_error_set(DSIM_ENOMEM, "out of memory");
-        memset(r->reward + r->n_shoppers, 0, (n - r->n_shoppers) * sizeof *r->reward);
-        memset(r->count + r->n_shoppers, 0, (n - r->n_shoppers) * sizeof *r->count);
-        r->n_shoppers = n;
-    }
-    r->reward[e->shopper] += e->reward;
-    r->count[e->shopper]++;
-    return DSIM_OK;
-}
-
-/* The log's mean objective per visit m and its variance Σ_i (R_i − n_i·m)² / n² over shoppers i. */
-static int log_objective(dsim_store *st, int64_t run, logged_run *r)
-{
-    int rc = dsim_store_events_each(st, run, add_reward, r);
-    double sum = 0, n = 0;
-    for (size_t i = 0; !rc && i < r->n_shoppers; i++)
-        sum += r->reward[i], n += (double)r->count[i];
-    if (rc || n == 0)
-        return rc;
-    r->mean = sum / n;
-    for (size_t i = 0; i < r->n_shoppers; i++) {
-        double residual = r->reward[i] - (double)r->count[i] * r->mean;
-        r->variance += residual * residual / (n * n);
-    }
-    return DSIM_OK;
-}
 
 /* The base scenario's text: --base, else the logged run's, else default. */
 static int base_text(const fit_options *o, const char *run_text, char **text, char *origin, size_t n)
@@ -297,7 +243,6 @@ static int load_log(fit_options *o, dsim_fit_data *data, char **base, char *orig
             snprintf(logged->policy_name, sizeof logged->policy_name, "%s", row.policy_name);
             logged->seed = row.seed;
             logged->visits = row.visits;
-            rc = log_objective(st, run, logged);
         }
         if (rc) {
             cli_error("fit: %s", dsim_errmsg());
@@ -429,8 +374,23 @@ typedef struct {
  * ignores. z compares the replay's objective per visit with the log's, the log's variance counted twice (the
  * replay has noise of its own, of the same size).
  */
-static int replay_in_fit(const fit_options *o, const logged_run *logged, const dsim_fit_model *m, const char *base,
-                         replay_check *out)
+/* The log's objective per visit m and the variance of that mean over shoppers i: Σ_i (R_i − n_i·m)² / n². */
+static void log_objective(const dsim_fit_data *d, double *mean, double *variance)
+{
+    double sum = 0, n = (double)d->n_visits;
+    for (size_t t = 0; t < d->n_visits; t++)
+        sum += d->reward[t];
+    *mean = sum / n, *variance = 0;
+    for (size_t i = 0; i < d->n_shoppers; i++) {
+        double residual = 0;
+        for (size_t t = d->first[i]; t < d->first[i + 1]; t++)
+            residual += d->reward[t] - *mean;
+        *variance += residual * residual / (n * n);
+    }
+}
+
+static int replay_in_fit(const fit_options *o, const logged_run *logged, const dsim_fit_data *d,
+                         const dsim_fit_model *m, const char *base, replay_check *out)
 {
     char *text = NULL;
     dsim_scenario *sc = NULL;
@@ -450,11 +410,12 @@ static int replay_in_fit(const fit_options *o, const logged_run *logged, const d
         if (!rc && res.head.status)
             rc = dsim_error_set(res.head.status, "%s", res.head.error);
     }
-    if (!rc && res.head.final.visits && logged->variance > 0) {
+    double variance;
+    log_objective(d, &out->logged, &variance);
+    if (!rc && res.head.final.visits && variance > 0) {
         out->made = true;
-        out->logged = logged->mean;
         out->replayed = res.head.final.reward / (double)res.head.final.visits;
-        out->z = (out->replayed - out->logged) / sqrt(2 * logged->variance);
+        out->z = (out->replayed - out->logged) / sqrt(2 * variance);
     }
     if (rc)
         cli_error("fit: the replay of the logged policy in the fitted world: %s", dsim_errmsg());
@@ -709,8 +670,8 @@ int cmd_fit(int argc, char **argv)
         status = calibration(&o, &d, &models[best - 1], &cal);
     if (!status && cli_interrupted) /* the calibration check's refits do not stop midway */
         status = EXIT_INTERRUPTED;
-    if (!status && logged.known && !o.base) /* the run's own catalog: otherwise the earnings are not comparable */
-        status = replay_in_fit(&o, &logged, &models[best - 1], base, &replay);
+    if (!status && logged.known && d.reward && !o.base) /* the run's own catalog, or earnings are not comparable */
+        status = replay_in_fit(&o, &logged, &d, &models[best - 1], base, &replay);
     if (!status) {
         if (o.format == CLI_JSON)
             print_json(&o, &d, models, best, &cal, &replay);
@@ -742,7 +703,7 @@ int cmd_fit(int argc, char **argv)
                    o.output, best, o.output);
     }
     free(base);
-    logged_run_clear(&logged);
+    free(logged.policy_text);
     dsim_fit_data_clear(&d);
     return status;
 }

@@ -20,6 +20,7 @@
 
 #include "dsim/error.h"
 #include "dsim/fit.h"
+#include "fit/fit_impl.h"
 
 enum { P = DSIM_FIT_PARAMS };
 
@@ -244,31 +245,23 @@ static int wald(const dsim_fit_data *d, const double *p, const int *group, int n
  * (Prices as they differ between shoppers cannot be tested this way: they go with tastes, and tastes with
  * segments, so a correct model would fail such a test.)
  */
-static void price_test(const dsim_fit_data *d, const dsim_fit_model *m, dsim_fit_calibration *out)
+static int price_test(const dsim_fit_data *d, const dsim_fit_model *m, dsim_fit_calibration *out)
 {
     double score = 0, variance = 0, information = 0, spread = 0;
-    for (size_t i = 0; i < d->n_shoppers; i++) {
+    double *tau = malloc(d->n_shoppers * (size_t)m->k * sizeof *tau);
+    int rc = tau ? dsim__fit_posteriors(d, m, tau) : dsim_error_set(DSIM_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < d->n_shoppers; i++) {
         size_t from = d->first[i], to = d->first[i + 1];
-        double mean = 0, log_w[DSIM_FIT_MAX_SEGMENTS], top = -INFINITY, total = 0, tau[DSIM_FIT_MAX_SEGMENTS];
+        const double *ti = &tau[i * (size_t)m->k];
+        double mean = 0, mine = 0;
         for (size_t t = from; t < to; t++)
             mean += log(d->price[t]) / (double)(to - from);
-        for (int c = 0; c < m->k; c++) {
-            log_w[c] = log(m->share[c]);
-            for (size_t t = from; t < to; t++) {
-                double q = segment_probability(m, c, &d->x[t * P]);
-                log_w[c] += log(d->y[t] ? q : 1 - q);
-            }
-            top = fmax(top, log_w[c]);
-        }
-        for (int c = 0; c < m->k; c++)
-            total += tau[c] = exp(log_w[c] - top);
-        double mine = 0;
         for (size_t t = from; t < to; t++) {
             double z = log(d->price[t]) - mean, p = 0, w = 0;
             for (int c = 0; c < m->k; c++) {
                 double q = segment_probability(m, c, &d->x[t * P]);
-                p += tau[c] / total * q;
-                w += tau[c] / total * q * (1 - q);
+                p += ti[c] * q;
+                w += ti[c] * q * (1 - q);
             }
             mine += (d->y[t] - p) * z;
             information += w * z * z;
@@ -277,15 +270,19 @@ static void price_test(const dsim_fit_data *d, const dsim_fit_model *m, dsim_fit
         score += mine;
         variance += mine * mine;
     }
+    free(tau);
+    if (rc)
+        return rc;
     /* A shop that shows each shopper the same slate (as dsim's ranker does) has no price variation within
        shoppers to test with: 1 % of log price (about 1 % of price) is too little to say anything. */
     out->price_spread = sqrt(spread);
     out->price_tested = out->price_spread >= 0.01;
-    if (!out->price_tested)
-        return;
-    out->price_effect = information > 0 ? score / information : NAN;
-    out->price_z = variance > 0 ? score / sqrt(variance) : NAN;
-    out->price_p = variance > 0 ? 2 * gsl_cdf_ugaussian_Q(fabs(out->price_z)) : NAN;
+    if (out->price_tested) {
+        out->price_effect = information > 0 ? score / information : NAN;
+        out->price_z = variance > 0 ? score / sqrt(variance) : NAN;
+        out->price_p = variance > 0 ? 2 * gsl_cdf_ugaussian_Q(fabs(out->price_z)) : NAN;
+    }
+    return DSIM_OK;
 }
 
 /* Every shopper's visits predicted by the model refitted without their fold. */
@@ -350,7 +347,7 @@ int dsim_fit_calibrate(const dsim_fit_data *d, const dsim_fit_model *m, int fold
                                          &out->returning_p);
     }
     if (!rc && d->price)
-        price_test(d, m, out);
+        rc = price_test(d, m, out);
     free(p);
     free(known);
     free(disc);

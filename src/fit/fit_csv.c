@@ -96,7 +96,7 @@ static int read_row(char **fields, int n, size_t row, void *data)
         c->last_order = order;
         c->last_order_row = row;
     }
-    return dsim__fit_visits_push(&c->visits, shopper_id(who), discount / 100, bought == 1, price);
+    return dsim__fit_visits_push(&c->visits, shopper_id(who), discount / 100, bought == 1, price, 0);
 }
 
 int dsim_fit_data_read_csv(const char *path, double memory, double reference0, dsim_fit_data *out)
@@ -107,7 +107,7 @@ int dsim_fit_data_read_csv(const char *path, double memory, double reference0, d
     if (!rc && c.visits.n == 0)
         rc = dsim_error_set(DSIM_ECONFIG, "%s: no visits (a header and no rows)", path);
     if (!rc)
-        rc = dsim__fit_visits_build(&c.visits, c.price >= 0, memory, reference0, out);
+        rc = dsim__fit_visits_build(&c.visits, c.price >= 0, false, memory, reference0, out);
     dsim__fit_visits_clear(&c.visits);
     return rc;
 }

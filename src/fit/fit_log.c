@@ -1,7 +1,7 @@
 /*
  * fit_log.c — a run logged with --log-events as fitting data (dsim/fit.h): each decision's shopper, the discount
- * it gave (its level's percent, as the run stored its levels), whether the shopper bought, and the slate's mean
- * list price.
+ * it gave (its level's percent, as the run stored its levels), whether the shopper bought, the slate's mean
+ * list price and what the visit earned.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +27,7 @@ static int collect(const dsim_log_event *e, void *data)
                               (long long)c->run->id, (unsigned long long)e->visit, e->action, c->run->n_levels);
     /* context[11] is mean_price, the slate's mean list price (dsim_log_context_names) */
     return dsim__fit_visits_push(&c->visits, e->shopper, c->run->level_percent[e->action] / 100, e->purchased,
-                                 e->context[11]);
+                                 e->context[11], e->reward);
 }
 
 int dsim_fit_data_from_run(dsim_store *st, int64_t run_id, double memory, double reference0, dsim_fit_data *out)
@@ -43,7 +43,7 @@ int dsim_fit_data_from_run(dsim_store *st, int64_t run_id, double memory, double
         rc = dsim_error_set(DSIM_EINVAL, "run %lld has no logged events (run it with --log-events)",
                             (long long)run_id);
     if (!rc)
-        rc = dsim__fit_visits_build(&c.visits, true, memory, reference0, out);
+        rc = dsim__fit_visits_build(&c.visits, true, true, memory, reference0, out);
     dsim__fit_visits_clear(&c.visits);
     dsim_store_row_clear(&run);
     return rc;

@@ -26,7 +26,7 @@ static void test_fit__reference_is_each_shoppers_memory(void **state)
     const double discount[] = {0.2, 0.1, 0.0, 0.3, 0.1};
     const unsigned char bought[] = {1, 0, 0, 1, 1};
     dsim_fit_data d;
-    ASSERT_OK(dsim_fit_data_build(&d, shopper, discount, bought, NULL, 5, 0.5, 0.05));
+    ASSERT_OK(dsim_fit_data_build(&d, shopper, discount, bought, NULL, NULL, 5, 0.5, 0.05));
     assert_int_equal(d.n_shoppers, 2);
     assert_int_equal(d.first[0], 0);
     assert_int_equal(d.first[1], 2);
@@ -42,7 +42,7 @@ static void test_fit__reference_is_each_shoppers_memory(void **state)
     }
     dsim_fit_data_clear(&d);
     const double bad[] = {0.1, 1.5};
-    assert_int_equal(dsim_fit_data_build(&d, shopper, bad, bought, NULL, 2, 0.5, 0), DSIM_EINVAL);
+    assert_int_equal(dsim_fit_data_build(&d, shopper, bad, bought, NULL, NULL, 2, 0.5, 0), DSIM_EINVAL);
     assert_non_null(strstr(dsim_errmsg(), "visit 2: a discount of 1.5"));
 }
 
@@ -76,7 +76,7 @@ static void draw(uint64_t seed, dsim_fit_data *d)
         reference[i] = 0.8 * reference[i] + 0.2 * dd;
     }
     gsl_rng_free(rng);
-    ASSERT_OK(dsim_fit_data_build(d, shopper, discount, bought, NULL, SHOPPERS * VISITS, 0.8, 0));
+    ASSERT_OK(dsim_fit_data_build(d, shopper, discount, bought, NULL, NULL, SHOPPERS * VISITS, 0.8, 0));
 }
 
 /*
@@ -187,14 +187,14 @@ static void test_fit__refuses_what_cannot_be_fitted(void **state)
     const double discount[] = {0.1, 0.1, 0.1};
     const unsigned char bought[] = {1, 0, 1};
     dsim_fit_data d;
-    ASSERT_OK(dsim_fit_data_build(&d, shopper, discount, bought, NULL, 3, 0.8, 0));
+    ASSERT_OK(dsim_fit_data_build(&d, shopper, discount, bought, NULL, NULL, 3, 0.8, 0));
     dsim_fit_options o = DSIM_FIT_OPTIONS_INIT;
     dsim_fit_model m;
     assert_int_equal(dsim_fit_em(&d, 2, &o, &m), DSIM_EINVAL);
     assert_non_null(strstr(dsim_errmsg(), "3 shoppers cannot identify 2 segments"));
     assert_int_equal(dsim_fit_em(&d, 9, &o, &m), DSIM_EINVAL);
     dsim_fit_data_clear(&d);
-    assert_int_equal(dsim_fit_data_build(&d, shopper, discount, bought, NULL, 0, 0.8, 0), DSIM_EINVAL);
+    assert_int_equal(dsim_fit_data_build(&d, shopper, discount, bought, NULL, NULL, 0, 0.8, 0), DSIM_EINVAL);
 }
 
 /* The fitted scenario: the base's story, segments and demand key replaced, its other keys kept, the shares
@@ -234,21 +234,21 @@ static void test_fit__names_what_cannot_be_identified(void **state)
     const double same[] = {0.1, 0.1, 0.1, 0.1, 0.1, 0.1}, varied[] = {0, 0.2, 0.1, 0.3, 0.2, 0};
     const unsigned char none[6] = {0}, some[] = {1, 0, 0, 1, 0, 1};
     dsim_fit_data d;
-    ASSERT_OK(dsim_fit_data_build(&d, shopper, varied, none, NULL, 6, 0.8, 0));
+    ASSERT_OK(dsim_fit_data_build(&d, shopper, varied, none, NULL, NULL, 6, 0.8, 0));
     assert_int_equal(dsim_fit_check_identified(&d), DSIM_EINVAL);
     assert_non_null(strstr(dsim_errmsg(), "every one of the 6 visits ended without a purchase: logit_base (α)"));
     dsim_fit_data_clear(&d);
-    ASSERT_OK(dsim_fit_data_build(&d, shopper, same, some, NULL, 6, 0.8, 0));
+    ASSERT_OK(dsim_fit_data_build(&d, shopper, same, some, NULL, NULL, 6, 0.8, 0));
     assert_int_equal(dsim_fit_check_identified(&d), DSIM_EINVAL);
     assert_non_null(strstr(dsim_errmsg(), "every visit was offered the same discount (10 %): logit_discount (β)"));
     dsim_fit_data_clear(&d);
     const uint64_t once[] = {1, 2, 3, 4, 5, 6};
-    ASSERT_OK(dsim_fit_data_build(&d, once, varied, some, NULL, 6, 0.8, 0));
+    ASSERT_OK(dsim_fit_data_build(&d, once, varied, some, NULL, NULL, 6, 0.8, 0));
     assert_int_equal(dsim_fit_check_identified(&d), DSIM_EINVAL);
     assert_non_null(strstr(dsim_errmsg(), "every shopper has one visit"));
     assert_non_null(strstr(dsim_errmsg(), "logit_reference (ρ) cannot be identified"));
     dsim_fit_data_clear(&d);
-    ASSERT_OK(dsim_fit_data_build(&d, shopper, varied, some, NULL, 6, 0.8, 0));
+    ASSERT_OK(dsim_fit_data_build(&d, shopper, varied, some, NULL, NULL, 6, 0.8, 0));
     ASSERT_OK(dsim_fit_check_identified(&d));
     dsim_fit_data_clear(&d);
 }
