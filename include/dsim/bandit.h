@@ -37,6 +37,8 @@ typedef struct {
     uint64_t seed;
     uint64_t rounds;
     int checkpoints; /* regret recorded at this many rounds, spaced evenly in ln t */
+    int update_every; /* rounds between the policy's updates: it acts on a frozen state in between and then
+                         learns from the batch in order (1: after every round) */
     int n_arms;
     double means[DSIM_MAX_LEVELS];  /* bernoulli: success probability per arm */
     double prices[DSIM_MAX_LEVELS]; /* linear, valuation: ascending */

@@ -31,6 +31,11 @@ typedef struct {
     uint64_t quality_visits;    /* visits whose ranking was measured against the truth */
     double precision_sum, recall_sum, ndcg_sum; /* Σ over those visits */
     uint64_t level_count[DSIM_MAX_LEVELS]; /* decisions given each level */
+    /* Purchases that come after their visit ([segment.NAME] delay_immediate < 1) count above at the visit that
+       caused them; the shop hears of them later. */
+    uint64_t delayed_purchases; /* made after their visit */
+    uint64_t late_purchases;    /* of those, after the attribution window: never credited to their visit */
+    uint64_t pending_purchases; /* not yet happened at the current visit (a level, not a running total) */
 } dsim_metrics;
 
 /**

@@ -156,6 +156,21 @@ const dsim_policy_type *const *dsim_policy_types(void);
 /** @return the type with this name, or NULL. */
 const dsim_policy_type *dsim_policy_type_find(const char *name);
 
+/**
+ * How a learner treats a visit whose purchase may still come (`delayed = ` in any learning policy's file,
+ * docs/policies.md): the shop's two textbook answers to censored conversions (Chapelle 2014).
+ */
+typedef enum {
+    DSIM_DELAYED_NAIVE = 0, /* learn each visit at the first update after it, with what is known then: a purchase
+                               still to come is a "no" (and is never learned) */
+    DSIM_DELAYED_WAIT,      /* learn a visit only once its attribution window has closed, with every purchase
+                               credited to it: unbiased, at the cost of learning `window` days late */
+    DSIM_DELAYED_COUNT
+} dsim_delayed_feedback;
+
+/** @return "naive" or "wait". */
+const char *dsim_delayed_feedback_name(dsim_delayed_feedback d);
+
 /** A policy file, read and checked against its type's parameters. */
 typedef struct {
     char name[DSIM_NAME_MAX];  /* display name: `name = ` in the file, or the file's stem */
@@ -164,6 +179,8 @@ typedef struct {
     int param_line[DSIM_POLICY_MAX_PARAMS]; /* line each was set on, 0 for a default */
     uint32_t features;         /* feature mask of a contextual type (default: all) */
     int features_line;
+    dsim_delayed_feedback delayed; /* of a type that learns */
+    int delayed_line;
     char path[512];
     char *text;                /* the file's full text, owned (NULL when built in code) */
 } dsim_policy_config;

@@ -28,7 +28,8 @@ enum dsim_stream {
     DSIM_STREAM_COLD_START,    /* index: shopper — a new shopper's random direction; item — a new item's */
     DSIM_STREAM_CATEGORY_PRIOR, /* index: category — the learned factors' starting point for a category */
     DSIM_STREAM_BOOTSTRAP,      /* index: resample — offline evaluation's bootstrap */
-    DSIM_STREAM_POLICY_PROPENSITY /* index: visit — the sampled propensity of a chosen level */
+    DSIM_STREAM_POLICY_PROPENSITY, /* index: visit — the sampled propensity of a chosen level */
+    DSIM_STREAM_PURCHASE_DELAY     /* index: visit — when a purchase made on the visit happens */
 };
 
 /** The counter-based generator type: 64-bit output mixed from (key, counter) by two SplitMix64 rounds. */

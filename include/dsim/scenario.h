@@ -47,6 +47,18 @@ typedef enum {
     DSIM_SCOPE_COUNT
 } dsim_scope;
 
+/** When policies learn from what they have seen ([learning] update). */
+typedef enum {
+    DSIM_UPDATE_VISITS = 0, /* every update_every visits (1: after each visit, the default) */
+    DSIM_UPDATE_HOURLY,     /* at every hour of the world's clock */
+    DSIM_UPDATE_DAILY,      /* at every midnight of the world's clock */
+    DSIM_UPDATE_COUNT
+} dsim_update;
+
+struct dsim_scenario;
+/** @return the length in days of one update period: 1/24 for hourly, 1 for daily, 0 for visits. */
+double dsim_scenario_update_days(const struct dsim_scenario *sc);
+
 typedef enum {
     DSIM_OBJECTIVE_REVENUE = 0,
     DSIM_OBJECTIVE_PROFIT,
@@ -94,6 +106,8 @@ typedef struct {
     double taste_spread;        /* spread of tastes around the segment's centre */
     double affinity;            /* utility every item has for the segment's shoppers (attachment to the shop) */
     int favourite_category;     /* category the segment's taste centre leans to; -1: a random direction */
+    double delay_immediate;     /* probability that a purchase happens at the visit; the others come later ... */
+    double delay_mean_days;     /* ... after an exponential delay of this mean, in days */
     _Alignas(8) unsigned char strategy_config[DSIM_STRATEGY_SEGMENT_CONFIG_MAX]; /* the models' segment keys */
 } dsim_segment_config;
 
@@ -160,6 +174,12 @@ typedef struct dsim_scenario {
         double budget;                  /* total discount spend allowed (currency); 0 = unlimited */
     } discounts;
 
+    struct {
+        dsim_update update;         /* when policies learn: every update_every visits, every hour or every day */
+        int update_every;           /* visits between updates (update = visits); 1: after every visit */
+        double attribution_window;  /* days after a visit within which a purchase is credited to it */
+    } learning;
+
     int n_segments;
     dsim_segment_config segments[DSIM_MAX_SEGMENTS];
     int n_shocks;
@@ -194,6 +214,9 @@ int dsim_scenario_check(const dsim_scenario *sc);
  * can beat the myopic oracle, and low myopic regret need not mean high reward.
  */
 bool dsim_scenario_has_memory(const dsim_scenario *sc);
+
+/** @return true when some segment's purchases may come after the visit (delay_immediate < 1). */
+bool dsim_scenario_has_delays(const dsim_scenario *sc);
 
 /** @return the horizon in visits (days converted with the total arrival rate). */
 uint64_t dsim_scenario_horizon(const dsim_scenario *sc);

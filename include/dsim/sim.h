@@ -93,6 +93,9 @@ typedef struct {
     double item_propensity[DSIM_MAX_SLATE]; /* scope item: each item decision's propensity */
     const double *expected;    /* (n_levels,) true expected reward of each level, given to the whole slate */
     dsim_outcome outcome;
+    double purchase_delay;     /* days from the visit to its purchase: 0 at once, NAN without one */
+    bool purchase_known;       /* the purchase is credited to the visit (within the attribution window) by the
+                                  end of the run: what a log written then knows */
     /* With options.log_decisions, scope visit: what the policy saw and all it would have done. */
     dsim_context context;
     int n_actions;                        /* 0 when not recorded */

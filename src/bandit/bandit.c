@@ -13,6 +13,7 @@
 
 #include "dsim/error.h"
 #include "dsim/rng.h"
+#include "sim/learning.h"
 
 struct dsim_bandit {
     const dsim_bandit_config *cfg;
@@ -208,6 +209,9 @@ int dsim_bandit_run(dsim_bandit *b, dsim_policy *policy, uint64_t rounds, dsim_b
     if (!policy_rng)
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     int rc = DSIM_OK, next = 0;
+    uint64_t every = b->cfg->update_every > 1 ? (uint64_t)b->cfg->update_every : 1;
+    dsim__learning batch;
+    dsim__learning_init(&batch, DSIM_DELAYED_NAIVE, 0);
     dsim_context ctx = {.slate_size = 0, .budget_left = 1.0, .days_since_visit = -1, .days_since_purchase = -1};
     for (uint64_t t = 0; t < out->rounds && !rc; t++) {
         dsim_action action;
@@ -217,7 +221,10 @@ int dsim_bandit_run(dsim_bandit *b, dsim_policy *policy, uint64_t rounds, dsim_b
         dsim_rng_key(policy_rng, b->seed, DSIM_STREAM_POLICY, t);
         dsim_policy_act(policy, &ctx, b->mean, policy_rng, false, &action);
         play(b, t, action.level, &fb);
-        rc = dsim_policy_learn(policy, &ctx, &fb);
+        if (every == 1)
+            rc = dsim_policy_learn(policy, &ctx, &fb);
+        else if (!(rc = dsim__learning_push(&batch, &ctx, &fb, ctx.day, ctx.day)) && (t + 1) % every == 0)
+            rc = dsim__learning_update(&batch, policy, ctx.day);
         out->pulls[action.level]++;
         out->reward += fb.reward;
         out->expected_reward += b->mean[action.level];
@@ -226,6 +233,7 @@ int dsim_bandit_run(dsim_bandit *b, dsim_policy *policy, uint64_t rounds, dsim_b
             out->checkpoint_regret[next++] = out->regret;
     }
     gsl_rng_free(policy_rng);
+    dsim__learning_free(&batch);
     return rc;
 }
 

@@ -48,6 +48,8 @@ static const bandit_key keys[] = {
     {"valuation_b", B_DOUBLE, F(valuation_b), 0, "9", 1e-3, 1e3, "valuation: Beta shape b"},
     {"perturbation", B_DOUBLE, F(perturbation), 0, "0.1", 0, 1e9,
      "valuation: a consumer's valuation is the segment's ± U[−δ, δ] with this δ"},
+    {"update_every", B_INT, F(update_every), 0, "1", 1, 100000000,
+     "rounds between the policy's updates (the delay of Chapelle & Li 2011); 1: it learns after every round"},
 };
 enum { N_KEYS = sizeof keys / sizeof keys[0] };
 

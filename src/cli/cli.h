@@ -75,6 +75,7 @@ typedef struct {
     int threads;                         /* accepts --threads N (the ranking GEMM's threads) */
     int log_events;                      /* accepts --log-events */
     int run_options;                     /* accepts -j N, --by segment, --columns, --format, --fresh (dsim run) */
+    int update_every;                    /* accepts --update-every N (dsim bandit) */
     void (*usage)(FILE *out);
 } cli_study_spec;
 
@@ -94,6 +95,7 @@ typedef struct {
     cli_format format;          /* --format */
     bool fresh;                 /* --fresh: run again what the database has finished */
     const char *plot;           /* --plot OUT: the default chart of what ran, NULL: none */
+    unsigned long long update_every; /* --update-every N; 0: the input's own */
 } cli_study_options;
 
 /** Parse FILE [-p POLICY]... [--HORIZON N] [--seeds K] [--OUTPUT FILE] [--threads N] [-q]. @return 0, -1

@@ -24,7 +24,8 @@ typedef cli_study_options bandit_options; /* horizon: rounds, output: the CSV fi
 static void bandit_usage(FILE *out)
 {
     fprintf(out,
-            "usage: dsim bandit FILE [-p POLICY]... [--seeds K] [--rounds N] [--csv FILE] [--quiet]\n\n"
+            "usage: dsim bandit FILE [-p POLICY]... [--seeds K] [--rounds N] [--update-every N] [--csv FILE]\n"
+            "                   [--quiet]\n\n"
             "Runs each policy on seeds seed..seed+K-1 of a K-armed problem (Bernoulli arms, or posted prices with\n"
             "linear or valuation demand; format in scenarios/bandits/README.md) and prints, with 95 %% confidence\n"
             "intervals across seeds, the share of the best arm's expected earnings each policy made and its\n"
@@ -33,6 +34,8 @@ static void bandit_usage(FILE *out)
             "  -p, --policy P    a policy file or NAME (repeatable); default: ucb1, thompson, ucb_pi\n"
             "  --seeds K         number of seeds (default 1)\n"
             "  --rounds N        rounds per run (default: the file's)\n"
+            "  --update-every N  the policies learn every N rounds, from the batch in order, and act on a\n"
+            "                    frozen state in between (default: the file's update_every, 1)\n"
             "  --csv FILE        write policy,seed,round,regret rows at the file's checkpoints\n"
             "  -q, --quiet       no progress line\n\n"
             "example:\n  dsim bandit misra_intro -p ucb1 -p thompson -p ucb_pi_tuned --seeds 100\n");
@@ -42,7 +45,7 @@ static int parse_options(int argc, char **argv, bandit_options *o)
 {
     static const cli_study_spec spec = {
         .command = "bandit", .missing = "a bandit FILE", .one = "one FILE", .horizon = "rounds", .output = "csv",
-        .max_seeds = MAX_SEEDS, .default_policies = default_policies, .usage = bandit_usage,
+        .max_seeds = MAX_SEEDS, .default_policies = default_policies, .usage = bandit_usage, .update_every = 1,
     };
     return cli_parse_study_options(argc, argv, &spec, o);
 }
@@ -58,6 +61,8 @@ static int load_inputs(const bandit_options *o, dsim_bandit_config **cfg, dsim_p
         cli_error("%s", dsim_errmsg());
         return EXIT_USAGE;
     }
+    if (o->update_every)
+        (*cfg)->update_every = (int)o->update_every;
     dsim_bandit *b = NULL;
     if (dsim_bandit_alloc(&b, *cfg, (*cfg)->seed)) {
         cli_error("%s", dsim_errmsg());

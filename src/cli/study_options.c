@@ -18,11 +18,13 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
         {"seeds", required_argument, NULL, 's'},  {spec->output, required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
-        {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
+        {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0}, {NULL, 0, NULL, 0},
     };
     int n_options = 6; /* the options only some commands take */
     if (spec->threads)
         longopts[n_options++] = (struct option){"threads", required_argument, NULL, 't'};
+    if (spec->update_every)
+        longopts[n_options++] = (struct option){"update-every", required_argument, NULL, 'u'};
     if (spec->log_events)
         longopts[n_options++] = (struct option){"log-events", no_argument, NULL, 'l'};
     if (spec->run_options) {
@@ -70,6 +72,14 @@ int cli_parse_study_options(int argc, char **argv, const cli_study_spec *spec, c
             break;
         case 'F':
             o->fresh = true;
+            break;
+        case 'u':
+            if (!dsim__parse_count(optarg, &o->update_every) || o->update_every == 0 ||
+                o->update_every > 100000000) {
+                cli_error("%s: --update-every: expected a whole number of %s from 1 to 1e8, got '%s'", cmd,
+                          spec->horizon, optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 'p':
             if (o->n_policies == CLI_MAX_POLICIES) {

@@ -68,9 +68,26 @@ typedef struct {
  * Set parameter `key` (or `features`) of cfg's type to `value`, checked: a number within the parameter's
  * range, a feature list for a contextual type. `where` begins each message ("FILE:LINE" or "-p SPEC").
  */
+static const char *const delayed_names[DSIM_DELAYED_COUNT] = {"naive", "wait"};
+
+const char *dsim_delayed_feedback_name(dsim_delayed_feedback d)
+{
+    return d >= 0 && d < DSIM_DELAYED_COUNT ? delayed_names[d] : "?";
+}
+
 int dsim__policy_set_param(dsim_policy_config *cfg, const char *key, const char *value, const char *where)
 {
     const dsim_policy_type *t = cfg->type;
+    if (strcmp(key, "delayed") == 0) {
+        if (!t->learn)
+            return dsim_error_set(DSIM_ECONFIG, "%s: [policy] delayed: type %s does not learn", where, t->name);
+        for (int d = 0; d < DSIM_DELAYED_COUNT; d++)
+            if (strcmp(value, delayed_names[d]) == 0) {
+                cfg->delayed = (dsim_delayed_feedback)d;
+                return DSIM_OK;
+            }
+        return dsim_error_set(DSIM_ECONFIG, "%s: [policy] delayed: expected naive or wait, got '%s'", where, value);
+    }
     if (strcmp(key, "features") == 0) {
         if (!(t->flags & DSIM_POLICY_CONTEXTUAL))
             return dsim_error_set(DSIM_ECONFIG, "%s: [policy] features: type %s uses no context features", where,
@@ -79,7 +96,7 @@ int dsim__policy_set_param(dsim_policy_config *cfg, const char *key, const char 
             return dsim_error_prefix(DSIM_ECONFIG, "%s: [policy] ", where);
         return DSIM_OK;
     }
-    const char *names[DSIM_POLICY_MAX_PARAMS + 1];
+    const char *names[DSIM_POLICY_MAX_PARAMS + 2];
     for (int i = 0; i < t->n_params; i++) {
         const dsim_param_spec *p = &t->params[i];
         names[i] = p->name;
@@ -97,6 +114,8 @@ int dsim__policy_set_param(dsim_policy_config *cfg, const char *key, const char 
     size_t n = (size_t)t->n_params;
     if (t->flags & DSIM_POLICY_CONTEXTUAL)
         names[n++] = "features";
+    if (t->learn)
+        names[n++] = "delayed";
     const char *near = dsim__nearest(key, names, n);
     return dsim_error_set(DSIM_ECONFIG, "%s: [policy] unknown parameter '%s' for type %s%s%s%s (see `dsim policies`)",
                           where, key, t->name, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
@@ -112,6 +131,8 @@ static int set_param(policy_parse *pp, const char *key, const char *value, int l
             index = i, first = pp->param_line[i];
     if (strcmp(key, "features") == 0)
         first = cfg->features_line;
+    if (strcmp(key, "delayed") == 0)
+        first = cfg->delayed_line;
     if (first)
         return dsim_error_set(DSIM_ECONFIG, "%s:%d: [policy] %s: set twice (first on line %d)", pp->origin, line, key,
                               first);
@@ -122,6 +143,8 @@ static int set_param(policy_parse *pp, const char *key, const char *value, int l
         return rc;
     if (index >= 0)
         pp->param_line[index] = cfg->param_line[index] = line;
+    else if (strcmp(key, "delayed") == 0)
+        cfg->delayed_line = line;
     else
         cfg->features_line = line;
     return DSIM_OK;

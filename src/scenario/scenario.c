@@ -179,7 +179,7 @@ static void apply_defaults(scenario_section section, void *base, dsim_scenario *
 
 /* ---- dispatching keys to sections ------------------------------------------------------------------ */
 
-static const char *const plain_sections[] = {"scenario", "catalog", "behaviour", "ranking", "discounts"};
+static const char *const plain_sections[] = {"scenario", "catalog", "behaviour", "ranking", "discounts", "learning"};
 
 /* Section text → kind and, for [segment.X] / [shock.X], the element (created on first sight). */
 static int resolve_section(parse_state *ps, const char *section, int line, scenario_section *kind, void **base,
@@ -202,14 +202,15 @@ static int resolve_section(parse_state *ps, const char *section, int line, scena
         *kind = SECTION_SHOCK;
         name = section + 6;
     } else {
-        const char *candidates[] = {"scenario", "catalog", "behaviour", "ranking", "discounts", "segment", "shock"};
-        const char *near = dsim__nearest(section, candidates, 7);
+        const char *candidates[] = {"scenario",  "catalog",  "behaviour", "ranking",
+                                    "discounts", "learning", "segment",   "shock"};
+        const char *near = dsim__nearest(section, candidates, 8);
         if (*section == '\0')
             return dsim_error_set(DSIM_ECONFIG, "%s:%d: key outside any section; expected a [section] first",
                                   ps->origin, line);
         return dsim_error_set(DSIM_ECONFIG,
                               "%s:%d: unknown section [%s]%s%s%s; expected scenario, catalog, behaviour, ranking, "
-                              "discounts, segment.NAME or shock.NAME",
+                              "discounts, learning, segment.NAME or shock.NAME",
                               ps->origin, line, section, near ? " (did you mean [" : "", near ? near : "",
                               near ? "])" : "");
     }
@@ -358,6 +359,11 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
                                   "after %g%%",
                                   where(ps, w, sizeof w, SECTION_DISCOUNTS, -1, "levels"),
                                   100 * sc->discounts.levels[l], 100 * sc->discounts.levels[l - 1]);
+    if (sc->learning.update != DSIM_UPDATE_VISITS && sc->learning.update_every != 1)
+        return dsim_error_set(DSIM_ECONFIG, "%s[learning] update_every: %d visits, but update = %s sets the updates "
+                              "by the clock; set one of the two",
+                              where(ps, w, sizeof w, SECTION_LEARNING, -1, "update_every"), sc->learning.update_every,
+                              dsim__update_names[sc->learning.update]);
     if (sc->n_segments == 0)
         return dsim_error_set(DSIM_ECONFIG, "%s%sexpected at least one [segment.NAME] section", ps ? ps->origin : "", ps ? ": " : "");
 
@@ -377,6 +383,11 @@ static int check(const dsim_scenario *sc, const parse_state *ps)
                                   "(0 switches it off)",
                                   where(ps, w, sizeof w, SECTION_SEGMENT, s, "share"), seg->name, seg->share,
                                   sc->shoppers);
+        if (seg->delay_immediate < 1 && !(seg->delay_mean_days > 0))
+            return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] delay_mean_days: expected a mean delay > 0 days, "
+                                  "since delay_immediate = %g leaves some purchases for later",
+                                  where(ps, w, sizeof w, SECTION_SEGMENT, s, "delay_mean_days"), seg->name,
+                                  seg->delay_immediate);
         if (seg->favourite_category >= sc->catalog.categories)
             return dsim_error_set(DSIM_ECONFIG, "%s[segment.%s] favourite_category: %d, but the catalog has "
                                   "categories 0..%d",
@@ -508,6 +519,19 @@ bool dsim_scenario_has_memory(const dsim_scenario *sc)
             return true;
     }
     return false;
+}
+
+bool dsim_scenario_has_delays(const dsim_scenario *sc)
+{
+    for (int s = 0; s < sc->n_segments; s++)
+        if (sc->segments[s].share > 0 && sc->segments[s].delay_immediate < 1)
+            return true;
+    return false;
+}
+
+double dsim_scenario_update_days(const dsim_scenario *sc)
+{
+    return sc->learning.update == DSIM_UPDATE_DAILY ? 1.0 : sc->learning.update == DSIM_UPDATE_HOURLY ? 1.0 / 24 : 0.0;
 }
 
 uint64_t dsim_scenario_horizon(const dsim_scenario *sc)

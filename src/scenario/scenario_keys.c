@@ -25,6 +25,7 @@ const char *const dsim__objective_names[] = {"revenue", "profit", "conversions",
 const char *const dsim__scope_names[] = {"visit", "item", NULL};
 const char *const dsim__score_names[] = {"dot", "cosine", NULL};
 const char *const dsim__rerank_names[] = {"relevance", "revenue", "margin", NULL};
+const char *const dsim__update_names[] = {"visits", "hourly", "daily", NULL};
 
 static const scenario_key base_keys[] = {
     {SECTION_SCENARIO, "name", KEY_STRING, G(name), DSIM_NAME_MAX, "unnamed", 0, 0, "",
@@ -131,6 +132,16 @@ static const scenario_key base_keys[] = {
     {SECTION_DISCOUNTS, "budget", KEY_DOUBLE, G(discounts.budget), 0, "0", 0, BIG, "currency",
      "Total discount spend allowed; once spent, every visit gets the lowest level. 0: unlimited", NULL, 0},
 
+    {SECTION_LEARNING, "update", KEY_ENUM, G(learning.update), 0, "visits", 0, 0, "",
+     "When policies learn: visits (every update_every visits), hourly or daily by the world's clock; between "
+     "updates every policy acts on its frozen state, and at an update it learns from the batch in arrival order",
+     dsim__update_names, 0},
+    {SECTION_LEARNING, "update_every", KEY_INT, G(learning.update_every), 0, "1", 1, 100000000, "visits",
+     "Visits between updates when update = visits; 1 learns from each visit at once", NULL, 0},
+    {SECTION_LEARNING, "attribution_window", KEY_DOUBLE, G(learning.attribution_window), 0, "7", 0, 1e6, "days",
+     "A purchase up to this many days after a visit is credited to the visit; a later one never reaches the "
+     "policy that made the offer (it still counts in the run's metrics)", NULL, 0},
+
     {SECTION_SEGMENT, "share", KEY_DOUBLE, S(share), 0, "1", 0, 1, "fraction",
      "Share of the population; shares of all segments sum to 1, or 0 switches the segment off (the others fill its place)", NULL, 0},
     {SECTION_SEGMENT, "elasticity_mean", KEY_DOUBLE, S(elasticity_mean), 0, "2.6", 1e-6, 100, "",
@@ -162,6 +173,12 @@ static const scenario_key base_keys[] = {
      "have a high one", NULL, 0},
     {SECTION_SEGMENT, "favourite_category", KEY_INT, S(favourite_category), 0, "-1", -1, 9999, "category",
      "Category whose centre the segment's taste centre is; −1: a random direction", NULL, 0},
+    {SECTION_SEGMENT, "delay_immediate", KEY_DOUBLE, S(delay_immediate), 0, "1", 0, 1, "probability",
+     "Probability that a purchase happens during the visit; the others happen later and reach the shop then",
+     NULL, 0},
+    {SECTION_SEGMENT, "delay_mean_days", KEY_DOUBLE, S(delay_mean_days), 0, "0", 0, 1e6, "days",
+     "Mean of the exponential delay from the visit to a later purchase (Chapelle 2014's model); needed when "
+     "delay_immediate < 1", NULL, 0},
 
     {SECTION_SHOCK, "at_visit", KEY_DOUBLE, H(at_visit), 0, "-1", 0, 1e10, "visit",
      "Visit index at which the shock happens (set this or at_day)", NULL, 0},
@@ -298,7 +315,7 @@ const void *dsim__strategy_segment_config(const dsim_segment_config *seg, strate
 const char *dsim__scenario_section_name(scenario_section s)
 {
     static const char *const names[SECTION_COUNT] = {
-        "scenario", "catalog", "behaviour", "ranking", "discounts", "segment.NAME", "shock.NAME",
+        "scenario", "catalog", "behaviour", "ranking", "discounts", "learning", "segment.NAME", "shock.NAME",
     };
     return names[s];
 }

@@ -13,6 +13,7 @@ typedef enum {
     SECTION_BEHAVIOUR,
     SECTION_RANKING,
     SECTION_DISCOUNTS,
+    SECTION_LEARNING,
     SECTION_SEGMENT, /* [segment.NAME], one per segment */
     SECTION_SHOCK,   /* [shock.NAME], one per shock */
     SECTION_COUNT
@@ -39,7 +40,7 @@ typedef struct {
 } scenario_key;
 
 extern const char *const dsim__objective_names[], *const dsim__scope_names[], *const dsim__score_names[],
-    *const dsim__rerank_names[];
+    *const dsim__rerank_names[], *const dsim__update_names[];
 
 /*
  * Every key: the table below and, after each model-choosing key, the keys of its family's models in the same

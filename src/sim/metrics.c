@@ -84,6 +84,9 @@ void dsim_metrics_add(dsim_metrics *sum, const dsim_metrics *m)
     sum->ndcg_sum += m->ndcg_sum;
     for (int l = 0; l < DSIM_MAX_LEVELS; l++)
         sum->level_count[l] += m->level_count[l];
+    sum->delayed_purchases += m->delayed_purchases;
+    sum->late_purchases += m->late_purchases;
+    sum->pending_purchases += m->pending_purchases;
 }
 
 void dsim_segment_metrics_add(dsim_segment_metrics *sum, const dsim_segment_metrics *m)

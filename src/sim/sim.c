@@ -15,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "dsim/error.h"
 #include "dsim/rank.h"
 #include "dsim/rng.h"
 #include "rank/engine.h"
+#include "sim/learning.h"
 #include "world/engine.h"
 
 /* What the shop remembers of a shopper: observable history only (32 bytes). */
@@ -38,6 +41,13 @@ typedef struct {
     const dsim_shock_config *shock;
 } scheduled_shock;
 
+/* A purchase that happens after its visit, for the shop's history to hear of on its day. */
+typedef struct {
+    double day;
+    uint32_t shopper;
+    bool discounted;
+} delayed_purchase;
+
 struct dsim_sim {
     dsim_world *world;
     dsim_policy *policy;
@@ -52,7 +62,7 @@ struct dsim_sim {
     scheduled_shock shocks[DSIM_MAX_SHOCKS];
     int n_shocks, next_shock;
 
-    gsl_rng *arrival_rng, *choice_rng, *policy_rng;
+    gsl_rng *arrival_rng, *choice_rng, *policy_rng, *delay_rng;
     dsim_metrics metrics;
     dsim_segment_metrics segments; /* the same, by the shoppers' hidden segment */
 
@@ -74,6 +84,15 @@ struct dsim_sim {
     uint32_t *true_top;     /* (relevant,) */
     float *true_top_utility; /* (relevant,) */
     int relevant;
+
+    /* Feedback as shops get it (learning.h): with per-visit updates and no delays the policy learns from each
+       visit at once (deferred false); otherwise its decisions queue until an update. */
+    bool deferred;
+    dsim__learning learning;
+    double update_days; /* the clock's update period; 0: every update_every visits */
+    double end_day;     /* of the last visit: what a log written at the end of the run knows */
+    delayed_purchase *coming; /* min-heap by day: purchases the shop has yet to hear of */
+    size_t n_coming, coming_cap;
 
     /* per-visit buffers, sized once */
     uint32_t slate[DSIM_MAX_SLATE];
@@ -159,7 +178,14 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     sim->arrival_rng = dsim_rng_alloc();
     sim->choice_rng = dsim_rng_alloc();
     sim->policy_rng = dsim_rng_alloc();
-    if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng) {
+    sim->delay_rng = dsim_rng_alloc();
+    const dsim_scenario *sc = sim->sc;
+    sim->deferred = sc->learning.update != DSIM_UPDATE_VISITS || sc->learning.update_every > 1 ||
+                    dsim_scenario_has_delays(sc);
+    sim->update_days = dsim_scenario_update_days(sc);
+    sim->end_day = dsim_world_day(world, sim->horizon ? sim->horizon - 1 : 0);
+    dsim__learning_init(&sim->learning, dsim_policy_config_of(policy)->delayed, sc->learning.attribution_window);
+    if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng || !sim->delay_rng) {
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
         goto done;
     }
@@ -248,6 +274,9 @@ void dsim_sim_free(dsim_sim *sim)
     gsl_rng_free(sim->arrival_rng);
     gsl_rng_free(sim->choice_rng);
     gsl_rng_free(sim->policy_rng);
+    gsl_rng_free(sim->delay_rng);
+    dsim__learning_free(&sim->learning);
+    free(sim->coming);
     free(sim);
 }
 
@@ -446,6 +475,19 @@ static dsim_outcome share_of(const dsim_outcome *outcome, bool item_scope, int j
     return mine;
 }
 
+/* Days from visit t's purchase to when it happens: 0 at once (always, in a segment without delays: then no
+   draw is made), else exponential (Chapelle 2014), from the visit's own stream. */
+static double purchase_delay(dsim_sim *sim, uint64_t t, uint32_t u)
+{
+    const dsim_segment_config *g = &sim->sc->segments[dsim_world_shopper_segment(sim->world, u)];
+    if (g->delay_immediate >= 1)
+        return 0.0;
+    dsim_rng_key(sim->delay_rng, dsim_world_seed(sim->world), DSIM_STREAM_PURCHASE_DELAY, t);
+    if (gsl_rng_uniform(sim->delay_rng) < g->delay_immediate)
+        return 0.0;
+    return gsl_ran_exponential(sim->delay_rng, g->delay_mean_days);
+}
+
 /*
  * The visit's decisions, as the pipeline: build each decision's context, act (logging it when asked), let the
  * world respond, then let each decision learn from its share. Scope visit makes one decision on the visit's
@@ -499,10 +541,14 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
     else
         dsim__world_visit(w, &sim->model, levels[0], sim->choice_rng, outcome);
 
+    double delay = outcome->position >= 0 ? purchase_delay(sim, t, visit->shopper) : NAN;
+    sim->last.purchase_delay = delay;
     for (int j = 0; j < n && !budget_spent && !sim->options.frozen; j++) {
         dsim_outcome mine = share_of(outcome, item_scope, j);
         dsim_feedback fb = feedback_of(levels[j], &mine);
-        int rc = dsim_policy_learn(sim->policy, ctx[j], &fb);
+        int rc = sim->deferred ? dsim__learning_push(&sim->learning, ctx[j], &fb, visit->day,
+                                                     fb.purchased ? visit->day + delay : INFINITY)
+                               : dsim_policy_learn(sim->policy, ctx[j], &fb);
         if (rc)
             return rc;
     }
@@ -553,6 +599,8 @@ static void begin_record(dsim_visit_record *r, uint64_t t, uint32_t u, dsim_sim 
     memset(r->item_propensity, 0, sizeof r->item_propensity);
     r->expected = sim->expected;
     r->outcome = (dsim_outcome){0};
+    r->purchase_delay = NAN;
+    r->purchase_known = false;
     r->n_actions = 0;
     r->n_item_decisions = 0;
 }
@@ -585,6 +633,83 @@ static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day, dsim
     }
 }
 
+/* ---- purchases that come later ------------------------------------------------------------------- */
+
+static int expect_purchase(dsim_sim *sim, double day, uint32_t u, bool discounted)
+{
+    if (sim->n_coming == sim->coming_cap) {
+        size_t cap = sim->coming_cap ? 2 * sim->coming_cap : 1024;
+        delayed_purchase *coming = realloc(sim->coming, sizeof *coming * cap);
+        if (!coming)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory keeping the purchases still to come");
+        sim->coming = coming;
+        sim->coming_cap = cap;
+    }
+    size_t i = sim->n_coming++;
+    for (; i > 0 && sim->coming[(i - 1) / 2].day > day; i = (i - 1) / 2)
+        sim->coming[i] = sim->coming[(i - 1) / 2];
+    sim->coming[i] = (delayed_purchase){day, u, discounted};
+    return DSIM_OK;
+}
+
+/* The shop hears of every purchase that has happened by `day`: its shopper's history counts it then. */
+static void hear_of_purchases(dsim_sim *sim, double day)
+{
+    while (sim->n_coming > 0 && sim->coming[0].day <= day) {
+        delayed_purchase p = sim->coming[0];
+        shopper_history *h = &sim->history[p.shopper];
+        h->n_purchases++;
+        h->n_discounted_purchases += p.discounted;
+        h->last_purchase_day = (float)p.day;
+        delayed_purchase last = sim->coming[--sim->n_coming];
+        size_t i = 0;
+        for (;;) { /* sift the last element down from the root */
+            size_t c = 2 * i + 1;
+            if (c >= sim->n_coming)
+                break;
+            if (c + 1 < sim->n_coming && sim->coming[c + 1].day < sim->coming[c].day)
+                c++;
+            if (sim->coming[c].day >= last.day)
+                break;
+            sim->coming[i] = sim->coming[c];
+            i = c;
+        }
+        if (sim->n_coming > 0)
+            sim->coming[i] = last;
+    }
+    sim->metrics.pending_purchases = sim->n_coming;
+}
+
+/* A purchase made on this visit that happens `delay` days later: counted now, heard of then. */
+static int purchase_later(dsim_sim *sim, dsim_metrics *segment, double day, uint32_t u, double delay,
+                          bool discounted)
+{
+    bool late = delay > sim->learning.window;
+    sim->metrics.delayed_purchases++;
+    segment->delayed_purchases++;
+    sim->metrics.late_purchases += late;
+    segment->late_purchases += late;
+    int rc = expect_purchase(sim, day + delay, u, discounted);
+    sim->metrics.pending_purchases = sim->n_coming;
+    return rc;
+}
+
+/* An update is due after visit t: every update_every visits, or when the clock passes an update period's end
+   before the next visit. The policy learns what is known at that moment. */
+static int update_if_due(dsim_sim *sim, uint64_t t)
+{
+    double day = dsim_world_day(sim->world, t), now = day;
+    if (sim->update_days > 0) {
+        double next = dsim_world_day(sim->world, t + 1);
+        now = floor(next / sim->update_days) * sim->update_days;
+        if (now <= day)
+            return DSIM_OK;
+    } else if ((t + 1) % (uint64_t)sim->sc->learning.update_every != 0) {
+        return DSIM_OK;
+    }
+    return dsim__learning_update(&sim->learning, sim->policy, now);
+}
+
 static int simulate_visit(dsim_sim *sim, uint64_t t)
 {
     dsim_world *w = sim->world;
@@ -600,6 +725,8 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     uint32_t u = sim->batch_shopper[t - sim->batch_first];
     double day = dsim_world_day(w, t);
     prefetch_next_shopper(sim, t + 1);
+    if (sim->n_coming)
+        hear_of_purchases(sim, day);
     dsim_metrics *segment = &sim->segments.segment[dsim_world_shopper_segment(w, u)];
     sim->metrics.arrivals++;
     segment->arrivals++;
@@ -625,9 +752,17 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     int rc = decide_visit(sim, t, &ctx, budget_spent, levels, &outcome, &regret);
     if (rc)
         return rc;
-    remember(&sim->history[u], day, outcome.discount_shown, outcome.position >= 0);
+    /* A purchase that comes later is counted with this visit, but the shop (its history, its ranker) hears of
+       it only when it happens. */
+    bool bought = outcome.position >= 0, at_once = bought && !(sim->last.purchase_delay > 0);
+    if (bought && !at_once &&
+        (rc = purchase_later(sim, segment, day, u, sim->last.purchase_delay, outcome.discount_shown > 0)))
+        return rc;
+    sim->last.purchase_known = bought && sim->last.purchase_delay <= sim->learning.window &&
+                               day + sim->last.purchase_delay <= sim->end_day;
+    remember(&sim->history[u], day, outcome.discount_shown, at_once);
     dsim_rank_feedback seen = {u,        day, sim->slate, sim->scores, sim->slate_size, outcome.clicked,
-                               outcome.position, outcome.discount_shown};
+                               at_once ? outcome.position : -1, outcome.discount_shown};
     dsim_ranker_observe(sim->ranker, &seen);
     int n_decisions = sc->discounts.scope == DSIM_SCOPE_ITEM ? sim->slate_size : 1;
     account(&sim->metrics, sc, levels, n_decisions, &outcome, regret);
@@ -646,6 +781,8 @@ int dsim_sim_advance(dsim_sim *sim, uint64_t n_visits)
         end = sim->horizon;
     for (uint64_t t = sim->next_visit; t < end; t++) {
         int rc = simulate_visit(sim, t);
+        if (!rc && sim->deferred)
+            rc = update_if_due(sim, t);
         if (rc) {
             /* The run cannot go on meaningfully: later advances return DSIM_DONE; the caller marks it failed. */
             sim->next_visit = sim->horizon;

@@ -61,7 +61,9 @@ static void fail(dsim_study_result *out, int rc)
    `item`, which earns what that item earned. */
 static dsim_log_event event_of(const dsim_visit_record *r, int item)
 {
-    bool mine = item < 0 || r->outcome.position == item;
+    /* A purchase the run's end does not know of (still to come, or after the attribution window) is logged as
+       none: the log holds the reward as known when it was written. */
+    bool mine = (item < 0 || r->outcome.position == item) && (r->outcome.position < 0 || r->purchase_known);
     dsim_log_event e = {.visit = r->visit,
                         .item = item,
                         .shopper = r->shopper,
