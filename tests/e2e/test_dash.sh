@@ -211,6 +211,12 @@ check "UTF-8: and their lines" wait_re '[●○]{3}'
 tmux -S "$SOCK" send-keys -t dash q
 tmux -S "$SOCK" kill-session -t dash
 
+# Delayed purchases: the table is followed by the purchases each policy has yet to see (a count that rises).
+tmux -S "$SOCK" new-session -d -s dash -x 120 -y 30 "cd '$SRC' && '$DSIM' dash delayed_conversions -p none -p thompson --db '$WORK/delay.db'; sleep 30"
+check "delays: purchases still pending, per policy" wait_re '^  purchases still pending \(counted, not yet seen by the shop\): \* [1-9][0-9]* o [1-9][0-9]*'
+tmux -S "$SOCK" send-keys -t dash q
+tmux -S "$SOCK" kill-session -t dash
+
 "$DSIM" dash competitor_sale </dev/null >out.txt 2>err.txt
 check "not a terminal: exit 2" test $? -eq 2
 check "not a terminal: points to dsim run" grep -qF "needs a terminal (stdin and stdout); for runs without one use dsim run" err.txt

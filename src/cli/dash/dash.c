@@ -140,6 +140,24 @@ static int draw_policy(const dash_view *s, int p, int row, int width, bool lead)
     return 2;
 }
 
+/* Purchases already counted at the visit that caused them but yet to happen (the seeds' mean per policy): what
+   the learners cannot see yet. */
+static int draw_pending(const dash_view *s, int row, int width)
+{
+    char line[512];
+    int used = snprintf(line, sizeof line, "  purchases still pending (counted, not yet seen by the shop):");
+    for (int p = 0; p < s->n_policies && used < (int)sizeof line - 40; p++) {
+        double sum = 0;
+        for (int k = 0; k < s->n_seeds; k++)
+            sum += (double)s->seed_metrics[p][k].pending_purchases;
+        used += snprintf(line + used, sizeof line - (size_t)used, " %s %.0f", marks[s->mark[p]], sum / s->n_seeds);
+    }
+    attron(A_DIM);
+    mvaddnstr(row, 0, line, width);
+    attroff(A_DIM);
+    return row + 1;
+}
+
 static int draw_table(const dash_view *s, int top, int width)
 {
     mvaddnstr(top, 0, "  policy         visits  conv%   revenue    profit disc.spend  disc% myo.regret", width);
@@ -152,6 +170,8 @@ static int draw_table(const dash_view *s, int top, int width)
                   width);
         attroff(A_DIM);
     }
+    if (dsim_scenario_has_delays(s->sc))
+        row = draw_pending(s, row, width);
     return row;
 }
 

@@ -1,0 +1,383 @@
+/*
+ * test_learning.c — feedback as shops get it (src/sim/learning.c, the [learning] keys, the delay keys):
+ * every learning policy type learns a batch as it would learn the same decisions one by one, acts on a
+ * frozen state between updates, and learns a purchase still to come as the policy key `delayed` says; delays
+ * leave a run's totals unchanged and keep purchases from the shop until they happen.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "dsim/policy.h"
+#include "dsim/rng.h"
+#include "dsim/sim.h"
+#include "dsim/world.h"
+#include "helpers.h"
+#include "sim/learning.h"
+
+static const char market_text[] = "[scenario]\nshoppers = 50\n[catalog]\nitems = 30\n[behaviour]\nslate_size = 3\n"
+                                  "[segment.a]\nshare = 1\n";
+
+/* The decisions of the contract tests: varied contexts, a logging policy's level, a purchase that may come
+   up to four days late. */
+typedef struct {
+    dsim_context ctx;
+    dsim_feedback fb;
+    double day, reported;
+} decision;
+
+enum { N_DECISIONS = 400, N_LEARNING_TYPES = 12 }; /* all but none, fixed, random, tiered and the oracle */
+static const uint32_t slate[3] = {1, 2, 3};
+static const float scores[3] = {0.9f, 0.8f, 0.7f};
+
+static void make_decisions(decision *d, int n_levels)
+{
+    gsl_rng *rng = dsim_rng_alloc();
+    for (int t = 0; t < N_DECISIONS; t++) {
+        dsim_rng_key(rng, 5, DSIM_STREAM_CHOICE, (uint64_t)t);
+        double day = t / 20.0;
+        int level = (int)gsl_rng_uniform_int(rng, (unsigned long)n_levels);
+        bool bought = gsl_rng_uniform(rng) < 0.2 + 0.1 * level;
+        double delay = gsl_rng_uniform(rng) < 0.5 ? 0.0 : 4 * gsl_rng_uniform(rng);
+        d[t].ctx = (dsim_context){.visit = (uint64_t)t, .day = day, .shopper = (uint32_t)(t % 7),
+                                  .n_visits = (uint32_t)(t % 5), .n_purchases = (uint32_t)(t % 3),
+                                  .days_since_visit = t % 5 ? (double)(t % 40) : -1.0, .days_since_purchase = -1,
+                                  .slate_size = 3, .slate = slate, .scores = scores, .mean_price = 40,
+                                  .budget_left = 1};
+        d[t].fb = (dsim_feedback){.level = level, .purchased = bought, .reward = bought ? 10.0 - level : 0.0,
+                                  .revenue = bought ? 40 : 0, .profit = bought ? 10.0 - level : 0.0,
+                                  .position = bought ? 0 : -1, .item = slate[0]};
+        d[t].day = day;
+        d[t].reported = bought ? day + delay : INFINITY;
+    }
+    gsl_rng_free(rng);
+}
+
+/* The distribution on a fixed context: how the tests compare two policies' states. */
+static void probe(const dsim_policy *p, double *probs)
+{
+    dsim_context ctx = {.visit = 999999, .day = 1, .shopper = 3, .n_visits = 2, .slate_size = 3, .slate = slate,
+                        .scores = scores, .mean_price = 40, .budget_left = 1, .days_since_visit = 2,
+                        .days_since_purchase = -1};
+    double truth[DSIM_MAX_LEVELS];
+    for (int l = 0; l < DSIM_MAX_LEVELS; l++)
+        truth[l] = sin(l + 1.0);
+    dsim_policy_distribution(p, &ctx, truth, probs);
+}
+
+static void assert_same_state(const dsim_policy *a, const dsim_policy *b, int n_levels, const char *what,
+                              const char *type, int t)
+{
+    double pa[DSIM_MAX_LEVELS], pb[DSIM_MAX_LEVELS];
+    probe(a, pa);
+    probe(b, pb);
+    for (int l = 0; l < n_levels; l++)
+        if (pa[l] != pb[l])
+            fail_msg("%s: %s after decision %d: level %d has %.17g, expected %.17g", type, what, t, l, pb[l], pa[l]);
+}
+
+/* The feedback a policy should learn for decision d at `now` in mode naive (what is credited by then). */
+static dsim_feedback censored(const decision *d, double window, double now)
+{
+    dsim_feedback fb = d->fb;
+    if (fb.purchased && !(d->reported <= now && d->reported <= d->day + window)) {
+        fb.purchased = false;
+        fb.position = -1;
+        fb.reward = fb.revenue = fb.profit = 0;
+    }
+    return fb;
+}
+
+/*
+ * For every type that learns, in each mode: policy `expected` is taught directly what the specification says
+ * (naive: every queued decision at the update, censored at that moment; wait: each decision once its window
+ * has closed, with what was credited within it), policy `queued` through the queue; after every update their
+ * states agree exactly, and between updates `queued` does not move.
+ */
+static void test_learning__every_type_learns_from_the_queue_as_specified(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = NULL;
+    dsim_world *w = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, market_text, "market.ini"));
+    ASSERT_OK(dsim_world_alloc(&w, sc, 3));
+    dsim_policy_env env;
+    dsim_sim_policy_env(&env, w);
+    decision *d = malloc(sizeof *d * N_DECISIONS);
+    make_decisions(d, env.n_levels);
+    const double window = 2.0;
+    const int every = 25;
+    int n_learners = 0;
+    for (const dsim_policy_type *const *t = dsim_policy_types(); *t; t++) {
+        if (!(*t)->learn)
+            continue;
+        n_learners++;
+        for (int mode = 0; mode < DSIM_DELAYED_COUNT; mode++) {
+            dsim_policy_config *cfg = NULL;
+            dsim_policy *expected = NULL, *queued = NULL;
+            ASSERT_OK(dsim_policy_config_default(&cfg, *t));
+            ASSERT_OK(dsim_policy_alloc(&expected, cfg, &env));
+            ASSERT_OK(dsim_policy_alloc(&queued, cfg, &env));
+            dsim__learning q;
+            ASSERT_OK(dsim__learning_init(&q, (dsim_delayed_feedback)mode, window));
+            int taught = 0; /* decisions `expected` has learned */
+            char what[64];
+            snprintf(what, sizeof what, "delayed = %s", dsim_delayed_feedback_name((dsim_delayed_feedback)mode));
+            for (int i = 0; i < N_DECISIONS; i++) {
+                double before[DSIM_MAX_LEVELS], after[DSIM_MAX_LEVELS];
+                probe(queued, before);
+                ASSERT_OK(dsim__learning_push(&q, &d[i].ctx, &d[i].fb, d[i].day, d[i].reported));
+                if ((i + 1) % every != 0) { /* queued, not learned */
+                    probe(queued, after);
+                    assert_memory_equal(before, after, sizeof(double) * (size_t)env.n_levels);
+                    continue;
+                }
+                double now = d[i].day;
+                ASSERT_OK(dsim__learning_update(&q, queued, now));
+                for (; taught <= i; taught++) {
+                    if (mode == DSIM_DELAYED_WAIT && d[taught].day + window > now)
+                        break;
+                    dsim_feedback fb = censored(&d[taught], window, mode == DSIM_DELAYED_WAIT ? INFINITY : now);
+                    ASSERT_OK(dsim_policy_learn(expected, &d[taught].ctx, &fb));
+                }
+                assert_same_state(expected, queued, env.n_levels, what, (*t)->name, i);
+            }
+            if (mode == DSIM_DELAYED_WAIT) /* the last window is still open */
+                assert_true(taught < N_DECISIONS && q.n == (size_t)(N_DECISIONS - taught));
+            else
+                assert_int_equal(q.n, 0);
+            dsim__learning_free(&q);
+            dsim_policy_free(expected);
+            dsim_policy_free(queued);
+            dsim_policy_config_free(cfg);
+        }
+    }
+    assert_int_equal(n_learners, N_LEARNING_TYPES);
+    free(d);
+    dsim_world_free(w);
+    dsim_scenario_free(sc);
+}
+
+/* A scenario of tests/data/small.ini with extra text appended (a [learning] section, delay keys). */
+static dsim_scenario *small_with(const char *extra)
+{
+    char path[1024], *text = NULL;
+    snprintf(path, sizeof path, "%s/small.ini", DSIM_TEST_DATA);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    text = calloc(1, 65536);
+    size_t n = fread(text, 1, 65536 - 4096, f);
+    fclose(f);
+    snprintf(text + n, 4096, "\n%s\n", extra);
+    dsim_scenario *sc = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, text, "small+.ini"));
+    free(text);
+    return sc;
+}
+
+/* In a run with update_every = 40 every learning type's state moves only after every 40th visit. */
+static void test_learning__in_a_run_policies_act_on_a_frozen_state_between_updates(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = small_with("[learning]\nupdate_every = 40\n");
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = 400;
+    for (const dsim_policy_type *const *t = dsim_policy_types(); *t; t++) {
+        if (!(*t)->learn)
+            continue;
+        dsim_policy_config *cfg = NULL;
+        dsim_sim *sim = NULL;
+        ASSERT_OK(dsim_policy_config_default(&cfg, *t));
+        ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 11, &options));
+        int n = dsim_policy_n_levels(dsim_sim_policy(sim)), moves = 0;
+        double before[DSIM_MAX_LEVELS] = {0}, after[DSIM_MAX_LEVELS] = {0};
+        probe(dsim_sim_policy(sim), before);
+        for (uint64_t v = 0; v < options.visits; v++) {
+            ASSERT_OK(dsim_sim_advance(sim, 1));
+            probe(dsim_sim_policy(sim), after);
+            bool moved = memcmp(before, after, sizeof(double) * (size_t)n) != 0;
+            if (moved && (v + 1) % 40 != 0)
+                fail_msg("%s: its state moved after visit %llu, between updates", (*t)->name,
+                         (unsigned long long)v);
+            moves += moved;
+            memcpy(before, after, sizeof before);
+        }
+        /* The value-based agents learn a transition only when its shopper comes
+           back, which the probe's state may not see in 400 visits; every other type moves. */
+        if (moves == 0 && !strstr("q_learning sarsa linear_q", (*t)->name))
+            fail_msg("%s: never learned in 10 updates", (*t)->name);
+        dsim_sim_free(sim);
+        dsim_policy_config_free(cfg);
+    }
+    dsim_scenario_free(sc);
+}
+
+/* update = daily: ε-greedy's means move only at the first visit after each midnight of the world's clock. */
+static void test_learning__daily_updates_follow_the_clock(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = small_with("[learning]\nupdate = daily\n");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "epsilon_greedy"));
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = 2000; /* about 325 arrivals a day: six days */
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 3, &options));
+    const dsim_world *w = dsim_sim_world(sim);
+    dsim_context any = {.slate_size = 0};
+    double before[DSIM_MAX_LEVELS] = {0}, after[DSIM_MAX_LEVELS] = {0};
+    int moves = 0, midnights = 0;
+    for (uint64_t v = 0; v < options.visits; v++) {
+        ASSERT_OK(dsim_sim_advance(sim, 1));
+        ASSERT_OK(dsim_policy_values(dsim_sim_policy(sim), &any, after));
+        bool midnight = floor(dsim_world_day(w, v + 1)) > floor(dsim_world_day(w, v));
+        bool moved = memcmp(before, after, sizeof before) != 0;
+        if (moved != midnight)
+            fail_msg("after visit %llu, on day %.4f: %s", (unsigned long long)v, dsim_world_day(w, v),
+                     moved ? "learned before midnight" : "did not learn at midnight");
+        moves += moved;
+        midnights += midnight;
+        memcpy(before, after, sizeof before);
+    }
+    assert_true(midnights >= 5 && moves == midnights);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+static void run_totals(const dsim_scenario *sc, const char *policy, uint64_t visits, dsim_metrics *m)
+{
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, policy));
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = visits;
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 5, &options));
+    while (dsim_sim_advance(sim, visits) == DSIM_OK) {
+    }
+    dsim_sim_metrics(sim, m);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+}
+
+/*
+ * Purchases are counted by the visit that caused them, so delays change nothing a policy that does not learn
+ * earns: the shipped delayed_conversions and default markets give fixed10 the same totals to the bit. The
+ * delayed purchases are counted apart: a share of the purchases near the segments' 1 − delay_immediate.
+ */
+static void test_learning__delays_leave_the_totals_of_a_run_unchanged(void **state)
+{
+    (void)state;
+    dsim_scenario *plain = load_shipped_scenario("default"), *delayed = load_shipped_scenario("delayed_conversions");
+    dsim_metrics a, b;
+    run_totals(plain, "fixed10", 30000, &a);
+    run_totals(delayed, "fixed10", 30000, &b);
+    assert_int_equal(a.purchases, b.purchases);
+    assert_true(a.profit == b.profit && a.revenue == b.revenue && a.reward == b.reward);
+    assert_int_equal(a.delayed_purchases, 0);
+    /* Every segment delays 10–80 % of its purchases. */
+    assert_true(b.delayed_purchases > b.purchases / 10 && b.delayed_purchases < b.purchases * 8 / 10);
+    assert_true(b.late_purchases < b.delayed_purchases / 10); /* P(delay > 7 days) ≤ e^{-7/3} ≈ 0.1 */
+    assert_true(b.pending_purchases > 0 && b.pending_purchases < b.delayed_purchases);
+    dsim_scenario_free(plain);
+    dsim_scenario_free(delayed);
+}
+
+/*
+ * When every purchase comes a million days later, the shop never hears of one: no context shows a purchase,
+ * no logged decision is credited with one, and a policy that learns naively sees none; the run still counts
+ * every purchase at its visit.
+ */
+static void test_learning__the_shop_hears_of_a_purchase_only_when_it_happens(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = small_with("[segment.bargain]\ndelay_immediate = 0\ndelay_mean_days = 1e6\n"
+                                   "[segment.loyal]\ndelay_immediate = 0\ndelay_mean_days = 1e6\n");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "epsilon_greedy"));
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = 3000;
+    options.log_decisions = true;
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 9, &options));
+    dsim_visit_record r;
+    uint64_t bought = 0;
+    for (uint64_t v = 0; v < options.visits; v++) {
+        ASSERT_OK(dsim_sim_advance(sim, 1));
+        dsim_sim_last_visit(sim, &r);
+        if (r.lost)
+            continue;
+        assert_int_equal(r.context.n_purchases, 0);
+        assert_true(r.context.days_since_purchase < 0);
+        assert_false(r.purchase_known);
+        if (r.outcome.position >= 0) {
+            bought++;
+            assert_true(r.purchase_delay > 0);
+        }
+    }
+    dsim_metrics m;
+    dsim_sim_metrics(sim, &m);
+    assert_true(bought > 100 && m.purchases == bought && m.delayed_purchases == bought);
+    assert_int_equal(m.pending_purchases, bought);
+    assert_int_equal(m.late_purchases, bought);
+    /* Naive ε-greedy saw no purchase: every level's value is 0. */
+    double values[DSIM_MAX_LEVELS];
+    ASSERT_OK(dsim_policy_values(dsim_sim_policy(sim), &r.context, values));
+    for (int l = 0; l < 3; l++)
+        assert_true(values[l] == 0);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+/* Bad [learning] settings and policy keys are refused with the file, line and key. */
+static void test_learning__bad_settings_are_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        {"[learning]\nupdate = daily\nupdate_every = 10\n", "[learning] update_every: 10 visits, but update = daily"},
+        {"[learning]\nupdate = weekly\n", "update"},
+        {"[learning]\nattribution_window = -1\n", "attribution_window"},
+        {"[segment.loyal]\ndelay_immediate = 0.5\n", "[segment.loyal] delay_mean_days: expected a mean delay > 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[1024], text[65536];
+        snprintf(path, sizeof path, "%s/small.ini", DSIM_TEST_DATA);
+        FILE *f = fopen(path, "r");
+        size_t n = fread(text, 1, sizeof text - 1024, f);
+        fclose(f);
+        snprintf(text + n, 1024, "\n%s", cases[i].text);
+        dsim_scenario *sc = NULL;
+        assert_int_equal(dsim_scenario_parse(&sc, text, "s.ini"), DSIM_ECONFIG);
+        if (!strstr(dsim_errmsg(), cases[i].message) || !strstr(dsim_errmsg(), "s.ini:"))
+            fail_msg("case %zu: message '%s' lacks '%s'", i, dsim_errmsg(), cases[i].message);
+    }
+    dsim_policy_config *cfg = NULL;
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "fixed:delayed=wait"), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "delayed: type fixed does not learn"));
+    assert_int_equal(dsim_policy_config_resolve(&cfg, "thompson:delayed=later"), DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "expected naive or wait, got 'later'"));
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "thompson:delayed=wait"));
+    assert_int_equal(cfg->delayed, DSIM_DELAYED_WAIT);
+    dsim_policy_config_free(cfg);
+    ASSERT_OK(dsim_policy_config_parse(&cfg, "[policy]\ntype = ucb1\ndelayed = wait\n", "p.ini"));
+    assert_int_equal(cfg->delayed, DSIM_DELAYED_WAIT);
+    dsim_policy_config_free(cfg);
+    assert_int_equal(dsim_policy_config_parse(&cfg, "[policy]\ntype = ucb1\ndelayed = wait\ndelayed = naive\n", "p.ini"),
+                     DSIM_ECONFIG);
+    assert_non_null(strstr(dsim_errmsg(), "p.ini:4: [policy] delayed: set twice (first on line 3)"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_learning__every_type_learns_from_the_queue_as_specified),
+        cmocka_unit_test(test_learning__in_a_run_policies_act_on_a_frozen_state_between_updates),
+        cmocka_unit_test(test_learning__daily_updates_follow_the_clock),
+        cmocka_unit_test(test_learning__delays_leave_the_totals_of_a_run_unchanged),
+        cmocka_unit_test(test_learning__the_shop_hears_of_a_purchase_only_when_it_happens),
+        cmocka_unit_test(test_learning__bad_settings_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
