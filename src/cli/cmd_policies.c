@@ -29,6 +29,9 @@ static void print_types(void)
             printf("    %-20s default %-6s  context features this policy uses (comma-separated)\n", "features",
                    defaults);
         }
+        if ((*t)->learn)
+            printf("    %-20s default %-6s  naive or wait: a purchase still to come (docs/learning.md)\n", "delayed",
+                   "naive");
     }
     printf("\ncontext features (`features = ...` in a policy file; dsim/features.h):\n");
     for (int f = 0; f < DSIM_N_FEATURES; f++)

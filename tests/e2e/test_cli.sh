@@ -237,6 +237,26 @@ check "bandit csv has a row per policy, seed and checkpoint" test "$(tail -n +2 
 "$DSIM" bandit chapelle_li -p ucb1 --rounds 500 -q >a.txt
 "$DSIM" bandit chapelle_li -p ucb1 --rounds 500 -q >b.txt
 check "bandit is reproducible" cmp -s a.txt b.txt
+"$DSIM" bandit chapelle_li -p ucb1 --rounds 500 --update-every 1 -q >c.txt
+check "bandit --update-every 1 is the default" cmp -s a.txt c.txt
+"$DSIM" bandit chapelle_li -p ucb1 --rounds 500 --update-every 100 -q >c.txt
+check "bandit --update-every 100 changes what UCB1 does" bash -c "! cmp -s a.txt c.txt"
+bad "bandit --update-every 0" "bandit: --update-every: expected a whole number of rounds from 1 to 1e8, got '0'" \
+    bandit chapelle_li --update-every 0
+
+# ---- delayed purchases and batched updates ----------------------------------------------------------------------
+# A logged run on delayed_conversions: the log credits a purchase to its visit only when it came within the
+# attribution window and before the run ended, so it holds fewer purchases than the run counted.
+"$DSIM" run delayed_conversions -p thompson:delayed=wait --visits 20000 --db delay.db --log-events -q >/dev/null
+check "delayed: a logged run finishes" test "$(q delay.db "SELECT status FROM runs")" = done
+logged=$(q delay.db "SELECT sum(purchased) FROM events")
+counted=$(q delay.db "SELECT purchases FROM summary")
+check "delayed: the log knows fewer purchases than the run counted ($logged < $counted)" \
+    awk -v a="$logged" -v b="$counted" 'BEGIN { exit !(a > 0 && a < b) }'
+bad "delayed: a policy that does not learn" "-p fixed:delayed=wait: [policy] delayed: type fixed does not learn" \
+    run delayed_conversions -p fixed:delayed=wait --visits 100
+printf '[learning]\nupdate = weekly\n' | cat "$SRC/scenarios/default.ini" - >weekly.ini
+bad "learning: an unknown update" "[learning]: update: expected visits, hourly or daily, got 'weekly'" run weekly.ini --visits 100
 
 # ---- read commands ----------------------------------------------------------------------------------------------
 list=$("$DSIM" list --db runs.db)
