@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # compare_builds.sh OLD_DSIM NEW_DSIM — a change that promises no change of behaviour (a restructure) keeps
 # every figure: run, show, ope with --truth, bandit, sweep with its CSV, export-log, and the database's runs,
-# summaries, series and events, each byte-identical between the two binaries. Exit 0 when all are.
+# summaries, series and events, each byte-identical between the two binaries. Exit 0 when all are. The runs
+# go one at a time (-j 1): with workers, the order in which runs finish, and so their ids, vary.
 #
 #   git worktree add /tmp/old BASE && cmake -S /tmp/old -B /tmp/old/build -DDSIM_BUILD_TESTS=OFF &&
 #   cmake --build /tmp/old/build && bash tests/compare_builds.sh /tmp/old/build/dsim build/dsim
@@ -14,8 +15,8 @@ trap 'rm -rf "$work"' EXIT
 outputs() { # outputs DSIM DIR
     local d=$1
     mkdir -p "$2" && cd "$2"
-    "$d" run default -p none -p thompson -p linucb -p fixed10 --seeds 2 --visits 30000 --db r.db -q >run.txt 2>&1
-    "$d" run "$src/tests/data/small.ini" -p epsilon_greedy -p q_learning --seeds 2 --visits 20000 --db r.db -q \
+    "$d" run default -p none -p thompson -p linucb -p fixed10 --seeds 2 --visits 30000 --db r.db -j 1 -q >run.txt 2>&1
+    "$d" run "$src/tests/data/small.ini" -p epsilon_greedy -p q_learning --seeds 2 --visits 20000 --db r.db -j 1 -q \
         --log-events >run2.txt 2>&1
     "$d" show 1 --db r.db | grep -v "created\|finished\|dsim version" >show.txt 2>&1
     "$d" ope --log r.db:9 -p uniform -p action=1 -p "$src/policies/thompson.ini" --truth --db o.db >ope.txt 2>&1

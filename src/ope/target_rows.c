@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/csv_rows.h"
+#include "core/grow.h"
 #include "core/spill.h"
 #include "core/text.h"
 #include "dsim/error.h"
@@ -80,14 +81,10 @@ static int flush_record(dsim__row_target *t)
     t->building = false;
     size_t record = (size_t)t->key;
     if (t->by_visit) {
-        if (t->n_records == t->index_capacity) {
-            size_t cap = t->index_capacity ? 2 * t->index_capacity : 1024;
-            visit_record *grown = realloc(t->index, cap * sizeof *grown);
-            if (!grown)
-                return dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", t->path);
-            t->index = grown;
-            t->index_capacity = cap;
-        }
+        visit_record *grown = dsim__grown(t->index, &t->index_capacity, t->n_records + 1, sizeof *grown, 1024);
+        if (!grown)
+            return dsim_error_set(DSIM_ENOMEM, "out of memory reading %s", t->path);
+        t->index = grown;
         record = t->n_records;
         t->index[t->n_records++] = (visit_record){t->key, record};
     } else {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/csv_rows.h"
+#include "core/grow.h"
 #include "core/text.h"
 #include "dsim/chart.h"
 #include "dsim/error.h"
@@ -55,14 +56,10 @@ static int read_row(char **f, int n, size_t row, void *data)
                               b->path, row, n);
     if (row == 1)
         return DSIM_OK;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 1024;
-        bandit_point *p = realloc(b->p, cap * sizeof *p);
-        if (!p)
-            return dsim_error_set(DSIM_ENOMEM, "out of memory");
-        b->p = p;
-        b->cap = cap;
-    }
+    bandit_point *grown = dsim__grown(b->p, &b->cap, b->n + 1, sizeof *grown, 1024);
+    if (!grown)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    b->p = grown;
     bandit_point *p = &b->p[b->n];
     snprintf(p->policy, sizeof p->policy, "%s", f[0]);
     p->row = row;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "dsim/error.h"
 
 int dsim__learning_init(dsim__learning *q, dsim_delayed_feedback mode, double window)
@@ -44,16 +45,10 @@ static int keep_units(dsim__learning *q, const dsim_feedback *fb, size_t *at)
     if (fb->n_units <= 0)
         return DSIM_OK;
     size_t need = q->n_units + (size_t)fb->n_units;
-    if (need > q->units_cap) {
-        size_t cap = q->units_cap ? q->units_cap : 1024;
-        while (cap < need)
-            cap *= 2;
-        dsim_unit_outcome *units = realloc(q->units, sizeof *units * cap);
-        if (!units)
-            return dsim_error_set(DSIM_ENOMEM, "out of memory queueing decisions for a policy's next update");
-        q->units = units;
-        q->units_cap = cap;
-    }
+    dsim_unit_outcome *units = dsim__grown(q->units, &q->units_cap, need, sizeof *units, 1024);
+    if (!units)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory queueing decisions for a policy's next update");
+    q->units = units;
     memcpy(q->units + q->n_units, fb->units, sizeof *fb->units * (size_t)fb->n_units);
     q->n_units = need;
     return DSIM_OK;

@@ -20,6 +20,7 @@
 #include "dsim/error.h"
 #include "dsim/rank.h"
 #include "dsim/rng.h"
+#include "core/grow.h"
 #include "rank/engine.h"
 #include "sim/learning.h"
 #include "world/engine.h"
@@ -637,14 +638,10 @@ static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day, dsim
 
 static int expect_purchase(dsim_sim *sim, double day, uint32_t u, bool discounted)
 {
-    if (sim->n_coming == sim->coming_cap) {
-        size_t cap = sim->coming_cap ? 2 * sim->coming_cap : 1024;
-        delayed_purchase *coming = realloc(sim->coming, sizeof *coming * cap);
-        if (!coming)
-            return dsim_error_set(DSIM_ENOMEM, "out of memory keeping the purchases still to come");
-        sim->coming = coming;
-        sim->coming_cap = cap;
-    }
+    delayed_purchase *coming = dsim__grown(sim->coming, &sim->coming_cap, sim->n_coming + 1, sizeof *coming, 1024);
+    if (!coming)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory keeping the purchases still to come");
+    sim->coming = coming;
     size_t i = sim->n_coming++;
     for (; i > 0 && sim->coming[(i - 1) / 2].day > day; i = (i - 1) / 2)
         sim->coming[i] = sim->coming[(i - 1) / 2];

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/file.h"
+#include "core/grow.h"
 #include "core/text.h"
 #include "dsim/error.h"
 #include "store/store_impl.h"
@@ -589,15 +590,12 @@ int dsim_store_runs(dsim_store *st, const dsim_run_filter *filter, dsim_run_row 
         if (values[i])
             sqlite3_bind_text(stmt, i + 1, values[i], -1, SQLITE_STATIC);
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            dsim_run_row *grown = realloc(out, cap * sizeof *out);
-            if (!grown) {
-                rc = dsim_error_set(DSIM_ENOMEM, "out of memory listing runs");
-                break;
-            }
-            out = grown;
+        dsim_run_row *grown = dsim__grown(out, &cap, n + 1, sizeof *grown, 16);
+        if (!grown) {
+            rc = dsim_error_set(DSIM_ENOMEM, "out of memory listing runs");
+            break;
         }
+        out = grown;
         read_row(stmt, &out[n++]);
     }
     if (!rc && step != SQLITE_DONE)
