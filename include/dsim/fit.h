@@ -58,6 +58,13 @@ int dsim_fit_data_from_run(dsim_store *st, int64_t run_id, double memory, double
  * @return 0, DSIM_ECONFIG ("FILE: row R, column C: …", shared with dsim ope's reader), DSIM_EIO or DSIM_ENOMEM.
  */
 int dsim_fit_data_read_csv(const char *path, double memory, double reference0, dsim_fit_data *out);
+/**
+ * The same, where the discount may also be given as a level: a column discount_level (0-based) instead of
+ * discount_percent, each level the fraction levels[level] (a scenario's [discounts] levels). @param levels
+ * (n_levels,), or NULL when the log must give percent.
+ */
+int dsim_fit_data_read_csv_levels(const char *path, const double *levels, int n_levels, double memory,
+                                  double reference0, dsim_fit_data *out);
 
 /**
  * Whether the log can identify every parameter: some visits bought and some did not (α), the discount varies
@@ -87,10 +94,16 @@ typedef struct {
 
 #define DSIM_FIT_OPTIONS_INIT {8, 1, 20, 1e-7, NULL}
 
+/** @return the shoppers a mixture of `k` segments needs: ten per parameter, 10 (4k − 1). */
+size_t dsim_fit_shoppers_needed(int k);
+/** @return 0 when the log has the shoppers `k` segments need, else DSIM_EINVAL saying so. */
+int dsim_fit_check_shoppers(const dsim_fit_data *d, int k);
+
 /**
  * Fit a mixture of `k` segments (1 … DSIM_FIT_MAX_SEGMENTS) by maximum likelihood: from each random start a
  * few iterations of EM (each M-step a Newton step of every segment's weighted logistic regression), then the
- * best start polished by GSL's BFGS on the log-likelihood itself with its exact score. @return 0, DSIM_EINVAL,
+ * best start polished by GSL's BFGS on the log-likelihood itself with its exact score. Refuses a log of fewer
+ * shoppers than dsim_fit_shoppers_needed(k) (dsim_fit_check_shoppers). @return 0, DSIM_EINVAL,
  * DSIM_EINTERRUPTED (o->stop was set) or DSIM_ENOMEM.
  */
 int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_fit_model *out);

@@ -32,7 +32,8 @@ static const char fit_usage[] =
     "A check that fails gives a warning. With -o, writes the fit as a scenario (demand = logit) to compare\n"
     "policies on.\n\n"
     "  LOG              DB:RUN (a run made with --log-events), or a CSV file with columns shopper,\n"
-    "                   discount_percent and purchased, optionally time or visit (docs/fit.md)\n"
+    "                   discount_percent (or discount_level, a level of the base scenario) and purchased,\n"
+    "                   optionally time or visit (docs/fit.md)\n"
     "  -o, --output F   write the fitted scenario to F\n"
     "  --base S         the scenario whose other keys (catalog, ranking, levels, horizon) the fitted one\n"
     "                   keeps; default: the logged run's own scenario, or default for a CSV log\n"
@@ -236,7 +237,8 @@ static int load_log(fit_options *o, dsim_fit_data *data, char **base, char *orig
     if (!status) {
         assumptions_from(sc, o);
         rc = from_run ? dsim_fit_data_from_run(st, run, o->memory, o->reference, data)
-                      : dsim_fit_data_read_csv(o->log, o->memory, o->reference, data);
+                      : dsim_fit_data_read_csv_levels(o->log, sc->discounts.levels, sc->discounts.n_levels,
+                                                      o->memory, o->reference, data);
         if (!rc && from_run) {
             logged->known = true;
             logged->policy_text = row.policy_text ? strdup(row.policy_text) : NULL;
@@ -266,12 +268,6 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
 }
 
-/* A mixture of K segments needs this many shoppers: ten per parameter. */
-static size_t shoppers_needed(int k)
-{
-    return (size_t)(10 * (4 * k - 1));
-}
-
 static int fit_range(const fit_options *o, const dsim_fit_data *d, dsim_fit_model *models, int *best)
 {
     dsim_fit_options fo = DSIM_FIT_OPTIONS_INIT;
@@ -279,12 +275,11 @@ static int fit_range(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
     fo.seed = o->seed;
     fo.stop = &cli_interrupted;
     int k_max = o->k_max;
-    while (k_max >= o->k_min && d->n_shoppers < shoppers_needed(k_max))
+    while (k_max >= o->k_min && d->n_shoppers < dsim_fit_shoppers_needed(k_max))
         k_max--;
     if (k_max < o->k_min) {
-        cli_error("fit: %s: %zu shoppers are too few to fit %d segment%s: a mixture of K segments has 4K − 1 "
-                  "parameters and needs at least ten shoppers per parameter (%zu for %d)",
-                  o->log, d->n_shoppers, o->k_min, o->k_min > 1 ? "s" : "", shoppers_needed(o->k_min), o->k_min);
+        dsim_fit_check_shoppers(d, o->k_min);
+        cli_error("fit: %s: %s", o->log, dsim_errmsg());
         return EXIT_USAGE;
     }
     if (k_max < o->k_max)

@@ -458,14 +458,28 @@ static void draw_start(gsl_rng *rng, int k, const double *pooled, dsim_fit_model
     }
 }
 
+size_t dsim_fit_shoppers_needed(int k)
+{
+    return k < 1 ? 0 : (size_t)(10 * (4 * k - 1));
+}
+
+int dsim_fit_check_shoppers(const dsim_fit_data *d, int k)
+{
+    if (d->n_shoppers >= dsim_fit_shoppers_needed(k))
+        return DSIM_OK;
+    return dsim_error_set(DSIM_EINVAL, "%zu shoppers are too few to fit %d segment%s: a mixture of K segments has "
+                          "4K − 1 parameters and needs at least ten shoppers per parameter (%zu for %d)",
+                          d->n_shoppers, k, k > 1 ? "s" : "", dsim_fit_shoppers_needed(k), k);
+}
+
 int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_fit_model *out)
 {
     memset(out, 0, sizeof *out);
     if (k < 1 || k > DSIM_FIT_MAX_SEGMENTS)
         return dsim_error_set(DSIM_EINVAL, "%d segments: expected 1 to %d", k, DSIM_FIT_MAX_SEGMENTS);
-    if (d->n_shoppers < (size_t)(4 * k))
-        return dsim_error_set(DSIM_EINVAL, "%zu shoppers cannot identify %d segments (%d parameters)", d->n_shoppers,
-                              k, 4 * k - 1);
+    int rc = dsim_fit_check_shoppers(d, k);
+    if (rc)
+        return rc;
     pass_sums sums = {.p = malloc(longest_history(d) * (size_t)k * sizeof(double)), .stop = o->stop};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!sums.p || !rng) {
@@ -490,7 +504,7 @@ int dsim_fit_em(const dsim_fit_data *d, int k, const dsim_fit_options *o, dsim_f
     best.iterations = iterations;
     if (k == 1)
         best = pooled;
-    int rc = polish(d, k, o->tolerance, &sums, &best);
+    rc = polish(d, k, o->tolerance, &sums, &best);
     if (!rc && o->stop && *o->stop)
         rc = dsim_error_set(DSIM_EINTERRUPTED, "the fit of %d segments was interrupted", k);
     if (!rc) {

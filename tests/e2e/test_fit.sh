@@ -70,6 +70,19 @@ check "Ctrl-C stops a fit within 10 s, exit 130, no scenario written ($rc${alive
 "$DSIM" fit log.csv --segments 3 --folds 0 --base calibration.ini --format json >csv3.json 2>/dev/null
 check "a CSV of the log (dsim export-log) gives the same fit as DB:RUN" \
     test "$(json db3.json 'd["models"]')" = "$(json csv3.json 'd["models"]')"
+# The discount as a level of the base scenario: export-log's action column renamed, its percent dropped.
+python3 - <<'EOF2'
+import csv
+rows = list(csv.DictReader(open("log.csv")))
+with open("levels.csv", "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["shopper", "visit", "discount_level", "purchased"])
+    for r in rows:
+        w.writerow([r["shopper"], r["visit"], r["action"], r["purchased"]])
+EOF2
+"$DSIM" fit levels.csv --segments 3 --folds 0 --base calibration.ini --format json >levels3.json 2>/dev/null
+check "a CSV giving the discount as a level of --base gives the same fit" \
+    test "$(json levels3.json 'd["models"]')" = "$(json csv3.json 'd["models"]')"
 
 # ---- decisions: the fitted world against the true one ------------------------------------------------------
 POLICIES=(-p none -p random -p fixed10 -p fixed20 -p fixed30 -p thompson -p oracle)
@@ -145,7 +158,7 @@ refused "too few shoppers" "few.csv: 20 shoppers are too few to fit 1 segment" o
 { echo "shopper,discount_percent,purchased"; for i in $(seq 1 400); do echo "$i,$((i % 3 * 10)),$((i % 2))"; done; } >once.csv
 refused "one visit per shopper" "logit_reference (ρ) cannot be identified apart from logit_discount (β)" out.ini fit once.csv
 printf 'shopper,time,discount_percent\n1,1,10\n' >nocol.csv
-refused "a missing column" "nocol.csv: row 1: no column \`purchased\` (a visit log for dsim fit needs shopper, discount_percent and purchased" out.ini fit nocol.csv
+refused "a missing column" "nocol.csv: row 1: no column \`purchased\` (a visit log for dsim fit needs shopper, discount_percent (or discount_level) and purchased" out.ini fit nocol.csv
 printf 'shopper,time,discount_percent,purchased\n1,1,10,0\n2,5,0,1\n1,3,10,1\n' >order.csv
 refused "time going backwards" "order.csv: row 4, column time: '3' is earlier than row 3's 5: a log must be in time order" out.ini fit order.csv
 printf 'shopper,discount_percent,purchased\n1,120,0\n' >pct.csv

@@ -191,7 +191,10 @@ static void test_fit__refuses_what_cannot_be_fitted(void **state)
     dsim_fit_options o = DSIM_FIT_OPTIONS_INIT;
     dsim_fit_model m;
     assert_int_equal(dsim_fit_em(&d, 2, &o, &m), DSIM_EINVAL);
-    assert_non_null(strstr(dsim_errmsg(), "3 shoppers cannot identify 2 segments"));
+    assert_non_null(strstr(dsim_errmsg(), "3 shoppers are too few to fit 2 segments: a mixture of K segments has "
+                                          "4K − 1 parameters and needs at least ten shoppers per parameter (70 for 2)"));
+    assert_int_equal(dsim_fit_shoppers_needed(1), 30);
+    assert_int_equal(dsim_fit_check_shoppers(&d, 1), DSIM_EINVAL); /* the same rule dsim fit applies */
     assert_int_equal(dsim_fit_em(&d, 9, &o, &m), DSIM_EINVAL);
     dsim_fit_data_clear(&d);
     assert_int_equal(dsim_fit_data_build(&d, shopper, discount, bought, NULL, NULL, 0, 0.8, 0), DSIM_EINVAL);
@@ -279,6 +282,44 @@ static void test_fit__reads_a_csv_log(void **state)
     fclose(f);
     assert_int_equal(dsim_fit_data_read_csv(path, 0.5, 0, &d), DSIM_ECONFIG);
     assert_non_null(strstr(dsim_errmsg(), ": row 2, column price: '-4' is not a price"));
+
+    /* The discount as a level of the scenario's levels reads as the same data as its percent. */
+    static const double levels[] = {0, 0.1, 0.3};
+    f = fopen(path, "w");
+    fputs("time,shopper,discount_level,purchased,price,other\n1,ann,1,1,20,x\n2,7,0,0,30,y\n2,ann,2,0,25,z\n", f);
+    fclose(f);
+    dsim_fit_data by_level;
+    ASSERT_OK(dsim_fit_data_read_csv_levels(path, levels, 3, 0.5, 0, &by_level));
+    f = fopen(path, "w");
+    fputs(csv, f);
+    fclose(f);
+    ASSERT_OK(dsim_fit_data_read_csv_levels(path, levels, 3, 0.5, 0, &d)); /* percent, with levels at hand */
+    assert_int_equal(by_level.n_visits, d.n_visits);
+    assert_memory_equal(by_level.x, d.x, d.n_visits * DSIM_FIT_PARAMS * sizeof *d.x);
+    assert_memory_equal(by_level.y, d.y, d.n_visits * sizeof *d.y);
+    dsim_fit_data_clear(&by_level);
+    dsim_fit_data_clear(&d);
+    static const struct {
+        const char *text, *message;
+    } bad[] = {
+        {"shopper,discount_level,purchased\n1,3,0\n", ": row 2, column discount_level: '3' is not a level of the base "
+                                                      "scenario (0 … 2)"},
+        {"shopper,discount_level,purchased\n1,0.5,0\n", "column discount_level: '0.5' is not a level"},
+        {"shopper,discount_level,discount_percent,purchased\n1,1,10,0\n", "both discount_percent and discount_level"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = fopen(path, "w");
+        fputs(bad[i].text, f);
+        fclose(f);
+        assert_int_equal(dsim_fit_data_read_csv_levels(path, levels, 3, 0.5, 0, &d), DSIM_ECONFIG);
+        if (!strstr(dsim_errmsg(), bad[i].message))
+            fail_msg("case %zu: '%s' lacks '%s'", i, dsim_errmsg(), bad[i].message);
+    }
+    f = fopen(path, "w");
+    fputs("shopper,discount_level,purchased\n1,1,0\n", f);
+    fclose(f);
+    assert_int_equal(dsim_fit_data_read_csv(path, 0.5, 0, &d), DSIM_ECONFIG); /* no levels to index */
+    assert_non_null(strstr(dsim_errmsg(), "column discount_level: a level needs the levels it indexes"));
     unlink(path);
 }
 

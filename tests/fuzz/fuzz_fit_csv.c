@@ -1,4 +1,5 @@
-/* fuzz_fit_csv.c — dsim fit's visit log on any input: read as a CSV, checked for what it can identify, and when
+/* fuzz_fit_csv.c — dsim fit's visit log on any input: read as a CSV (its discount in percent, or as a level of
+   six), checked for what it can identify, and when
    small enough fitted (two segments, two starts), checked in two folds and written as a scenario's text. */
 #include <stdlib.h>
 
@@ -8,10 +9,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static const double levels[6] = {0, 0.05, 0.1, 0.15, 0.2, 0.3};
     char path[256];
     dsim_fit_data d;
     if (fuzz_file(data, size, ".csv", path, sizeof path) == 0 &&
-        dsim_fit_data_read_csv(path, 0.8, 0.05, &d) == 0) {
+        dsim_fit_data_read_csv_levels(path, levels, 6, 0.8, 0.05, &d) == 0) {
         dsim_fit_options o = DSIM_FIT_OPTIONS_INIT;
         o.starts = 2;
         o.max_iterations = 5;
