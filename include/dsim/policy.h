@@ -78,6 +78,9 @@ typedef struct {
     double revenue, profit;
     int n_units;                    /* consumers behind the reward (a bandit round); 0: this visit's shopper */
     const dsim_unit_outcome *units; /* (n_units,) */
+    double propensity; /* the probability the level was chosen with, when the engine kept it (> 0), else 0: a
+                          batch is learned after the state it was chosen in has moved on, so an
+                          importance-weighted learner (exp3) must not recompute it then */
 } dsim_feedback;
 
 /** Facts a policy may use to set itself up: the levels, the objective, observable catalog facts. */
@@ -112,6 +115,9 @@ enum {
     DSIM_POLICY_CONTEXTUAL = 1u << 1,  /* uses context features: its files may set `features = ...` */
     DSIM_POLICY_PER_VISIT = 1u << 2,   /* learns from one shopper's successive decisions as successive visits:
                                           needs one decision per visit (discount scope visit) */
+    DSIM_POLICY_IMPORTANCE_WEIGHTED = 1u << 3, /* learns from reward / propensity: when it learns later than it
+                                                  chose (batched updates), the engine hands it the propensity it
+                                                  chose with (dsim_feedback.propensity) */
 };
 
 typedef struct dsim_policy_type {

@@ -55,10 +55,6 @@ typedef enum {
     DSIM_UPDATE_COUNT
 } dsim_update;
 
-struct dsim_scenario;
-/** @return the length in days of one update period: 1/24 for hourly, 1 for daily, 0 for visits. */
-double dsim_scenario_update_days(const struct dsim_scenario *sc);
-
 typedef enum {
     DSIM_OBJECTIVE_REVENUE = 0,
     DSIM_OBJECTIVE_PROFIT,

@@ -210,6 +210,7 @@ int dsim_bandit_run(dsim_bandit *b, dsim_policy *policy, uint64_t rounds, dsim_b
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     int rc = DSIM_OK, next = 0;
     uint64_t every = b->cfg->update_every > 1 ? (uint64_t)b->cfg->update_every : 1;
+    bool keep_propensity = every > 1 && (dsim_policy_config_of(policy)->type->flags & DSIM_POLICY_IMPORTANCE_WEIGHTED);
     dsim__learning batch;
     dsim__learning_init(&batch, DSIM_DELAYED_NAIVE, 0);
     dsim_context ctx = {.slate_size = 0, .budget_left = 1.0, .days_since_visit = -1, .days_since_purchase = -1};
@@ -219,8 +220,9 @@ int dsim_bandit_run(dsim_bandit *b, dsim_policy *policy, uint64_t rounds, dsim_b
         ctx.visit = t;
         ctx.day = (double)t;
         dsim_rng_key(policy_rng, b->seed, DSIM_STREAM_POLICY, t);
-        dsim_policy_act(policy, &ctx, b->mean, policy_rng, false, &action);
+        dsim_policy_act(policy, &ctx, b->mean, policy_rng, keep_propensity, &action);
         play(b, t, action.level, &fb);
+        fb.propensity = keep_propensity ? action.propensity : 0;
         if (every == 1)
             rc = dsim_policy_learn(policy, &ctx, &fb);
         else if (!(rc = dsim__learning_push(&batch, &ctx, &fb, ctx.day, ctx.day)) && (t + 1) % every == 0)

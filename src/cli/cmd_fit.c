@@ -234,6 +234,11 @@ static int load_log(fit_options *o, dsim_fit_data *data, char **base, char *orig
         cli_error("fit: --base: %s", dsim_errmsg());
         status = EXIT_USAGE;
     }
+    if (!status && from_run && dsim_scenario_has_delays(sc))
+        fprintf(stderr, "dsim: fit: warning: %s's purchases came days after some visits (delay_immediate < 1): its "
+                        "log credits a purchase only within the attribution window and before the run ended, so the "
+                        "fit sees fewer purchases than were made; the fitted scenario has no delays "
+                        "(docs/learning.md)\n", o->log);
     if (!status) {
         assumptions_from(sc, o);
         rc = from_run ? dsim_fit_data_from_run(st, run, o->memory, o->reference, data)

@@ -58,8 +58,8 @@ static int exp3_learn(void *state, const dsim_context *ctx, const dsim_feedback 
     exp3_state *s = state;
     double probs[DSIM_MAX_LEVELS] = {0};
     exp3_distribution(s, ctx, NULL, probs);
-    double r = fmin(1.0, fmax(0.0, fb->reward / s->scale));
-    s->log_weight[fb->level] += s->gamma * r / probs[fb->level] / s->n_levels;
+    double r = fmin(1.0, fmax(0.0, fb->reward / s->scale)), p = fb->propensity > 0 ? fb->propensity : probs[fb->level];
+    s->log_weight[fb->level] += s->gamma * r / p / s->n_levels;
     double top = s->log_weight[0];
     for (int l = 1; l < s->n_levels; l++)
         top = fmax(top, s->log_weight[l]);
@@ -75,6 +75,7 @@ const dsim_policy_type dsim_policy_exp3 = {
     .params = exp3_params,
     .n_params = N_PARAMS,
     .state_size = sizeof(exp3_state),
+    .flags = DSIM_POLICY_IMPORTANCE_WEIGHTED,
     .init = exp3_init,
     .act = exp3_act,
     .distribution = exp3_distribution,

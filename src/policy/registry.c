@@ -64,10 +64,6 @@ typedef struct {
     int n_pending;
 } policy_parse;
 
-/*
- * Set parameter `key` (or `features`) of cfg's type to `value`, checked: a number within the parameter's
- * range, a feature list for a contextual type. `where` begins each message ("FILE:LINE" or "-p SPEC").
- */
 static const char *const delayed_names[DSIM_DELAYED_COUNT] = {"naive", "wait"};
 
 const char *dsim_delayed_feedback_name(dsim_delayed_feedback d)
@@ -75,6 +71,11 @@ const char *dsim_delayed_feedback_name(dsim_delayed_feedback d)
     return d >= 0 && d < DSIM_DELAYED_COUNT ? delayed_names[d] : "?";
 }
 
+/*
+ * Set parameter `key` (or `features`, or `delayed`) of cfg's type to `value`, checked: a number within the
+ * parameter's range, a feature list for a contextual type, naive or wait for a type that learns. `where` begins
+ * each message ("FILE:LINE" or "-p SPEC").
+ */
 int dsim__policy_set_param(dsim_policy_config *cfg, const char *key, const char *value, const char *where)
 {
     const dsim_policy_type *t = cfg->type;

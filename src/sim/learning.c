@@ -76,7 +76,8 @@ int dsim__learning_push(dsim__learning *q, const dsim_context *ctx, const dsim_f
     return DSIM_OK;
 }
 
-/* The feedback of `d` as the policy gets it at `now`: a purchase not yet credited is a visit without one. */
+/* The feedback of `d` as the policy gets it at `now`: a purchase not yet credited is a visit without one. (Its
+   units are left as they are: only the bandits' rounds carry units, and their rewards are never late.) */
 static dsim_feedback known_at(const dsim__learning *q, dsim__decision *d, double now)
 {
     dsim_feedback fb = d->fb;
@@ -106,7 +107,14 @@ int dsim__learning_update(dsim__learning *q, dsim_policy *policy, double now)
         q->head = (q->head + 1) % q->cap;
         q->n--;
     }
-    if (q->n == 0) /* every queued unit has been learned from */
-        q->n_units = 0, q->head = 0;
+    if (q->n == 0) { /* every queued unit has been learned from */
+        q->n_units = q->head = 0;
+    } else if (q->n_units > 0 && q->ring[q->head].units_at > 0) { /* drop the units learned from */
+        size_t gone = q->ring[q->head].units_at;
+        memmove(q->units, q->units + gone, sizeof *q->units * (q->n_units - gone));
+        q->n_units -= gone;
+        for (size_t i = 0; i < q->n; i++)
+            q->ring[(q->head + i) % q->cap].units_at -= gone;
+    }
     return rc;
 }

@@ -46,6 +46,7 @@ typedef struct {
 typedef struct {
     double day;
     uint32_t shopper;
+    int segment; /* the shopper's (hidden) segment, for its count of purchases pending */
     bool discounted;
 } delayed_purchase;
 
@@ -89,8 +90,9 @@ struct dsim_sim {
     /* Feedback as shops get it (learning.h): with per-visit updates and no delays the policy learns from each
        visit at once (deferred false); otherwise its decisions queue until an update. */
     bool deferred;
+    bool keep_propensity; /* deferred, and the policy learns from reward / propensity: ask for it when acting */
     dsim__learning learning;
-    double update_days; /* the clock's update period; 0: every update_every visits */
+    int periods_per_day; /* updates by the clock: 24 (hourly) or 1 (daily); 0: every update_every visits */
     double end_day;     /* of the last visit: what a log written at the end of the run knows */
     delayed_purchase *coming; /* min-heap by day: purchases the shop has yet to hear of */
     size_t n_coming, coming_cap;
@@ -181,9 +183,14 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     sim->policy_rng = dsim_rng_alloc();
     sim->delay_rng = dsim_rng_alloc();
     const dsim_scenario *sc = sim->sc;
-    sim->deferred = sc->learning.update != DSIM_UPDATE_VISITS || sc->learning.update_every > 1 ||
-                    dsim_scenario_has_delays(sc);
-    sim->update_days = dsim_scenario_update_days(sc);
+    /* A policy that waits for the attribution window waits in every market, delays or not; one that does not
+       learn has nothing to queue. */
+    const dsim_policy_config *cfg = dsim_policy_config_of(policy);
+    sim->deferred = cfg->type->learn &&
+                    (sc->learning.update != DSIM_UPDATE_VISITS || sc->learning.update_every > 1 ||
+                     dsim_scenario_has_delays(sc) || cfg->delayed == DSIM_DELAYED_WAIT);
+    sim->keep_propensity = sim->deferred && (cfg->type->flags & DSIM_POLICY_IMPORTANCE_WEIGHTED);
+    sim->periods_per_day = sc->learning.update == DSIM_UPDATE_HOURLY ? 24 : sc->learning.update == DSIM_UPDATE_DAILY ? 1 : 0;
     sim->end_day = dsim_world_day(world, sim->horizon ? sim->horizon - 1 : 0);
     dsim__learning_init(&sim->learning, dsim_policy_config_of(policy)->delayed, sc->learning.attribution_window);
     if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng || !sim->delay_rng) {
@@ -401,9 +408,9 @@ static dsim_action decide(dsim_sim *sim, const dsim_context *ctx, const double *
                           double *distribution)
 {
     dsim_action action = {0, 1.0};
+    bool want = sim->options.want_propensity || sim->keep_propensity;
     if (!budget_spent)
-        dsim_policy_act(sim->policy, ctx, truth, sim->policy_rng, !distribution && sim->options.want_propensity,
-                        &action);
+        dsim_policy_act(sim->policy, ctx, truth, sim->policy_rng, !distribution && want, &action);
     if (!distribution)
         return action;
     sim->last.n_actions = sim->n_levels;
@@ -504,7 +511,7 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
     bool item_scope = sim->sc->discounts.scope == DSIM_SCOPE_ITEM, logging = sim->options.log_decisions;
     int n = item_scope ? sim->slate_size : 1, oracle[DSIM_MAX_SLATE];
     double best = item_scope ? item_oracle(sim, oracle) : best_of(sim->expected, sim->n_levels);
-    double truth[DSIM_MAX_LEVELS], propensity = 1.0;
+    double truth[DSIM_MAX_LEVELS], propensity = 1.0, chosen_with[DSIM_MAX_SLATE];
     /* The decisions' contexts: the visit's own in scope visit (not copied: this runs on every visit), each
        item's in scope item. */
     dsim_context items[DSIM_MAX_SLATE];
@@ -529,6 +536,7 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
         double *distribution = !logging ? NULL : item_scope ? sim->last.item_distribution[j] : sim->last.distribution;
         dsim_action action = decide(sim, ctx[j], given, budget_spent, distribution);
         levels[j] = action.level;
+        chosen_with[j] = sim->keep_propensity ? action.propensity : 0;
         if (item_scope)
             sim->last.item_propensity[j] = action.propensity;
         propensity *= action.propensity;
@@ -547,6 +555,8 @@ static int decide_visit(dsim_sim *sim, uint64_t t, const dsim_context *visit, bo
     for (int j = 0; j < n && !budget_spent && !sim->options.frozen; j++) {
         dsim_outcome mine = share_of(outcome, item_scope, j);
         dsim_feedback fb = feedback_of(levels[j], &mine);
+        if (sim->deferred)
+            fb.propensity = chosen_with[j];
         int rc = sim->deferred ? dsim__learning_push(&sim->learning, ctx[j], &fb, visit->day,
                                                      fb.purchased ? visit->day + delay : INFINITY)
                                : dsim_policy_learn(sim->policy, ctx[j], &fb);
@@ -636,7 +646,7 @@ static void choose_slate(dsim_sim *sim, uint64_t t, uint32_t u, double day, dsim
 
 /* ---- purchases that come later ------------------------------------------------------------------- */
 
-static int expect_purchase(dsim_sim *sim, double day, uint32_t u, bool discounted)
+static int expect_purchase(dsim_sim *sim, double day, uint32_t u, int segment, bool discounted)
 {
     delayed_purchase *coming = dsim__grown(sim->coming, &sim->coming_cap, sim->n_coming + 1, sizeof *coming, 1024);
     if (!coming)
@@ -645,7 +655,8 @@ static int expect_purchase(dsim_sim *sim, double day, uint32_t u, bool discounte
     size_t i = sim->n_coming++;
     for (; i > 0 && sim->coming[(i - 1) / 2].day > day; i = (i - 1) / 2)
         sim->coming[i] = sim->coming[(i - 1) / 2];
-    sim->coming[i] = (delayed_purchase){day, u, discounted};
+    sim->coming[i] = (delayed_purchase){day, u, segment, discounted};
+    sim->segments.segment[segment].pending_purchases++;
     return DSIM_OK;
 }
 
@@ -658,6 +669,7 @@ static void hear_of_purchases(dsim_sim *sim, double day)
         h->n_purchases++;
         h->n_discounted_purchases += p.discounted;
         h->last_purchase_day = (float)p.day;
+        sim->segments.segment[p.segment].pending_purchases--;
         delayed_purchase last = sim->coming[--sim->n_coming];
         size_t i = 0;
         for (;;) { /* sift the last element down from the root */
@@ -686,25 +698,33 @@ static int purchase_later(dsim_sim *sim, dsim_metrics *segment, double day, uint
     segment->delayed_purchases++;
     sim->metrics.late_purchases += late;
     segment->late_purchases += late;
-    int rc = expect_purchase(sim, day + delay, u, discounted);
+    int rc = expect_purchase(sim, day + delay, u, dsim_world_shopper_segment(sim->world, u), discounted);
     sim->metrics.pending_purchases = sim->n_coming;
     return rc;
 }
 
-/* An update is due after visit t: every update_every visits, or when the clock passes an update period's end
-   before the next visit. The policy learns what is known at that moment. */
+/*
+ * An update is due after visit t: every update_every visits, or at every end of an hour or a day of the world's
+ * clock before the next visit. The clock's periods are counted in whole numbers (floor of day × periods a day),
+ * so each period ends once, whatever the rounding of its day. The first end after the visit learns what is
+ * known then; a later one before the next visit has no new decision to learn, but may close windows (wait).
+ */
 static int update_if_due(dsim_sim *sim, uint64_t t)
 {
-    double day = dsim_world_day(sim->world, t), now = day;
-    if (sim->update_days > 0) {
-        double next = dsim_world_day(sim->world, t + 1);
-        now = floor(next / sim->update_days) * sim->update_days;
-        if (now <= day)
+    double day = dsim_world_day(sim->world, t);
+    if (sim->periods_per_day == 0) {
+        if ((t + 1) % (uint64_t)sim->sc->learning.update_every != 0)
             return DSIM_OK;
-    } else if ((t + 1) % (uint64_t)sim->sc->learning.update_every != 0) {
-        return DSIM_OK;
+        return dsim__learning_update(&sim->learning, sim->policy, day);
     }
-    return dsim__learning_update(&sim->learning, sim->policy, now);
+    double per_day = sim->periods_per_day, first = floor(day * per_day) + 1,
+           last = floor(dsim_world_day(sim->world, t + 1) * per_day);
+    if (last < first)
+        return DSIM_OK;
+    int rc = dsim__learning_update(&sim->learning, sim->policy, first / per_day);
+    if (!rc && last > first && sim->learning.n > 0)
+        rc = dsim__learning_update(&sim->learning, sim->policy, last / per_day);
+    return rc;
 }
 
 static int simulate_visit(dsim_sim *sim, uint64_t t)
@@ -749,8 +769,8 @@ static int simulate_visit(dsim_sim *sim, uint64_t t)
     int rc = decide_visit(sim, t, &ctx, budget_spent, levels, &outcome, &regret);
     if (rc)
         return rc;
-    /* A purchase that comes later is counted with this visit, but the shop (its history, its ranker) hears of
-       it only when it happens. */
+    /* A purchase that comes later is counted with this visit; the shopper's history hears of it when it happens,
+       the ranker never (it sees a visit without a purchase). */
     bool bought = outcome.position >= 0, at_once = bought && !(sim->last.purchase_delay > 0);
     if (bought && !at_once &&
         (rc = purchase_later(sim, segment, day, u, sim->last.purchase_delay, outcome.discount_shown > 0)))

@@ -1,6 +1,6 @@
 /* fuzz_fit_csv.c — dsim fit's visit log on any input: read as a CSV (its discount in percent, or as a level of
    six), checked for what it can identify, and when
-   small enough fitted (two segments, two starts), checked in two folds and written as a scenario's text. */
+   small enough fitted (two segments, or one for a log of fewer than 70 shoppers; two starts), checked in two folds and written as a scenario's text. */
 #include <stdlib.h>
 
 #include "dsim/fit.h"
@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dsim_fit_model m;
         dsim_fit_calibration cal;
         char *text = NULL;
-        if (d.n_visits <= 5000 && dsim_fit_check_identified(&d) == 0 && dsim_fit_em(&d, 2, &o, &m) == 0) {
+        int k = d.n_shoppers >= dsim_fit_shoppers_needed(2) ? 2 : 1; /* fit what the log has shoppers for */
+        if (d.n_visits <= 5000 && dsim_fit_check_identified(&d) == 0 && dsim_fit_em(&d, k, &o, &m) == 0) {
             dsim_fit_calibrate(&d, &m, 2, 1, &cal);
             if (dsim_fit_scenario_text("[scenario]\nname = x\n", &m, "fuzz", 0.8, 0.05, &text) == 0)
                 free(text);

@@ -4,8 +4,8 @@
  *   - Chapelle & Li (2011): on chapelle_li's ten arms (3·10^4 rounds, 200 seeds), Thompson sampling's regret
  *     grows less than UCB1's from δ = 1 to δ = 100 rounds between updates;
  *   - on `delayed_conversions` (20 seeds), Thompson sampling that waits for each visit's attribution window
- *     (delayed = wait) earns more than the naive one, and recovers most (over half) of what the delays cost
- *     the naive one against the same market without delays (`default`);
+ *     (delayed = wait) earns more than the naive one, and the point estimate of what it recovers is over half
+ *     of what the delays cost the naive one against the same market without delays (`default`);
  *   - on `nightly_updates` (a two-week campaign, 20 seeds), LinUCB retrained every night earns less than LinUCB
  *     learning after every visit.
  *
@@ -48,7 +48,7 @@ static int one_seed(const study *st, int s, double *out)
         int rc = dsim_sim_create(&sim, st->sc, st->cfg, test_seed(st->sc->seed + (uint64_t)s), NULL);
         while (!rc && (rc = dsim_sim_advance(sim, 100000)) == DSIM_OK)
             ;
-        dsim_metrics m;
+        dsim_metrics m = {0};
         if (sim)
             dsim_sim_metrics(sim, &m);
         *out = m.profit;

@@ -4,6 +4,7 @@
  * frozen state between updates, and learns a purchase still to come as the policy key `delayed` says; delays
  * leave a run's totals unchanged and keep purchases from the shop until they happen.
  */
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -23,6 +24,8 @@ typedef struct {
     dsim_context ctx;
     dsim_feedback fb;
     double day, reported;
+    uint32_t slate[3]; /* each decision its own slate, so that a queue that mixed them up would show */
+    float scores[3];
 } decision;
 
 enum { N_DECISIONS = 400, N_LEARNING_TYPES = 12 }; /* all but none, fixed, random, tiered and the oracle */
@@ -34,15 +37,20 @@ static void make_decisions(decision *d, int n_levels)
     gsl_rng *rng = dsim_rng_alloc();
     for (int t = 0; t < N_DECISIONS; t++) {
         dsim_rng_key(rng, 5, DSIM_STREAM_CHOICE, (uint64_t)t);
-        double day = t / 20.0;
+        double day = t < 200 ? t / 20.0 : 10 + (t - 200) / 100.0; /* 20 decisions a day, then 100 */
         int level = (int)gsl_rng_uniform_int(rng, (unsigned long)n_levels);
         bool bought = gsl_rng_uniform(rng) < 0.2 + 0.1 * level;
         double delay = gsl_rng_uniform(rng) < 0.5 ? 0.0 : 4 * gsl_rng_uniform(rng);
+        for (int j = 0; j < 3; j++) {
+            d[t].slate[j] = (uint32_t)((t * 7 + j * 11) % 30);
+            d[t].scores[j] = (float)(1.0 - 0.1 * j - 0.001 * (t % 50));
+        }
         d[t].ctx = (dsim_context){.visit = (uint64_t)t, .day = day, .shopper = (uint32_t)(t % 7),
                                   .n_visits = (uint32_t)(t % 5), .n_purchases = (uint32_t)(t % 3),
                                   .days_since_visit = t % 5 ? (double)(t % 40) : -1.0, .days_since_purchase = -1,
-                                  .slate_size = 3, .slate = slate, .scores = scores, .mean_price = 40,
-                                  .budget_left = 1};
+                                  .slate_size = 3, .slate = d[t].slate, .scores = d[t].scores,
+                                  .mean_price = 40 + t % 9, .mean_score = d[t].scores[0],
+                                  .top_category = (int)(t % 4), .budget_left = 1};
         d[t].fb = (dsim_feedback){.level = level, .purchased = bought, .reward = bought ? 10.0 - level : 0.0,
                                   .revenue = bought ? 40 : 0, .profit = bought ? 10.0 - level : 0.0,
                                   .position = bought ? 0 : -1, .item = slate[0]};
@@ -104,14 +112,18 @@ static void test_learning__every_type_learns_from_the_queue_as_specified(void **
     dsim_sim_policy_env(&env, w);
     decision *d = malloc(sizeof *d * N_DECISIONS);
     make_decisions(d, env.n_levels);
-    const double window = 2.0;
     const int every = 25;
     int n_learners = 0;
     for (const dsim_policy_type *const *t = dsim_policy_types(); *t; t++) {
         if (!(*t)->learn)
             continue;
         n_learners++;
-        for (int mode = 0; mode < DSIM_DELAYED_COUNT; mode++) {
+        /* naive and wait with a 2-day window, and wait with a 5-day one: about 100 decisions wait while they come
+           20 a day, the first are learned, and at 100 a day the ring grows past its first 256 while it has
+           wrapped */
+        for (int variant = 0; variant < 3; variant++) {
+            int mode = variant == 0 ? DSIM_DELAYED_NAIVE : DSIM_DELAYED_WAIT;
+            double window = variant == 2 ? 5.0 : 2.0;
             dsim_policy_config *cfg = NULL;
             dsim_policy *expected = NULL, *queued = NULL;
             ASSERT_OK(dsim_policy_config_default(&cfg, *t));
@@ -120,11 +132,14 @@ static void test_learning__every_type_learns_from_the_queue_as_specified(void **
             dsim__learning q;
             ASSERT_OK(dsim__learning_init(&q, (dsim_delayed_feedback)mode, window));
             int taught = 0; /* decisions `expected` has learned */
+            bool grew_wrapped = false;
             char what[64];
-            snprintf(what, sizeof what, "delayed = %s", dsim_delayed_feedback_name((dsim_delayed_feedback)mode));
+            snprintf(what, sizeof what, "delayed = %s, window %g", dsim_delayed_feedback_name((dsim_delayed_feedback)mode),
+                     window);
             for (int i = 0; i < N_DECISIONS; i++) {
                 double before[DSIM_MAX_LEVELS], after[DSIM_MAX_LEVELS];
                 probe(queued, before);
+                grew_wrapped |= q.n > 0 && q.n == q.cap && q.head != 0;
                 ASSERT_OK(dsim__learning_push(&q, &d[i].ctx, &d[i].fb, d[i].day, d[i].reported));
                 if ((i + 1) % every != 0) { /* queued, not learned */
                     probe(queued, after);
@@ -141,6 +156,8 @@ static void test_learning__every_type_learns_from_the_queue_as_specified(void **
                 }
                 assert_same_state(expected, queued, env.n_levels, what, (*t)->name, i);
             }
+            if (variant == 2)
+                assert_true(grew_wrapped);
             if (mode == DSIM_DELAYED_WAIT) /* the last window is still open */
                 assert_true(taught < N_DECISIONS && q.n == (size_t)(N_DECISIONS - taught));
             else
@@ -239,6 +256,168 @@ static void test_learning__daily_updates_follow_the_clock(void **state)
         memcpy(before, after, sizeof before);
     }
     assert_true(midnights >= 5 && moves == midnights);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+/* update = hourly: ε-greedy's means move exactly at each hour's end, counted in whole hours however the hour's
+   day rounds (3,002.4 arrivals a day: an hour is 125.1 visits, and 1/24 is not exact in binary). */
+static void test_learning__hourly_updates_fall_once_each_hour(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, "[scenario]\nshoppers = 20016\n[catalog]\nitems = 30\n[behaviour]\n"
+                                       "slate_size = 3\n[learning]\nupdate = hourly\n[segment.a]\nshare = 1\n"
+                                       "visit_rate = 0.15\n", "hourly.ini"));
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "epsilon_greedy"));
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = 6000;
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 3, &options));
+    const dsim_world *w = dsim_sim_world(sim);
+    dsim_context any = {.slate_size = 0};
+    double before[DSIM_MAX_LEVELS] = {0}, after[DSIM_MAX_LEVELS] = {0};
+    int moves = 0, hours = 0;
+    for (uint64_t v = 0; v < options.visits; v++) {
+        ASSERT_OK(dsim_sim_advance(sim, 1));
+        ASSERT_OK(dsim_policy_values(dsim_sim_policy(sim), &any, after));
+        bool hour = floor(24 * dsim_world_day(w, v + 1)) > floor(24 * dsim_world_day(w, v));
+        bool moved = memcmp(before, after, sizeof before) != 0;
+        if (moved != hour)
+            fail_msg("after visit %llu: %s", (unsigned long long)v, moved ? "learned within the hour" : "no update at the hour");
+        moves += moved;
+        hours += hour;
+        memcpy(before, after, sizeof before);
+    }
+    assert_true(hours >= 40 && moves == hours);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+/*
+ * The shop hears of a purchase on the day it happens: at every visit the context's count of the shopper's
+ * purchases is the number of their earlier visits whose purchase had happened by then (at once, or delay days
+ * later), recomputed here from the visit records.
+ */
+static void test_learning__the_shop_counts_a_purchase_on_the_day_it_happens(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = small_with("[segment.bargain]\ndelay_immediate = 0.4\ndelay_mean_days = 2\n"
+                                   "[segment.loyal]\ndelay_immediate = 0.7\ndelay_mean_days = 5\n");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "fixed10"));
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = 20000; /* 50 days: about ten visits a shopper */
+    options.log_decisions = true;
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 4, &options));
+    uint32_t n = dsim_world_n_shoppers(dsim_sim_world(sim));
+    /* each shopper's purchase days so far (at most 64 kept: plenty for ten visits) */
+    double (*happens)[64] = calloc(n, sizeof *happens);
+    int *n_bought = calloc(n, sizeof *n_bought);
+    dsim_visit_record r;
+    uint64_t checked = 0, heard_late = 0;
+    for (uint64_t v = 0; v < options.visits; v++) {
+        ASSERT_OK(dsim_sim_advance(sim, 1));
+        dsim_sim_last_visit(sim, &r);
+        if (r.lost)
+            continue;
+        double day = dsim_world_day(dsim_sim_world(sim), v);
+        uint32_t expected = 0;
+        for (int k = 0; k < n_bought[r.shopper]; k++)
+            expected += happens[r.shopper][k] <= day;
+        if (r.context.n_purchases != expected)
+            fail_msg("visit %llu, shopper %u: the context counts %u purchases, %u had happened", (unsigned long long)v,
+                     r.shopper, r.context.n_purchases, expected);
+        checked++;
+        heard_late += expected < (uint32_t)n_bought[r.shopper];
+        if (r.outcome.position >= 0 && n_bought[r.shopper] < 64)
+            happens[r.shopper][n_bought[r.shopper]++] = day + r.purchase_delay;
+    }
+    printf("# %llu visits checked, %llu while a purchase of theirs was still to come\n", (unsigned long long)checked,
+           (unsigned long long)heard_late);
+    assert_true(checked > 10000 && heard_late > 300);
+    free(happens);
+    free(n_bought);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+/*
+ * Exp3 weighs a reward by the probability its level was chosen with. In batches that is the probability at the
+ * last update, not at the moment it learns: its state after the first update of a run with update_every = 40
+ * is that of learning the 40 logged decisions with their logged propensities, and not without them.
+ */
+static void test_learning__exp3_learns_a_batch_with_the_propensities_it_chose_with(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = small_with("[learning]\nupdate_every = 40\n");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "exp3:gamma=0.5"));
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = 40;
+    options.log_decisions = true;
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 6, &options));
+    dsim_policy *with = NULL, *without = NULL;
+    dsim_policy_env env;
+    dsim_sim_policy_env(&env, dsim_sim_world(sim));
+    ASSERT_OK(dsim_policy_alloc(&with, cfg, &env));
+    ASSERT_OK(dsim_policy_alloc(&without, cfg, &env));
+    dsim_visit_record r;
+    int rewarded = 0;
+    for (int v = 0; v < 40; v++) {
+        ASSERT_OK(dsim_sim_advance(sim, 1));
+        dsim_sim_last_visit(sim, &r);
+        if (r.lost)
+            continue;
+        dsim_feedback fb = {.level = r.action.level, .purchased = r.outcome.position >= 0,
+                            .reward = r.outcome.reward, .position = r.outcome.position};
+        ASSERT_OK(dsim_policy_learn(without, &r.context, &fb));
+        fb.propensity = r.distribution[r.action.level];
+        ASSERT_OK(dsim_policy_learn(with, &r.context, &fb));
+        rewarded += r.outcome.reward > 0;
+    }
+    assert_true(rewarded >= 2);
+    double a[DSIM_MAX_LEVELS], b[DSIM_MAX_LEVELS], c[DSIM_MAX_LEVELS];
+    probe(dsim_sim_policy(sim), a);
+    probe(with, b);
+    probe(without, c);
+    assert_memory_equal(a, b, sizeof(double) * (size_t)env.n_levels);
+    assert_true(memcmp(a, c, sizeof(double) * (size_t)env.n_levels) != 0);
+    dsim_policy_free(with);
+    dsim_policy_free(without);
+    dsim_sim_free(sim);
+    dsim_policy_config_free(cfg);
+    dsim_scenario_free(sc);
+}
+
+/* delayed = wait waits in a market without delays too: nothing is learned before the window has passed. */
+static void test_learning__wait_waits_without_delays_too(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = small_with("[learning]\nattribution_window = 2\n");
+    dsim_policy_config *cfg = NULL;
+    ASSERT_OK(dsim_policy_config_resolve(&cfg, "epsilon_greedy:delayed=wait"));
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = 2000;
+    dsim_sim *sim = NULL;
+    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 3, &options));
+    const dsim_world *w = dsim_sim_world(sim);
+    dsim_context any = {.slate_size = 0};
+    double values[DSIM_MAX_LEVELS] = {0};
+    uint64_t first_move = 0;
+    for (uint64_t v = 0; v < options.visits && !first_move; v++) {
+        ASSERT_OK(dsim_sim_advance(sim, 1));
+        ASSERT_OK(dsim_policy_values(dsim_sim_policy(sim), &any, values));
+        if (values[0] != 0 || values[1] != 0 || values[2] != 0)
+            first_move = v;
+    }
+    assert_true(first_move > 0 && dsim_world_day(w, first_move) >= 2.0 && dsim_world_day(w, first_move) < 2.1);
     dsim_sim_free(sim);
     dsim_policy_config_free(cfg);
     dsim_scenario_free(sc);
@@ -350,8 +529,9 @@ static void test_learning__bad_settings_are_refused(void **state)
         snprintf(text + n, 1024, "\n%s", cases[i].text);
         dsim_scenario *sc = NULL;
         assert_int_equal(dsim_scenario_parse(&sc, text, "s.ini"), DSIM_ECONFIG);
-        if (!strstr(dsim_errmsg(), cases[i].message) || !strstr(dsim_errmsg(), "s.ini:"))
-            fail_msg("case %zu: message '%s' lacks '%s'", i, dsim_errmsg(), cases[i].message);
+        const char *m = dsim_errmsg();
+        if (!strstr(m, cases[i].message) || strncmp(m, "s.ini:", 6) != 0 || !isdigit((unsigned char)m[6]))
+            fail_msg("case %zu: message '%s' lacks 's.ini:LINE:' or '%s'", i, m, cases[i].message);
     }
     dsim_policy_config *cfg = NULL;
     assert_int_equal(dsim_policy_config_resolve(&cfg, "fixed:delayed=wait"), DSIM_ECONFIG);
@@ -375,6 +555,10 @@ int main(void)
         cmocka_unit_test(test_learning__every_type_learns_from_the_queue_as_specified),
         cmocka_unit_test(test_learning__in_a_run_policies_act_on_a_frozen_state_between_updates),
         cmocka_unit_test(test_learning__daily_updates_follow_the_clock),
+        cmocka_unit_test(test_learning__hourly_updates_fall_once_each_hour),
+        cmocka_unit_test(test_learning__the_shop_counts_a_purchase_on_the_day_it_happens),
+        cmocka_unit_test(test_learning__exp3_learns_a_batch_with_the_propensities_it_chose_with),
+        cmocka_unit_test(test_learning__wait_waits_without_delays_too),
         cmocka_unit_test(test_learning__delays_leave_the_totals_of_a_run_unchanged),
         cmocka_unit_test(test_learning__the_shop_hears_of_a_purchase_only_when_it_happens),
         cmocka_unit_test(test_learning__bad_settings_are_refused),
