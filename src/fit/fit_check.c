@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 
 #include "dsim/error.h"
@@ -225,10 +226,14 @@ static int wald(const dsim_fit_data *d, const double *p, const int *group, int n
         g[a].predicted /= (double)g[a].visits;
     }
     *chi2 = NAN, *p_value = NAN;
+    /* A singular covariance (a group no shopper's residual moves) leaves the test undefined: NAN, not GSL's
+       default handler, which aborts. */
+    gsl_error_handler_t *handler = gsl_set_error_handler_off();
     if (gsl_linalg_cholesky_decomp1(cov) == GSL_SUCCESS && gsl_linalg_cholesky_solve(cov, sum, x) == GSL_SUCCESS) {
         gsl_blas_ddot(sum, x, chi2);
         *p_value = gsl_cdf_chisq_Q(*chi2, n_groups);
     }
+    gsl_set_error_handler(handler);
     gsl_matrix_free(cov);
     gsl_vector_free(sum);
     gsl_vector_free(x);
