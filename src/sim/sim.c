@@ -192,7 +192,7 @@ int dsim_sim_alloc(dsim_sim **out, dsim_world *world, dsim_policy *policy, const
     sim->keep_propensity = sim->deferred && (cfg->type->flags & DSIM_POLICY_IMPORTANCE_WEIGHTED);
     sim->periods_per_day = sc->learning.update == DSIM_UPDATE_HOURLY ? 24 : sc->learning.update == DSIM_UPDATE_DAILY ? 1 : 0;
     sim->end_day = dsim_world_day(world, sim->horizon ? sim->horizon - 1 : 0);
-    dsim__learning_init(&sim->learning, dsim_policy_config_of(policy)->delayed, sc->learning.attribution_window);
+    dsim__learning_init(&sim->learning, cfg->delayed, sc->learning.attribution_window);
     if (!sim->history || !sim->arrival_rng || !sim->choice_rng || !sim->policy_rng || !sim->delay_rng) {
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory allocating the simulation");
         goto done;
@@ -686,7 +686,6 @@ static void hear_of_purchases(dsim_sim *sim, double day)
         if (sim->n_coming > 0)
             sim->coming[i] = last;
     }
-    sim->metrics.pending_purchases = sim->n_coming;
 }
 
 /* A purchase made on this visit that happens `delay` days later: counted now, heard of then. */
@@ -698,9 +697,7 @@ static int purchase_later(dsim_sim *sim, dsim_metrics *segment, double day, uint
     segment->delayed_purchases++;
     sim->metrics.late_purchases += late;
     segment->late_purchases += late;
-    int rc = expect_purchase(sim, day + delay, u, dsim_world_shopper_segment(sim->world, u), discounted);
-    sim->metrics.pending_purchases = sim->n_coming;
-    return rc;
+    return expect_purchase(sim, day + delay, u, dsim_world_shopper_segment(sim->world, u), discounted);
 }
 
 /*
@@ -820,6 +817,7 @@ int dsim_sim_shock_now(dsim_sim *sim, const dsim_shock_config *shock)
 void dsim_sim_metrics(const dsim_sim *sim, dsim_metrics *out)
 {
     *out = sim->metrics;
+    out->pending_purchases = sim->n_coming; /* a level, read off the heap of purchases still to come */
 }
 
 void dsim_sim_segment_metrics(const dsim_sim *sim, dsim_segment_metrics *out)

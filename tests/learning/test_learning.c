@@ -228,41 +228,51 @@ static void test_learning__in_a_run_policies_act_on_a_frozen_state_between_updat
     dsim_scenario_free(sc);
 }
 
-/* update = daily: ε-greedy's means move only at the first visit after each midnight of the world's clock. */
-static void test_learning__daily_updates_follow_the_clock(void **state)
+/*
+ * In a run of `visits` visits of `sc`, ε-greedy's means move exactly after the visits followed by the end of a
+ * period of the clock (periods_per_day: 1 daily, 24 hourly), counted in whole periods. @return the periods.
+ */
+static int assert_updates_at_period_ends(dsim_scenario *sc, uint64_t visits, int periods_per_day)
 {
-    (void)state;
-    dsim_scenario *sc = small_with("[learning]\nupdate = daily\n");
     dsim_policy_config *cfg = NULL;
     ASSERT_OK(dsim_policy_config_resolve(&cfg, "epsilon_greedy"));
     dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
-    options.visits = 2000; /* about 325 arrivals a day: six days */
+    options.visits = visits;
     dsim_sim *sim = NULL;
     ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 3, &options));
     const dsim_world *w = dsim_sim_world(sim);
     dsim_context any = {.slate_size = 0};
     double before[DSIM_MAX_LEVELS] = {0}, after[DSIM_MAX_LEVELS] = {0};
-    int moves = 0, midnights = 0;
-    for (uint64_t v = 0; v < options.visits; v++) {
+    int moves = 0, ends = 0;
+    for (uint64_t v = 0; v < visits; v++) {
         ASSERT_OK(dsim_sim_advance(sim, 1));
         ASSERT_OK(dsim_policy_values(dsim_sim_policy(sim), &any, after));
-        bool midnight = floor(dsim_world_day(w, v + 1)) > floor(dsim_world_day(w, v));
+        bool end = floor(periods_per_day * dsim_world_day(w, v + 1)) > floor(periods_per_day * dsim_world_day(w, v));
         bool moved = memcmp(before, after, sizeof before) != 0;
-        if (moved != midnight)
+        if (moved != end)
             fail_msg("after visit %llu, on day %.4f: %s", (unsigned long long)v, dsim_world_day(w, v),
-                     moved ? "learned before midnight" : "did not learn at midnight");
+                     moved ? "learned within a period" : "did not learn at a period's end");
         moves += moved;
-        midnights += midnight;
+        ends += end;
         memcpy(before, after, sizeof before);
     }
-    assert_true(midnights >= 5 && moves == midnights);
+    assert_int_equal(moves, ends);
     dsim_sim_free(sim);
     dsim_policy_config_free(cfg);
+    return ends;
+}
+
+/* update = daily: the updates fall at each midnight of the world's clock (about 325 arrivals a day). */
+static void test_learning__daily_updates_follow_the_clock(void **state)
+{
+    (void)state;
+    dsim_scenario *sc = small_with("[learning]\nupdate = daily\n");
+    assert_true(assert_updates_at_period_ends(sc, 2000, 1) >= 5);
     dsim_scenario_free(sc);
 }
 
-/* update = hourly: ε-greedy's means move exactly at each hour's end, counted in whole hours however the hour's
-   day rounds (3,002.4 arrivals a day: an hour is 125.1 visits, and 1/24 is not exact in binary). */
+/* update = hourly: once each hour however the hour's day rounds (3,002.4 arrivals a day: an hour is 125.1
+   visits, and 1/24 is not exact in binary). */
 static void test_learning__hourly_updates_fall_once_each_hour(void **state)
 {
     (void)state;
@@ -270,30 +280,7 @@ static void test_learning__hourly_updates_fall_once_each_hour(void **state)
     ASSERT_OK(dsim_scenario_parse(&sc, "[scenario]\nshoppers = 20016\n[catalog]\nitems = 30\n[behaviour]\n"
                                        "slate_size = 3\n[learning]\nupdate = hourly\n[segment.a]\nshare = 1\n"
                                        "visit_rate = 0.15\n", "hourly.ini"));
-    dsim_policy_config *cfg = NULL;
-    ASSERT_OK(dsim_policy_config_resolve(&cfg, "epsilon_greedy"));
-    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
-    options.visits = 6000;
-    dsim_sim *sim = NULL;
-    ASSERT_OK(dsim_sim_create(&sim, sc, cfg, 3, &options));
-    const dsim_world *w = dsim_sim_world(sim);
-    dsim_context any = {.slate_size = 0};
-    double before[DSIM_MAX_LEVELS] = {0}, after[DSIM_MAX_LEVELS] = {0};
-    int moves = 0, hours = 0;
-    for (uint64_t v = 0; v < options.visits; v++) {
-        ASSERT_OK(dsim_sim_advance(sim, 1));
-        ASSERT_OK(dsim_policy_values(dsim_sim_policy(sim), &any, after));
-        bool hour = floor(24 * dsim_world_day(w, v + 1)) > floor(24 * dsim_world_day(w, v));
-        bool moved = memcmp(before, after, sizeof before) != 0;
-        if (moved != hour)
-            fail_msg("after visit %llu: %s", (unsigned long long)v, moved ? "learned within the hour" : "no update at the hour");
-        moves += moved;
-        hours += hour;
-        memcpy(before, after, sizeof before);
-    }
-    assert_true(hours >= 40 && moves == hours);
-    dsim_sim_free(sim);
-    dsim_policy_config_free(cfg);
+    assert_true(assert_updates_at_period_ends(sc, 6000, 24) >= 40);
     dsim_scenario_free(sc);
 }
 
