@@ -74,10 +74,17 @@ int dsim_fit_data_read_csv_levels(const char *path, const double *levels, int n_
 int dsim_fit_check_identified(const dsim_fit_data *d);
 
 /** A fitted mixture, segments ordered by ascending α; standard errors NAN where the information is singular. */
+/* The free parameters of K segments, π_1 … π_{K−1} then θ_1 … θ_K: 4K − 1 of them. */
+#define DSIM_FIT_MAX_FREE (DSIM_FIT_MAX_SEGMENTS * (DSIM_FIT_PARAMS + 1) - 1)
+
 typedef struct {
     int k;
     double share[DSIM_FIT_MAX_SEGMENTS], share_se[DSIM_FIT_MAX_SEGMENTS];
     double theta[DSIM_FIT_MAX_SEGMENTS][DSIM_FIT_PARAMS], theta_se[DSIM_FIT_MAX_SEGMENTS][DSIM_FIT_PARAMS];
+    /* The estimate's covariance over the free parameters (π_1 … π_{k−1}, θ_1 … θ_k), its first 4k − 1 rows and
+       columns; cov_known false when it was not computed or the information is singular. */
+    double cov[DSIM_FIT_MAX_FREE][DSIM_FIT_MAX_FREE];
+    bool cov_known;
     double loglik; /* of the data at the estimate */
     double bic;    /* −2 loglik + (4k − 1) ln(shoppers) */
     int iterations; /* EM steps over all starts, then BFGS steps */
@@ -122,6 +129,14 @@ int dsim_fit_refine(const dsim_fit_data *d, dsim_fit_model *m);
  * DSIM_ENOMEM.
  */
 int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples, const dsim_fit_options *o);
+
+/**
+ * A market drawn from the estimate's uncertainty: the free parameters from the normal of mean `m`'s estimates
+ * and covariance m->cov (draw number `draw` of `seed`), redrawn while a share falls outside (0.001, 1). What a
+ * policy earns across such markets is the fitted world's value with the fit's uncertainty in it.
+ * @return 0, DSIM_EINVAL (no covariance) or DSIM_ENUMERIC (no draw with valid shares in 1000 tries).
+ */
+int dsim_fit_draw(const dsim_fit_model *m, uint64_t seed, uint64_t draw, dsim_fit_model *out);
 
 /** The log-likelihood of the data under `m`'s shares and θ (its k segments). @return it, or NAN (memory). */
 double dsim_fit_loglik(const dsim_fit_data *d, const dsim_fit_model *m);

@@ -126,6 +126,9 @@ int dsim_ope_target_train(dsim_ope_target *t, const dsim_ope_log *log, size_t ro
 const char *dsim_ope_target_name(const dsim_ope_target *t);
 /** @return true for a per-row target that names rows by their number in the log (a `row` column). */
 bool dsim_ope_target_numbers_rows(const dsim_ope_target *t);
+/** π(· | row i) of the target over the log's actions, into pi (log->n_actions). @return 0 or DSIM_ECONFIG (the
+ *  target cannot read this log: a dsim policy on a log without dsim's context, an action it lacks). */
+int dsim_ope_target_probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size_t i, double *pi);
 /** @return the dsim policy a target asks (borrowed; as trained so far), or NULL for other kinds. */
 dsim_policy *dsim_ope_target_policy_of(const dsim_ope_target *t);
 /** Free a target (and the dsim policy it owns); NULL is a no-op. */
@@ -301,6 +304,7 @@ typedef struct {
     size_t n;                /* rows */
     dsim_scenario *sc;       /* owned: a run's scenario (DB:RUN), or one the caller sets for a CSV log; may be NULL */
     uint64_t seed, visits;   /* a run's seed and visits (the truth runs' common random numbers) */
+    dsim_policy_config *logger; /* owned: a run's logging policy (to replay it), or NULL */
     bool from_run;           /* the log is a dsim run's */
     size_t skipped;          /* malformed CSV rows left out (skip_bad_rows) */
 } dsim_ope_source;
@@ -314,6 +318,20 @@ typedef struct {
 int dsim_ope_source_open(dsim_ope_source *src, const char *spec, bool skip_bad_rows);
 /** Free what a caller-owned source holds and zero it. */
 void dsim_ope_source_clear(dsim_ope_source *src);
+
+/**
+ * The simulator's truth for targets on the logged visits themselves, the quantity every estimator here
+ * estimates: the expected reward per decision of each target's choices at rows [from, n) of `src`'s log, each
+ * visit's shopper in the state the logging policy left them (their memory of its discounts, their history).
+ * The logging run is replayed beside the log (its scenario, seed, visits and policy: common random numbers)
+ * and row i counts Σ_a π(a | x_i) E[reward | visit i, a]. It differs from dsim_ope_true_value() where a target
+ * would have left the shoppers in other states. out[t] is NAN for every target unless it returns 0.
+ * @return 0; DSIM_ENOTFOUND when there is no such truth here (not a dsim run's log, its policy unknown, discount
+ * scope item); DSIM_ECONFIG when the replay departs from the log (the message names the row) or a target cannot
+ * read it; DSIM_ENOMEM, DSIM_EIO or DSIM_EINTERRUPTED (`stop` was set).
+ */
+int dsim_ope_logged_states_value(const dsim_ope_source *src, size_t from, dsim_ope_target *const *targets,
+                                 int n_targets, const volatile sig_atomic_t *stop, double *out);
 
 /**
  * A target by name, for the log `src`: "uniform", "action=K", a CSV table of probabilities (.csv), or a dsim

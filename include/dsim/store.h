@@ -17,7 +17,7 @@
 #include "dsim/policy.h"
 #include "dsim/scenario.h"
 
-#define DSIM_STORE_SCHEMA_VERSION 12
+#define DSIM_STORE_SCHEMA_VERSION 13
 
 typedef struct dsim_store dsim_store;
 
@@ -95,7 +95,8 @@ typedef struct {
     double estimate, normal_lo, normal_hi, bootstrap_lo, bootstrap_hi; /* NAN: not computed */
     int bootstrap;                                                    /* resamples */
     double ess, max_weight, mean_weight, support_violation;
-    double truth; /* the on-policy value, NAN when unknown */
+    double truth;        /* the on-policy value, NAN when unknown */
+    double truth_logged; /* the value on the logged visits (dsim_ope_logged_states_value), NAN when unknown */
 } dsim_ope_row;
 
 /** Record an evaluation (its own statement, committed at once). */

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "cli/cli.h"
 #include "core/file.h"
 #include "core/ini.h"
@@ -23,7 +26,8 @@
 
 static const char fit_usage[] =
     "usage: dsim fit LOG [-o FILE] [--base SCENARIO] [--segments K|A..B] [--memory M] [--reference R]\n"
-    "                [--folds K] [--bootstrap B] [--starts N] [--seed S] [--format table|json]\n\n"
+    "                [--folds K] [--bootstrap B] [--starts N] [--seed S] [--value POLICY]... [--draws N]\n"
+    "                [--format table|json]\n\n"
     "Estimates a market's shopper segments from a log of visits by maximum likelihood: a latent-class logit in\n"
     "which a shopper of segment k buys at discount d with probability σ(α_k + β_k·d + ρ_k·(d − r)), r the\n"
     "discount the shopper has come to expect from their own earlier visits (docs/fit.md). Prints each estimate\n"
@@ -48,12 +52,19 @@ static const char fit_usage[] =
     "  --bootstrap B    standard errors of the chosen K from B resamples of the shoppers (default 0: the\n"
     "                   sandwich of the observed information)\n"
     "  --starts N       random starts per number of segments (default 8)\n"
-    "  --seed S         seed of the starts and of the held-out shoppers (default 1)\n"
+    "  --seed S         seed of the starts, the held-out shoppers and the drawn markets (default 1)\n"
+    "  --value POLICY   run POLICY (a name, file or NAME:key=value; repeatable, up to 8) in markets drawn\n"
+    "                   from the estimates' uncertainty, and print what it earns a visit with a 95 %\n"
+    "                   interval, and each policy against the first, paired on the same markets\n"
+    "  --draws N        markets drawn for --value (default 20; 2 … 1000)\n"
     "  --format F       table (default) or json (docs/output.md)\n\n"
     "example:\n"
     "  dsim run calibration -p random --log-events --db study.db\n"
     "  dsim fit study.db:1 -o fitted.ini\n"
-    "  dsim run fitted.ini -p none -p fixed10 -p thompson --seeds 3\n";
+    "  dsim run fitted.ini -p none -p fixed10 -p thompson --seeds 3\n"
+    "  dsim fit study.db:1 --value none --value fixed10 --value thompson\n";
+
+#define MAX_VALUED 8
 
 typedef struct {
     const char *log, *output, *base;
@@ -62,6 +73,8 @@ typedef struct {
     int folds, bootstrap;
     int starts;
     unsigned long long seed;
+    const char *value[MAX_VALUED]; /* --value: policies to run in drawn markets */
+    int n_value, draws;
     cli_format format;
 } fit_options;
 
@@ -97,9 +110,10 @@ static int parse_options(int argc, char **argv, fit_options *o)
         {"reference", required_argument, NULL, 'r'}, {"folds", required_argument, NULL, 'F'}, {"bootstrap", required_argument, NULL, 'B'},
         {"starts", required_argument, NULL, 'n'},   {"seed", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
+        {"value", required_argument, NULL, 'V'},    {"draws", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     *o = (fit_options){.k_min = 1, .k_max = 6, .memory = NAN, .reference = NAN, .folds = 5, .starts = 8,
-                       .seed = 1, .format = CLI_TABLE};
+                       .seed = 1, .draws = 20, .format = CLI_TABLE};
     int c;
     double v;
     opterr = 0;
@@ -141,6 +155,16 @@ static int parse_options(int argc, char **argv, fit_options *o)
             if (!dsim__parse_double(optarg, &v) || v != floor(v) || v < 1 || v > 1000)
                 return usage_error("--starts: expected a whole number 1 … 1000, got", optarg);
             o->starts = (int)v;
+            break;
+        case 'V':
+            if (o->n_value == MAX_VALUED)
+                return usage_error("--value: at most 8 policies, got another:", optarg);
+            o->value[o->n_value++] = optarg;
+            break;
+        case 'D':
+            if (!dsim__parse_double(optarg, &v) || v != floor(v) || v < 2 || v > 1000)
+                return usage_error("--draws: expected a whole number 2 … 1000, got", optarg);
+            o->draws = (int)v;
             break;
         case 's':
             if (!dsim__parse_u64(optarg, &o->seed))
@@ -354,6 +378,153 @@ static int bootstrap(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
     return EXIT_OK;
 }
 
+/* ---- policies valued in markets drawn from the fit --------------------------------------------------------- */
+
+/*
+ * A fitted world is one market; the log is consistent with others near it. Each --value policy runs in
+ * o->draws markets drawn from the estimates' uncertainty (dsim_fit_draw), all with one seed: the logged run's
+ * (its catalog and its visitors), or the base scenario's for a CSV log. What a policy earns then varies with
+ * the fit's uncertainty alone, not with another catalog, and every policy meets the same markets and random
+ * numbers, so a difference between two is paired draw by draw.
+ */
+typedef struct {
+    int n, draws;
+    dsim_policy_config *config[MAX_VALUED];
+    double *value; /* (n, draws): the objective a visit of policy p in market b */
+    double mean[MAX_VALUED], lo[MAX_VALUED], hi[MAX_VALUED];
+    double diff_mean[MAX_VALUED], diff_lo[MAX_VALUED], diff_hi[MAX_VALUED]; /* minus the first policy's */
+    uint64_t visits, seed;
+} valuation;
+
+static void valuation_clear(valuation *v)
+{
+    for (int p = 0; p < v->n; p++)
+        dsim_policy_config_free(v->config[p]);
+    free(v->value);
+    memset(v, 0, sizeof *v);
+}
+
+/* The --value policies, resolved and checked against the base scenario before any fitting. */
+static int load_valued(const fit_options *o, const char *base, valuation *out)
+{
+    dsim_scenario *sc = NULL;
+    int rc = o->n_value ? dsim_scenario_parse(&sc, base, "the base scenario") : DSIM_OK;
+    for (int p = 0; p < o->n_value && !rc; p++) {
+        rc = dsim_policy_config_resolve(&out->config[p], o->value[p]);
+        out->n += !rc;
+        if (!rc)
+            rc = dsim_policy_config_check(out->config[p], sc);
+    }
+    dsim_scenario_free(sc);
+    if (rc)
+        cli_error("fit: --value: %s", dsim_errmsg());
+    out->draws = o->draws;
+    return rc ? EXIT_USAGE : EXIT_OK;
+}
+
+/*
+ * The mean of `n` draws and a 95 % prediction interval for one more: mean ± t(n − 1) · s · √(1 + 1/n). The
+ * draws' own 2.5 and 97.5 % quantiles would be an interval that covers about 86 % at n = 20 (the expected
+ * share below the k-th of n sorted draws is k / (n + 1)).
+ */
+static void interval_of(const double *x, int n, double *mean, double *lo, double *hi)
+{
+    *mean = gsl_stats_mean(x, 1, (size_t)n);
+    double half = gsl_cdf_tdist_Pinv(0.975, n - 1) * gsl_stats_sd_m(x, 1, (size_t)n, *mean) * sqrt(1 + 1.0 / n);
+    *lo = *mean - half;
+    *hi = *mean + half;
+}
+
+static int value_policies(const fit_options *o, const dsim_fit_model *m, const char *base, const logged_run *logged,
+                          valuation *v)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    v->value = calloc((size_t)v->n * (size_t)v->draws, sizeof *v->value);
+    double *column = malloc((size_t)v->draws * sizeof *column);
+    int rc = v->value && column ? DSIM_OK : dsim_error_set(DSIM_ENOMEM, "out of memory");
+    for (int b = 0; b < v->draws && !rc; b++) {
+        dsim_fit_model drawn;
+        char *text = NULL;
+        dsim_scenario *sc = NULL;
+        rc = dsim_fit_draw(m, o->seed, (uint64_t)b, &drawn);
+        if (!rc)
+            rc = dsim_fit_scenario_text(base, &drawn, "a market drawn from the fit", o->memory, o->reference, &text);
+        if (!rc)
+            rc = dsim_scenario_parse(&sc, text, "a market drawn from the fit");
+        if (!rc)
+            v->seed = logged->known && !o->base ? logged->seed : sc->seed;
+        for (int p = 0; p < v->n && !rc; p++) {
+            dsim_study_run run = DSIM_STUDY_RUN_INIT;
+            dsim_study_result res = {0};
+            run.scenario = sc, run.policy = v->config[p], run.seed = v->seed, run.stop = &cli_interrupted;
+            rc = dsim_study_simulate(&run, &res);
+            if (!rc && res.head.status)
+                rc = dsim_error_set(res.head.status, "%s", res.head.error);
+            if (!rc) {
+                v->visits = res.head.final.visits;
+                v->value[p * v->draws + b] = res.head.final.reward / (double)res.head.final.visits;
+            }
+            dsim_study_result_clear(&res);
+        }
+        dsim_scenario_free(sc);
+        free(text);
+        fprintf(stderr, "\rfit: valuing %d polic%s in drawn markets: %d of %d", v->n, v->n > 1 ? "ies" : "y", b + 1,
+                v->draws);
+    }
+    fprintf(stderr, rc ? "\n" : " (%.1f s)\n", seconds_since(&t0));
+    for (int p = 0; p < v->n && !rc; p++) {
+        memcpy(column, &v->value[p * v->draws], (size_t)v->draws * sizeof *column);
+        interval_of(column, v->draws, &v->mean[p], &v->lo[p], &v->hi[p]);
+        for (int b = 0; b < v->draws; b++)
+            column[b] = v->value[p * v->draws + b] - v->value[b];
+        interval_of(column, v->draws, &v->diff_mean[p], &v->diff_lo[p], &v->diff_hi[p]);
+    }
+    free(column);
+    if (rc == DSIM_EINTERRUPTED)
+        return EXIT_INTERRUPTED;
+    if (rc)
+        cli_error("fit: --value: %s", dsim_errmsg());
+    return rc ? cli_exit_status(rc) : EXIT_OK;
+}
+
+static void print_values(const fit_options *o, const valuation *v)
+{
+    printf("\nvalue in the fitted world: the objective a visit over %d markets drawn from the estimates' "
+           "uncertainty\n(each run for %llu visits with seed %llu, so that they differ by the fit's uncertainty "
+           "alone;\ndifferences are paired, market by market)\n",
+           v->draws, (unsigned long long)v->visits, (unsigned long long)v->seed);
+    printf("  %-16s %10s   %-23s %s\n", "policy", "a visit", "95 % interval", v->n > 1 ? "minus the first (95 %)" : "");
+    for (int p = 0; p < v->n; p++) {
+        printf("  %-16s %10.4f   %9.4f … %-9.4f", o->value[p], v->mean[p], v->lo[p], v->hi[p]);
+        if (p > 0)
+            printf("   %+.4f (%+.4f … %+.4f)", v->diff_mean[p], v->diff_lo[p], v->diff_hi[p]);
+        printf("\n");
+    }
+}
+
+static void json_values(cli_out *out, const fit_options *o, const valuation *v)
+{
+    cli_out_object_begin(out, "value");
+    cli_out_int(out, "draws", v->draws);
+    cli_out_int(out, "visits", (long long)v->visits);
+    cli_out_int(out, "seed", (long long)v->seed);
+    cli_out_rows_begin(out, "policies", false);
+    for (int p = 0; p < v->n; p++) {
+        cli_out_row_begin(out);
+        cli_out_str(out, "policy", o->value[p]);
+        cli_out_num(out, "mean", v->mean[p]);
+        cli_out_num(out, "lo", v->lo[p]);
+        cli_out_num(out, "hi", v->hi[p]);
+        cli_out_num(out, "difference", p ? v->diff_mean[p] : NAN);
+        cli_out_num(out, "difference_lo", p ? v->diff_lo[p] : NAN);
+        cli_out_num(out, "difference_hi", p ? v->diff_hi[p] : NAN);
+        cli_out_row_end(out);
+    }
+    cli_out_rows_end(out);
+    cli_out_object_end(out);
+}
+
 static bool misfit(const dsim_fit_calibration *cal)
 {
     return cal->level_p < 1e-3 || cal->decile_p < 1e-3 || cal->returning_p < 1e-3 ||
@@ -513,7 +684,7 @@ static void json_groups(cli_out *out, const char *key, const dsim_fit_group *g, 
 }
 
 static void print_json(const fit_options *o, const dsim_fit_data *d, const dsim_fit_model *models, int best,
-                       const dsim_fit_calibration *cal, const replay_check *replay)
+                       const dsim_fit_calibration *cal, const replay_check *replay, const valuation *valued)
 {
     cli_out *out = cli_out_begin(CLI_JSON, stdout, "fit");
     cli_out_str(out, "log", o->log);
@@ -578,6 +749,8 @@ static void print_json(const fit_options *o, const dsim_fit_data *d, const dsim_
         cli_out_bool(out, "misfit", replay_misfit(replay));
         cli_out_object_end(out);
     }
+    if (valued->n)
+        json_values(out, o, valued);
     cli_out_str(out, "output", o->output);
     cli_out_end(out);
 }
@@ -656,8 +829,11 @@ int cmd_fit(int argc, char **argv)
     dsim_fit_calibration cal = {0};
     logged_run logged = {0};
     replay_check replay = {0};
+    valuation valued = {0};
     int best = 0;
     status = load_log(&o, &d, &base, origin, sizeof origin, &logged);
+    if (!status)
+        status = load_valued(&o, base, &valued);
     if (!status && dsim_fit_check_identified(&d)) {
         cli_error("fit: %s: %s", o.log, dsim_errmsg());
         status = EXIT_USAGE;
@@ -672,11 +848,15 @@ int cmd_fit(int argc, char **argv)
         status = EXIT_INTERRUPTED;
     if (!status && logged.known && d.reward && !o.base) /* the run's own catalog, or earnings are not comparable */
         status = replay_in_fit(&o, &logged, &d, &models[best - 1], base, &replay);
+    if (!status && valued.n)
+        status = value_policies(&o, &models[best - 1], base, &logged, &valued);
     if (!status) {
         if (o.format == CLI_JSON)
-            print_json(&o, &d, models, best, &cal, &replay);
+            print_json(&o, &d, models, best, &cal, &replay, &valued);
         else
             print_table(&o, &d, models, best, &cal, &replay, &logged);
+        if (o.format != CLI_JSON && valued.n)
+            print_values(&o, &valued);
         if (cal.visits && misfit(&cal)) {
             char price[64] = "";
             if (cal.price_tested)
@@ -704,6 +884,7 @@ int cmd_fit(int argc, char **argv)
     }
     free(base);
     free(logged.policy_text);
+    valuation_clear(&valued);
     dsim_fit_data_clear(&d);
     return status;
 }

@@ -278,9 +278,21 @@ static void print_intervals(const dsim_ope_result *r)
     printf("%-27s %-27s", normal, boot);
 }
 
+/* A target's two truths (--truth on a DB:RUN log; NAN when unknown): run on-policy, and on the logged visits,
+   each shopper as the logger left them (what the estimators estimate). */
+typedef struct {
+    double on_policy, logged;
+} truths;
+
+static double relative_error(double value, double truth)
+{
+    return isnan(truth) ? NAN : fabs(value - truth) / fabs(truth);
+}
+
 /* One row of --format csv|json: an estimate (kind "estimate") or a paired difference to the first target. */
 static void out_result(cli_out *out, const char *target, const char *kind, const char *estimator,
-                       const dsim_ope_result *r, double truth, const dsim_ope_diagnostics *d, size_t rows, double lift)
+                       const dsim_ope_result *r, const truths *truth, const dsim_ope_diagnostics *d, size_t rows,
+                       double lift)
 {
     cli_out_row_begin(out);
     cli_out_str(out, "target", target);
@@ -292,8 +304,10 @@ static void out_result(cli_out *out, const char *target, const char *kind, const
     cli_out_num(out, "bootstrap_lo", r->bootstrap_lo);
     cli_out_num(out, "bootstrap_hi", r->bootstrap_hi);
     cli_out_num(out, "lift", lift);
-    cli_out_num(out, "truth", truth);
-    cli_out_num(out, "relative_error", isnan(truth) ? NAN : fabs(r->value - truth) / fabs(truth));
+    cli_out_num(out, "truth", truth->on_policy);
+    cli_out_num(out, "relative_error", relative_error(r->value, truth->on_policy));
+    cli_out_num(out, "truth_logged", truth->logged);
+    cli_out_num(out, "relative_error_logged", relative_error(r->value, truth->logged));
     cli_out_int(out, "rows", (long long)rows);
     cli_out_num(out, "ess", d ? d->ess : NAN);
     cli_out_num(out, "max_weight", d ? d->max_weight : NAN);
@@ -304,7 +318,7 @@ static void out_result(cli_out *out, const char *target, const char *kind, const
 
 /* One target's table: every chosen estimator with its intervals (and error against the truth), stored. */
 static int report(const ope_options *o, const source *src, const target_slot *slot, size_t train,
-                  const dsim_ope_sums *sums, double truth, dsim_store *store, int64_t evaluation)
+                  const dsim_ope_sums *sums, const truths *truth, dsim_store *store, int64_t evaluation)
 {
     const char *name = dsim_ope_target_name(slot->target);
     char how[96] = "";
@@ -315,9 +329,9 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
     bool table = !o->out;
     if (table) {
         printf("\npolicy %s%s%s\n", name, how,
-               !o->truth || !isnan(truth) ? "" : " (no truth: not a dsim policy, or not a DB:RUN log)");
-        printf("  %-10s %12s   %-27s %-27s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
-               isnan(truth) ? "" : "  |error| / truth");
+               !o->truth || !isnan(truth->on_policy) ? "" : " (no truth: not a dsim policy, or not a DB:RUN log)");
+        printf("  %-10s %12s   %-27s %-27s%s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
+               isnan(truth->on_policy) ? "" : "  |error| / truth", isnan(truth->logged) ? "" : "  / logged");
     }
     dsim_ope_diagnostics d;
     dsim_ope_sums_diagnose(sums, &d);
@@ -333,8 +347,10 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
         if (table) {
             printf("  %-10s %12.6g   ", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value);
             print_intervals(&r);
-            if (!isnan(truth))
-                printf("  %.4f", fabs(r.value - truth) / fabs(truth));
+            if (!isnan(truth->on_policy))
+                printf("  %-16.4f", relative_error(r.value, truth->on_policy));
+            if (!isnan(truth->logged))
+                printf("  %.4f", relative_error(r.value, truth->logged));
             printf("\n");
         } else {
             out_result(o->out, name, "estimate", dsim_ope_estimator_name((dsim_ope_estimator)e), &r, truth, &d, rows,
@@ -342,7 +358,7 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
         }
         dsim_ope_row row = {evaluation, src->log->origin, name, dsim_ope_estimator_name((dsim_ope_estimator)e), rows,
                             r.value, r.normal_lo, r.normal_hi, r.bootstrap_lo, r.bootstrap_hi, o->bootstrap, d.ess,
-                            d.max_weight, d.mean_weight, d.support_violation, truth};
+                            d.max_weight, d.mean_weight, d.support_violation, truth->on_policy, truth->logged};
         if (dsim_store_ope_add(store, &row)) {
             cli_error("%s", dsim_errmsg());
             return EXIT_RUNTIME;
@@ -353,9 +369,12 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
     if (o->estimators[DSIM_OPE_DM])
         printf("  dm: its intervals are conditional on the fitted reward model (they leave out the model's own\n"
                "      error, so they can miss the truth by the model's bias)\n");
-    if (!isnan(truth))
+    if (!isnan(truth->on_policy))
         printf("  truth (on-policy, frozen%s, same scenario, seed and visits): %.6g\n",
-               dsim_ope_target_policy_of(slot->target) && train ? ", as trained" : "", truth);
+               dsim_ope_target_policy_of(slot->target) && train ? ", as trained" : "", truth->on_policy);
+    if (!isnan(truth->logged))
+        printf("  truth on the logged visits (each shopper as the logger left them; what the estimators "
+               "estimate): %.6g\n", truth->logged);
     print_diagnostics(&d, rows);
     return EXIT_OK;
 }
@@ -390,7 +409,7 @@ static int report_differences(const ope_options *o, const target_slot *targets, 
                 snprintf(lift, sizeof lift, "%+.2f %%", 100 * d.value / fabs(base.value));
             if (!table) {
                 out_result(o->out, dsim_ope_target_name(targets[t].target), kind,
-                           dsim_ope_estimator_name((dsim_ope_estimator)e), &d, NAN, NULL,
+                           dsim_ope_estimator_name((dsim_ope_estimator)e), &d, &(truths){NAN, NAN}, NULL,
                            dsim_ope_sums_rows(sums[t]), base.value != 0 ? d.value / fabs(base.value) : NAN);
                 continue;
             }
@@ -440,7 +459,7 @@ int cmd_ope(int argc, char **argv)
     target_slot targets[MAX_TARGETS] = {0};
     dsim_ope_target *judged[MAX_TARGETS];
     dsim_ope_sums *sums[MAX_TARGETS] = {0};
-    double truth[MAX_TARGETS];
+    truths truth[MAX_TARGETS];
     dsim_store *store = NULL;
     status = load_source(&o, &src);
     for (int t = 0; t < o.n_policies && !status; t++)
@@ -460,8 +479,17 @@ int cmd_ope(int argc, char **argv)
         status = pass_status(rc);
     if (!status && train && o.format == CLI_TABLE)
         printf("targets trained on the first %zu rows; judged on the remaining %zu\n", train, src.n - train);
-    for (int t = 0; t < o.n_policies && !status; t++)
-        truth[t] = o.truth && !cli_interrupted ? true_value(&src, &targets[t]) : NAN;
+    double logged[MAX_TARGETS];
+    rc = status || !o.truth ? DSIM_OK
+                            : dsim_ope_logged_states_value(&src, train, judged, o.n_policies, &cli_interrupted, logged);
+    if (rc == DSIM_ECONFIG) /* the estimates stand; only this truth is missing */
+        fprintf(stderr, "dsim: ope: warning: no truth on the logged visits: %s\n", dsim_errmsg());
+    else if (rc && rc != DSIM_ENOTFOUND)
+        status = pass_status(rc);
+    for (int t = 0; t < o.n_policies && !status; t++) {
+        truth[t].on_policy = o.truth && !cli_interrupted ? true_value(&src, &targets[t]) : NAN;
+        truth[t].logged = o.truth ? logged[t] : NAN;
+    }
     if (!status && cli_interrupted) /* Ctrl-C: stop before anything is stored */
         status = pass_status(dsim_error_set(DSIM_EINTERRUPTED, "interrupted"));
     rc = status ? DSIM_OK : dsim_store_open(&store, o.db);
@@ -497,7 +525,7 @@ int cmd_ope(int argc, char **argv)
     if (!status && o.out)
         cli_out_rows_begin(o.out, "rows", true);
     for (int t = 0; t < o.n_policies && !status; t++)
-        status = report(&o, &src, &targets[t], train, sums[t], truth[t], store, evaluation);
+        status = report(&o, &src, &targets[t], train, sums[t], &truth[t], store, evaluation);
     if (!status && o.n_policies > 1)
         status = report_differences(&o, targets, sums, o.n_policies);
     if (!status && o.format == CLI_TABLE)

@@ -336,6 +336,16 @@ static int polish(const dsim_fit_data *d, int k, double tolerance, pass_sums *su
     return DSIM_OK;
 }
 
+/* `m`'s free parameters: π_1 … π_{k−1}, then θ_1 … θ_k (the order of the covariance). */
+static void free_parameters(const dsim_fit_model *m, double *v)
+{
+    for (int c = 0; c < m->k - 1; c++)
+        v[c] = m->share[c];
+    for (int c = 0; c < m->k; c++)
+        for (int j = 0; j < P; j++)
+            v[m->k - 1 + c * P + j] = m->theta[c][j];
+}
+
 /* The score of ℓ in the free parameters π_1 … π_{k−1} (π_k = 1 − Σ the others), then θ_1 … θ_k. */
 static void score(const dsim_fit_data *d, int k, const double *par, pass_sums *sums, double *g)
 {
@@ -372,6 +382,7 @@ static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, pass_sums
         for (int j = 0; j < P; j++)
             m->theta_se[c][j] = NAN;
     }
+    m->cov_known = false;
     gsl_matrix *info = gsl_matrix_alloc((size_t)n, (size_t)n);
     if (!info)
         return;
@@ -414,6 +425,10 @@ static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, pass_sums
                 size_t a = (size_t)(k - 1 + c * P + j);
                 m->theta_se[c][j] = sqrt(gsl_matrix_get(outer, a, a));
             }
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+                m->cov[a][b] = gsl_matrix_get(outer, (size_t)a, (size_t)b);
+        m->cov_known = true;
     }
     gsl_matrix_free(outer);
     gsl_matrix_free(half);
@@ -536,6 +551,7 @@ int dsim_fit_refine(const dsim_fit_data *d, dsim_fit_model *m)
             for (int j = 0; j < P; j++)
                 m->theta_se[c][j] = NAN;
         }
+        m->cov_known = false;
     }
     gsl_set_error_handler(handler);
     free(sums.p);
@@ -567,6 +583,8 @@ int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples,
     sums.weight = weight;
     gsl_error_handler_t *handler = gsl_set_error_handler_off();
     double sum[DSIM_FIT_MAX_SEGMENTS][P + 1] = {{0}}, square[DSIM_FIT_MAX_SEGMENTS][P + 1] = {{0}};
+    int free_n = k - 1 + k * P;
+    double free_sum[DSIM_FIT_MAX_FREE] = {0}, free_cross[DSIM_FIT_MAX_FREE][DSIM_FIT_MAX_FREE] = {{0}};
     for (int b = 0; b < resamples && !rc; b++) {
         gsl_ran_multinomial(rng, n, (unsigned int)n, uniform, count);
         for (size_t i = 0; i < n; i++)
@@ -582,7 +600,18 @@ int dsim_fit_bootstrap(const dsim_fit_data *d, dsim_fit_model *m, int resamples,
                 sum[c][j] += v;
                 square[c][j] += v * v;
             }
+        double v[DSIM_FIT_MAX_FREE];
+        free_parameters(&r, v);
+        for (int a = 0; a < free_n && !rc; a++) {
+            free_sum[a] += v[a];
+            for (int c = 0; c < free_n; c++)
+                free_cross[a][c] += v[a] * v[c];
+        }
     }
+    for (int a = 0; a < free_n && !rc; a++) /* the resamples' covariance, as the standard errors are their SDs */
+        for (int c = 0; c < free_n; c++)
+            m->cov[a][c] = (free_cross[a][c] - free_sum[a] * free_sum[c] / resamples) / (resamples - 1);
+    m->cov_known = !rc;
     for (int c = 0; c < k && !rc; c++)
         for (int j = 0; j <= P; j++) {
             double mean = sum[c][j] / resamples;
@@ -623,4 +652,56 @@ double dsim_fit_loglik(const dsim_fit_data *d, const dsim_fit_model *m)
 {
     double ll;
     return pass_at(d, m, NULL, &ll) ? NAN : ll;
+}
+
+int dsim_fit_draw(const dsim_fit_model *m, uint64_t seed, uint64_t draw, dsim_fit_model *out)
+{
+    int k = m->k, n = k - 1 + k * P;
+    if (!m->cov_known)
+        return dsim_error_set(DSIM_EINVAL, "the fit of %d segments has no covariance to draw from", k);
+    double l[DSIM_FIT_MAX_FREE * DSIM_FIT_MAX_FREE], mean[DSIM_FIT_MAX_FREE], v[DSIM_FIT_MAX_FREE];
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            l[a * n + b] = m->cov[a][b];
+    free_parameters(m, mean);
+    gsl_error_handler_t *handler = gsl_set_error_handler_off();
+    gsl_matrix_view chol = gsl_matrix_view_array(l, (size_t)n, (size_t)n);
+    int rc = gsl_linalg_cholesky_decomp1(&chol.matrix) ? DSIM_EINVAL : DSIM_OK;
+    gsl_set_error_handler(handler);
+    if (rc)
+        return dsim_error_set(rc, "the covariance of the fit of %d segments is not positive definite", k);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    gsl_rng_set(rng, seed * 0x9E3779B97F4A7C15ull + draw); /* one stream per (seed, draw) */
+    rc = DSIM_ENUMERIC;
+    for (int attempt = 0; attempt < 1000 && rc; attempt++) {
+        double z[DSIM_FIT_MAX_FREE], last = 1;
+        for (int a = 0; a < n; a++)
+            z[a] = gsl_ran_gaussian(rng, 1);
+        for (int a = 0; a < n; a++) { /* v = mean + L z, L lower triangular */
+            v[a] = mean[a];
+            for (int b = 0; b <= a; b++)
+                v[a] += l[a * n + b] * z[b];
+        }
+        bool valid = true;
+        for (int c = 0; c < k - 1; c++) {
+            valid &= v[c] > 0.001 && v[c] < 1;
+            last -= v[c];
+        }
+        if (valid && (k == 1 || last > 0.001))
+            rc = DSIM_OK;
+    }
+    gsl_rng_free(rng);
+    if (rc)
+        return dsim_error_set(rc, "no draw from the fit of %d segments gave every share in (0.001, 1)", k);
+    *out = *m;
+    double last = 1;
+    for (int c = 0; c < k - 1; c++)
+        last -= out->share[c] = v[c];
+    out->share[k - 1] = k > 1 ? last : 1;
+    for (int c = 0; c < k; c++)
+        for (int j = 0; j < P; j++)
+            out->theta[c][j] = v[k - 1 + c * P + j];
+    return DSIM_OK;
 }

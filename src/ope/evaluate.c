@@ -1,12 +1,13 @@
 /*
  * evaluate.c — evaluating target policies on a log (dsim/ope.h): the passes over the log, a chunk at a time, and
- * the simulator's truth for a target on a dsim run's log.
+ * the simulator's two truths for a target on a dsim run's log (on-policy, and on the logged visits).
  *
  * Three passes, so that memory holds one chunk whatever the log's length: the dsim policy targets learn from
  * the first `train` rows; the reward model's sums gather the rest; then every target's terms on the rest go
  * into its running sums, each paired with the first target's on the same rows.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dsim/error.h"
@@ -148,4 +149,88 @@ double dsim_ope_true_value(const dsim_scenario *sc, uint64_t seed, uint64_t visi
     dsim_sim_free(sim);
     dsim_world_free(world);
     return value;
+}
+
+/* ---- the truth on the logged visits ------------------------------------------------------------------- */
+
+/* The logging run replayed beside the log: each row's visit is simulated again, and the targets' choices there
+   valued at the true expected reward of each level. */
+typedef struct {
+    dsim_sim *sim;
+    dsim_visit_record last;
+    bool started;
+    dsim_ope_target *const *targets;
+    int n_targets;
+    double *sum; /* (n_targets) */
+    size_t rows;
+    bool departed; /* the replay took another action than the log: no truth */
+    const volatile sig_atomic_t *stop;
+} replay;
+
+static int replay_chunk(const dsim_ope_log *chunk, void *data)
+{
+    replay *rp = data;
+    if (rp->stop && *rp->stop)
+        return dsim_error_set(DSIM_EINTERRUPTED, "interrupted");
+    double pi[DSIM_OPE_MAX_ACTIONS];
+    for (size_t i = 0; i < chunk->n && !rp->departed; i++) {
+        uint64_t visit = chunk->visit[i];
+        while (!rp->started || rp->last.visit < visit) { /* visits of churned shoppers log nothing */
+            int rc = dsim_sim_advance(rp->sim, 1);
+            if (rc == DSIM_DONE)
+                break;
+            if (rc)
+                return rc;
+            dsim_sim_last_visit(rp->sim, &rp->last);
+            rp->started = true;
+        }
+        if (!rp->started || rp->last.visit != visit || rp->last.action.level != chunk->action[i]) {
+            dsim_error_set(DSIM_ECONFIG, "the replay of the logging run departs from %s at row %zu (visit %llu)",
+                           chunk->origin, chunk->first_row + i + 2, (unsigned long long)visit);
+            rp->departed = true;
+            break;
+        }
+        int levels = chunk->n_actions < rp->last.n_actions ? chunk->n_actions : rp->last.n_actions;
+        for (int t = 0; t < rp->n_targets; t++) {
+            int rc = dsim_ope_target_probabilities(rp->targets[t], chunk, i, pi);
+            if (rc)
+                return rc;
+            for (int a = 0; a < levels; a++)
+                rp->sum[t] += pi[a] * rp->last.expected[a];
+        }
+        rp->rows++;
+    }
+    return DSIM_OK;
+}
+
+int dsim_ope_logged_states_value(const dsim_ope_source *src, size_t from, dsim_ope_target *const *targets,
+                                 int n_targets, const volatile sig_atomic_t *stop, double *out)
+{
+    for (int t = 0; t < n_targets; t++)
+        out[t] = NAN;
+    if (!src->from_run || !src->sc || !src->log->visit)
+        return dsim_error_set(DSIM_ENOTFOUND, "%s is not a dsim run's log", src->log->origin);
+    if (!src->logger)
+        return dsim_error_set(DSIM_ENOTFOUND, "%s: its run's policy cannot be read again", src->log->origin);
+    if (src->sc->discounts.scope == DSIM_SCOPE_ITEM)
+        return dsim_error_set(DSIM_ENOTFOUND, "%s decides per item (discount scope item)", src->log->origin);
+    dsim_sim_options options = DSIM_SIM_OPTIONS_INIT;
+    options.visits = src->visits;
+    options.log_decisions = true; /* as the logging run was made: its policy was asked for its distribution */
+    replay rp = {.targets = targets, .n_targets = n_targets, .stop = stop, .sum = calloc((size_t)n_targets + 1, sizeof(double))};
+    if (!rp.sum)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    int rc = dsim_sim_create(&rp.sim, src->sc, src->logger, src->seed, &options);
+    if (rc) {
+        free(rp.sum);
+        return rc == DSIM_ENOMEM ? rc : dsim_error_prefix(DSIM_ENOTFOUND, "the logging run cannot be replayed: ");
+    }
+    rc = dsim_ope_stream_each(src->stream, from, src->n, replay_chunk, &rp);
+    if (!rc && rp.departed)
+        rc = DSIM_ECONFIG; /* the message names the row */
+    for (int t = 0; t < n_targets && !rc && rp.rows; t++)
+        out[t] = rp.sum[t] / (double)rp.rows;
+    dsim_sim_free(rp.sim);
+    free(rp.sum);
+    return rc;
 }

@@ -54,6 +54,10 @@ static int open_run(dsim_ope_source *src, const char *db, long long run)
         src->seed = row.seed;
         src->visits = row.visits;
         src->from_run = true;
+        /* The logging policy, for the truth on the logged visits; a run whose policy no longer parses has none. */
+        if (!rc && (row.policy_text ? dsim_policy_config_parse(&src->logger, row.policy_text, row.policy_name)
+                                    : dsim_policy_config_resolve(&src->logger, row.policy_name)))
+            src->logger = NULL;
         dsim_store_row_clear(&row);
     }
     dsim_store_close(store);
@@ -90,6 +94,7 @@ void dsim_ope_source_clear(dsim_ope_source *src)
 {
     dsim_ope_stream_free(src->stream);
     dsim_scenario_free(src->sc);
+    dsim_policy_config_free(src->logger);
     memset(src, 0, sizeof *src);
 }
 

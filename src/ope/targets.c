@@ -228,8 +228,7 @@ void dsim_ope_target_free(dsim_ope_target *t)
 
 /* ---- the per-row terms ---------------------------------------------------------------------------------- */
 
-/* π(· | row i) over the log's actions. */
-static int probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size_t i, double *pi)
+int dsim_ope_target_probabilities(const dsim_ope_target *t, const dsim_ope_log *log, size_t i, double *pi)
 {
     int A = log->n_actions;
     memset(pi, 0, sizeof(double) * (size_t)A);
@@ -308,7 +307,7 @@ int dsim_ope_terms_build(dsim_ope_terms *out, const dsim_ope_log *log, const dsi
     double pi[DSIM_OPE_MAX_ACTIONS];
     size_t violations = 0;
     for (size_t i = 0; i < n; i++) {
-        int rc = probabilities(target, log, i, pi);
+        int rc = dsim_ope_target_probabilities(target, log, i, pi);
         if (rc) {
             dsim_ope_terms_clear(out);
             return rc;

@@ -124,8 +124,8 @@ int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row)
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO ope (created, log, rows, policy, estimator, estimate, normal_lo, normal_hi, "
                            "bootstrap_lo, bootstrap_hi, bootstrap, ess, max_weight, mean_weight, support_violation, "
-                           "truth, evaluation) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?, ?, ?, "
-                           "?, ?, ?, ?, ?, ?, ?, ?)",
+                           "truth, evaluation, truth_logged) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, "
+                           "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &s, NULL) != SQLITE_OK)
         return dsim__store_error(st, "recording an evaluation");
     const double reals[] = {row->estimate, row->normal_lo, row->normal_hi, row->bootstrap_lo, row->bootstrap_hi};
@@ -145,6 +145,8 @@ int dsim_store_ope_add(dsim_store *st, const dsim_ope_row *row)
         sqlite3_bind_double(s, 15, row->truth);
     if (row->evaluation > 0)
         sqlite3_bind_int64(s, 16, row->evaluation);
+    if (!isnan(row->truth_logged))
+        sqlite3_bind_double(s, 17, row->truth_logged);
     int rc = sqlite3_step(s) == SQLITE_DONE ? DSIM_OK : dsim__store_error(st, "recording an evaluation");
     sqlite3_finalize(s);
     return rc;
@@ -197,8 +199,8 @@ int dsim_store_evaluation_each(dsim_store *st, int64_t id, char *log, size_t log
         return dsim__store_error(st, "reading an evaluation");
     if (sqlite3_prepare_v2(st->db,
                            "SELECT policy, estimator, rows, estimate, normal_lo, normal_hi, bootstrap_lo, "
-                           "bootstrap_hi, bootstrap, ess, max_weight, mean_weight, support_violation, truth "
-                           "FROM ope WHERE evaluation = ? ORDER BY id",
+                           "bootstrap_hi, bootstrap, ess, max_weight, mean_weight, support_violation, truth, "
+                           "truth_logged FROM ope WHERE evaluation = ? ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK)
         return dsim__store_error(st, "reading an evaluation");
     sqlite3_bind_int64(s, 1, id);
@@ -213,7 +215,7 @@ int dsim_store_evaluation_each(dsim_store *st, int64_t id, char *log, size_t log
             .bootstrap_lo = column_or_nan(s, 6), .bootstrap_hi = column_or_nan(s, 7),
             .bootstrap = sqlite3_column_int(s, 8), .ess = column_or_nan(s, 9), .max_weight = column_or_nan(s, 10),
             .mean_weight = column_or_nan(s, 11), .support_violation = column_or_nan(s, 12),
-            .truth = column_or_nan(s, 13),
+            .truth = column_or_nan(s, 13), .truth_logged = column_or_nan(s, 14),
         };
         rc = each(&row, data);
     }

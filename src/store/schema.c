@@ -110,6 +110,9 @@ static const char *const migrations[] = {
     "  rows INTEGER NOT NULL, logged_value REAL);"
     "ALTER TABLE ope ADD COLUMN evaluation INTEGER REFERENCES evaluations(id);"
     "CREATE INDEX ope_by_evaluation ON ope (evaluation);",
+    /* 12 → 13: a target's truth on the logged visits themselves (the shoppers as the logger left them), what
+       the estimators estimate, beside the on-policy one; older rows have none */
+    "ALTER TABLE ope ADD COLUMN truth_logged REAL;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == DSIM_STORE_SCHEMA_VERSION,

@@ -24,7 +24,7 @@ check "scenario text stored" test "$(q runs.db "SELECT count(*) FROM runs WHERE 
 check "final checkpoint equals summary" test "$(q runs.db "SELECT count(*) FROM series s JOIN summary m ON m.run_id = s.run_id AND s.visit = 20000 AND s.profit = m.profit")" = 6
 check "fixed10 gives only 10 % or nothing (budget-free scenario: only 10 %)" \
     test "$(q runs.db "SELECT sum(l.visits) FROM levels l JOIN runs r ON r.id = l.run_id WHERE r.policy_name = 'fixed10' AND l.percent <> 10")" = 0
-check "user_version is the schema version" test "$(q runs.db "PRAGMA user_version")" = 12
+check "user_version is the schema version" test "$(q runs.db "PRAGMA user_version")" = 13
 
 check "one run is 'stored as run N'" bash -c "'$DSIM' run '$DATA/memoryless.ini' -p none --visits 500 --db one.db | grep -qx 'stored as run 1 in one.db'"
 check "the table names myopic regret" grep -q "myopic regret" <<<"$out"

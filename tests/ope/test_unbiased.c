@@ -26,8 +26,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "dsim/error.h"
 #include "dsim/ope.h"
 #include "dsim/sim.h"
+#include "dsim/store.h"
+#include "dsim/study.h"
 #include "helpers.h"
 
 enum { SEEDS = 200, VISITS = 4000, TARGETS = 3, LEVELS = 4, BOOTSTRAP = 100 };
@@ -44,6 +49,7 @@ static const double target_pi[TARGETS][LEVELS] = {{0, 1, 0, 0}, {0, 0, 0, 1}, {0
 typedef struct {
     dsim_ope_log log;
     double truth[TARGETS];
+    double second_half[TARGETS]; /* the truth over the log's rows n/2 … n − 1 */
 } logged_run;
 
 static void log_run(const dsim_scenario *sc, const dsim_policy_config *random, uint64_t seed, logged_run *out)
@@ -54,7 +60,8 @@ static void log_run(const dsim_scenario *sc, const dsim_policy_config *random, u
     options.log_decisions = true;
     dsim_sim *sim = NULL;
     ASSERT_OK(dsim_sim_create(&sim, sc, random, seed, &options));
-    double truth_sum[TARGETS] = {0};
+    double truth_sum[TARGETS] = {0}, *row_truth = calloc((size_t)VISITS * TARGETS, sizeof *row_truth);
+    assert_non_null(row_truth);
     dsim_visit_record r;
     for (int t = 0; t < VISITS; t++) {
         ASSERT_OK(dsim_sim_advance(sim, 1));
@@ -68,12 +75,21 @@ static void log_run(const dsim_scenario *sc, const dsim_policy_config *random, u
             xf[j] = (float)x[j];
         ASSERT_OK(dsim_ope_log_push(&out->log, xf, r.action.level, -1, r.action.propensity, r.outcome.reward));
         for (int k = 0; k < TARGETS; k++)
-            for (int l = 0; l < LEVELS; l++)
+            for (int l = 0; l < LEVELS; l++) {
                 truth_sum[k] += target_pi[k][l] * r.expected[l];
+                row_truth[(out->log.n - 1) * TARGETS + (size_t)k] += target_pi[k][l] * r.expected[l];
+            }
     }
     out->log.n_actions = LEVELS;
-    for (int k = 0; k < TARGETS; k++)
-        out->truth[k] = truth_sum[k] / (double)out->log.n;
+    size_t n = out->log.n, half = n / 2;
+    for (int k = 0; k < TARGETS; k++) {
+        out->truth[k] = truth_sum[k] / (double)n;
+        double sum = 0;
+        for (size_t i = half; i < n; i++)
+            sum += row_truth[i * TARGETS + (size_t)k];
+        out->second_half[k] = sum / (double)(n - half);
+    }
+    free(row_truth);
     dsim_sim_free(sim);
 }
 
@@ -200,10 +216,100 @@ static void test_unbiased__ips_snips_and_dr_cover_the_truth(void **state)
     dsim_scenario_free(sc);
 }
 
+/*
+ * dsim_ope_logged_states_value replays the logging run beside its stored log: for a learning logger in a
+ * market whose shoppers remember (so a target's on-policy value is another quantity), it gives the truth on
+ * the logged visits that a fresh simulation of the same run gives (log_run above, the specification), over
+ * the whole log and from its middle row on; it gives none once the log is altered (DSIM_ECONFIG, naming the
+ * row where the replay departs), and none for a log that is not a run's (DSIM_ENOTFOUND).
+ */
+static void test_unbiased__the_truth_on_the_logged_visits_replays_the_logging_run(void **state)
+{
+    (void)state;
+    static const char remembering[] = "[scenario]\nvisits = 4000\nshoppers = 500\n"
+                                      "[catalog]\nitems = 200\nembedding_dim = 8\n"
+                                      "[behaviour]\nslate_size = 4\n"
+                                      "[discounts]\nlevels = 0, 10, 20, 30\nobjective = revenue\n"
+                                      "[segment.a]\nshare = 1\nmemory = 0.5\nelasticity_mean = 3\n";
+    char db[] = "/tmp/dsim_logged_truth_XXXXXX", spec[64];
+    close(mkstemp(db));
+    dsim_scenario *sc = NULL;
+    dsim_policy_config *logger = NULL;
+    ASSERT_OK(dsim_scenario_parse(&sc, remembering, "remembering.ini"));
+    ASSERT_OK(dsim_policy_config_parse(&logger, "[policy]\ntype = epsilon_greedy\nepsilon = 0.4\n", "logger.ini"));
+    dsim_store *st = NULL;
+    ASSERT_OK(dsim_store_open(&st, db));
+    dsim_study_run run = DSIM_STUDY_RUN_INIT;
+    run.scenario = sc, run.policy = logger, run.seed = test_seed(7), run.sim.log_decisions = true;
+    dsim_study_result res = {0};
+    int64_t id;
+    ASSERT_OK(dsim_study_run_one(st, &run, &res, &id));
+    dsim_study_result_clear(&res);
+    dsim_store_close(st);
+
+    logged_run spec_run;
+    log_run(sc, logger, test_seed(7), &spec_run);
+    dsim_ope_target *targets[TARGETS];
+    for (int k = 0; k < TARGETS; k++)
+        targets[k] = table_target(k);
+    snprintf(spec, sizeof spec, "%s:%lld", db, (long long)id);
+    dsim_ope_source src;
+    ASSERT_OK(dsim_ope_source_open(&src, spec, false));
+    assert_int_equal(src.n, spec_run.log.n);
+    double whole[TARGETS], half[TARGETS];
+    ASSERT_OK(dsim_ope_logged_states_value(&src, 0, targets, TARGETS, NULL, whole));
+    ASSERT_OK(dsim_ope_logged_states_value(&src, src.n / 2, targets, TARGETS, NULL, half));
+    for (int k = 0; k < TARGETS; k++) {
+        assert_true(fabs(whole[k] - spec_run.truth[k]) <= 1e-12 * fabs(spec_run.truth[k]));
+        assert_true(fabs(half[k] - spec_run.second_half[k]) <= 1e-12 * fabs(spec_run.second_half[k]));
+    }
+    /* The targets differ, so the check above tells them apart. */
+    assert_true(fabs(whole[0] - whole[1]) > 0.01 * fabs(whole[0]));
+    dsim_ope_source_clear(&src);
+
+    /* A log whose 101st decision is not what its run did: the replay departs there. */
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "UPDATE events SET action = (action + 1) % 4 WHERE visit = "
+                                     "(SELECT visit FROM events ORDER BY visit LIMIT 1 OFFSET 100)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    ASSERT_OK(dsim_ope_source_open(&src, spec, false));
+    assert_int_equal(dsim_ope_logged_states_value(&src, 0, targets, TARGETS, NULL, whole), DSIM_ECONFIG);
+    for (int k = 0; k < TARGETS; k++)
+        assert_true(isnan(whole[k]));
+    assert_non_null(strstr(dsim_errmsg(), "departs from"));
+    assert_non_null(strstr(dsim_errmsg(), "row 102"));
+    dsim_ope_source_clear(&src);
+
+    /* The same visits as a CSV log: no run to replay. */
+    char csv[] = "/tmp/dsim_logged_truth_csv_XXXXXX";
+    close(mkstemp(csv));
+    FILE *f = fopen(csv, "w");
+    fputs("action,propensity,reward\n", f);
+    for (size_t i = 0; i < spec_run.log.n; i++)
+        fprintf(f, "%d,%.17g,%.17g\n", spec_run.log.action[i], spec_run.log.propensity[i], spec_run.log.reward[i]);
+    fclose(f);
+    ASSERT_OK(dsim_ope_source_open(&src, csv, false));
+    assert_int_equal(dsim_ope_logged_states_value(&src, 0, targets, TARGETS, NULL, whole), DSIM_ENOTFOUND);
+    assert_true(isnan(whole[0]));
+    dsim_ope_source_clear(&src);
+    unlink(csv);
+
+    for (int k = 0; k < TARGETS; k++)
+        dsim_ope_target_free(targets[k]);
+    dsim_ope_log_clear(&spec_run.log);
+    dsim_policy_config_free(logger);
+    dsim_scenario_free(sc);
+    unlink(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unbiased__ips_snips_and_dr_cover_the_truth),
+        cmocka_unit_test(test_unbiased__the_truth_on_the_logged_visits_replays_the_logging_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
