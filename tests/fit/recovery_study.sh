@@ -9,15 +9,16 @@
 #   e.g. bash tests/fit/recovery_study.sh build/dsim 1 20 2        (the table in docs/fit.md)
 # Exit status 0 when the evidence holds: BIC chooses K = 3 for at least 90 % of seeds, and the intervals cover
 # the truth in at least 85 % of all (parameter, seed) pairs and for every parameter in at least 70 % of seeds.
+# With more than 20 seeds it also reports each set of 20: its worst parameter's coverage and its pooled one.
 #
-# What holds, and what does not (seeds 1–100, five disjoint sets of 20; docs/fit.md): BIC chose K = 3 for 100
-# of 100; the nominal 95 % intervals covered the truth in 93.1 % of pairs (88.3, 91.7, 96.2, 93.3 and 95.8 %
-# by set) and per parameter in 89–98 % of the 100 seeds. The issue's bar, every parameter in ≥ 90 % of 20
-# seeds, is not met on every set: the worst parameter of a set covered 14–17 of 20. A perfect 95 % interval
-# would miss that bar on one of 12 parameters in most sets (it passes a parameter with probability 0.925),
-# and these Wald intervals are a little short besides: redrawn from the model on a dsim log's own design,
-# the deal seekers' estimates spread 1.2–1.25 times their standard errors, as mixture estimates do at this
-# size. The thresholds above passed 5 of the 5 sets.
+# What holds (docs/fit.md): over seeds 1–300 (`recovery_study.sh build/dsim 1 300 2 --segments 3`, about 50
+# min and 15 GB of logs in /tmp) the nominal 95 % intervals covered the truth in 95.3 % of (parameter, seed)
+# pairs, and every parameter's in 93.3–97.3 % of the seeds; each parameter's estimates spread 0.94–1.02 times
+# its mean standard error. BIC chose K = 3 for 100 of 100 seeds (1–100, K in 1..4). The issue's reading over
+# one set of 20, every parameter in ≥ 18 of 20, held on 7 of the 15 sets: a calibrated 95 % interval passes it
+# on one parameter with probability 0.925, on twelve in fewer than half the sets. The thresholds above passed
+# 15 of 15 sets (the worst pooled coverage of a set was 88.3 %, seeds 1–20; the worst parameter of a set
+# covered 15–19 of 20).
 set -u
 DSIM=$(realpath "$1")
 FIRST=$2
@@ -44,13 +45,14 @@ seq 1 "$N" | xargs -P "$JOBS" -I{} bash -c \
     exit 1
 }
 
-python3 - x fit*.json <<'EOF'
-import json, math, statistics, sys
+python3 - "$FIRST" fit*.json <<'EOF'
+import json, math, re, statistics, sys
 
 # The truth: scenarios/calibration.ini's segments, in ascending logit_base as dsim fit orders them.
 truth = [(0.30, -3.5, 12.0, 3.0), (0.45, -2.0, 3.0, 1.0), (0.25, -0.5, 0.5, 0.0)]
 names = ["share", "logit_base", "logit_discount", "logit_reference"]
-fits = [json.load(open(f)) for f in sys.argv[2:]]
+first_seed = int(sys.argv[1])
+fits = [json.load(open(f)) for f in sorted(sys.argv[2:], key=lambda f: int(re.sub(r"\D", "", f)))]  # in seed order
 chosen = [f["segments"] for f in fits]
 rows, covered_all, total_all, ok = [], 0, 0, True
 for s, seg in enumerate(["deal_seekers", "regulars", "loyal"]):
@@ -82,6 +84,19 @@ for f in fits:
                      for j, n in enumerate(names)))
 print(f"largest |estimate − truth| / SE per seed: {' '.join(f'{w:.1f}' for w in worst)}; "
       f"beyond 4 on {sum(w > 4 for w in worst)} of {len(worst)} seeds")
+if len(fits) > 20:  # each set of 20 seeds, against the issue's "every parameter in ≥ 90 % of 20 seeds"
+    held = 0
+    for first in range(0, len(fits) - 19, 20):
+        block = fits[first:first + 20]
+        per = []
+        for s, seg in enumerate(truth):
+            for j, name in enumerate(names):
+                per.append(sum(abs(e[name] - seg[j]) <= 1.959964 * e[name + "_se"]
+                               for e in (next(m for m in f["models"] if m["segments"] == 3)["estimates"][s] for f in block)))
+        held += min(per) >= 18
+        print(f"seeds {first_seed + first}–{first_seed + first + 19}: the worst parameter covered {min(per)}/20, "
+              f"all {100 * sum(per) / 240:.1f} %")
+    print(f"every parameter in ≥ 18 of 20: {held} of {len(fits) // 20} sets")
 ok &= chosen.count(3) >= 0.9 * len(fits) and covered_all >= 0.85 * total_all
 print("evidence holds" if ok else "EVIDENCE FAILS")
 sys.exit(0 if ok else 1)
