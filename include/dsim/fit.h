@@ -21,6 +21,8 @@
 
 #define DSIM_FIT_MAX_SEGMENTS 8
 #define DSIM_FIT_PARAMS 3 /* per segment: α (base utility), β (discount), ρ (discount over the reference) */
+/* The free parameters of K segments, π_1 … π_{K−1} then θ_1 … θ_K: 4K − 1 of them. */
+#define DSIM_FIT_MAX_FREE (DSIM_FIT_MAX_SEGMENTS * (DSIM_FIT_PARAMS + 1) - 1)
 
 /** Visits grouped by shopper, with each visit's covariates (1, d, d − r) and outcome. */
 typedef struct {
@@ -74,9 +76,6 @@ int dsim_fit_data_read_csv_levels(const char *path, const double *levels, int n_
 int dsim_fit_check_identified(const dsim_fit_data *d);
 
 /** A fitted mixture, segments ordered by ascending α; standard errors NAN where the information is singular. */
-/* The free parameters of K segments, π_1 … π_{K−1} then θ_1 … θ_K: 4K − 1 of them. */
-#define DSIM_FIT_MAX_FREE (DSIM_FIT_MAX_SEGMENTS * (DSIM_FIT_PARAMS + 1) - 1)
-
 typedef struct {
     int k;
     double share[DSIM_FIT_MAX_SEGMENTS], share_se[DSIM_FIT_MAX_SEGMENTS];

@@ -327,8 +327,8 @@ void dsim_ope_source_clear(dsim_ope_source *src);
  * and row i counts Σ_a π(a | x_i) E[reward | visit i, a]. It differs from dsim_ope_true_value() where a target
  * would have left the shoppers in other states. out[t] is NAN for every target unless it returns 0.
  * @return 0; DSIM_ENOTFOUND when there is no such truth here (not a dsim run's log, its policy unknown, discount
- * scope item); DSIM_ECONFIG when the replay departs from the log (the message names the row) or a target cannot
- * read it; DSIM_ENOMEM, DSIM_EIO or DSIM_EINTERRUPTED (`stop` was set).
+ * scope item, actions that are not its run's levels); DSIM_ECONFIG when the replay departs from the log (another
+ * shopper, action or propensity: the message names the row) or a target cannot read it; DSIM_ENOMEM, DSIM_EIO or DSIM_EINTERRUPTED (`stop` was set).
  */
 int dsim_ope_logged_states_value(const dsim_ope_source *src, size_t from, dsim_ope_target *const *targets,
                                  int n_targets, const volatile sig_atomic_t *stop, double *out);

@@ -1,6 +1,7 @@
 /*
  * cmd_fit.c — `dsim fit LOG`: a market's segments estimated from a visit log (src/fit), the number of segments
- * chosen by BIC, a calibration check on held-out shoppers, and the fit written as a scenario file.
+ * chosen by BIC, a calibration check on held-out shoppers, the fit written as a scenario file, and with
+ * --value what policies earn in markets drawn from the fit's uncertainty.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -382,13 +383,14 @@ static int bootstrap(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
 
 /*
  * A fitted world is one market; the log is consistent with others near it. Each --value policy runs in
- * o->draws markets drawn from the estimates' uncertainty (dsim_fit_draw), all with one seed: the logged run's
- * (its catalog and its visitors), or the base scenario's for a CSV log. What a policy earns then varies with
- * the fit's uncertainty alone, not with another catalog, and every policy meets the same markets and random
- * numbers, so a difference between two is paired draw by draw.
+ * o->draws markets drawn from the estimates' uncertainty (dsim_fit_draw), all with one seed and length: the
+ * logged run's (its catalog, its visitors, its visits), or the base scenario's for a CSV log. What a policy
+ * earns then varies with the fit's uncertainty alone, not with another catalog, and every policy meets the
+ * same markets and random numbers, so a difference between two is paired draw by draw.
  */
 typedef struct {
     int n, draws;
+    bool made; /* the values were computed */
     dsim_policy_config *config[MAX_VALUED];
     double *value; /* (n, draws): the objective a visit of policy p in market b */
     double mean[MAX_VALUED], lo[MAX_VALUED], hi[MAX_VALUED];
@@ -410,14 +412,16 @@ static int load_valued(const fit_options *o, const char *base, valuation *out)
     dsim_scenario *sc = NULL;
     int rc = o->n_value ? dsim_scenario_parse(&sc, base, "the base scenario") : DSIM_OK;
     for (int p = 0; p < o->n_value && !rc; p++) {
-        rc = dsim_policy_config_resolve(&out->config[p], o->value[p]);
+        char where[300];
+        snprintf(where, sizeof where, "--value %s", o->value[p]);
+        rc = dsim_policy_config_resolve_at(&out->config[p], o->value[p], where);
         out->n += !rc;
         if (!rc)
             rc = dsim_policy_config_check(out->config[p], sc);
     }
     dsim_scenario_free(sc);
     if (rc)
-        cli_error("fit: --value: %s", dsim_errmsg());
+        cli_error("fit: %s", dsim_errmsg());
     out->draws = o->draws;
     return rc ? EXIT_USAGE : EXIT_OK;
 }
@@ -452,12 +456,14 @@ static int value_policies(const fit_options *o, const dsim_fit_model *m, const c
             rc = dsim_fit_scenario_text(base, &drawn, "a market drawn from the fit", o->memory, o->reference, &text);
         if (!rc)
             rc = dsim_scenario_parse(&sc, text, "a market drawn from the fit");
+        bool as_logged = logged->known && !o->base;
         if (!rc)
-            v->seed = logged->known && !o->base ? logged->seed : sc->seed;
+            v->seed = as_logged ? logged->seed : sc->seed;
         for (int p = 0; p < v->n && !rc; p++) {
             dsim_study_run run = DSIM_STUDY_RUN_INIT;
             dsim_study_result res = {0};
             run.scenario = sc, run.policy = v->config[p], run.seed = v->seed, run.stop = &cli_interrupted;
+            run.sim.visits = as_logged ? logged->visits : 0; /* 0: the scenario's horizon */
             rc = dsim_study_simulate(&run, &res);
             if (!rc && res.head.status)
                 rc = dsim_error_set(res.head.status, "%s", res.head.error);
@@ -469,8 +475,9 @@ static int value_policies(const fit_options *o, const dsim_fit_model *m, const c
         }
         dsim_scenario_free(sc);
         free(text);
-        fprintf(stderr, "\rfit: valuing %d polic%s in drawn markets: %d of %d", v->n, v->n > 1 ? "ies" : "y", b + 1,
-                v->draws);
+        if (!rc)
+            fprintf(stderr, "\rfit: valuing %d polic%s in drawn markets: %d of %d", v->n, v->n > 1 ? "ies" : "y",
+                    b + 1, v->draws);
     }
     fprintf(stderr, rc ? "\n" : " (%.1f s)\n", seconds_since(&t0));
     for (int p = 0; p < v->n && !rc; p++) {
@@ -481,8 +488,16 @@ static int value_policies(const fit_options *o, const dsim_fit_model *m, const c
         interval_of(column, v->draws, &v->diff_mean[p], &v->diff_lo[p], &v->diff_hi[p]);
     }
     free(column);
+    v->made = !rc;
     if (rc == DSIM_EINTERRUPTED)
         return EXIT_INTERRUPTED;
+    if (rc == DSIM_EINVAL) { /* no covariance to draw from: the fit stands, without the values */
+        fprintf(stderr, "dsim: fit: warning: --value: %s%s; the fit is reported without the values\n", dsim_errmsg(),
+                o->bootstrap ? " (a bootstrap needs more resamples than the 4K − 1 parameters to estimate their "
+                               "covariance)"
+                             : "");
+        return EXIT_OK;
+    }
     if (rc)
         cli_error("fit: --value: %s", dsim_errmsg());
     return rc ? cli_exit_status(rc) : EXIT_OK;
@@ -749,7 +764,7 @@ static void print_json(const fit_options *o, const dsim_fit_data *d, const dsim_
         cli_out_bool(out, "misfit", replay_misfit(replay));
         cli_out_object_end(out);
     }
-    if (valued->n)
+    if (valued->made)
         json_values(out, o, valued);
     cli_out_str(out, "output", o->output);
     cli_out_end(out);
@@ -855,7 +870,7 @@ int cmd_fit(int argc, char **argv)
             print_json(&o, &d, models, best, &cal, &replay, &valued);
         else
             print_table(&o, &d, models, best, &cal, &replay, &logged);
-        if (o.format != CLI_JSON && valued.n)
+        if (o.format != CLI_JSON && valued.made)
             print_values(&o, &valued);
         if (cal.visits && misfit(&cal)) {
             char price[64] = "";

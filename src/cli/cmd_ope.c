@@ -330,9 +330,13 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
     bool table = !o->out;
     if (table) {
         printf("\npolicy %s%s%s\n", name, how,
-               !o->truth || !isnan(truth->on_policy) ? "" : " (no truth: not a dsim policy, or not a DB:RUN log)");
-        printf("  %-10s %12s   %-27s %-27s%s%s\n", "estimator", "estimate", "95 % normal", "95 % bootstrap",
-               isnan(truth->on_policy) ? "" : "  |error| / truth", isnan(truth->logged) ? "" : "  / logged");
+               !o->truth || !isnan(truth->on_policy) ? "" : " (no on-policy truth: not a dsim policy, or not a DB:RUN log)");
+        printf("  %-10s %12s   %-27s %-27s", "estimator", "estimate", "95 % normal", "95 % bootstrap");
+        if (!isnan(truth->on_policy))
+            printf("  %-16s", "|error| / truth");
+        if (!isnan(truth->logged))
+            printf("  / logged");
+        printf("\n");
     }
     dsim_ope_diagnostics d;
     dsim_ope_sums_diagnose(sums, &d);
@@ -485,6 +489,8 @@ int cmd_ope(int argc, char **argv)
                             : dsim_ope_logged_states_value(&src, train, judged, o.n_policies, &cli_interrupted, logged);
     if (rc == DSIM_ECONFIG) /* the estimates stand; only this truth is missing */
         fprintf(stderr, "dsim: ope: warning: no truth on the logged visits: %s\n", dsim_errmsg());
+    else if (rc == DSIM_ENOTFOUND && src.from_run)
+        fprintf(stderr, "dsim: ope: no truth on the logged visits: %s\n", dsim_errmsg());
     else if (rc && rc != DSIM_ENOTFOUND)
         status = pass_status(rc);
     for (int t = 0; t < o.n_policies && !status; t++) {

@@ -100,7 +100,7 @@ static double pass(const dsim_fit_data *d, int k, const double *share, const dou
         for (int c = 0; c < k; c++)
             sum += tau[c] = exp(s[c] - top);
         ll += weight * (top + log(sum));
-        double mine[DSIM_FIT_MAX_SEGMENTS * (P + 1)] = {0}; /* this shopper's score, for `outer` */
+        double mine[DSIM_FIT_MAX_FREE] = {0}; /* this shopper's score, for `outer` */
         for (int c = 0; c < k; c++) {
             tau[c] /= sum;
             out->tau_sum[c] += weight * tau[c];
@@ -197,7 +197,7 @@ typedef struct {
     const dsim_fit_data *d;
     int k;
     pass_sums *sums;
-    double origin[DSIM_FIT_MAX_SEGMENTS * (P + 1)];
+    double origin[DSIM_FIT_MAX_FREE];
     double eta_scale[DSIM_FIT_MAX_SEGMENTS];
     double chol[DSIM_FIT_MAX_SEGMENTS][P * P]; /* L_k, lower triangle; the identity where it does not exist */
 } polish_problem;
@@ -336,7 +336,7 @@ static int polish(const dsim_fit_data *d, int k, double tolerance, pass_sums *su
     return DSIM_OK;
 }
 
-/* `m`'s free parameters: π_1 … π_{k−1}, then θ_1 … θ_k (the order of the covariance). */
+/* `m`'s free parameters: π_1 … π_{k−1} (π_k = 1 − Σ the others), then θ_1 … θ_k (the covariance's order). */
 static void free_parameters(const dsim_fit_model *m, double *v)
 {
     for (int c = 0; c < m->k - 1; c++)
@@ -346,16 +346,23 @@ static void free_parameters(const dsim_fit_model *m, double *v)
             v[m->k - 1 + c * P + j] = m->theta[c][j];
 }
 
-/* The score of ℓ in the free parameters π_1 … π_{k−1} (π_k = 1 − Σ the others), then θ_1 … θ_k. */
-static void score(const dsim_fit_data *d, int k, const double *par, pass_sums *sums, double *g)
+/* The shares and θ of k segments from their free parameters (free_parameters' inverse). */
+static void from_free_parameters(int k, const double *v, double *share, double (*theta)[P])
 {
-    double share[DSIM_FIT_MAX_SEGMENTS], theta[DSIM_FIT_MAX_SEGMENTS][P], last = 1;
+    double last = 1;
     for (int c = 0; c < k - 1; c++)
-        last -= share[c] = par[c];
+        last -= share[c] = v[c];
     share[k - 1] = last;
     for (int c = 0; c < k; c++)
         for (int j = 0; j < P; j++)
-            theta[c][j] = par[k - 1 + c * P + j];
+            theta[c][j] = v[k - 1 + c * P + j];
+}
+
+/* The score of ℓ in the free parameters. */
+static void score(const dsim_fit_data *d, int k, const double *par, pass_sums *sums, double *g)
+{
+    double share[DSIM_FIT_MAX_SEGMENTS], theta[DSIM_FIT_MAX_SEGMENTS][P];
+    from_free_parameters(k, par, share, theta);
     sums->score = true;
     pass(d, k, share, (const double(*)[P])theta, sums);
     sums->score = false;
@@ -370,13 +377,8 @@ static void score(const dsim_fit_data *d, int k, const double *par, pass_sums *s
 static void standard_errors(const dsim_fit_data *d, dsim_fit_model *m, pass_sums *sums)
 {
     int k = m->k, n = k - 1 + k * P;
-    double par[DSIM_FIT_MAX_SEGMENTS * (P + 1)], gp[DSIM_FIT_MAX_SEGMENTS * (P + 1)],
-        gm[DSIM_FIT_MAX_SEGMENTS * (P + 1)];
-    for (int c = 0; c < k - 1; c++)
-        par[c] = m->share[c];
-    for (int c = 0; c < k; c++)
-        for (int j = 0; j < P; j++)
-            par[k - 1 + c * P + j] = m->theta[c][j];
+    double par[DSIM_FIT_MAX_FREE], gp[DSIM_FIT_MAX_FREE], gm[DSIM_FIT_MAX_FREE];
+    free_parameters(m, par);
     for (int c = 0; c < k; c++) {
         m->share_se[c] = NAN;
         for (int j = 0; j < P; j++)
@@ -696,12 +698,6 @@ int dsim_fit_draw(const dsim_fit_model *m, uint64_t seed, uint64_t draw, dsim_fi
     if (rc)
         return dsim_error_set(rc, "no draw from the fit of %d segments gave every share in (0.001, 1)", k);
     *out = *m;
-    double last = 1;
-    for (int c = 0; c < k - 1; c++)
-        last -= out->share[c] = v[c];
-    out->share[k - 1] = k > 1 ? last : 1;
-    for (int c = 0; c < k; c++)
-        for (int j = 0; j < P; j++)
-            out->theta[c][j] = v[k - 1 + c * P + j];
+    from_free_parameters(k, v, out->share, out->theta);
     return DSIM_OK;
 }

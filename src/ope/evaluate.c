@@ -154,7 +154,8 @@ double dsim_ope_true_value(const dsim_scenario *sc, uint64_t seed, uint64_t visi
 /* ---- the truth on the logged visits ------------------------------------------------------------------- */
 
 /* The logging run replayed beside the log: each row's visit is simulated again, and the targets' choices there
-   valued at the true expected reward of each level. */
+   valued at the true expected reward of each level. The replay must be the logged run, visit for visit: the
+   same shopper, the same action with the same propensity, else its truth would be another run's. */
 typedef struct {
     dsim_sim *sim;
     dsim_visit_record last;
@@ -163,9 +164,15 @@ typedef struct {
     int n_targets;
     double *sum; /* (n_targets) */
     size_t rows;
-    bool departed; /* the replay took another action than the log: no truth */
     const volatile sig_atomic_t *stop;
 } replay;
+
+static bool same_decision(const dsim_ope_log *chunk, size_t i, const dsim_visit_record *r)
+{
+    double p = chunk->propensity[i], q = r->action.propensity;
+    return r->visit == chunk->visit[i] && r->action.level == chunk->action[i] &&
+           (!chunk->shopper || r->shopper == chunk->shopper[i]) && fabs(p - q) <= 1e-9 * fmax(p, q);
+}
 
 static int replay_chunk(const dsim_ope_log *chunk, void *data)
 {
@@ -173,7 +180,7 @@ static int replay_chunk(const dsim_ope_log *chunk, void *data)
     if (rp->stop && *rp->stop)
         return dsim_error_set(DSIM_EINTERRUPTED, "interrupted");
     double pi[DSIM_OPE_MAX_ACTIONS];
-    for (size_t i = 0; i < chunk->n && !rp->departed; i++) {
+    for (size_t i = 0; i < chunk->n; i++) {
         uint64_t visit = chunk->visit[i];
         while (!rp->started || rp->last.visit < visit) { /* visits of churned shoppers log nothing */
             int rc = dsim_sim_advance(rp->sim, 1);
@@ -184,18 +191,17 @@ static int replay_chunk(const dsim_ope_log *chunk, void *data)
             dsim_sim_last_visit(rp->sim, &rp->last);
             rp->started = true;
         }
-        if (!rp->started || rp->last.visit != visit || rp->last.action.level != chunk->action[i]) {
-            dsim_error_set(DSIM_ECONFIG, "the replay of the logging run departs from %s at row %zu (visit %llu)",
-                           chunk->origin, chunk->first_row + i + 2, (unsigned long long)visit);
-            rp->departed = true;
-            break;
-        }
-        int levels = chunk->n_actions < rp->last.n_actions ? chunk->n_actions : rp->last.n_actions;
+        if (!rp->started || !same_decision(chunk, i, &rp->last))
+            return dsim_error_set(DSIM_ECONFIG, "the replay of the logging run departs from %s at row %zu (visit %llu)",
+                                  chunk->origin, chunk->first_row + i + 2, (unsigned long long)visit);
+        if (rp->last.n_actions != chunk->n_actions)
+            return dsim_error_set(DSIM_ENOTFOUND, "%s has %d actions and its run %d levels", chunk->origin,
+                                  chunk->n_actions, rp->last.n_actions);
         for (int t = 0; t < rp->n_targets; t++) {
             int rc = dsim_ope_target_probabilities(rp->targets[t], chunk, i, pi);
             if (rc)
                 return rc;
-            for (int a = 0; a < levels; a++)
+            for (int a = 0; a < chunk->n_actions; a++)
                 rp->sum[t] += pi[a] * rp->last.expected[a];
         }
         rp->rows++;
@@ -226,8 +232,6 @@ int dsim_ope_logged_states_value(const dsim_ope_source *src, size_t from, dsim_o
         return rc == DSIM_ENOMEM ? rc : dsim_error_prefix(DSIM_ENOTFOUND, "the logging run cannot be replayed: ");
     }
     rc = dsim_ope_stream_each(src->stream, from, src->n, replay_chunk, &rp);
-    if (!rc && rp.departed)
-        rc = DSIM_ECONFIG; /* the message names the row */
     for (int t = 0; t < n_targets && !rc && rp.rows; t++)
         out[t] = rp.sum[t] / (double)rp.rows;
     dsim_sim_free(rp.sim);

@@ -13,7 +13,7 @@
 #
 # What holds (docs/fit.md): over seeds 1–300 (`recovery_study.sh build/dsim 1 300 2 --segments 3`, about 50
 # min and 15 GB of logs in /tmp) the nominal 95 % intervals covered the truth in 95.3 % of (parameter, seed)
-# pairs, and every parameter's in 93.3–97.3 % of the seeds; each parameter's estimates spread 0.94–1.02 times
+# pairs, and every parameter's in 93.3–97.3 % of the seeds; each parameter's estimates spread 0.93–1.03 times
 # its mean standard error. BIC chose K = 3 for 100 of 100 seeds (1–100, K in 1..4). The reading over
 # one set of 20, every parameter in ≥ 18 of 20, held on 7 of the 15 sets: a calibrated 95 % interval passes it
 # on one parameter with probability 0.925, on twelve in fewer than half the sets. The thresholds above passed
