@@ -40,6 +40,7 @@ typedef struct {
     double *x, *y;
     double *lo, *hi; /* band or interval; NAN where there is none (one seed) */
     double *mark;    /* forest: the truth per row (NAN: unknown); heatmap: 1 where the best is significant */
+    double *mark2;   /* forest, or NULL: a second truth per row (NAN: unknown), drawn as ○ */
     int *color_of;   /* heatmap and forest: the palette index of each point */
     char (*text)[DSIM_CHART_LABEL_MAX]; /* heatmap: each cell's text */
 } dsim_chart_series;

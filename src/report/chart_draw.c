@@ -90,6 +90,7 @@ static void chart_clear(dsim_chart *c)
         free(s->lo);
         free(s->hi);
         free(s->mark);
+        free(s->mark2);
         free(s->color_of);
         free(s->text);
     }
@@ -496,6 +497,8 @@ static void draw_forest(const dsim_chart *c, box plot)
             grow(&xr, ser->lo[i]), grow(&xr, ser->hi[i]);
         if (ser->mark)
             grow(&xr, ser->mark[i]);
+        if (ser->mark2)
+            grow(&xr, ser->mark2[i]);
     }
     grow(&xr, c->ref_x);
     xr = padded(xr, false);
@@ -534,6 +537,10 @@ static void draw_forest(const dsim_chart *c, box plot)
         if (ser->mark && isfinite(ser->mark[i])) {
             ink();
             plstring(1, &ser->mark[i], &yi, "◇");
+        }
+        if (ser->mark2 && isfinite(ser->mark2[i])) {
+            ink();
+            plstring(1, &ser->mark2[i], &yi, "○");
         }
         text_size(1.0);
     }

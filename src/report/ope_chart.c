@@ -1,7 +1,8 @@
 /*
  * ope_chart.c — one stored offline evaluation as a forest plot: a row per target × estimator with its
- * estimate and 95 % interval (the bootstrap's where it was computed, else the normal one), the simulator's truth
- * where `dsim ope --truth` ran it, and the logging policy's own value as a dashed line.
+ * estimate and 95 % interval (the bootstrap's where it was computed, else the normal one), the simulator's two
+ * truths where `dsim ope --truth` gave them (on-policy ◇, on the logged visits ○), and the logging policy's own
+ * value as a dashed line.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,59 +11,40 @@
 
 #include "dsim/chart.h"
 #include "dsim/error.h"
+#include "core/grow.h"
 #include "report/report_impl.h"
 
 typedef struct {
+    char label[DSIM_CHART_LABEL_MAX], target[DSIM_CHART_LABEL_MAX];
+    double y, lo, hi;
+    double truth, truth_logged; /* on-policy, and on the logged visits; NAN when unknown */
+} forest_row;
+
+typedef struct {
     size_t n, cap;
-    char (*label)[DSIM_CHART_LABEL_MAX];
-    char (*target)[DSIM_CHART_LABEL_MAX];
-    double *y, *lo, *hi, *truth;
-    bool bootstrap;
+    forest_row *row;
+    bool bootstrap, any_logged;
 } forest_rows;
 
 static int add_row(const dsim_ope_row *row, void *data)
 {
     forest_rows *f = data;
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? 2 * f->cap : 32;
-        void *p[6] = {realloc(f->label, cap * sizeof *f->label), NULL, NULL, NULL, NULL, NULL};
-        if (p[0])
-            f->label = p[0];
-        if ((p[1] = realloc(f->target, cap * sizeof *f->target)))
-            f->target = p[1];
-        if ((p[2] = realloc(f->y, cap * sizeof *f->y)))
-            f->y = p[2];
-        if ((p[3] = realloc(f->lo, cap * sizeof *f->lo)))
-            f->lo = p[3];
-        if ((p[4] = realloc(f->hi, cap * sizeof *f->hi)))
-            f->hi = p[4];
-        if ((p[5] = realloc(f->truth, cap * sizeof *f->truth)))
-            f->truth = p[5];
-        for (int i = 0; i < 6; i++)
-            if (!p[i])
-                return dsim_error_set(DSIM_ENOMEM, "out of memory");
-        f->cap = cap;
-    }
+    forest_row *grown = dsim__grown(f->row, &f->cap, f->n + 1, sizeof *f->row, 32);
+    if (!grown)
+        return dsim_error_set(DSIM_ENOMEM, "out of memory");
+    f->row = grown;
     bool boot = isfinite(row->bootstrap_lo);
-    snprintf(f->label[f->n], sizeof f->label[0], "%s · %s", row->policy, row->estimator);
-    snprintf(f->target[f->n], sizeof f->target[0], "%s", row->policy);
-    f->y[f->n] = row->estimate;
-    f->lo[f->n] = boot ? row->bootstrap_lo : row->normal_lo;
-    f->hi[f->n] = boot ? row->bootstrap_hi : row->normal_hi;
-    f->truth[f->n] = row->truth;
+    forest_row *r = &f->row[f->n++];
+    snprintf(r->label, sizeof r->label, "%s · %s", row->policy, row->estimator);
+    snprintf(r->target, sizeof r->target, "%s", row->policy);
+    r->y = row->estimate;
+    r->lo = boot ? row->bootstrap_lo : row->normal_lo;
+    r->hi = boot ? row->bootstrap_hi : row->normal_hi;
+    r->truth = row->truth;
+    r->truth_logged = row->truth_logged;
     f->bootstrap |= boot;
-    f->n++;
+    f->any_logged |= isfinite(row->truth_logged);
     return DSIM_OK;
-}
-
-static void rows_free(forest_rows *f)
-{
-    free(f->label);
-    free(f->target);
-    free(f->y);
-    free(f->lo);
-    free(f->hi);
-    free(f->truth);
 }
 
 static int fill(const forest_rows *f, const char *log, double logged, dsim_chart *c)
@@ -70,8 +52,9 @@ static int fill(const forest_rows *f, const char *log, double logged, dsim_chart
     c->style = DSIM_CHART_FOREST;
     snprintf(c->title, sizeof c->title, "Offline estimates of each target's value");
     const char *slash = strrchr(log, '/'); /* the log's file name: its directory says nothing here */
-    snprintf(c->subtitle, sizeof c->subtitle, "log %.60s; bars: 95 %% %s interval; ◇ truth (on-policy run); dashed: "
-             "the logging policy", slash ? slash + 1 : log, f->bootstrap ? "bootstrap" : "normal");
+    snprintf(c->subtitle, sizeof c->subtitle, "log %.60s; bars: 95 %% %s interval; truth: ◇ on-policy%s; dashed: "
+             "the logger", slash ? slash + 1 : log, f->bootstrap ? "bootstrap" : "normal",
+             f->any_logged ? ", ○ on the logged visits" : "");
     snprintf(c->x_label, sizeof c->x_label, "value per decision (the log's reward)");
     snprintf(c->y_label, sizeof c->y_label, "%s", "");
     c->ref_x = logged;
@@ -80,7 +63,8 @@ static int fill(const forest_rows *f, const char *log, double logged, dsim_chart
         return dsim_error_set(DSIM_ENOMEM, "out of memory");
     dsim_chart_series *s;
     int rc = dsim_chart_add_series(c, "estimates", 0, f->n, true, &s);
-    if (!rc && (!(s->mark = calloc(f->n, sizeof *s->mark)) || !(s->color_of = calloc(f->n, sizeof *s->color_of))))
+    if (!rc && (!(s->mark = calloc(f->n, sizeof *s->mark)) || !(s->color_of = calloc(f->n, sizeof *s->color_of)) ||
+                (f->any_logged && !(s->mark2 = calloc(f->n, sizeof *s->mark2)))))
         rc = dsim_error_set(DSIM_ENOMEM, "out of memory");
     if (rc)
         return rc;
@@ -90,21 +74,24 @@ static int fill(const forest_rows *f, const char *log, double logged, dsim_chart
     int n_targets = 0;
     for (size_t i = 0; i < f->n; i++) {
         int t = 0;
-        while (t < n_targets && strcmp(targets[t], f->target[i]))
+        const forest_row *r = &f->row[i];
+        while (t < n_targets && strcmp(targets[t], r->target))
             t++;
         if (t == n_targets && n_targets < DSIM_CHART_MAX_SERIES - 1) {
-            snprintf(targets[n_targets++], sizeof targets[0], "%s", f->target[i]);
+            snprintf(targets[n_targets++], sizeof targets[0], "%s", r->target);
             dsim_chart_series *l;
-            if ((rc = dsim_chart_add_series(c, f->target[i], t, 0, false, &l)))
+            if ((rc = dsim_chart_add_series(c, r->target, t, 0, false, &l)))
                 return rc;
             s = &c->series[0];
         }
-        memcpy(c->categories[i], f->label[i], sizeof c->categories[i]);
+        memcpy(c->categories[i], r->label, sizeof c->categories[i]);
         s->x[i] = (double)i;
-        s->y[i] = f->y[i];
-        s->lo[i] = f->lo[i];
-        s->hi[i] = f->hi[i];
-        s->mark[i] = f->truth[i];
+        s->y[i] = r->y;
+        s->lo[i] = r->lo;
+        s->hi[i] = r->hi;
+        s->mark[i] = r->truth;
+        if (s->mark2)
+            s->mark2[i] = r->truth_logged;
         s->color_of[i] = t;
     }
     return DSIM_OK;
@@ -125,7 +112,7 @@ int dsim_chart_from_ope(dsim_store *st, int64_t evaluation, dsim_figure *out)
         rc = fill(&f, log, logged, &out->panel[0]);
         snprintf(out->title, sizeof out->title, "%s", out->panel[0].title);
     }
-    rows_free(&f);
+    free(f.row);
     if (rc)
         dsim_figure_clear(out);
     return rc;

@@ -82,7 +82,7 @@ check "the heatmap's CSV names each cell and its best policy" bash -c "'$DSIM' p
 "$DSIM" ope --log o.db:1 -p fixed10 -p uniform --estimators ips,dr --truth --db o.db --plot ope.svg >ope.txt
 check "ope prints its evaluation number" grep -qF "as evaluation 1 " ope.txt
 check "ope --plot: a row per target and estimator" bash -c "$(declare -f svg_has); svg_has ope.svg 'fixed10 · ips' && svg_has ope.svg 'uniform · dr'"
-check "the forest marks the truth and the logging policy" svg_has ope.svg "◇ truth (on-policy run); dashed: the logging policy"
+check "the forest marks both truths and the logging policy" svg_has ope.svg "truth: ◇ on-policy, ○ on the logged visits; dashed: the logger"
 check "ope --format json gives the evaluation and the logging value" bash -c \
     "'$DSIM' ope --log o.db:1 -p fixed10 --estimators ips --db o.db --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not (d[\"evaluation\"] == 2 and d[\"logged_value\"] > 0))'"
 check "plot ope --ope 2" bash -c "'$DSIM' plot ope --ope 2 --db o.db -o ope2.png >/dev/null && $PNG ope2.png 800 500 $blue"
