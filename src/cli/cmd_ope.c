@@ -333,7 +333,7 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
                !o->truth || !isnan(truth->on_policy) ? "" : " (no on-policy truth: not a dsim policy, or not a DB:RUN log)");
         printf("  %-10s %12s   %-27s %-27s", "estimator", "estimate", "95 % normal", "95 % bootstrap");
         if (!isnan(truth->on_policy))
-            printf("  %-16s", "|error| / truth");
+            printf(isnan(truth->logged) ? "  %s" : "  %-16s", "|error| / truth");
         if (!isnan(truth->logged))
             printf("  / logged");
         printf("\n");
@@ -353,7 +353,7 @@ static int report(const ope_options *o, const source *src, const target_slot *sl
             printf("  %-10s %12.6g   ", dsim_ope_estimator_name((dsim_ope_estimator)e), r.value);
             print_intervals(&r);
             if (!isnan(truth->on_policy))
-                printf("  %-16.4f", relative_error(r.value, truth->on_policy));
+                printf(isnan(truth->logged) ? "  %.4f" : "  %-16.4f", relative_error(r.value, truth->on_policy));
             if (!isnan(truth->logged))
                 printf("  %.4f", relative_error(r.value, truth->logged));
             printf("\n");
