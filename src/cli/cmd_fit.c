@@ -379,6 +379,46 @@ static int bootstrap(const fit_options *o, const dsim_fit_data *d, dsim_fit_mode
     return EXIT_OK;
 }
 
+/*
+ * What `policy` earns a visit in the market `m` (the base scenario's other keys): with the logged run's seed and
+ * length when the log is a run fitted on its own scenario (its catalog, visitors and visits), else with the
+ * scenario's own. Both the replay check and --value run policies so. `seed` and `visits` (may be NULL) get what
+ * was run.
+ */
+static int earns_in(const fit_options *o, const logged_run *logged, const dsim_fit_model *m, const char *base,
+                    const dsim_policy_config *policy, double *per_visit, uint64_t *seed, uint64_t *visits)
+{
+    char *text = NULL;
+    dsim_scenario *sc = NULL;
+    dsim_study_result res = {0};
+    bool as_logged = logged->known && !o->base;
+    int rc = dsim_fit_scenario_text(base, m, "fitted", o->memory, o->reference, &text);
+    if (!rc)
+        rc = dsim_scenario_parse(&sc, text, "the fitted scenario");
+    if (!rc) {
+        dsim_study_run run = DSIM_STUDY_RUN_INIT;
+        run.scenario = sc, run.policy = policy, run.stop = &cli_interrupted;
+        run.seed = as_logged ? logged->seed : sc->seed;
+        run.sim.visits = as_logged ? logged->visits : 0; /* 0: the scenario's horizon */
+        rc = dsim_study_simulate(&run, &res);
+        if (!rc && res.head.status)
+            rc = dsim_error_set(res.head.status, "%s", res.head.error);
+        if (!rc && !res.head.final.visits)
+            rc = dsim_error_set(DSIM_EINVAL, "the fitted market saw no visits");
+        if (!rc) {
+            *per_visit = res.head.final.reward / (double)res.head.final.visits;
+            if (seed)
+                *seed = run.seed;
+            if (visits)
+                *visits = res.head.final.visits;
+        }
+    }
+    dsim_study_result_clear(&res);
+    dsim_scenario_free(sc);
+    free(text);
+    return rc;
+}
+
 /* ---- policies valued in markets drawn from the fit --------------------------------------------------------- */
 
 /*
@@ -449,40 +489,16 @@ static int value_policies(const fit_options *o, const dsim_fit_model *m, const c
     int rc = v->value && column ? DSIM_OK : dsim_error_set(DSIM_ENOMEM, "out of memory");
     for (int b = 0; b < v->draws && !rc; b++) {
         dsim_fit_model drawn;
-        char *text = NULL;
-        dsim_scenario *sc = NULL;
         rc = dsim_fit_draw(m, o->seed, (uint64_t)b, &drawn);
-        if (!rc)
-            rc = dsim_fit_scenario_text(base, &drawn, "a market drawn from the fit", o->memory, o->reference, &text);
-        if (!rc)
-            rc = dsim_scenario_parse(&sc, text, "a market drawn from the fit");
-        bool as_logged = logged->known && !o->base;
-        if (!rc)
-            v->seed = as_logged ? logged->seed : sc->seed;
-        for (int p = 0; p < v->n && !rc; p++) {
-            dsim_study_run run = DSIM_STUDY_RUN_INIT;
-            dsim_study_result res = {0};
-            run.scenario = sc, run.policy = v->config[p], run.seed = v->seed, run.stop = &cli_interrupted;
-            run.sim.visits = as_logged ? logged->visits : 0; /* 0: the scenario's horizon */
-            rc = dsim_study_simulate(&run, &res);
-            if (!rc && res.head.status)
-                rc = dsim_error_set(res.head.status, "%s", res.head.error);
-            if (!rc) {
-                v->visits = res.head.final.visits;
-                v->value[p * v->draws + b] = res.head.final.reward / (double)res.head.final.visits;
-            }
-            dsim_study_result_clear(&res);
-        }
-        dsim_scenario_free(sc);
-        free(text);
+        for (int p = 0; p < v->n && !rc; p++)
+            rc = earns_in(o, logged, &drawn, base, v->config[p], &v->value[p * v->draws + b], &v->seed, &v->visits);
         if (!rc)
             fprintf(stderr, "\rfit: valuing %d polic%s in drawn markets: %d of %d", v->n, v->n > 1 ? "ies" : "y",
                     b + 1, v->draws);
     }
     fprintf(stderr, rc ? "\n" : " (%.1f s)\n", seconds_since(&t0));
     for (int p = 0; p < v->n && !rc; p++) {
-        memcpy(column, &v->value[p * v->draws], (size_t)v->draws * sizeof *column);
-        interval_of(column, v->draws, &v->mean[p], &v->lo[p], &v->hi[p]);
+        interval_of(&v->value[p * v->draws], v->draws, &v->mean[p], &v->lo[p], &v->hi[p]);
         for (int b = 0; b < v->draws; b++)
             column[b] = v->value[p * v->draws + b] - v->value[b];
         interval_of(column, v->draws, &v->diff_mean[p], &v->diff_lo[p], &v->diff_hi[p]);
@@ -578,37 +594,21 @@ static void log_objective(const dsim_fit_data *d, double *mean, double *variance
 static int replay_in_fit(const fit_options *o, const logged_run *logged, const dsim_fit_data *d,
                          const dsim_fit_model *m, const char *base, replay_check *out)
 {
-    char *text = NULL;
-    dsim_scenario *sc = NULL;
     dsim_policy_config *policy = NULL;
-    dsim_study_result res = {0};
-    int rc = dsim_fit_scenario_text(base, m, "replay", o->memory, o->reference, &text);
-    if (!rc)
-        rc = dsim_scenario_parse(&sc, text, "the fitted scenario");
-    if (!rc)
-        rc = logged->policy_text ? dsim_policy_config_parse(&policy, logged->policy_text, logged->policy_name)
+    int rc = logged->policy_text ? dsim_policy_config_parse(&policy, logged->policy_text, logged->policy_name)
                                  : dsim_policy_config_resolve(&policy, logged->policy_name);
-    if (!rc) {
-        dsim_study_run run = DSIM_STUDY_RUN_INIT;
-        run.scenario = sc, run.policy = policy, run.seed = logged->seed, run.sim.visits = logged->visits;
-        run.stop = &cli_interrupted;
-        rc = dsim_study_simulate(&run, &res);
-        if (!rc && res.head.status)
-            rc = dsim_error_set(res.head.status, "%s", res.head.error);
-    }
-    double variance;
+    double replayed = NAN, variance;
+    if (!rc)
+        rc = earns_in(o, logged, m, base, policy, &replayed, NULL, NULL);
     log_objective(d, &out->logged, &variance);
-    if (!rc && res.head.final.visits && variance > 0) {
+    if (!rc && variance > 0) {
         out->made = true;
-        out->replayed = res.head.final.reward / (double)res.head.final.visits;
+        out->replayed = replayed;
         out->z = (out->replayed - out->logged) / sqrt(2 * variance);
     }
     if (rc)
         cli_error("fit: the replay of the logged policy in the fitted world: %s", dsim_errmsg());
-    dsim_study_result_clear(&res);
     dsim_policy_config_free(policy);
-    dsim_scenario_free(sc);
-    free(text);
     return rc == DSIM_EINTERRUPTED ? EXIT_INTERRUPTED : rc ? cli_exit_status(rc) : EXIT_OK;
 }
 
